@@ -1,0 +1,91 @@
+/* The expected-latency objective of cost-model.md, over plain arrays.
+ * Solvers see only this; the model and scenario are folded into it once. */
+#ifndef PREDOFF_OBJECTIVE_H
+#define PREDOFF_OBJECTIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "predoff/error.h"
+#include "predoff/graph.h"
+#include "predoff/scenario.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { PD_MAX_TIERS = 3 };
+
+/* A placement gives each layer a tier slot (an index into pd_problem.tier). */
+typedef uint8_t pd_slot;
+
+typedef struct pd_problem {
+    size_t n_layers;
+    int n_tiers;                       /* slots in use; slot 0 is the mobile */
+    pd_tier tier[PD_MAX_TIERS];
+    int32_t *parent;                   /* parent < index; -1 reads the network input */
+    double *compute_ms;                /* [layer * n_tiers + slot], clamped at 0 */
+    double *out_bytes;                 /* [layer] */
+    double input_bytes;
+    double ms_per_byte[PD_MAX_TIERS][PD_MAX_TIERS]; /* 0 on the diagonal */
+    double hop_ms[PD_MAX_TIERS][PD_MAX_TIERS];      /* fixed delay per transfer */
+    size_t n_exits;
+    int32_t *exit_layer;               /* in model order */
+    double *exit_accuracy;
+    double *exit_prob;                 /* p_k, the unmet mass included in the best exit */
+    double unmet_probability;
+    double *weight;                    /* w_l: sum of p_k over exits whose path has l */
+    bool load_on;
+    double *load_ms;                   /* [layer * n_tiers + slot]: loading slope per request */
+    double load_fixed_ms[PD_MAX_TIERS]; /* loading intercept per request, if the slot runs a layer */
+    double parse_ms;                   /* result parsing, added to every exit */
+} pd_problem;
+
+/* Allocates a zeroed problem with these sizes (load_ms only if load_on). */
+pd_status pd_problem_new(size_t n_layers, int n_tiers, size_t n_exits, bool load_on,
+                         pd_problem **out, pd_error *err);
+void pd_problem_free(pd_problem *pb);
+
+/* Folds a model and a scenario into a problem: compute times, bytes, rates,
+ * exit probabilities and layer weights. */
+pd_status pd_problem_build(const pd_graph *g, const pd_scenario *sc, pd_problem **out,
+                           pd_error *err);
+
+/* Fills exit_prob and unmet_probability from exit_accuracy and a demand
+ * distribution (cost-model.md, "Which exit a task uses"), then the weights. */
+pd_status pd_problem_set_demand(pd_problem *pb, const pd_distribution *demand, pd_error *err);
+/* Recomputes weight[] from exit_prob[]; checks parents come first. */
+pd_status pd_problem_set_weights(pd_problem *pb, pd_error *err);
+
+/* Transfer time of `bytes` from slot a to slot b, milliseconds. */
+static inline double pd_transfer_ms(const pd_problem *pb, int a, int b, double bytes)
+{
+    return a == b ? 0.0 : bytes * pb->ms_per_byte[a][b] + pb->hop_ms[a][b];
+}
+
+/* The objective E[L] of a placement, as the sum of per-layer and per-edge
+ * terms (cost-model.md, "Objective"); O(layers). */
+double pd_objective(const pd_problem *pb, const pd_slot *placement);
+
+typedef struct pd_evaluation {
+    double expected_ms;  /* sum_k p_k L_k + amortised loading */
+    double load_ms;      /* the amortised loading part of expected_ms */
+    double *exit_ms;     /* [n_exits] L_k, parsing included; owned */
+} pd_evaluation;
+
+/* Evaluates a placement exit by exit, walking each path (eq. 4.4 to 4.9). */
+pd_status pd_evaluate(const pd_problem *pb, const pd_slot *placement, pd_evaluation *out,
+                      pd_error *err);
+void pd_evaluation_free(pd_evaluation *ev);
+
+/* The same E[L] as pd_objective, computed exit by exit without storing them. */
+double pd_objective_by_exits(const pd_problem *pb, const pd_slot *placement);
+
+/* Amortised model-loading time of a placement (0 when the term is off). */
+double pd_load_ms(const pd_problem *pb, const pd_slot *placement);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,70 @@
+/* A scenario: which tiers run, their profiles, the links, and the demand for accuracy. */
+#ifndef PREDOFF_SCENARIO_H
+#define PREDOFF_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "predoff/error.h"
+#include "predoff/profile.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum pd_tier { PD_TIER_MOBILE, PD_TIER_EDGE, PD_TIER_CLOUD, PD_TIER_COUNT } pd_tier;
+
+const char *pd_tier_name(pd_tier t);
+/* Returns the tier with that name, or PD_TIER_COUNT. */
+pd_tier pd_tier_parse(const char *name);
+
+typedef enum pd_dist_kind { PD_DIST_NORMAL, PD_DIST_UNIFORM, PD_DIST_HISTORY } pd_dist_kind;
+
+/* The distribution of the tasks' accuracy requirements. */
+typedef struct pd_distribution {
+    pd_dist_kind kind;
+    double a, b;      /* normal: mean, sigma; uniform: low, high */
+    size_t n;         /* history: number of past requirements */
+    double *samples;  /* history: sorted ascending, owned */
+    char spec[256];   /* as the user gave it, for reports */
+} pd_distribution;
+
+/* Parses "normal:MU,SIGMA", "uniform:A,B" or "history:FILE" (one requirement
+ * in [0, 1] per line; blank lines and lines starting with '#' are skipped). */
+pd_status pd_distribution_parse(const char *spec, pd_distribution *out, pd_error *err);
+/* Builds an empirical distribution from n requirements (copied). */
+pd_status pd_distribution_history(const double *values, size_t n, const char *label,
+                                  pd_distribution *out, pd_error *err);
+void pd_distribution_free(pd_distribution *d);
+/* P(requirement <= x). */
+double pd_distribution_cdf(const pd_distribution *d, double x);
+
+typedef struct pd_scenario {
+    bool uses[PD_TIER_COUNT];            /* uses[PD_TIER_MOBILE] is always true */
+    pd_profile *profile[PD_TIER_COUNT];  /* owned */
+    double uplink_bps, downlink_bps, wired_bps;
+    double wireless_delay_ms, wired_delay_ms; /* per link crossed */
+    pd_distribution demand;
+    size_t n_exit_accuracy;
+    double *exit_accuracy;   /* owned; overrides the model's, in its exit order */
+    double load_requests;    /* > 0: amortise model loading over that many requests */
+    bool parse;              /* add the mobile's result-parsing time */
+} pd_scenario;
+
+/* The paper's section-5 scenario: mobile paper-rpi3b and edge paper-laptop
+ * (cloud paper-cloud when enabled), 74 Mbps both ways, 1 Gbps wired,
+ * requirements normal:0.625,0.053, no optional terms. */
+pd_status pd_scenario_init(pd_scenario *sc, pd_error *err);
+void pd_scenario_free(pd_scenario *sc);
+/* Checks every value is in range (rates positive and finite, ...). */
+pd_status pd_scenario_check(const pd_scenario *sc, pd_error *err);
+
+/* Parses "74Mbps" (units bps, kbps, Mbps, Gbps; powers of 1000) into bits per second. */
+pd_status pd_rate_parse(const char *text, double *bps, pd_error *err);
+/* Shannon-Hartley: W * log2(1 + SNR), SNR given in dB. */
+double pd_shannon_bps(double hz, double snr_db);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

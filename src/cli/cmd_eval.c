@@ -1,0 +1,58 @@
+/* predoff eval: the expected latency of a given placement. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "core/file.h"
+#include "predoff/placement.h"
+#include "report.h"
+#include "setup.h"
+
+const cli_flag cmd_eval_flags[] = {
+    {"--placement", "PLAN.json", "plan file whose \"placement\" object is evaluated (required)"},
+    {"--json", "FILE", "also write the result as plan JSON (\"-\": standard output, no report)"},
+    {NULL, NULL, NULL},
+};
+
+int cmd_eval(const cli_parsed *p)
+{
+    pd_error err;
+    pd_error_clear(&err);
+    const char *plan_path = NULL, *json = NULL;
+    for (size_t i = 0; i < p->n_opts; i++) {
+        if (cli_is(&p->opts[i], "--placement"))
+            plan_path = p->opts[i].value;
+        else if (cli_is(&p->opts[i], "--json"))
+            json = p->opts[i].value;
+    }
+    if (!plan_path) {
+        pd_error_set(&err, PD_EINPUT, "eval needs --placement PLAN.json");
+        return cli_fail(&err);
+    }
+    cli_setup s;
+    if (cli_setup_open(p, &s, &err))
+        return cli_fail(&err);
+    char *text = NULL;
+    size_t len = 0;
+    pd_slot *placement = calloc(s.g->n_layers, sizeof *placement);
+    pd_evaluation ev = {0};
+    int status = EXIT_OK;
+    if (!placement)
+        pd_error_set(&err, PD_ENOMEM, "out of memory");
+    if (!placement || pd_read_file(plan_path, PD_MAX_TEXT_FILE, &text, &len, &err) ||
+        pd_placement_from_json(text, len, plan_path, s.g, s.pb, placement, &err) ||
+        pd_evaluate(s.pb, placement, &ev, &err)) {
+        status = cli_fail(&err);
+    } else {
+        plan_view v = {s.g, &s.sc, s.pb, "eval", placement, -1.0, &ev};
+        if (!json || strcmp(json, "-") != 0)
+            report_text(stdout, &v);
+        if (json && report_json(json, &v, &err))
+            status = cli_fail(&err);
+    }
+    pd_evaluation_free(&ev);
+    free(text);
+    free(placement);
+    cli_setup_close(&s);
+    return status;
+}

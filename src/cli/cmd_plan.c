@@ -1,0 +1,54 @@
+/* predoff plan: solve for a placement and report it. */
+#include <string.h>
+
+#include "commands.h"
+#include "report.h"
+#include "setup.h"
+#include "predoff/solve.h"
+
+const cli_flag cmd_plan_flags[] = {
+    {"--solver", "NAME", "exact (default) or brute; predoff solvers lists them"},
+    {"--seed", "N", "seed for randomised solvers (default 1)"},
+    {"--max-placements", "N", "brute refuses searches larger than this (default 5e6)"},
+    {"--json", "FILE", "also write the plan as JSON (\"-\": standard output, no report)"},
+    {NULL, NULL, NULL},
+};
+
+int cmd_plan(const cli_parsed *p)
+{
+    pd_error err;
+    pd_error_clear(&err);
+    pd_solve_options opt;
+    const char *solver_name = "exact", *json = NULL;
+    if (cli_solve_flags(p, &opt, &solver_name, &json, &err))
+        return cli_fail(&err);
+    const pd_solver *solver = pd_solver_find(solver_name);
+    if (!solver) {
+        pd_error_set(&err, PD_EINPUT, "--solver: unknown solver \"%s\" (predoff solvers lists them)",
+                     solver_name);
+        return cli_fail(&err);
+    }
+    cli_setup s;
+    if (cli_setup_open(p, &s, &err))
+        return cli_fail(&err);
+    pd_solution sol;
+    pd_evaluation ev = {0};
+    int status = EXIT_OK;
+    if (pd_solve(solver, s.pb, &opt, &sol, &err)) {
+        status = cli_fail(&err);
+    } else {
+        if (pd_evaluate(s.pb, sol.placement, &ev, &err)) {
+            status = cli_fail(&err);
+        } else {
+            plan_view v = {s.g, &s.sc, s.pb, solver->name, sol.placement, sol.solve_ms, &ev};
+            if (!json || strcmp(json, "-") != 0)
+                report_text(stdout, &v);
+            if (json && report_json(json, &v, &err))
+                status = cli_fail(&err);
+        }
+        pd_evaluation_free(&ev);
+        pd_solution_free(&sol);
+    }
+    cli_setup_close(&s);
+    return status;
+}

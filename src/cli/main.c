@@ -1,0 +1,85 @@
+/* predoff: the command table and its dispatch. Each command lives in its own file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "scenario_flags.h"
+
+static const cli_command commands[] = {
+    {"plan", "MODEL [scenario flags] [--solver NAME] [--json FILE]",
+     "place each layer on mobile, edge or cloud for the lowest expected latency",
+     cmd_plan_flags, 1, cmd_plan},
+    {"eval", "MODEL --placement PLAN.json [scenario flags] [--json FILE]",
+     "evaluate a given placement under a scenario", cmd_eval_flags, 1, cmd_eval},
+    {"compare", "MODEL [scenario flags]",
+     "plan with every solver and print their expected latencies side by side",
+     cmd_compare_flags, 1, cmd_compare},
+    {"models", "", "list the built-in models", NULL, 0, cmd_models},
+    {"show", "MODEL", "print each layer: shapes, features, MACs, bytes, exits using it", NULL, 0,
+     cmd_show},
+    {"profiles", "", "list the built-in tier profiles", NULL, 0, cmd_profiles},
+    {"solvers", "", "list the solvers", NULL, 0, cmd_solvers},
+};
+
+int cli_fail(const pd_error *err)
+{
+    fprintf(stderr, "predoff: %s\n", err->msg[0] ? err->msg : "failed");
+    return err->status == PD_EINPUT || err->status == PD_ELIMIT ? EXIT_BAD_INPUT
+                                                                 : EXIT_FAILURE_OTHER;
+}
+
+void cli_usage(FILE *f, const cli_command *c)
+{
+    fprintf(f, "usage: predoff %s %s\n  %s\n", c->name, c->usage, c->summary);
+    if (c->flags) {
+        fprintf(f, "\nflags:\n");
+        cli_print_flags(f, c->flags);
+    }
+    if (c->uses_scenario) {
+        fprintf(f, "\nscenario flags (defaults: the paper's section-5 scenario):\n");
+        cli_print_flags(f, cli_scenario_flags);
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "predoff: plan and evaluate the offloading of multi-exit DNNs (Pre-DNNOff)\n\n"
+               "usage: predoff COMMAND [ARGS]   (predoff COMMAND --help for its flags)\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_BAD_INPUT;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const cli_command *c = &commands[i];
+        if (strcmp(argv[1], c->name) != 0)
+            continue;
+        cli_parsed p;
+        pd_error err;
+        pd_error_clear(&err);
+        if (cli_parse(argc - 2, argv + 2, c->flags, c->uses_scenario ? cli_scenario_flags : NULL,
+                      &p, &err)) {
+            int status = cli_fail(&err);
+            fprintf(stderr, "usage: predoff %s %s\n", c->name, c->usage);
+            return status;
+        }
+        if (p.help) {
+            cli_usage(stdout, c);
+            return EXIT_OK;
+        }
+        return c->run(&p);
+    }
+    fprintf(stderr, "predoff: unknown command \"%s\"\n", argv[1]);
+    usage(stderr);
+    return EXIT_BAD_INPUT;
+}

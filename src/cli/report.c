@@ -1,0 +1,223 @@
+/* The readable plan report and the plan JSON. */
+#include "report.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "predoff/branches.h"
+
+enum { MAX_DRAWN_LAYERS = 400 }; /* beyond this the report summarises; --json has it all */
+
+static const char tier_letter[PD_TIER_COUNT] = {'M', 'E', 'C'};
+
+static void print_rate(FILE *f, double bps)
+{
+    if (bps >= 1e9)
+        fprintf(f, "%gGbps", bps / 1e9);
+    else if (bps >= 1e6)
+        fprintf(f, "%gMbps", bps / 1e6);
+    else if (bps >= 1e3)
+        fprintf(f, "%gkbps", bps / 1e3);
+    else
+        fprintf(f, "%gbps", bps);
+}
+
+void report_scenario_line(FILE *f, const pd_scenario *sc)
+{
+    const char *sep = "";
+    fprintf(f, "tiers: ");
+    for (int t = 0; t < PD_TIER_COUNT; t++)
+        if (sc->uses[t]) {
+            fprintf(f, "%s%s (%s)", sep, pd_tier_name((pd_tier)t), sc->profile[t]->name);
+            sep = ", ";
+        }
+    fprintf(f, "\nlinks: up ");
+    print_rate(f, sc->uplink_bps);
+    fprintf(f, ", down ");
+    print_rate(f, sc->downlink_bps);
+    if (sc->uses[PD_TIER_CLOUD]) {
+        fprintf(f, ", wired ");
+        print_rate(f, sc->wired_bps);
+    }
+    if (sc->wireless_delay_ms > 0 || sc->wired_delay_ms > 0)
+        fprintf(f, "; delays %g ms wireless, %g ms wired", sc->wireless_delay_ms,
+                sc->wired_delay_ms);
+    fprintf(f, "\ndemand: accuracy requirements %s", sc->demand.spec);
+    if (sc->load_requests > 0)
+        fprintf(f, "; model loading amortised over %g requests", sc->load_requests);
+    if (sc->parse)
+        fprintf(f, "; result parsing on");
+    fprintf(f, "\n");
+}
+
+static void print_exits(FILE *f, const plan_view *v)
+{
+    const pd_problem *pb = v->pb;
+    fprintf(f, "\n  #  exit                accuracy  probability  latency (ms)\n");
+    size_t best = 0;
+    for (size_t k = 0; k < pb->n_exits; k++)
+        if (pb->exit_accuracy[k] > pb->exit_accuracy[best] ||
+            (pb->exit_accuracy[k] == pb->exit_accuracy[best] &&
+             pb->exit_layer[k] > pb->exit_layer[best]))
+            best = k;
+    for (size_t k = 0; k < pb->n_exits; k++)
+        fprintf(f, "%3zu  %-18.18s  %8.4f  %11.4f  %12.3f%s\n", k + 1,
+                v->g->layers[pb->exit_layer[k]].name, pb->exit_accuracy[k], pb->exit_prob[k],
+                v->ev->exit_ms[k],
+                k == best && pb->unmet_probability > 0 ? "  (includes the unmet share)" : "");
+}
+
+/* One branch: its letters, then its runs of layers on one tier. */
+static void print_branch(FILE *f, const plan_view *v, const pd_branches *br, size_t b)
+{
+    const pd_graph *g = v->g;
+    size_t lo = br->start[b], hi = br->start[b + 1];
+    int32_t head = br->order[lo];
+    int32_t fork = g->layers[head].parent;
+    if (b == 0)
+        fprintf(f, "  trunk      ");
+    else
+        fprintf(f, "  branch %-3zu ", b);
+    for (size_t i = lo; i < hi; i++)
+        fputc(tier_letter[v->pb->tier[v->placement[br->order[i]]]], f);
+    if (fork >= 0)
+        fprintf(f, "   (from %s)", g->layers[fork].name);
+    fprintf(f, "\n             ");
+    for (size_t i = lo; i < hi;) {
+        pd_slot s = v->placement[br->order[i]];
+        size_t j = i;
+        while (j + 1 < hi && v->placement[br->order[j + 1]] == s)
+            j++;
+        fprintf(f, "%s%s: %s", i == lo ? "" : " | ", pd_tier_name(v->pb->tier[s]),
+                g->layers[br->order[i]].name);
+        if (j > i)
+            fprintf(f, "..%s (%zu)", g->layers[br->order[j]].name, j - i + 1);
+        i = j + 1;
+    }
+    const pd_layer *last = &g->layers[br->order[hi - 1]];
+    if (last->is_exit)
+        fprintf(f, " -> exit %s", last->name);
+    fprintf(f, "\n");
+}
+
+static void print_placement(FILE *f, const plan_view *v)
+{
+    const pd_problem *pb = v->pb;
+    fprintf(f, "\nplacement, branch by branch (");
+    for (int s = 0; s < pb->n_tiers; s++)
+        fprintf(f, "%s%c %s", s ? ", " : "", tier_letter[pb->tier[s]], pd_tier_name(pb->tier[s]));
+    fprintf(f, "):\n");
+    if (pb->n_layers > MAX_DRAWN_LAYERS) {
+        size_t count[PD_MAX_TIERS] = {0};
+        for (size_t i = 0; i < pb->n_layers; i++)
+            count[v->placement[i]]++;
+        for (int s = 0; s < pb->n_tiers; s++)
+            fprintf(f, "  %-8s %zu layers\n", pd_tier_name(pb->tier[s]), count[s]);
+        fprintf(f, "  (%zu layers: too many to draw; --json FILE has every layer)\n",
+                pb->n_layers);
+        return;
+    }
+    pd_branches br;
+    if (pd_branches_build(pb->n_layers, pb->parent, &br, NULL)) {
+        fprintf(f, "  (out of memory drawing the placement)\n");
+        return;
+    }
+    for (size_t b = 0; b < br.n_branches; b++)
+        print_branch(f, v, &br, b);
+    pd_branches_free(&br);
+}
+
+void report_text(FILE *f, const plan_view *v)
+{
+    fprintf(f, "model: %s (%zu layers, %zu exits)   solver: %s\n", v->g->name, v->g->n_layers,
+            v->g->n_exits, v->solver);
+    report_scenario_line(f, v->sc);
+    print_exits(f, v);
+    fprintf(f, "\nexpected latency   %.3f ms\n", v->ev->expected_ms);
+    if (v->ev->load_ms > 0)
+        fprintf(f, "  of which loading %.3f ms (amortised)\n", v->ev->load_ms);
+    if (v->pb->parse_ms > 0)
+        fprintf(f, "  with parsing     %.3f ms in every exit\n", v->pb->parse_ms);
+    fprintf(f, "unmet probability  %.4f (requirements above the best exit's accuracy)\n",
+            v->pb->unmet_probability);
+    if (v->solve_ms >= 0)
+        fprintf(f, "solve time         %.3f ms\n", v->solve_ms);
+    print_placement(f, v);
+}
+
+static cJSON *scenario_json(const pd_scenario *sc)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *prof = cJSON_AddObjectToObject(o, "profiles");
+    for (int t = 0; t < PD_TIER_COUNT; t++)
+        if (sc->uses[t])
+            cJSON_AddStringToObject(prof, pd_tier_name((pd_tier)t), sc->profile[t]->name);
+    cJSON_AddNumberToObject(o, "uplink_bps", sc->uplink_bps);
+    cJSON_AddNumberToObject(o, "downlink_bps", sc->downlink_bps);
+    cJSON_AddNumberToObject(o, "wired_bps", sc->wired_bps);
+    cJSON_AddNumberToObject(o, "wireless_delay_ms", sc->wireless_delay_ms);
+    cJSON_AddNumberToObject(o, "wired_delay_ms", sc->wired_delay_ms);
+    cJSON_AddStringToObject(o, "accuracy_dist", sc->demand.spec);
+    cJSON_AddNumberToObject(o, "load_requests", sc->load_requests);
+    cJSON_AddBoolToObject(o, "parse", sc->parse);
+    return o;
+}
+
+static cJSON *plan_json(const plan_view *v)
+{
+    const pd_problem *pb = v->pb;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "model", v->g->name);
+    cJSON_AddStringToObject(o, "solver", v->solver);
+    cJSON *tiers = cJSON_AddArrayToObject(o, "tiers");
+    for (int s = 0; s < pb->n_tiers; s++)
+        cJSON_AddItemToArray(tiers, cJSON_CreateString(pd_tier_name(pb->tier[s])));
+    cJSON_AddNumberToObject(o, "expected_latency_ms", v->ev->expected_ms);
+    cJSON_AddNumberToObject(o, "unmet_probability", pb->unmet_probability);
+    if (v->solve_ms >= 0)
+        cJSON_AddNumberToObject(o, "solve_time_ms", v->solve_ms);
+    cJSON_AddNumberToObject(o, "load_ms", v->ev->load_ms);
+    cJSON_AddNumberToObject(o, "parse_ms", pb->parse_ms);
+    cJSON *exits = cJSON_AddArrayToObject(o, "exits");
+    for (size_t k = 0; k < pb->n_exits; k++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "exit", v->g->layers[pb->exit_layer[k]].name);
+        cJSON_AddNumberToObject(e, "accuracy", pb->exit_accuracy[k]);
+        cJSON_AddNumberToObject(e, "probability", pb->exit_prob[k]);
+        cJSON_AddNumberToObject(e, "latency_ms", v->ev->exit_ms[k]);
+        cJSON_AddItemToArray(exits, e);
+    }
+    cJSON *pl = cJSON_AddObjectToObject(o, "placement");
+    for (size_t i = 0; i < pb->n_layers; i++)
+        cJSON_AddStringToObject(pl, v->g->layers[i].name, pd_tier_name(pb->tier[v->placement[i]]));
+    cJSON_AddItemToObject(o, "scenario", scenario_json(v->sc));
+    return o;
+}
+
+pd_status report_json(const char *path, const plan_view *v, pd_error *err)
+{
+    cJSON *o = plan_json(v);
+    char *text = o ? cJSON_Print(o) : NULL;
+    cJSON_Delete(o);
+    if (!text)
+        return pd_error_set(err, PD_ENOMEM, "out of memory writing the plan");
+    pd_status st = PD_OK;
+    if (strcmp(path, "-") == 0) {
+        if (fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout))
+            st = pd_error_set(err, PD_EIO, "standard output: write failed");
+    } else {
+        FILE *f = fopen(path, "w");
+        if (!f)
+            st = pd_error_set(err, PD_EINPUT, "%s: %s", path, strerror(errno));
+        else {
+            int bad = fputs(text, f) == EOF || fputc('\n', f) == EOF;
+            bad |= fclose(f) != 0;
+            if (bad)
+                st = pd_error_set(err, PD_EIO, "%s: write failed", path);
+        }
+    }
+    cJSON_free(text);
+    return st;
+}

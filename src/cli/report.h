@@ -1,0 +1,27 @@
+/* What plan and eval print: the readable report and the plan JSON of formats.md. */
+#ifndef PD_CLI_REPORT_H
+#define PD_CLI_REPORT_H
+
+#include <stdio.h>
+
+#include "predoff/graph.h"
+#include "predoff/objective.h"
+#include "predoff/scenario.h"
+
+typedef struct plan_view {
+    const pd_graph *g;
+    const pd_scenario *sc;
+    const pd_problem *pb;
+    const char *solver;       /* "exact", or "eval" for a given placement */
+    const pd_slot *placement;
+    double solve_ms;          /* < 0: not solved here */
+    const pd_evaluation *ev;
+} plan_view;
+
+void report_text(FILE *f, const plan_view *v);
+/* Writes the plan JSON to path ("-": standard output). */
+pd_status report_json(const char *path, const plan_view *v, pd_error *err);
+/* One line naming the scenario's tiers, links and demand. */
+void report_scenario_line(FILE *f, const pd_scenario *sc);
+
+#endif

@@ -1,0 +1,59 @@
+/* Model + scenario flags -> problem, shared by plan, eval and compare. */
+#include "setup.h"
+
+#include <string.h>
+
+#include "scenario_flags.h"
+#include "predoff/solve.h"
+
+pd_status cli_setup_open(const cli_parsed *p, cli_setup *s, pd_error *err)
+{
+    memset(s, 0, sizeof *s);
+    if (p->n_pos != 1)
+        return pd_error_set(err, PD_EINPUT, "expected one MODEL (a built-in name or a JSON file), got %zu arguments",
+                            p->n_pos);
+    pd_status st = pd_graph_open(p->pos[0], &s->g, err);
+    if (!st) {
+        st = cli_scenario_build(p, &s->sc, err);
+        if (!st)
+            st = pd_problem_build(s->g, &s->sc, &s->pb, err);
+        else
+            memset(&s->sc, 0, sizeof s->sc);
+    }
+    if (st)
+        cli_setup_close(s);
+    return st;
+}
+
+void cli_setup_close(cli_setup *s)
+{
+    pd_problem_free(s->pb);
+    pd_scenario_free(&s->sc);
+    pd_graph_free(s->g);
+    memset(s, 0, sizeof *s);
+}
+
+/* Applies the solver flags of plan and compare; sets *solver_name if --solver is given. */
+pd_status cli_solve_flags(const cli_parsed *p, pd_solve_options *opt, const char **solver_name,
+                             const char **json, pd_error *err)
+{
+    pd_solve_options_init(opt);
+    for (size_t i = 0; i < p->n_opts; i++) {
+        const cli_opt *o = &p->opts[i];
+        if (cli_is(o, "--solver"))
+            *solver_name = o->value;
+        else if (cli_is(o, "--json"))
+            *json = o->value;
+        else if (cli_is(o, "--seed")) {
+            unsigned long long seed;
+            if (cli_u64("--seed", o->value, &seed, err))
+                return PD_EINPUT;
+            opt->seed = seed;
+        } else if (cli_is(o, "--max-placements")) {
+            if (cli_real("--max-placements", o->value, 1.0, 1e15, &opt->max_placements, err))
+                return PD_EINPUT;
+        }
+    }
+    return PD_OK;
+}
+

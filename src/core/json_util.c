@@ -1,0 +1,62 @@
+/* Strict reading of JSON values: every rejection names the field and value. */
+#include "json_util.h"
+
+#include <math.h>
+#include <string.h>
+
+pd_status pd_json_known_keys(const cJSON *obj, const char *const *allowed, pd_error *err)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, obj)
+    {
+        int known = 0;
+        for (const char *const *a = allowed; *a && !known; a++)
+            known = it->string && strcmp(it->string, *a) == 0;
+        if (!known)
+            return pd_error_set(err, PD_EINPUT, "unknown field \"%.64s\"",
+                                it->string ? it->string : "");
+        const cJSON *later;
+        for (later = it->next; later; later = later->next)
+            if (later->string && strcmp(later->string, it->string) == 0)
+                return pd_error_set(err, PD_EINPUT, "field \"%.64s\" given twice", it->string);
+    }
+    return PD_OK;
+}
+
+pd_status pd_json_real(const cJSON *item, const char *field, double min, double max, double *out,
+                       pd_error *err)
+{
+    if (!cJSON_IsNumber(item))
+        return pd_error_set(err, PD_EINPUT, "field \"%s\" must be a number", field);
+    double v = item->valuedouble;
+    if (!isfinite(v) || v < min || v > max)
+        return pd_error_set(err, PD_EINPUT, "field \"%s\" is %g, outside [%g, %g]", field, v, min,
+                            max);
+    *out = v;
+    return PD_OK;
+}
+
+pd_status pd_json_int(const cJSON *item, const char *field, int64_t min, int64_t max,
+                      int64_t *out, pd_error *err)
+{
+    if (!cJSON_IsNumber(item))
+        return pd_error_set(err, PD_EINPUT, "field \"%s\" must be an integer", field);
+    double v = item->valuedouble;
+    if (!isfinite(v) || v != floor(v) || v < (double)min || v > (double)max)
+        return pd_error_set(err, PD_EINPUT, "field \"%s\" is %g; expected an integer in [%lld, %lld]",
+                            field, v, (long long)min, (long long)max);
+    *out = (int64_t)v;
+    return PD_OK;
+}
+
+pd_status pd_json_parse(const char *text, size_t len, cJSON **out, pd_error *err)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!root) {
+        size_t at = end && end >= text ? (size_t)(end - text) : 0;
+        return pd_error_set(err, PD_EINPUT, "not valid JSON (near byte %zu)", at);
+    }
+    *out = root;
+    return PD_OK;
+}

@@ -1,0 +1,96 @@
+/* The expected latency of a placement, two ways: per layer, and exit by exit. */
+#include <stdlib.h>
+
+#include "predoff/objective.h"
+
+enum { MOBILE_SLOT = 0 };
+
+double pd_load_ms(const pd_problem *pb, const pd_slot *placement)
+{
+    if (!pb->load_on)
+        return 0.0;
+    bool used[PD_MAX_TIERS] = {false};
+    double t = 0.0;
+    size_t nt = (size_t)pb->n_tiers;
+    for (size_t i = 0; i < pb->n_layers; i++) {
+        used[placement[i]] = true;
+        t += pb->load_ms[i * nt + placement[i]];
+    }
+    for (int s = 0; s < pb->n_tiers; s++)
+        if (used[s])
+            t += pb->load_fixed_ms[s];
+    return t;
+}
+
+double pd_objective(const pd_problem *pb, const pd_slot *placement)
+{
+    size_t nt = (size_t)pb->n_tiers;
+    double e = 0.0;
+    for (size_t i = 0; i < pb->n_layers; i++) {
+        int s = placement[i];
+        int32_t p = pb->parent[i];
+        int from = p < 0 ? MOBILE_SLOT : placement[p];
+        double bytes = p < 0 ? pb->input_bytes : pb->out_bytes[p];
+        e += pb->weight[i] * (pb->compute_ms[i * nt + (size_t)s] + pd_transfer_ms(pb, from, s, bytes));
+    }
+    double mass = 0.0;
+    for (size_t k = 0; k < pb->n_exits; k++) {
+        int32_t l = pb->exit_layer[k];
+        e += pb->exit_prob[k] * pd_transfer_ms(pb, placement[l], MOBILE_SLOT, pb->out_bytes[l]);
+        mass += pb->exit_prob[k];
+    }
+    return e + mass * pb->parse_ms + pd_load_ms(pb, placement);
+}
+
+/* L_k of eq. 4.6: input in, every layer of the path, every hop, result back. */
+static double exit_latency(const pd_problem *pb, const pd_slot *placement, int32_t exit)
+{
+    size_t nt = (size_t)pb->n_tiers;
+    double t = pd_transfer_ms(pb, placement[exit], MOBILE_SLOT, pb->out_bytes[exit]);
+    for (int32_t v = exit; v >= 0; v = pb->parent[v]) {
+        int32_t u = pb->parent[v];
+        int from = u < 0 ? MOBILE_SLOT : placement[u];
+        double bytes = u < 0 ? pb->input_bytes : pb->out_bytes[u];
+        t += pb->compute_ms[(size_t)v * nt + placement[v]] +
+             pd_transfer_ms(pb, from, placement[v], bytes);
+    }
+    return t + pb->parse_ms;
+}
+
+double pd_objective_by_exits(const pd_problem *pb, const pd_slot *placement)
+{
+    double e = 0.0;
+    for (size_t k = 0; k < pb->n_exits; k++)
+        e += pb->exit_prob[k] * exit_latency(pb, placement, pb->exit_layer[k]);
+    return e + pd_load_ms(pb, placement);
+}
+
+pd_status pd_evaluate(const pd_problem *pb, const pd_slot *placement, pd_evaluation *out,
+                      pd_error *err)
+{
+    out->exit_ms = malloc(pb->n_exits * sizeof *out->exit_ms);
+    if (!out->exit_ms)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    for (size_t i = 0; i < pb->n_layers; i++)
+        if (placement[i] >= pb->n_tiers) {
+            pd_evaluation_free(out);
+            return pd_error_set(err, PD_EINPUT, "layer %zu: tier slot %d is not in the scenario",
+                                i, placement[i]);
+        }
+    double e = 0.0;
+    for (size_t k = 0; k < pb->n_exits; k++) {
+        out->exit_ms[k] = exit_latency(pb, placement, pb->exit_layer[k]);
+        e += pb->exit_prob[k] * out->exit_ms[k];
+    }
+    out->load_ms = pd_load_ms(pb, placement);
+    out->expected_ms = e + out->load_ms;
+    return PD_OK;
+}
+
+void pd_evaluation_free(pd_evaluation *ev)
+{
+    if (ev) {
+        free(ev->exit_ms);
+        ev->exit_ms = NULL;
+    }
+}

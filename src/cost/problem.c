@@ -1,0 +1,113 @@
+/* The problem solvers see: allocation, exit probabilities and layer weights. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "predoff/objective.h"
+
+pd_status pd_problem_new(size_t n_layers, int n_tiers, size_t n_exits, bool load_on,
+                         pd_problem **out, pd_error *err)
+{
+    *out = NULL;
+    if (n_layers == 0 || n_exits == 0 || n_tiers < 1 || n_tiers > PD_MAX_TIERS ||
+        n_layers > (size_t)INT32_MAX)
+        return pd_error_set(err, PD_EINPUT, "a problem needs 1 to %d tiers, layers and exits",
+                            PD_MAX_TIERS);
+    pd_problem *pb = calloc(1, sizeof *pb);
+    if (!pb)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    pb->n_layers = n_layers;
+    pb->n_tiers = n_tiers;
+    pb->n_exits = n_exits;
+    pb->load_on = load_on;
+    size_t cells = n_layers * (size_t)n_tiers;
+    pb->parent = calloc(n_layers, sizeof *pb->parent);
+    pb->compute_ms = calloc(cells, sizeof *pb->compute_ms);
+    pb->out_bytes = calloc(n_layers, sizeof *pb->out_bytes);
+    pb->weight = calloc(n_layers, sizeof *pb->weight);
+    pb->exit_layer = calloc(n_exits, sizeof *pb->exit_layer);
+    pb->exit_accuracy = calloc(n_exits, sizeof *pb->exit_accuracy);
+    pb->exit_prob = calloc(n_exits, sizeof *pb->exit_prob);
+    if (load_on)
+        pb->load_ms = calloc(cells, sizeof *pb->load_ms);
+    if (!pb->parent || !pb->compute_ms || !pb->out_bytes || !pb->weight || !pb->exit_layer ||
+        !pb->exit_accuracy || !pb->exit_prob || (load_on && !pb->load_ms)) {
+        pd_problem_free(pb);
+        return pd_error_set(err, PD_ENOMEM, "out of memory for a problem of %zu layers", n_layers);
+    }
+    for (int t = 0; t < n_tiers; t++)
+        pb->tier[t] = (pd_tier)t;
+    *out = pb;
+    return PD_OK;
+}
+
+void pd_problem_free(pd_problem *pb)
+{
+    if (!pb)
+        return;
+    free(pb->parent);
+    free(pb->compute_ms);
+    free(pb->out_bytes);
+    free(pb->weight);
+    free(pb->exit_layer);
+    free(pb->exit_accuracy);
+    free(pb->exit_prob);
+    free(pb->load_ms);
+    free(pb);
+}
+
+pd_status pd_problem_set_weights(pd_problem *pb, pd_error *err)
+{
+    for (size_t i = 0; i < pb->n_layers; i++)
+        if (pb->parent[i] < -1 || pb->parent[i] >= (int32_t)i)
+            return pd_error_set(err, PD_EINPUT, "layer %zu: parent %d does not come before it", i,
+                                pb->parent[i]);
+    memset(pb->weight, 0, pb->n_layers * sizeof *pb->weight);
+    for (size_t k = 0; k < pb->n_exits; k++) {
+        int32_t e = pb->exit_layer[k];
+        if (e < 0 || (size_t)e >= pb->n_layers)
+            return pd_error_set(err, PD_EINPUT, "exit %zu: no layer %d", k, e);
+        pb->weight[e] += pb->exit_prob[k];
+    }
+    /* children come after parents: push each layer's mass up to its parent */
+    for (size_t i = pb->n_layers; i-- > 0;)
+        if (pb->parent[i] >= 0)
+            pb->weight[pb->parent[i]] += pb->weight[i];
+    return PD_OK;
+}
+
+typedef struct exit_key {
+    double accuracy;
+    int32_t layer;
+    size_t index;
+} exit_key;
+
+/* Accuracy ascending; ties: the lower layer index first (cost-model.md). */
+static int cmp_exit(const void *pa, const void *pb)
+{
+    const exit_key *a = pa, *b = pb;
+    if (a->accuracy != b->accuracy)
+        return a->accuracy < b->accuracy ? -1 : 1;
+    return (a->layer > b->layer) - (a->layer < b->layer);
+}
+
+pd_status pd_problem_set_demand(pd_problem *pb, const pd_distribution *demand, pd_error *err)
+{
+    size_t n = pb->n_exits;
+    exit_key *keys = malloc(n * sizeof *keys);
+    if (!keys)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (exit_key){pb->exit_accuracy[i], pb->exit_layer[i], i};
+    qsort(keys, n, sizeof *keys, cmp_exit);
+    double prev = 0.0;
+    for (size_t r = 0; r < n; r++) {
+        double f = pd_distribution_cdf(demand, keys[r].accuracy);
+        pb->exit_prob[keys[r].index] = f - prev;
+        prev = f;
+    }
+    /* requirements above the best exit are served there, best effort */
+    pb->unmet_probability = 1.0 - prev;
+    pb->exit_prob[keys[n - 1].index] += pb->unmet_probability;
+    free(keys);
+    return pd_problem_set_weights(pb, err);
+}

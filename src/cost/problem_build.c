@@ -1,0 +1,133 @@
+/* Folds a model and a scenario into the arrays the solvers work on. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "predoff/objective.h"
+
+/* ms per byte of one hop at `bps`. */
+static double per_byte(double bps)
+{
+    return 8.0 * 1000.0 / bps;
+}
+
+static void set_links(pd_problem *pb, const pd_scenario *sc)
+{
+    double up = per_byte(sc->uplink_bps), down = per_byte(sc->downlink_bps);
+    double wired = per_byte(sc->wired_bps);
+    double dwl = sc->wireless_delay_ms, dwd = sc->wired_delay_ms;
+    /* [from][to] over tiers; a mobile <-> cloud transfer crosses both links */
+    const double rate[PD_TIER_COUNT][PD_TIER_COUNT] = {
+        {0.0, up, up + wired}, {down, 0.0, wired}, {wired + down, wired, 0.0}};
+    const double hop[PD_TIER_COUNT][PD_TIER_COUNT] = {
+        {0.0, dwl, dwl + dwd}, {dwl, 0.0, dwd}, {dwd + dwl, dwd, 0.0}};
+    for (int a = 0; a < pb->n_tiers; a++)
+        for (int b = 0; b < pb->n_tiers; b++) {
+            pb->ms_per_byte[a][b] = rate[pb->tier[a]][pb->tier[b]];
+            pb->hop_ms[a][b] = hop[pb->tier[a]][pb->tier[b]];
+        }
+}
+
+static pd_status set_accuracies(pd_problem *pb, const pd_graph *g, const pd_scenario *sc,
+                                pd_error *err)
+{
+    if (sc->n_exit_accuracy && sc->n_exit_accuracy != g->n_exits)
+        return pd_error_set(err, PD_EINPUT,
+                            "--exit-accuracy gives %zu values but model \"%s\" has %zu exits",
+                            sc->n_exit_accuracy, g->name, g->n_exits);
+    for (size_t k = 0; k < g->n_exits; k++) {
+        const pd_layer *l = &g->layers[g->exits[k]];
+        pb->exit_layer[k] = g->exits[k];
+        if (sc->n_exit_accuracy)
+            pb->exit_accuracy[k] = sc->exit_accuracy[k];
+        else if (l->has_accuracy)
+            pb->exit_accuracy[k] = l->accuracy;
+        else
+            return pd_error_set(err, PD_EINPUT,
+                                "%s: exit \"%s\" has no accuracy; give --exit-accuracy with %zu "
+                                "values",
+                                g->name, l->name, g->n_exits);
+    }
+    return PD_OK;
+}
+
+/* Loading time per request, split into a per-layer slope and a per-tier intercept. */
+static pd_status set_loading(pd_problem *pb, const pd_graph *g, const pd_scenario *sc,
+                             pd_error *err)
+{
+    for (int s = 0; s < pb->n_tiers; s++) {
+        const pd_profile *p = sc->profile[pb->tier[s]];
+        if (!p->load.present)
+            return pd_error_set(err, PD_EINPUT,
+                                "profile \"%s\" has no \"load\" model, needed by --load-requests",
+                                p->name);
+        pd_linear_model slope = p->load;
+        slope.intercept = 0.0;
+        pb->load_fixed_ms[s] = p->load.intercept / sc->load_requests;
+        for (size_t i = 0; i < g->n_layers; i++) {
+            double f[PD_FEATURE_COUNT];
+            for (int k = 0; k < PD_FEATURE_COUNT; k++)
+                f[k] = pd_graph_feature(g, i, (pd_feature)k);
+            pb->load_ms[i * (size_t)pb->n_tiers + (size_t)s] =
+                pd_linear_predict(&slope, f) / sc->load_requests;
+        }
+    }
+    return PD_OK;
+}
+
+static pd_status set_parsing(pd_problem *pb, const pd_graph *g, const pd_scenario *sc,
+                             pd_error *err)
+{
+    const pd_profile *p = sc->profile[PD_TIER_MOBILE];
+    if (!p->parse.present)
+        return pd_error_set(err, PD_EINPUT,
+                            "profile \"%s\" has no \"parse\" model, needed by --parse", p->name);
+    double f[PD_FEATURE_COUNT] = {0};
+    f[PD_FEAT_MODEL_BYTES] = f[PD_FEAT_WEIGHT_BYTES] = pd_graph_model_bytes(g);
+    double t = pd_linear_predict(&p->parse, f);
+    pb->parse_ms = t > 0.0 ? t : 0.0;
+    return PD_OK;
+}
+
+pd_status pd_problem_build(const pd_graph *g, const pd_scenario *sc, pd_problem **out,
+                           pd_error *err)
+{
+    *out = NULL;
+    if (pd_scenario_check(sc, err))
+        return PD_EINPUT;
+    int n_tiers = 0;
+    pd_tier tiers[PD_MAX_TIERS];
+    for (int t = 0; t < PD_TIER_COUNT; t++)
+        if (sc->uses[t]) {
+            if (pd_profile_covers(sc->profile[t], g, err))
+                return PD_EINPUT;
+            tiers[n_tiers++] = (pd_tier)t;
+        }
+    pd_problem *pb;
+    pd_status st = pd_problem_new(g->n_layers, n_tiers, g->n_exits, sc->load_requests > 0.0,
+                                  &pb, err);
+    if (st)
+        return st;
+    memcpy(pb->tier, tiers, sizeof tiers);
+    pb->input_bytes = 4.0 * (double)pd_shape_elems(g->input);
+    for (size_t i = 0; i < g->n_layers; i++) {
+        pb->parent[i] = g->layers[i].parent;
+        pb->out_bytes[i] = 4.0 * (double)pd_shape_elems(g->layers[i].out);
+        for (int s = 0; s < n_tiers; s++)
+            pb->compute_ms[i * (size_t)n_tiers + (size_t)s] =
+                pd_profile_layer_ms(sc->profile[tiers[s]], g, i);
+    }
+    set_links(pb, sc);
+    st = set_accuracies(pb, g, sc, err);
+    if (!st)
+        st = pd_problem_set_demand(pb, &sc->demand, err);
+    if (!st && pb->load_on)
+        st = set_loading(pb, g, sc, err);
+    if (!st && sc->parse)
+        st = set_parsing(pb, g, sc, err);
+    if (st) {
+        pd_problem_free(pb);
+        return st;
+    }
+    *out = pb;
+    return PD_OK;
+}

@@ -1,0 +1,95 @@
+/* The layer graph: lookups, features and the paths of exits. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "layer_type.h"
+#include "predoff/graph.h"
+
+static const char *const feature_names[] = {
+    [PD_FEAT_IN_ELEMS] = "in_elems",
+    [PD_FEAT_OUT_ELEMS] = "out_elems",
+    [PD_FEAT_IN_BYTES] = "in_bytes",
+    [PD_FEAT_OUT_BYTES] = "out_bytes",
+    [PD_FEAT_KERNEL_FILTERS] = "kernel_filters",
+    [PD_FEAT_KERNEL_FILTERS_CHANNELS] = "kernel_filters_channels",
+    [PD_FEAT_MACS] = "macs",
+    [PD_FEAT_WEIGHT_BYTES] = "weight_bytes",
+    [PD_FEAT_MODEL_BYTES] = "model_bytes",
+};
+_Static_assert(sizeof feature_names / sizeof feature_names[0] == PD_FEATURE_COUNT,
+               "one name per feature");
+
+const char *pd_feature_name(pd_feature f)
+{
+    return (unsigned)f < PD_FEATURE_COUNT ? feature_names[f] : "?";
+}
+
+pd_feature pd_feature_parse(const char *name)
+{
+    for (int f = 0; f < PD_FEATURE_COUNT; f++)
+        if (strcmp(feature_names[f], name) == 0)
+            return (pd_feature)f;
+    return PD_FEATURE_COUNT;
+}
+
+int64_t pd_shape_elems(pd_shape s)
+{
+    return s.c * s.h * s.w;
+}
+
+void pd_graph_free(pd_graph *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->n_layers; i++)
+        free(g->layers[i].name);
+    free(g->layers);
+    free(g->exits);
+    free(g->name);
+    free(g->note);
+    free(g);
+}
+
+int32_t pd_graph_find(const pd_graph *g, const char *name)
+{
+    for (size_t i = 0; i < g->n_layers; i++)
+        if (strcmp(g->layers[i].name, name) == 0)
+            return (int32_t)i;
+    return -1;
+}
+
+double pd_graph_model_bytes(const pd_graph *g)
+{
+    return g->model_bytes;
+}
+
+double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f)
+{
+    const pd_layer *l = &g->layers[i];
+    double in = (double)pd_shape_elems(l->in), out = (double)pd_shape_elems(l->out);
+    switch (f) {
+    case PD_FEAT_IN_ELEMS: return in;
+    case PD_FEAT_OUT_ELEMS: return out;
+    case PD_FEAT_IN_BYTES: return 4.0 * in;
+    case PD_FEAT_OUT_BYTES: return 4.0 * out;
+    case PD_FEAT_KERNEL_FILTERS: return pd_layer_type_def_of(l->type)->kernel_filters(l);
+    case PD_FEAT_KERNEL_FILTERS_CHANNELS: {
+        /* fc sees its flattened input as that many channels of a 1x1 image */
+        double channels = l->type == PD_LAYER_FC ? in : (double)l->in.c;
+        return pd_layer_type_def_of(l->type)->kernel_filters(l) * channels;
+    }
+    case PD_FEAT_MACS: return pd_layer_macs(l);
+    case PD_FEAT_WEIGHT_BYTES: return 4.0 * pd_layer_weight_count(l);
+    case PD_FEAT_MODEL_BYTES: return pd_graph_model_bytes(g);
+    case PD_FEATURE_COUNT: break;
+    }
+    return 0.0;
+}
+
+bool pd_graph_on_path(const pd_graph *g, size_t i, size_t e)
+{
+    for (int32_t v = (int32_t)e; v >= 0; v = g->layers[v].parent)
+        if ((size_t)v == i)
+            return true;
+    return false;
+}

@@ -1,0 +1,51 @@
+/* The layer-type table: what each type takes, how its shape and cost follow.
+ * Adding a layer type is one file in layers/ and one row in layer_types.c. */
+#ifndef PD_LAYER_TYPE_H
+#define PD_LAYER_TYPE_H
+
+#include <stddef.h>
+
+#include "predoff/graph.h"
+
+typedef enum pd_param_kind { PD_PARAM_INT, PD_PARAM_REAL, PD_PARAM_BOOL, PD_PARAM_ENUM } pd_param_kind;
+
+/* One JSON parameter of a layer type, stored at `offset` in pd_layer_params. */
+typedef struct pd_param_desc {
+    const char *key;
+    pd_param_kind kind;
+    size_t offset;
+    int required;
+    double def;                /* default when absent and not required */
+    double min, max;           /* accepted range, inclusive */
+    const char *const *names;  /* PD_PARAM_ENUM: value names, NULL-terminated */
+} pd_param_desc;
+
+typedef struct pd_layer_type_def {
+    const char *name;
+    const pd_param_desc *params;
+    size_t n_params;
+    /* Completes defaults that depend on other parameters, checks the input
+     * shape l->in and sets l->out; the message names the field at fault. */
+    pd_status (*infer)(pd_layer *l, pd_error *err);
+    double (*weights)(const pd_layer *l);
+    double (*macs)(const pd_layer *l);
+    double (*kernel_filters)(const pd_layer *l);
+    void (*describe)(const pd_layer *l, char *buf, size_t n);
+} pd_layer_type_def;
+
+extern const pd_layer_type_def pd_conv_type, pd_relu_type, pd_pool_type, pd_lrn_type,
+    pd_dropout_type, pd_fc_type;
+
+const pd_layer_type_def *pd_layer_type_def_of(pd_layer_type t);
+
+/* Shared helpers for the type files. */
+double pd_layer_no_weights(const pd_layer *l);
+double pd_layer_no_macs(const pd_layer *l);
+double pd_layer_no_kernel_filters(const pd_layer *l);
+void pd_layer_no_params(const pd_layer *l, char *buf, size_t n);
+pd_status pd_layer_same_shape(pd_layer *l, pd_error *err);
+/* Output side of a sliding window; checks the window fits the padded input. */
+pd_status pd_window_out(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int ceil_mode,
+                        const char *dim, int64_t *out, pd_error *err);
+
+#endif

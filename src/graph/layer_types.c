@@ -1,0 +1,93 @@
+/* The one table of layer types, and what all of them share. */
+#include "layer_type.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+static const pd_layer_type_def *const types[] = {
+    [PD_LAYER_CONV] = &pd_conv_type,       [PD_LAYER_RELU] = &pd_relu_type,
+    [PD_LAYER_POOL] = &pd_pool_type,       [PD_LAYER_LRN] = &pd_lrn_type,
+    [PD_LAYER_DROPOUT] = &pd_dropout_type, [PD_LAYER_FC] = &pd_fc_type,
+};
+_Static_assert(sizeof types / sizeof types[0] == PD_LAYER_TYPE_COUNT,
+               "one row per layer type");
+
+const pd_layer_type_def *pd_layer_type_def_of(pd_layer_type t)
+{
+    return (unsigned)t < PD_LAYER_TYPE_COUNT ? types[t] : NULL;
+}
+
+const char *pd_layer_type_name(pd_layer_type t)
+{
+    const pd_layer_type_def *d = pd_layer_type_def_of(t);
+    return d ? d->name : "?";
+}
+
+pd_layer_type pd_layer_type_parse(const char *name)
+{
+    for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++)
+        if (strcmp(types[t]->name, name) == 0)
+            return (pd_layer_type)t;
+    return PD_LAYER_TYPE_COUNT;
+}
+
+void pd_layer_describe(const pd_layer *l, char *buf, size_t n)
+{
+    types[l->type]->describe(l, buf, n);
+}
+
+double pd_layer_weight_count(const pd_layer *l) { return types[l->type]->weights(l); }
+double pd_layer_macs(const pd_layer *l) { return types[l->type]->macs(l); }
+
+double pd_layer_no_weights(const pd_layer *l)
+{
+    (void)l;
+    return 0;
+}
+
+double pd_layer_no_macs(const pd_layer *l)
+{
+    (void)l;
+    return 0;
+}
+
+double pd_layer_no_kernel_filters(const pd_layer *l)
+{
+    (void)l;
+    return 0.0;
+}
+
+void pd_layer_no_params(const pd_layer *l, char *buf, size_t n)
+{
+    (void)l;
+    if (n)
+        buf[0] = '\0';
+}
+
+pd_status pd_layer_same_shape(pd_layer *l, pd_error *err)
+{
+    (void)err;
+    l->out = l->in;
+    return PD_OK;
+}
+
+pd_status pd_window_out(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int ceil_mode,
+                        const char *dim, int64_t *out, pd_error *err)
+{
+    int64_t span = in + 2 * pad;
+    if (kernel > span)
+        return pd_error_set(err, PD_EINPUT, "kernel %lld is larger than the padded input %s %lld",
+                            (long long)kernel, dim, (long long)span);
+    int64_t o;
+    if (ceil_mode) {
+        o = (span - kernel + stride - 1) / stride + 1;
+        /* PyTorch drops a last window that would start in the right padding. */
+        if ((o - 1) * stride >= in + pad)
+            o--;
+    } else {
+        o = (span - kernel) / stride + 1;
+    }
+    *out = o;
+    return PD_OK;
+}
