@@ -58,6 +58,11 @@ pd_status pd_problem_set_demand(pd_problem *pb, const pd_distribution *demand, p
 /* Recomputes weight[] from exit_prob[]; checks parents come first. */
 pd_status pd_problem_set_weights(pd_problem *pb, pd_error *err);
 
+/* Sets the transfer costs between the problem's slots from the link rates
+ * (bits per second) and per-link delays (cost-model.md, "Transfer time"). */
+void pd_problem_set_links(pd_problem *pb, double uplink_bps, double downlink_bps,
+                          double wired_bps, double wireless_delay_ms, double wired_delay_ms);
+
 /* Transfer time of `bytes` from slot a to slot b, milliseconds. */
 static inline double pd_transfer_ms(const pd_problem *pb, int a, int b, double bytes)
 {

@@ -111,3 +111,26 @@ pd_status pd_problem_set_demand(pd_problem *pb, const pd_distribution *demand, p
     free(keys);
     return pd_problem_set_weights(pb, err);
 }
+
+/* ms per byte of one hop at `bps`. */
+static double per_byte(double bps)
+{
+    return 8.0 * 1000.0 / bps;
+}
+
+void pd_problem_set_links(pd_problem *pb, double uplink_bps, double downlink_bps,
+                          double wired_bps, double wireless_delay_ms, double wired_delay_ms)
+{
+    double up = per_byte(uplink_bps), down = per_byte(downlink_bps), wired = per_byte(wired_bps);
+    double dwl = wireless_delay_ms, dwd = wired_delay_ms;
+    /* [from][to] over tiers; a mobile <-> cloud transfer crosses both links */
+    const double rate[PD_TIER_COUNT][PD_TIER_COUNT] = {
+        {0.0, up, up + wired}, {down, 0.0, wired}, {wired + down, wired, 0.0}};
+    const double hop[PD_TIER_COUNT][PD_TIER_COUNT] = {
+        {0.0, dwl, dwl + dwd}, {dwl, 0.0, dwd}, {dwd + dwl, dwd, 0.0}};
+    for (int a = 0; a < pb->n_tiers; a++)
+        for (int b = 0; b < pb->n_tiers; b++) {
+            pb->ms_per_byte[a][b] = rate[pb->tier[a]][pb->tier[b]];
+            pb->hop_ms[a][b] = hop[pb->tier[a]][pb->tier[b]];
+        }
+}

@@ -4,29 +4,6 @@
 
 #include "predoff/objective.h"
 
-/* ms per byte of one hop at `bps`. */
-static double per_byte(double bps)
-{
-    return 8.0 * 1000.0 / bps;
-}
-
-static void set_links(pd_problem *pb, const pd_scenario *sc)
-{
-    double up = per_byte(sc->uplink_bps), down = per_byte(sc->downlink_bps);
-    double wired = per_byte(sc->wired_bps);
-    double dwl = sc->wireless_delay_ms, dwd = sc->wired_delay_ms;
-    /* [from][to] over tiers; a mobile <-> cloud transfer crosses both links */
-    const double rate[PD_TIER_COUNT][PD_TIER_COUNT] = {
-        {0.0, up, up + wired}, {down, 0.0, wired}, {wired + down, wired, 0.0}};
-    const double hop[PD_TIER_COUNT][PD_TIER_COUNT] = {
-        {0.0, dwl, dwl + dwd}, {dwl, 0.0, dwd}, {dwd + dwl, dwd, 0.0}};
-    for (int a = 0; a < pb->n_tiers; a++)
-        for (int b = 0; b < pb->n_tiers; b++) {
-            pb->ms_per_byte[a][b] = rate[pb->tier[a]][pb->tier[b]];
-            pb->hop_ms[a][b] = hop[pb->tier[a]][pb->tier[b]];
-        }
-}
-
 static pd_status set_accuracies(pd_problem *pb, const pd_graph *g, const pd_scenario *sc,
                                 pd_error *err)
 {
@@ -116,7 +93,8 @@ pd_status pd_problem_build(const pd_graph *g, const pd_scenario *sc, pd_problem 
             pb->compute_ms[i * (size_t)n_tiers + (size_t)s] =
                 pd_profile_layer_ms(sc->profile[tiers[s]], g, i);
     }
-    set_links(pb, sc);
+    pd_problem_set_links(pb, sc->uplink_bps, sc->downlink_bps, sc->wired_bps,
+                         sc->wireless_delay_ms, sc->wired_delay_ms);
     st = set_accuracies(pb, g, sc, err);
     if (!st)
         st = pd_problem_set_demand(pb, &sc->demand, err);

@@ -1,0 +1,76 @@
+/* Random trees and scenarios: wide enough ranges that every tier wins somewhere. */
+#include "random_problem.h"
+
+#include <stdlib.h>
+
+static double uniform(pd_rng *r, double lo, double hi)
+{
+    return lo + (hi - lo) * pd_rng_uniform(r);
+}
+
+pd_status rp_make(pd_rng *rng, const rp_config *c, pd_problem **out, pd_error *err)
+{
+    size_t n = c->n_layers;
+    int32_t *parent = malloc(n * sizeof *parent);
+    char *is_exit = calloc(n, 1);
+    char *has_child = calloc(n, 1);
+    if (!parent || !is_exit || !has_child) {
+        free(parent);
+        free(is_exit);
+        free(has_child);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0)
+            parent[i] = -1;
+        else if (pd_rng_uniform(rng) < c->branch_prob)
+            parent[i] = (int32_t)pd_rng_below(rng, i);
+        else
+            parent[i] = (int32_t)i - 1;
+        if (parent[i] >= 0)
+            has_child[parent[i]] = 1;
+    }
+    size_t n_exits = 0;
+    for (size_t i = 0; i < n; i++) {
+        is_exit[i] = !has_child[i] || pd_rng_uniform(rng) < 0.1;
+        n_exits += (size_t)is_exit[i];
+    }
+    pd_problem *pb;
+    pd_status st = pd_problem_new(n, c->n_tiers, n_exits, c->load != 0, &pb, err);
+    if (!st) {
+        size_t nt = (size_t)c->n_tiers, k = 0;
+        double slowness[PD_MAX_TIERS] = {uniform(rng, 1, 20), uniform(rng, 0.2, 2), uniform(rng, 0.05, 1)};
+        for (size_t i = 0; i < n; i++) {
+            pb->parent[i] = parent[i];
+            pb->out_bytes[i] = uniform(rng, 1e2, 2e5);
+            double work = uniform(rng, 0.0, 5.0);
+            for (size_t s = 0; s < nt; s++) {
+                pb->compute_ms[i * nt + s] = work * slowness[s] * uniform(rng, 0.5, 1.5);
+                if (c->load)
+                    pb->load_ms[i * nt + s] = uniform(rng, 0.0, 0.3);
+            }
+            if (is_exit[i]) {
+                pb->exit_layer[k] = (int32_t)i;
+                pb->exit_accuracy[k] = uniform(rng, 0.4, 0.95);
+                k++;
+            }
+        }
+        pb->input_bytes = uniform(rng, 1e3, 1e5);
+        for (size_t s = 0; s < nt && c->load; s++)
+            pb->load_fixed_ms[s] = uniform(rng, 0.0, 20.0);
+        pd_problem_set_links(pb, uniform(rng, 1e6, 2e8), uniform(rng, 1e6, 2e8),
+                             uniform(rng, 1e7, 1e9), uniform(rng, 0.0, 2.0),
+                             uniform(rng, 0.0, 2.0));
+        pd_distribution d = {.kind = PD_DIST_NORMAL, .a = uniform(rng, 0.45, 0.9),
+                             .b = uniform(rng, 0.02, 0.2)};
+        st = pd_problem_set_demand(pb, &d, err);
+        if (st)
+            pd_problem_free(pb);
+        else
+            *out = pb;
+    }
+    free(parent);
+    free(is_exit);
+    free(has_child);
+    return st;
+}
