@@ -79,7 +79,6 @@ int main(int argc, char **argv)
         }
         return c->run(&p);
     }
-    fprintf(stderr, "predoff: unknown command \"%s\"\n", argv[1]);
-    usage(stderr);
+    fprintf(stderr, "predoff: unknown command \"%s\" (predoff --help lists them)\n", argv[1]);
     return EXIT_BAD_INPUT;
 }

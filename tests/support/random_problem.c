@@ -1,6 +1,7 @@
 /* Random trees and scenarios: wide enough ranges that every tier wins somewhere. */
 #include "random_problem.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 static double uniform(pd_rng *r, double lo, double hi)
@@ -39,13 +40,13 @@ pd_status rp_make(pd_rng *rng, const rp_config *c, pd_problem **out, pd_error *e
     pd_status st = pd_problem_new(n, c->n_tiers, n_exits, c->load != 0, &pb, err);
     if (!st) {
         size_t nt = (size_t)c->n_tiers, k = 0;
-        double slowness[PD_MAX_TIERS] = {uniform(rng, 1, 20), uniform(rng, 0.2, 2), uniform(rng, 0.05, 1)};
+        double slowness[PD_MAX_TIERS] = {uniform(rng, 1, 10), uniform(rng, 0.1, 3), uniform(rng, 0.05, 1)};
         for (size_t i = 0; i < n; i++) {
             pb->parent[i] = parent[i];
-            pb->out_bytes[i] = uniform(rng, 1e2, 2e5);
-            double work = uniform(rng, 0.0, 5.0);
+            pb->out_bytes[i] = exp(uniform(rng, log(1e2), log(1e5)));
+            double work = exp(uniform(rng, -2.0, 4.0));
             for (size_t s = 0; s < nt; s++) {
-                pb->compute_ms[i * nt + s] = work * slowness[s] * uniform(rng, 0.5, 1.5);
+                pb->compute_ms[i * nt + s] = work * slowness[s] * exp(uniform(rng, -1.5, 1.5));
                 if (c->load)
                     pb->load_ms[i * nt + s] = uniform(rng, 0.0, 0.3);
             }
@@ -55,10 +56,10 @@ pd_status rp_make(pd_rng *rng, const rp_config *c, pd_problem **out, pd_error *e
                 k++;
             }
         }
-        pb->input_bytes = uniform(rng, 1e3, 1e5);
+        pb->input_bytes = exp(uniform(rng, log(1e3), log(1e5)));
         for (size_t s = 0; s < nt && c->load; s++)
-            pb->load_fixed_ms[s] = uniform(rng, 0.0, 20.0);
-        pd_problem_set_links(pb, uniform(rng, 1e6, 2e8), uniform(rng, 1e6, 2e8),
+            pb->load_fixed_ms[s] = uniform(rng, 0.0, 5.0);
+        pd_problem_set_links(pb, uniform(rng, 1e7, 2e8), uniform(rng, 1e7, 2e8),
                              uniform(rng, 1e7, 1e9), uniform(rng, 0.0, 2.0),
                              uniform(rng, 0.0, 2.0));
         pd_distribution d = {.kind = PD_DIST_NORMAL, .a = uniform(rng, 0.45, 0.9),

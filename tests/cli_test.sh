@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# The command line as a user meets it: exit statuses, one-line errors, plan -> eval.
+# usage: cli_test.sh PREDOFF SOURCE_DIR
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect STATUS PATTERN -- ARGS...: runs predoff ARGS, checks the exit status, and that
+# standard error is one line matching PATTERN (for failures) or empty (for successes).
+expect() {
+    local want=$1 pattern=$2
+    shift 3
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        bad "predoff $* exited $got, wanted $want; stderr: $(head -c 300 "$tmp/err")"
+        return
+    fi
+    if [ "$want" = 0 ]; then
+        [ -s "$tmp/err" ] && { bad "predoff $* wrote to stderr: $(cat "$tmp/err")"; return; }
+    else
+        local lines
+        lines=$(grep -c '' "$tmp/err")
+        # a usage hint may follow the one error line
+        if [ "$lines" -lt 1 ] || [ "$lines" -gt 2 ]; then
+            bad "predoff $*: $lines lines on stderr"; return
+        fi
+        if ! head -n 1 "$tmp/err" | grep -qE -- "$pattern"; then
+            bad "predoff $*: stderr '$(head -n 1 "$tmp/err")' does not match '$pattern'"
+            return
+        fi
+    fi
+    ok
+}
+
+# --- successes
+expect 0 "" -- models
+expect 0 "" -- profiles
+expect 0 "" -- solvers
+expect 0 "" -- --help
+expect 0 "" -- plan --help
+expect 0 "" -- show b-alexnet
+expect 0 "" -- show b-lenet
+expect 0 "" -- plan b-alexnet
+expect 0 "" -- plan "$src/models/b-alexnet.json" --tiers mobile,edge,cloud --wired 1Gbps
+expect 0 "" -- plan b-lenet --exit-accuracy 0.9,0.99
+expect 0 "" -- plan b-alexnet --channel-hz 20e6 --snr-db 20 --accuracy-dist uniform:0.5,0.8
+expect 0 "" -- plan b-alexnet --load-requests 100 --parse --wireless-delay 2
+expect 0 "" -- compare b-alexnet
+expect 0 "" -- plan b-alexnet --mobile paper-literal-rpi3b --edge paper-literal-laptop
+
+# --- the report shows what the issue asks for
+"$bin" plan b-alexnet >"$tmp/report"
+for want in "expected latency" "unmet probability" "trunk" "branch 4" "b1_fc" "probability"; do
+    if grep -q "$want" "$tmp/report"; then ok; else bad "report lacks '$want'"; fi
+done
+
+# --- plan -> eval round trip gives the same expected latency
+"$bin" plan b-alexnet --tiers mobile,edge,cloud --bandwidth 5Mbps --json "$tmp/plan.json" >/dev/null
+"$bin" eval b-alexnet --tiers mobile,edge,cloud --bandwidth 5Mbps --placement "$tmp/plan.json" \
+    --json "$tmp/eval.json" >/dev/null
+a=$(grep -o '"expected_latency_ms":[[:space:]]*[0-9.e+-]*' "$tmp/plan.json" | grep -o '[0-9.e+-]*$')
+b=$(grep -o '"expected_latency_ms":[[:space:]]*[0-9.e+-]*' "$tmp/eval.json" | grep -o '[0-9.e+-]*$')
+if [ -n "$a" ] && [ "$a" = "$b" ]; then ok; else bad "plan $a != eval $b"; fi
+# --json - writes only JSON to standard output
+"$bin" plan b-alexnet --json - >"$tmp/stdout.json"
+if head -c 1 "$tmp/stdout.json" | grep -q '{' && grep -q '"placement"' "$tmp/stdout.json"; then ok; else bad "--json - output"; fi
+
+# --- a placement that is worse evaluates to more than the optimum
+sed 's/"\(mobile\|cloud\)"/"edge"/g' "$tmp/plan.json" >"$tmp/edge.json"
+"$bin" eval b-alexnet --tiers mobile,edge,cloud --bandwidth 5Mbps --placement "$tmp/edge.json" --json "$tmp/eval2.json" >/dev/null
+c=$(grep -o '"expected_latency_ms":[[:space:]]*[0-9.e+-]*' "$tmp/eval2.json" | grep -o '[0-9.e+-]*$')
+if awk -v a="$a" -v c="$c" 'BEGIN { exit !(c + 0 >= a + 0) }'; then ok; else bad "all-edge $c < optimum $a"; fi
+
+# --- bad usage and bad input: one line, exit 2
+expect 2 "unknown command" -- frobnicate
+expect 2 "unknown flag --nope" -- plan b-alexnet --nope
+expect 2 "needs a value" -- plan b-alexnet --solver
+expect 2 "no such built-in model" -- plan b-nonet
+expect 2 "missing.json" -- plan "$tmp/missing.json"
+expect 2 "expected one MODEL" -- plan
+expect 2 "unknown solver" -- plan b-alexnet --solver magic
+expect 2 "brute: 2\^52" -- plan b-alexnet --solver brute
+expect 2 "rate \"NaN" -- plan b-alexnet --bandwidth NaNMbps
+expect 2 "rate \"-5Mbps\"" -- plan b-alexnet --bandwidth -5Mbps
+expect 2 "unit must be" -- plan b-alexnet --bandwidth 74
+expect 2 "unit must be" -- plan b-alexnet --bandwidth 74furlongs
+expect 2 "sigma must be positive" -- plan b-alexnet --accuracy-dist normal:0.6,0
+expect 2 "sigma must be positive" -- plan b-alexnet --accuracy-dist normal:0.6,-1
+expect 2 "expected normal" -- plan b-alexnet --accuracy-dist normal:nan,0.1
+expect 2 "needs A < B" -- plan b-alexnet --accuracy-dist uniform:0.8,0.2
+expect 2 "expected normal:MU,SIGMA, uniform" -- plan b-alexnet --accuracy-dist gamma:1,2
+expect 2 "nothere" -- plan b-alexnet --accuracy-dist history:"$tmp/nothere"
+printf '0.5\n0.7\n1.5\n' >"$tmp/hist"
+expect 2 "line 3" -- plan b-alexnet --accuracy-dist history:"$tmp/hist"
+printf '0.5\n# a comment\n\n0.7\n' >"$tmp/hist2"
+expect 0 "" -- plan b-alexnet --accuracy-dist history:"$tmp/hist2"
+expect 2 "outside \[0, 1\]" -- plan b-alexnet --exit-accuracy 0.5,0.6,0.7,0.8,1.2
+expect 2 "is not a number" -- plan b-alexnet --exit-accuracy 0.5,0.6,0.7,0.8,nan
+expect 2 "gives 3 values" -- plan b-alexnet --exit-accuracy 0.5,0.6,0.7
+expect 2 "no accuracy" -- plan b-lenet
+expect 2 "must include mobile" -- plan b-alexnet --tiers edge,cloud
+expect 2 "unknown tier" -- plan b-alexnet --tiers mobile,fog
+expect 2 "go together" -- plan b-alexnet --channel-hz 20e6
+expect 2 "give the wireless rate once" -- plan b-alexnet --channel-hz 20e6 --snr-db 10 --bandwidth 5Mbps
+expect 2 "outside" -- plan b-alexnet --wireless-delay -1
+expect 2 "outside" -- plan b-alexnet --load-requests 0
+expect 2 "no such preset" -- plan b-alexnet --edge laptop9000
+expect 2 "eval needs --placement" -- eval b-alexnet
+expect 2 "is not a non-negative integer" -- plan b-alexnet --seed -4
+
+# profiles: a missing layer type names both
+cat >"$tmp/thin.json" <<'JSON'
+{"name": "thin", "layers": {"conv": {"features": ["in_elems"], "coef": [1e-3], "intercept": 0}}}
+JSON
+expect 2 'profile "thin" has no model for layer type "relu"' -- plan b-alexnet --edge "$tmp/thin.json"
+echo '{"name": "p", "layers": {"conv": {"features": ["bogus"], "coef": [1], "intercept": 0}}}' >"$tmp/p.json"
+expect 2 'p.json: layers.conv: unknown feature "bogus"' -- plan b-alexnet --edge "$tmp/p.json"
+
+# models: errors name the file, the layer and the field
+cat >"$tmp/m.json" <<'JSON'
+{"name": "m", "input": [3, 8, 8], "layers": [
+  {"name": "c1", "type": "conv", "filters": 4, "kernel": 11},
+  {"name": "f", "type": "fc", "outputs": 2, "exit": {"accuracy": 0.7}}]}
+JSON
+expect 2 'm.json: layer "c1": kernel 11 is larger than the padded input height 8' -- plan "$tmp/m.json"
+echo '{"name": "m", "input": [3, 8, 8], "layers": [{"name": "c1", "type": "conv", "filters": -4, "kernel": 3, "exit": true}]}' >"$tmp/m2.json"
+expect 2 'm2.json: layer "c1": field "filters"' -- show "$tmp/m2.json"
+echo '{"name": "m", "input": [3, 8, 8], "layers": [' >"$tmp/trunc.json"
+expect 2 'trunc.json: not valid JSON' -- show "$tmp/trunc.json"
+
+# eval: a placement naming a layer twice, a missing layer, a tier not in the scenario
+"$bin" plan b-alexnet --json "$tmp/p2.json" >/dev/null
+sed 's/"conv1":[[:space:]]*"\(edge\|mobile\)",//' "$tmp/p2.json" >"$tmp/p3.json"
+expect 2 'p3.json: placement: layer "conv1" is missing' -- eval b-alexnet --placement "$tmp/p3.json"
+sed 's/"conv1":[[:space:]]*"\(edge\|mobile\)"/"conv1": "cloud"/' "$tmp/p2.json" >"$tmp/p4.json"
+expect 2 'p4.json: placement: layer "conv1" is on cloud' -- eval b-alexnet --placement "$tmp/p4.json"
+sed 's/"conv1":[[:space:]]*"\(edge\|mobile\)"/"conv1": "moon"/' "$tmp/p2.json" >"$tmp/p5.json"
+expect 2 'p5.json: placement: layer "conv1": tier must be' -- eval b-alexnet --placement "$tmp/p5.json"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
