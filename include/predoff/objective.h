@@ -87,6 +87,14 @@ void pd_evaluation_free(pd_evaluation *ev);
 /* The same E[L] as pd_objective, computed exit by exit without storing them. */
 double pd_objective_by_exits(const pd_problem *pb, const pd_slot *placement);
 
+/* Latency of exit k alone (L_k, parsing included) plus the amortised loading of the
+ * tiers that run the layers of its path: the cost when exit k serves every task. */
+double pd_objective_single_exit(const pd_problem *pb, const pd_slot *placement, size_t k);
+
+/* Index of the exit serving requirements above every accuracy (the last in the
+ * spec's order: most accurate, ties to the higher layer index). */
+size_t pd_problem_best_exit(const pd_problem *pb);
+
 /* Amortised model-loading time of a placement (0 when the term is off). */
 double pd_load_ms(const pd_problem *pb, const pd_slot *placement);
 

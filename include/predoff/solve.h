@@ -2,6 +2,7 @@
 #ifndef PREDOFF_SOLVE_H
 #define PREDOFF_SOLVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,27 +13,46 @@
 extern "C" {
 #endif
 
+/* The genetic algorithm's parameters (paper section 4.4). */
+typedef struct pd_ga_params {
+    size_t population;   /* individuals per generation (200) */
+    size_t generations;  /* generations after the random first one (50, as the paper) */
+    double crossover;    /* chance a selected pair is crossed (0.9) */
+    double mutation;     /* chance a child has one group moved to another tier (0.5) */
+    size_t elitism;      /* best individuals copied unchanged into the next generation (10) */
+    double scaling;      /* linear fitness scaling: the best gets this many times the mean (10) */
+} pd_ga_params;
+
 /* Parameters every solver may read; fill with pd_solve_options_init, then override. */
 typedef struct pd_solve_options {
     uint64_t seed;          /* for randomised solvers */
     double deadline_ms;     /* latency bound for solvers that take one; <= 0: none */
     double max_placements;  /* brute refuses larger searches */
+    pd_ga_params ga;
 } pd_solve_options;
 
 void pd_solve_options_init(pd_solve_options *opt);
 
 /* What a solver found. */
 typedef struct pd_solution {
-    pd_slot *placement;   /* [n_layers], owned */
-    double objective_ms;  /* pd_objective of the placement */
-    double solve_ms;      /* wall-clock time of the solver */
+    pd_slot *placement;     /* [n_layers], owned */
+    int32_t served_exit;    /* -1: every task takes the exit its requirement calls for
+                             * (cost-model.md); else the one exit (index) that serves all */
+    double objective_ms;    /* expected latency under that rule */
+    double below_requirement; /* share of tasks served by an exit below their requirement */
+    bool deadline_missed;   /* a deadline was given and no configuration met it */
+    double solve_ms;        /* wall-clock time of the solver */
+    size_t n_history;       /* ga: generations recorded, the random first one included */
+    double *history_best;   /* ga: best objective of each generation, owned */
+    double *history_mean;   /* ga: mean objective of each generation, owned */
 } pd_solution;
 
 typedef struct pd_solver {
     const char *name;
     const char *summary;
-    /* Writes a placement of pb->n_layers slots. */
-    pd_status (*solve)(const pd_problem *pb, const pd_solve_options *opt, pd_slot *placement,
+    /* Writes sol->placement (allocated, pb->n_layers slots); may set served_exit and the
+     * history. pd_solve computes the objective and the share below requirement. */
+    pd_status (*solve)(const pd_problem *pb, const pd_solve_options *opt, pd_solution *sol,
                        pd_error *err);
 } pd_solver;
 
@@ -51,6 +71,18 @@ pd_status pd_solve_exact(const pd_problem *pb, const pd_solve_options *opt, pd_s
                          pd_error *err);
 pd_status pd_solve_brute(const pd_problem *pb, const pd_solve_options *opt, pd_slot *placement,
                          pd_error *err);
+/* The paper's genetic algorithm; records best and mean objective per generation in sol. */
+pd_status pd_solve_ga(const pd_problem *pb, const pd_solve_options *opt, pd_solution *sol,
+                      pd_error *err);
+/* Baselines (baselines.c): Edgent, Neurosurgeon, and every layer on one tier. */
+pd_status pd_solve_edgent(const pd_problem *pb, const pd_solve_options *opt, pd_solution *sol,
+                          pd_error *err);
+pd_status pd_solve_neurosurgeon(const pd_problem *pb, const pd_solve_options *opt,
+                                pd_solution *sol, pd_error *err);
+pd_status pd_solve_all_on(const pd_problem *pb, pd_tier tier, pd_slot *placement, pd_error *err);
+
+/* Validates GA parameters against the problem (population >= 2, rates in [0, 1], ...). */
+pd_status pd_ga_params_check(const pd_ga_params *p, pd_error *err);
 
 #ifdef __cplusplus
 }

@@ -8,8 +8,7 @@
 #include "predoff/solve.h"
 
 const cli_flag cmd_compare_flags[] = {
-    {"--seed", "N", "seed for randomised solvers (default 1)"},
-    {"--max-placements", "N", "brute refuses searches larger than this (default 5e6)"},
+    CLI_SOLVER_FLAGS,
     {NULL, NULL, NULL},
 };
 
@@ -39,9 +38,10 @@ int cmd_compare(const cli_parsed *p)
     for (size_t i = 0; i < n; i++) {
         pd_error_clear(&err);
         if (pd_solve(&solvers[i], s.pb, &opt, &sol, &err)) {
-            if (err.status != PD_ELIMIT)
+            /* a solver that does not apply to this scenario is shown, not fatal */
+            if (err.status != PD_ELIMIT && err.status != PD_EINPUT)
                 status = cli_fail(&err);
-            printf("%-14s %s\n", solvers[i].name, err.status == PD_ELIMIT ? "refused: too many placements" : "failed");
+            printf("%-14s n/a: %s\n", solvers[i].name, err.msg);
             continue;
         }
         printf("%-14s %16.3f %+11.2f%% %14.4f\n", solvers[i].name, sol.objective_ms,

@@ -7,10 +7,9 @@
 #include "predoff/solve.h"
 
 const cli_flag cmd_plan_flags[] = {
-    {"--solver", "NAME", "exact (default) or brute; predoff solvers lists them"},
-    {"--seed", "N", "seed for randomised solvers (default 1)"},
-    {"--max-placements", "N", "brute refuses searches larger than this (default 5e6)"},
+    {"--solver", "NAME", "exact (default), ga, brute, edgent, neurosurgeon, mobile, edge, cloud"},
     {"--json", "FILE", "also write the plan as JSON (\"-\": standard output, no report)"},
+    CLI_SOLVER_FLAGS,
     {NULL, NULL, NULL},
 };
 

@@ -52,8 +52,34 @@ pd_status cli_solve_flags(const cli_parsed *p, pd_solve_options *opt, const char
         } else if (cli_is(o, "--max-placements")) {
             if (cli_real("--max-placements", o->value, 1.0, 1e15, &opt->max_placements, err))
                 return PD_EINPUT;
+        } else if (cli_is(o, "--deadline")) {
+            if (cli_real("--deadline", o->value, 1e-9, 1e12, &opt->deadline_ms, err))
+                return PD_EINPUT;
+        } else if (cli_is(o, "--crossover")) {
+            if (cli_real("--crossover", o->value, 0.0, 1.0, &opt->ga.crossover, err))
+                return PD_EINPUT;
+        } else if (cli_is(o, "--mutation")) {
+            if (cli_real("--mutation", o->value, 0.0, 1.0, &opt->ga.mutation, err))
+                return PD_EINPUT;
+        } else if (cli_is(o, "--scaling")) {
+            if (cli_real("--scaling", o->value, 1.0, 100.0, &opt->ga.scaling, err))
+                return PD_EINPUT;
+        } else {
+            size_t *target = cli_is(o, "--population")    ? &opt->ga.population
+                             : cli_is(o, "--generations") ? &opt->ga.generations
+                             : cli_is(o, "--elitism")     ? &opt->ga.elitism
+                                                          : NULL;
+            unsigned long long v;
+            if (target) {
+                if (cli_u64(o->flag->name, o->value, &v, err))
+                    return PD_EINPUT;
+                if (v > 1000000)
+                    return pd_error_set(err, PD_EINPUT, "%s: %llu is more than 1000000",
+                                        o->flag->name, v);
+                *target = (size_t)v;
+            }
         }
     }
-    return PD_OK;
+    return pd_ga_params_check(&opt->ga, err);
 }
 

@@ -65,6 +65,35 @@ double pd_objective_by_exits(const pd_problem *pb, const pd_slot *placement)
     return e + pd_load_ms(pb, placement);
 }
 
+double pd_objective_single_exit(const pd_problem *pb, const pd_slot *placement, size_t k)
+{
+    int32_t e = pb->exit_layer[k];
+    double t = exit_latency(pb, placement, e);
+    if (!pb->load_on)
+        return t;
+    bool used[PD_MAX_TIERS] = {false};
+    size_t nt = (size_t)pb->n_tiers;
+    for (int32_t v = e; v >= 0; v = pb->parent[v]) {
+        used[placement[v]] = true;
+        t += pb->load_ms[(size_t)v * nt + placement[v]];
+    }
+    for (int s = 0; s < pb->n_tiers; s++)
+        if (used[s])
+            t += pb->load_fixed_ms[s];
+    return t;
+}
+
+size_t pd_problem_best_exit(const pd_problem *pb)
+{
+    size_t best = 0;
+    for (size_t k = 1; k < pb->n_exits; k++)
+        if (pb->exit_accuracy[k] > pb->exit_accuracy[best] ||
+            (pb->exit_accuracy[k] == pb->exit_accuracy[best] &&
+             pb->exit_layer[k] > pb->exit_layer[best]))
+            best = k;
+    return best;
+}
+
 pd_status pd_evaluate(const pd_problem *pb, const pd_slot *placement, pd_evaluation *out,
                       pd_error *err)
 {
