@@ -9,43 +9,15 @@
 
 #include "predoff/objective.h"
 #include "predoff/rng.h"
+#include "hand_problem.h"
 #include "random_problem.h"
 
 #define NEAR(a, b) assert_true(fabs((a) - (b)) <= 1e-9 * (1.0 + fabs(b)))
 
-/* Three layers: L0 (root), L1 (exit A, acc 0.6), L2 (exit B, acc 0.8), both children of L0.
- * Tiers mobile (slot 0) and edge (slot 1). Uplink 8 Mbps = 0.001 ms/byte, downlink 4 Mbps =
- * 0.002 ms/byte. Input 100 bytes; outputs L0 1000, L1 10, L2 20 bytes.
- * Compute (mobile, edge): L0 (10, 2), L1 (4, 1), L2 (6, 3).
- * Demand uniform:0.5,0.9: F(0.6) = 0.25, F(0.8) = 0.75, so p_A = 0.25 and p_B = 0.5 plus the
- * unmet 0.25 = 0.75. */
-static pd_problem *small(int load)
-{
-    pd_problem *pb;
-    assert_int_equal(pd_problem_new(3, 2, 2, load, &pb, NULL), PD_OK);
-    const int32_t parent[] = {-1, 0, 0};
-    const double compute[] = {10, 2, 4, 1, 6, 3}, bytes[] = {1000, 10, 20};
-    for (int i = 0; i < 3; i++) {
-        pb->parent[i] = parent[i];
-        pb->out_bytes[i] = bytes[i];
-    }
-    for (int i = 0; i < 6; i++)
-        pb->compute_ms[i] = compute[i];
-    pb->input_bytes = 100;
-    pb->exit_layer[0] = 1;
-    pb->exit_layer[1] = 2;
-    pb->exit_accuracy[0] = 0.6;
-    pb->exit_accuracy[1] = 0.8;
-    pd_problem_set_links(pb, 8e6, 4e6, 1e9, 0.0, 0.0);
-    pd_distribution d = {.kind = PD_DIST_UNIFORM, .a = 0.5, .b = 0.9};
-    assert_int_equal(pd_problem_set_demand(pb, &d, NULL), PD_OK);
-    return pb;
-}
-
 static void test_probabilities_and_weights(void **state)
 {
     (void)state;
-    pd_problem *pb = small(0);
+    pd_problem *pb = hand_problem(0);
     NEAR(pb->exit_prob[0], 0.25);
     NEAR(pb->exit_prob[1], 0.75);
     NEAR(pb->unmet_probability, 0.25);
@@ -58,7 +30,7 @@ static void test_probabilities_and_weights(void **state)
 static void test_hand_objectives(void **state)
 {
     (void)state;
-    pd_problem *pb = small(0);
+    pd_problem *pb = hand_problem(0);
     /* all mobile: L_A = 10 + 4 = 14, L_B = 10 + 6 = 16; E = 0.25*14 + 0.75*16 = 15.5 */
     const pd_slot mobile[] = {0, 0, 0};
     /* all edge: L_A = 0.1 up + 2 + 1 + 0.02 back = 3.12, L_B = 0.1 + 2 + 3 + 0.04 = 5.14;
@@ -85,7 +57,7 @@ static void test_hand_objectives(void **state)
 static void test_delays_and_parsing(void **state)
 {
     (void)state;
-    pd_problem *pb = small(0);
+    pd_problem *pb = hand_problem(0);
     pd_problem_set_links(pb, 8e6, 4e6, 1e9, 0.5, 0.0);
     pb->parse_ms = 2.0;
     /* all edge, 0.5 ms each way: L_A = 3.12 + 1 + 2 = 6.12, L_B = 5.14 + 1 + 2 = 8.14;
@@ -102,11 +74,7 @@ static void test_delays_and_parsing(void **state)
 static void test_loading(void **state)
 {
     (void)state;
-    pd_problem *pb = small(1);
-    pb->load_fixed_ms[0] = 3.0;
-    pb->load_fixed_ms[1] = 14.0;
-    for (int i = 0; i < 3; i++)
-        pb->load_ms[i * 2 + 1] = 0.1;
+    pd_problem *pb = hand_problem(1);
     /* all edge: 4.635 + 14 + 3 * 0.1 = 18.935; all mobile: 15.5 + 3 = 18.5;
      * L0 edge, L1 mobile, L2 edge: 5.88 + 3 + 14 + 0.2 = 23.08 */
     const pd_slot edge[] = {1, 1, 1}, mobile[] = {0, 0, 0}, mixed[] = {1, 0, 1};
@@ -201,7 +169,7 @@ static void test_two_formulas_agree(void **state)
 static void test_bad_slot_rejected(void **state)
 {
     (void)state;
-    pd_problem *pb = small(0);
+    pd_problem *pb = hand_problem(0);
     const pd_slot bad[] = {0, 2, 0};
     pd_evaluation ev = {0};
     pd_error err;

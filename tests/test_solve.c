@@ -12,6 +12,7 @@
 #include "predoff/objective.h"
 #include "predoff/rng.h"
 #include "predoff/solve.h"
+#include "hand_problem.h"
 #include "random_problem.h"
 
 static double solve_value(const char *name, const pd_problem *pb, pd_slot *placement)
@@ -106,29 +107,7 @@ static void test_exact_hand_example(void **state)
 {
     (void)state;
     for (int load = 0; load < 2; load++) {
-        pd_problem *pb;
-        assert_int_equal(pd_problem_new(3, 2, 2, load, &pb, NULL), PD_OK);
-        const int32_t parent[] = {-1, 0, 0};
-        const double compute[] = {10, 2, 4, 1, 6, 3}, bytes[] = {1000, 10, 20};
-        for (int i = 0; i < 3; i++) {
-            pb->parent[i] = parent[i];
-            pb->out_bytes[i] = bytes[i];
-        }
-        memcpy(pb->compute_ms, compute, sizeof compute);
-        pb->input_bytes = 100;
-        pb->exit_layer[0] = 1;
-        pb->exit_layer[1] = 2;
-        pb->exit_accuracy[0] = 0.6;
-        pb->exit_accuracy[1] = 0.8;
-        pd_problem_set_links(pb, 8e6, 4e6, 1e9, 0.0, 0.0);
-        if (load) {
-            pb->load_fixed_ms[0] = 3.0;
-            pb->load_fixed_ms[1] = 14.0;
-            for (int i = 0; i < 3; i++)
-                pb->load_ms[i * 2 + 1] = 0.1;
-        }
-        pd_distribution d = {.kind = PD_DIST_UNIFORM, .a = 0.5, .b = 0.9};
-        assert_int_equal(pd_problem_set_demand(pb, &d, NULL), PD_OK);
+        pd_problem *pb = hand_problem(load);
         pd_slot pl[3];
         double v = solve_value("exact", pb, pl);
         assert_true(fabs(v - (load ? 18.5 : 4.635)) < 1e-9);

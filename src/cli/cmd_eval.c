@@ -44,7 +44,7 @@ int cmd_eval(const cli_parsed *p)
         pd_evaluate(s.pb, placement, &ev, &err)) {
         status = cli_fail(&err);
     } else {
-        plan_view v = {s.g, &s.sc, s.pb, "eval", placement, -1.0, &ev};
+        plan_view v = {s.g, &s.sc, s.pb, "eval", placement, &ev, NULL, NULL};
         if (!json || strcmp(json, "-") != 0)
             report_text(stdout, &v);
         if (json && report_json(json, &v, &err))

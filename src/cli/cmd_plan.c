@@ -39,7 +39,7 @@ int cmd_plan(const cli_parsed *p)
         if (pd_evaluate(s.pb, sol.placement, &ev, &err)) {
             status = cli_fail(&err);
         } else {
-            plan_view v = {s.g, &s.sc, s.pb, solver->name, sol.placement, sol.solve_ms, &ev};
+            plan_view v = {s.g, &s.sc, s.pb, solver->name, sol.placement, &ev, &sol, &opt};
             if (!json || strcmp(json, "-") != 0)
                 report_text(stdout, &v);
             if (json && report_json(json, &v, &err))

@@ -52,16 +52,34 @@ void report_scenario_line(FILE *f, const pd_scenario *sc)
     fprintf(f, "\n");
 }
 
+/* The one exit that serves every task (Edgent, Neurosurgeon), or -1. */
+static int32_t served_exit(const plan_view *v)
+{
+    return v->sol ? v->sol->served_exit : -1;
+}
+
+/* The spec's rule is evaluated exit by exit, as eval does, so plan and eval agree to the bit. */
+static double expected_ms(const plan_view *v)
+{
+    return served_exit(v) >= 0 ? v->sol->objective_ms : v->ev->expected_ms;
+}
+
 static void print_exits(FILE *f, const plan_view *v)
 {
     const pd_problem *pb = v->pb;
+    int32_t served = served_exit(v);
+    if (served >= 0) {
+        fprintf(f, "\none exit serves every task: %s (accuracy %.4f), %.3f ms\n",
+                v->g->layers[pb->exit_layer[served]].name, pb->exit_accuracy[served],
+                v->sol->objective_ms);
+        fprintf(f, "served below their requirement: %.4f of tasks\n", v->sol->below_requirement);
+        if (v->sol->deadline_missed)
+            fprintf(f, "no exit meets the deadline of %g ms: the fastest is shown\n",
+                    v->opt->deadline_ms);
+        return;
+    }
     fprintf(f, "\n  #  exit                accuracy  probability  latency (ms)\n");
-    size_t best = 0;
-    for (size_t k = 0; k < pb->n_exits; k++)
-        if (pb->exit_accuracy[k] > pb->exit_accuracy[best] ||
-            (pb->exit_accuracy[k] == pb->exit_accuracy[best] &&
-             pb->exit_layer[k] > pb->exit_layer[best]))
-            best = k;
+    size_t best = pd_problem_best_exit(pb);
     for (size_t k = 0; k < pb->n_exits; k++)
         fprintf(f, "%3zu  %-18.18s  %8.4f  %11.4f  %12.3f%s\n", k + 1,
                 v->g->layers[pb->exit_layer[k]].name, pb->exit_accuracy[k], pb->exit_prob[k],
@@ -135,16 +153,22 @@ void report_text(FILE *f, const plan_view *v)
             v->g->n_exits, v->solver);
     report_scenario_line(f, v->sc);
     print_exits(f, v);
-    fprintf(f, "\nexpected latency   %.3f ms\n", v->ev->expected_ms);
-    if (v->ev->load_ms > 0)
+    fprintf(f, "\nexpected latency   %.3f ms\n", expected_ms(v));
+    if (v->ev->load_ms > 0 && served_exit(v) < 0)
         fprintf(f, "  of which loading %.3f ms (amortised)\n", v->ev->load_ms);
     if (v->pb->parse_ms > 0)
         fprintf(f, "  with parsing     %.3f ms in every exit\n", v->pb->parse_ms);
     fprintf(f, "unmet probability  %.4f (requirements above the best exit's accuracy)\n",
             v->pb->unmet_probability);
-    if (v->solve_ms >= 0)
-        fprintf(f, "solve time         %.3f ms\n", v->solve_ms);
+    if (v->sol)
+        fprintf(f, "solve time         %.3f ms\n", v->sol->solve_ms);
+    if (v->sol && v->sol->n_history)
+        fprintf(f, "ga                 best %.3f ms after %zu generations of %zu (seed %llu)\n",
+                v->sol->history_best[v->sol->n_history - 1], v->sol->n_history - 1,
+                v->opt->ga.population, (unsigned long long)v->opt->seed);
     print_placement(f, v);
+    if (served_exit(v) >= 0)
+        fprintf(f, "  (layers off the served exit's path never run; they are shown on the mobile)\n");
 }
 
 static cJSON *scenario_json(const pd_scenario *sc)
@@ -165,6 +189,24 @@ static cJSON *scenario_json(const pd_scenario *sc)
     return o;
 }
 
+static cJSON *ga_json(const plan_view *v)
+{
+    const pd_ga_params *p = &v->opt->ga;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "population", (double)p->population);
+    cJSON_AddNumberToObject(o, "generations", (double)p->generations);
+    cJSON_AddNumberToObject(o, "crossover", p->crossover);
+    cJSON_AddNumberToObject(o, "mutation", p->mutation);
+    cJSON_AddNumberToObject(o, "elitism", (double)p->elitism);
+    cJSON_AddNumberToObject(o, "scaling", p->scaling);
+    cJSON_AddNumberToObject(o, "seed", (double)v->opt->seed);
+    cJSON_AddItemToObject(o, "best_ms",
+                          cJSON_CreateDoubleArray(v->sol->history_best, (int)v->sol->n_history));
+    cJSON_AddItemToObject(o, "mean_ms",
+                          cJSON_CreateDoubleArray(v->sol->history_mean, (int)v->sol->n_history));
+    return o;
+}
+
 static cJSON *plan_json(const plan_view *v)
 {
     const pd_problem *pb = v->pb;
@@ -174,21 +216,33 @@ static cJSON *plan_json(const plan_view *v)
     cJSON *tiers = cJSON_AddArrayToObject(o, "tiers");
     for (int s = 0; s < pb->n_tiers; s++)
         cJSON_AddItemToArray(tiers, cJSON_CreateString(pd_tier_name(pb->tier[s])));
-    cJSON_AddNumberToObject(o, "expected_latency_ms", v->ev->expected_ms);
+    int32_t served = served_exit(v);
+    cJSON_AddNumberToObject(o, "expected_latency_ms", expected_ms(v));
     cJSON_AddNumberToObject(o, "unmet_probability", pb->unmet_probability);
-    if (v->solve_ms >= 0)
-        cJSON_AddNumberToObject(o, "solve_time_ms", v->solve_ms);
-    cJSON_AddNumberToObject(o, "load_ms", v->ev->load_ms);
+    if (v->sol) {
+        cJSON_AddNumberToObject(o, "solve_time_ms", v->sol->solve_ms);
+        cJSON_AddNumberToObject(o, "below_requirement", v->sol->below_requirement);
+    }
+    if (served < 0)
+        cJSON_AddNumberToObject(o, "load_ms", v->ev->load_ms);
     cJSON_AddNumberToObject(o, "parse_ms", pb->parse_ms);
+    if (served >= 0) {
+        cJSON_AddStringToObject(o, "served_exit", v->g->layers[pb->exit_layer[served]].name);
+        cJSON_AddBoolToObject(o, "deadline_missed", v->sol->deadline_missed);
+    }
     cJSON *exits = cJSON_AddArrayToObject(o, "exits");
     for (size_t k = 0; k < pb->n_exits; k++) {
+        if (served >= 0 && (size_t)served != k)
+            continue;
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "exit", v->g->layers[pb->exit_layer[k]].name);
         cJSON_AddNumberToObject(e, "accuracy", pb->exit_accuracy[k]);
-        cJSON_AddNumberToObject(e, "probability", pb->exit_prob[k]);
-        cJSON_AddNumberToObject(e, "latency_ms", v->ev->exit_ms[k]);
+        cJSON_AddNumberToObject(e, "probability", served >= 0 ? 1.0 : pb->exit_prob[k]);
+        cJSON_AddNumberToObject(e, "latency_ms", served >= 0 ? v->sol->objective_ms : v->ev->exit_ms[k]);
         cJSON_AddItemToArray(exits, e);
     }
+    if (v->sol && v->sol->n_history)
+        cJSON_AddItemToObject(o, "ga", ga_json(v));
     cJSON *pl = cJSON_AddObjectToObject(o, "placement");
     for (size_t i = 0; i < pb->n_layers; i++)
         cJSON_AddStringToObject(pl, v->g->layers[i].name, pd_tier_name(pb->tier[v->placement[i]]));

@@ -7,15 +7,17 @@
 #include "predoff/graph.h"
 #include "predoff/objective.h"
 #include "predoff/scenario.h"
+#include "predoff/solve.h"
 
 typedef struct plan_view {
     const pd_graph *g;
     const pd_scenario *sc;
     const pd_problem *pb;
-    const char *solver;       /* "exact", or "eval" for a given placement */
+    const char *solver;           /* "exact", or "eval" for a given placement */
     const pd_slot *placement;
-    double solve_ms;          /* < 0: not solved here */
-    const pd_evaluation *ev;
+    const pd_evaluation *ev;      /* the placement evaluated by the spec's rule */
+    const pd_solution *sol;       /* NULL for eval */
+    const pd_solve_options *opt;  /* NULL for eval */
 } plan_view;
 
 void report_text(FILE *f, const plan_view *v);

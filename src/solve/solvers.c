@@ -69,7 +69,12 @@ static double below_requirement(const pd_problem *pb, int32_t served)
 {
     if (served < 0)
         return pb->unmet_probability;
-    /* every exit after `served` in the spec's order would have been needed */
+    /* every exit after `served` in the spec's order would have been needed, and the
+     * requirements above every exit (in the best exit's share, or left over if served
+     * is the best) */
+    size_t best = pd_problem_best_exit(pb);
+    if ((size_t)served == best)
+        return pb->unmet_probability;
     double acc = pb->exit_accuracy[served], share = 0.0;
     int32_t layer = pb->exit_layer[served];
     for (size_t k = 0; k < pb->n_exits; k++)
