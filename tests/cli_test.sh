@@ -56,6 +56,27 @@ expect 0 "" -- plan b-alexnet --load-requests 100 --parse --wireless-delay 2
 expect 0 "" -- compare b-alexnet
 expect 0 "" -- plan b-alexnet --mobile paper-literal-rpi3b --edge paper-literal-laptop
 
+expect 0 "" -- plan b-alexnet --solver ga --seed 3 --generations 5 --population 20 --elitism 2
+expect 0 "" -- plan b-alexnet --solver edgent --deadline 7
+expect 0 "" -- plan b-alexnet --solver neurosurgeon
+expect 0 "" -- plan b-alexnet --solver mobile
+expect 2 "no cloud tier" -- plan b-alexnet --solver cloud
+expect 2 "elitism 10 must be below the population 4" -- plan b-alexnet --solver ga --population 4
+expect 2 "--crossover: 2 is outside" -- plan b-alexnet --solver ga --crossover 2
+expect 2 "--deadline" -- plan b-alexnet --solver edgent --deadline -3
+
+# --- the GA records its generations; Edgent names its one exit
+"$bin" plan b-alexnet --solver ga --generations 7 --json "$tmp/ga.json" >/dev/null
+if grep -q '"best_ms"' "$tmp/ga.json" && grep -q '"mean_ms"' "$tmp/ga.json" &&
+    grep -q '"generations":[[:space:]]*7' "$tmp/ga.json"; then ok; else bad "ga JSON lacks its history"; fi
+"$bin" plan b-alexnet --solver edgent --deadline 7 >"$tmp/edgent.txt"
+if grep -q "one exit serves every task: b2_fc" "$tmp/edgent.txt" &&
+    grep -q "served below their requirement" "$tmp/edgent.txt"; then ok; else bad "edgent report"; fi
+# the same seed gives the same plan
+"$bin" plan b-alexnet --solver ga --seed 11 --generations 10 --json "$tmp/ga1.json" >/dev/null
+"$bin" plan b-alexnet --solver ga --seed 11 --generations 10 --json "$tmp/ga2.json" >/dev/null
+if diff <(grep -v solve_time "$tmp/ga1.json") <(grep -v solve_time "$tmp/ga2.json") >/dev/null; then ok; else bad "ga not deterministic"; fi
+
 # --- the report shows what the issue asks for
 "$bin" plan b-alexnet >"$tmp/report"
 for want in "expected latency" "unmet probability" "trunk" "branch 4" "b1_fc" "probability"; do
