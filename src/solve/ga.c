@@ -130,7 +130,7 @@ static void rank_elite(ga_state *s, size_t elite)
 
 static void record(const ga_state *s, pd_solution *sol, size_t g)
 {
-    double best = s->obj[0], sum = 0.0;
+    double best = INFINITY, sum = 0.0;
     for (size_t i = 0; i < s->pop; i++) {
         best = fmin(best, s->obj[i]);
         sum += s->obj[i];
