@@ -1,13 +1,15 @@
 /* predoff compare: every solver on one scenario, side by side. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "commands.h"
 #include "report.h"
 #include "setup.h"
-#include "predoff/solve.h"
+#include "predoff/study.h"
 
 const cli_flag cmd_compare_flags[] = {
+    {"--repeats", "N", "time each solver N times and report the median (default 5)"},
     CLI_SOLVER_FLAGS,
     {NULL, NULL, NULL},
 };
@@ -20,34 +22,29 @@ int cmd_compare(const cli_parsed *p)
     const char *unused_solver = NULL, *unused_json = NULL;
     if (cli_solve_flags(p, &opt, &unused_solver, &unused_json, &err))
         return cli_fail(&err);
+    double repeats = 5;
+    for (size_t i = 0; i < p->n_opts; i++)
+        if (cli_is(&p->opts[i], "--repeats") &&
+            cli_real("--repeats", p->opts[i].value, 1, 1000, &repeats, &err))
+            return cli_fail(&err);
     cli_setup s;
     if (cli_setup_open(p, &s, &err))
         return cli_fail(&err);
     size_t n;
-    const pd_solver *solvers = pd_solvers(&n);
-    double exact = NAN;
-    pd_solution sol;
-    if (!pd_solve(pd_solver_find("exact"), s.pb, &opt, &sol, &err)) {
-        exact = sol.objective_ms;
-        pd_solution_free(&sol);
-    }
-    printf("model: %s (%zu layers, %zu exits)\n", s.g->name, s.g->n_layers, s.g->n_exits);
-    report_scenario_line(stdout, &s.sc);
-    printf("\n%-14s %16s %12s %14s\n", "solver", "expected (ms)", "vs exact", "solve (ms)");
+    pd_solvers(&n);
+    pd_solver_result *r = malloc(n * sizeof *r);
     int status = EXIT_OK;
-    for (size_t i = 0; i < n; i++) {
-        pd_error_clear(&err);
-        if (pd_solve(&solvers[i], s.pb, &opt, &sol, &err)) {
-            /* a solver that does not apply to this scenario is shown, not fatal */
-            if (err.status != PD_ELIMIT && err.status != PD_EINPUT)
-                status = cli_fail(&err);
-            printf("%-14s n/a: %s\n", solvers[i].name, err.msg);
-            continue;
-        }
-        printf("%-14s %16.3f %+11.2f%% %14.4f\n", solvers[i].name, sol.objective_ms,
-               100.0 * (sol.objective_ms - exact) / exact, sol.solve_ms);
-        pd_solution_free(&sol);
+    if (!r || pd_compare_solvers(s.pb, &opt, (size_t)repeats, r, &err)) {
+        if (!r)
+            pd_error_set(&err, PD_ENOMEM, "out of memory");
+        status = cli_fail(&err);
+    } else {
+        printf("model: %s (%zu layers, %zu exits)\n", s.g->name, s.g->n_layers, s.g->n_exits);
+        report_scenario_line(stdout, &s.sc);
+        printf("\n");
+        report_comparison(stdout, s.g, s.pb, r, n, "exact");
     }
+    free(r);
     cli_setup_close(&s);
     return status;
 }

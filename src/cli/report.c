@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -275,3 +276,29 @@ pd_status report_json(const char *path, const plan_view *v, pd_error *err)
     cJSON_free(text);
     return st;
 }
+
+void report_comparison(FILE *f, const pd_graph *g, const pd_problem *pb,
+                       const pd_solver_result *r, size_t n, const char *reference)
+{
+    double ref = NAN;
+    for (size_t i = 0; i < n; i++)
+        if (!r[i].status && strcmp(r[i].solver->name, reference) == 0)
+            ref = r[i].objective_ms;
+    char vs[32];
+    snprintf(vs, sizeof vs, "vs %s", reference);
+    fprintf(f, "%-14s %14s %11s %10s %16s  %s\n", "solver", "expected (ms)", vs, "below req.",
+            "solve (ms, med.)", "serves");
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].status) {
+            fprintf(f, "%-14s n/a: %s\n", r[i].solver->name, r[i].msg);
+            continue;
+        }
+        fprintf(f, "%-14s %14.3f %+10.2f%% %10.4f %16.4f  ", r[i].solver->name, r[i].objective_ms,
+                100.0 * (r[i].objective_ms - ref) / ref, r[i].below_requirement, r[i].solve_ms);
+        if (r[i].served_exit >= 0)
+            fprintf(f, "all tasks at %s\n", g->layers[pb->exit_layer[r[i].served_exit]].name);
+        else
+            fprintf(f, "each task its exit\n");
+    }
+}
+

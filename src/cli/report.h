@@ -8,6 +8,7 @@
 #include "predoff/objective.h"
 #include "predoff/scenario.h"
 #include "predoff/solve.h"
+#include "predoff/study.h"
 
 typedef struct plan_view {
     const pd_graph *g;
@@ -23,6 +24,9 @@ typedef struct plan_view {
 void report_text(FILE *f, const plan_view *v);
 /* Writes the plan JSON to path ("-": standard output). */
 pd_status report_json(const char *path, const plan_view *v, pd_error *err);
+/* A table of solver results, with the difference from the `reference` solver's. */
+void report_comparison(FILE *f, const pd_graph *g, const pd_problem *pb,
+                       const pd_solver_result *r, size_t n, const char *reference);
 /* One line naming the scenario's tiers, links and demand. */
 void report_scenario_line(FILE *f, const pd_scenario *sc);
 

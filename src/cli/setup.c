@@ -10,9 +10,16 @@ pd_status cli_setup_open(const cli_parsed *p, cli_setup *s, pd_error *err)
 {
     memset(s, 0, sizeof *s);
     if (p->n_pos != 1)
-        return pd_error_set(err, PD_EINPUT, "expected one MODEL (a built-in name or a JSON file), got %zu arguments",
+        return pd_error_set(err, PD_EINPUT,
+                            "expected one MODEL (a built-in name or a JSON file), got %zu arguments",
                             p->n_pos);
-    pd_status st = pd_graph_open(p->pos[0], &s->g, err);
+    return cli_setup_model(p, p->pos[0], s, err);
+}
+
+pd_status cli_setup_model(const cli_parsed *p, const char *model, cli_setup *s, pd_error *err)
+{
+    memset(s, 0, sizeof *s);
+    pd_status st = pd_graph_open(model, &s->g, err);
     if (!st) {
         st = cli_scenario_build(p, &s->sc, err);
         if (!st)

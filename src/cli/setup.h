@@ -16,6 +16,8 @@ typedef struct cli_setup {
 
 /* Reads the one positional MODEL and the scenario flags, and builds the problem. */
 pd_status cli_setup_open(const cli_parsed *p, cli_setup *s, pd_error *err);
+/* The same for a model named by the command rather than by the user. */
+pd_status cli_setup_model(const cli_parsed *p, const char *model, cli_setup *s, pd_error *err);
 void cli_setup_close(cli_setup *s);
 
 /* The flags every solving command takes (the table rows). */

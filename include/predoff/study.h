@@ -1,0 +1,68 @@
+/* Studies over solvers: side-by-side comparison, repeated GA runs, bandwidth sweeps.
+ * The section-5 experiment is built from these; they compute, the CLI prints and plots. */
+#ifndef PREDOFF_STUDY_H
+#define PREDOFF_STUDY_H
+
+#include <stddef.h>
+
+#include "predoff/error.h"
+#include "predoff/objective.h"
+#include "predoff/solve.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One solver's outcome on one problem. */
+typedef struct pd_solver_result {
+    const pd_solver *solver;
+    pd_status status;        /* PD_OK, or why the solver does not apply (message in msg) */
+    char msg[PD_ERROR_MSG_MAX];
+    double objective_ms;
+    double below_requirement;
+    int32_t served_exit;
+    double solve_ms;         /* median over the repeats */
+} pd_solver_result;
+
+/* Runs every solver of pd_solvers() `repeats` times (median time) into results[count].
+ * A solver that refuses or does not apply is recorded, not fatal; only running out of
+ * memory fails the call. */
+pd_status pd_compare_solvers(const pd_problem *pb, const pd_solve_options *opt, size_t repeats,
+                             pd_solver_result *results, pd_error *err);
+
+/* The GA run with seeds first_seed .. first_seed + runs - 1. */
+typedef struct pd_ga_runs {
+    size_t runs;
+    double exact_ms;      /* the exact optimum, for reference */
+    size_t reached;       /* runs whose result is the exact optimum (relative 1e-9) */
+    double *objective_ms; /* [runs], owned */
+    double *solve_ms;     /* [runs], owned */
+} pd_ga_runs;
+
+pd_status pd_ga_repeat(const pd_problem *pb, const pd_solve_options *opt, uint64_t first_seed,
+                       size_t runs, pd_ga_runs *out, pd_error *err);
+void pd_ga_runs_free(pd_ga_runs *r);
+
+/* Expected latency of every solver against the mobile-edge rate (both ways). */
+typedef struct pd_sweep {
+    size_t n_points, n_solvers;
+    double *rate_bps;      /* [n_points], owned */
+    double *objective_ms;  /* [point * n_solvers + solver], NAN where it does not apply; owned */
+} pd_sweep;
+
+/* Sweeps n_points rates spaced evenly in log between lo_bps and hi_bps (n_points >= 2).
+ * pb's links are reset for each point with the given wired rate and delays, and left at
+ * the last point: pass a problem the caller may change. */
+pd_status pd_bandwidth_sweep(pd_problem *pb, const pd_solve_options *opt, double lo_bps,
+                             double hi_bps, size_t n_points, double wired_bps,
+                             double wireless_delay_ms, double wired_delay_ms, pd_sweep *out,
+                             pd_error *err);
+void pd_sweep_free(pd_sweep *s);
+
+/* The median of n values (reorders them). */
+double pd_median(double *v, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
