@@ -77,6 +77,20 @@ if grep -q "one exit serves every task: b2_fc" "$tmp/edgent.txt" &&
 "$bin" plan b-alexnet --solver ga --seed 11 --generations 10 --json "$tmp/ga2.json" >/dev/null
 if diff <(grep -v solve_time "$tmp/ga1.json") <(grep -v solve_time "$tmp/ga2.json") >/dev/null; then ok; else bad "ga not deterministic"; fi
 
+# --- the experiment: its table, and two pictures drawn by gnuplot
+expect 0 "" -- experiment paper --runs 2 --points 3 --repeats 1 --out "$tmp/exp"
+for f in ga-convergence.png bandwidth.png ga-convergence.dat bandwidth.dat plots.gp; do
+    if [ -s "$tmp/exp/$f" ]; then ok; else bad "experiment did not write $f"; fi
+done
+if head -c 8 "$tmp/exp/bandwidth.png" | od -An -c | grep -q 'P   N   G'; then ok; else bad "bandwidth.png is not a PNG"; fi
+if [ "$(grep -vc '^#' "$tmp/exp/bandwidth.dat")" = 3 ]; then ok; else bad "bandwidth.dat rows"; fi
+"$bin" experiment paper --runs 2 --points 3 --repeats 1 --out "$tmp/exp" >"$tmp/exp.txt"
+for want in "vs edgent" "reached the exact optimum" "188.93" "207.11" "neurosurgeon"; do
+    if grep -q "$want" "$tmp/exp.txt"; then ok; else bad "experiment output lacks '$want'"; fi
+done
+expect 2 "expected the name of an experiment" -- experiment nope
+expect 2 "--runs" -- experiment paper --runs 0
+
 # --- the report shows what the issue asks for
 "$bin" plan b-alexnet >"$tmp/report"
 for want in "expected latency" "unmet probability" "trunk" "branch 4" "b1_fc" "probability"; do
