@@ -27,6 +27,7 @@
 #include "predoff/rng.h"
 #include "predoff/scenario.h"
 #include "predoff/solve.h"
+#include "predoff/study.h"
 #include "random_problem.h"
 
 typedef struct config {
@@ -47,17 +48,10 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Sorts v in place and returns its median. */
 static double median(double *v, size_t n)
 {
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    return pd_median(v, n);
 }
 
 static void die(const char *what, const pd_error *err)
