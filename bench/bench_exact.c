@@ -48,11 +48,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Sorts v in place and returns its median. */
-static double median(double *v, size_t n)
-{
-    return pd_median(v, n);
-}
 
 static void die(const char *what, const pd_error *err)
 {
@@ -141,7 +136,7 @@ static void bench_model(const config *cfg, const pd_graph *g, const char *label,
                 die("solve", &err);
         us[b] = (now_s() - t0) * 1e6 / cfg->per_batch;
     }
-    double med = median(us, (size_t)cfg->batches);
+    double med = pd_median(us, (size_t)cfg->batches);
     unsigned masks = pb->load_on ? (1u << pb->n_tiers) - 1u : 1u;
     printf("%-22s %6zu %5d %4u %10.3f %10.3f %10.3f %14.6f\n", label, pb->n_layers,
            pb->n_tiers, masks, med, us[0], us[cfg->batches - 1],
@@ -270,7 +265,7 @@ static void child_run(size_t n, int runs, uint64_t seed, child_report *r)
                 r->solve_extra_kib = hwm - rss_before;
         }
     }
-    r->median_ms = median(ms, (size_t)runs);
+    r->median_ms = pd_median(ms, (size_t)runs);
     r->min_ms = ms[0];
     r->max_ms = ms[runs - 1];
     r->objective_ms = pd_objective(pb, placement);
