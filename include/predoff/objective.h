@@ -95,6 +95,11 @@ double pd_objective_single_exit(const pd_problem *pb, const pd_slot *placement, 
  * spec's order: most accurate, ties to the higher layer index). */
 size_t pd_problem_best_exit(const pd_problem *pb);
 
+/* The exit a task with accuracy requirement `requirement` uses (cost-model.md): the
+ * first in ascending accuracy (ties: lower layer index) with accuracy >= requirement,
+ * else the most accurate. Returns an index into the arrays. */
+size_t pd_choose_exit(const double *accuracy, const int32_t *layer, size_t n, double requirement);
+
 /* Amortised model-loading time of a placement (0 when the term is off). */
 double pd_load_ms(const pd_problem *pb, const pd_slot *placement);
 

@@ -1,4 +1,6 @@
 /* The expected latency of a placement, two ways: per layer, and exit by exit. */
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "predoff/objective.h"
@@ -85,13 +87,22 @@ double pd_objective_single_exit(const pd_problem *pb, const pd_slot *placement, 
 
 size_t pd_problem_best_exit(const pd_problem *pb)
 {
-    size_t best = 0;
-    for (size_t k = 1; k < pb->n_exits; k++)
-        if (pb->exit_accuracy[k] > pb->exit_accuracy[best] ||
-            (pb->exit_accuracy[k] == pb->exit_accuracy[best] &&
-             pb->exit_layer[k] > pb->exit_layer[best]))
+    return pd_choose_exit(pb->exit_accuracy, pb->exit_layer, pb->n_exits, INFINITY);
+}
+
+size_t pd_choose_exit(const double *accuracy, const int32_t *layer, size_t n, double requirement)
+{
+    size_t chosen = SIZE_MAX, best = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (accuracy[k] > accuracy[best] ||
+            (accuracy[k] == accuracy[best] && layer[k] > layer[best]))
             best = k;
-    return best;
+        if (accuracy[k] >= requirement &&
+            (chosen == SIZE_MAX || accuracy[k] < accuracy[chosen] ||
+             (accuracy[k] == accuracy[chosen] && layer[k] < layer[chosen])))
+            chosen = k;
+    }
+    return chosen == SIZE_MAX ? best : chosen;
 }
 
 pd_status pd_evaluate(const pd_problem *pb, const pd_slot *placement, pd_evaluation *out,

@@ -1,0 +1,53 @@
+/* The inference engine: runs any contiguous run of layers of an exit's path, float32,
+ * C x H x W, with buffers planned once per model (no allocation while running). */
+#ifndef PREDOFF_RUNTIME_H
+#define PREDOFF_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "predoff/error.h"
+#include "predoff/graph.h"
+#include "predoff/weights.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pd_net pd_net;
+
+/* Checks w against g and plans the buffers: two activation buffers as large as the
+ * largest tensor and one scratch buffer as large as any layer needs (im2col).
+ * g and w are borrowed and must outlive the net. `source` names w in messages. */
+pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source, pd_net **out,
+                     pd_error *err);
+void pd_net_free(pd_net *net);
+
+/* The layers of exit k's path, from the root; *len receives their number. */
+const int32_t *pd_net_path(const pd_net *net, size_t exit, size_t *len);
+
+/* Runs path positions [from, to) of exit k's path. `input` is the tensor entering
+ * path[from] (the network input when from == 0), `input_count` its elements, which must
+ * match. *output points into the net's buffers (valid until the next run) and holds the
+ * output of path[to - 1]; *output_count its elements. If layer_ms is not NULL it receives
+ * each layer's wall time in ms (to - from values). */
+pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const float *input,
+                     size_t input_count, const float **output, size_t *output_count,
+                     double *layer_ms, pd_error *err);
+
+/* What an exit's logits say: BranchyNet's confidence is the softmax's entropy. */
+typedef struct pd_exit_summary {
+    size_t top_class;
+    double probability; /* softmax probability of the top class */
+    double entropy;     /* of the softmax, in nats */
+} pd_exit_summary;
+
+void pd_exit_summarise(const float *logits, size_t n, pd_exit_summary *out);
+
+/* Sets the BLAS threads (OpenBLAS keeps this process-wide); returns the number in use. */
+int pd_runtime_set_threads(int threads);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

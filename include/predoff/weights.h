@@ -1,0 +1,58 @@
+/* A model's weights: named float32 tensors, read from safetensors or drawn from a seed. */
+#ifndef PREDOFF_WEIGHTS_H
+#define PREDOFF_WEIGHTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "predoff/error.h"
+#include "predoff/graph.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { PD_MAX_DIMS = 8 };
+
+/* One named float32 tensor, C order. */
+typedef struct pd_named_tensor {
+    char *name;
+    int ndim;
+    int64_t dims[PD_MAX_DIMS];
+    size_t count;  /* number of elements */
+    float *data;   /* owned, 64-byte aligned */
+} pd_named_tensor;
+
+typedef struct pd_weights {
+    size_t n;
+    pd_named_tensor *tensors;  /* owned */
+} pd_weights;
+
+/* Reads a safetensors file (F32 tensors only; any other dtype is an error naming the
+ * tensor). The header is bounded and validated before any tensor is read. */
+pd_status pd_weights_read_safetensors(const char *path, pd_weights **out, pd_error *err);
+/* The same from bytes in memory; `source` names them in messages. */
+pd_status pd_weights_parse_safetensors(const uint8_t *bytes, size_t len, const char *source,
+                                       pd_weights **out, pd_error *err);
+/* Writes weights as a safetensors file. */
+pd_status pd_weights_write_safetensors(const pd_weights *w, const char *path, pd_error *err);
+
+/* Weights for every layer of g with PyTorch's default initialisation ranges
+ * (uniform in +-1/sqrt(fan_in)), drawn from the seed: for timing and tests. */
+pd_status pd_weights_random(const pd_graph *g, uint64_t seed, pd_weights **out, pd_error *err);
+
+/* The tensor with that name, or NULL. */
+const pd_named_tensor *pd_weights_find(const pd_weights *w, const char *name);
+
+/* Checks that w has "<layer>.weight" and "<layer>.bias" for every layer of g that has
+ * weights, with PyTorch's shapes (conv [F, C, k, k], fc [O, I], bias [F] or [O]).
+ * `source` names the weights file in messages, which also name the tensor. */
+pd_status pd_weights_check(const pd_weights *w, const pd_graph *g, const char *source,
+                           pd_error *err);
+
+void pd_weights_free(pd_weights *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
