@@ -1,0 +1,32 @@
+/* The forward pass of each layer type: one function per type, selected in one table. */
+#ifndef PD_NN_FORWARD_H
+#define PD_NN_FORWARD_H
+
+#include <stddef.h>
+
+#include "predoff/graph.h"
+
+/* What one layer's forward pass reads and writes. `in` holds l->in (C, H, W order),
+ * `out` receives l->out; `w` and `b` are the layer's weights (NULL for layers without);
+ * `scratch` has at least the type's scratch_floats(l) floats. in and out never alias. */
+typedef struct pd_forward_args {
+    const pd_layer *l;
+    const float *w, *b;
+    const float *in;
+    float *out;
+    float *scratch;
+} pd_forward_args;
+
+typedef struct pd_forward_op {
+    void (*forward)(const pd_forward_args *a);
+    size_t (*scratch_floats)(const pd_layer *l);
+} pd_forward_op;
+
+extern const pd_forward_op pd_conv_forward, pd_relu_forward, pd_pool_forward, pd_lrn_forward,
+    pd_dropout_forward, pd_fc_forward;
+
+const pd_forward_op *pd_forward_op_of(pd_layer_type t);
+
+size_t pd_no_scratch(const pd_layer *l);
+
+#endif

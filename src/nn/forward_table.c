@@ -1,0 +1,20 @@
+/* The one table of forward passes, indexed by layer type. */
+#include "forward.h"
+
+static const pd_forward_op *const ops[] = {
+    [PD_LAYER_CONV] = &pd_conv_forward,       [PD_LAYER_RELU] = &pd_relu_forward,
+    [PD_LAYER_POOL] = &pd_pool_forward,       [PD_LAYER_LRN] = &pd_lrn_forward,
+    [PD_LAYER_DROPOUT] = &pd_dropout_forward, [PD_LAYER_FC] = &pd_fc_forward,
+};
+_Static_assert(sizeof ops / sizeof ops[0] == PD_LAYER_TYPE_COUNT, "one forward pass per type");
+
+const pd_forward_op *pd_forward_op_of(pd_layer_type t)
+{
+    return (unsigned)t < PD_LAYER_TYPE_COUNT ? ops[t] : NULL;
+}
+
+size_t pd_no_scratch(const pd_layer *l)
+{
+    (void)l;
+    return 0;
+}

@@ -1,0 +1,50 @@
+/* Local response normalisation across channels, as PyTorch's LocalResponseNorm:
+ * b_c = a_c / (k + alpha / n * sum_{c' = c - n/2}^{c + (n-1)/2} a_{c'}^2)^beta,
+ * channels outside [0, C) counting as zeros. The running sum over channels keeps it
+ * O(C H W) whatever the size. */
+#include <math.h>
+
+#include "forward.h"
+
+static size_t scratch_floats(const pd_layer *l)
+{
+    return (size_t)(l->in.h * l->in.w); /* the running sum of squares, one plane */
+}
+
+static void forward(const pd_forward_args *a)
+{
+    const pd_layer *l = a->l;
+    const int64_t C = l->in.c, HW = l->in.h * l->in.w, n = l->p.size;
+    const int64_t before = n / 2, after = (n - 1) / 2;
+    const float scale = (float)(l->p.alpha / (double)n), k = (float)l->p.k,
+                beta = (float)l->p.beta;
+    float *sum = a->scratch;
+    for (int64_t i = 0; i < HW; i++)
+        sum[i] = 0.0f;
+    /* the window of channel 0: channels 0 .. after */
+    for (int64_t c = 0; c <= after && c < C; c++)
+        for (int64_t i = 0; i < HW; i++) {
+            float v = a->in[c * HW + i];
+            sum[i] += v * v;
+        }
+    for (int64_t c = 0; c < C; c++) {
+        const float *in = a->in + c * HW;
+        float *out = a->out + c * HW;
+        for (int64_t i = 0; i < HW; i++)
+            out[i] = in[i] / powf(k + scale * fmaxf(sum[i], 0.0f), beta); /* no drift below 0 */
+        /* slide the window: add channel c + after + 1, drop channel c - before */
+        int64_t add = c + after + 1, drop = c - before;
+        if (add < C)
+            for (int64_t i = 0; i < HW; i++) {
+                float v = a->in[add * HW + i];
+                sum[i] += v * v;
+            }
+        if (drop >= 0)
+            for (int64_t i = 0; i < HW; i++) {
+                float v = a->in[drop * HW + i];
+                sum[i] -= v * v;
+            }
+    }
+}
+
+const pd_forward_op pd_lrn_forward = {forward, scratch_floats};

@@ -1,0 +1,160 @@
+/* A model ready to run: weights bound to layers, exit paths and buffers planned once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "forward.h"
+#include "predoff/runtime.h"
+
+struct pd_net {
+    const pd_graph *g;
+    const float **w, **b;   /* [n_layers]: the layer's weights and bias, or NULL */
+    float *buf[2];          /* activations, each as large as the largest tensor */
+    float *scratch;         /* the largest scratch any layer needs */
+    size_t max_elems;
+    int32_t *paths;         /* every exit's path from the root, one after the other */
+    size_t *path_start;     /* [n_exits + 1] */
+};
+
+static void *alloc_floats(size_t n)
+{
+    size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+    return aligned_alloc(64, bytes ? bytes : 64);
+}
+
+void pd_net_free(pd_net *net)
+{
+    if (!net)
+        return;
+    free(net->w);
+    free(net->b);
+    free(net->buf[0]);
+    free(net->buf[1]);
+    free(net->scratch);
+    free(net->paths);
+    free(net->path_start);
+    free(net);
+}
+
+static pd_status plan_paths(pd_net *net, pd_error *err)
+{
+    const pd_graph *g = net->g;
+    size_t total = 0;
+    for (size_t k = 0; k < g->n_exits; k++)
+        for (int32_t v = g->exits[k]; v >= 0; v = g->layers[v].parent)
+            total++;
+    net->paths = malloc(total * sizeof *net->paths);
+    net->path_start = malloc((g->n_exits + 1) * sizeof *net->path_start);
+    if (!net->paths || !net->path_start)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    size_t pos = 0;
+    for (size_t k = 0; k < g->n_exits; k++) {
+        net->path_start[k] = pos;
+        size_t len = 0;
+        for (int32_t v = g->exits[k]; v >= 0; v = g->layers[v].parent)
+            len++;
+        size_t i = pos + len;
+        for (int32_t v = g->exits[k]; v >= 0; v = g->layers[v].parent)
+            net->paths[--i] = v;
+        pos += len;
+    }
+    net->path_start[g->n_exits] = pos;
+    return PD_OK;
+}
+
+pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source, pd_net **out,
+                     pd_error *err)
+{
+    *out = NULL;
+    if (pd_weights_check(w, g, source, err))
+        return err ? err->status : PD_EINPUT;
+    pd_net *net = calloc(1, sizeof *net);
+    if (!net)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    net->g = g;
+    net->w = calloc(g->n_layers, sizeof *net->w);
+    net->b = calloc(g->n_layers, sizeof *net->b);
+    if (!net->w || !net->b) {
+        pd_net_free(net);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    size_t max_elems = (size_t)pd_shape_elems(g->input), max_scratch = 0;
+    for (size_t i = 0; i < g->n_layers; i++) {
+        const pd_layer *l = &g->layers[i];
+        size_t e = (size_t)pd_shape_elems(l->out);
+        max_elems = e > max_elems ? e : max_elems;
+        size_t s = pd_forward_op_of(l->type)->scratch_floats(l);
+        max_scratch = s > max_scratch ? s : max_scratch;
+        if (pd_layer_weight_count(l) > 0) {
+            char name[512];
+            snprintf(name, sizeof name, "%s.weight", l->name);
+            net->w[i] = pd_weights_find(w, name)->data;
+            snprintf(name, sizeof name, "%s.bias", l->name);
+            net->b[i] = pd_weights_find(w, name)->data;
+        }
+    }
+    net->max_elems = max_elems;
+    net->buf[0] = alloc_floats(max_elems);
+    net->buf[1] = alloc_floats(max_elems);
+    net->scratch = alloc_floats(max_scratch);
+    if (!net->buf[0] || !net->buf[1] || !net->scratch) {
+        pd_net_free(net);
+        return pd_error_set(err, PD_ENOMEM, "out of memory for the model's buffers");
+    }
+    pd_status st = plan_paths(net, err);
+    if (st) {
+        pd_net_free(net);
+        return st;
+    }
+    *out = net;
+    return PD_OK;
+}
+
+const int32_t *pd_net_path(const pd_net *net, size_t exit, size_t *len)
+{
+    *len = net->path_start[exit + 1] - net->path_start[exit];
+    return net->paths + net->path_start[exit];
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const float *input,
+                     size_t input_count, const float **output, size_t *output_count,
+                     double *layer_ms, pd_error *err)
+{
+    const pd_graph *g = net->g;
+    if (exit >= g->n_exits)
+        return pd_error_set(err, PD_EINPUT, "no exit %zu (the model has %zu)", exit, g->n_exits);
+    size_t len;
+    const int32_t *path = pd_net_path(net, exit, &len);
+    if (from >= to || to > len)
+        return pd_error_set(err, PD_EINPUT, "layers %zu..%zu are not a run of the %zu layers of "
+                            "exit \"%s\"", from, to, len, g->layers[g->exits[exit]].name);
+    const pd_layer *first = &g->layers[path[from]];
+    size_t want = (size_t)pd_shape_elems(first->in);
+    if (input_count != want)
+        return pd_error_set(err, PD_EINPUT,
+                            "layer \"%s\" takes %lldx%lldx%lld = %zu values, got %zu",
+                            first->name, (long long)first->in.c, (long long)first->in.h,
+                            (long long)first->in.w, want, input_count);
+    const float *cur = input;
+    for (size_t i = from; i < to; i++) {
+        int32_t v = path[i];
+        float *dst = net->buf[(i - from) % 2];
+        pd_forward_args a = {&g->layers[v], net->w[v], net->b[v], cur, dst, net->scratch};
+        double t0 = layer_ms ? now_ms() : 0.0;
+        pd_forward_op_of(g->layers[v].type)->forward(&a);
+        if (layer_ms)
+            layer_ms[i - from] = now_ms() - t0;
+        cur = dst;
+    }
+    *output = cur;
+    *output_count = (size_t)pd_shape_elems(g->layers[path[to - 1]].out);
+    return PD_OK;
+}
