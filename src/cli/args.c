@@ -24,7 +24,11 @@ pd_status cli_parse(int argc, char **argv, const cli_flag *a, const cli_flag *b,
             out->help = 1;
             continue;
         }
-        if (strncmp(s, "--", 2) != 0 || s[2] == '\0') {
+        /* "--name", or a short "-o" that a table lists; anything else is an argument */
+        int is_flag = strncmp(s, "--", 2) == 0 && s[2] != '\0';
+        if (!is_flag && s[0] == '-' && s[1] != '\0' && s[1] != '-')
+            is_flag = find(a, s, strlen(s)) || find(b, s, strlen(s));
+        if (!is_flag) {
             if (out->n_pos == CLI_MAX_ARGS)
                 return pd_error_set(err, PD_EINPUT, "too many arguments");
             out->pos[out->n_pos++] = s;
