@@ -1,0 +1,82 @@
+/* Measured layer times (the profiler's output, a CSV file) and the least-squares fitter
+ * that turns them into a tier profile (paper section 4.2). */
+#ifndef PREDOFF_MEASURE_H
+#define PREDOFF_MEASURE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "predoff/error.h"
+#include "predoff/graph.h"
+#include "predoff/profile.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One timed layer: a row of a profile CSV. */
+typedef struct pd_layer_timing {
+    char source[64];   /* the model it came from, or "sweep" */
+    char layer[64];
+    pd_layer_type type;
+    double features[PD_FEATURE_COUNT];  /* indexed by pd_feature */
+    double median_ms, p10_ms, p90_ms;
+    size_t repeats;
+} pd_layer_timing;
+
+typedef struct pd_timings {
+    size_t n, cap;
+    pd_layer_timing *rows;  /* owned */
+} pd_timings;
+
+/* Appends a copy of row (grows the array). */
+pd_status pd_timings_add(pd_timings *t, const pd_layer_timing *row, pd_error *err);
+void pd_timings_free(pd_timings *t);
+
+/* The profile CSV: a header line naming the columns
+ *   source,layer,type,<every feature name>,median_ms,p10_ms,p90_ms,repeats
+ * then one line per layer. The reader finds columns by name (any order; extra columns
+ * ignored); every error names the file, line and column. */
+pd_status pd_timings_write_csv(const pd_timings *t, FILE *f);
+pd_status pd_timings_parse_csv(const char *text, size_t len, const char *source,
+                               pd_timings *out, pd_error *err);
+pd_status pd_timings_read_csv(const char *path, pd_timings *out, pd_error *err);
+
+/* Which features each layer type's model may use. */
+typedef enum pd_feature_choice {
+    PD_FEATURES_PAPER, /* table 4.1: conv in_elems + kernel_filters, pool/fc in + out, else in */
+    PD_FEATURES_MACS,  /* macs (in_elems for types without multiply-accumulates) */
+    PD_FEATURES_AUTO,  /* per type, the candidate set with the lowest cross-validated error */
+} pd_feature_choice;
+
+/* How well one layer type's model fits. */
+typedef struct pd_fit_quality {
+    pd_layer_type type;
+    size_t samples;
+    double r2;        /* on all samples */
+    double mape;      /* mean absolute percentage error on all samples, in % */
+    double cv_mape;   /* k-fold cross-validated, in %; NAN with fewer than k samples */
+} pd_fit_quality;
+
+typedef struct pd_fit_options {
+    pd_feature_choice features;
+    size_t folds;      /* k of the cross-validation (5) */
+    uint64_t seed;     /* the folds' shuffle */
+} pd_fit_options;
+
+void pd_fit_options_init(pd_fit_options *o);
+
+/* Fits one linear model per layer type present in t, by least squares on the relative
+ * error (each row weighted by 1 / its time) with LAPACKE; writes them into *out (a new
+ * profile named `name`, owned by the caller) and one quality row per fitted type into
+ * quality[PD_LAYER_TYPE_COUNT] (types without samples get samples = 0). */
+pd_status pd_fit_profile(const pd_timings *t, const pd_fit_options *o, const char *name,
+                         pd_profile **out, pd_fit_quality *quality, pd_error *err);
+
+/* Writes a profile as JSON that pd_profile_open reads back. */
+pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
