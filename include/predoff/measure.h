@@ -4,11 +4,13 @@
 #define PREDOFF_MEASURE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "predoff/error.h"
 #include "predoff/graph.h"
 #include "predoff/profile.h"
+#include "predoff/weights.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,6 +43,30 @@ pd_status pd_timings_write_csv(const pd_timings *t, FILE *f);
 pd_status pd_timings_parse_csv(const char *text, size_t len, const char *source,
                                pd_timings *out, pd_error *err);
 pd_status pd_timings_read_csv(const char *path, pd_timings *out, pd_error *err);
+
+/* The profiler: each layer run alone on a random input of its shape, `warmup` times
+ * untimed, then `repeats` times; the median, 10th and 90th percentile of those. */
+typedef void (*pd_progress_fn)(void *ctx, size_t done, size_t total);
+
+typedef struct pd_profiler_options {
+    size_t repeats;          /* timed runs per layer (30) */
+    size_t warmup;           /* untimed runs first (5) */
+    uint64_t seed;           /* inputs and, for the sweep, weights */
+    pd_progress_fn progress; /* called after each layer; may be NULL */
+    void *progress_ctx;
+} pd_profiler_options;
+
+void pd_profiler_options_init(pd_profiler_options *o);
+
+/* Times every layer of g with weights w; appends one row per layer (source = g->name). */
+pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
+                           const pd_profiler_options *o, pd_timings *out, pd_error *err);
+
+/* Times each layer type over a grid of shapes, as Neurosurgeon and Edgent gathered their
+ * regression data, so a fit does not rest on one model's few layers (source = "sweep"). */
+pd_status pd_profile_sweep(const pd_profiler_options *o, pd_timings *out, pd_error *err);
+/* How many layers the sweep times (for progress bars). */
+size_t pd_profile_sweep_size(void);
 
 /* Which features each layer type's model may use. */
 typedef enum pd_feature_choice {

@@ -1,0 +1,101 @@
+/* The profiler: every layer timed alone, with warm-up, on a random input of its shape. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "predoff/measure.h"
+#include "predoff/rng.h"
+#include "predoff/runtime.h"
+
+void pd_profiler_options_init(pd_profiler_options *o)
+{
+    *o = (pd_profiler_options){.repeats = 30, .warmup = 5, .seed = 1};
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile of sorted v by linear interpolation between order statistics. */
+static double quantile(const double *v, size_t n, double q)
+{
+    double pos = q * (double)(n - 1);
+    size_t i = (size_t)pos;
+    double frac = pos - (double)i;
+    return i + 1 < n ? v[i] * (1.0 - frac) + v[i + 1] * frac : v[n - 1];
+}
+
+/* Where layer i sits: an exit whose path holds it, and its position on that path. */
+static void locate(const pd_net *net, const pd_graph *g, size_t i, size_t *exit, size_t *pos)
+{
+    for (size_t k = 0; k < g->n_exits; k++) {
+        size_t len;
+        const int32_t *path = pd_net_path(net, k, &len);
+        for (size_t j = 0; j < len; j++)
+            if ((size_t)path[j] == i) {
+                *exit = k;
+                *pos = j;
+                return;
+            }
+    }
+    *exit = 0;
+    *pos = 0; /* unreachable: every layer leads to an exit (the model reader checks) */
+}
+
+pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
+                           const pd_profiler_options *o, pd_timings *out, pd_error *err)
+{
+    pd_net *net;
+    pd_status st = pd_net_new(g, w, "weights", &net, err);
+    if (st)
+        return st;
+    size_t max_in = 0;
+    for (size_t i = 0; i < g->n_layers; i++) {
+        size_t e = (size_t)pd_shape_elems(g->layers[i].in);
+        max_in = e > max_in ? e : max_in;
+    }
+    size_t repeats = o->repeats ? o->repeats : 1;
+    float *input = malloc(max_in * sizeof *input);
+    double *ms = malloc(repeats * sizeof *ms);
+    if (!input || !ms) {
+        st = pd_error_set(err, PD_ENOMEM, "out of memory");
+        goto done;
+    }
+    pd_rng rng;
+    pd_rng_seed(&rng, o->seed);
+    for (size_t i = 0; i < max_in; i++)
+        input[i] = (float)(2.0 * pd_rng_uniform(&rng) - 1.0);
+    for (size_t i = 0; i < g->n_layers && !st; i++) {
+        const pd_layer *l = &g->layers[i];
+        size_t exit, pos, count = (size_t)pd_shape_elems(l->in), out_count;
+        const float *y;
+        locate(net, g, i, &exit, &pos);
+        for (size_t r = 0; r < o->warmup + repeats && !st; r++) {
+            double t;
+            st = pd_net_run(net, exit, pos, pos + 1, input, count, &y, &out_count, &t, err);
+            if (r >= o->warmup)
+                ms[r - o->warmup] = t;
+        }
+        if (st)
+            break;
+        qsort(ms, repeats, sizeof *ms, cmp_double);
+        pd_layer_timing row = {.type = l->type, .repeats = repeats};
+        snprintf(row.source, sizeof row.source, "%s", g->name);
+        snprintf(row.layer, sizeof row.layer, "%s", l->name);
+        for (int f = 0; f < PD_FEATURE_COUNT; f++)
+            row.features[f] = pd_graph_feature(g, i, (pd_feature)f);
+        row.median_ms = quantile(ms, repeats, 0.5);
+        row.p10_ms = quantile(ms, repeats, 0.1);
+        row.p90_ms = quantile(ms, repeats, 0.9);
+        st = pd_timings_add(out, &row, err);
+        if (!st && o->progress)
+            o->progress(o->progress_ctx, i + 1, g->n_layers);
+    }
+done:
+    free(input);
+    free(ms);
+    pd_net_free(net);
+    return st;
+}
