@@ -61,11 +61,12 @@ static pd_status read_history(const char *path, pd_distribution *out, pd_error *
         free(text);
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     }
-    char *save = NULL;
-    for (char *s = text; !st; s = NULL) {
-        char *tok = strtok_r(s, "\n", &save);
-        if (!tok)
-            break;
+    /* split at each '\n' (strtok would merge blank lines and miscount them) */
+    for (char *tok = text, *next; tok && !st; tok = next) {
+        char *nl = strchr(tok, '\n');
+        next = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
         line++;
         while (*tok == ' ' || *tok == '\t')
             tok++;

@@ -107,6 +107,8 @@ pd_status pd_rate_parse(const char *text, double *bps, pd_error *err)
         if (strcmp(end, units[i].unit) == 0) {
             if (!(v > 0.0))
                 return pd_error_set(err, PD_EINPUT, "rate \"%s\": must be positive", text);
+            if (!isfinite(v * units[i].scale))
+                return pd_error_set(err, PD_EINPUT, "rate \"%s\": must be finite", text);
             *bps = v * units[i].scale;
             return PD_OK;
         }

@@ -116,16 +116,21 @@ static pd_status read_layer(const cJSON *obj, pd_graph *g, size_t i, const pd_na
     if (input) {
         if (!cJSON_IsString(input))
             return pd_error_set(err, PD_EINPUT, "field \"input\" must be a layer name");
+        /* names holds only the layers before this one: tell apart, for the message,
+         * a layer reading itself and a parent listed after it from an unknown name */
         int32_t p = pd_name_index_get(names, input->valuestring);
+        if (p < 0 && strcmp(input->valuestring, l->name) == 0)
+            return pd_error_set(err, PD_EINPUT, "field \"input\": the layer reads itself (a cycle)");
+        for (const cJSON *later = obj->next; p < 0 && later; later = later->next) {
+            const cJSON *ln = cJSON_GetObjectItemCaseSensitive(later, "name");
+            if (cJSON_IsString(ln) && strcmp(ln->valuestring, input->valuestring) == 0)
+                return pd_error_set(err, PD_EINPUT,
+                                    "field \"input\": parent \"%.64s\" is listed after it "
+                                    "(parents come first; cycles are not allowed)",
+                                    input->valuestring);
+        }
         if (p < 0)
             return pd_error_set(err, PD_EINPUT, "field \"input\": unknown parent \"%.64s\"",
-                                input->valuestring);
-        if ((size_t)p == i)
-            return pd_error_set(err, PD_EINPUT, "field \"input\": the layer reads itself (a cycle)");
-        if ((size_t)p > i)
-            return pd_error_set(err, PD_EINPUT,
-                                "field \"input\": parent \"%.64s\" is listed after it "
-                                "(parents come first; cycles are not allowed)",
                                 input->valuestring);
         l->parent = p;
     } else {

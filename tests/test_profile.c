@@ -1,0 +1,455 @@
+/* Tier latency profiles: the presets, the linear models, clamping, coverage and every
+ * parse error (formats.md, cost-model.md "Compute time"). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "predoff/graph.h"
+#include "predoff/profile.h"
+
+#define NEAR(a, b) near_((double)(a), (double)(b), #a, __LINE__)
+
+static void near_(double got, double want, const char *what, int line)
+{
+    if (!(fabs(got - want) <= 1e-12 * (1e-12 + fabs(want))))
+        fail_msg("line %d: %s = %.17g, want %.17g", line, what, got, want);
+}
+
+static pd_profile *open_ok(const char *name)
+{
+    pd_profile *p = NULL;
+    pd_error err;
+    pd_error_clear(&err);
+    if (pd_profile_open(name, &p, &err) != PD_OK)
+        fail_msg("pd_profile_open(%s): %s", name, err.msg);
+    assert_non_null(p);
+    return p;
+}
+
+static pd_profile *parse_ok(const char *json)
+{
+    pd_profile *p = NULL;
+    pd_error err;
+    pd_error_clear(&err);
+    if (pd_profile_from_json(json, strlen(json), "ok.json", &p, &err) != PD_OK)
+        fail_msg("%s\n  rejected: %s", json, err.msg);
+    assert_non_null(p);
+    return p;
+}
+
+static pd_graph *graph_ok(const char *json)
+{
+    pd_graph *g = NULL;
+    pd_error err;
+    pd_error_clear(&err);
+    if (pd_graph_from_json(json, strlen(json), "g.json", &g, &err) != PD_OK)
+        fail_msg("%s\n  rejected: %s", json, err.msg);
+    return g;
+}
+
+/* Parses json as "prof.json": PD_EINPUT, a message starting with the file and
+ * holding each of the NULL-terminated strings. */
+static void bad_profile(const char *json, ...)
+{
+    pd_profile *p = (pd_profile *)0x1;
+    pd_error err;
+    pd_error_clear(&err);
+    pd_status st = pd_profile_from_json(json, strlen(json), "prof.json", &p, &err);
+    if (st != PD_EINPUT)
+        fail_msg("%s\n  status %d, want PD_EINPUT (message: %s)", json, (int)st, err.msg);
+    assert_int_equal(err.status, PD_EINPUT);
+    assert_null(p);
+    if (strncmp(err.msg, "prof.json: ", 11) != 0)
+        fail_msg("%s\n  message does not start with the file: %s", json, err.msg);
+    va_list ap;
+    va_start(ap, json);
+    for (const char *want; (want = va_arg(ap, const char *));)
+        if (!strstr(err.msg, want))
+            fail_msg("%s\n  message lacks <%s>: %s", json, want, err.msg);
+    va_end(ap);
+}
+
+/* A profile whose "layers" object is the argument. */
+#define P(layers) "{\"name\": \"p\", \"layers\": {" layers "}}"
+#define RELU "\"relu\": {\"features\": [\"in_elems\"], \"coef\": [1e-5], \"intercept\": 0.5}"
+
+static void test_presets_open(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    const pd_preset_profile *pre = pd_preset_profiles(&n);
+    assert_true(n >= 3);
+    static const char *const needed[] = {"paper-rpi3b", "paper-laptop", "paper-cloud"};
+    for (size_t k = 0; k < 3; k++) {
+        bool found = false;
+        for (size_t i = 0; i < n; i++)
+            found |= strcmp(pre[i].name, needed[k]) == 0;
+        if (!found)
+            fail_msg("no preset %s", needed[k]);
+    }
+    pd_graph *alex = NULL, *lenet = NULL;
+    pd_error err;
+    assert_int_equal(pd_graph_open("b-alexnet", &alex, &err), PD_OK);
+    assert_int_equal(pd_graph_open("b-lenet", &lenet, &err), PD_OK);
+    for (size_t i = 0; i < n; i++) {
+        pd_profile *p = open_ok(pre[i].name);
+        /* the preset's name inside its JSON is the name it is listed under */
+        assert_string_equal(p->name, pre[i].name);
+        /* every preset models every layer type, so it covers both built-in models */
+        for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++)
+            assert_true(p->layer[t].present);
+        pd_error_clear(&err);
+        assert_int_equal(pd_profile_covers(p, alex, &err), PD_OK);
+        assert_int_equal(pd_profile_covers(p, lenet, &err), PD_OK);
+        pd_profile_free(p);
+        /* the embedded text parses the same way */
+        p = NULL;
+        assert_int_equal(pd_profile_from_json(pre[i].json, pre[i].json_len, pre[i].name, &p, &err),
+                         PD_OK);
+        pd_profile_free(p);
+    }
+    pd_graph_free(alex);
+    pd_graph_free(lenet);
+}
+
+static void test_rpi3b_values(void **state)
+{
+    (void)state;
+    pd_profile *p = open_ok("paper-rpi3b");
+    /* paper table 4.2, mobile conv: 6.13e-3 * in + 2.67e-2 * (k/s)^2 * filters - 9.909 */
+    const pd_linear_model *conv = &p->layer[PD_LAYER_CONV];
+    assert_int_equal(conv->n, 2);
+    assert_int_equal(conv->features[0], PD_FEAT_IN_ELEMS);
+    assert_int_equal(conv->features[1], PD_FEAT_KERNEL_FILTERS);
+    NEAR(conv->coef[0], 6.13e-3);
+    NEAR(conv->coef[1], 2.67e-2);
+    NEAR(conv->intercept, -9.909);
+    /* relu 1.5e-5 * in + 0.488; load 4.49e-6 * weight bytes + 82.136; parse 3.48e-6 * model
+     * bytes + 4.253 */
+    NEAR(p->layer[PD_LAYER_RELU].coef[0], 1.5e-5);
+    NEAR(p->layer[PD_LAYER_RELU].intercept, 0.488);
+    assert_true(p->load.present);
+    assert_int_equal(p->load.features[0], PD_FEAT_WEIGHT_BYTES);
+    NEAR(p->load.coef[0], 4.49e-6);
+    NEAR(p->load.intercept, 82.136);
+    assert_true(p->parse.present);
+    assert_int_equal(p->parse.features[0], PD_FEAT_MODEL_BYTES);
+    NEAR(p->parse.coef[0], 3.48e-6);
+    NEAR(p->parse.intercept, 4.253);
+    pd_profile_free(p);
+}
+
+static void test_cloud_is_laptop_over_4(void **state)
+{
+    (void)state;
+    pd_profile *laptop = open_ok("paper-laptop");
+    pd_profile *cloud = open_ok("paper-cloud");
+    /* e.g. conv: 6.03e-5 / 4 = 1.5075e-5, 1.24e-4 / 4 = 3.1e-5, 0.189 / 4 = 0.04725 */
+    NEAR(cloud->layer[PD_LAYER_CONV].coef[0], 1.5075e-5);
+    NEAR(cloud->layer[PD_LAYER_CONV].intercept, 0.04725);
+    const pd_linear_model *lm[PD_LAYER_TYPE_COUNT + 1], *cm[PD_LAYER_TYPE_COUNT + 1];
+    for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++) {
+        lm[t] = &laptop->layer[t];
+        cm[t] = &cloud->layer[t];
+    }
+    lm[PD_LAYER_TYPE_COUNT] = &laptop->load;
+    cm[PD_LAYER_TYPE_COUNT] = &cloud->load;
+    for (int t = 0; t <= PD_LAYER_TYPE_COUNT; t++) {
+        assert_true(lm[t]->present);
+        assert_true(cm[t]->present);
+        assert_int_equal(cm[t]->n, lm[t]->n);
+        assert_true(lm[t]->n >= 1);
+        for (int i = 0; i < lm[t]->n; i++) {
+            assert_int_equal(cm[t]->features[i], lm[t]->features[i]);
+            NEAR(cm[t]->coef[i], lm[t]->coef[i] / 4.0);
+        }
+        NEAR(cm[t]->intercept, lm[t]->intercept / 4.0);
+    }
+    /* neither has a parsing model: parsing happens on the mobile */
+    assert_false(laptop->parse.present);
+    assert_false(cloud->parse.present);
+    pd_profile_free(laptop);
+    pd_profile_free(cloud);
+}
+
+static void test_linear_predict(void **state)
+{
+    (void)state;
+    pd_linear_model m;
+    memset(&m, 0, sizeof m);
+    m.present = true;
+    m.n = 2;
+    m.features[0] = PD_FEAT_IN_ELEMS;
+    m.features[1] = PD_FEAT_MACS;
+    m.coef[0] = 2.0;
+    m.coef[1] = 0.5;
+    m.intercept = 1.0;
+    double f[PD_FEATURE_COUNT];
+    for (int k = 0; k < PD_FEATURE_COUNT; k++)
+        f[k] = 1000.0; /* features the model does not name must not count */
+    f[PD_FEAT_IN_ELEMS] = 10.0;
+    f[PD_FEAT_MACS] = 4.0;
+    /* 1 + 2*10 + 0.5*4 = 23 */
+    NEAR(pd_linear_predict(&m, f), 23.0);
+    /* not clamped: intercept -30 gives 23 - 31 = -8 */
+    m.intercept = -30.0;
+    NEAR(pd_linear_predict(&m, f), -8.0);
+    /* no features: the intercept */
+    m.n = 0;
+    NEAR(pd_linear_predict(&m, f), -30.0);
+}
+
+static void test_layer_ms(void **state)
+{
+    (void)state;
+    pd_profile *rpi = open_ok("paper-rpi3b");
+    pd_profile *laptop = open_ok("paper-laptop");
+    pd_graph *g = NULL;
+    pd_error err;
+    assert_int_equal(pd_graph_open("b-alexnet", &g, &err), PD_OK);
+    size_t conv1 = (size_t)pd_graph_find(g, "conv1"), relu1 = (size_t)pd_graph_find(g, "relu1");
+    size_t fc8 = (size_t)pd_graph_find(g, "fc8"), pool1 = (size_t)pd_graph_find(g, "pool1");
+    /* conv1 on the Pi: in 3072, (5/1)^2 * 32 = 800:
+     * -9.909 + 6.13e-3 * 3072 + 2.67e-2 * 800 = -9.909 + 18.83136 + 21.36 = 30.28236 */
+    NEAR(pd_profile_layer_ms(rpi, g, conv1), 30.28236);
+    /* relu1 on the Pi: 0.488 + 1.5e-5 * 32768 = 0.488 + 0.49152 = 0.97952 */
+    NEAR(pd_profile_layer_ms(rpi, g, relu1), 0.97952);
+    /* pool1 on the laptop: 0.211 + 1.63e-5 * 32768 + 4.07e-6 * 8192
+     *   = 0.211 + 0.5341184 + 0.03334144 = 0.77845984 */
+    NEAR(pd_profile_layer_ms(laptop, g, pool1), 0.77845984);
+    /* fc8 on the laptop (negative out coefficient): 0.164 + 1.07e-4 * 128 - 1.83e-4 * 10
+     *   = 0.164 + 0.013696 - 0.00183 = 0.175866 */
+    NEAR(pd_profile_layer_ms(laptop, g, fc8), 0.175866);
+    pd_graph_free(g);
+
+    /* a conv too small for the Pi's intercept: 1 filter k1 over [1, 4, 4]:
+     * -9.909 + 6.13e-3 * 16 + 2.67e-2 * 1 = -9.909 + 0.09808 + 0.0267 = -9.78422 < 0 -> 0 */
+    g = graph_ok("{\"name\": \"tiny\", \"input\": [1, 4, 4], \"layers\": [{\"name\": \"c\", "
+                 "\"type\": \"conv\", \"filters\": 1, \"kernel\": 1, \"exit\": true}]}");
+    double f[PD_FEATURE_COUNT];
+    for (int k = 0; k < PD_FEATURE_COUNT; k++)
+        f[k] = pd_graph_feature(g, 0, (pd_feature)k);
+    NEAR(pd_linear_predict(&rpi->layer[PD_LAYER_CONV], f), -9.78422);
+    assert_true(pd_profile_layer_ms(rpi, g, 0) == 0.0);
+    pd_graph_free(g);
+
+    /* a profile whose fc model goes negative: 2 - 1 * in_elems, in = 8 -> -6 -> 0;
+     * with in = 1 it is 2 - 1 = 1 */
+    pd_profile *neg = parse_ok(P("\"fc\": {\"features\": [\"in_elems\"], \"coef\": [-1], "
+                                 "\"intercept\": 2}"));
+    g = graph_ok("{\"name\": \"f\", \"input\": [2, 2, 2], \"layers\": [{\"name\": \"f\", "
+                 "\"type\": \"fc\", \"outputs\": 1, \"exit\": true}]}");
+    assert_true(pd_profile_layer_ms(neg, g, 0) == 0.0);
+    pd_graph_free(g);
+    g = graph_ok("{\"name\": \"f\", \"input\": [1, 1, 1], \"layers\": [{\"name\": \"f\", "
+                 "\"type\": \"fc\", \"outputs\": 1, \"exit\": true}]}");
+    NEAR(pd_profile_layer_ms(neg, g, 0), 1.0);
+    pd_graph_free(g);
+    pd_profile_free(neg);
+    pd_profile_free(rpi);
+    pd_profile_free(laptop);
+}
+
+static void test_covers(void **state)
+{
+    (void)state;
+    /* every type but lrn: covers b-lenet (conv, pool, relu, fc), not b-alexnet */
+    pd_profile *p = parse_ok(
+        "{\"name\": \"no-lrn\", \"layers\": {"
+        "\"conv\": {\"features\": [\"in_elems\"], \"coef\": [1], \"intercept\": 0},"
+        "\"relu\": {\"features\": [], \"coef\": [], \"intercept\": 1},"
+        "\"pool\": {\"features\": [\"out_elems\"], \"coef\": [1], \"intercept\": 0},"
+        "\"dropout\": {\"features\": [], \"coef\": [], \"intercept\": 1},"
+        "\"fc\": {\"features\": [\"macs\"], \"coef\": [1], \"intercept\": 0}}}");
+    assert_false(p->layer[PD_LAYER_LRN].present);
+    assert_false(p->load.present);
+    assert_false(p->parse.present);
+    pd_graph *alex = NULL, *lenet = NULL;
+    pd_error err;
+    assert_int_equal(pd_graph_open("b-alexnet", &alex, &err), PD_OK);
+    assert_int_equal(pd_graph_open("b-lenet", &lenet, &err), PD_OK);
+    pd_error_clear(&err);
+    assert_int_equal(pd_profile_covers(p, lenet, &err), PD_OK);
+    assert_int_equal(pd_profile_covers(p, alex, &err), PD_EINPUT);
+    assert_int_equal(err.status, PD_EINPUT);
+    assert_non_null(strstr(err.msg, "\"no-lrn\""));
+    assert_non_null(strstr(err.msg, "\"lrn\""));
+    assert_non_null(strstr(err.msg, "b-alexnet"));
+    pd_profile_free(p);
+
+    /* relu only: b-lenet's first layer is a conv */
+    p = parse_ok(P(RELU));
+    pd_error_clear(&err);
+    assert_int_equal(pd_profile_covers(p, lenet, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "\"p\""));
+    assert_non_null(strstr(err.msg, "\"conv\""));
+    pd_profile_free(p);
+    pd_graph_free(alex);
+    pd_graph_free(lenet);
+}
+
+static void test_parse_errors(void **state)
+{
+    (void)state;
+    /* not JSON, not an object */
+    bad_profile("{\"name\": \"p\", \"layers\": {", "JSON", NULL);
+    bad_profile("[]", "object", NULL);
+    /* name, layers, unknown or duplicate top-level fields */
+    bad_profile("{\"layers\": {" RELU "}}", "\"name\"", NULL);
+    bad_profile("{\"name\": 3, \"layers\": {" RELU "}}", "\"name\"", NULL);
+    bad_profile("{\"name\": \"p\"}", "\"layers\"", NULL);
+    bad_profile("{\"name\": \"p\", \"layers\": []}", "\"layers\"", NULL);
+    bad_profile("{\"name\": \"p\", \"layers\": {" RELU "}, \"loads\": {}}", "unknown field",
+                "\"loads\"", NULL);
+    bad_profile("{\"name\": \"p\", \"name\": \"q\", \"layers\": {" RELU "}}", "\"name\"", "twice",
+                NULL);
+    /* unknown feature */
+    bad_profile(P("\"conv\": {\"features\": [\"in_elems\", \"flops\"], \"coef\": [1, 2], "
+                  "\"intercept\": 0}"),
+                "layers.conv", "unknown feature", "\"flops\"", NULL);
+    bad_profile(P("\"conv\": {\"features\": [3], \"coef\": [1], \"intercept\": 0}"),
+                "layers.conv", "\"features\"", NULL);
+    bad_profile(P("\"conv\": {\"features\": \"in_elems\", \"coef\": [1], \"intercept\": 0}"),
+                "layers.conv", "\"features\"", NULL);
+    /* coef and feature counts differ, both ways */
+    bad_profile(P("\"conv\": {\"features\": [\"in_elems\", \"kernel_filters\"], \"coef\": [1], "
+                  "\"intercept\": 0}"),
+                "layers.conv", "2 features but 1 coefficients", NULL);
+    bad_profile(P("\"relu\": {\"features\": [\"in_elems\"], \"coef\": [1, 2], \"intercept\": 0}"),
+                "layers.relu", "1 features but 2 coefficients", NULL);
+    /* ten features cannot all be distinct: there are nine */
+    bad_profile(P("\"relu\": {\"features\": [\"in_elems\", \"out_elems\", \"in_bytes\", "
+                  "\"out_bytes\", \"kernel_filters\", \"kernel_filters_channels\", \"macs\", "
+                  "\"weight_bytes\", \"model_bytes\", \"in_elems\"], \"coef\": [1, 1, 1, 1, 1, 1, "
+                  "1, 1, 1, 1], \"intercept\": 0}"),
+                "layers.relu", "features", NULL);
+    /* unknown layer type, a type given twice */
+    bad_profile(P(RELU ", \"conv3d\": {\"features\": [], \"coef\": [], \"intercept\": 0}"),
+                "unknown layer type", "\"conv3d\"", NULL);
+    bad_profile(P(RELU ", " RELU), "\"relu\"", "twice", NULL);
+    /* coefficients: not numbers, infinite, absurdly large */
+    bad_profile(P("\"relu\": {\"features\": [\"in_elems\"], \"coef\": [\"1e-5\"], "
+                  "\"intercept\": 0}"),
+                "layers.relu", "\"coef\"", NULL);
+    bad_profile(P("\"relu\": {\"features\": [\"in_elems\"], \"coef\": [null], \"intercept\": 0}"),
+                "layers.relu", "\"coef\"", NULL);
+    bad_profile(P("\"relu\": {\"features\": [\"in_elems\"], \"coef\": [1e999], \"intercept\": 0}"),
+                "layers.relu", "\"coef\"", NULL);
+    bad_profile(P("\"relu\": {\"features\": [\"in_elems\"], \"coef\": [-1e13], \"intercept\": 0}"),
+                "layers.relu", "\"coef\"", NULL);
+    bad_profile(P("\"relu\": {\"features\": [\"in_elems\"], \"coef\": 1, \"intercept\": 0}"),
+                "layers.relu", "\"coef\"", NULL);
+    /* intercept: missing, not a number, infinite */
+    bad_profile(P("\"relu\": {\"features\": [\"in_elems\"], \"coef\": [1]}"), "layers.relu",
+                "missing", "\"intercept\"", NULL);
+    bad_profile(P("\"relu\": {\"features\": [\"in_elems\"], \"coef\": [1], \"intercept\": \"0\"}"),
+                "layers.relu", "\"intercept\"", NULL);
+    bad_profile(P("\"relu\": {\"features\": [\"in_elems\"], \"coef\": [1], "
+                  "\"intercept\": -1e999}"),
+                "layers.relu", "\"intercept\"", NULL);
+    /* a feature given twice */
+    bad_profile(P("\"conv\": {\"features\": [\"in_elems\", \"in_elems\"], \"coef\": [1, 2], "
+                  "\"intercept\": 0}"),
+                "layers.conv", "\"in_elems\"", "twice", NULL);
+    /* a model that is not an object, or has an unknown field */
+    bad_profile(P("\"relu\": 3"), "layers.relu", NULL);
+    bad_profile(P("\"relu\": {\"features\": [], \"coef\": [], \"intercept\": 0, \"slope\": 1}"),
+                "layers.relu", "\"slope\"", NULL);
+    bad_profile(P("\"relu\": {\"features\": [], \"coef\": [], \"intercept\": 0, "
+                  "\"intercept\": 1}"),
+                "layers.relu", "\"intercept\"", "twice", NULL);
+    /* load and parse are checked the same way */
+    bad_profile("{\"name\": \"p\", \"layers\": {" RELU "}, \"load\": {\"features\": "
+                "[\"weight_byte\"], \"coef\": [1], \"intercept\": 0}}",
+                "load", "\"weight_byte\"", NULL);
+    bad_profile("{\"name\": \"p\", \"layers\": {" RELU "}, \"parse\": {\"features\": "
+                "[\"model_bytes\"], \"coef\": [1]}}",
+                "parse", "\"intercept\"", NULL);
+}
+
+static void test_parse_ok(void **state)
+{
+    (void)state;
+    /* the example of formats.md */
+    pd_profile *p = parse_ok(
+        "{\"name\": \"paper-rpi3b\", \"layers\": {"
+        "\"conv\": {\"features\": [\"in_elems\", \"kernel_filters\"], \"coef\": [6.13e-3, 2.67e-2],"
+        " \"intercept\": -9.909},"
+        "\"relu\": {\"features\": [\"in_elems\"], \"coef\": [1.5e-5], \"intercept\": 0.488}},"
+        "\"load\":  {\"features\": [\"weight_bytes\"], \"coef\": [4.49e-6], \"intercept\": 82.136},"
+        "\"parse\": {\"features\": [\"model_bytes\"], \"coef\": [3.48e-6], \"intercept\": 4.253}}");
+    assert_string_equal(p->name, "paper-rpi3b");
+    assert_null(p->note);
+    assert_true(p->layer[PD_LAYER_CONV].present);
+    assert_true(p->layer[PD_LAYER_RELU].present);
+    assert_false(p->layer[PD_LAYER_POOL].present);
+    assert_true(p->load.present);
+    assert_true(p->parse.present);
+    /* load of 1e6 weight bytes: 82.136 + 4.49e-6 * 1e6 = 86.626 */
+    double f[PD_FEATURE_COUNT] = {0};
+    f[PD_FEAT_WEIGHT_BYTES] = 1e6;
+    NEAR(pd_linear_predict(&p->load, f), 86.626);
+    pd_profile_free(p);
+}
+
+static void test_open(void **state)
+{
+    (void)state;
+    pd_profile *p = (pd_profile *)0x1;
+    pd_error err;
+    pd_error_clear(&err);
+    assert_int_equal(pd_profile_open("no-such-profile", &p, &err), PD_EINPUT);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "no-such-profile"));
+
+    const char *missing = "/tmp/predoff-test-no-such-dir/prof.json";
+    p = (pd_profile *)0x1;
+    pd_error_clear(&err);
+    assert_int_equal(pd_profile_open(missing, &p, &err), PD_EINPUT);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, missing));
+
+    p = open_ok(PD_SOURCE_DIR "/profiles/paper-laptop.json");
+    assert_string_equal(p->name, "paper-laptop");
+    NEAR(p->layer[PD_LAYER_CONV].intercept, 0.189);
+    pd_profile_free(p);
+
+    char path[] = "/tmp/predoff-test-profile-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *bad = P("\"relu\": {\"features\": [\"in_elems\"], \"coef\": [1, 2], "
+                        "\"intercept\": 0}");
+    assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+    close(fd);
+    p = (pd_profile *)0x1;
+    pd_error_clear(&err);
+    pd_status st = pd_profile_open(path, &p, &err);
+    unlink(path);
+    assert_int_equal(st, PD_EINPUT);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, path));
+    assert_non_null(strstr(err.msg, "layers.relu"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_presets_open),
+        cmocka_unit_test(test_rpi3b_values),
+        cmocka_unit_test(test_cloud_is_laptop_over_4),
+        cmocka_unit_test(test_linear_predict),
+        cmocka_unit_test(test_layer_ms),
+        cmocka_unit_test(test_covers),
+        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_parse_ok),
+        cmocka_unit_test(test_open),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
