@@ -30,7 +30,7 @@ pd_status pd_json_real(const cJSON *item, const char *field, double min, double 
         return pd_error_set(err, PD_EINPUT, "field \"%s\" must be a number", field);
     double v = item->valuedouble;
     if (!isfinite(v) || v < min || v > max)
-        return pd_error_set(err, PD_EINPUT, "field \"%s\" is %g, outside [%g, %g]", field, v, min,
+        return pd_error_set(err, PD_EINPUT, "field \"%s\" is %.10g, outside [%g, %g]", field, v, min,
                             max);
     *out = v;
     return PD_OK;
