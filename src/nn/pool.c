@@ -4,33 +4,65 @@
 
 #include "forward.h"
 
+/* One output row's window bounds along x, clipped to the input, and the divisor's span. */
+typedef struct span {
+    int64_t lo, hi, padded;
+} span;
+
+static span clip(int64_t o, int64_t s, int64_t p, int64_t k, int64_t n)
+{
+    int64_t a = o * s - p, b = a + k < n + p ? a + k : n + p;
+    span r = {a < 0 ? 0 : a, b < n ? b : n, b - a};
+    return r;
+}
+
+static void max_plane(const float *in, float *out, int64_t H, int64_t W, int64_t k, int64_t s,
+                      int64_t p, int64_t OH, int64_t OW)
+{
+    for (int64_t oy = 0; oy < OH; oy++) {
+        span y = clip(oy, s, p, k, H);
+        for (int64_t ox = 0; ox < OW; ox++) {
+            span x = clip(ox, s, p, k, W);
+            float m = -INFINITY;
+            for (int64_t yy = y.lo; yy < y.hi; yy++) {
+                const float *row = in + yy * W;
+                for (int64_t xx = x.lo; xx < x.hi; xx++)
+                    m = row[xx] > m ? row[xx] : m;
+            }
+            out[oy * OW + ox] = m;
+        }
+    }
+}
+
+static void avg_plane(const float *in, float *out, int64_t H, int64_t W, int64_t k, int64_t s,
+                      int64_t p, int64_t OH, int64_t OW)
+{
+    for (int64_t oy = 0; oy < OH; oy++) {
+        span y = clip(oy, s, p, k, H);
+        for (int64_t ox = 0; ox < OW; ox++) {
+            span x = clip(ox, s, p, k, W);
+            float sum = 0.0f;
+            for (int64_t yy = y.lo; yy < y.hi; yy++) {
+                const float *row = in + yy * W;
+                for (int64_t xx = x.lo; xx < x.hi; xx++)
+                    sum += row[xx];
+            }
+            out[oy * OW + ox] = sum / (float)(y.padded * x.padded);
+        }
+    }
+}
+
 static void forward(const pd_forward_args *a)
 {
     const pd_layer *l = a->l;
-    const int64_t C = l->in.c, H = l->in.h, W = l->in.w, k = l->p.kernel, s = l->p.stride,
-                  p = l->p.pad, OH = l->out.h, OW = l->out.w;
-    const int is_max = l->p.mode == PD_POOL_MAX;
+    const int64_t C = l->in.c, H = l->in.h, W = l->in.w, OH = l->out.h, OW = l->out.w;
     for (int64_t c = 0; c < C; c++) {
-        const float *plane = a->in + c * H * W;
+        const float *in = a->in + c * H * W;
         float *out = a->out + c * OH * OW;
-        for (int64_t oy = 0; oy < OH; oy++) {
-            int64_t y0 = oy * s - p, y1 = y0 + k < H + p ? y0 + k : H + p;
-            int64_t ya = y0 < 0 ? 0 : y0, yb = y1 < H ? y1 : H;
-            for (int64_t ox = 0; ox < OW; ox++) {
-                int64_t x0 = ox * s - p, x1 = x0 + k < W + p ? x0 + k : W + p;
-                int64_t xa = x0 < 0 ? 0 : x0, xb = x1 < W ? x1 : W;
-                float acc = is_max ? -INFINITY : 0.0f;
-                for (int64_t y = ya; y < yb; y++)
-                    for (int64_t x = xa; x < xb; x++) {
-                        float v = plane[y * W + x];
-                        if (is_max)
-                            acc = v > acc ? v : acc;
-                        else
-                            acc += v;
-                    }
-                out[oy * OW + ox] = is_max ? acc : acc / (float)((y1 - y0) * (x1 - x0));
-            }
-        }
+        if (l->p.mode == PD_POOL_MAX)
+            max_plane(in, out, H, W, l->p.kernel, l->p.stride, l->p.pad, OH, OW);
+        else
+            avg_plane(in, out, H, W, l->p.kernel, l->p.stride, l->p.pad, OH, OW);
     }
 }
 
