@@ -29,6 +29,8 @@ int cmd_models(const cli_parsed *p);
 int cmd_show(const cli_parsed *p);
 int cmd_profiles(const cli_parsed *p);
 int cmd_solvers(const cli_parsed *p);
+int cmd_fit(const cli_parsed *p);
+extern const cli_flag cmd_fit_flags[];
 
 extern const cli_flag cmd_plan_flags[], cmd_eval_flags[], cmd_compare_flags[],
     cmd_experiment_flags[];

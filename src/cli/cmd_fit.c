@@ -1,0 +1,169 @@
+/* predoff fit: a tier profile fitted to measured layer times (a profile CSV). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commands.h"
+#include "predoff/measure.h"
+
+const cli_flag cmd_fit_flags[] = {
+    {"--features", "SET", "paper (table 4.1, default), macs, or auto (lowest CV error per type)"},
+    {"--folds", "K", "folds of the cross-validation (default 5)"},
+    {"--name", "NAME", "the profile's name (default: the output file's name)"},
+    {"-o", "TIER.json", "where the profile goes (\"-\": standard output, no table; required)"},
+    {NULL, NULL, NULL},
+};
+
+typedef struct fit_args {
+    const char *csv, *out, *name;
+    pd_fit_options opt;
+} fit_args;
+
+static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
+{
+    static const char *const choices[] = {"paper", "macs", "auto"};
+    pd_fit_options_init(&a->opt);
+    a->out = a->name = NULL;
+    if (p->n_pos != 1)
+        return pd_error_set(err, PD_EINPUT, "fit takes one PROFILE.csv");
+    a->csv = p->pos[0];
+    for (size_t i = 0; i < p->n_opts; i++) {
+        const cli_opt *o = &p->opts[i];
+        if (cli_is(o, "-o")) {
+            a->out = o->value;
+        } else if (cli_is(o, "--name")) {
+            a->name = o->value;
+        } else if (cli_is(o, "--folds")) {
+            double k;
+            if (cli_real("--folds", o->value, 2, 100, &k, err))
+                return PD_EINPUT;
+            if (k != floor(k))
+                return pd_error_set(err, PD_EINPUT, "--folds: %s is not a whole number",
+                                    o->value);
+            a->opt.folds = (size_t)k;
+        } else if (cli_is(o, "--features")) {
+            size_t c = 0;
+            while (c < 3 && strcmp(o->value, choices[c]) != 0)
+                c++;
+            if (c == 3)
+                return pd_error_set(err, PD_EINPUT,
+                                    "--features: \"%s\" is not paper, macs or auto", o->value);
+            a->opt.features = (pd_feature_choice)c;
+        }
+    }
+    if (!a->out || !a->out[0])
+        return pd_error_set(err, PD_EINPUT, "fit needs -o TIER.json");
+    if (a->name && !a->name[0])
+        return pd_error_set(err, PD_EINPUT, "--name: empty");
+    return PD_OK;
+}
+
+/* "laptop" from "profiles/laptop.json" (or from the CSV's name when writing to "-"). */
+static void default_name(const fit_args *a, char *buf, size_t n)
+{
+    const char *path = strcmp(a->out, "-") == 0 ? a->csv : a->out;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    snprintf(buf, n, "%.*s", (int)len, base);
+    if (!buf[0])
+        snprintf(buf, n, "fitted");
+}
+
+static void print_table(const pd_profile *prof, const pd_fit_quality *q, const fit_args *a,
+                        size_t n_timings)
+{
+    static const char *const choices[] = {"paper", "macs", "auto"};
+    printf("%zu timings from %s; features %s; %zu-fold cross-validation\n\n", n_timings, a->csv,
+           choices[a->opt.features], a->opt.folds);
+    printf("%-8s %8s  %-30s %9s %9s %10s\n", "type", "samples", "features", "R^2", "MAPE %",
+           "CV MAPE %");
+    char none[128] = "";
+    size_t nl = 0;
+    int dash = 0;
+    for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++) {
+        const char *tn = pd_layer_type_name((pd_layer_type)t);
+        if (!q[t].samples) {
+            nl += (size_t)snprintf(none + nl, sizeof none - nl, "%s%s", nl ? ", " : "", tn);
+            continue;
+        }
+        const pd_linear_model *m = &prof->layer[t];
+        char feats[96] = "";
+        size_t fl = 0;
+        for (int j = 0; j < m->n && fl < sizeof feats; j++)
+            fl += (size_t)snprintf(feats + fl, sizeof feats - fl, "%s%s", j ? "+" : "",
+                                   pd_feature_name(m->features[j]));
+        if (!m->n)
+            snprintf(feats, sizeof feats, "(constant)");
+        char r2[32] = "-", cv[32] = "-";
+        if (!isnan(q[t].r2))
+            snprintf(r2, sizeof r2, "%.4f", q[t].r2);
+        if (!isnan(q[t].cv_mape))
+            snprintf(cv, sizeof cv, "%.2f", q[t].cv_mape);
+        dash |= isnan(q[t].r2) || isnan(q[t].cv_mape);
+        printf("%-8s %8zu  %-30s %9s %9.2f %10s\n", tn, q[t].samples, feats, r2, q[t].mape, cv);
+    }
+    if (nl)
+        printf("\nno samples for %s: the profile has no model for them\n", none);
+    if (dash)
+        printf("(-: R^2 is undefined when all times are equal; cross-validation needs %zu "
+               "samples)\n",
+               a->opt.folds);
+}
+
+int cmd_fit(const cli_parsed *p)
+{
+    pd_error err;
+    pd_error_clear(&err);
+    fit_args a;
+    if (read_args(p, &a, &err))
+        return cli_fail(&err);
+    char name[256];
+    if (a.name)
+        snprintf(name, sizeof name, "%s", a.name);
+    else
+        default_name(&a, name, sizeof name);
+    pd_timings t = {0};
+    pd_profile *prof = NULL;
+    pd_fit_quality q[PD_LAYER_TYPE_COUNT];
+    int status = EXIT_OK;
+    if (pd_timings_read_csv(a.csv, &t, &err)) {
+        status = cli_fail(&err);
+        goto done;
+    }
+    if (pd_fit_profile(&t, &a.opt, name, &prof, q, &err)) {
+        pd_error_prefix(&err, a.csv);
+        status = cli_fail(&err);
+        goto done;
+    }
+    int to_stdout = strcmp(a.out, "-") == 0;
+    FILE *f = to_stdout ? stdout : fopen(a.out, "w");
+    if (!f) {
+        pd_error_set(&err, PD_EINPUT, "%s: cannot write: %s", a.out, strerror(errno));
+        status = cli_fail(&err);
+        goto done;
+    }
+    struct stat info;
+    int regular = !to_stdout && fstat(fileno(f), &info) == 0 && S_ISREG(info.st_mode);
+    pd_status st = pd_profile_write_json(prof, f, &err);
+    if (!to_stdout && fclose(f) != 0 && !st)
+        st = pd_error_set(&err, PD_EIO, "%s: writing failed", a.out);
+    if (st) {
+        if (regular)
+            remove(a.out); /* no half-written profile; never a device such as /dev/full */
+        status = cli_fail(&err);
+        goto done;
+    }
+    if (!to_stdout) {
+        print_table(prof, q, &a, t.n);
+        printf("\nwrote %s (profile \"%s\")\n", a.out, prof->name);
+    }
+done:
+    pd_profile_free(prof);
+    pd_timings_free(&t);
+    return status;
+}

@@ -1,0 +1,106 @@
+/* Writing a tier profile as the JSON pd_profile_from_json reads (formats.md, "Tier latency
+ * profile"); numbers with 17 significant digits, so they read back bit for bit. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "predoff/measure.h"
+
+#define MAX_ABS 1e12 /* the reader's bound on coefficients and intercepts */
+
+static void put_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (c < 0x20 || c == 0x7f)
+                fprintf(f, "\\u%04x", c);
+            else
+                fputc(c, f);
+        }
+    }
+    fputc('"', f);
+}
+
+/* Fails, naming the model, when the reader would refuse it. */
+static pd_status check_model(const pd_linear_model *m, const char *what, pd_error *err)
+{
+    if (m->n < 0 || m->n > PD_FEATURE_COUNT)
+        return pd_error_set(err, PD_EINPUT, "%s: %d features", what, m->n);
+    for (int i = 0; i < m->n; i++) {
+        if ((unsigned)m->features[i] >= PD_FEATURE_COUNT)
+            return pd_error_set(err, PD_EINPUT, "%s: feature %d is not a feature", what, i);
+        for (int j = 0; j < i; j++)
+            if (m->features[j] == m->features[i])
+                return pd_error_set(err, PD_EINPUT, "%s: feature \"%s\" given twice", what,
+                                    pd_feature_name(m->features[i]));
+        if (!(fabs(m->coef[i]) <= MAX_ABS))
+            return pd_error_set(err, PD_EINPUT, "%s: coefficient of %s is %g, beyond 1e12", what,
+                                pd_feature_name(m->features[i]), m->coef[i]);
+    }
+    if (!(fabs(m->intercept) <= MAX_ABS))
+        return pd_error_set(err, PD_EINPUT, "%s: intercept %g is beyond 1e12", what,
+                            m->intercept);
+    return PD_OK;
+}
+
+static void put_model(FILE *f, const pd_linear_model *m)
+{
+    fputs("{\"features\": [", f);
+    for (int i = 0; i < m->n; i++)
+        fprintf(f, "%s\"%s\"", i ? ", " : "", pd_feature_name(m->features[i]));
+    fputs("], \"coef\": [", f);
+    for (int i = 0; i < m->n; i++)
+        fprintf(f, "%s%.17g", i ? ", " : "", m->coef[i]);
+    fprintf(f, "], \"intercept\": %.17g}", m->intercept);
+}
+
+pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err)
+{
+    if (!p->name || !p->name[0])
+        return pd_error_set(err, PD_EINPUT, "a profile needs a name");
+    const pd_linear_model *extra[] = {&p->load, &p->parse};
+    static const char *const extra_name[] = {"load", "parse"};
+    for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++) {
+        char what[64];
+        snprintf(what, sizeof what, "layers.%s", pd_layer_type_name((pd_layer_type)t));
+        if (p->layer[t].present && check_model(&p->layer[t], what, err))
+            return pd_error_prefix(err, p->name);
+    }
+    for (int k = 0; k < 2; k++)
+        if (extra[k]->present && check_model(extra[k], extra_name[k], err))
+            return pd_error_prefix(err, p->name);
+
+    fputs("{\n  \"name\": ", f);
+    put_string(f, p->name);
+    if (p->note) {
+        fputs(",\n  \"note\": ", f);
+        put_string(f, p->note);
+    }
+    fputs(",\n  \"layers\": {", f);
+    int first = 1;
+    for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++) {
+        if (!p->layer[t].present)
+            continue;
+        fprintf(f, "%s\n    \"%s\": ", first ? "" : ",", pd_layer_type_name((pd_layer_type)t));
+        put_model(f, &p->layer[t]);
+        first = 0;
+    }
+    fputs(first ? "}" : "\n  }", f);
+    for (int k = 0; k < 2; k++)
+        if (extra[k]->present) {
+            fprintf(f, ",\n  \"%s\": ", extra_name[k]);
+            put_model(f, extra[k]);
+        }
+    fputs("\n}\n", f);
+    if (ferror(f))
+        return pd_error_set(err, PD_EIO, "%s: writing the profile failed", p->name);
+    return PD_OK;
+}

@@ -1,0 +1,37 @@
+/* What a measured layer timing may hold: one set of rules for the CSV reader, the CSV
+ * writer and the fitter, so a file one of them accepts the others accept too. */
+#ifndef PD_MEASURE_TIMING_RULES_H
+#define PD_MEASURE_TIMING_RULES_H
+
+#include "predoff/measure.h"
+
+/* Beyond these a value is a typing mistake, and the fit's arithmetic stays finite. */
+#define PD_TIMING_MIN_MS 1e-9
+#define PD_TIMING_MAX_MS 1e9
+#define PD_TIMING_MAX_FEATURE 1e15
+#define PD_TIMING_MAX_REPEATS 1000000000u
+#define PD_TIMING_TEXT_MAX 63 /* bytes of source and layer, as pd_layer_timing holds them */
+
+/* NULL when v may stand in a feature column (NaN: not given), else what is wrong with it. */
+const char *pd_timing_feature_problem(double v);
+/* NULL when v may stand as a time in ms (NaN, "not given", only if !required), else why not. */
+const char *pd_timing_ms_problem(double v, int required);
+/* The first value of row that breaks a rule: returns the complaint and sets *column to the
+ * CSV column's name; NULL when the row is fine (text fields are not checked). */
+const char *pd_timing_row_problem(const pd_layer_timing *row, const char **column);
+
+/* The CSV columns the reader knows, in the order the writer puts them. */
+enum {
+    PD_CSV_SOURCE,
+    PD_CSV_LAYER,
+    PD_CSV_TYPE,
+    PD_CSV_FEATURE0,
+    PD_CSV_MEDIAN = PD_CSV_FEATURE0 + PD_FEATURE_COUNT,
+    PD_CSV_P10,
+    PD_CSV_P90,
+    PD_CSV_REPEATS,
+    PD_CSV_COLUMNS
+};
+const char *pd_csv_column_name(int column);
+
+#endif

@@ -1,0 +1,95 @@
+/* The timings array (one row per timed layer) and the rules its values obey. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "measure/timing_rules.h"
+
+pd_status pd_timings_add(pd_timings *t, const pd_layer_timing *row, pd_error *err)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        if (cap < t->cap || cap > SIZE_MAX / sizeof *t->rows)
+            return pd_error_set(err, PD_ENOMEM, "out of memory (%zu timings)", t->n);
+        pd_layer_timing *rows = realloc(t->rows, cap * sizeof *rows);
+        if (!rows)
+            return pd_error_set(err, PD_ENOMEM, "out of memory (%zu timings)", t->n);
+        t->rows = rows;
+        t->cap = cap;
+    }
+    t->rows[t->n++] = *row;
+    return PD_OK;
+}
+
+void pd_timings_free(pd_timings *t)
+{
+    if (!t)
+        return;
+    free(t->rows);
+    *t = (pd_timings){0};
+}
+
+const char *pd_csv_column_name(int column)
+{
+    switch (column) {
+    case PD_CSV_SOURCE: return "source";
+    case PD_CSV_LAYER: return "layer";
+    case PD_CSV_TYPE: return "type";
+    case PD_CSV_MEDIAN: return "median_ms";
+    case PD_CSV_P10: return "p10_ms";
+    case PD_CSV_P90: return "p90_ms";
+    case PD_CSV_REPEATS: return "repeats";
+    default: break;
+    }
+    if (column >= PD_CSV_FEATURE0 && column < PD_CSV_MEDIAN)
+        return pd_feature_name((pd_feature)(column - PD_CSV_FEATURE0));
+    return "?";
+}
+
+const char *pd_timing_feature_problem(double v)
+{
+    if (isnan(v))
+        return NULL;
+    if (v < 0)
+        return "must be >= 0";
+    if (!(v <= PD_TIMING_MAX_FEATURE))
+        return "is beyond 1e15";
+    return NULL;
+}
+
+const char *pd_timing_ms_problem(double v, int required)
+{
+    if (isnan(v))
+        return required ? "must be given" : NULL;
+    if (!(v > 0))
+        return "must be > 0";
+    if (v < PD_TIMING_MIN_MS || v > PD_TIMING_MAX_MS)
+        return "is outside [1e-9, 1e9] ms";
+    return NULL;
+}
+
+const char *pd_timing_row_problem(const pd_layer_timing *row, const char **column)
+{
+    const char *why;
+    if ((unsigned)row->type >= PD_LAYER_TYPE_COUNT) {
+        *column = pd_csv_column_name(PD_CSV_TYPE);
+        return "is not a layer type";
+    }
+    for (int f = 0; f < PD_FEATURE_COUNT; f++)
+        if ((why = pd_timing_feature_problem(row->features[f]))) {
+            *column = pd_csv_column_name(PD_CSV_FEATURE0 + f);
+            return why;
+        }
+    const double ms[] = {row->median_ms, row->p10_ms, row->p90_ms};
+    for (int k = 0; k < 3; k++)
+        if ((why = pd_timing_ms_problem(ms[k], k == 0))) {
+            *column = pd_csv_column_name(PD_CSV_MEDIAN + k);
+            return why;
+        }
+    if (row->repeats > PD_TIMING_MAX_REPEATS) {
+        *column = pd_csv_column_name(PD_CSV_REPEATS);
+        return "is beyond 1000000000";
+    }
+    return NULL;
+}
