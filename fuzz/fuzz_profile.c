@@ -1,0 +1,43 @@
+/* libFuzzer harness: tier latency profiles (pd_profile_from_json), then every
+ * linear model a parsed profile holds, on one fixed feature vector. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "predoff/error.h"
+#include "predoff/profile.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const double features[PD_FEATURE_COUNT] = {
+        [PD_FEAT_IN_ELEMS] = 3072.0,       [PD_FEAT_OUT_ELEMS] = 32768.0,
+        [PD_FEAT_IN_BYTES] = 12288.0,      [PD_FEAT_OUT_BYTES] = 131072.0,
+        [PD_FEAT_KERNEL_FILTERS] = 800.0,  [PD_FEAT_KERNEL_FILTERS_CHANNELS] = 2400.0,
+        [PD_FEAT_MACS] = 2457600.0,        [PD_FEAT_WEIGHT_BYTES] = 9728.0,
+        [PD_FEAT_MODEL_BYTES] = 1.5e6,
+    };
+    pd_error err;
+    pd_error_clear(&err);
+    pd_profile *p = NULL;
+    pd_status st = pd_profile_from_json((const char *)data, size, "fuzz", &p, &err);
+    if (st != PD_OK) {
+        if (err.status != st || err.msg[0] == '\0' || p != NULL)
+            abort();
+        return 0;
+    }
+    if (!p || err.status != PD_OK)
+        abort();
+    volatile double sink = 0.0;
+    for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++)
+        if (p->layer[t].present)
+            sink += pd_linear_predict(&p->layer[t], features);
+    if (p->load.present)
+        sink += pd_linear_predict(&p->load, features);
+    if (p->parse.present)
+        sink += pd_linear_predict(&p->parse, features);
+    (void)sink;
+    pd_profile_free(p);
+    return 0;
+}
