@@ -14,11 +14,12 @@ const cli_flag cmd_fit_flags[] = {
     {"--folds", "K", "folds of the cross-validation (default 5)"},
     {"--name", "NAME", "the profile's name (default: the output file's name)"},
     {"-o", "TIER.json", "where the profile goes (\"-\": standard output, no table; required)"},
+    {"--test", "HELD_OUT.csv", "also report the fit's error on timings it was not fitted on"},
     {NULL, NULL, NULL},
 };
 
 typedef struct fit_args {
-    const char *csv, *out, *name;
+    const char *csv, *out, *name, *test;
     pd_fit_options opt;
 } fit_args;
 
@@ -26,7 +27,7 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
 {
     static const char *const choices[] = {"paper", "macs", "auto"};
     pd_fit_options_init(&a->opt);
-    a->out = a->name = NULL;
+    a->out = a->name = a->test = NULL;
     if (p->n_pos != 1)
         return pd_error_set(err, PD_EINPUT, "fit takes one PROFILE.csv");
     a->csv = p->pos[0];
@@ -34,6 +35,8 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
         const cli_opt *o = &p->opts[i];
         if (cli_is(o, "-o")) {
             a->out = o->value;
+        } else if (cli_is(o, "--test")) {
+            a->test = o->value;
         } else if (cli_is(o, "--name")) {
             a->name = o->value;
         } else if (cli_is(o, "--folds")) {
@@ -115,6 +118,28 @@ static void print_table(const pd_profile *prof, const pd_fit_quality *q, const f
                a->opt.folds);
 }
 
+/* The profile's error on timings it was not fitted on, per type. */
+static pd_status print_held_out(const pd_profile *prof, const char *path, int quiet,
+                                pd_error *err)
+{
+    pd_timings held = {0};
+    pd_status st = pd_timings_read_csv(path, &held, err);
+    if (st)
+        return st;
+    pd_fit_quality q[PD_LAYER_TYPE_COUNT];
+    pd_profile_evaluate(prof, &held, q);
+    if (!quiet) {
+        printf("\nheld out: %zu timings from %s\n%-8s %8s %9s %9s\n", held.n, path, "type",
+               "samples", "R^2", "MAPE %");
+        for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++)
+            if (q[k].samples)
+                printf("%-8s %8zu %9.4f %9.2f\n", pd_layer_type_name((pd_layer_type)k),
+                       q[k].samples, q[k].r2, q[k].mape);
+    }
+    pd_timings_free(&held);
+    return PD_OK;
+}
+
 int cmd_fit(const cli_parsed *p)
 {
     pd_error err;
@@ -162,6 +187,8 @@ int cmd_fit(const cli_parsed *p)
         print_table(prof, q, &a, t.n);
         printf("\nwrote %s (profile \"%s\")\n", a.out, prof->name);
     }
+    if (a.test && print_held_out(prof, a.test, to_stdout, &err))
+        status = cli_fail(&err);
 done:
     pd_profile_free(prof);
     pd_timings_free(&t);

@@ -5,6 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A message is one line: control characters from file contents (a name holding a newline)
+ * are shown as '?'. */
+static void one_line(char *msg)
+{
+    for (unsigned char *c = (unsigned char *)msg; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            *c = '?';
+}
+
 void pd_error_clear(pd_error *err)
 {
     if (err) {
@@ -20,6 +29,7 @@ pd_status pd_error_set(pd_error *err, pd_status status, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        one_line(err->msg);
         err->status = status;
     }
     return status;
@@ -42,5 +52,6 @@ pd_status pd_error_prefix(pd_error *err, const char *prefix)
     err->msg[plen] = ':';
     err->msg[plen + 1] = ' ';
     err->msg[plen + 2 + mlen] = '\0';
+    one_line(err->msg);
     return err->status;
 }

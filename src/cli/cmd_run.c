@@ -1,0 +1,199 @@
+/* predoff run: one or more inputs through the model to the exit a requirement calls for. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "predoff/graph.h"
+#include "predoff/npy.h"
+#include "predoff/objective.h"
+#include "predoff/runtime.h"
+#include "predoff/weights.h"
+
+const cli_flag cmd_run_flags[] = {
+    {"--weights", "W.safetensors", "the model's weights (or --random-weights)"},
+    {"--random-weights", "SEED", "PyTorch-style random weights from a seed, for timing"},
+    {"--input", "X.npy", "float32 [C, H, W] or [N, C, H, W] (required)"},
+    {"--exit", "NAME", "the exit layer to run to"},
+    {"--accuracy", "A", "or: the accuracy requirement; the exit follows the spec's rule"},
+    {"--exit-accuracy", "A1,A2,..", "exit accuracies for --accuracy (else the model's)"},
+    {"-o", "OUT.npy", "write the logits, [classes] or [N, classes]"},
+    {"--threads", "T", "BLAS threads (default: OpenBLAS's choice)"},
+    {NULL, NULL, NULL},
+};
+
+typedef struct run_args {
+    const char *weights, *input, *exit, *out, *exit_accuracy;
+    double accuracy, threads, seed;
+    int random;
+} run_args;
+
+static pd_status read_args(const cli_parsed *p, run_args *a, pd_error *err)
+{
+    memset(a, 0, sizeof *a);
+    a->accuracy = NAN;
+    for (size_t i = 0; i < p->n_opts; i++) {
+        const cli_opt *o = &p->opts[i];
+        pd_status st = PD_OK;
+        if (cli_is(o, "--weights"))
+            a->weights = o->value;
+        else if (cli_is(o, "--random-weights")) {
+            a->random = 1;
+            st = cli_real("--random-weights", o->value, 0, 1e15, &a->seed, err);
+        } else if (cli_is(o, "--input"))
+            a->input = o->value;
+        else if (cli_is(o, "--exit"))
+            a->exit = o->value;
+        else if (cli_is(o, "--accuracy"))
+            st = cli_real("--accuracy", o->value, 0.0, 1.0, &a->accuracy, err);
+        else if (cli_is(o, "--exit-accuracy"))
+            a->exit_accuracy = o->value;
+        else if (cli_is(o, "-o"))
+            a->out = o->value;
+        else if (cli_is(o, "--threads"))
+            st = cli_real("--threads", o->value, 1, 256, &a->threads, err);
+        if (st)
+            return st;
+    }
+    if (p->n_pos != 1)
+        return pd_error_set(err, PD_EINPUT, "run: expected one MODEL, got %zu arguments", p->n_pos);
+    if ((a->weights != NULL) == (a->random != 0))
+        return pd_error_set(err, PD_EINPUT, "run: give --weights FILE or --random-weights SEED");
+    if (!a->input)
+        return pd_error_set(err, PD_EINPUT, "run: --input X.npy is required");
+    if ((a->exit != NULL) == !isnan(a->accuracy))
+        return pd_error_set(err, PD_EINPUT, "run: give --exit NAME or --accuracy A");
+    return PD_OK;
+}
+
+/* The exit index: by name, or by the requirement rule over the exits' accuracies. */
+static pd_status pick_exit(const pd_graph *g, const run_args *a, size_t *exit, pd_error *err)
+{
+    if (a->exit) {
+        for (size_t k = 0; k < g->n_exits; k++)
+            if (strcmp(g->layers[g->exits[k]].name, a->exit) == 0) {
+                *exit = k;
+                return PD_OK;
+            }
+        return pd_error_set(err, PD_EINPUT, "--exit: model \"%s\" has no exit \"%s\"", g->name,
+                            a->exit);
+    }
+    double *acc = malloc(g->n_exits * sizeof *acc);
+    if (!acc)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    pd_status st = PD_OK;
+    const char *s = a->exit_accuracy;
+    for (size_t k = 0; k < g->n_exits && !st; k++) {
+        const pd_layer *l = &g->layers[g->exits[k]];
+        if (s) {
+            char *end;
+            acc[k] = strtod(s, &end);
+            if (end == s || !(acc[k] >= 0.0 && acc[k] <= 1.0) ||
+                (*end != ',' && *end != '\0') || (*end == '\0' && k + 1 < g->n_exits))
+                st = pd_error_set(err, PD_EINPUT,
+                                  "--exit-accuracy: expected %zu accuracies in [0, 1]",
+                                  g->n_exits);
+            s = *end ? end + 1 : end;
+        } else if (l->has_accuracy) {
+            acc[k] = l->accuracy;
+        } else {
+            st = pd_error_set(err, PD_EINPUT, "--accuracy: exit \"%s\" has no accuracy; give "
+                              "--exit-accuracy or --exit", l->name);
+        }
+    }
+    if (!st)
+        *exit = pd_choose_exit(acc, g->exits, g->n_exits, a->accuracy);
+    free(acc);
+    return st;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+int cmd_run(const cli_parsed *p)
+{
+    pd_error err;
+    pd_error_clear(&err);
+    run_args a;
+    if (read_args(p, &a, &err))
+        return cli_fail(&err);
+    if (a.threads > 0)
+        pd_runtime_set_threads((int)a.threads);
+    pd_graph *g = NULL;
+    pd_weights *w = NULL;
+    pd_net *net = NULL;
+    pd_array x = {0};
+    float *logits = NULL;
+    int status = EXIT_OK;
+    size_t exit = 0;
+    if (pd_graph_open(p->pos[0], &g, &err) || pick_exit(g, &a, &exit, &err) ||
+        (a.random ? pd_weights_random(g, (uint64_t)a.seed, &w, &err)
+                  : pd_weights_read_safetensors(a.weights, &w, &err)) ||
+        pd_net_new(g, w, a.random ? "random weights" : a.weights, &net, &err) ||
+        pd_npy_read(a.input, &x, &err)) {
+        status = cli_fail(&err);
+        goto done;
+    }
+    size_t in_elems = (size_t)pd_shape_elems(g->input), n_images = 1;
+    int shape_ok = (x.ndim == 3 && x.dims[0] == g->input.c && x.dims[1] == g->input.h &&
+                    x.dims[2] == g->input.w) ||
+                   (x.ndim == 4 && x.dims[1] == g->input.c && x.dims[2] == g->input.h &&
+                    x.dims[3] == g->input.w);
+    if (!shape_ok) {
+        pd_error_set(&err, PD_EINPUT, "%s: expected shape [%lld, %lld, %lld] or [N, %lld, %lld, %lld] for "
+                     "model \"%s\"", a.input, (long long)g->input.c, (long long)g->input.h,
+                     (long long)g->input.w, (long long)g->input.c, (long long)g->input.h,
+                     (long long)g->input.w, g->name);
+        status = cli_fail(&err);
+        goto done;
+    }
+    if (x.ndim == 4)
+        n_images = (size_t)x.dims[0];
+    size_t len;
+    pd_net_path(net, exit, &len);
+    const pd_layer *e = &g->layers[g->exits[exit]];
+    size_t classes = (size_t)pd_shape_elems(e->out);
+    logits = malloc((n_images ? n_images : 1) * classes * sizeof *logits);
+    if (!logits) {
+        pd_error_set(&err, PD_ENOMEM, "out of memory");
+        status = cli_fail(&err);
+        goto done;
+    }
+    printf("model %s, exit %s (%zu layers)%s\n", g->name, e->name, len,
+           isnan(a.accuracy) ? "" : " chosen by the accuracy requirement");
+    for (size_t i = 0; i < n_images; i++) {
+        const float *out;
+        size_t count;
+        double t0 = now_ms();
+        if (pd_net_run(net, exit, 0, len, x.data + i * in_elems, in_elems, &out, &count, NULL,
+                       &err)) {
+            status = cli_fail(&err);
+            goto done;
+        }
+        double ms = now_ms() - t0;
+        memcpy(logits + i * classes, out, classes * sizeof *out);
+        pd_exit_summary s;
+        pd_exit_summarise(out, count, &s);
+        printf("input %zu: class %zu, probability %.4f, entropy %.4f, %.3f ms\n", i, s.top_class,
+               s.probability, s.entropy, ms);
+    }
+    if (a.out) {
+        int64_t dims[2] = {(int64_t)n_images, (int64_t)classes};
+        int ndim = x.ndim == 4 ? 2 : 1;
+        if (pd_npy_write(a.out, logits, ndim, ndim == 2 ? dims : dims + 1, &err))
+            status = cli_fail(&err);
+    }
+done:
+    free(logits);
+    pd_array_free(&x);
+    pd_net_free(net);
+    pd_weights_free(w);
+    pd_graph_free(g);
+    return status;
+}

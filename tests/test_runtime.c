@@ -1,0 +1,231 @@
+/* Whole networks against PyTorch: the committed fixtures (tools/make_fixtures.py) hold
+ * PyTorch's weights, inputs and every exit's logits; the runtime must give the same within
+ * a relative 1e-4, layer by layer for b-lenet. Also: a path run in pieces equals the path
+ * run at once, bit for bit (the split runtime ships exactly these pieces). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "predoff/graph.h"
+#include "predoff/npy.h"
+#include "predoff/runtime.h"
+#include "predoff/weights.h"
+
+typedef struct fixture {
+    pd_graph *g;
+    pd_weights *w;
+    pd_net *net;
+    char dir[512];
+} fixture;
+
+static void open_fixture(fixture *f, const char *model)
+{
+    pd_error err;
+    snprintf(f->dir, sizeof f->dir, "%s/tests/fixtures/%s", PD_SOURCE_DIR, model);
+    char path[640];
+    snprintf(path, sizeof path, "%s/weights.safetensors", f->dir);
+    assert_int_equal(pd_graph_open(model, &f->g, &err), PD_OK);
+    if (pd_weights_read_safetensors(path, &f->w, &err))
+        fail_msg("%s", err.msg);
+    if (pd_net_new(f->g, f->w, path, &f->net, &err))
+        fail_msg("%s", err.msg);
+}
+
+static void close_fixture(fixture *f)
+{
+    pd_net_free(f->net);
+    pd_weights_free(f->w);
+    pd_graph_free(f->g);
+}
+
+static void read_npy(const fixture *f, const char *name, pd_array *a)
+{
+    char path[640];
+    pd_error err;
+    snprintf(path, sizeof path, "%s/%s", f->dir, name);
+    if (pd_npy_read(path, a, &err))
+        fail_msg("%s", err.msg);
+}
+
+/* max |got - want| / max |want| */
+static double rel_error(const float *got, const float *want, size_t n)
+{
+    double scale = 1e-12, worst = 0.0;
+    for (size_t i = 0; i < n; i++)
+        scale = fmax(scale, fabs(want[i]));
+    for (size_t i = 0; i < n; i++)
+        worst = fmax(worst, fabs((double)got[i] - want[i]));
+    return worst / scale;
+}
+
+static void check_exits(const char *model)
+{
+    fixture f;
+    open_fixture(&f, model);
+    for (int input = 0; input < 2; input++) {
+        char name[128];
+        snprintf(name, sizeof name, "input-%d.npy", input);
+        pd_array x;
+        read_npy(&f, name, &x);
+        for (size_t k = 0; k < f.g->n_exits; k++) {
+            size_t len, n;
+            const float *out;
+            pd_net_path(f.net, k, &len);
+            assert_int_equal(pd_net_run(f.net, k, 0, len, x.data, x.count, &out, &n, NULL, NULL),
+                             PD_OK);
+            pd_array want;
+            snprintf(name, sizeof name, "exit-%s-%d.npy", f.g->layers[f.g->exits[k]].name, input);
+            read_npy(&f, name, &want);
+            assert_int_equal(n, want.count);
+            double e = rel_error(out, want.data, n);
+            print_message("%s input %d exit %s: relative error %.2e\n", model, input,
+                          f.g->layers[f.g->exits[k]].name, e);
+            assert_true(e < 1e-4);
+            pd_array_free(&want);
+        }
+        pd_array_free(&x);
+    }
+    close_fixture(&f);
+}
+
+static void test_b_lenet_exits(void **state)
+{
+    (void)state;
+    check_exits("b-lenet");
+}
+
+static void test_b_alexnet_exits(void **state)
+{
+    (void)state;
+    check_exits("b-alexnet");
+}
+
+/* b-lenet's trunk, one layer at a time, against PyTorch's intermediate outputs. */
+static void test_b_lenet_layer_by_layer(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "b-lenet");
+    pd_array x;
+    read_npy(&f, "input-0.npy", &x);
+    size_t trunk = f.g->n_exits - 1, len;
+    const int32_t *path = pd_net_path(f.net, trunk, &len);
+    float *cur = malloc(x.count * sizeof *cur);
+    assert_non_null(cur);
+    memcpy(cur, x.data, x.count * sizeof *cur);
+    size_t cur_n = x.count;
+    for (size_t i = 0; i < len; i++) {
+        const float *out;
+        size_t n;
+        assert_int_equal(pd_net_run(f.net, trunk, i, i + 1, cur, cur_n, &out, &n, NULL, NULL),
+                         PD_OK);
+        float *next = malloc(n * sizeof *next);
+        assert_non_null(next);
+        memcpy(next, out, n * sizeof *next);
+        free(cur);
+        cur = next;
+        cur_n = n;
+        char name[128];
+        snprintf(name, sizeof name, "layer-%s.npy", f.g->layers[path[i]].name);
+        pd_array want;
+        read_npy(&f, name, &want);
+        assert_int_equal(n, want.count);
+        assert_true(rel_error(cur, want.data, n) < 1e-4);
+        pd_array_free(&want);
+    }
+    free(cur);
+    pd_array_free(&x);
+    close_fixture(&f);
+}
+
+/* Any split of any exit's path, run piece by piece, equals the whole run exactly. */
+static void test_pieces_equal_whole(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "b-alexnet");
+    pd_array x;
+    read_npy(&f, "input-1.npy", &x);
+    for (size_t k = 0; k < f.g->n_exits; k++) {
+        size_t len, n_whole;
+        const float *out;
+        pd_net_path(f.net, k, &len);
+        assert_int_equal(pd_net_run(f.net, k, 0, len, x.data, x.count, &out, &n_whole, NULL, NULL),
+                         PD_OK);
+        float *whole = malloc(n_whole * sizeof *whole);
+        assert_non_null(whole);
+        memcpy(whole, out, n_whole * sizeof *whole);
+        for (size_t cut = 1; cut < len; cut++) {
+            size_t n_mid, n_end;
+            assert_int_equal(pd_net_run(f.net, k, 0, cut, x.data, x.count, &out, &n_mid, NULL, NULL),
+                             PD_OK);
+            float *mid = malloc(n_mid * sizeof *mid);
+            assert_non_null(mid);
+            memcpy(mid, out, n_mid * sizeof *mid);
+            assert_int_equal(pd_net_run(f.net, k, cut, len, mid, n_mid, &out, &n_end, NULL, NULL),
+                             PD_OK);
+            assert_int_equal(n_end, n_whole);
+            assert_memory_equal(out, whole, n_whole * sizeof *whole);
+            free(mid);
+        }
+        free(whole);
+    }
+    pd_array_free(&x);
+    close_fixture(&f);
+}
+
+static void test_run_rejects_bad_requests(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "b-lenet");
+    float x[784] = {0};
+    const float *out;
+    size_t n, len;
+    pd_error err;
+    pd_net_path(f.net, 0, &len);
+    assert_int_equal(pd_net_run(f.net, 0, 0, len, x, 783, &out, &n, NULL, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "784"));
+    assert_int_equal(pd_net_run(f.net, 0, 2, 2, x, 784, &out, &n, NULL, &err), PD_EINPUT);
+    assert_int_equal(pd_net_run(f.net, 0, 0, len + 1, x, 784, &out, &n, NULL, &err), PD_EINPUT);
+    assert_int_equal(pd_net_run(f.net, 9, 0, 1, x, 784, &out, &n, NULL, &err), PD_EINPUT);
+    /* timings: one per layer, none negative */
+    double ms[32];
+    assert_int_equal(pd_net_run(f.net, 0, 0, len, x, 784, &out, &n, ms, &err), PD_OK);
+    for (size_t i = 0; i < len; i++)
+        assert_true(ms[i] >= 0.0);
+    close_fixture(&f);
+}
+
+static void test_exit_summary(void **state)
+{
+    (void)state;
+    /* logits (0, ln 3): softmax (1/4, 3/4); entropy -(1/4 ln 1/4 + 3/4 ln 3/4) */
+    const float logits[] = {0.0f, (float)log(3.0)};
+    pd_exit_summary s;
+    pd_exit_summarise(logits, 2, &s);
+    assert_int_equal(s.top_class, 1);
+    assert_true(fabs(s.probability - 0.75) < 1e-6);
+    assert_true(fabs(s.entropy - (-(0.25 * log(0.25) + 0.75 * log(0.75)))) < 1e-6);
+    /* huge logits do not overflow */
+    const float big[] = {1000.0f, 1000.0f, -1000.0f};
+    pd_exit_summarise(big, 3, &s);
+    assert_true(fabs(s.probability - 0.5) < 1e-9);
+    assert_true(fabs(s.entropy - log(2.0)) < 1e-9);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_b_lenet_exits),        cmocka_unit_test(test_b_alexnet_exits),
+        cmocka_unit_test(test_b_lenet_layer_by_layer), cmocka_unit_test(test_pieces_equal_whole),
+        cmocka_unit_test(test_run_rejects_bad_requests), cmocka_unit_test(test_exit_summary),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
