@@ -91,6 +91,32 @@ done
 expect 2 "expected the name of an experiment" -- experiment nope
 expect 2 "--runs" -- experiment paper --runs 0
 
+# --- the runtime: run, profile, fit, and a plan with the fitted profile
+fx="$src/tests/fixtures"
+expect 0 "" -- run b-lenet --weights "$fx/b-lenet/weights.safetensors" --input "$fx/b-lenet/input-0.npy" --exit fc5 -o "$tmp/logits.npy"
+if [ "$(head -c 6 "$tmp/logits.npy" | od -An -c | tr -d ' ')" = '223NUMPY' ]; then ok; else bad "run -o wrote no npy"; fi
+"$bin" run b-alexnet --weights "$fx/b-alexnet/weights.safetensors" --input "$fx/b-alexnet/input-1.npy" --accuracy 0.7 >"$tmp/run.txt"
+if grep -q "exit b4_fc2" "$tmp/run.txt" && grep -q "class" "$tmp/run.txt"; then ok; else bad "run --accuracy 0.7 should take b4_fc2"; fi
+expect 0 "" -- run b-alexnet --random-weights 3 --input "$fx/b-alexnet/input-0.npy" --exit b1_fc --threads 1
+expect 2 "input X.npy is required" -- run b-lenet --random-weights 1 --exit fc5
+expect 2 "give --weights FILE or --random-weights" -- run b-lenet --input "$fx/b-lenet/input-0.npy" --exit fc5
+expect 2 "input-0.npy: expected shape \[3, 32, 32\]" -- run b-alexnet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit fc8
+expect 2 'weights.safetensors.*tensor "conv1.weight"' -- run b-alexnet --weights "$fx/b-lenet/weights.safetensors" --input "$fx/b-alexnet/input-0.npy" --exit fc8
+expect 2 'no exit "fc9"' -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit fc9
+expect 2 'exit "b1_fc" has no accuracy' -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5
+head -c 100 "$fx/b-lenet/input-0.npy" >"$tmp/trunc.npy"
+expect 2 "trunc.npy" -- run b-lenet --random-weights 1 --input "$tmp/trunc.npy" --exit fc5
+head -c 5000 "$fx/b-lenet/weights.safetensors" >"$tmp/trunc.safetensors"
+expect 2 "trunc.safetensors" -- run b-lenet --weights "$tmp/trunc.safetensors" --input "$fx/b-lenet/input-0.npy" --exit fc5
+expect 0 "" -- profile b-lenet --repeat 3 --warmup 1 -o "$tmp/prof.csv"
+if [ "$(grep -c '' "$tmp/prof.csv")" = 18 ]; then ok; else bad "profile: want a header and 17 layers"; fi
+expect 0 "" -- fit "$tmp/prof.csv" -o "$tmp/fitted.json" --test "$tmp/prof.csv"
+expect 0 "" -- plan b-lenet --exit-accuracy 0.9,0.99 --edge "$tmp/fitted.json" --mobile "$tmp/fitted.json"
+expect 2 "fit needs -o" -- fit "$tmp/prof.csv"
+expect 2 "-o PROFILE.csv is required" -- profile b-lenet
+printf 'type,in_elems,median_ms\nconv,10,NaN\n' >"$tmp/bad.csv"
+expect 2 'bad.csv: line 2: column "median_ms"' -- fit "$tmp/bad.csv" -o "$tmp/x.json"
+
 # --- the report shows what the issue asks for
 "$bin" plan b-alexnet >"$tmp/report"
 for want in "expected latency" "unmet probability" "trunk" "branch 4" "b1_fc" "probability"; do
