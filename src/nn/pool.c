@@ -16,40 +16,56 @@ static span clip(int64_t o, int64_t s, int64_t p, int64_t k, int64_t n)
     return r;
 }
 
-static void max_plane(const float *in, float *out, int64_t H, int64_t W, int64_t k, int64_t s,
-                      int64_t p, int64_t OH, int64_t OW)
+/* Row by row: first the window's rows reduced elementwise into `row` (a loop the compiler
+ * vectorises), then each output over its columns of that row. */
+static void max_plane(const float *in, float *out, float *row, int64_t H, int64_t W, int64_t k,
+                      int64_t s, int64_t p, int64_t OH, int64_t OW)
 {
     for (int64_t oy = 0; oy < OH; oy++) {
         span y = clip(oy, s, p, k, H);
+        const float *first = in + y.lo * W;
+        for (int64_t x = 0; x < W; x++)
+            row[x] = first[x];
+        for (int64_t yy = y.lo + 1; yy < y.hi; yy++) {
+            const float *r = in + yy * W;
+            for (int64_t x = 0; x < W; x++)
+                row[x] = r[x] > row[x] ? r[x] : row[x];
+        }
         for (int64_t ox = 0; ox < OW; ox++) {
             span x = clip(ox, s, p, k, W);
-            float m = -INFINITY;
-            for (int64_t yy = y.lo; yy < y.hi; yy++) {
-                const float *row = in + yy * W;
-                for (int64_t xx = x.lo; xx < x.hi; xx++)
-                    m = row[xx] > m ? row[xx] : m;
-            }
+            float m = row[x.lo];
+            for (int64_t xx = x.lo + 1; xx < x.hi; xx++)
+                m = row[xx] > m ? row[xx] : m;
             out[oy * OW + ox] = m;
         }
     }
 }
 
-static void avg_plane(const float *in, float *out, int64_t H, int64_t W, int64_t k, int64_t s,
-                      int64_t p, int64_t OH, int64_t OW)
+static void avg_plane(const float *in, float *out, float *row, int64_t H, int64_t W, int64_t k,
+                      int64_t s, int64_t p, int64_t OH, int64_t OW)
 {
     for (int64_t oy = 0; oy < OH; oy++) {
         span y = clip(oy, s, p, k, H);
+        for (int64_t x = 0; x < W; x++)
+            row[x] = 0.0f;
+        for (int64_t yy = y.lo; yy < y.hi; yy++) {
+            const float *r = in + yy * W;
+            for (int64_t x = 0; x < W; x++)
+                row[x] += r[x];
+        }
         for (int64_t ox = 0; ox < OW; ox++) {
             span x = clip(ox, s, p, k, W);
             float sum = 0.0f;
-            for (int64_t yy = y.lo; yy < y.hi; yy++) {
-                const float *row = in + yy * W;
-                for (int64_t xx = x.lo; xx < x.hi; xx++)
-                    sum += row[xx];
-            }
+            for (int64_t xx = x.lo; xx < x.hi; xx++)
+                sum += row[xx];
             out[oy * OW + ox] = sum / (float)(y.padded * x.padded);
         }
     }
+}
+
+static size_t scratch_floats(const pd_layer *l)
+{
+    return (size_t)l->in.w; /* one reduced row */
 }
 
 static void forward(const pd_forward_args *a)
@@ -60,10 +76,10 @@ static void forward(const pd_forward_args *a)
         const float *in = a->in + c * H * W;
         float *out = a->out + c * OH * OW;
         if (l->p.mode == PD_POOL_MAX)
-            max_plane(in, out, H, W, l->p.kernel, l->p.stride, l->p.pad, OH, OW);
+            max_plane(in, out, a->scratch, H, W, l->p.kernel, l->p.stride, l->p.pad, OH, OW);
         else
-            avg_plane(in, out, H, W, l->p.kernel, l->p.stride, l->p.pad, OH, OW);
+            avg_plane(in, out, a->scratch, H, W, l->p.kernel, l->p.stride, l->p.pad, OH, OW);
     }
 }
 
-const pd_forward_op pd_pool_forward = {forward, pd_no_scratch};
+const pd_forward_op pd_pool_forward = {forward, scratch_floats};
