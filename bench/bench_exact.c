@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "predoff/graph.h"
 #include "predoff/objective.h"
 #include "predoff/rng.h"
@@ -71,24 +72,8 @@ static void print_header(int argc, char **argv)
     if (localtime_r(&t, &tm))
         strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S %Z", &tm);
 
-    char cpu[256] = "unknown";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f) {
-        char line[512];
-        while (fgets(line, sizeof line, f))
-            if (strncmp(line, "model name", 10) == 0) {
-                const char *colon = strchr(line, ':');
-                if (colon) {
-                    colon++;
-                    while (*colon == ' ' || *colon == '\t')
-                        colon++;
-                    snprintf(cpu, sizeof cpu, "%s", colon);
-                    cpu[strcspn(cpu, "\n")] = '\0';
-                }
-                break;
-            }
-        fclose(f);
-    }
+    char cpu[256];
+    bench_cpu_model(cpu, sizeof cpu);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
     printf("# bench_exact: the exact solver (pd_solve_exact)\n");

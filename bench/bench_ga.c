@@ -13,37 +13,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "predoff/graph.h"
 #include "predoff/objective.h"
 #include "predoff/scenario.h"
 #include "predoff/solve.h"
 #include "predoff/study.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-static void cpu_model(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[256];
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "model name", 10) == 0) {
-            char *colon = strchr(line, ':');
-            if (colon) {
-                snprintf(buf, n, "%s", colon + 2);
-                buf[strcspn(buf, "\n")] = '\0';
-            }
-            break;
-        }
-    fclose(f);
-}
 
 /* Median ms per exact solve over batches. */
 static double time_exact(const pd_problem *pb, size_t batches, size_t per_batch)
@@ -58,10 +33,10 @@ static double time_exact(const pd_problem *pb, size_t batches, size_t per_batch)
     pd_solve_options opt;
     pd_solve_options_init(&opt);
     for (size_t b = 0; b < batches; b++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         for (size_t i = 0; i < per_batch; i++)
             pd_solve_exact(pb, &opt, pl, NULL);
-        t[b] = (now_ms() - t0) / (double)per_batch;
+        t[b] = (bench_now_ms() - t0) / (double)per_batch;
     }
     double m = pd_median(t, batches);
     free(pl);
@@ -82,12 +57,12 @@ static int time_ga(const pd_problem *pb, size_t population, size_t runs, double 
     for (size_t i = 0; i < runs + 3; i++) {
         opt.seed = i < 3 ? 1000 + i : i - 2;
         pd_solution sol;
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         if (pd_solve(pd_solver_find("ga"), pb, &opt, &sol, NULL)) {
             free(t);
             return 1;
         }
-        double ms = now_ms() - t0;
+        double ms = bench_now_ms() - t0;
         if (i >= 3) {
             t[i - 3] = ms;
             reached += sol.objective_ms <= exact_ms * (1 + 1e-9);
@@ -130,10 +105,9 @@ int main(int argc, char **argv)
         return 1;
     }
     char cpu[128];
-    cpu_model(cpu, sizeof cpu);
-    time_t now = time(NULL);
+    bench_cpu_model(cpu, sizeof cpu);
     char date[64];
-    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
+    bench_date(date, sizeof date);
     printf("bench_ga: %s; %s; b-alexnet, paper scenario; %zu timed runs each\n", date, cpu, runs);
     pd_solve_options opt;
     pd_solve_options_init(&opt);

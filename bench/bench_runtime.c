@@ -9,37 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "predoff/graph.h"
 #include "predoff/rng.h"
 #include "predoff/runtime.h"
 #include "predoff/study.h"
 #include "predoff/weights.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-static void cpu_model(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[256];
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "model name", 10) == 0) {
-            char *colon = strchr(line, ':');
-            if (colon) {
-                snprintf(buf, n, "%s", colon + 2);
-                buf[strcspn(buf, "\n")] = '\0';
-            }
-            break;
-        }
-    fclose(f);
-}
 
 /* OpenBLAS's sgemm on square matrices of side n: median GFLOPS over `reps` calls. */
 static double sgemm_gflops(int n, int reps)
@@ -55,10 +30,10 @@ static double sgemm_gflops(int n, int reps)
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
     for (int r = 0; r < reps; r++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f,
                     c, n);
-        g[r] = 2.0 * (double)n * (double)n * (double)n / ((now_ms() - t0) * 1e6);
+        g[r] = 2.0 * (double)n * (double)n * (double)n / ((bench_now_ms() - t0) * 1e6);
     }
     double m = pd_median(g, (size_t)reps);
     free(a);
@@ -116,10 +91,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < 100; i++)
         pd_net_run(net, trunk, 0, len, x, n_in, &y, &ny, NULL, &err);
     for (int b = 0; b < batches; b++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         for (int i = 0; i < per_batch; i++)
             pd_net_run(net, trunk, 0, len, x, n_in, &y, &ny, NULL, &err);
-        ms[b] = (now_ms() - t0) / per_batch;
+        ms[b] = (bench_now_ms() - t0) / per_batch;
     }
     /* per layer: the median over runs of each layer's own time */
     int runs = batches * 10;
@@ -141,9 +116,8 @@ int main(int argc, char **argv)
     double med = pd_median(ms, (size_t)batches);
     double peak = sgemm_gflops(1024, 15);
     char cpu[128], date[64];
-    cpu_model(cpu, sizeof cpu);
-    time_t now = time(NULL);
-    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
+    bench_cpu_model(cpu, sizeof cpu);
+    bench_date(date, sizeof date);
     printf("bench_runtime: %s; %s; %d BLAS threads\n", date, cpu, used);
     printf("b-alexnet trunk (%zu layers, %.1f M multiply-accumulates), batch 1:\n", len, macs / 1e6);
     printf("  median %.4f ms per inference (batches of %d: min %.4f, max %.4f) = %.1f GFLOPS\n",

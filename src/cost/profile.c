@@ -5,20 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/str.h"
 #include "core/file.h"
 #include "core/json_util.h"
 #include "predoff/profile.h"
 
 #define MAX_ABS 1e12 /* coefficients beyond this are typing mistakes, not latency models */
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 static pd_status read_model(const cJSON *obj, pd_linear_model *m, pd_error *err)
 {
@@ -78,13 +70,13 @@ static pd_status build(const cJSON *root, pd_profile *p, pd_error *err)
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
     if (!cJSON_IsString(name) || !name->valuestring[0])
         return pd_error_set(err, PD_EINPUT, "missing field \"name\"");
-    if (!(p->name = dup_str(name->valuestring)))
+    if (!(p->name = pd_strdup(name->valuestring)))
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     const cJSON *note = cJSON_GetObjectItemCaseSensitive(root, "note");
     if (note) {
         if (!cJSON_IsString(note))
             return pd_error_set(err, PD_EINPUT, "field \"note\" must be a string");
-        if (!(p->note = dup_str(note->valuestring)))
+        if (!(p->note = pd_strdup(note->valuestring)))
             return pd_error_set(err, PD_ENOMEM, "out of memory");
     }
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");

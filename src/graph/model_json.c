@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/str.h"
 #include "../core/json_util.h"
 #include "../core/name_index.h"
 #include "layer_type.h"
@@ -11,15 +12,6 @@
 
 #define MAX_DIM 1048576       /* any one side of the input */
 #define MAX_ELEMS 1099511627776.0 /* 2^40 elements in one tensor or weight set */
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 static pd_status read_param(const cJSON *obj, const pd_param_desc *d, pd_layer_params *p,
                             pd_error *err)
@@ -199,13 +191,13 @@ static pd_status build(const cJSON *root, pd_graph *g, pd_error *err)
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
     if (!cJSON_IsString(name) || !name->valuestring[0])
         return pd_error_set(err, PD_EINPUT, "missing field \"name\"");
-    if (!(g->name = dup_str(name->valuestring)))
+    if (!(g->name = pd_strdup(name->valuestring)))
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     const cJSON *note = cJSON_GetObjectItemCaseSensitive(root, "note");
     if (note) {
         if (!cJSON_IsString(note))
             return pd_error_set(err, PD_EINPUT, "field \"note\" must be a string");
-        if (!(g->note = dup_str(note->valuestring)))
+        if (!(g->note = pd_strdup(note->valuestring)))
             return pd_error_set(err, PD_ENOMEM, "out of memory");
     }
     const cJSON *input = cJSON_GetObjectItemCaseSensitive(root, "input");
@@ -241,7 +233,7 @@ static pd_status build(const cJSON *root, pd_graph *g, pd_error *err)
             break;
         }
         g->n_layers = i + 1; /* so that pd_graph_free releases the name */
-        if (!(g->layers[i].name = dup_str(lname->valuestring))) {
+        if (!(g->layers[i].name = pd_strdup(lname->valuestring))) {
             st = pd_error_set(err, PD_ENOMEM, "out of memory");
             break;
         }

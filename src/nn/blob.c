@@ -1,5 +1,6 @@
 /* Reading tensor bytes from memory or a file, and 64-byte aligned float buffers. */
 #include "blob.h"
+#include <stdio.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -83,4 +84,13 @@ int pd_elems(int ndim, const int64_t *dims, size_t *count)
     }
     *count = n;
     return 0;
+}
+
+void pd_format_dims(char *buf, size_t size, int ndim, const int64_t *dims)
+{
+    size_t k = (size_t)snprintf(buf, size, "[");
+    for (int i = 0; i < ndim && k < size; i++)
+        k += (size_t)snprintf(buf + k, size - k, "%s%lld", i ? ", " : "", (long long)dims[i]);
+    if (k < size)
+        snprintf(buf + k, size - k, "]");
 }

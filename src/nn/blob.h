@@ -36,4 +36,7 @@ float *pd_floats_alloc(size_t count);
  * of bytes (4 per element) would not fit in size_t. */
 int pd_elems(int ndim, const int64_t *dims, size_t *count);
 
+/* "[2, 3, 4]" into buf, for messages about shapes. */
+void pd_format_dims(char *buf, size_t size, int ndim, const int64_t *dims);
+
 #endif

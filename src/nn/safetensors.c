@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/str.h"
 #include "blob.h"
 #include "core/json_util.h"
 #include "predoff/weights.h"
@@ -134,15 +135,6 @@ static pd_status parse_json(const char *text, size_t n, const char *src, cJSON *
     return PD_OK;
 }
 
-static void format_dims(char *buf, size_t size, int ndim, const int64_t *dims)
-{
-    size_t k = (size_t)snprintf(buf, size, "[");
-    for (int i = 0; i < ndim && k < size; i++)
-        k += (size_t)snprintf(buf + k, size - k, "%s%lld", i ? ", " : "", (long long)dims[i]);
-    if (k < size)
-        snprintf(buf + k, size - k, "]");
-}
-
 /* Reads one tensor's description; messages say what is wrong, the caller says where. */
 static pd_status read_entry(const cJSON *obj, uint64_t data_len, entry *e, pd_error *err)
 {
@@ -179,7 +171,7 @@ static pd_status read_entry(const cJSON *obj, uint64_t data_len, entry *e, pd_er
         if (pd_json_int(cJSON_GetArrayItem(f[1], i), "shape", 0, MAX_INT, &e->dims[i], err))
             return PD_EINPUT;
     char dims[200];
-    format_dims(dims, sizeof dims, e->ndim, e->dims);
+    pd_format_dims(dims, sizeof dims, e->ndim, e->dims);
     if (pd_elems(e->ndim, e->dims, &e->count))
         return pd_error_set(err, PD_EINPUT, "shape %s has too many elements", dims);
     if (!cJSON_IsArray(f[2]) || cJSON_GetArraySize(f[2]) != 2)
@@ -326,15 +318,6 @@ static pd_status read_entries(const cJSON *root, uint64_t data_len, const char *
     return PD_OK;
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 /* Reads the whole file through b: header length, header, then every tensor. */
 static pd_status load(const pd_blob *b, pd_weights **out, pd_error *err)
 {
@@ -389,7 +372,7 @@ static pd_status load(const pd_blob *b, pd_weights **out, pd_error *err)
         t->ndim = e->ndim;
         memcpy(t->dims, e->dims, sizeof t->dims);
         t->count = e->count;
-        if (!(t->name = dup_str(e->name)) || !(t->data = pd_floats_alloc(e->count)))
+        if (!(t->name = pd_strdup(e->name)) || !(t->data = pd_floats_alloc(e->count)))
             st = pd_error_set(err, PD_ENOMEM, "%s: tensor \"%s\": out of memory", src,
                               show(e->name).s);
         else

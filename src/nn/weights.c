@@ -43,15 +43,6 @@ static pd_status known_layer(const pd_layer *l, pd_error *err)
     return PD_OK;
 }
 
-static void format_dims(char *buf, size_t size, int ndim, const int64_t *dims)
-{
-    size_t k = (size_t)snprintf(buf, size, "[");
-    for (int i = 0; i < ndim && k < size; i++)
-        k += (size_t)snprintf(buf + k, size - k, "%s%lld", i ? ", " : "", (long long)dims[i]);
-    if (k < size)
-        snprintf(buf + k, size - k, "]");
-}
-
 static char *join(const char *layer, const char *suffix)
 {
     size_t a = strlen(layer), b = strlen(suffix);
@@ -149,7 +140,7 @@ static pd_status check_tensor(const pd_weights *w, const pd_layer *l, const char
                               int ndim, const int64_t *dims, const char *source, pd_error *err)
 {
     char want[200], have[200];
-    format_dims(want, sizeof want, ndim, dims);
+    pd_format_dims(want, sizeof want, ndim, dims);
     const pd_named_tensor *t = find_joined(w, l->name, suffix);
     if (!t)
         return pd_error_set(err, PD_EINPUT,
@@ -160,7 +151,7 @@ static pd_status check_tensor(const pd_weights *w, const pd_layer *l, const char
     for (int d = 0; same && d < ndim; d++)
         same = t->dims[d] == dims[d];
     if (!same) {
-        format_dims(have, sizeof have, t->ndim >= 0 && t->ndim <= PD_MAX_DIMS ? t->ndim : 0,
+        pd_format_dims(have, sizeof have, t->ndim >= 0 && t->ndim <= PD_MAX_DIMS ? t->ndim : 0,
                     t->dims);
         return pd_error_set(err, PD_EINPUT,
                             "%s: tensor \"%.64s%s\": shape %s, but layer \"%.64s\" needs %s",
