@@ -8,11 +8,17 @@ torch.inference_mode() with torch.set_num_threads(--threads): a warm-up, then
 --batches timed batches of --runs inferences each. Prints the median ms per
 inference over the batches, the fastest and slowest batch, the torch version, the
 thread count and the CPU model. With --per-layer it also times each trunk layer on
-its own (its real input, many calls, median) and, with --profile, prints
+its own (its real input, rounds over all layers, median) and, with --profile, prints
 torch.autograd.profiler's table.
 
 Why: the C runtime's speed means little without a reference; PyTorch on the same
 machine, threads and batch size is that reference.
+
+BLAS threads: Debian's torch runs 3x3 convolutions on small inputs as im2col + sgemm
+in the system BLAS (OpenBLAS, pthreads build), whose own threads fight torch's OpenMP
+threads for the same cores: on 2 cores, 2 threads ran 2-3x slower and 10x noisier. So
+the script sets OPENBLAS_NUM_THREADS=1 before importing torch (--blas-threads; 0
+leaves the library's default) and torch.set_num_threads alone decides the threads.
 
 When torch is not installed it prints why it skips and exits with status 0.
 Install: apt-get install -y python3-torch python3-numpy; run with /usr/bin/python3.
@@ -39,6 +45,17 @@ def cpu_model():
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def blas_library():
+    """The BLAS shared library this process has loaded, from /proc/self/maps."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower()}
+        libs = sorted(os.path.realpath(x) for x in libs if x.startswith("/"))
+        return ", ".join(sorted(set(libs))) or "none found"
+    except OSError:
+        return "unknown"
 
 
 def load_builder():
@@ -72,13 +89,19 @@ def main():
     ap.add_argument("--batches", type=int, default=31, help="timed batches (31)")
     ap.add_argument("--runs", type=int, default=50, help="inferences per batch (50)")
     ap.add_argument("--seed", type=int, default=1, help="weights seed (1)")
+    ap.add_argument("--blas-threads", type=int, default=1,
+                    help="OPENBLAS_NUM_THREADS (1; 0 leaves the environment's)")
     ap.add_argument("--per-layer", action="store_true", help="also time each trunk layer")
+    ap.add_argument("--layer-rounds", type=int, default=31,
+                    help="rounds of the per-layer timing (31)")
     ap.add_argument("--profile", action="store_true",
                     help="also print torch.autograd.profiler's table for the trunk")
     args = ap.parse_args()
     if args.threads < 1 or args.batches < 1 or args.runs < 1 or args.warmup < 0:
         ap.error("--threads, --batches and --runs must be positive, --warmup >= 0")
 
+    if args.blas_threads > 0:  # must precede loading torch (and so OpenBLAS)
+        os.environ["OPENBLAS_NUM_THREADS"] = str(args.blas_threads)
     try:
         import torch
     except ImportError:
@@ -100,6 +123,8 @@ def main():
           f"batch 1, float32, inference mode")
     print(f"torch        {torch.__version__}, threads {torch.get_num_threads()}, "
           f"python {platform.python_version()}")
+    print(f"blas         {blas_library()}, "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     print(f"cpu          {cpu_model()} ({os.cpu_count()} logical CPUs)")
     print(f"runs         {args.warmup} warm-up, {args.batches} batches of {args.runs}")
     print(f"median       {statistics.median(times):.4f} ms per inference")
@@ -112,12 +137,16 @@ def main():
             for m in net:
                 inputs.append(h)
                 h = m(h)
-            rows = []
-            for name, m, inp in zip(trunk, net, inputs):
-                t = time_batches(lambda: m(inp), 20, 15, 200)
-                rows.append((name, statistics.median(t), tuple(inp.shape)))
+            # rounds over all layers, so that a disturbance spreads over every layer
+            per = [[] for _ in trunk]
+            for _ in range(args.layer_rounds):
+                for j, (m, inp) in enumerate(zip(net, inputs)):
+                    per[j] += time_batches(lambda: m(inp), 10, 1, 100)
+            rows = [(name, statistics.median(t), tuple(inp.shape))
+                    for name, t, inp in zip(trunk, per, inputs)]
         total = sum(r[1] for r in rows)
-        print(f"\nper layer (each alone on its real input; median of 15 batches of 200 calls)")
+        print(f"\nper layer (each alone on its real input; median over {args.layer_rounds} "
+              f"rounds of 100 calls per layer)")
         print(f"{'layer':8} {'type':8} {'input':18} {'ms':>9} {'share':>7}")
         for (name, ms, shape), layer in zip(rows, [mf_layer(model, n) for n in trunk]):
             print(f"{name:8} {layer['type']:8} {str(list(shape[1:])):18} {ms:9.4f} "

@@ -1,8 +1,8 @@
 /* Reading tensor bytes from memory or a file, and 64-byte aligned float buffers. */
 #include "blob.h"
-#include <stdio.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
