@@ -13,9 +13,11 @@ typedef struct sweep_point {
 /* Calls fn for every point of the grid, in order; returns how many there are. */
 static size_t grid(void (*fn)(void *ctx, const sweep_point *p), void *ctx)
 {
-    static const int conv_c[] = {3, 16, 32, 64, 96}, conv_hw[] = {8, 16, 32},
-                     conv_f[] = {16, 32, 64, 96}, conv_k[] = {1, 3, 5};
-    static const int fc_in[] = {64, 256, 1024, 2048, 4096}, fc_out[] = {10, 64, 128, 256, 512};
+    /* small and odd sizes too: real models have 5-filter layers and 17x17 maps */
+    static const int conv_c[] = {1, 3, 8, 16, 32, 64, 96}, conv_hw[] = {7, 12, 17, 24, 32},
+                     conv_f[] = {4, 10, 16, 32, 64, 96}, conv_k[] = {1, 3, 5};
+    static const int fc_in[] = {64, 256, 720, 1024, 2048, 4096},
+                     fc_out[] = {10, 32, 84, 128, 256, 512};
     static const int el_c[] = {16, 32, 64, 96}, el_hw[] = {4, 8, 16, 32};
     static const char *const elementwise[] = {"relu", "dropout", "lrn"};
     size_t n = 0;
@@ -26,12 +28,13 @@ static size_t grid(void (*fn)(void *ctx, const sweep_point *p), void *ctx)
             fn(ctx, &p);                                                                         \
         n++;                                                                                     \
     } while (0)
-    for (size_t a = 0; a < 5; a++)
-        for (size_t b = 0; b < 3; b++)
-            for (size_t f = 0; f < 4; f++)
-                for (size_t k = 0; k < 3; k++)
+#define COUNT(a) (sizeof a / sizeof a[0])
+    for (size_t a = 0; a < COUNT(conv_c); a++)
+        for (size_t b = 0; b < COUNT(conv_hw); b++)
+            for (size_t f = 0; f < COUNT(conv_f); f++)
+                for (size_t k = 0; k < COUNT(conv_k); k++)
                     for (int s = 1; s <= 2; s++) {
-                        if (s == 2 && (conv_hw[b] < 16 || conv_k[k] == 1))
+                        if (s == 2 && (conv_hw[b] < 12 || conv_k[k] == 1))
                             continue;
                         p.c = conv_c[a];
                         p.hw = conv_hw[b];
@@ -41,8 +44,8 @@ static size_t grid(void (*fn)(void *ctx, const sweep_point *p), void *ctx)
                                  conv_f[f], conv_k[k], s, conv_k[k] / 2);
                         EMIT();
                     }
-    for (size_t a = 0; a < 5; a++)
-        for (size_t b = 0; b < 5; b++) {
+    for (size_t a = 0; a < COUNT(fc_in); a++)
+        for (size_t b = 0; b < COUNT(fc_out); b++) {
             p.c = fc_in[a];
             p.hw = 1;
             snprintf(p.layer, sizeof p.layer, "\"type\": \"fc\", \"outputs\": %d", fc_out[b]);
@@ -68,6 +71,7 @@ static size_t grid(void (*fn)(void *ctx, const sweep_point *p), void *ctx)
                 snprintf(p.layer, sizeof p.layer, "\"type\": \"%s\"", elementwise[t]);
                 EMIT();
             }
+#undef COUNT
 #undef EMIT
     return n;
 }

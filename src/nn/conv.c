@@ -74,8 +74,12 @@ static void forward(const pd_forward_args *a)
         for (int i = 0; i < N; i++)
             o[i] = a->b[f];
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, F, N, K, 1.0f, a->w, K, col, N, 1.0f,
-                a->out, N);
+    if (F >= 32)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, F, N, K, 1.0f, a->w, K, col, N,
+                    1.0f, a->out, N);
+    else /* the same product seen column-major, out^T = col^T W^T: few filters tile badly as rows */
+        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, F, K, 1.0f, col, N, a->w, K,
+                    1.0f, a->out, N);
 }
 
 const pd_forward_op pd_conv_forward = {forward, scratch_floats};
