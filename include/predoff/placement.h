@@ -17,6 +17,10 @@ pd_status pd_placement_from_json(const char *text, size_t len, const char *sourc
                                  const pd_graph *g, const pd_problem *pb, pd_slot *placement,
                                  pd_error *err);
 
+/* The same, without a scenario: each layer's tier (g->n_layers values). */
+pd_status pd_placement_tiers_from_json(const char *text, size_t len, const char *source,
+                                       const pd_graph *g, pd_tier *tiers, pd_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,4 +1,5 @@
-/* Reads the placement object of a plan file against a model and a scenario. */
+/* Reads the placement object of a plan file: each layer's tier, then, against a scenario,
+ * each layer's slot. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,8 +7,7 @@
 #include "core/name_index.h"
 #include "predoff/placement.h"
 
-static pd_status read_placement(const cJSON *root, const pd_graph *g, const pd_problem *pb,
-                                pd_slot *placement, pd_error *err)
+static pd_status read_tiers(const cJSON *root, const pd_graph *g, pd_tier *tiers, pd_error *err)
 {
     if (!cJSON_IsObject(root))
         return pd_error_set(err, PD_EINPUT, "a plan must be a JSON object");
@@ -37,26 +37,12 @@ static pd_status read_placement(const cJSON *root, const pd_graph *g, const pd_p
             break;
         }
         seen[i] = true;
-        pd_tier t = cJSON_IsString(it) ? pd_tier_parse(it->valuestring) : PD_TIER_COUNT;
-        if (t == PD_TIER_COUNT) {
+        tiers[i] = cJSON_IsString(it) ? pd_tier_parse(it->valuestring) : PD_TIER_COUNT;
+        if (tiers[i] == PD_TIER_COUNT)
             st = pd_error_set(err, PD_EINPUT,
                               "placement: layer \"%.64s\": tier must be \"mobile\", \"edge\" or "
                               "\"cloud\"",
                               it->string);
-            break;
-        }
-        int slot = -1;
-        for (int s = 0; s < pb->n_tiers; s++)
-            if (pb->tier[s] == t)
-                slot = s;
-        if (slot < 0) {
-            st = pd_error_set(err, PD_EINPUT,
-                              "placement: layer \"%.64s\" is on %s, which is not among the "
-                              "scenario's tiers (see --tiers)",
-                              it->string, pd_tier_name(t));
-            break;
-        }
-        placement[i] = (pd_slot)slot;
     }
     for (size_t i = 0; !st && i < g->n_layers; i++)
         if (!seen[i])
@@ -67,14 +53,38 @@ static pd_status read_placement(const cJSON *root, const pd_graph *g, const pd_p
     return st;
 }
 
-pd_status pd_placement_from_json(const char *text, size_t len, const char *source,
-                                 const pd_graph *g, const pd_problem *pb, pd_slot *placement,
-                                 pd_error *err)
+pd_status pd_placement_tiers_from_json(const char *text, size_t len, const char *source,
+                                       const pd_graph *g, pd_tier *tiers, pd_error *err)
 {
     cJSON *root = NULL;
     if (pd_json_parse(text, len, &root, err))
         return pd_error_prefix(err, source);
-    pd_status st = read_placement(root, g, pb, placement, err);
+    pd_status st = read_tiers(root, g, tiers, err);
     cJSON_Delete(root);
     return st ? pd_error_prefix(err, source) : PD_OK;
+}
+
+pd_status pd_placement_from_json(const char *text, size_t len, const char *source,
+                                 const pd_graph *g, const pd_problem *pb, pd_slot *placement,
+                                 pd_error *err)
+{
+    pd_tier *tiers = malloc(g->n_layers * sizeof *tiers);
+    if (!tiers)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    pd_status st = pd_placement_tiers_from_json(text, len, source, g, tiers, err);
+    for (size_t i = 0; !st && i < g->n_layers; i++) {
+        int slot = -1;
+        for (int s = 0; s < pb->n_tiers; s++)
+            if (pb->tier[s] == tiers[i])
+                slot = s;
+        if (slot < 0)
+            st = pd_error_set(err, PD_EINPUT,
+                              "%s: placement: layer \"%.64s\" is on %s, which is not among the "
+                              "scenario's tiers (see --tiers)",
+                              source, g->layers[i].name, pd_tier_name(tiers[i]));
+        else
+            placement[i] = (pd_slot)slot;
+    }
+    free(tiers);
+    return st;
 }
