@@ -117,6 +117,44 @@ expect 2 "-o PROFILE.csv is required" -- profile b-lenet
 printf 'type,in_elems,median_ms\nconv,10,NaN\n' >"$tmp/bad.csv"
 expect 2 'bad.csv: line 2: column "median_ms"' -- fit "$tmp/bad.csv" -o "$tmp/x.json"
 
+# --- split inference: cloud and edge servers on loopback, the mobile's infer, the outputs
+# equal predoff run's bit for bit; then the edge stops and the mobile finishes alone
+port=$((20000 + $$ % 20000))
+edge="tcp://127.0.0.1:$port"
+cloud="tcp://127.0.0.1:$((port + 1))"
+w="$fx/b-alexnet/weights.safetensors"
+"$bin" plan b-alexnet --tiers mobile,edge,cloud --json "$tmp/plan3.json" >/dev/null
+# a placement that uses all three tiers and crosses back and forth
+sed -e 's/"\(conv1\|b1_relu1\|b1_pool1\)":[[:space:]]*"[a-z]*"/"\1": "mobile"/' \
+    -e 's/"\(relu1\|pool1\|lrn1\|conv2\|b2_relu1\|b2_lrn\|fc8\|b1_conv\)":[[:space:]]*"[a-z]*"/"\1": "edge"/' \
+    -e 's/"\([a-z0-9_]*\)":[[:space:]]*"\(mobile\|edge\)"/&/' "$tmp/plan3.json" >"$tmp/mixed.json"
+"$bin" serve b-alexnet --tier cloud --listen "$cloud" --weights "$w" --plan "$tmp/mixed.json" 2>/dev/null &
+cloud_pid=$!
+"$bin" serve b-alexnet --tier edge --listen "$edge" --cloud "$cloud" --weights "$w" --plan "$tmp/mixed.json" 2>/dev/null &
+edge_pid=$!
+trap 'kill $cloud_pid $edge_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+sleep 0.5
+if grep -q '"cloud"' "$tmp/mixed.json" && grep -q '"mobile"' "$tmp/mixed.json" && grep -q '"edge"' "$tmp/mixed.json"; then ok; else bad "the mixed plan does not use all three tiers"; fi
+for e in b1_fc b2_fc b3_fc2 b4_fc2 fc8; do
+    "$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit "$e" -o "$tmp/inf.npy" >"$tmp/inf.txt" 2>&1
+    "$bin" run b-alexnet --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit "$e" -o "$tmp/run.npy" >/dev/null
+    if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && ! grep -q "did not answer" "$tmp/inf.txt"; then ok; else bad "infer to $e differs from run: $(cat "$tmp/inf.txt")"; fi
+done
+"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-0.npy" --accuracy 0.7 >"$tmp/inf.txt"
+if grep -q "exit b4_fc2" "$tmp/inf.txt" && grep -q "predicted" "$tmp/inf.txt"; then ok; else bad "infer --accuracy 0.7: $(cat "$tmp/inf.txt")"; fi
+# tiers that disagree on the weights refuse each other
+expect 2 "model or weights differ" -- infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --random-weights 5 --input "$fx/b-alexnet/input-0.npy" --exit fc8
+kill $cloud_pid; wait $cloud_pid 2>/dev/null
+# the cloud is gone: the edge runs the cloud's layers
+"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 -o "$tmp/inf.npy" >/dev/null
+if cmp -s "$tmp/inf.npy" "$tmp/run.npy"; then ok; else bad "without the cloud the answer changed"; fi
+kill $edge_pid; wait $edge_pid 2>/dev/null
+# the edge is gone: the mobile finishes the path itself, with the same answer
+"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 --timeout-ms 300 -o "$tmp/inf.npy" >"$tmp/inf.txt"
+if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && grep -q "did not answer" "$tmp/inf.txt"; then ok; else bad "fallback: $(cat "$tmp/inf.txt")"; fi
+expect 2 "--tier must be edge or cloud" -- serve b-alexnet --tier moon --listen "$edge" --random-weights 1 --plan "$tmp/mixed.json"
+expect 2 "cannot listen" -- serve b-alexnet --tier edge --listen "nonsense://x" --random-weights 1 --plan "$tmp/mixed.json"
+
 # --- the report shows what the issue asks for
 "$bin" plan b-alexnet >"$tmp/report"
 for want in "expected latency" "unmet probability" "trunk" "branch 4" "b1_fc" "probability"; do

@@ -1,0 +1,60 @@
+/* A deployment: what one tier holds to run its part of a plan, and the step it takes on a
+ * request: run its own consecutive layers of the request's exit path. Transport-free:
+ * src/wire/ moves the tensors; this decides what runs where. */
+#ifndef PREDOFF_DEPLOY_H
+#define PREDOFF_DEPLOY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "predoff/graph.h"
+#include "predoff/runtime.h"
+#include "predoff/scenario.h"
+#include "predoff/weights.h"
+#include "predoff/wire.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pd_deployment {
+    pd_graph *g;
+    pd_weights *w;
+    pd_net *net;
+    pd_tier *tier_of;          /* [n_layers]: the plan's placement */
+    double *exit_latency_ms;   /* [n_exits]: the plan's prediction per exit (NAN if absent) */
+    double *exit_accuracy;     /* [n_exits]: from the plan, else the model; NAN if unknown */
+    uint64_t model_hash;       /* FNV-1a 64 of the model's JSON text, then the weights' bytes */
+    float *input;              /* a request's tensor, copied aligned before it runs */
+} pd_deployment;
+
+/* Opens a model (built-in name or file), its weights (a safetensors file, or random from
+ * `seed` when weights_path is NULL) and a plan file (its "placement", and its "exits" for
+ * the predictions and accuracies). */
+pd_status pd_deployment_open(const char *model, const char *weights_path, uint64_t seed,
+                             const char *plan_path, pd_deployment **out, pd_error *err);
+void pd_deployment_free(pd_deployment *d);
+
+/* The tier of path position `pos` of exit `exit`; PD_TIER_COUNT past the path's end. */
+pd_tier pd_deployment_tier_at(const pd_deployment *d, uint32_t exit, uint32_t pos);
+
+/* Runs on `tier` the layers of m->exit's path from position m->next for as long as they
+ * are placed on `tier`, starting from m's tensor (m->data, m->count floats). Updates
+ * m->next, m->compute_ms[tier], m->ndim/dims/count and points m->data at the output
+ * (inside the net's buffers, valid until the next run). Checks the request first: kind,
+ * model hash, exit, position, tensor size, that the next layer is on `tier`. */
+pd_status pd_deployment_step(pd_deployment *d, pd_tier tier, pd_wire_msg *m, pd_error *err);
+/* The same for layers placed on `placed` that run on another tier `ran_on` (a fallback
+ * when `placed` does not answer): the time is booked to `ran_on`. */
+pd_status pd_deployment_step_for(pd_deployment *d, pd_tier placed, pd_tier ran_on,
+                                 pd_wire_msg *m, pd_error *err);
+
+/* The exit index for a task with that accuracy requirement (cost-model.md's rule over the
+ * deployment's exit accuracies); fails if an exit has no accuracy. */
+pd_status pd_deployment_exit_for(const pd_deployment *d, double requirement, uint32_t *exit,
+                                 pd_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

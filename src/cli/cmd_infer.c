@@ -1,0 +1,117 @@
+/* predoff infer: one input from the mobile through the plan's tiers and back. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "predoff/node.h"
+#include "predoff/npy.h"
+
+const cli_flag cmd_infer_flags[] = {
+    {"--weights", "W.safetensors", "the model's weights (or --random-weights)"},
+    {"--random-weights", "SEED", "PyTorch-style random weights from a seed"},
+    {"--plan", "PLAN.json", "the plan (predoff plan --json) to run (required)"},
+    {"--server", "ENDPOINT", "the first server: the edge (or the cloud without an edge)"},
+    {"--input", "X.npy", "the input, float32 [C, H, W] (required)"},
+    {"--accuracy", "A", "the task's accuracy requirement: the exit follows the spec's rule"},
+    {"--exit", "NAME", "or: the exit to run to"},
+    {"--timeout-ms", "MS", "how long to wait for the server before finishing here (1000)"},
+    {"-o", "OUT.npy", "write the logits"},
+    {NULL, NULL, NULL},
+};
+
+int cmd_infer(const cli_parsed *p)
+{
+    pd_error err;
+    pd_error_clear(&err);
+    const char *weights = NULL, *plan = NULL, *server = NULL, *input = NULL, *exit_name = NULL,
+               *out = NULL;
+    double seed = -1, accuracy = NAN, timeout = 1000;
+    for (size_t i = 0; i < p->n_opts; i++) {
+        const cli_opt *o = &p->opts[i];
+        pd_status st = PD_OK;
+        if (cli_is(o, "--weights"))
+            weights = o->value;
+        else if (cli_is(o, "--random-weights"))
+            st = cli_real("--random-weights", o->value, 0, 1e15, &seed, &err);
+        else if (cli_is(o, "--plan"))
+            plan = o->value;
+        else if (cli_is(o, "--server"))
+            server = o->value;
+        else if (cli_is(o, "--input"))
+            input = o->value;
+        else if (cli_is(o, "--accuracy"))
+            st = cli_real("--accuracy", o->value, 0, 1, &accuracy, &err);
+        else if (cli_is(o, "--exit"))
+            exit_name = o->value;
+        else if (cli_is(o, "--timeout-ms"))
+            st = cli_real("--timeout-ms", o->value, 1, 1e7, &timeout, &err);
+        else if (cli_is(o, "-o"))
+            out = o->value;
+        if (st)
+            return cli_fail(&err);
+    }
+    if (p->n_pos != 1)
+        pd_error_set(&err, PD_EINPUT, "infer: expected one MODEL");
+    else if (!plan || !input)
+        pd_error_set(&err, PD_EINPUT, "infer: --plan PLAN.json and --input X.npy are required");
+    else if ((weights != NULL) == (seed >= 0))
+        pd_error_set(&err, PD_EINPUT, "infer: give --weights FILE or --random-weights SEED");
+    else if ((exit_name != NULL) == !isnan(accuracy))
+        pd_error_set(&err, PD_EINPUT, "infer: give --accuracy A or --exit NAME");
+    if (err.status)
+        return cli_fail(&err);
+    pd_deployment *d = NULL;
+    pd_client *c = NULL;
+    pd_array x = {0};
+    int status = EXIT_OK;
+    uint32_t exit = 0;
+    pd_infer_result r;
+    if (pd_deployment_open(p->pos[0], weights, seed < 0 ? 0 : (uint64_t)seed, plan, &d, &err) ||
+        pd_npy_read(input, &x, &err)) {
+        status = cli_fail(&err);
+        goto done;
+    }
+    if (x.count != (size_t)pd_shape_elems(d->g->input)) {
+        pd_error_set(&err, PD_EINPUT, "%s: %zu values; model \"%s\" takes [%lld, %lld, %lld]",
+                     input, x.count, d->g->name, (long long)d->g->input.c,
+                     (long long)d->g->input.h, (long long)d->g->input.w);
+        status = cli_fail(&err);
+        goto done;
+    }
+    if (exit_name) {
+        int32_t l = pd_graph_find(d->g, exit_name);
+        while (exit < d->g->n_exits && d->g->exits[exit] != l)
+            exit++;
+        if (exit == d->g->n_exits)
+            pd_error_set(&err, PD_EINPUT, "--exit: \"%s\" is not an exit of \"%s\"", exit_name,
+                         d->g->name);
+    } else {
+        pd_deployment_exit_for(d, accuracy, &exit, &err);
+    }
+    if (err.status || pd_client_new(d, server, timeout, &c, &err) ||
+        pd_infer(c, d, x.data, x.count, exit, 1, &r, &err)) {
+        status = cli_fail(&err);
+        goto done;
+    }
+    printf("exit %s: %.3f ms (compute mobile %.3f, edge %.3f, cloud %.3f; transfer and "
+           "overhead %.3f)%s\n",
+           d->g->layers[d->g->exits[exit]].name, r.total_ms, r.compute_ms[0], r.compute_ms[1],
+           r.compute_ms[2], r.transfer_ms,
+           r.fell_back ? "; a server did not answer: the mobile finished the path" : "");
+    if (!isnan(d->exit_latency_ms[exit]))
+        printf("the plan predicted %.3f ms for this exit\n", d->exit_latency_ms[exit]);
+    pd_exit_summary s;
+    pd_exit_summarise(r.logits, r.count, &s);
+    printf("class %zu, probability %.4f, entropy %.4f\n", s.top_class, s.probability, s.entropy);
+    if (out) {
+        int64_t dims[1] = {(int64_t)r.count};
+        if (pd_npy_write(out, r.logits, 1, dims, &err))
+            status = cli_fail(&err);
+    }
+done:
+    pd_client_free(c);
+    pd_array_free(&x);
+    pd_deployment_free(d);
+    return status;
+}

@@ -1,0 +1,233 @@
+/* A deployment: the model, weights and plan one tier holds, and the step it takes. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/file.h"
+#include "core/json_util.h"
+#include "predoff/deploy.h"
+#include "predoff/objective.h"
+#include "predoff/placement.h"
+
+void pd_deployment_free(pd_deployment *d)
+{
+    if (!d)
+        return;
+    pd_net_free(d->net);
+    pd_weights_free(d->w);
+    pd_graph_free(d->g);
+    free(d->tier_of);
+    free(d->exit_latency_ms);
+    free(d->exit_accuracy);
+    free(d->input);
+    free(d);
+}
+
+/* FNV-1a of the model's JSON text: the built-in's, or the file's. */
+static pd_status hash_model(const char *model, uint64_t *h, pd_error *err)
+{
+    size_t n;
+    const pd_builtin_model *m = pd_builtin_models(&n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(m[i].name, model) == 0) {
+            *h = pd_wire_hash(*h, m[i].json, m[i].json_len);
+            return PD_OK;
+        }
+    char *text;
+    size_t len;
+    pd_status st = pd_read_file(model, PD_MAX_TEXT_FILE, &text, &len, err);
+    if (!st) {
+        *h = pd_wire_hash(*h, text, len);
+        free(text);
+    }
+    return st;
+}
+
+/* The plan's "exits": each exit's predicted latency and accuracy, by name. */
+static pd_status read_plan_exits(const char *text, size_t len, const char *source,
+                                 pd_deployment *d, pd_error *err)
+{
+    cJSON *root = NULL;
+    if (pd_json_parse(text, len, &root, err))
+        return pd_error_prefix(err, source);
+    pd_status st = PD_OK;
+    const cJSON *exits = cJSON_GetObjectItemCaseSensitive(root, "exits"), *e;
+    if (exits && !cJSON_IsArray(exits))
+        st = pd_error_set(err, PD_EINPUT, "%s: \"exits\" must be an array", source);
+    cJSON_ArrayForEach(e, exits)
+    {
+        if (st)
+            break;
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "exit");
+        int32_t layer = cJSON_IsString(name) ? pd_graph_find(d->g, name->valuestring) : -1;
+        size_t k = 0;
+        while (k < d->g->n_exits && d->g->exits[k] != layer)
+            k++;
+        if (k == d->g->n_exits) {
+            st = pd_error_set(err, PD_EINPUT, "%s: exits: \"%.64s\" is not an exit of \"%s\"",
+                              source, cJSON_IsString(name) ? name->valuestring : "?", d->g->name);
+            break;
+        }
+        const cJSON *lat = cJSON_GetObjectItemCaseSensitive(e, "latency_ms");
+        const cJSON *acc = cJSON_GetObjectItemCaseSensitive(e, "accuracy");
+        if ((lat && pd_json_real(lat, "latency_ms", 0, 1e12, &d->exit_latency_ms[k], err)) ||
+            (acc && pd_json_real(acc, "accuracy", 0, 1, &d->exit_accuracy[k], err)))
+            st = pd_error_prefix(err, source);
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
+pd_status pd_deployment_open(const char *model, const char *weights_path, uint64_t seed,
+                             const char *plan_path, pd_deployment **out, pd_error *err)
+{
+    *out = NULL;
+    pd_deployment *d = calloc(1, sizeof *d);
+    if (!d)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    char *text = NULL;
+    size_t len = 0;
+    uint64_t h = PD_WIRE_HASH_SEED;
+    pd_status st = pd_graph_open(model, &d->g, err);
+    if (!st)
+        st = hash_model(model, &h, err);
+    if (!st && weights_path) {
+        st = pd_weights_read_safetensors(weights_path, &d->w, err);
+        if (!st)
+            st = pd_read_file(weights_path, (size_t)1 << 34, &text, &len, err);
+        if (!st)
+            h = pd_wire_hash(h, text, len);
+        free(text);
+        text = NULL;
+    } else if (!st) {
+        st = pd_weights_random(d->g, seed, &d->w, err);
+        h = pd_wire_hash(h, &seed, sizeof seed);
+    }
+    if (!st)
+        st = pd_net_new(d->g, d->w, weights_path ? weights_path : "random weights", &d->net, err);
+    if (!st) {
+        size_t n = d->g->n_layers, e = d->g->n_exits, max_in = (size_t)pd_shape_elems(d->g->input);
+        for (size_t i = 0; i < n; i++) {
+            size_t c = (size_t)pd_shape_elems(d->g->layers[i].out);
+            max_in = c > max_in ? c : max_in;
+        }
+        d->tier_of = malloc(n * sizeof *d->tier_of);
+        d->exit_latency_ms = malloc(e * sizeof *d->exit_latency_ms);
+        d->exit_accuracy = malloc(e * sizeof *d->exit_accuracy);
+        d->input = malloc(max_in * sizeof *d->input);
+        if (!d->tier_of || !d->exit_latency_ms || !d->exit_accuracy || !d->input)
+            st = pd_error_set(err, PD_ENOMEM, "out of memory");
+        for (size_t k = 0; !st && k < e; k++) {
+            const pd_layer *l = &d->g->layers[d->g->exits[k]];
+            d->exit_latency_ms[k] = NAN;
+            d->exit_accuracy[k] = l->has_accuracy ? l->accuracy : NAN;
+        }
+    }
+    if (!st)
+        st = pd_read_file(plan_path, PD_MAX_TEXT_FILE, &text, &len, err);
+    if (!st)
+        st = pd_placement_tiers_from_json(text, len, plan_path, d->g, d->tier_of, err);
+    if (!st)
+        st = read_plan_exits(text, len, plan_path, d, err);
+    free(text);
+    if (st) {
+        pd_deployment_free(d);
+        return st;
+    }
+    d->model_hash = h;
+    *out = d;
+    return PD_OK;
+}
+
+pd_tier pd_deployment_tier_at(const pd_deployment *d, uint32_t exit, uint32_t pos)
+{
+    size_t len;
+    const int32_t *path = pd_net_path(d->net, exit, &len);
+    return pos < len ? d->tier_of[path[pos]] : PD_TIER_COUNT;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+pd_status pd_deployment_step(pd_deployment *d, pd_tier tier, pd_wire_msg *m, pd_error *err)
+{
+    return pd_deployment_step_for(d, tier, tier, m, err);
+}
+
+pd_status pd_deployment_step_for(pd_deployment *d, pd_tier tier, pd_tier ran_on,
+                                 pd_wire_msg *m, pd_error *err)
+{
+    const pd_graph *g = d->g;
+    if (m->kind != PD_WIRE_TENSOR)
+        return pd_error_set(err, PD_EINPUT, "expected a tensor to run, got message kind %d",
+                            (int)m->kind);
+    if (m->model_hash != d->model_hash)
+        return pd_error_set(err, PD_EINPUT,
+                            "model or weights differ between tiers (hash %016llx, this %s has "
+                            "%016llx)",
+                            (unsigned long long)m->model_hash, pd_tier_name(tier),
+                            (unsigned long long)d->model_hash);
+    if (m->exit >= g->n_exits)
+        return pd_error_set(err, PD_EINPUT, "no exit %u (the model has %zu)", (unsigned)m->exit,
+                            g->n_exits);
+    size_t len;
+    const int32_t *path = pd_net_path(d->net, m->exit, &len);
+    if (m->next >= len)
+        return pd_error_set(err, PD_EINPUT, "position %u is past exit %u's %zu layers",
+                            (unsigned)m->next, (unsigned)m->exit, len);
+    const pd_layer *first = &g->layers[path[m->next]];
+    if (d->tier_of[path[m->next]] != tier)
+        return pd_error_set(err, PD_EINPUT, "layer \"%s\" is placed on %s, not on %s",
+                            first->name, pd_tier_name(d->tier_of[path[m->next]]),
+                            pd_tier_name(tier));
+    size_t want = (size_t)pd_shape_elems(first->in);
+    if (m->count != want)
+        return pd_error_set(err, PD_EINPUT, "layer \"%s\" takes %zu values, the message holds %zu",
+                            first->name, want, m->count);
+    memcpy(d->input, m->data, want * sizeof *d->input);
+    size_t end = m->next;
+    while (end < len && d->tier_of[path[end]] == tier)
+        end++;
+    const float *out;
+    size_t count;
+    double t0 = now_ms();
+    pd_status st = pd_net_run(d->net, m->exit, m->next, end, d->input, want, &out, &count, NULL,
+                              err);
+    if (st)
+        return st;
+    m->compute_ms[ran_on] += now_ms() - t0;
+    pd_shape s = g->layers[path[end - 1]].out;
+    m->next = (uint32_t)end;
+    m->data = out;
+    m->count = count;
+    memset(m->dims, 0, sizeof m->dims);
+    if (s.h == 1 && s.w == 1) {
+        m->ndim = 1;
+        m->dims[0] = (uint32_t)s.c;
+    } else {
+        m->ndim = 3;
+        m->dims[0] = (uint32_t)s.c;
+        m->dims[1] = (uint32_t)s.h;
+        m->dims[2] = (uint32_t)s.w;
+    }
+    if (end == len)
+        m->kind = PD_WIRE_RESULT;
+    return PD_OK;
+}
+
+pd_status pd_deployment_exit_for(const pd_deployment *d, double requirement, uint32_t *exit,
+                                 pd_error *err)
+{
+    for (size_t k = 0; k < d->g->n_exits; k++)
+        if (isnan(d->exit_accuracy[k]))
+            return pd_error_set(err, PD_EINPUT,
+                                "exit \"%s\" has no accuracy (in neither the plan nor the model)",
+                                d->g->layers[d->g->exits[k]].name);
+    *exit = (uint32_t)pd_choose_exit(d->exit_accuracy, d->g->exits, d->g->n_exits, requirement);
+    return PD_OK;
+}
