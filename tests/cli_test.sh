@@ -144,6 +144,11 @@ done
 if grep -q "exit b4_fc2" "$tmp/inf.txt" && grep -q "predicted" "$tmp/inf.txt"; then ok; else bad "infer --accuracy 0.7: $(cat "$tmp/inf.txt")"; fi
 # tiers that disagree on the weights refuse each other
 expect 2 "model or weights differ" -- infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --random-weights 5 --input "$fx/b-alexnet/input-0.npy" --exit fc8
+# many users: 8 clients at once, every answer checked against the mobile's own
+"$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --requests 80 --clients 8 --verify >"$tmp/load.txt"
+if grep -q "^80 requests" "$tmp/load.txt" && grep -q "0 failed" "$tmp/load.txt" && grep -q "0 answers differ" "$tmp/load.txt" &&
+    grep -q "0 finished on the mobile" "$tmp/load.txt" && grep -q "p99" "$tmp/load.txt"; then ok; else bad "loadgen: $(cat "$tmp/load.txt")"; fi
+expect 2 "give --requests N or --duration S" -- loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w"
 kill $cloud_pid; wait $cloud_pid 2>/dev/null
 # the cloud is gone: the edge runs the cloud's layers
 "$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 -o "$tmp/inf.npy" >/dev/null

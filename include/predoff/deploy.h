@@ -24,6 +24,7 @@ typedef struct pd_deployment {
     pd_tier *tier_of;          /* [n_layers]: the plan's placement */
     double *exit_latency_ms;   /* [n_exits]: the plan's prediction per exit (NAN if absent) */
     double *exit_accuracy;     /* [n_exits]: from the plan, else the model; NAN if unknown */
+    double expected_ms;        /* the plan's expected latency, NAN if absent */
     uint64_t model_hash;       /* FNV-1a 64 of the model's JSON text, then the weights' bytes */
     float *input;              /* a request's tensor, copied aligned before it runs */
 } pd_deployment;

@@ -36,6 +36,8 @@ pd_status pd_distribution_parse(const char *spec, pd_distribution *out, pd_error
 pd_status pd_distribution_history(const double *values, size_t n, const char *label,
                                   pd_distribution *out, pd_error *err);
 void pd_distribution_free(pd_distribution *d);
+/* A requirement drawn from d with u1, u2 uniform in [0, 1) (callers pass their RNG's). */
+double pd_distribution_sample(const pd_distribution *d, double u1, double u2);
 /* P(requirement <= x). */
 double pd_distribution_cdf(const pd_distribution *d, double x);
 

@@ -29,6 +29,7 @@ int cmd_run(const cli_parsed *p);
 int cmd_profile(const cli_parsed *p);
 int cmd_serve(const cli_parsed *p);
 int cmd_infer(const cli_parsed *p);
+int cmd_loadgen(const cli_parsed *p);
 int cmd_models(const cli_parsed *p);
 int cmd_show(const cli_parsed *p);
 int cmd_profiles(const cli_parsed *p);
@@ -36,6 +37,6 @@ int cmd_solvers(const cli_parsed *p);
 int cmd_fit(const cli_parsed *p);
 extern const cli_flag cmd_plan_flags[], cmd_eval_flags[], cmd_compare_flags[],
     cmd_experiment_flags[], cmd_fit_flags[], cmd_run_flags[], cmd_profile_flags[],
-    cmd_serve_flags[], cmd_infer_flags[];
+    cmd_serve_flags[], cmd_infer_flags[], cmd_loadgen_flags[];
 
 #endif

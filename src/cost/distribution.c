@@ -173,3 +173,20 @@ double pd_distribution_cdf(const pd_distribution *d, double x)
     }
     return 0.0;
 }
+
+double pd_distribution_sample(const pd_distribution *d, double u1, double u2)
+{
+    switch (d->kind) {
+    case PD_DIST_NORMAL: {
+        /* Box-Muller; 1 - u1 is in (0, 1], so the log is finite */
+        double r = sqrt(-2.0 * log(1.0 - u1));
+        return d->a + d->b * r * cos(2.0 * 3.14159265358979323846 * u2);
+    }
+    case PD_DIST_UNIFORM: return d->a + (d->b - d->a) * u1;
+    case PD_DIST_HISTORY: {
+        size_t i = (size_t)(u1 * (double)d->n);
+        return d->samples[i < d->n ? i : d->n - 1];
+    }
+    }
+    return 0.0;
+}

@@ -52,6 +52,10 @@ static pd_status read_plan_exits(const char *text, size_t len, const char *sourc
     if (pd_json_parse(text, len, &root, err))
         return pd_error_prefix(err, source);
     pd_status st = PD_OK;
+    const cJSON *expected = cJSON_GetObjectItemCaseSensitive(root, "expected_latency_ms");
+    d->expected_ms = NAN;
+    if (expected && pd_json_real(expected, "expected_latency_ms", 0, 1e12, &d->expected_ms, err))
+        st = pd_error_prefix(err, source);
     const cJSON *exits = cJSON_GetObjectItemCaseSensitive(root, "exits"), *e;
     if (exits && !cJSON_IsArray(exits))
         st = pd_error_set(err, PD_EINPUT, "%s: \"exits\" must be an array", source);
