@@ -1,0 +1,154 @@
+/* The server against a misbehaving client: garbage, a bad magic, a truncated payload, two
+ * frames, another model's hash: each refused with an ERROR reply, and the server goes on
+ * to answer a good request correctly. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "predoff/node.h"
+#include "predoff/rng.h"
+
+typedef struct server_run {
+    pd_deployment *d;
+    pd_server_options o;
+    pd_status st;
+} server_run;
+
+static void *serve(void *arg)
+{
+    server_run *r = arg;
+    r->st = pd_serve(r->d, &r->o, NULL);
+    return NULL;
+}
+
+/* Sends the frames and returns the decoded reply (its bytes kept in *keep). */
+static pd_wire_msg ask(void *sock, const void *a, size_t na, const void *b, size_t nb,
+                       zmq_msg_t *keep)
+{
+    if (b) {
+        assert_true(zmq_send(sock, a, na, ZMQ_SNDMORE) >= 0);
+        assert_true(zmq_send(sock, b, nb, 0) >= 0);
+    } else {
+        assert_true(zmq_send(sock, a, na, 0) >= 0);
+    }
+    zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+    assert_int_equal(zmq_poll(&item, 1, 5000), 1);
+    zmq_msg_init(keep);
+    assert_true(zmq_msg_recv(keep, sock, 0) >= 0);
+    pd_wire_msg m;
+    assert_int_equal(pd_wire_decode(zmq_msg_data(keep), zmq_msg_size(keep), &m, NULL), PD_OK);
+    return m;
+}
+
+static void expect_error(void *sock, const void *a, size_t na, const void *b, size_t nb,
+                         const char *want)
+{
+    zmq_msg_t keep;
+    pd_wire_msg m = ask(sock, a, na, b, nb, &keep);
+    assert_int_equal(m.kind, PD_WIRE_ERROR);
+    char text[PD_WIRE_MAX_TEXT + 1];
+    snprintf(text, sizeof text, "%.*s", (int)m.text_len, m.text);
+    if (!strstr(text, want))
+        fail_msg("error \"%s\" lacks \"%s\"", text, want);
+    zmq_msg_close(&keep);
+}
+
+static void test_bad_messages_then_a_good_one(void **state)
+{
+    (void)state;
+    char plan[] = "/tmp/predoff-plan-XXXXXX";
+    int fd = mkstemp(plan);
+    assert_true(fd >= 0);
+    pd_graph *g;
+    assert_int_equal(pd_graph_open("b-lenet", &g, NULL), PD_OK);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "{\"placement\": {");
+    for (size_t i = 0; i < g->n_layers; i++)
+        fprintf(f, "%s\"%s\": \"edge\"", i ? ", " : "", g->layers[i].name);
+    fprintf(f, "}}");
+    fclose(f);
+    pd_graph_free(g);
+
+    server_run run = {0};
+    pd_deployment *mine;
+    assert_int_equal(pd_deployment_open("b-lenet", NULL, 1, plan, &run.d, NULL), PD_OK);
+    assert_int_equal(pd_deployment_open("b-lenet", NULL, 1, plan, &mine, NULL), PD_OK);
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", 30000 + (int)(getpid() % 20000));
+    run.o = (pd_server_options){.tier = PD_TIER_EDGE, .listen = endpoint, .timeout_ms = 500,
+                                .max_requests = 7};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, serve, &run), 0);
+
+    void *ctx = zmq_ctx_new();
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    assert_int_equal(zmq_connect(sock, endpoint), 0);
+
+    uint8_t junk[10] = {1, 2, 3};
+    expect_error(sock, junk, sizeof junk, NULL, 0, "shorter than");
+    uint8_t buf[PD_WIRE_HEADER_BYTES + 784 * 4];
+    float x[784];
+    pd_rng rng;
+    pd_rng_seed(&rng, 3);
+    for (int i = 0; i < 784; i++)
+        x[i] = (float)pd_rng_uniform(&rng);
+    pd_wire_msg m = {.kind = PD_WIRE_TENSOR, .request_id = 42, .model_hash = mine->model_hash,
+                     .exit = 1, .next = 0, .ndim = 3, .dims = {1, 28, 28}, .count = 784,
+                     .data = x};
+    size_t n = pd_wire_encode(&m, buf);
+    buf[0] = 'X';
+    expect_error(sock, buf, n, NULL, 0, "magic");
+    buf[0] = 'P';
+    expect_error(sock, buf, n - 5, NULL, 0, "payload");
+    expect_error(sock, buf, n, buf, n, "one frame");
+    pd_wire_msg other = m;
+    other.model_hash ^= 1;
+    n = pd_wire_encode(&other, buf);
+    expect_error(sock, buf, n, NULL, 0, "differ");
+    pd_wire_msg wrong_size = m;
+    wrong_size.dims[1] = 27;
+    wrong_size.count = 27 * 28;
+    n = pd_wire_encode(&wrong_size, buf);
+    expect_error(sock, buf, n, NULL, 0, "784");
+
+    /* and still serving: a good request gets the right answer */
+    n = pd_wire_encode(&m, buf);
+    zmq_msg_t keep;
+    pd_wire_msg r = ask(sock, buf, n, NULL, 0, &keep);
+    assert_int_equal(r.kind, PD_WIRE_RESULT);
+    assert_int_equal(r.request_id, 42);
+    size_t len, count;
+    const float *want;
+    pd_net_path(mine->net, 1, &len);
+    assert_int_equal(pd_net_run(mine->net, 1, 0, len, x, 784, &want, &count, NULL, NULL), PD_OK);
+    assert_int_equal(r.count, count);
+    assert_memory_equal(r.data, want, count * sizeof *want);
+    assert_true(r.compute_ms[PD_TIER_EDGE] > 0.0);
+    zmq_msg_close(&keep);
+
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    pthread_join(th, NULL);
+    assert_int_equal(run.st, PD_OK);
+    pd_deployment_free(run.d);
+    pd_deployment_free(mine);
+    unlink(plan);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_messages_then_a_good_one),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
