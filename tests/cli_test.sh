@@ -157,6 +157,22 @@ kill $edge_pid; wait $edge_pid 2>/dev/null
 # the edge is gone: the mobile finishes the path itself, with the same answer
 "$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 --timeout-ms 300 -o "$tmp/inf.npy" >"$tmp/inf.txt"
 if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && grep -q "did not answer" "$tmp/inf.txt"; then ok; else bad "fallback: $(cat "$tmp/inf.txt")"; fi
+# --- only the right clients: with CURVE keys, a client without the server's key is not served
+expect 0 "" -- keygen "$tmp/edgekey"
+if [ "$(stat -c %a "$tmp/edgekey.key")" = 600 ] && grep -q '^public: ' "$tmp/edgekey.pub" &&
+    ! grep -q secret "$tmp/edgekey.pub"; then ok; else bad "keygen files"; fi
+secure="tcp://127.0.0.1:$((port + 2))"
+"$bin" serve b-alexnet --tier edge --listen "$secure" --key "$tmp/edgekey.key" --weights "$w" --plan "$tmp/mixed.json" 2>/dev/null &
+secure_pid=$!
+trap 'kill $secure_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+sleep 0.5
+"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$secure" --server-key "$tmp/edgekey.pub" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit b2_fc --timeout-ms 2000 >"$tmp/inf.txt"
+if grep -q "exit b2_fc" "$tmp/inf.txt" && ! grep -q "did not answer" "$tmp/inf.txt" && grep -q "edge [0-9.]*[1-9]" "$tmp/inf.txt"; then ok; else bad "CURVE client with the key: $(cat "$tmp/inf.txt")"; fi
+"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$secure" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit b2_fc --timeout-ms 500 >"$tmp/inf.txt"
+if grep -q "did not answer" "$tmp/inf.txt" && grep -q "edge 0.000" "$tmp/inf.txt"; then ok; else bad "a client without the key was served: $(cat "$tmp/inf.txt")"; fi
+kill $secure_pid; wait $secure_pid 2>/dev/null
+expect 2 "beyond loopback" -- serve b-alexnet --tier edge --listen "tcp://0.0.0.0:$port" --random-weights 1 --plan "$tmp/mixed.json"
+expect 2 "no secret key" -- serve b-alexnet --tier edge --listen "$secure" --key "$tmp/edgekey.pub" --random-weights 1 --plan "$tmp/mixed.json"
 expect 2 "--tier must be edge or cloud" -- serve b-alexnet --tier moon --listen "$edge" --random-weights 1 --plan "$tmp/mixed.json"
 expect 2 "cannot listen" -- serve b-alexnet --tier edge --listen "nonsense://x" --random-weights 1 --plan "$tmp/mixed.json"
 

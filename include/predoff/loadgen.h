@@ -24,6 +24,7 @@ typedef struct pd_loadgen_options {
     uint64_t seed;         /* requirements and inputs */
     double timeout_ms;
     int verify;            /* also run each request on the mobile alone and compare bit for bit */
+    const pd_curve_key *server_key; /* CURVE: the server's public key (NULL: plain) */
 } pd_loadgen_options;
 
 typedef struct pd_loadgen_record {

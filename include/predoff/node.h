@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "predoff/deploy.h"
+#include "predoff/keys.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,6 +21,8 @@ typedef struct pd_server_options {
     double timeout_ms;         /* how long the edge waits for the cloud before running its layers itself */
     long max_requests;         /* stop after this many (0: never) */
     volatile sig_atomic_t *stop; /* set from a signal handler to stop; may be NULL */
+    const pd_curve_key *key;       /* this server's key pair: CURVE on (NULL: off) */
+    const pd_curve_key *cloud_key; /* edge: the cloud's public key (NULL: plain) */
     void (*on_ready)(void *ctx); /* called once listening; may be NULL */
     void *ready_ctx;
 } pd_server_options;
@@ -30,11 +33,15 @@ pd_status pd_serve(pd_deployment *d, const pd_server_options *o, pd_error *err);
 
 typedef struct pd_client pd_client;
 
-/* A mobile client sending to `endpoint` (NULL: no server; every layer runs on the mobile).
- * A request whose server does not answer within timeout_ms runs its remaining layers on
- * the mobile. */
+/* A mobile client sending to `endpoint` (NULL: no server; every layer runs on the mobile),
+ * with CURVE when server_key (the server's public key) is given. A request whose server
+ * does not answer within timeout_ms runs its remaining layers on the mobile. */
 pd_status pd_client_new(const pd_deployment *d, const char *endpoint, double timeout_ms,
-                        pd_client **out, pd_error *err);
+                        const pd_curve_key *server_key, pd_client **out, pd_error *err);
+
+/* Makes `sock` a CURVE client of the server whose public key is given, with a fresh key
+ * pair of its own. */
+pd_status pd_curve_client(void *sock, const pd_curve_key *server_key, pd_error *err);
 void pd_client_free(pd_client *c);
 
 typedef struct pd_infer_result {

@@ -16,6 +16,7 @@ const cli_flag cmd_infer_flags[] = {
     {"--accuracy", "A", "the task's accuracy requirement: the exit follows the spec's rule"},
     {"--exit", "NAME", "or: the exit to run to"},
     {"--timeout-ms", "MS", "how long to wait for the server before finishing here (1000)"},
+    {"--server-key", "SERVER.pub", "CURVE: the server's public key (predoff keygen)"},
     {"-o", "OUT.npy", "write the logits"},
     {NULL, NULL, NULL},
 };
@@ -25,7 +26,7 @@ int cmd_infer(const cli_parsed *p)
     pd_error err;
     pd_error_clear(&err);
     const char *weights = NULL, *plan = NULL, *server = NULL, *input = NULL, *exit_name = NULL,
-               *out = NULL;
+               *out = NULL, *key_path = NULL;
     double seed = -1, accuracy = NAN, timeout = 1000;
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
@@ -48,6 +49,8 @@ int cmd_infer(const cli_parsed *p)
             st = cli_real("--timeout-ms", o->value, 1, 1e7, &timeout, &err);
         else if (cli_is(o, "-o"))
             out = o->value;
+        else if (cli_is(o, "--server-key"))
+            key_path = o->value;
         if (st)
             return cli_fail(&err);
     }
@@ -67,7 +70,9 @@ int cmd_infer(const cli_parsed *p)
     int status = EXIT_OK;
     uint32_t exit = 0;
     pd_infer_result r;
-    if (pd_deployment_open(p->pos[0], weights, seed < 0 ? 0 : (uint64_t)seed, plan, &d, &err) ||
+    pd_curve_key key;
+    if ((key_path && pd_curve_read(key_path, 0, &key, &err)) ||
+        pd_deployment_open(p->pos[0], weights, seed < 0 ? 0 : (uint64_t)seed, plan, &d, &err) ||
         pd_npy_read(input, &x, &err)) {
         status = cli_fail(&err);
         goto done;
@@ -89,7 +94,7 @@ int cmd_infer(const cli_parsed *p)
     } else {
         pd_deployment_exit_for(d, accuracy, &exit, &err);
     }
-    if (err.status || pd_client_new(d, server, timeout, &c, &err) ||
+    if (err.status || pd_client_new(d, server, timeout, key_path ? &key : NULL, &c, &err) ||
         pd_infer(c, d, x.data, x.count, exit, 1, &r, &err)) {
         status = cli_fail(&err);
         goto done;

@@ -22,6 +22,7 @@ const cli_flag cmd_loadgen_flags[] = {
     {"--seed", "N", "requirements and inputs (default 1)"},
     {"--timeout-ms", "MS", "how long to wait for a server before finishing on the mobile (1000)"},
     {"--verify", NULL, "also run each request on the mobile alone and compare bit for bit"},
+    {"--server-key", "SERVER.pub", "CURVE: the server's public key (predoff keygen)"},
     {NULL, NULL, NULL},
 };
 
@@ -104,7 +105,8 @@ int cmd_loadgen(const cli_parsed *p)
     pd_error_clear(&err);
     pd_loadgen_options o = {.clients = 1, .seed = 1, .timeout_ms = 1000};
     double seed = -1, requests = 0, clients = 1, rseed = 1;
-    const char *dist = "normal:0.625,0.053";
+    const char *dist = "normal:0.625,0.053", *key_path = NULL;
+    pd_curve_key key;
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *op = &p->opts[i];
         pd_status st = PD_OK;
@@ -132,6 +134,8 @@ int cmd_loadgen(const cli_parsed *p)
             st = cli_real("--timeout-ms", op->value, 1, 1e7, &o.timeout_ms, &err);
         else if (cli_is(op, "--verify"))
             o.verify = 1;
+        else if (cli_is(op, "--server-key"))
+            key_path = op->value;
         if (st)
             return cli_fail(&err);
     }
@@ -143,6 +147,9 @@ int cmd_loadgen(const cli_parsed *p)
         pd_error_set(&err, PD_EINPUT, "loadgen: give --weights FILE or --random-weights SEED");
     if (err.status)
         return cli_fail(&err);
+    if (key_path && pd_curve_read(key_path, 0, &key, &err))
+        return cli_fail(&err);
+    o.server_key = key_path ? &key : NULL;
     pd_distribution demand;
     if (pd_distribution_parse(dist, &demand, &err))
         return cli_fail(&err);

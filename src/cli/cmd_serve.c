@@ -15,6 +15,9 @@ const cli_flag cmd_serve_flags[] = {
     {"--plan", "PLAN.json", "the plan (predoff plan --json) whose placement is run (required)"},
     {"--timeout-ms", "MS", "edge: how long to wait for the cloud before running its layers (1000)"},
     {"--max-requests", "N", "stop after N requests (default: serve until SIGINT or SIGTERM)"},
+    {"--key", "NAME.key", "CURVE: this server's key pair (predoff keygen); clients need NAME.pub"},
+    {"--cloud-key", "CLOUD.pub", "edge: CURVE, the cloud's public key"},
+    {"--allow-remote", NULL, "without --key, listen beyond loopback anyway (unauthenticated)"},
     {NULL, NULL, NULL},
 };
 
@@ -33,11 +36,23 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+/* Whether a tcp:// endpoint names a loopback address (other transports are local). */
+static int loopback_only(const char *endpoint)
+{
+    if (strncmp(endpoint, "tcp://", 6) != 0)
+        return 1;
+    const char *host = endpoint + 6;
+    return strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost:", 10) == 0 ||
+           strncmp(host, "[::1]:", 6) == 0;
+}
+
 int cmd_serve(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
-    const char *tier = NULL, *weights = NULL, *plan = NULL;
+    const char *tier = NULL, *weights = NULL, *plan = NULL, *key_path = NULL, *cloud_key_path = NULL;
+    int allow_remote = 0;
+    pd_curve_key key, cloud_key;
     double seed = -1, timeout = 1000, max_requests = 0;
     pd_server_options o = {.stop = &stop_requested};
     for (size_t i = 0; i < p->n_opts; i++) {
@@ -59,6 +74,12 @@ int cmd_serve(const cli_parsed *p)
             st = cli_real("--timeout-ms", op->value, 1, 1e7, &timeout, &err);
         else if (cli_is(op, "--max-requests"))
             st = cli_real("--max-requests", op->value, 1, 1e15, &max_requests, &err);
+        else if (cli_is(op, "--key"))
+            key_path = op->value;
+        else if (cli_is(op, "--cloud-key"))
+            cloud_key_path = op->value;
+        else if (cli_is(op, "--allow-remote"))
+            allow_remote = 1;
         if (st)
             return cli_fail(&err);
     }
@@ -73,9 +94,19 @@ int cmd_serve(const cli_parsed *p)
         pd_error_set(&err, PD_EINPUT, "serve: give --weights FILE or --random-weights SEED");
     else if (o.cloud && o.tier != PD_TIER_EDGE)
         pd_error_set(&err, PD_EINPUT, "serve: --cloud is for the edge");
+    else if (!key_path && !allow_remote && !loopback_only(o.listen))
+        pd_error_set(&err, PD_EINPUT,
+                     "serve: %s is beyond loopback: give --key NAME.key (CURVE) or --allow-remote",
+                     o.listen);
+    else if (key_path && pd_curve_read(key_path, 1, &key, &err))
+        pd_error_prefix(&err, "--key");
+    else if (cloud_key_path && pd_curve_read(cloud_key_path, 0, &cloud_key, &err))
+        pd_error_prefix(&err, "--cloud-key");
     if (err.status)
         return cli_fail(&err);
     o.timeout_ms = timeout;
+    o.key = key_path ? &key : NULL;
+    o.cloud_key = cloud_key_path ? &cloud_key : NULL;
     o.max_requests = (long)max_requests;
     pd_deployment *d;
     if (pd_deployment_open(p->pos[0], weights, seed < 0 ? 0 : (uint64_t)seed, plan, &d, &err))

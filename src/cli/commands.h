@@ -30,6 +30,7 @@ int cmd_profile(const cli_parsed *p);
 int cmd_serve(const cli_parsed *p);
 int cmd_infer(const cli_parsed *p);
 int cmd_loadgen(const cli_parsed *p);
+int cmd_keygen(const cli_parsed *p);
 int cmd_models(const cli_parsed *p);
 int cmd_show(const cli_parsed *p);
 int cmd_profiles(const cli_parsed *p);

@@ -35,6 +35,8 @@ static const cli_command commands[] = {
     {"loadgen", "MODEL --plan PLAN.json --server ENDPOINT (--requests N | --duration S) [--clients N]",
      "many requests through the plan's tiers: throughput, percentiles, measured vs predicted",
      cmd_loadgen_flags, 0, cmd_loadgen},
+    {"keygen", "NAME", "a CURVE key pair for a server: NAME.key and NAME.pub", NULL, 0,
+     cmd_keygen},
     {"models", "", "list the built-in models", NULL, 0, cmd_models},
     {"show", "MODEL", "print each layer: shapes, features, MACs, bytes, exits using it", NULL, 0,
      cmd_show},

@@ -37,7 +37,7 @@ void pd_client_free(pd_client *c)
 }
 
 pd_status pd_client_new(const pd_deployment *d, const char *endpoint, double timeout_ms,
-                        pd_client **out, pd_error *err)
+                        const pd_curve_key *server_key, pd_client **out, pd_error *err)
 {
     *out = NULL;
     pd_client *c = calloc(1, sizeof *c);
@@ -65,6 +65,10 @@ pd_status pd_client_new(const pd_deployment *d, const char *endpoint, double tim
             return pd_error_set(err, PD_ENOMEM, "cannot create a ZeroMQ socket");
         }
         zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger);
+        if (server_key && pd_curve_client(c->sock, server_key, err)) {
+            pd_client_free(c);
+            return PD_EIO;
+        }
         if (zmq_connect(c->sock, endpoint) != 0) {
             pd_status st = pd_error_set(err, PD_EINPUT, "%s: cannot connect: %s", endpoint,
                                         zmq_strerror(zmq_errno()));

@@ -63,7 +63,7 @@ static void *run_worker(void *arg)
     pd_client *c = NULL;
     float *input = NULL, *answer = NULL;
     if (pd_deployment_open(o->model, o->weights, o->weights_seed, o->plan, &d, &err) ||
-        pd_client_new(d, o->server, o->timeout_ms, &c, &err)) {
+        pd_client_new(d, o->server, o->timeout_ms, o->server_key, &c, &err)) {
         note_failure(sh, err.msg);
         goto done;
     }

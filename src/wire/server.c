@@ -151,6 +151,15 @@ pd_status pd_serve(pd_deployment *d, const pd_server_options *o, pd_error *err)
     s.front = zmq_socket(s.ctx, ZMQ_ROUTER);
     zmq_setsockopt(s.front, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(s.front, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size);
+    if (o->key) {
+        int on = 1;
+        if (zmq_setsockopt(s.front, ZMQ_CURVE_SERVER, &on, sizeof on) ||
+            zmq_setsockopt(s.front, ZMQ_CURVE_SECRETKEY, o->key->secret_key, PD_KEY_CHARS + 1)) {
+            pd_status st = pd_error_set(err, PD_EIO, "CURVE: %s", zmq_strerror(zmq_errno()));
+            close_server(&s);
+            return st;
+        }
+    }
     if (zmq_bind(s.front, o->listen) != 0) {
         pd_status st = pd_error_set(err, PD_EINPUT, "%s: cannot listen: %s", o->listen,
                                     zmq_strerror(zmq_errno()));
@@ -160,6 +169,10 @@ pd_status pd_serve(pd_deployment *d, const pd_server_options *o, pd_error *err)
     if (o->cloud) {
         s.cloud = zmq_socket(s.ctx, ZMQ_DEALER);
         zmq_setsockopt(s.cloud, ZMQ_LINGER, &linger, sizeof linger);
+        if (o->cloud_key && pd_curve_client(s.cloud, o->cloud_key, err)) {
+            close_server(&s);
+            return PD_EIO;
+        }
         if (zmq_connect(s.cloud, o->cloud) != 0) {
             pd_status st = pd_error_set(err, PD_EINPUT, "%s: cannot connect: %s", o->cloud,
                                         zmq_strerror(zmq_errno()));
