@@ -153,10 +153,24 @@ kill $cloud_pid; wait $cloud_pid 2>/dev/null
 # the cloud is gone: the edge runs the cloud's layers
 "$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 -o "$tmp/inf.npy" >/dev/null
 if cmp -s "$tmp/inf.npy" "$tmp/run.npy"; then ok; else bad "without the cloud the answer changed"; fi
+# the edge dies in the middle of a run: every request still completes once, correctly
+"$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --requests 300 --clients 2 --verify --timeout-ms 300 >"$tmp/load.txt" &
+load_pid=$!
+sleep 0.4
 kill $edge_pid; wait $edge_pid 2>/dev/null
+wait $load_pid
+if grep -q "^300 requests" "$tmp/load.txt" && grep -q "; 0 failed" "$tmp/load.txt" && grep -q "0 answers differ" "$tmp/load.txt" &&
+    ! grep -q "; 0 finished on the mobile" "$tmp/load.txt"; then ok; else bad "edge killed mid-run: $(head -2 "$tmp/load.txt")"; fi
 # the edge is gone: the mobile finishes the path itself, with the same answer
 "$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 --timeout-ms 300 -o "$tmp/inf.npy" >"$tmp/inf.txt"
 if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && grep -q "did not answer" "$tmp/inf.txt"; then ok; else bad "fallback: $(cat "$tmp/inf.txt")"; fi
+# the edge restarts: clients go back to it
+"$bin" serve b-alexnet --tier edge --listen "$edge" --weights "$w" --plan "$tmp/mixed.json" 2>/dev/null &
+edge_pid=$!
+sleep 0.5
+"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 -o "$tmp/inf.npy" >"$tmp/inf.txt"
+if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && ! grep -q "did not answer" "$tmp/inf.txt" && grep -q "edge [0-9.]*[1-9]" "$tmp/inf.txt"; then ok; else bad "after the restart: $(cat "$tmp/inf.txt")"; fi
+kill $edge_pid; wait $edge_pid 2>/dev/null
 # --- only the right clients: with CURVE keys, a client without the server's key is not served
 expect 0 "" -- keygen "$tmp/edgekey"
 if [ "$(stat -c %a "$tmp/edgekey.key")" = 600 ] && grep -q '^public: ' "$tmp/edgekey.pub" &&

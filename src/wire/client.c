@@ -10,10 +10,13 @@
 struct pd_client {
     void *ctx, *sock;       /* sock is NULL without a server */
     double timeout_ms;
+    double down_until;      /* after a timeout, requests stay on the mobile until then */
     uint8_t *buf;           /* encoding buffer */
     float *hold;            /* a reply's tensor, copied out of its ZeroMQ message */
     float *logits;          /* the last result */
 };
+
+enum { RETRY_MS = 500 };
 
 static double now_ms(void)
 {
@@ -65,6 +68,9 @@ pd_status pd_client_new(const pd_deployment *d, const char *endpoint, double tim
             return pd_error_set(err, PD_ENOMEM, "cannot create a ZeroMQ socket");
         }
         zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger);
+        /* no queueing for a server that is not connected: a send fails at once instead */
+        int immediate = 1;
+        zmq_setsockopt(c->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
         if (server_key && pd_curve_client(c->sock, server_key, err)) {
             pd_client_free(c);
             return PD_EIO;
@@ -85,9 +91,12 @@ pd_status pd_client_new(const pd_deployment *d, const char *endpoint, double tim
 static int ask(pd_client *c, const pd_wire_msg *m, pd_wire_msg *reply, pd_error *err)
 {
     size_t n = pd_wire_encode(m, c->buf);
-    if (zmq_send(c->sock, c->buf, n, ZMQ_DONTWAIT) < 0)
-        return 1;
     double deadline = now_ms() + c->timeout_ms;
+    /* writable only once connected (ZMQ_IMMEDIATE): wait for that within the timeout */
+    zmq_pollitem_t out = {c->sock, 0, ZMQ_POLLOUT, 0};
+    if (zmq_poll(&out, 1, (long)c->timeout_ms) <= 0 ||
+        zmq_send(c->sock, c->buf, n, ZMQ_DONTWAIT) < 0)
+        return 1;
     for (;;) {
         double left = deadline - now_ms();
         zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLIN, 0};
@@ -133,7 +142,7 @@ pd_status pd_infer(pd_client *c, pd_deployment *d, const float *input, size_t co
     while (m.kind != PD_WIRE_RESULT) {
         pd_tier next = pd_deployment_tier_at(d, exit, m.next);
         pd_status st;
-        if (next == PD_TIER_MOBILE || fell_back || !c->sock) {
+        if (next == PD_TIER_MOBILE || fell_back || !c->sock || now_ms() < c->down_until) {
             fell_back |= next != PD_TIER_MOBILE;
             st = pd_deployment_step_for(d, next, PD_TIER_MOBILE, &m, err);
         } else {
@@ -142,7 +151,10 @@ pd_status pd_infer(pd_client *c, pd_deployment *d, const float *input, size_t co
             if (r < 0)
                 return PD_EINPUT;
             if (r > 0) {
-                fell_back = 1; /* the server is gone: finish here */
+                /* the server is gone or silent: finish here, and do not ask it again for a
+                 * while (then try again: a restarted server gets its clients back) */
+                fell_back = 1;
+                c->down_until = now_ms() + RETRY_MS;
                 continue;
             }
             m = reply;
