@@ -3,7 +3,7 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer. Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh gnuplot-nox
+scripts/deps.sh gnuplot-nox iproute2
 jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== build and test (Release, warnings are errors)"
