@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "commands.h"
 #include "predoff/graph.h"
 #include "predoff/npy.h"
@@ -109,13 +109,6 @@ static pd_status pick_exit(const pd_graph *g, const run_args *a, size_t *exit, p
     return st;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
 int cmd_run(const cli_parsed *p)
 {
     pd_error err;
@@ -170,13 +163,13 @@ int cmd_run(const cli_parsed *p)
     for (size_t i = 0; i < n_images; i++) {
         const float *out;
         size_t count;
-        double t0 = now_ms();
+        double t0 = pd_now_ms();
         if (pd_net_run(net, exit, 0, len, x.data + i * in_elems, in_elems, &out, &count, NULL,
                        &err)) {
             status = cli_fail(&err);
             goto done;
         }
-        double ms = now_ms() - t0;
+        double ms = pd_now_ms() - t0;
         memcpy(logits + i * classes, out, classes * sizeof *out);
         pd_exit_summary s;
         pd_exit_summarise(out, count, &s);

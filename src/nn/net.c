@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "forward.h"
 #include "predoff/runtime.h"
 
@@ -117,13 +117,6 @@ const int32_t *pd_net_path(const pd_net *net, size_t exit, size_t *len)
     return net->paths + net->path_start[exit];
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
 pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const float *input,
                      size_t input_count, const float **output, size_t *output_count,
                      double *layer_ms, pd_error *err)
@@ -148,10 +141,10 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
         int32_t v = path[i];
         float *dst = net->buf[(i - from) % 2];
         pd_forward_args a = {&g->layers[v], net->w[v], net->b[v], cur, dst, net->scratch};
-        double t0 = layer_ms ? now_ms() : 0.0;
+        double t0 = layer_ms ? pd_now_ms() : 0.0;
         pd_forward_op_of(g->layers[v].type)->forward(&a);
         if (layer_ms)
-            layer_ms[i - from] = now_ms() - t0;
+            layer_ms[i - from] = pd_now_ms() - t0;
         cur = dst;
     }
     *output = cur;

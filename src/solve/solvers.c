@@ -1,8 +1,8 @@
 /* The solver table and the timing wrapper every solver runs through. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "predoff/solve.h"
 
 static pd_status run_exact(const pd_problem *pb, const pd_solve_options *opt, pd_solution *sol,
@@ -84,13 +84,6 @@ static double below_requirement(const pd_problem *pb, int32_t served)
     return share;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
 pd_status pd_solve(const pd_solver *solver, const pd_problem *pb, const pd_solve_options *opt,
                    pd_solution *out, pd_error *err)
 {
@@ -99,9 +92,9 @@ pd_status pd_solve(const pd_solver *solver, const pd_problem *pb, const pd_solve
     if (!out->placement)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     out->served_exit = -1;
-    double t0 = now_ms();
+    double t0 = pd_now_ms();
     pd_status st = solver->solve(pb, opt, out, err);
-    out->solve_ms = now_ms() - t0;
+    out->solve_ms = pd_now_ms() - t0;
     if (st) {
         pd_solution_free(out);
         return st;

@@ -2,9 +2,10 @@
  * finishes the path itself if the server does not answer in time. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 
+#include "ask.h"
+#include "core/clock.h"
 #include "predoff/node.h"
 
 struct pd_client {
@@ -18,12 +19,6 @@ struct pd_client {
 
 enum { RETRY_MS = 500 };
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
 
 void pd_client_free(pd_client *c)
 {
@@ -86,48 +81,6 @@ pd_status pd_client_new(const pd_deployment *d, const char *endpoint, double tim
     return PD_OK;
 }
 
-/* Sends m and waits for the answer to this request; 0 with *reply (data in c->hold),
- * 1 on a timeout, -1 on an ERROR reply (its text in err). */
-static int ask(pd_client *c, const pd_wire_msg *m, pd_wire_msg *reply, pd_error *err)
-{
-    size_t n = pd_wire_encode(m, c->buf);
-    double deadline = now_ms() + c->timeout_ms;
-    /* writable only once connected (ZMQ_IMMEDIATE): wait for that within the timeout */
-    zmq_pollitem_t out = {c->sock, 0, ZMQ_POLLOUT, 0};
-    if (zmq_poll(&out, 1, (long)c->timeout_ms) <= 0 ||
-        zmq_send(c->sock, c->buf, n, ZMQ_DONTWAIT) < 0)
-        return 1;
-    for (;;) {
-        double left = deadline - now_ms();
-        zmq_pollitem_t item = {c->sock, 0, ZMQ_POLLIN, 0};
-        if (left <= 0 || zmq_poll(&item, 1, (long)left + 1) <= 0)
-            return 1;
-        zmq_msg_t msg;
-        zmq_msg_init(&msg);
-        if (zmq_msg_recv(&msg, c->sock, 0) < 0) {
-            zmq_msg_close(&msg);
-            return 1;
-        }
-        pd_wire_msg r;
-        pd_error e;
-        int ok = !pd_wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &r, &e) &&
-                 r.request_id == m->request_id;
-        if (ok && r.kind == PD_WIRE_ERROR) {
-            pd_error_set(err, PD_EINPUT, "server: %.*s", (int)r.text_len, r.text);
-            zmq_msg_close(&msg);
-            return -1;
-        }
-        if (ok) {
-            memcpy(c->hold, r.data, r.count * sizeof(float));
-            r.data = c->hold;
-            *reply = r;
-            zmq_msg_close(&msg);
-            return 0;
-        }
-        zmq_msg_close(&msg); /* an answer to an earlier, abandoned request */
-    }
-}
-
 pd_status pd_infer(pd_client *c, pd_deployment *d, const float *input, size_t count,
                    uint32_t exit, uint64_t request_id, pd_infer_result *out, pd_error *err)
 {
@@ -137,24 +90,24 @@ pd_status pd_infer(pd_client *c, pd_deployment *d, const float *input, size_t co
                      .model_hash = d->model_hash, .exit = exit, .ndim = 3,
                      .dims = {(uint32_t)in.c, (uint32_t)in.h, (uint32_t)in.w},
                      .count = count, .data = input};
-    double t0 = now_ms();
+    double t0 = pd_now_ms();
     int fell_back = 0;
     while (m.kind != PD_WIRE_RESULT) {
         pd_tier next = pd_deployment_tier_at(d, exit, m.next);
         pd_status st;
-        if (next == PD_TIER_MOBILE || fell_back || !c->sock || now_ms() < c->down_until) {
+        if (next == PD_TIER_MOBILE || fell_back || !c->sock || pd_now_ms() < c->down_until) {
             fell_back |= next != PD_TIER_MOBILE;
             st = pd_deployment_step_for(d, next, PD_TIER_MOBILE, &m, err);
         } else {
             pd_wire_msg reply;
-            int r = ask(c, &m, &reply, err);
+            int r = pd_wire_ask(c->sock, c->buf, &m, c->hold, c->timeout_ms, "server", &reply, err);
             if (r < 0)
                 return PD_EINPUT;
             if (r > 0) {
                 /* the server is gone or silent: finish here, and do not ask it again for a
                  * while (then try again: a restarted server gets its clients back) */
                 fell_back = 1;
-                c->down_until = now_ms() + RETRY_MS;
+                c->down_until = pd_now_ms() + RETRY_MS;
                 continue;
             }
             m = reply;
@@ -164,7 +117,7 @@ pd_status pd_infer(pd_client *c, pd_deployment *d, const float *input, size_t co
             return st;
     }
     out->exit = exit;
-    out->total_ms = now_ms() - t0;
+    out->total_ms = pd_now_ms() - t0;
     memcpy(out->compute_ms, m.compute_ms, sizeof out->compute_ms);
     out->transfer_ms = out->total_ms - m.compute_ms[0] - m.compute_ms[1] - m.compute_ms[2];
     out->fell_back = fell_back;

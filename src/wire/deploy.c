@@ -2,8 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/file.h"
 #include "core/json_util.h"
 #include "predoff/deploy.h"
@@ -151,13 +151,6 @@ pd_tier pd_deployment_tier_at(const pd_deployment *d, uint32_t exit, uint32_t po
     return pos < len ? d->tier_of[path[pos]] : PD_TIER_COUNT;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
 pd_status pd_deployment_step(pd_deployment *d, pd_tier tier, pd_wire_msg *m, pd_error *err)
 {
     return pd_deployment_step_for(d, tier, tier, m, err);
@@ -199,12 +192,12 @@ pd_status pd_deployment_step_for(pd_deployment *d, pd_tier tier, pd_tier ran_on,
         end++;
     const float *out;
     size_t count;
-    double t0 = now_ms();
+    double t0 = pd_now_ms();
     pd_status st = pd_net_run(d->net, m->exit, m->next, end, d->input, want, &out, &count, NULL,
                               err);
     if (st)
         return st;
-    m->compute_ms[ran_on] += now_ms() - t0;
+    m->compute_ms[ran_on] += pd_now_ms() - t0;
     pd_shape s = g->layers[path[end - 1]].out;
     m->next = (uint32_t)end;
     m->data = out;

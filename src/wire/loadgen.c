@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "predoff/loadgen.h"
 #include "predoff/rng.h"
 
@@ -29,9 +30,7 @@ typedef struct worker {
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return pd_now_ms() * 1e-3;
 }
 
 static void note_failure(shared *sh, const char *msg)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "ask.h"
 #include "predoff/node.h"
 
 typedef struct server {
@@ -31,42 +32,6 @@ static void send_error(server *s, zmq_msg_t *identity, uint64_t request_id, cons
     e.text_len = strlen(text) < PD_WIRE_MAX_TEXT ? strlen(text) : PD_WIRE_MAX_TEXT;
     e.model_hash = s->d->model_hash;
     send_reply(s, identity, &e);
-}
-
-/* Sends m to the cloud and waits for its answer; 0 on an answer in *reply (data copied to
- * s->hold), 1 on a timeout, -1 on a refusal (text in err). */
-static int ask_cloud(server *s, const pd_wire_msg *m, pd_wire_msg *reply, pd_error *err)
-{
-    size_t n = pd_wire_encode(m, s->buf);
-    if (zmq_send(s->cloud, s->buf, n, 0) < 0)
-        return 1;
-    for (;;) {
-        zmq_pollitem_t item = {s->cloud, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, (long)s->o->timeout_ms) <= 0)
-            return 1;
-        zmq_msg_t msg;
-        zmq_msg_init(&msg);
-        if (zmq_msg_recv(&msg, s->cloud, 0) < 0) {
-            zmq_msg_close(&msg);
-            return 1;
-        }
-        pd_wire_msg r;
-        int ok = !pd_wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &r, err) &&
-                 r.request_id == m->request_id;
-        if (ok && r.kind == PD_WIRE_ERROR) {
-            pd_error_set(err, PD_EINPUT, "cloud: %.*s", (int)r.text_len, r.text);
-            zmq_msg_close(&msg);
-            return -1;
-        }
-        if (ok) {
-            memcpy(s->hold, r.data, r.count * sizeof(float));
-            r.data = s->hold;
-            *reply = r;
-            zmq_msg_close(&msg);
-            return 0;
-        }
-        zmq_msg_close(&msg); /* a late answer to an earlier request: not this one */
-    }
 }
 
 /* Runs a request as far as this tier (and the cloud behind the edge) takes it: this tier's
@@ -98,7 +63,9 @@ static void handle(server *s, zmq_msg_t *identity, pd_wire_msg *m)
         if (me != PD_TIER_EDGE || next != PD_TIER_CLOUD)
             break; /* the next layer is upstream: the sender goes on */
         pd_wire_msg reply;
-        int r = s->cloud ? ask_cloud(s, m, &reply, &err) : 1;
+        int r = s->cloud ? pd_wire_ask(s->cloud, s->buf, m, s->hold, s->o->timeout_ms, "cloud",
+                                            &reply, &err)
+                         : 1;
         if (r < 0) {
             send_error(s, identity, m->request_id, err.msg);
             return;
@@ -168,7 +135,9 @@ pd_status pd_serve(pd_deployment *d, const pd_server_options *o, pd_error *err)
     }
     if (o->cloud) {
         s.cloud = zmq_socket(s.ctx, ZMQ_DEALER);
+        int immediate = 1; /* nothing queued for a cloud that is down */
         zmq_setsockopt(s.cloud, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_setsockopt(s.cloud, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
         if (o->cloud_key && pd_curve_client(s.cloud, o->cloud_key, err)) {
             close_server(&s);
             return PD_EIO;

@@ -1,0 +1,17 @@
+/* One request and its answer over a DEALER socket: the mobile asks the edge, the edge the
+ * cloud. */
+#ifndef PD_WIRE_ASK_H
+#define PD_WIRE_ASK_H
+
+#include <stdint.h>
+
+#include "predoff/wire.h"
+
+/* Encodes m into buf, sends it once `sock` can (within timeout_ms), and waits for the
+ * answer with m's request id, dropping late answers to earlier requests. Returns 0 with
+ * *reply (its tensor copied into hold), 1 when nothing came in time, -1 on an ERROR reply
+ * (its text in err, after "peer: "). */
+int pd_wire_ask(void *sock, uint8_t *buf, const pd_wire_msg *m, float *hold, double timeout_ms,
+                const char *peer, pd_wire_msg *reply, pd_error *err);
+
+#endif
