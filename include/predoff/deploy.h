@@ -36,6 +36,11 @@ pd_status pd_deployment_open(const char *model, const char *weights_path, uint64
                              const char *plan_path, pd_deployment **out, pd_error *err);
 void pd_deployment_free(pd_deployment *d);
 
+/* (Re)reads a plan's text into d: the placement, and the exits' predictions and
+ * accuracies (the model's accuracies where the plan has none). */
+pd_status pd_deployment_read_plan(pd_deployment *d, const char *text, size_t len,
+                                  const char *source, pd_error *err);
+
 /* The tier of path position `pos` of exit `exit`; PD_TIER_COUNT past the path's end. */
 pd_tier pd_deployment_tier_at(const pd_deployment *d, uint32_t exit, uint32_t pos);
 

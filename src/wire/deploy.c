@@ -122,18 +122,11 @@ pd_status pd_deployment_open(const char *model, const char *weights_path, uint64
         d->input = malloc(max_in * sizeof *d->input);
         if (!d->tier_of || !d->exit_latency_ms || !d->exit_accuracy || !d->input)
             st = pd_error_set(err, PD_ENOMEM, "out of memory");
-        for (size_t k = 0; !st && k < e; k++) {
-            const pd_layer *l = &d->g->layers[d->g->exits[k]];
-            d->exit_latency_ms[k] = NAN;
-            d->exit_accuracy[k] = l->has_accuracy ? l->accuracy : NAN;
-        }
     }
     if (!st)
         st = pd_read_file(plan_path, PD_MAX_TEXT_FILE, &text, &len, err);
     if (!st)
-        st = pd_placement_tiers_from_json(text, len, plan_path, d->g, d->tier_of, err);
-    if (!st)
-        st = read_plan_exits(text, len, plan_path, d, err);
+        st = pd_deployment_read_plan(d, text, len, plan_path, err);
     free(text);
     if (st) {
         pd_deployment_free(d);
@@ -142,6 +135,18 @@ pd_status pd_deployment_open(const char *model, const char *weights_path, uint64
     d->model_hash = h;
     *out = d;
     return PD_OK;
+}
+
+pd_status pd_deployment_read_plan(pd_deployment *d, const char *text, size_t len,
+                                  const char *source, pd_error *err)
+{
+    for (size_t k = 0; k < d->g->n_exits; k++) {
+        const pd_layer *l = &d->g->layers[d->g->exits[k]];
+        d->exit_latency_ms[k] = NAN;
+        d->exit_accuracy[k] = l->has_accuracy ? l->accuracy : NAN;
+    }
+    pd_status st = pd_placement_tiers_from_json(text, len, source, d->g, d->tier_of, err);
+    return st ? st : read_plan_exits(text, len, source, d, err);
 }
 
 pd_tier pd_deployment_tier_at(const pd_deployment *d, uint32_t exit, uint32_t pos)
