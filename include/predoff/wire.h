@@ -53,7 +53,7 @@ size_t pd_wire_encode(const pd_wire_msg *m, uint8_t *buf);
 pd_status pd_wire_decode(const uint8_t *buf, size_t len, pd_wire_msg *out, pd_error *err);
 
 /* FNV-1a 64 over bytes, chained: pass the previous hash (start with PD_WIRE_HASH_SEED). */
-#define PD_WIRE_HASH_SEED 1469598103934665603ull
+#define PD_WIRE_HASH_SEED 0xcbf29ce484222325ull /* the FNV-1a 64 offset basis */
 uint64_t pd_wire_hash(uint64_t h, const void *bytes, size_t len);
 
 #ifdef __cplusplus

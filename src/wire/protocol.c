@@ -52,8 +52,9 @@ size_t pd_wire_encode(const pd_wire_msg *m, uint8_t *buf)
     put(buf, 56, &m->ndim, 4);
     put(buf, 60, m->dims, 16);
     put(buf, 76, &payload, 4);
-    if (m->kind == PD_WIRE_ERROR)
-        memcpy(buf + PD_WIRE_HEADER_BYTES, m->text, m->text_len);
+    /* memcpy from NULL is undefined even for 0 bytes, and an empty text may be NULL */
+    if (m->kind == PD_WIRE_ERROR && payload)
+        memcpy(buf + PD_WIRE_HEADER_BYTES, m->text, payload);
     else if (payload)
         memcpy(buf + PD_WIRE_HEADER_BYTES, m->data, payload);
     return PD_WIRE_HEADER_BYTES + payload;
