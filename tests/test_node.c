@@ -84,7 +84,7 @@ static void test_bad_messages_then_a_good_one(void **state)
     char endpoint[64];
     snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", 30000 + (int)(getpid() % 20000));
     run.o = (pd_server_options){.tier = PD_TIER_EDGE, .listen = endpoint, .timeout_ms = 500,
-                                .max_requests = 7};
+                                .max_requests = 8};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, serve, &run), 0);
 
@@ -120,6 +120,11 @@ static void test_bad_messages_then_a_good_one(void **state)
     wrong_size.count = 27 * 28;
     n = pd_wire_encode(&wrong_size, buf);
     expect_error(sock, buf, n, NULL, 0, "784");
+
+    pd_wire_msg no_exit = m;
+    no_exit.exit = 0xFFFFFFFFu; /* a valid message naming an exit the model lacks */
+    n = pd_wire_encode(&no_exit, buf);
+    expect_error(sock, buf, n, NULL, 0, "no exit");
 
     /* and still serving: a good request gets the right answer */
     n = pd_wire_encode(&m, buf);

@@ -41,7 +41,8 @@ void pd_deployment_free(pd_deployment *d);
 pd_status pd_deployment_read_plan(pd_deployment *d, const char *text, size_t len,
                                   const char *source, pd_error *err);
 
-/* The tier of path position `pos` of exit `exit`; PD_TIER_COUNT past the path's end. */
+/* The tier of path position `pos` of exit `exit`; PD_TIER_COUNT past the path's end or
+ * for an exit the model does not have. */
 pd_tier pd_deployment_tier_at(const pd_deployment *d, uint32_t exit, uint32_t pos);
 
 /* Runs on `tier` the layers of m->exit's path from position m->next for as long as they

@@ -110,6 +110,9 @@ pd_status pd_infer(pd_client *c, pd_deployment *d, const float *input, size_t co
                 c->down_until = pd_now_ms() + RETRY_MS;
                 continue;
             }
+            if (reply.model_hash != d->model_hash)
+                return pd_error_set(err, PD_EINPUT,
+                                    "the server's answer is for another model or weights");
             m = reply;
             st = PD_OK;
         }

@@ -151,6 +151,8 @@ pd_status pd_deployment_read_plan(pd_deployment *d, const char *text, size_t len
 
 pd_tier pd_deployment_tier_at(const pd_deployment *d, uint32_t exit, uint32_t pos)
 {
+    if (exit >= d->g->n_exits)
+        return PD_TIER_COUNT;
     size_t len;
     const int32_t *path = pd_net_path(d->net, exit, &len);
     return pos < len ? d->tier_of[path[pos]] : PD_TIER_COUNT;

@@ -46,6 +46,11 @@ static void handle(server *s, zmq_msg_t *identity, pd_wire_msg *m)
         send_error(s, identity, m->request_id, "expected a tensor to run");
         return;
     }
+    if (m->model_hash != s->d->model_hash) { /* also for tensors only passed on */
+        pd_deployment_step(s->d, me, m, &err); /* refuses, saying why */
+        send_error(s, identity, m->request_id, err.msg);
+        return;
+    }
     while (m->kind != PD_WIRE_RESULT) {
         pd_tier next = pd_deployment_tier_at(s->d, m->exit, m->next);
         if (m->exit >= s->d->g->n_exits || next == PD_TIER_COUNT) {
