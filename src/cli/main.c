@@ -66,7 +66,7 @@ void cli_usage(FILE *f, const cli_command *c)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "predoff: plan and evaluate the offloading of multi-exit DNNs (Pre-DNNOff)\n\n"
+    fprintf(f, "predoff: plan, evaluate and run the offloading of multi-exit DNNs (Pre-DNNOff)\n\n"
                "usage: predoff COMMAND [ARGS]   (predoff COMMAND --help for its flags)\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
