@@ -111,6 +111,9 @@ expect 2 "trunc.safetensors" -- run b-lenet --weights "$tmp/trunc.safetensors" -
 expect 0 "" -- profile b-lenet --repeat 3 --warmup 1 -o "$tmp/prof.csv"
 if [ "$(grep -c '' "$tmp/prof.csv")" = 18 ]; then ok; else bad "profile: want a header and 17 layers"; fi
 expect 0 "" -- fit "$tmp/prof.csv" -o "$tmp/fitted.json" --test "$tmp/prof.csv"
+if head -1 "$tmp/prof.csv" | grep -q ',mean_ms,'; then ok; else bad "profile CSV lacks mean_ms"; fi
+expect 0 "" -- fit "$tmp/prof.csv" --statistic mean -o "$tmp/fitted-mean.json" --test "$tmp/prof.csv"
+expect 2 "--statistic" -- fit "$tmp/prof.csv" --statistic mode -o "$tmp/x.json"
 expect 0 "" -- plan b-lenet --exit-accuracy 0.9,0.99 --edge "$tmp/fitted.json" --mobile "$tmp/fitted.json"
 expect 2 "fit needs -o" -- fit "$tmp/prof.csv"
 expect 2 "-o PROFILE.csv is required" -- profile b-lenet

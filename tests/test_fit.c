@@ -30,7 +30,7 @@ static void near_rel_(double got, double want, double tol, const char *what, int
 static pd_layer_timing row_of(pd_layer_type type, double in, double out, double kf,
                               double kfc, double macs)
 {
-    pd_layer_timing r = {.type = type, .p10_ms = NAN, .p90_ms = NAN, .repeats = 30};
+    pd_layer_timing r = {.type = type, .p10_ms = NAN, .p90_ms = NAN, .mean_ms = NAN, .repeats = 30};
     snprintf(r.source, sizeof r.source, "synthetic");
     snprintf(r.layer, sizeof r.layer, "%s_%g_%g", pd_layer_type_name(type), in, out);
     r.features[PD_FEAT_IN_ELEMS] = in;
@@ -625,6 +625,7 @@ static void same_rows(const pd_timings *a, const pd_timings *b)
         assert_true(same(x->median_ms, y->median_ms));
         assert_true(same(x->p10_ms, y->p10_ms));
         assert_true(same(x->p90_ms, y->p90_ms));
+        assert_true(same(x->mean_ms, y->mean_ms));
         assert_int_equal(x->repeats, y->repeats);
     }
 }
@@ -639,6 +640,24 @@ static char *write_csv(const pd_timings *t, size_t *len)
     return buf;
 }
 
+/* Fitting on means: each row's mean takes the median's place; a row without one fails. */
+static void test_use_mean(void **state)
+{
+    (void)state;
+    pd_timings t = {0};
+    synth(&t, 0, 0.0, 3);
+    pd_error err;
+    assert_int_equal(pd_timings_use_mean(&t, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "no mean_ms"));
+    for (size_t i = 0; i < t.n; i++)
+        t.rows[i].mean_ms = 2.0 * t.rows[i].median_ms + (double)i;
+    double first = t.rows[0].mean_ms;
+    assert_int_equal(pd_timings_use_mean(&t, &err), PD_OK);
+    assert_true(t.rows[0].median_ms == first);
+    assert_true(t.rows[t.n - 1].median_ms == t.rows[t.n - 1].mean_ms);
+    pd_timings_free(&t);
+}
+
 static void test_csv_round_trip(void **state)
 {
     (void)state;
@@ -650,6 +669,7 @@ static void test_csv_round_trip(void **state)
     t.rows[1].features[PD_FEAT_MODEL_BYTES] = NAN;
     t.rows[1].p10_ms = NAN;
     t.rows[2].repeats = 0;
+    t.rows[2].mean_ms = 0.7 / 3.0; /* a mean given; the other rows have none */
     t.rows[3].features[PD_FEAT_IN_ELEMS] = 1e15;
     t.rows[3].median_ms = 1e-9;
     snprintf(t.rows[4].source, sizeof t.rows[4].source, "%s", "");
@@ -657,7 +677,7 @@ static void test_csv_round_trip(void **state)
     char *csv = write_csv(&t, &len);
     static const char header[] = "source,layer,type,in_elems,out_elems,in_bytes,out_bytes,"
                                  "kernel_filters,kernel_filters_channels,macs,weight_bytes,"
-                                 "model_bytes,median_ms,p10_ms,p90_ms,repeats\n";
+                                 "model_bytes,median_ms,p10_ms,p90_ms,mean_ms,repeats\n";
     assert_int_equal(strncmp(csv, header, sizeof header - 1), 0);
     pd_timings back = {0};
     pd_error err;
@@ -871,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_json_special),
+        cmocka_unit_test(test_use_mean),
         cmocka_unit_test(test_csv_round_trip),
         cmocka_unit_test(test_csv_accepts),
         cmocka_unit_test(test_csv_rejects),

@@ -23,6 +23,8 @@ typedef struct pd_layer_timing {
     pd_layer_type type;
     double features[PD_FEATURE_COUNT];  /* indexed by pd_feature */
     double median_ms, p10_ms, p90_ms;
+    double mean_ms;    /* NAN when not given; under a CPU quota the mean, not the median,
+                        * shows the throttling */
     size_t repeats;
 } pd_layer_timing;
 
@@ -31,12 +33,16 @@ typedef struct pd_timings {
     pd_layer_timing *rows;  /* owned */
 } pd_timings;
 
+/* Puts each row's mean in place of its median, so that a fit or an evaluation uses the
+ * means; fails, naming the row, if one has no mean. */
+pd_status pd_timings_use_mean(pd_timings *t, pd_error *err);
+
 /* Appends a copy of row (grows the array). */
 pd_status pd_timings_add(pd_timings *t, const pd_layer_timing *row, pd_error *err);
 void pd_timings_free(pd_timings *t);
 
 /* The profile CSV: a header line naming the columns
- *   source,layer,type,<every feature name>,median_ms,p10_ms,p90_ms,repeats
+ *   source,layer,type,<every feature name>,median_ms,p10_ms,p90_ms,mean_ms,repeats
  * then one line per layer. The reader finds columns by name (any order; extra columns
  * ignored); every error names the file, line and column. */
 pd_status pd_timings_write_csv(const pd_timings *t, FILE *f);

@@ -15,11 +15,13 @@ const cli_flag cmd_fit_flags[] = {
     {"--name", "NAME", "the profile's name (default: the output file's name)"},
     {"-o", "TIER.json", "where the profile goes (\"-\": standard output, no table; required)"},
     {"--test", "HELD_OUT.csv", "also report the fit's error on timings it was not fitted on"},
+    {"--statistic", "median|mean", "which time of each layer to fit (default median; mean under a CPU quota)"},
     {NULL, NULL, NULL},
 };
 
 typedef struct fit_args {
     const char *csv, *out, *name, *test;
+    int use_mean;
     pd_fit_options opt;
 } fit_args;
 
@@ -28,6 +30,7 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
     static const char *const choices[] = {"paper", "macs", "auto"};
     pd_fit_options_init(&a->opt);
     a->out = a->name = a->test = NULL;
+    a->use_mean = 0;
     if (p->n_pos != 1)
         return pd_error_set(err, PD_EINPUT, "fit takes one PROFILE.csv");
     a->csv = p->pos[0];
@@ -37,6 +40,11 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
             a->out = o->value;
         } else if (cli_is(o, "--test")) {
             a->test = o->value;
+        } else if (cli_is(o, "--statistic")) {
+            if (strcmp(o->value, "median") != 0 && strcmp(o->value, "mean") != 0)
+                return pd_error_set(err, PD_EINPUT, "--statistic: \"%s\" is not median or mean",
+                                    o->value);
+            a->use_mean = strcmp(o->value, "mean") == 0;
         } else if (cli_is(o, "--name")) {
             a->name = o->value;
         } else if (cli_is(o, "--folds")) {
@@ -119,13 +127,17 @@ static void print_table(const pd_profile *prof, const pd_fit_quality *q, const f
 }
 
 /* The profile's error on timings it was not fitted on, per type. */
-static pd_status print_held_out(const pd_profile *prof, const char *path, int quiet,
-                                pd_error *err)
+static pd_status print_held_out(const pd_profile *prof, const char *path, int use_mean,
+                                int quiet, pd_error *err)
 {
     pd_timings held = {0};
     pd_status st = pd_timings_read_csv(path, &held, err);
-    if (st)
+    if (!st && use_mean)
+        st = pd_timings_use_mean(&held, err);
+    if (st) {
+        pd_timings_free(&held);
         return st;
+    }
     pd_fit_quality q[PD_LAYER_TYPE_COUNT];
     pd_profile_evaluate(prof, &held, q);
     if (!quiet) {
@@ -156,7 +168,7 @@ int cmd_fit(const cli_parsed *p)
     pd_profile *prof = NULL;
     pd_fit_quality q[PD_LAYER_TYPE_COUNT];
     int status = EXIT_OK;
-    if (pd_timings_read_csv(a.csv, &t, &err)) {
+    if (pd_timings_read_csv(a.csv, &t, &err) || (a.use_mean && pd_timings_use_mean(&t, &err))) {
         status = cli_fail(&err);
         goto done;
     }
@@ -187,7 +199,7 @@ int cmd_fit(const cli_parsed *p)
         print_table(prof, q, &a, t.n);
         printf("\nwrote %s (profile \"%s\")\n", a.out, prof->name);
     }
-    if (a.test && print_held_out(prof, a.test, to_stdout, &err))
+    if (a.test && print_held_out(prof, a.test, a.use_mean, to_stdout, &err))
         status = cli_fail(&err);
 done:
     pd_profile_free(prof);

@@ -58,6 +58,8 @@ pd_status pd_timings_write_csv(const pd_timings *t, FILE *f)
         fputc(',', f);
         put_number(f, r->p90_ms);
         fputc(',', f);
+        put_number(f, r->mean_ms);
+        fputc(',', f);
         if (r->repeats)
             fprintf(f, "%zu", r->repeats);
         fputc('\n', f);
@@ -284,8 +286,8 @@ static pd_status read_row(csv_reader *r, pd_layer_timing *row)
             return fail(r, PD_EINPUT, pd_csv_column_name(c), "%s %s",
                         excerpt(field(r, c), buf, sizeof buf), why);
     }
-    double *ms[] = {&row->median_ms, &row->p10_ms, &row->p90_ms};
-    for (int k = 0; k < 3; k++) {
+    double *ms[] = {&row->median_ms, &row->p10_ms, &row->p90_ms, &row->mean_ms};
+    for (int k = 0; k < 4; k++) {
         int c = PD_CSV_MEDIAN + k;
         const char *why;
         if ((st = read_number(r, c, k == 0, ms[k])))

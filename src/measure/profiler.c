@@ -80,6 +80,9 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
         }
         if (st)
             break;
+        double sum = 0.0;
+        for (size_t r = 0; r < repeats; r++)
+            sum += ms[r];
         qsort(ms, repeats, sizeof *ms, cmp_double);
         pd_layer_timing row = {.type = l->type, .repeats = repeats};
         snprintf(row.source, sizeof row.source, "%s", g->name);
@@ -89,6 +92,7 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
         row.median_ms = quantile(ms, repeats, 0.5);
         row.p10_ms = quantile(ms, repeats, 0.1);
         row.p90_ms = quantile(ms, repeats, 0.9);
+        row.mean_ms = sum / (double)repeats;
         st = pd_timings_add(out, &row, err);
         if (!st && o->progress)
             o->progress(o->progress_ctx, i + 1, g->n_layers);

@@ -39,6 +39,7 @@ const char *pd_csv_column_name(int column)
     case PD_CSV_MEDIAN: return "median_ms";
     case PD_CSV_P10: return "p10_ms";
     case PD_CSV_P90: return "p90_ms";
+    case PD_CSV_MEAN: return "mean_ms";
     case PD_CSV_REPEATS: return "repeats";
     default: break;
     }
@@ -81,8 +82,8 @@ const char *pd_timing_row_problem(const pd_layer_timing *row, const char **colum
             *column = pd_csv_column_name(PD_CSV_FEATURE0 + f);
             return why;
         }
-    const double ms[] = {row->median_ms, row->p10_ms, row->p90_ms};
-    for (int k = 0; k < 3; k++)
+    const double ms[] = {row->median_ms, row->p10_ms, row->p90_ms, row->mean_ms};
+    for (int k = 0; k < 4; k++)
         if ((why = pd_timing_ms_problem(ms[k], k == 0))) {
             *column = pd_csv_column_name(PD_CSV_MEDIAN + k);
             return why;
@@ -92,4 +93,17 @@ const char *pd_timing_row_problem(const pd_layer_timing *row, const char **colum
         return "is beyond 1000000000";
     }
     return NULL;
+}
+
+pd_status pd_timings_use_mean(pd_timings *t, pd_error *err)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (isnan(t->rows[i].mean_ms))
+            return pd_error_set(err, PD_EINPUT,
+                                "timing %zu (layer \"%s\") has no mean_ms: profile it again with "
+                                "this version of predoff profile",
+                                i + 1, t->rows[i].layer);
+    for (size_t i = 0; i < t->n; i++)
+        t->rows[i].median_ms = t->rows[i].mean_ms;
+    return PD_OK;
 }
