@@ -4,12 +4,12 @@
 #include <string.h>
 
 #include "commands.h"
+#include "weights_flags.h"
 #include "predoff/node.h"
 #include "predoff/npy.h"
 
 const cli_flag cmd_infer_flags[] = {
-    {"--weights", "W.safetensors", "the model's weights (or --random-weights)"},
-    {"--random-weights", "SEED", "PyTorch-style random weights from a seed"},
+    CLI_WEIGHTS_FLAGS,
     {"--plan", "PLAN.json", "the plan (predoff plan --json) to run (required)"},
     {"--server", "ENDPOINT", "the first server: the edge (or the cloud without an edge)"},
     {"--input", "X.npy", "the input, float32 [C, H, W] (required)"},
@@ -25,17 +25,16 @@ int cmd_infer(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
-    const char *weights = NULL, *plan = NULL, *server = NULL, *input = NULL, *exit_name = NULL,
+    cli_weights weights = {0};
+    const char *plan = NULL, *server = NULL, *input = NULL, *exit_name = NULL,
                *out = NULL, *key_path = NULL;
-    double seed = -1, accuracy = NAN, timeout = 1000;
+    double accuracy = NAN, timeout = 1000;
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
         pd_status st = PD_OK;
-        if (cli_is(o, "--weights"))
-            weights = o->value;
-        else if (cli_is(o, "--random-weights"))
-            st = cli_real("--random-weights", o->value, 0, 1e15, &seed, &err);
-        else if (cli_is(o, "--plan"))
+        if (cli_weights_flag(o, &weights, &st, &err)) {
+            /* --weights or --random-weights */
+        } else if (cli_is(o, "--plan"))
             plan = o->value;
         else if (cli_is(o, "--server"))
             server = o->value;
@@ -58,8 +57,8 @@ int cmd_infer(const cli_parsed *p)
         pd_error_set(&err, PD_EINPUT, "infer: expected one MODEL");
     else if (!plan || !input)
         pd_error_set(&err, PD_EINPUT, "infer: --plan PLAN.json and --input X.npy are required");
-    else if ((weights != NULL) == (seed >= 0))
-        pd_error_set(&err, PD_EINPUT, "infer: give --weights FILE or --random-weights SEED");
+    else if (!cli_weights_given(&weights))
+        cli_weights_missing("infer", &err);
     else if ((exit_name != NULL) == !isnan(accuracy))
         pd_error_set(&err, PD_EINPUT, "infer: give --accuracy A or --exit NAME");
     if (err.status)
@@ -72,7 +71,7 @@ int cmd_infer(const cli_parsed *p)
     pd_infer_result r;
     pd_curve_key key;
     if ((key_path && pd_curve_read(key_path, 0, &key, &err)) ||
-        pd_deployment_open(p->pos[0], weights, seed < 0 ? 0 : (uint64_t)seed, plan, &d, &err) ||
+        pd_deployment_open(p->pos[0], weights.path, weights.seed, plan, &d, &err) ||
         pd_npy_read(input, &x, &err)) {
         status = cli_fail(&err);
         goto done;

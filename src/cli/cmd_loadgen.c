@@ -6,14 +6,14 @@
 #include <string.h>
 
 #include "commands.h"
+#include "weights_flags.h"
 #include "predoff/loadgen.h"
 #include "predoff/study.h"
 
 const cli_flag cmd_loadgen_flags[] = {
     {"--plan", "PLAN.json", "the plan (predoff plan --json) to run (required)"},
     {"--server", "ENDPOINT", "the first server: the edge (or the cloud without an edge)"},
-    {"--weights", "W.safetensors", "the model's weights (or --random-weights)"},
-    {"--random-weights", "SEED", "PyTorch-style random weights from a seed"},
+    CLI_WEIGHTS_FLAGS,
     {"--requests", "N", "how many requests in all"},
     {"--duration", "S", "or: issue requests for S seconds"},
     {"--rate", "R", "requests per second in all, evenly spaced (default: back to back)"},
@@ -104,7 +104,8 @@ int cmd_loadgen(const cli_parsed *p)
     pd_error err;
     pd_error_clear(&err);
     pd_loadgen_options o = {.clients = 1, .seed = 1, .timeout_ms = 1000};
-    double seed = -1, requests = 0, clients = 1, rseed = 1;
+    double requests = 0, clients = 1, rseed = 1;
+    cli_weights weights = {0};
     const char *dist = "normal:0.625,0.053", *key_path = NULL;
     pd_curve_key key;
     for (size_t i = 0; i < p->n_opts; i++) {
@@ -114,11 +115,9 @@ int cmd_loadgen(const cli_parsed *p)
             o.plan = op->value;
         else if (cli_is(op, "--server"))
             o.server = op->value;
-        else if (cli_is(op, "--weights"))
-            o.weights = op->value;
-        else if (cli_is(op, "--random-weights"))
-            st = cli_real("--random-weights", op->value, 0, 1e15, &seed, &err);
-        else if (cli_is(op, "--requests"))
+        else if (cli_weights_flag(op, &weights, &st, &err)) {
+            /* --weights or --random-weights */
+        } else if (cli_is(op, "--requests"))
             st = cli_real("--requests", op->value, 1, 1e8, &requests, &err);
         else if (cli_is(op, "--duration"))
             st = cli_real("--duration", op->value, 0.001, 1e6, &o.duration_s, &err);
@@ -143,8 +142,8 @@ int cmd_loadgen(const cli_parsed *p)
         pd_error_set(&err, PD_EINPUT, "loadgen: expected one MODEL");
     else if (!o.plan)
         pd_error_set(&err, PD_EINPUT, "loadgen: --plan PLAN.json is required");
-    else if ((o.weights != NULL) == (seed >= 0))
-        pd_error_set(&err, PD_EINPUT, "loadgen: give --weights FILE or --random-weights SEED");
+    else if (!cli_weights_given(&weights))
+        cli_weights_missing("loadgen", &err);
     if (err.status)
         return cli_fail(&err);
     if (key_path && pd_curve_read(key_path, 0, &key, &err))
@@ -154,7 +153,8 @@ int cmd_loadgen(const cli_parsed *p)
     if (pd_distribution_parse(dist, &demand, &err))
         return cli_fail(&err);
     o.model = p->pos[0];
-    o.weights_seed = seed < 0 ? 0 : (uint64_t)seed;
+    o.weights = weights.path;
+    o.weights_seed = weights.seed;
     o.requests = (size_t)requests;
     o.clients = (size_t)clients;
     o.seed = (uint64_t)rseed;

@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "weights_flags.h"
 #include "predoff/measure.h"
 #include "predoff/runtime.h"
 
 const cli_flag cmd_profile_flags[] = {
+    /* the shared weights flags, with this command's default spelled out */
     {"--weights", "W.safetensors", "the model's weights (default: random weights, seed 1)"},
     {"--random-weights", "SEED", "PyTorch-style random weights from a seed"},
     {"--repeat", "N", "timed runs per layer after the warm-up (default 30)"},
@@ -36,17 +38,16 @@ int cmd_profile(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
-    const char *weights = NULL, *out = NULL;
-    double seed = 1, repeat = 30, warmup = 5, threads = 0;
+    const char *out = NULL;
+    cli_weights weights = {.seed = 1};
+    double repeat = 30, warmup = 5, threads = 0;
     int sweep = 0;
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
         pd_status st = PD_OK;
-        if (cli_is(o, "--weights"))
-            weights = o->value;
-        else if (cli_is(o, "--random-weights"))
-            st = cli_real("--random-weights", o->value, 0, 1e15, &seed, &err);
-        else if (cli_is(o, "--repeat"))
+        if (cli_weights_flag(o, &weights, &st, &err)) {
+            /* --weights or --random-weights */
+        } else if (cli_is(o, "--repeat"))
             st = cli_real("--repeat", o->value, 1, 1e6, &repeat, &err);
         else if (cli_is(o, "--warmup"))
             st = cli_real("--warmup", o->value, 0, 1e6, &warmup, &err);
@@ -72,7 +73,7 @@ int cmd_profile(const cli_parsed *p)
     pd_profiler_options_init(&o);
     o.repeats = (size_t)repeat;
     o.warmup = (size_t)warmup;
-    o.seed = (uint64_t)seed;
+    o.seed = weights.seed;
     int tty = isatty(fileno(stderr));
     pd_graph *g = NULL;
     pd_weights *w = NULL;
@@ -82,8 +83,7 @@ int cmd_profile(const cli_parsed *p)
         o.progress = tty ? progress : NULL;
         o.progress_ctx = (void *)"layers";
         if (pd_graph_open(p->pos[0], &g, &err) ||
-            (weights ? pd_weights_read_safetensors(weights, &w, &err)
-                     : pd_weights_random(g, (uint64_t)seed, &w, &err)) ||
+            cli_weights_load(&weights, g, &w, &err) ||
             pd_profile_model(g, w, &o, &t, &err)) {
             status = cli_fail(&err);
             goto done;

@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "commands.h"
+#include "weights_flags.h"
 #include "predoff/graph.h"
 #include "predoff/npy.h"
 #include "predoff/objective.h"
@@ -13,8 +14,7 @@
 #include "predoff/weights.h"
 
 const cli_flag cmd_run_flags[] = {
-    {"--weights", "W.safetensors", "the model's weights (or --random-weights)"},
-    {"--random-weights", "SEED", "PyTorch-style random weights from a seed, for timing"},
+    CLI_WEIGHTS_FLAGS,
     {"--input", "X.npy", "float32 [C, H, W] or [N, C, H, W] (required)"},
     {"--exit", "NAME", "the exit layer to run to"},
     {"--accuracy", "A", "or: the accuracy requirement; the exit follows the spec's rule"},
@@ -25,9 +25,9 @@ const cli_flag cmd_run_flags[] = {
 };
 
 typedef struct run_args {
-    const char *weights, *input, *exit, *out, *exit_accuracy;
-    double accuracy, threads, seed;
-    int random;
+    const char *input, *exit, *out, *exit_accuracy;
+    double accuracy, threads;
+    cli_weights weights;
 } run_args;
 
 static pd_status read_args(const cli_parsed *p, run_args *a, pd_error *err)
@@ -37,11 +37,8 @@ static pd_status read_args(const cli_parsed *p, run_args *a, pd_error *err)
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
         pd_status st = PD_OK;
-        if (cli_is(o, "--weights"))
-            a->weights = o->value;
-        else if (cli_is(o, "--random-weights")) {
-            a->random = 1;
-            st = cli_real("--random-weights", o->value, 0, 1e15, &a->seed, err);
+        if (cli_weights_flag(o, &a->weights, &st, err)) {
+            /* --weights or --random-weights */
         } else if (cli_is(o, "--input"))
             a->input = o->value;
         else if (cli_is(o, "--exit"))
@@ -59,8 +56,8 @@ static pd_status read_args(const cli_parsed *p, run_args *a, pd_error *err)
     }
     if (p->n_pos != 1)
         return pd_error_set(err, PD_EINPUT, "run: expected one MODEL, got %zu arguments", p->n_pos);
-    if ((a->weights != NULL) == (a->random != 0))
-        return pd_error_set(err, PD_EINPUT, "run: give --weights FILE or --random-weights SEED");
+    if (!cli_weights_given(&a->weights))
+        return cli_weights_missing("run", err);
     if (!a->input)
         return pd_error_set(err, PD_EINPUT, "run: --input X.npy is required");
     if ((a->exit != NULL) == !isnan(a->accuracy))
@@ -126,9 +123,8 @@ int cmd_run(const cli_parsed *p)
     int status = EXIT_OK;
     size_t exit = 0;
     if (pd_graph_open(p->pos[0], &g, &err) || pick_exit(g, &a, &exit, &err) ||
-        (a.random ? pd_weights_random(g, (uint64_t)a.seed, &w, &err)
-                  : pd_weights_read_safetensors(a.weights, &w, &err)) ||
-        pd_net_new(g, w, a.random ? "random weights" : a.weights, &net, &err) ||
+        cli_weights_load(&a.weights, g, &w, &err) ||
+        pd_net_new(g, w, a.weights.path ? a.weights.path : "random weights", &net, &err) ||
         pd_npy_read(a.input, &x, &err)) {
         status = cli_fail(&err);
         goto done;

@@ -4,14 +4,14 @@
 #include <string.h>
 
 #include "commands.h"
+#include "weights_flags.h"
 #include "predoff/node.h"
 
 const cli_flag cmd_serve_flags[] = {
     {"--tier", "edge|cloud", "which tier this process is (required)"},
     {"--listen", "ENDPOINT", "where to listen, e.g. tcp://127.0.0.1:5555 (required)"},
     {"--cloud", "ENDPOINT", "edge only: the cloud server to forward cloud layers to"},
-    {"--weights", "W.safetensors", "the model's weights (or --random-weights)"},
-    {"--random-weights", "SEED", "PyTorch-style random weights from a seed"},
+    CLI_WEIGHTS_FLAGS,
     {"--plan", "PLAN.json", "the plan (predoff plan --json) whose placement is run (required)"},
     {"--timeout-ms", "MS", "edge: how long to wait for the cloud before running its layers (1000)"},
     {"--max-requests", "N", "stop after N requests (default: serve until SIGINT or SIGTERM)"},
@@ -50,10 +50,11 @@ int cmd_serve(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
-    const char *tier = NULL, *weights = NULL, *plan = NULL, *key_path = NULL, *cloud_key_path = NULL;
+    cli_weights weights = {0};
+    const char *tier = NULL, *plan = NULL, *key_path = NULL, *cloud_key_path = NULL;
     int allow_remote = 0;
     pd_curve_key key, cloud_key;
-    double seed = -1, timeout = 1000, max_requests = 0;
+    double timeout = 1000, max_requests = 0;
     pd_server_options o = {.stop = &stop_requested};
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *op = &p->opts[i];
@@ -64,11 +65,9 @@ int cmd_serve(const cli_parsed *p)
             o.listen = op->value;
         else if (cli_is(op, "--cloud"))
             o.cloud = op->value;
-        else if (cli_is(op, "--weights"))
-            weights = op->value;
-        else if (cli_is(op, "--random-weights"))
-            st = cli_real("--random-weights", op->value, 0, 1e15, &seed, &err);
-        else if (cli_is(op, "--plan"))
+        else if (cli_weights_flag(op, &weights, &st, &err)) {
+            /* --weights or --random-weights */
+        } else if (cli_is(op, "--plan"))
             plan = op->value;
         else if (cli_is(op, "--timeout-ms"))
             st = cli_real("--timeout-ms", op->value, 1, 1e7, &timeout, &err);
@@ -90,8 +89,8 @@ int cmd_serve(const cli_parsed *p)
         pd_error_set(&err, PD_EINPUT, "serve: --tier must be edge or cloud");
     else if (!o.listen || !plan)
         pd_error_set(&err, PD_EINPUT, "serve: --listen ENDPOINT and --plan PLAN.json are required");
-    else if ((weights != NULL) == (seed >= 0))
-        pd_error_set(&err, PD_EINPUT, "serve: give --weights FILE or --random-weights SEED");
+    else if (!cli_weights_given(&weights))
+        cli_weights_missing("serve", &err);
     else if (o.cloud && o.tier != PD_TIER_EDGE)
         pd_error_set(&err, PD_EINPUT, "serve: --cloud is for the edge");
     else if (!key_path && !allow_remote && !loopback_only(o.listen))
@@ -109,7 +108,7 @@ int cmd_serve(const cli_parsed *p)
     o.cloud_key = cloud_key_path ? &cloud_key : NULL;
     o.max_requests = (long)max_requests;
     pd_deployment *d;
-    if (pd_deployment_open(p->pos[0], weights, seed < 0 ? 0 : (uint64_t)seed, plan, &d, &err))
+    if (pd_deployment_open(p->pos[0], weights.path, weights.seed, plan, &d, &err))
         return cli_fail(&err);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);

@@ -1,0 +1,37 @@
+/* The weights flags several commands share. */
+#include "weights_flags.h"
+
+int cli_weights_flag(const cli_opt *o, cli_weights *w, pd_status *st, pd_error *err)
+{
+    *st = PD_OK;
+    if (cli_is(o, "--weights")) {
+        w->path = o->value;
+        return 1;
+    }
+    if (!cli_is(o, "--random-weights"))
+        return 0;
+    double seed;
+    *st = cli_real("--random-weights", o->value, 0, 1e15, &seed, err);
+    if (!*st) {
+        w->random = 1;
+        w->seed = (uint64_t)seed;
+    }
+    return 1;
+}
+
+int cli_weights_given(const cli_weights *w)
+{
+    return (w->path != NULL) != (w->random != 0);
+}
+
+pd_status cli_weights_missing(const char *cmd, pd_error *err)
+{
+    return pd_error_set(err, PD_EINPUT, "%s: give --weights FILE or --random-weights SEED", cmd);
+}
+
+pd_status cli_weights_load(const cli_weights *w, const pd_graph *g, pd_weights **out,
+                           pd_error *err)
+{
+    return w->path ? pd_weights_read_safetensors(w->path, out, err)
+                   : pd_weights_random(g, w->seed, out, err);
+}
