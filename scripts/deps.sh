@@ -2,7 +2,8 @@
 # Installs the Debian packages predoff needs when they are missing (as root), or prints
 # the one apt-get line to run and stops. Usage: scripts/deps.sh [extra packages...]
 set -euo pipefail
-packages=(gcc make cmake pkg-config libcjson-dev libcmocka-dev libopenblas-dev liblapacke-dev libzmq3-dev "$@")
+packages=(gcc make cmake pkg-config libcjson-dev libcmocka-dev libopenblas-dev liblapacke-dev libzmq3-dev zlib1g-dev
+          dataset-fashion-mnist "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
