@@ -1,0 +1,45 @@
+/* The one table of training passes, indexed by layer type, and what they share. */
+#include "grad.h"
+
+#include "nn/forward.h"
+
+static const pd_grad_op *const ops[] = {
+    [PD_LAYER_CONV] = &pd_conv_grad,       [PD_LAYER_RELU] = &pd_relu_grad,
+    [PD_LAYER_POOL] = &pd_pool_grad,       [PD_LAYER_LRN] = &pd_lrn_grad,
+    [PD_LAYER_DROPOUT] = &pd_dropout_grad, [PD_LAYER_FC] = &pd_fc_grad,
+};
+_Static_assert(sizeof ops / sizeof ops[0] == PD_LAYER_TYPE_COUNT, "one training pass per type");
+
+const pd_grad_op *pd_grad_op_of(pd_layer_type t)
+{
+    return (unsigned)t < PD_LAYER_TYPE_COUNT ? ops[t] : NULL;
+}
+
+size_t pd_grad_no_scratch(const pd_layer *l)
+{
+    (void)l;
+    return 0;
+}
+
+size_t pd_grad_no_aux(const pd_layer *l, size_t batch)
+{
+    (void)l;
+    (void)batch;
+    return 0;
+}
+
+size_t pd_grad_runtime_scratch(const pd_layer *l)
+{
+    return pd_forward_op_of(l->type)->scratch_floats(l);
+}
+
+void pd_grad_forward_by_sample(const pd_grad_args *a)
+{
+    const pd_layer *l = a->l;
+    const pd_forward_op *op = pd_forward_op_of(l->type);
+    size_t in_n = (size_t)pd_shape_elems(l->in), out_n = (size_t)pd_shape_elems(l->out);
+    for (size_t s = 0; s < a->batch; s++) {
+        pd_forward_args f = {l, a->w, a->b, a->in + s * in_n, a->out + s * out_n, a->scratch};
+        op->forward(&f);
+    }
+}

@@ -1,0 +1,21 @@
+/* ReLU: forward max(0, x); backward passes the gradient where the input is positive
+ * (PyTorch's threshold_backward: zero at 0 itself). */
+#include "grad.h"
+
+static void forward(const pd_grad_args *a)
+{
+    size_t n = a->batch * (size_t)pd_shape_elems(a->l->in);
+    for (size_t i = 0; i < n; i++)
+        a->out[i] = a->in[i] > 0.0f ? a->in[i] : 0.0f;
+}
+
+static void backward(const pd_grad_args *a)
+{
+    if (!a->din)
+        return;
+    size_t n = a->batch * (size_t)pd_shape_elems(a->l->in);
+    for (size_t i = 0; i < n; i++)
+        a->din[i] += a->in[i] > 0.0f ? a->dout[i] : 0.0f;
+}
+
+const pd_grad_op pd_relu_grad = {forward, backward, pd_grad_no_scratch, pd_grad_no_aux};
