@@ -17,6 +17,7 @@
 
 #include "predoff/graph.h"
 #include "predoff/rng.h"
+#include "predoff/runtime.h"
 #include "train/grad.h"
 
 enum { BATCH = 2 };
@@ -347,6 +348,7 @@ static void test_first_layer_needs_no_din(void **state)
 
 int main(void)
 {
+    pd_runtime_set_threads(1); /* small products; the machine is shared */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv),       cmocka_unit_test(test_relu),
         cmocka_unit_test(test_max_pool),   cmocka_unit_test(test_max_pool_ties),

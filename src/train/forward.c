@@ -1,0 +1,23 @@
+/* The whole tree forward over a batch: each layer once, parents first, so a trunk shared
+ * by several exits is computed once. */
+#include "grad.h"
+#include "trainer_state.h"
+
+void pd_trainer_forward(pd_trainer *t, const float *x, size_t batch, bool training)
+{
+    const pd_graph *g = t->g;
+    for (size_t i = 0; i < g->n_layers; i++) {
+        const pd_layer *l = &g->layers[i];
+        pd_grad_args a = {.l = l,
+                          .batch = batch,
+                          .w = t->lw[i],
+                          .b = t->lb[i],
+                          .in = l->parent < 0 ? x : t->act[l->parent],
+                          .out = t->act[i],
+                          .aux = t->aux[i],
+                          .scratch = t->scratch,
+                          .rng = &t->rng,
+                          .training = training};
+        pd_grad_op_of(l->type)->forward(&a);
+    }
+}

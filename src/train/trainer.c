@@ -1,0 +1,220 @@
+/* A trainer: the weights bound to layers and every buffer planned once for the largest
+ * batch (activations and output gradients of every layer, dropout masks, one scratch,
+ * the parameters' gradients and momentum). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grad.h"
+#include "nn/blob.h"
+#include "trainer_state.h"
+
+void pd_train_default_exit_weights(size_t n_exits, double *out)
+{
+    for (size_t k = 0; k < n_exits; k++)
+        out[k] = 1.0;
+}
+
+void pd_train_config_default(pd_train_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->batch = 64;
+    c->lr = 0.01;
+    c->momentum = 0.9;
+    c->weight_decay = 0.0;
+    c->exit_weights = NULL;
+    c->seed = 1;
+}
+
+void pd_trainer_free(pd_trainer *t)
+{
+    if (!t)
+        return;
+    free(t->act);
+    free(t->grad);
+    free(t->aux);
+    free(t->lw);
+    free(t->lb);
+    free(t->ldw);
+    free(t->ldb);
+    free(t->scratch);
+    free(t->arena);
+    free(t->w_params);
+    pd_weights_free(t->grads);
+    pd_weights_free(t->momentum_w);
+    free(t);
+}
+
+static size_t round16(size_t n)
+{
+    return (n + 15) / 16 * 16; /* keeps every buffer of the arena 64-byte aligned */
+}
+
+/* A zeroed copy of w's tensor layout, each name + suffix. */
+static pd_status shadow_weights(const pd_weights *w, const char *suffix, pd_weights **out,
+                                pd_error *err)
+{
+    pd_weights *s = calloc(1, sizeof *s);
+    if (!s || !(s->tensors = calloc(w->n ? w->n : 1, sizeof *s->tensors))) {
+        free(s);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < w->n; i++) {
+        const pd_named_tensor *src = &w->tensors[i];
+        pd_named_tensor *dst = &s->tensors[s->n++];
+        size_t len = strlen(src->name) + strlen(suffix) + 1;
+        dst->name = malloc(len);
+        dst->data = pd_floats_alloc(src->count);
+        if (!dst->name || !dst->data) {
+            pd_weights_free(s);
+            return pd_error_set(err, PD_ENOMEM, "out of memory");
+        }
+        snprintf(dst->name, len, "%s%s", src->name, suffix);
+        dst->ndim = src->ndim;
+        memcpy(dst->dims, src->dims, sizeof dst->dims);
+        dst->count = src->count;
+        memset(dst->data, 0, src->count * sizeof *dst->data);
+    }
+    *out = s;
+    return PD_OK;
+}
+
+static float *param_data(pd_weights *w, const char *layer, const char *suffix, size_t *index)
+{
+    char name[512];
+    snprintf(name, sizeof name, "%s%s", layer, suffix);
+    for (size_t i = 0; i < w->n; i++)
+        if (strcmp(w->tensors[i].name, name) == 0) {
+            *index = i;
+            return w->tensors[i].data;
+        }
+    return NULL;
+}
+
+static pd_status plan(pd_trainer *t, pd_error *err)
+{
+    const pd_graph *g = t->g;
+    size_t L = g->n_layers, B = t->batch_max;
+    t->act = calloc(L, sizeof *t->act);
+    t->grad = calloc(L, sizeof *t->grad);
+    t->aux = calloc(L, sizeof *t->aux);
+    t->lw = calloc(L, sizeof *t->lw);
+    t->lb = calloc(L, sizeof *t->lb);
+    t->ldw = calloc(L, sizeof *t->ldw);
+    t->ldb = calloc(L, sizeof *t->ldb);
+    t->w_params = calloc(t->w->n ? t->w->n : 1, sizeof *t->w_params);
+    if (!t->act || !t->grad || !t->aux || !t->lw || !t->lb || !t->ldw || !t->ldb || !t->w_params)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    pd_status st = shadow_weights(t->w, ".grad", &t->grads, err);
+    if (!st)
+        st = shadow_weights(t->w, ".momentum", &t->momentum_w, err);
+    if (st)
+        return st;
+    t->n_params = t->w->n;
+    for (size_t i = 0; i < t->w->n; i++)
+        t->w_params[i] = t->w->tensors[i].data;
+
+    size_t total = 0, scratch = 0;
+    for (size_t i = 0; i < L; i++) {
+        const pd_layer *l = &g->layers[i];
+        const pd_grad_op *op = pd_grad_op_of(l->type);
+        size_t out = B * (size_t)pd_shape_elems(l->out);
+        if (out / B != (size_t)pd_shape_elems(l->out) || out > SIZE_MAX / 4)
+            return pd_error_set(err, PD_ELIMIT, "layer \"%s\": batch %zu is too large", l->name, B);
+        total += 2 * round16(out) + round16(op->aux_floats(l, B));
+        size_t s = op->scratch_floats(l);
+        scratch = s > scratch ? s : scratch;
+    }
+    t->arena = pd_floats_alloc(total);
+    t->scratch = pd_floats_alloc(scratch);
+    if (!t->arena || !t->scratch)
+        return pd_error_set(err, PD_ENOMEM, "out of memory for %zu training buffers of batch %zu",
+                            L, B);
+    float *p = t->arena;
+    for (size_t i = 0; i < L; i++) {
+        const pd_layer *l = &g->layers[i];
+        size_t out = B * (size_t)pd_shape_elems(l->out), aux = pd_grad_op_of(l->type)->aux_floats(l, B);
+        t->act[i] = p;
+        p += round16(out);
+        t->grad[i] = p;
+        p += round16(out);
+        t->aux[i] = aux ? p : NULL;
+        p += round16(aux);
+        if (pd_layer_weight_count(l) > 0) {
+            size_t wi = 0, bi = 0;
+            t->lw[i] = param_data(t->w, l->name, ".weight", &wi);
+            t->lb[i] = param_data(t->w, l->name, ".bias", &bi);
+            t->ldw[i] = t->grads->tensors[wi].data;
+            t->ldb[i] = t->grads->tensors[bi].data;
+        }
+    }
+    return PD_OK;
+}
+
+pd_status pd_trainer_new(const pd_graph *g, pd_weights *w, const pd_train_config *cfg,
+                         pd_trainer **out, pd_error *err)
+{
+    *out = NULL;
+    if (pd_weights_check(w, g, "the weights", err))
+        return err ? err->status : PD_EINPUT;
+    if (cfg->batch == 0 || cfg->batch > (1u << 20))
+        return pd_error_set(err, PD_EINPUT, "batch %zu: give 1 to %u", cfg->batch, 1u << 20);
+    if (!(cfg->lr >= 0.0) || !(cfg->momentum >= 0.0) || !(cfg->weight_decay >= 0.0))
+        return pd_error_set(err, PD_EINPUT,
+                            "learning rate, momentum and weight decay must be >= 0");
+    if (g->n_exits > PD_TRAIN_MAX_EXITS)
+        return pd_error_set(err, PD_ELIMIT, "model \"%s\" has %zu exits; training takes at most %d",
+                            g->name, g->n_exits, PD_TRAIN_MAX_EXITS);
+    for (size_t k = 0; k < g->n_exits; k++) {
+        double wk = cfg->exit_weights ? cfg->exit_weights[k] : 1.0;
+        if (!(wk >= 0.0) || wk > 1e6)
+            return pd_error_set(err, PD_EINPUT, "exit \"%s\": weight %g is not in [0, 1e6]",
+                                g->layers[g->exits[k]].name, wk);
+    }
+    pd_trainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    t->g = g;
+    t->w = w;
+    t->batch_max = cfg->batch;
+    t->lr = cfg->lr;
+    t->momentum = cfg->momentum;
+    t->weight_decay = cfg->weight_decay;
+    if (cfg->exit_weights)
+        memcpy(t->exit_weight, cfg->exit_weights, g->n_exits * sizeof *t->exit_weight);
+    else
+        pd_train_default_exit_weights(g->n_exits, t->exit_weight);
+    pd_rng_seed(&t->rng, cfg->seed);
+    pd_status st = plan(t, err);
+    if (st) {
+        pd_trainer_free(t);
+        return st;
+    }
+    *out = t;
+    return PD_OK;
+}
+
+pd_weights *pd_trainer_momentum(pd_trainer *t)
+{
+    return t->momentum_w;
+}
+
+const pd_weights *pd_trainer_gradients(const pd_trainer *t)
+{
+    return t->grads;
+}
+
+uint64_t pd_trainer_steps(const pd_trainer *t)
+{
+    return t->steps;
+}
+
+void pd_trainer_set_steps(pd_trainer *t, uint64_t steps)
+{
+    t->steps = steps;
+}
+
+pd_rng *pd_trainer_rng(pd_trainer *t)
+{
+    return &t->rng;
+}
