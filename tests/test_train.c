@@ -101,13 +101,17 @@ static void test_tree_gradients(void **state)
     const pd_weights *grads = pd_trainer_gradients(t);
     pd_weights *want;
     assert_int_equal(pd_weights_random(g, 11, &want, &err), PD_OK); /* a copy, overwritten */
-    for (size_t i = 0; i < grads->n; i++)
-        memcpy(want->tensors[i].data, grads->tensors[i].data,
-               grads->tensors[i].count * sizeof(float));
+    for (size_t i = 0; i < want->n; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "%s.grad", want->tensors[i].name);
+        const pd_named_tensor *gt = pd_weights_find(grads, name);
+        assert_non_null(gt);
+        memcpy(want->tensors[i].data, gt->data, gt->count * sizeof(float));
+    }
     const float eps = 1e-3f;
     for (size_t i = 0; i < w->n; i++) {
         pd_named_tensor *p = &w->tensors[i];
-        const float *an = want->tensors[i].data;
+        const float *an = pd_weights_find(want, p->name)->data;
         double scale = 1e-4, worst = 0.0;
         for (size_t j = 0; j < p->count; j++)
             scale = fmax(scale, fabs(an[j]));
@@ -304,6 +308,52 @@ static void test_config_and_state(void **state)
     pd_graph_free(g);
 }
 
+/* A tensor of the weights that no layer owns is no parameter: weight decay leaves it be. */
+static void test_other_tensors_untouched(void **state)
+{
+    (void)state;
+    pd_graph *g = tree();
+    pd_weights *w;
+    pd_error err;
+    assert_int_equal(pd_weights_random(g, 15, &w, &err), PD_OK);
+    pd_named_tensor *more = realloc(w->tensors, (w->n + 1) * sizeof *more);
+    assert_non_null(more);
+    w->tensors = more;
+    pd_named_tensor *extra = &w->tensors[w->n++];
+    memset(extra, 0, sizeof *extra);
+    extra->name = strdup("notes.weight");
+    extra->data = aligned_alloc(64, 64);
+    assert_non_null(extra->name);
+    assert_non_null(extra->data);
+    extra->ndim = 1;
+    extra->dims[0] = 3;
+    extra->count = 3;
+    for (size_t i = 0; i < 3; i++)
+        extra->data[i] = 1.0f;
+    pd_train_config c;
+    pd_train_config_default(&c);
+    c.batch = TREE_BATCH;
+    c.weight_decay = 0.1;
+    pd_trainer *t;
+    assert_int_equal(pd_trainer_new(g, w, &c, &t, &err), PD_OK);
+    assert_int_equal(pd_trainer_momentum(t)->n, w->n - 1);
+    pd_rng r;
+    pd_rng_seed(&r, 10);
+    size_t n = TREE_BATCH * (size_t)pd_shape_elems(g->input);
+    float *x = malloc(n * sizeof *x);
+    uint8_t labels[TREE_BATCH];
+    assert_non_null(x);
+    random_batch(&r, n, x, TREE_BATCH, labels, 4);
+    assert_int_equal(pd_trainer_step(t, x, labels, TREE_BATCH, NULL, &err), PD_OK);
+    const pd_named_tensor *after = pd_weights_find(w, "notes.weight");
+    for (size_t i = 0; i < 3; i++)
+        assert_true(after->data[i] == 1.0f);
+    free(x);
+    pd_trainer_free(t);
+    pd_weights_free(w);
+    pd_graph_free(g);
+}
+
 static char fixture_dir[512];
 
 static void read_npy(const char *name, pd_array *a)
@@ -472,7 +522,7 @@ int main(void)
         cmocka_unit_test(test_tree_gradients),     cmocka_unit_test(test_branch_point_sums),
         cmocka_unit_test(test_steps_reduce_loss),  cmocka_unit_test(test_nan_loss_refused),
         cmocka_unit_test(test_config_and_state),   cmocka_unit_test(test_eval_matches_runtime),
-        cmocka_unit_test(test_pytorch_steps),
+        cmocka_unit_test(test_other_tensors_untouched), cmocka_unit_test(test_pytorch_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,17 +50,17 @@ static size_t round16(size_t n)
     return (n + 15) / 16 * 16; /* keeps every buffer of the arena 64-byte aligned */
 }
 
-/* A zeroed copy of w's tensor layout, each name + suffix. */
-static pd_status shadow_weights(const pd_weights *w, const char *suffix, pd_weights **out,
-                                pd_error *err)
+/* Zeroed tensors shaped as w's tensors index[0 .. n), each named name + suffix. */
+static pd_status shadow_weights(const pd_weights *w, const size_t *index, size_t n,
+                                const char *suffix, pd_weights **out, pd_error *err)
 {
     pd_weights *s = calloc(1, sizeof *s);
-    if (!s || !(s->tensors = calloc(w->n ? w->n : 1, sizeof *s->tensors))) {
+    if (!s || !(s->tensors = calloc(n ? n : 1, sizeof *s->tensors))) {
         free(s);
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < w->n; i++) {
-        const pd_named_tensor *src = &w->tensors[i];
+    for (size_t i = 0; i < n; i++) {
+        const pd_named_tensor *src = &w->tensors[index[i]];
         pd_named_tensor *dst = &s->tensors[s->n++];
         size_t len = strlen(src->name) + strlen(suffix) + 1;
         dst->name = malloc(len);
@@ -79,16 +79,48 @@ static pd_status shadow_weights(const pd_weights *w, const char *suffix, pd_weig
     return PD_OK;
 }
 
-static float *param_data(pd_weights *w, const char *layer, const char *suffix, size_t *index)
+/* The index in w of the tensor named layer + suffix (pd_weights_check has found it). */
+static size_t tensor_index(const pd_weights *w, const char *layer, const char *suffix)
 {
     char name[512];
     snprintf(name, sizeof name, "%s%s", layer, suffix);
     for (size_t i = 0; i < w->n; i++)
-        if (strcmp(w->tensors[i].name, name) == 0) {
-            *index = i;
-            return w->tensors[i].data;
+        if (strcmp(w->tensors[i].name, name) == 0)
+            return i;
+    return 0;
+}
+
+/* The parameters are the weights and biases of the graph's layers, in layer order (any
+ * other tensor of w is left alone): w_params, and their gradients and momentum. */
+static pd_status plan_params(pd_trainer *t, pd_error *err)
+{
+    const pd_graph *g = t->g;
+    size_t *index = malloc(2 * (g->n_layers ? g->n_layers : 1) * sizeof *index);
+    if (!index)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < g->n_layers; i++)
+        if (pd_layer_weight_count(&g->layers[i]) > 0) {
+            index[n++] = tensor_index(t->w, g->layers[i].name, ".weight");
+            index[n++] = tensor_index(t->w, g->layers[i].name, ".bias");
         }
-    return NULL;
+    pd_status st = shadow_weights(t->w, index, n, ".grad", &t->grads, err);
+    if (!st)
+        st = shadow_weights(t->w, index, n, ".momentum", &t->momentum_w, err);
+    if (!st && !(t->w_params = calloc(n ? n : 1, sizeof *t->w_params)))
+        st = pd_error_set(err, PD_ENOMEM, "out of memory");
+    if (!st) {
+        t->n_params = n;
+        for (size_t j = 0, p = 0; j < g->n_layers; j++)
+            if (pd_layer_weight_count(&g->layers[j]) > 0) {
+                t->lw[j] = t->w_params[p] = t->w->tensors[index[p]].data;
+                t->ldw[j] = t->grads->tensors[p++].data;
+                t->lb[j] = t->w_params[p] = t->w->tensors[index[p]].data;
+                t->ldb[j] = t->grads->tensors[p++].data;
+            }
+    }
+    free(index);
+    return st;
 }
 
 static pd_status plan(pd_trainer *t, pd_error *err)
@@ -102,17 +134,11 @@ static pd_status plan(pd_trainer *t, pd_error *err)
     t->lb = calloc(L, sizeof *t->lb);
     t->ldw = calloc(L, sizeof *t->ldw);
     t->ldb = calloc(L, sizeof *t->ldb);
-    t->w_params = calloc(t->w->n ? t->w->n : 1, sizeof *t->w_params);
-    if (!t->act || !t->grad || !t->aux || !t->lw || !t->lb || !t->ldw || !t->ldb || !t->w_params)
+    if (!t->act || !t->grad || !t->aux || !t->lw || !t->lb || !t->ldw || !t->ldb)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
-    pd_status st = shadow_weights(t->w, ".grad", &t->grads, err);
-    if (!st)
-        st = shadow_weights(t->w, ".momentum", &t->momentum_w, err);
+    pd_status st = plan_params(t, err);
     if (st)
         return st;
-    t->n_params = t->w->n;
-    for (size_t i = 0; i < t->w->n; i++)
-        t->w_params[i] = t->w->tensors[i].data;
 
     size_t total = 0, scratch = 0;
     for (size_t i = 0; i < L; i++) {
@@ -140,13 +166,6 @@ static pd_status plan(pd_trainer *t, pd_error *err)
         p += round16(out);
         t->aux[i] = aux ? p : NULL;
         p += round16(aux);
-        if (pd_layer_weight_count(l) > 0) {
-            size_t wi = 0, bi = 0;
-            t->lw[i] = param_data(t->w, l->name, ".weight", &wi);
-            t->lb[i] = param_data(t->w, l->name, ".bias", &bi);
-            t->ldw[i] = t->grads->tensors[wi].data;
-            t->ldb[i] = t->grads->tensors[bi].data;
-        }
     }
     return PD_OK;
 }

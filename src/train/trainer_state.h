@@ -22,7 +22,8 @@ struct pd_trainer {
     float **ldw, **ldb;        /* their gradients (into grads), or NULL */
     float *scratch;
     float *arena;
-    /* parameters: tensor i of w_params, grads and momentum is the same tensor */
+    /* parameters, the layers' weights and biases in layer order: w_params[i],
+     * grads->tensors[i] and momentum_w->tensors[i] are the same tensor's */
     size_t n_params;
     float **w_params;          /* into w */
     pd_weights *grads;         /* owned: "<name>.grad" */
