@@ -22,7 +22,7 @@ int cmd_models(const cli_parsed *p)
     size_t n;
     const pd_builtin_model *m = pd_builtin_models(&n);
     for (size_t i = 0; i < n; i++)
-        printf("%-12s %s\n", m[i].name, m[i].summary);
+        printf("%-14s %s\n", m[i].name, m[i].summary);
     return EXIT_OK;
 }
 

@@ -10,6 +10,10 @@ static const pd_builtin_model models[] = {
      "Branchy-AlexNet of the paper's section 5: 5 exits, input [3, 32, 32] "
      "(exit accuracies assumed, see docs/REPRODUCTION.md)",
      EMBEDDED(pd_model_b_alexnet)},
+    {"b-alexnet-gray",
+     "b-alexnet with one input channel, [1, 32, 32], for Fashion-MNIST padded to 32 x 32: "
+     "5 exits (no exit accuracies yet)",
+     EMBEDDED(pd_model_b_alexnet_gray)},
     {"b-lenet", "BranchyNet's B-LeNet: 2 exits, input [1, 28, 28] (no exit accuracies yet)",
      EMBEDDED(pd_model_b_lenet)},
 };
