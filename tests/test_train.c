@@ -1,8 +1,9 @@
 /* The whole-model training step (include/predoff/train.h): the tree's gradients against
  * finite differences of the total loss, the sum at a branch point, a few steps lowering
  * the loss, a NaN loss refused without touching the weights, evaluation against the
- * inference runtime, and one and two SGD steps of b-lenet equal to PyTorch's on the
- * fixtures of tools/make_train_fixtures.py (tests/fixtures/b-lenet-train/). */
+ * inference runtime, b-alexnet's dropout steps reproducible from the seed, and two SGD
+ * steps of b-lenet equal to PyTorch's on the fixtures of tools/make_train_fixtures.py
+ * (tests/fixtures/b-lenet-train/). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -354,6 +355,66 @@ static void test_other_tensors_untouched(void **state)
     pd_graph_free(g);
 }
 
+/* b-alexnet (dropout, lrn, five exits): a step is reproducible from the seed, and the
+ * seed matters (dropout draws its masks in training mode); evaluation has no dropout. */
+static void alexnet_step(uint64_t seed, pd_weights **out, double *loss)
+{
+    pd_graph *g;
+    pd_error err;
+    assert_int_equal(pd_graph_open("b-alexnet", &g, &err), PD_OK);
+    assert_int_equal(pd_weights_random(g, 1, out, &err), PD_OK);
+    pd_train_config c;
+    pd_train_config_default(&c);
+    c.batch = 2;
+    c.seed = seed;
+    pd_trainer *t;
+    assert_int_equal(pd_trainer_new(g, *out, &c, &t, &err), PD_OK);
+    pd_rng r;
+    pd_rng_seed(&r, 17);
+    size_t n = 2 * (size_t)pd_shape_elems(g->input);
+    float *x = malloc(n * sizeof *x);
+    uint8_t labels[2];
+    assert_non_null(x);
+    random_batch(&r, n, x, 2, labels, 10);
+    pd_exit_summary e1[10], e2[10];
+    assert_int_equal(pd_eval_batch(t, x, 2, e1, &err), PD_OK);
+    pd_train_stats st;
+    if (pd_trainer_step(t, x, labels, 2, &st, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(st.n_exits, 5);
+    *loss = st.loss;
+    assert_int_equal(pd_eval_batch(t, x, 2, e2, &err), PD_OK); /* new weights: runs */
+    assert_int_equal(pd_eval_batch(t, x, 2, e1, &err), PD_OK);
+    for (size_t i = 0; i < 10; i++) /* eval twice: the same, no dropout */
+        assert_true(e1[i].entropy == e2[i].entropy);
+    free(x);
+    pd_trainer_free(t);
+    pd_graph_free(g);
+}
+
+static void test_alexnet_dropout_seeded(void **state)
+{
+    (void)state;
+    pd_weights *a, *b, *c;
+    double la, lb, lc;
+    alexnet_step(1, &a, &la);
+    alexnet_step(1, &b, &lb);
+    alexnet_step(2, &c, &lc);
+    assert_true(isfinite(la) && la == lb);
+    int same_ab = 1, same_ac = 1;
+    for (size_t i = 0; i < a->n; i++) {
+        same_ab &= memcmp(a->tensors[i].data, b->tensors[i].data,
+                          a->tensors[i].count * sizeof(float)) == 0;
+        same_ac &= memcmp(a->tensors[i].data, c->tensors[i].data,
+                          a->tensors[i].count * sizeof(float)) == 0;
+    }
+    assert_true(same_ab);
+    assert_false(same_ac);
+    pd_weights_free(a);
+    pd_weights_free(b);
+    pd_weights_free(c);
+}
+
 static char fixture_dir[512];
 
 static void read_npy(const char *name, pd_array *a)
@@ -522,7 +583,8 @@ int main(void)
         cmocka_unit_test(test_tree_gradients),     cmocka_unit_test(test_branch_point_sums),
         cmocka_unit_test(test_steps_reduce_loss),  cmocka_unit_test(test_nan_loss_refused),
         cmocka_unit_test(test_config_and_state),   cmocka_unit_test(test_eval_matches_runtime),
-        cmocka_unit_test(test_other_tensors_untouched), cmocka_unit_test(test_pytorch_steps),
+        cmocka_unit_test(test_other_tensors_untouched), cmocka_unit_test(test_alexnet_dropout_seeded),
+        cmocka_unit_test(test_pytorch_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
