@@ -1,6 +1,6 @@
 /* The server against a misbehaving client: garbage, a bad magic, a truncated payload, two
  * frames, another model's hash: each refused with an ERROR reply, and the server goes on
- * to answer a good request correctly. */
+ * to answer a good request correctly, and link probes (ECHO) as they came. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "plan_file.h"
 #include "predoff/node.h"
 #include "predoff/rng.h"
 
@@ -64,18 +65,8 @@ static void expect_error(void *sock, const void *a, size_t na, const void *b, si
 static void test_bad_messages_then_a_good_one(void **state)
 {
     (void)state;
-    char plan[] = "/tmp/predoff-plan-XXXXXX";
-    int fd = mkstemp(plan);
-    assert_true(fd >= 0);
-    pd_graph *g;
-    assert_int_equal(pd_graph_open("b-lenet", &g, NULL), PD_OK);
-    FILE *f = fdopen(fd, "w");
-    fprintf(f, "{\"placement\": {");
-    for (size_t i = 0; i < g->n_layers; i++)
-        fprintf(f, "%s\"%s\": \"edge\"", i ? ", " : "", g->layers[i].name);
-    fprintf(f, "}}");
-    fclose(f);
-    pd_graph_free(g);
+    char plan[64];
+    assert_int_equal(plan_file_all_on("b-lenet", "edge", plan, sizeof plan), 0);
 
     server_run run = {0};
     pd_deployment *mine;
@@ -84,7 +75,7 @@ static void test_bad_messages_then_a_good_one(void **state)
     char endpoint[64];
     snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", 30000 + (int)(getpid() % 20000));
     run.o = (pd_server_options){.tier = PD_TIER_EDGE, .listen = endpoint, .timeout_ms = 500,
-                                .max_requests = 8};
+                                .max_requests = 10};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, serve, &run), 0);
 
@@ -140,6 +131,29 @@ static void test_bad_messages_then_a_good_one(void **state)
     assert_memory_equal(r.data, want, count * sizeof *want);
     assert_true(r.compute_ms[PD_TIER_EDGE] > 0.0);
     zmq_msg_close(&keep);
+
+    /* an ECHO comes back as it went, whatever the model; one larger than the server's
+     * largest tensor (b-lenet: 5 x 30 x 30 = 4500 floats) is refused */
+    pd_wire_msg echo = {.kind = PD_WIRE_ECHO, .request_id = 7, .ndim = 1, .dims = {100},
+                        .count = 100, .data = x};
+    n = pd_wire_encode(&echo, buf);
+    r = ask(sock, buf, n, NULL, 0, &keep);
+    assert_int_equal(r.kind, PD_WIRE_ECHO);
+    assert_int_equal(r.request_id, 7);
+    assert_int_equal(r.count, 100);
+    assert_memory_equal(r.data, x, 100 * sizeof *x);
+    zmq_msg_close(&keep);
+    uint8_t *big = calloc(1, PD_WIRE_HEADER_BYTES + 4501 * sizeof(float));
+    float *zeros = calloc(4501, sizeof *zeros);
+    assert_non_null(big);
+    assert_non_null(zeros);
+    echo.dims[0] = 4501;
+    echo.count = 4501;
+    echo.data = zeros;
+    n = pd_wire_encode(&echo, big);
+    expect_error(sock, big, n, NULL, 0, "an echo of 4501 floats is over this server's 4500");
+    free(big);
+    free(zeros);
 
     zmq_close(sock);
     zmq_ctx_term(ctx);

@@ -44,7 +44,7 @@ static uint8_t *hand(uint16_t kind, uint32_t ndim, const uint32_t dims[4], uint3
     uint8_t *b = calloc(1, *len + 1);
     assert_non_null(b);
     memcpy(b, "PDOF", 4);
-    le(b, 4, 1, 2);
+    le(b, 4, 2, 2); /* the version, as docs/PROTOCOL.md has it */
     le(b, 6, kind, 2);
     le(b, 8, 0x0102030405060708ull, 8);
     le(b, 16, 0xa1a2a3a4a5a6a7a8ull, 8);
@@ -241,6 +241,22 @@ static void test_result_round_trip(void **state)
     round_trip(&m, 0);
 }
 
+/* A link probe carries a tensor like any other, and must validate the same way. */
+static void test_echo_round_trip(void **state)
+{
+    (void)state;
+    float payload[300];
+    for (int k = 0; k < 300; k++)
+        payload[k] = (float)k / 3.0f;
+    pd_wire_msg m = base_msg(PD_WIRE_ECHO);
+    m.ndim = 1;
+    m.dims[0] = 300;
+    m.count = 300;
+    m.data = payload;
+    round_trip(&m, 0);
+    round_trip(&m, 1);
+}
+
 static void test_error_round_trip(void **state)
 {
     (void)state;
@@ -345,17 +361,19 @@ static void test_header_rejected(void **state)
     b[0] = 'p';
     reject_bytes(b, len, "bad magic");
     b[0] = 'P';
-    le(b, 4, 2, 2);
-    reject_bytes(b, len, "protocol version 2; this side speaks 1");
+    le(b, 4, 3, 2);
+    reject_bytes(b, len, "protocol version 3; this side speaks 2");
     le(b, 4, 0, 2);
-    reject_bytes(b, len, "protocol version 0; this side speaks 1");
-    le(b, 4, 0x0100, 2); /* version 1 written big-endian */
-    reject_bytes(b, len, "protocol version 256");
+    reject_bytes(b, len, "protocol version 0; this side speaks 2");
     le(b, 4, 1, 2);
+    reject_bytes(b, len, "protocol version 1; this side speaks 2");
+    le(b, 4, 0x0200, 2); /* version 2 written big-endian */
+    reject_bytes(b, len, "protocol version 512");
+    le(b, 4, 2, 2);
     le(b, 6, 0, 2);
     reject_bytes(b, len, "unknown message kind 0");
-    le(b, 6, 4, 2);
-    reject_bytes(b, len, "unknown message kind 4");
+    le(b, 6, 5, 2);
+    reject_bytes(b, len, "unknown message kind 5");
     le(b, 6, 0x0100, 2);
     reject_bytes(b, len, "unknown message kind 256");
     le(b, 6, PD_WIRE_RESULT, 2);
@@ -593,6 +611,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tensor_round_trip),
         cmocka_unit_test(test_result_round_trip),
+        cmocka_unit_test(test_echo_round_trip),
         cmocka_unit_test(test_error_round_trip),
         cmocka_unit_test(test_hand_made_decodes),
         cmocka_unit_test(test_unaligned_decode),

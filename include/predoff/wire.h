@@ -13,7 +13,7 @@ extern "C" {
 #endif
 
 enum {
-    PD_WIRE_VERSION = 1,
+    PD_WIRE_VERSION = 2,
     PD_WIRE_HEADER_BYTES = 96,
     PD_WIRE_MAX_DIMS = 4,
     PD_WIRE_MAX_FLOATS = 16 << 20,     /* 64 MiB of tensor at most */
@@ -24,6 +24,7 @@ typedef enum pd_wire_kind {
     PD_WIRE_TENSOR = 1, /* a tensor entering path position `next` of exit `exit` */
     PD_WIRE_RESULT = 2, /* the exit's logits: the path is done */
     PD_WIRE_ERROR = 3,  /* a refusal; the text says why */
+    PD_WIRE_ECHO = 4,   /* a link probe: a server answers with the same message */
 } pd_wire_kind;
 
 /* A decoded message. For TENSOR and RESULT, data points into the buffer it was decoded

@@ -4,7 +4,7 @@
  *   8  request id u64  16  model hash u64  24  exit u32   28  next u32
  *  32  compute ms f64 x 3 (mobile, edge, cloud)
  *  56  ndim u32        60  dims u32 x 4    76  payload bytes u32   80  zeros (16)
- *  96  payload: float32 x count (TENSOR, RESULT) or UTF-8 text (ERROR)
+ *  96  payload: float32 x count (TENSOR, RESULT, ECHO) or UTF-8 text (ERROR)
  */
 #include <math.h>
 #include <string.h>
@@ -75,7 +75,7 @@ pd_status pd_wire_decode(const uint8_t *buf, size_t len, pd_wire_msg *out, pd_er
     if (version != PD_WIRE_VERSION)
         return pd_error_set(err, PD_EINPUT, "protocol version %u; this side speaks %d",
                             (unsigned)version, PD_WIRE_VERSION);
-    if (kind < PD_WIRE_TENSOR || kind > PD_WIRE_ERROR)
+    if (kind < PD_WIRE_TENSOR || kind > PD_WIRE_ECHO)
         return pd_error_set(err, PD_EINPUT, "unknown message kind %u", (unsigned)kind);
     out->kind = (pd_wire_kind)kind;
     get(buf, 8, &out->request_id, 8);

@@ -1,5 +1,6 @@
 /* The edge and cloud server: a ZeroMQ ROUTER socket; each request runs this tier's layers,
  * goes on to the cloud when the plan says so, and the answer returns to the sender. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -42,6 +43,17 @@ static void handle(server *s, zmq_msg_t *identity, pd_wire_msg *m)
     pd_error err;
     pd_error_clear(&err);
     pd_tier me = s->o->tier;
+    if (m->kind == PD_WIRE_ECHO) { /* a link probe: the same message back, nothing run */
+        if (PD_WIRE_HEADER_BYTES + m->count * sizeof(float) > s->buf_size) {
+            char text[128];
+            snprintf(text, sizeof text, "an echo of %zu floats is over this server's %zu",
+                     m->count, (s->buf_size - PD_WIRE_HEADER_BYTES) / sizeof(float));
+            send_error(s, identity, m->request_id, text);
+            return;
+        }
+        send_reply(s, identity, m);
+        return;
+    }
     if (m->kind != PD_WIRE_TENSOR) {
         send_error(s, identity, m->request_id, "expected a tensor to run");
         return;

@@ -1,0 +1,11 @@
+/* A plan file for the split-runtime tests: every layer of a model on one tier. */
+#ifndef PD_PLAN_FILE_H
+#define PD_PLAN_FILE_H
+
+#include <stddef.h>
+
+/* Writes {"placement": {layer: tier, ...}} for every layer of `model` to a fresh temporary
+ * file and puts its path in path (at least 32 bytes). Returns 0, or -1 on failure. */
+int plan_file_all_on(const char *model, const char *tier, char *path, size_t size);
+
+#endif
