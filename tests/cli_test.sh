@@ -152,6 +152,13 @@ expect 2 "model or weights differ" -- infer b-alexnet --plan "$tmp/mixed.json" -
 if grep -q "^80 requests" "$tmp/load.txt" && grep -q "0 failed" "$tmp/load.txt" && grep -q "0 answers differ" "$tmp/load.txt" &&
     grep -q "0 finished on the mobile" "$tmp/load.txt" && grep -q "p99" "$tmp/load.txt"; then ok; else bad "loadgen: $(cat "$tmp/load.txt")"; fi
 expect 2 "give --requests N or --duration S" -- loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w"
+# the link probe: echoes through the running edge, a line through their round trips
+"$bin" probe --server "$edge" --repeat 20 --json "$tmp/probe.json" >"$tmp/probe.txt"
+if grep -q "^plan with: --bandwidth [0-9.]*Mbps --wireless-delay [0-9.]*$" "$tmp/probe.txt" &&
+    grep -q '"delay_ms"' "$tmp/probe.json" && [ "$(grep -c '"mean_ms"' "$tmp/probe.json")" = 5 ]; then ok; else bad "probe: $(cat "$tmp/probe.txt")"; fi
+expect 2 "an echo of 100000 floats is over this server's 32768" -- probe --server "$edge" --sizes 1,100000 --repeat 2
+expect 2 "probe: --server ENDPOINT is required" -- probe
+expect 2 '--sizes "1,x": expected numbers of floats' -- probe --server "$edge" --sizes 1,x
 kill $cloud_pid; wait $cloud_pid 2>/dev/null
 # the cloud is gone: the edge runs the cloud's layers
 "$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 -o "$tmp/inf.npy" >/dev/null
@@ -298,6 +305,10 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v tc >/dev/null; t
         "$tb" exec mobile "$bin" loadgen b-alexnet --plan "$tmp/plan20.json" --server tcp://10.77.1.2:5555 --weights "$w" --requests 40 --verify >"$tmp/tb.txt"
         transfer=$(grep -o 'transfer and overhead [0-9.]*' "$tmp/tb.txt" | grep -o '[0-9.]*$')
         if grep -q "0 answers differ" "$tmp/tb.txt" && awk -v t="$transfer" 'BEGIN { exit !(t >= 3.0) }'; then ok; else bad "testbed: $(cat "$tmp/tb.txt")"; fi
+        # the probe sees the shaped link: a rate near 20 Mbit/s, not loopback's gigabits
+        "$tb" exec mobile "$bin" probe --server tcp://10.77.1.2:5555 --sizes 1,1024,2048,4096 --repeat 30 >"$tmp/tbprobe.txt"
+        rate=$(grep -o '[0-9.]* Mbit/s' "$tmp/tbprobe.txt" | grep -o '^[0-9.]*')
+        if awk -v r="$rate" 'BEGIN { exit !(r >= 10 && r <= 30) }'; then ok; else bad "probe on the 20 Mbit/s link: $(cat "$tmp/tbprobe.txt")"; fi
         kill $tb_cloud $tb_edge 2>/dev/null; wait $tb_cloud $tb_edge 2>/dev/null
         "$tb" down
     else

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "core/stats.h"
 #include "weights_flags.h"
 #include "predoff/loadgen.h"
 #include "predoff/study.h"
@@ -25,19 +26,6 @@ const cli_flag cmd_loadgen_flags[] = {
     {"--server-key", "SERVER.pub", "CURVE: the server's public key (predoff keygen)"},
     {NULL, NULL, NULL},
 };
-
-static double percentile(double *sorted, size_t n, double q)
-{
-    double pos = q * (double)(n - 1);
-    size_t i = (size_t)pos;
-    return i + 1 < n ? sorted[i] + (pos - (double)i) * (sorted[i + 1] - sorted[i]) : sorted[n - 1];
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void print_report(const pd_loadgen_report *r, const pd_deployment *d, int verify)
 {
@@ -75,9 +63,9 @@ static void print_report(const pd_loadgen_report *r, const pd_deployment *d, int
         printf("first failure: %s\n", r->first_failure);
     if (!ok)
         goto done;
-    qsort(lat, ok, sizeof *lat, cmp);
+    pd_sort_doubles(lat, ok);
     printf("latency (ms): mean %.3f, median %.3f, p95 %.3f, p99 %.3f, max %.3f\n", sum / (double)ok,
-           percentile(lat, ok, 0.5), percentile(lat, ok, 0.95), percentile(lat, ok, 0.99),
+           pd_quantile_sorted(lat, ok, 0.5), pd_quantile_sorted(lat, ok, 0.95), pd_quantile_sorted(lat, ok, 0.99),
            lat[ok - 1]);
     printf("mean per request (ms): compute mobile %.3f, edge %.3f, cloud %.3f; transfer and "
            "overhead %.3f\n",

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/file.h"
+#include "core/stats.h"
 #include "predoff/scenario.h"
 
 enum { MAX_HISTORY_FILE = 64 << 20 };
@@ -25,12 +26,6 @@ static int parse_pair(const char *s, double *x, double *y)
     return isfinite(*x) && isfinite(*y) ? 0 : -1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 pd_status pd_distribution_history(const double *values, size_t n, const char *label,
                                   pd_distribution *out, pd_error *err)
 {
@@ -41,7 +36,7 @@ pd_status pd_distribution_history(const double *values, size_t n, const char *la
     if (!out->samples)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     memcpy(out->samples, values, n * sizeof *values);
-    qsort(out->samples, n, sizeof *out->samples, cmp_double);
+    pd_sort_doubles(out->samples, n);
     out->kind = PD_DIST_HISTORY;
     out->n = n;
     snprintf(out->spec, sizeof out->spec, "history:%s", label);

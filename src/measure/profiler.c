@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/stats.h"
 #include "predoff/measure.h"
 #include "predoff/rng.h"
 #include "predoff/runtime.h"
@@ -10,21 +11,6 @@
 void pd_profiler_options_init(pd_profiler_options *o)
 {
     *o = (pd_profiler_options){.repeats = 30, .warmup = 5, .seed = 1};
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The q-quantile of sorted v by linear interpolation between order statistics. */
-static double quantile(const double *v, size_t n, double q)
-{
-    double pos = q * (double)(n - 1);
-    size_t i = (size_t)pos;
-    double frac = pos - (double)i;
-    return i + 1 < n ? v[i] * (1.0 - frac) + v[i + 1] * frac : v[n - 1];
 }
 
 /* Where layer i sits: an exit whose path holds it, and its position on that path. */
@@ -83,15 +69,15 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
         double sum = 0.0;
         for (size_t r = 0; r < repeats; r++)
             sum += ms[r];
-        qsort(ms, repeats, sizeof *ms, cmp_double);
+        pd_sort_doubles(ms, repeats);
         pd_layer_timing row = {.type = l->type, .repeats = repeats};
         snprintf(row.source, sizeof row.source, "%s", g->name);
         snprintf(row.layer, sizeof row.layer, "%s", l->name);
         for (int f = 0; f < PD_FEATURE_COUNT; f++)
             row.features[f] = pd_graph_feature(g, i, (pd_feature)f);
-        row.median_ms = quantile(ms, repeats, 0.5);
-        row.p10_ms = quantile(ms, repeats, 0.1);
-        row.p90_ms = quantile(ms, repeats, 0.9);
+        row.median_ms = pd_quantile_sorted(ms, repeats, 0.5);
+        row.p10_ms = pd_quantile_sorted(ms, repeats, 0.1);
+        row.p90_ms = pd_quantile_sorted(ms, repeats, 0.9);
         row.mean_ms = sum / (double)repeats;
         st = pd_timings_add(out, &row, err);
         if (!st && o->progress)

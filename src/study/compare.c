@@ -4,20 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/stats.h"
 #include "predoff/study.h"
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 double pd_median(double *v, size_t n)
 {
     if (n == 0)
         return NAN;
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    pd_sort_doubles(v, n);
+    return pd_quantile_sorted(v, n, 0.5);
 }
 
 pd_status pd_compare_solvers(const pd_problem *pb, const pd_solve_options *opt, size_t repeats,

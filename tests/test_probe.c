@@ -1,0 +1,116 @@
+/* The link probe: the line through round trips gives back a known delay and rate; a real
+ * probe through a server on loopback records every round trip; a silent endpoint is an
+ * error naming it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "plan_file.h"
+#include "predoff/node.h"
+#include "predoff/probe.h"
+
+static void test_fit_recovers_a_known_link(void **state)
+{
+    (void)state;
+    /* 0.4 ms per hop, 20 Mbit/s both ways: rtt = 0.8 + 2 x 8 B / 2e7 s */
+    double bytes[5] = {4, 1024, 4096, 8192, 16384}, rtt[5];
+    for (int i = 0; i < 5; i++)
+        rtt[i] = 0.8 + 2.0 * 8.0 * bytes[i] / 2e7 * 1e3;
+    pd_link_fit fit;
+    assert_int_equal(pd_link_fit_means(bytes, rtt, 5, &fit, NULL), PD_OK);
+    assert_true(fabs(fit.delay_ms - 0.4) < 1e-9);
+    assert_true(fabs(fit.rate_bps - 2e7) / 2e7 < 1e-9);
+    assert_true(fabs(fit.r2 - 1.0) < 1e-12);
+}
+
+static void test_fit_refuses_what_is_no_link(void **state)
+{
+    (void)state;
+    double bytes[3] = {4, 1024, 4096}, flat[3] = {1.0, 1.0, 0.9};
+    pd_link_fit fit;
+    pd_error err;
+    pd_error_clear(&err);
+    assert_int_equal(pd_link_fit_means(bytes, flat, 1, &fit, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "2 to"));
+    pd_error_clear(&err);
+    assert_int_equal(pd_link_fit_means(bytes, flat, 3, &fit, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "do not grow with size"));
+}
+
+typedef struct server_run {
+    pd_deployment *d;
+    pd_server_options o;
+    pd_status st;
+} server_run;
+
+static void *serve(void *arg)
+{
+    server_run *r = arg;
+    r->st = pd_serve(r->d, &r->o, NULL);
+    return NULL;
+}
+
+static void test_probe_through_a_server(void **state)
+{
+    (void)state;
+    char plan[64];
+    assert_int_equal(plan_file_all_on("b-lenet", "edge", plan, sizeof plan), 0);
+    server_run run = {0};
+    assert_int_equal(pd_deployment_open("b-lenet", NULL, 1, plan, &run.d, NULL), PD_OK);
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", 30000 + (int)((getpid() + 7) % 20000));
+    const size_t sizes[3] = {1, 512, 4500}, repeat = 10, warmup = 2;
+    run.o = (pd_server_options){.tier = PD_TIER_EDGE, .listen = endpoint, .timeout_ms = 500,
+                                .max_requests = (long)(warmup + 3 * repeat)};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, serve, &run), 0);
+    double rtt[30];
+    memset(rtt, 0, sizeof rtt);
+    pd_probe_options o = {endpoint, NULL, sizes, 3, repeat, warmup, 5000};
+    pd_error err;
+    pd_error_clear(&err);
+    pd_status st = pd_probe_run(&o, rtt, &err);
+    if (st)
+        fail_msg("probe: %s", err.msg);
+    for (int i = 0; i < 30; i++)
+        assert_true(rtt[i] > 0.0 && rtt[i] < 5000.0);
+    pthread_join(th, NULL);
+    assert_int_equal(run.st, PD_OK);
+    pd_deployment_free(run.d);
+    unlink(plan);
+}
+
+static void test_probe_of_nobody(void **state)
+{
+    (void)state;
+    const size_t sizes[2] = {1, 16};
+    double rtt[2];
+    pd_probe_options o = {"tcp://127.0.0.1:9", NULL, sizes, 2, 1, 0, 200};
+    pd_error err;
+    pd_error_clear(&err);
+    assert_int_equal(pd_probe_run(&o, rtt, &err), PD_EIO);
+    assert_non_null(strstr(err.msg, "tcp://127.0.0.1:9: no answer"));
+    const size_t zero[2] = {0, 16};
+    o.floats = zero;
+    pd_error_clear(&err);
+    assert_int_equal(pd_probe_run(&o, rtt, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "probe size 0 floats"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fit_recovers_a_known_link),
+        cmocka_unit_test(test_fit_refuses_what_is_no_link),
+        cmocka_unit_test(test_probe_through_a_server),
+        cmocka_unit_test(test_probe_of_nobody),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
