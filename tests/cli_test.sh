@@ -112,6 +112,11 @@ expect 0 "" -- profile b-lenet --repeat 3 --warmup 1 -o "$tmp/prof.csv"
 if [ "$(grep -c '' "$tmp/prof.csv")" = 18 ]; then ok; else bad "profile: want a header and 17 layers"; fi
 expect 0 "" -- fit "$tmp/prof.csv" -o "$tmp/fitted.json" --test "$tmp/prof.csv"
 if head -1 "$tmp/prof.csv" | grep -q ',mean_ms,'; then ok; else bad "profile CSV lacks mean_ms"; fi
+# a window: each layer timed until its runs add up to 20 ms (mean x runs >= 20, runs >= 3)
+expect 0 "" -- profile b-lenet --repeat 3 --warmup 1 --min-window-ms 20 -o "$tmp/profw.csv"
+if awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+            { n++; if ($col["repeats"] < 3 || $col["mean_ms"] * $col["repeats"] < 19.999) short++ }
+            END { exit !(n == 17 && short == 0) }' "$tmp/profw.csv"; then ok; else bad "profile --min-window-ms: $(cat "$tmp/profw.csv")"; fi
 expect 0 "" -- fit "$tmp/prof.csv" --statistic mean -o "$tmp/fitted-mean.json" --test "$tmp/prof.csv"
 expect 2 "--statistic" -- fit "$tmp/prof.csv" --statistic mode -o "$tmp/x.json"
 expect 0 "" -- plan b-lenet --exit-accuracy 0.9,0.99 --edge "$tmp/fitted.json" --mobile "$tmp/fitted.json"

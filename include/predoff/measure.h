@@ -51,12 +51,16 @@ pd_status pd_timings_parse_csv(const char *text, size_t len, const char *source,
 pd_status pd_timings_read_csv(const char *path, pd_timings *out, pd_error *err);
 
 /* The profiler: each layer run alone on a random input of its shape, `warmup` times
- * untimed, then `repeats` times; the median, 10th and 90th percentile of those. */
+ * untimed, then `repeats` times, and more until the timed runs add up to min_window_ms;
+ * the median, 10th and 90th percentile and the mean of all timed runs. The window is for a
+ * tier under a CPU quota (cgroup cpu.max): its stalls (e.g. 9 ms in every 10) land in a few
+ * runs at random, and only a window of many quota periods gives each layer its fair share. */
 typedef void (*pd_progress_fn)(void *ctx, size_t done, size_t total);
 
 typedef struct pd_profiler_options {
     size_t repeats;          /* timed runs per layer (30) */
     size_t warmup;           /* untimed runs first (5) */
+    double min_window_ms;    /* go on timing until the timed runs add up to this (0) */
     uint64_t seed;           /* inputs and, for the sweep, weights */
     pd_progress_fn progress; /* called after each layer; may be NULL */
     void *progress_ctx;

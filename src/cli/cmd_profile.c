@@ -16,6 +16,8 @@ const cli_flag cmd_profile_flags[] = {
     {"--random-weights", "SEED", "PyTorch-style random weights from a seed"},
     {"--repeat", "N", "timed runs per layer after the warm-up (default 30)"},
     {"--warmup", "N", "untimed runs per layer first (default 5)"},
+    {"--min-window-ms", "MS", "time each layer at least this long in all (default 0; under a "
+                              "CPU quota, many quota periods: e.g. 200)"},
     {"--threads", "T", "BLAS threads (recorded; default: OpenBLAS's choice)"},
     {"--sweep", NULL, "also time each layer type over a grid of shapes"},
     {"-o", "PROFILE.csv", "where to write the timings (required)"},
@@ -40,7 +42,7 @@ int cmd_profile(const cli_parsed *p)
     pd_error_clear(&err);
     const char *out = NULL;
     cli_weights weights = {.seed = 1};
-    double repeat = 30, warmup = 5, threads = 0;
+    double repeat = 30, warmup = 5, threads = 0, window = 0;
     int sweep = 0;
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
@@ -51,6 +53,8 @@ int cmd_profile(const cli_parsed *p)
             st = cli_real("--repeat", o->value, 1, 1e6, &repeat, &err);
         else if (cli_is(o, "--warmup"))
             st = cli_real("--warmup", o->value, 0, 1e6, &warmup, &err);
+        else if (cli_is(o, "--min-window-ms"))
+            st = cli_real("--min-window-ms", o->value, 0, 1e7, &window, &err);
         else if (cli_is(o, "--threads"))
             st = cli_real("--threads", o->value, 1, 256, &threads, &err);
         else if (cli_is(o, "--sweep"))
@@ -73,6 +77,7 @@ int cmd_profile(const cli_parsed *p)
     pd_profiler_options_init(&o);
     o.repeats = (size_t)repeat;
     o.warmup = (size_t)warmup;
+    o.min_window_ms = window;
     o.seed = weights.seed;
     int tty = isatty(fileno(stderr));
     pd_graph *g = NULL;
@@ -109,8 +114,9 @@ int cmd_profile(const cli_parsed *p)
         status = cli_fail(&err);
         goto done;
     }
-    printf("%zu layers timed (%zu runs each after %zu warm-up, %d BLAS threads) -> %s\n", t.n,
-           o.repeats, o.warmup, used_threads, out);
+    printf("%zu layers timed (%zu runs each%s after %zu warm-up, %d BLAS threads) -> %s\n", t.n,
+           o.repeats, window > 0 ? " or more, to fill the window," : "", o.warmup, used_threads,
+           out);
 done:
     pd_timings_free(&t);
     pd_weights_free(w);

@@ -42,7 +42,7 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
         size_t e = (size_t)pd_shape_elems(g->layers[i].in);
         max_in = e > max_in ? e : max_in;
     }
-    size_t repeats = o->repeats ? o->repeats : 1;
+    size_t repeats = o->repeats ? o->repeats : 1, cap = repeats;
     float *input = malloc(max_in * sizeof *input);
     double *ms = malloc(repeats * sizeof *ms);
     if (!input || !ms) {
@@ -58,27 +58,38 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
         size_t exit, pos, count = (size_t)pd_shape_elems(l->in), out_count;
         const float *y;
         locate(net, g, i, &exit, &pos);
-        for (size_t r = 0; r < o->warmup + repeats && !st; r++) {
+        /* `repeats` timed runs, then more until they add up to the window */
+        size_t runs = 0;
+        double sum = 0.0;
+        for (size_t r = 0; !st && (r < o->warmup + repeats || sum < o->min_window_ms); r++) {
             double t;
             st = pd_net_run(net, exit, pos, pos + 1, input, count, &y, &out_count, &t, err);
-            if (r >= o->warmup)
-                ms[r - o->warmup] = t;
+            if (st || r < o->warmup)
+                continue;
+            if (runs == cap) {
+                double *more = realloc(ms, 2 * cap * sizeof *ms);
+                if (!more) {
+                    st = pd_error_set(err, PD_ENOMEM, "out of memory");
+                    break;
+                }
+                ms = more;
+                cap *= 2;
+            }
+            ms[runs++] = t;
+            sum += t;
         }
         if (st)
             break;
-        double sum = 0.0;
-        for (size_t r = 0; r < repeats; r++)
-            sum += ms[r];
-        pd_sort_doubles(ms, repeats);
-        pd_layer_timing row = {.type = l->type, .repeats = repeats};
+        pd_sort_doubles(ms, runs);
+        pd_layer_timing row = {.type = l->type, .repeats = runs};
         snprintf(row.source, sizeof row.source, "%s", g->name);
         snprintf(row.layer, sizeof row.layer, "%s", l->name);
         for (int f = 0; f < PD_FEATURE_COUNT; f++)
             row.features[f] = pd_graph_feature(g, i, (pd_feature)f);
-        row.median_ms = pd_quantile_sorted(ms, repeats, 0.5);
-        row.p10_ms = pd_quantile_sorted(ms, repeats, 0.1);
-        row.p90_ms = pd_quantile_sorted(ms, repeats, 0.9);
-        row.mean_ms = sum / (double)repeats;
+        row.median_ms = pd_quantile_sorted(ms, runs, 0.5);
+        row.p10_ms = pd_quantile_sorted(ms, runs, 0.1);
+        row.p90_ms = pd_quantile_sorted(ms, runs, 0.9);
+        row.mean_ms = sum / (double)runs;
         st = pd_timings_add(out, &row, err);
         if (!st && o->progress)
             o->progress(o->progress_ctx, i + 1, g->n_layers);
