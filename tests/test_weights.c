@@ -318,7 +318,7 @@ static void test_round_trip_odd_names(void **state)
     char path[64];
     temp_path(path, sizeof path);
     for (size_t n = 0; n <= 3; n += 3) {
-        pd_weights w = {n, t};
+        pd_weights w = {.n = n, .tensors = t};
         assert_int_equal(pd_weights_write_safetensors(&w, path, &err), PD_OK);
         pd_weights *back = NULL;
         if (pd_weights_read_safetensors(path, &back, &err) != PD_OK)
@@ -344,23 +344,23 @@ static void test_write_rejected(void **state)
     char path[64];
     temp_path(path, sizeof path);
     pd_named_tensor dup[] = {{(char *)"a", 1, {1}, 1, v}, {(char *)"a", 1, {1}, 1, v + 1}};
-    pd_weights w = {2, dup};
+    pd_weights w = {.n = 2, .tensors = dup};
     assert_int_equal(pd_weights_write_safetensors(&w, path, &err), PD_EINPUT);
     assert_non_null(strstr(err.msg, "tensor \"a\": given twice"));
     pd_named_tensor meta[] = {{(char *)"__metadata__", 1, {1}, 1, v}};
-    w = (pd_weights){1, meta};
+    w = (pd_weights){.n = 1, .tensors = meta};
     assert_int_equal(pd_weights_write_safetensors(&w, path, &err), PD_EINPUT);
     assert_non_null(strstr(err.msg, "reserved"));
     pd_named_tensor wrong[] = {{(char *)"a", 1, {3}, 2, v}};
-    w = (pd_weights){1, wrong};
+    w = (pd_weights){.n = 1, .tensors = wrong};
     assert_int_equal(pd_weights_write_safetensors(&w, path, &err), PD_EINPUT);
     assert_non_null(strstr(err.msg, "does not match"));
     pd_named_tensor bad_utf8[] = {{(char *)"a\xff", 1, {1}, 1, v}};
-    w = (pd_weights){1, bad_utf8};
+    w = (pd_weights){.n = 1, .tensors = bad_utf8};
     assert_int_equal(pd_weights_write_safetensors(&w, path, &err), PD_EINPUT);
     assert_non_null(strstr(err.msg, "UTF-8"));
     remove(path);
-    w = (pd_weights){1, dup};
+    w = (pd_weights){.n = 1, .tensors = dup};
     assert_int_equal(pd_weights_write_safetensors(&w, "/tmp/predoff-test-no-such-dir/w.st", &err),
                      PD_EIO);
     assert_non_null(strstr(err.msg, "/tmp/predoff-test-no-such-dir/w.st"));
@@ -369,6 +369,69 @@ static void test_write_rejected(void **state)
                      PD_EINPUT);
     assert_null(none);
     assert_non_null(strstr(err.msg, "/tmp/predoff-test-no-such-dir/w.st"));
+}
+
+/* "__metadata__": strings read into w->meta in file order, written back and read again
+ * unchanged (escapes, UTF-8), replaced by a second set of the same key, copied with the
+ * tensors; a key given twice and bad UTF-8 are refused on reading and on writing. */
+static void test_metadata_round_trip(void **state)
+{
+    (void)state;
+    pd_weights *w = parse_ok("{\"__metadata__\": {\"input_mean\": \"0.2860\", \"note\": "
+                             "\"a \\\"quoted\\\" line\\n\\u00e9\"}, "
+                             "\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}",
+                             4);
+    assert_int_equal(w->n_meta, 2);
+    assert_string_equal(w->meta[0].key, "input_mean");
+    assert_string_equal(pd_weights_meta_get(w, "input_mean"), "0.2860");
+    assert_string_equal(pd_weights_meta_get(w, "note"), "a \"quoted\" line\n\xc3\xa9");
+    assert_null(pd_weights_meta_get(w, "absent"));
+    pd_error err;
+    assert_int_equal(pd_weights_meta_set(w, "input_mean", "0.5", &err), PD_OK);
+    assert_int_equal(pd_weights_meta_set(w, "epochs", "3", &err), PD_OK);
+    assert_int_equal(w->n_meta, 3);
+    assert_string_equal(pd_weights_meta_get(w, "input_mean"), "0.5");
+    char path[64];
+    temp_path(path, sizeof path);
+    assert_int_equal(pd_weights_write_safetensors(w, path, &err), PD_OK);
+    pd_weights *back = NULL;
+    if (pd_weights_read_safetensors(path, &back, &err) != PD_OK)
+        fail_msg("read back: %s", err.msg);
+    assert_int_equal(back->n, 1);
+    assert_int_equal(back->n_meta, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(back->meta[i].key, w->meta[i].key);
+        assert_string_equal(back->meta[i].value, w->meta[i].value);
+    }
+    pd_weights *copy = NULL;
+    assert_int_equal(pd_weights_copy(back, &copy, &err), PD_OK);
+    assert_int_equal(copy->n_meta, 3);
+    assert_string_equal(pd_weights_meta_get(copy, "epochs"), "3");
+    assert_memory_equal(copy->tensors[0].data, back->tensors[0].data, 4);
+    assert_ptr_not_equal(copy->tensors[0].data, back->tensors[0].data);
+    pd_weights_free(copy);
+    pd_weights_free(back);
+    /* metadata alone, no tensors */
+    pd_weights only = {.n_meta = 1, .meta = (pd_weights_meta[]){{(char *)"k", (char *)"v"}}};
+    assert_int_equal(pd_weights_write_safetensors(&only, path, &err), PD_OK);
+    assert_int_equal(pd_weights_read_safetensors(path, &back, &err), PD_OK);
+    assert_int_equal(back->n, 0);
+    assert_string_equal(pd_weights_meta_get(back, "k"), "v");
+    pd_weights_free(back);
+    /* refused on writing */
+    pd_weights_meta twice[] = {{(char *)"k", (char *)"1"}, {(char *)"k", (char *)"2"}};
+    pd_weights bad = {.n_meta = 2, .meta = twice};
+    assert_int_equal(pd_weights_write_safetensors(&bad, path, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "metadata \"k\" is given twice"));
+    pd_weights_meta utf[] = {{(char *)"k", (char *)"\xff"}};
+    bad = (pd_weights){.n_meta = 1, .meta = utf};
+    assert_int_equal(pd_weights_write_safetensors(&bad, path, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "UTF-8"));
+    remove(path);
+    pd_weights_free(w);
+    /* refused on reading */
+    reject("{\"__metadata__\": {\"k\": \"1\", \"k\": \"2\"}}", 0, "header: \"__metadata__\"",
+           "key \"k\" given twice");
 }
 
 static void check_fails(const pd_weights *w, const pd_graph *g, const char *want1,
@@ -428,7 +491,7 @@ static void test_check_against_model(void **state)
     assert_int_equal(pd_weights_check(w, g, SRC, &err), PD_OK);
 
     /* a file that lacks a layer's tensors entirely */
-    pd_weights empty = {0, NULL};
+    pd_weights empty = {.n = 0, .tensors = NULL};
     check_fails(&empty, g, "tensor \"conv1.weight\" is missing", "needs shape [5, 1, 5, 5]");
     pd_weights_free(w);
     pd_graph_free(g);
@@ -525,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_round_trip_odd_names),
         cmocka_unit_test(test_write_rejected),
+        cmocka_unit_test(test_metadata_round_trip),
         cmocka_unit_test(test_check_against_model),
         cmocka_unit_test(test_random_weights),
         cmocka_unit_test(test_pytorch_fixtures),

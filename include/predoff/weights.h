@@ -23,18 +23,28 @@ typedef struct pd_named_tensor {
     float *data;   /* owned, 64-byte aligned */
 } pd_named_tensor;
 
+/* One string of a safetensors file's "__metadata__" object. */
+typedef struct pd_weights_meta {
+    char *key;    /* owned, UTF-8 */
+    char *value;  /* owned, UTF-8 */
+} pd_weights_meta;
+
 typedef struct pd_weights {
     size_t n;
     pd_named_tensor *tensors;  /* owned */
+    size_t n_meta;
+    pd_weights_meta *meta;     /* owned: the "__metadata__" strings, in file order, keys unique */
 } pd_weights;
 
 /* Reads a safetensors file (F32 tensors only; any other dtype is an error naming the
- * tensor). The header is bounded and validated before any tensor is read. */
+ * tensor). The header is bounded and validated before any tensor is read. The header's
+ * "__metadata__" object, if any, must map keys to strings, each key once; it lands in
+ * w->meta. */
 pd_status pd_weights_read_safetensors(const char *path, pd_weights **out, pd_error *err);
 /* The same from bytes in memory; `source` names them in messages. */
 pd_status pd_weights_parse_safetensors(const uint8_t *bytes, size_t len, const char *source,
                                        pd_weights **out, pd_error *err);
-/* Writes weights as a safetensors file. */
+/* Writes weights as a safetensors file, w->meta (if any) as its "__metadata__". */
 pd_status pd_weights_write_safetensors(const pd_weights *w, const char *path, pd_error *err);
 
 /* Weights for every layer of g with PyTorch's default initialisation ranges
@@ -49,6 +59,14 @@ const pd_named_tensor *pd_weights_find(const pd_weights *w, const char *name);
  * `source` names the weights file in messages, which also name the tensor. */
 pd_status pd_weights_check(const pd_weights *w, const pd_graph *g, const char *source,
                            pd_error *err);
+
+/* The metadata value under key, or NULL. */
+const char *pd_weights_meta_get(const pd_weights *w, const char *key);
+/* Sets key to a copy of value, replacing an earlier value of the same key. */
+pd_status pd_weights_meta_set(pd_weights *w, const char *key, const char *value, pd_error *err);
+
+/* A deep copy of w, tensors and metadata. */
+pd_status pd_weights_copy(const pd_weights *w, pd_weights **out, pd_error *err);
 
 void pd_weights_free(pd_weights *w);
 

@@ -207,6 +207,21 @@ static pd_status read_metadata(const cJSON *obj, pd_error *err)
         if (!cJSON_IsString(it))
             return pd_error_set(err, PD_EINPUT, "value of \"%s\" must be a string",
                                 show(it->string ? it->string : "").s);
+        for (const cJSON *p = obj->child; p != it; p = p->next)
+            if (strcmp(p->string, it->string) == 0)
+                return pd_error_set(err, PD_EINPUT, "key \"%s\" given twice", show(it->string).s);
+    }
+    return PD_OK;
+}
+
+/* Copies the (validated) "__metadata__" strings of the header into w. */
+static pd_status copy_metadata(const cJSON *root, pd_weights *w, const char *src, pd_error *err)
+{
+    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(root, METADATA), *it;
+    cJSON_ArrayForEach(it, obj)
+    {
+        if (pd_weights_meta_set(w, it->string, it->valuestring, err))
+            return pd_error_prefix(err, src);
     }
     return PD_OK;
 }
@@ -365,6 +380,8 @@ static pd_status load(const pd_blob *b, pd_weights **out, pd_error *err)
         w->tensors = calloc(count, sizeof *w->tensors);
     if (!w || (count && !w->tensors))
         st = pd_error_set(err, PD_ENOMEM, "%s: out of memory", src);
+    if (!st)
+        st = copy_metadata(root, w, src, err);
     for (size_t i = 0; i < count && !st; i++) {
         const entry *e = &ents[i];
         pd_named_tensor *t = &w->tensors[i];
@@ -495,6 +512,21 @@ static pd_status check_writable(const pd_weights *w, const char *path, pd_error 
         if (bad)
             return pd_error_set(err, PD_EINPUT, "%s: tensor \"%s\": %s", path, show(t->name).s, bad);
     }
+    for (size_t i = 0; i < w->n_meta; i++) {
+        const pd_weights_meta *m = &w->meta[i];
+        const char *bad = NULL;
+        if (!m->key || !m->value)
+            bad = "has no key or no value";
+        else if (utf8_bad((const unsigned char *)m->key, strlen(m->key)) < strlen(m->key) ||
+                 utf8_bad((const unsigned char *)m->value, strlen(m->value)) < strlen(m->value))
+            bad = "is not valid UTF-8";
+        for (size_t k = 0; k < i && !bad; k++)
+            if (strcmp(w->meta[k].key, m->key) == 0)
+                bad = "is given twice";
+        if (bad)
+            return pd_error_set(err, PD_EINPUT, "%s: metadata \"%s\" %s", path,
+                                m->key ? show(m->key).s : "", bad);
+    }
     if (w->n < 2)
         return PD_OK;
     const pd_named_tensor **ord = malloc(w->n * sizeof *ord);
@@ -518,6 +550,16 @@ static pd_status build_header(const pd_weights *w, const char *path, strbuf *b, 
 {
     uint64_t off = 0;
     sb_str(b, "{");
+    if (w->n_meta) {
+        sb_str(b, "\"" METADATA "\":{");
+        for (size_t i = 0; i < w->n_meta; i++) {
+            sb_str(b, i ? "," : "");
+            sb_json_string(b, w->meta[i].key);
+            sb_str(b, ":");
+            sb_json_string(b, w->meta[i].value);
+        }
+        sb_str(b, w->n ? "}," : "}");
+    }
     for (size_t i = 0; i < w->n; i++) {
         const pd_named_tensor *t = &w->tensors[i];
         char num[64];

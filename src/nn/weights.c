@@ -191,5 +191,10 @@ void pd_weights_free(pd_weights *w)
         free(w->tensors[i].data);
     }
     free(w->tensors);
+    for (size_t i = 0; i < w->n_meta; i++) {
+        free(w->meta[i].key);
+        free(w->meta[i].value);
+    }
+    free(w->meta);
     free(w);
 }

@@ -1,0 +1,40 @@
+/* A deep copy of a set of weights: tensors and metadata. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/str.h"
+#include "blob.h"
+#include "predoff/weights.h"
+
+pd_status pd_weights_copy(const pd_weights *w, pd_weights **out, pd_error *err)
+{
+    *out = NULL;
+    pd_weights *c = calloc(1, sizeof *c);
+    if (c && w->n)
+        c->tensors = calloc(w->n, sizeof *c->tensors);
+    if (!c || (w->n && !c->tensors)) {
+        free(c);
+        return pd_error_set(err, PD_ENOMEM, "copying weights: out of memory");
+    }
+    pd_status st = PD_OK;
+    for (size_t i = 0; i < w->n && !st; i++) {
+        const pd_named_tensor *t = &w->tensors[i];
+        pd_named_tensor *d = &c->tensors[i];
+        c->n = i + 1;
+        d->ndim = t->ndim;
+        memcpy(d->dims, t->dims, sizeof d->dims);
+        d->count = t->count;
+        if (!(d->name = pd_strdup(t->name)) || !(d->data = pd_floats_alloc(t->count)))
+            st = pd_error_set(err, PD_ENOMEM, "copying tensor \"%.64s\": out of memory", t->name);
+        else if (t->count)
+            memcpy(d->data, t->data, t->count * sizeof *d->data);
+    }
+    for (size_t i = 0; i < w->n_meta && !st; i++)
+        st = pd_weights_meta_set(c, w->meta[i].key, w->meta[i].value, err);
+    if (st) {
+        pd_weights_free(c);
+        return st;
+    }
+    *out = c;
+    return PD_OK;
+}
