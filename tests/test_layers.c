@@ -1,5 +1,9 @@
 /* Each layer's forward pass against a plain reference written from the definitions
- * (PyTorch's semantics), on random shapes and values: relative error under 1e-4. */
+ * (PyTorch's semantics), on random shapes and values: relative error under 1e-4. The pass
+ * split over a pool of 1, 2 and 3 threads agrees with the pass alone (to float rounding:
+ * OpenBLAS sums a matrix's edge tiles in another order, so a split moves which outputs
+ * fall on an edge) and gives the same floats, bit for bit, every time it runs with the
+ * same number of threads. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +15,10 @@
 #include <string.h>
 
 #include "nn/forward.h"
+#include "nn/workers.h"
 #include "predoff/graph.h"
 #include "predoff/rng.h"
+#include "predoff/runtime.h"
 
 /* A one-layer model around `layer` (JSON fields without name and exit). */
 static pd_graph *one_layer(int64_t c, int64_t h, int64_t w, const char *layer)
@@ -60,20 +66,72 @@ static void check(const pd_layer *l, const float *w, const float *b, const float
     if (worst >= 1e-4)
         print_error("layer %s: relative error %g\n", pd_layer_type_name(l->type), worst);
     assert_true(worst < 1e-4);
+    if (op->forward_split)
+        for (int threads = 1; threads <= 3; threads++) {
+            pd_workers *pool = NULL;
+            assert_int_equal(pd_workers_new(threads, &pool, NULL), PD_OK);
+            size_t nss = op->split_scratch_floats ? op->split_scratch_floats(l, threads) : ns;
+            float *split = malloc(n_out * sizeof *split);
+            float *split_scratch = malloc((nss ? nss : 1) * sizeof *split_scratch);
+            assert_non_null(split);
+            assert_non_null(split_scratch);
+            float *first = malloc(n_out * sizeof *first);
+            assert_non_null(first);
+            for (int run = 0; run < 3; run++) {
+                memset(split, 0xff, n_out * sizeof *split); /* NaNs where nothing is written */
+                pd_forward_args s = {l, w, b, in, split, split_scratch};
+                op->forward_split(&s, pool);
+                double gap = 0.0, size = 1e-6;
+                for (size_t i = 0; i < n_out; i++) {
+                    size = fmax(size, fabs((double)out[i]));
+                    gap = fmax(gap, isnan(split[i]) ? INFINITY : fabs((double)split[i] - out[i]));
+                }
+                if (gap / size >= 1e-5)
+                    print_error("layer %s %lldx%lldx%lld -> %lldx%lldx%lld split over %d threads: "
+                                "%g from the pass alone\n", pd_layer_type_name(l->type),
+                                (long long)l->in.c, (long long)l->in.h, (long long)l->in.w,
+                                (long long)l->out.c, (long long)l->out.h, (long long)l->out.w,
+                                threads, gap / size);
+                assert_true(gap / size < 1e-5);
+                if (run == 0)
+                    memcpy(first, split, n_out * sizeof *first);
+                else
+                    assert_memory_equal(split, first, n_out * sizeof *first);
+            }
+            free(first);
+            free(split);
+            free(split_scratch);
+            pd_workers_free(pool);
+        }
     free(out);
     free(scratch);
 }
+
+/* Shapes beyond the random ones: b-alexnet's layers, odd and large filter counts (the
+ * row-major product from 32 filters on), pixel counts that do not split evenly. */
+static const int64_t conv_shapes[][7] = {
+    /* c, h, w, k, s, p, f */
+    {3, 32, 32, 5, 1, 2, 32}, {32, 16, 16, 5, 1, 2, 64}, {64, 8, 8, 3, 1, 1, 96},
+    {96, 8, 8, 3, 1, 1, 96},  {96, 8, 8, 3, 1, 1, 64},   {5, 9, 7, 3, 1, 1, 33},
+    {7, 13, 11, 3, 2, 1, 97}, {4, 6, 6, 1, 1, 0, 31},    {6, 17, 5, 1, 1, 0, 40},
+    {2, 3, 3, 3, 1, 0, 35},   {3, 23, 19, 5, 1, 2, 7},   {8, 31, 29, 3, 1, 1, 5},
+};
 
 static void test_conv(void **state)
 {
     (void)state;
     pd_rng r;
     pd_rng_seed(&r, 1);
-    for (int t = 0; t < 60; t++) {
+    const int n_fixed = (int)(sizeof conv_shapes / sizeof conv_shapes[0]);
+    for (int t = 0; t < 60 + n_fixed; t++) {
         int64_t c = 1 + (int64_t)pd_rng_below(&r, 6), h = 3 + (int64_t)pd_rng_below(&r, 14),
                 w = 3 + (int64_t)pd_rng_below(&r, 14), k = 1 + (int64_t)pd_rng_below(&r, 5),
                 s = 1 + (int64_t)pd_rng_below(&r, 3), p = (int64_t)pd_rng_below(&r, 3),
                 f = 1 + (int64_t)pd_rng_below(&r, 8);
+        if (t >= 60) {
+            const int64_t *sh = conv_shapes[t - 60];
+            c = sh[0], h = sh[1], w = sh[2], k = sh[3], s = sh[4], p = sh[5], f = sh[6];
+        }
         if (k > h + 2 * p || k > w + 2 * p)
             continue;
         char spec[160];
@@ -126,11 +184,14 @@ static void test_pool(void **state)
     (void)state;
     pd_rng r;
     pd_rng_seed(&r, 2);
-    for (int t = 0; t < 120; t++) {
+    for (int t = 0; t < 124; t++) {
         int64_t c = 1 + (int64_t)pd_rng_below(&r, 4), h = 2 + (int64_t)pd_rng_below(&r, 12),
                 w = 2 + (int64_t)pd_rng_below(&r, 12), k = 1 + (int64_t)pd_rng_below(&r, 4),
                 s = 1 + (int64_t)pd_rng_below(&r, 3), p = (int64_t)pd_rng_below(&r, (uint64_t)k / 2 + 1);
         int is_max = (int)pd_rng_below(&r, 2), ceil_mode = (int)pd_rng_below(&r, 2);
+        if (t >= 120) /* large enough to be split over threads: b-alexnet's pool1, odd sizes */
+            c = t % 2 ? 32 : 37, h = t % 2 ? 32 : 31, w = t % 2 ? 32 : 29, k = 3, s = 2, p = 1,
+            is_max = t < 122, ceil_mode = t % 2 == 0;
         if (k > h + 2 * p || k > w + 2 * p)
             continue;
         char spec[160];
@@ -171,9 +232,11 @@ static void test_lrn(void **state)
     (void)state;
     pd_rng r;
     pd_rng_seed(&r, 3);
-    for (int t = 0; t < 40; t++) {
+    for (int t = 0; t < 42; t++) {
         int64_t c = 1 + (int64_t)pd_rng_below(&r, 20), h = 1 + (int64_t)pd_rng_below(&r, 6),
                 w = 1 + (int64_t)pd_rng_below(&r, 6), n = 1 + (int64_t)pd_rng_below(&r, 7);
+        if (t >= 40) /* large enough to be split over threads */
+            c = 32, h = t == 40 ? 16 : 13, w = t == 40 ? 16 : 11, n = 5;
         double alpha = 1e-4 + pd_rng_uniform(&r), beta = t % 3 ? 0.5 + pd_rng_uniform(&r) : 0.75,
                k = 0.5 + 2 * pd_rng_uniform(&r);
         char spec[160];
@@ -205,9 +268,11 @@ static void test_fc_relu_dropout(void **state)
     (void)state;
     pd_rng r;
     pd_rng_seed(&r, 4);
-    for (int t = 0; t < 30; t++) {
+    for (int t = 0; t < 32; t++) {
         int64_t c = 1 + (int64_t)pd_rng_below(&r, 5), h = 1 + (int64_t)pd_rng_below(&r, 5),
                 w = 1 + (int64_t)pd_rng_below(&r, 5), o = 1 + (int64_t)pd_rng_below(&r, 30);
+        if (t >= 30) /* large enough to be split over threads */
+            c = 32, h = t == 30 ? 32 : 23, w = t == 30 ? 32 : 27, o = t == 30 ? 64 : 37;
         size_t n = (size_t)(c * h * w);
         char spec[64];
         snprintf(spec, sizeof spec, "\"type\": \"fc\", \"outputs\": %lld", (long long)o);
@@ -246,6 +311,7 @@ static void test_fc_relu_dropout(void **state)
 
 int main(void)
 {
+    pd_runtime_set_threads(1); /* OpenBLAS one thread a call, as under a net's pool */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv),
         cmocka_unit_test(test_pool),

@@ -1,7 +1,9 @@
 /* Whole networks against PyTorch: the committed fixtures (tools/make_fixtures.py) hold
  * PyTorch's weights, inputs and every exit's logits; the runtime must give the same within
- * a relative 1e-4, layer by layer for b-lenet. Also: a path run in pieces equals the path
- * run at once, bit for bit (the split runtime ships exactly these pieces). */
+ * a relative 1e-4, layer by layer for b-lenet, with the net's work on one thread and split
+ * over two. Also: a path run in pieces equals the path run at once, bit for bit (the split
+ * runtime ships exactly these pieces); a net on 1, 2 or 3 threads agrees with one thread to
+ * float rounding and repeats itself bit for bit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,10 +66,12 @@ static double rel_error(const float *got, const float *want, size_t n)
     return worst / scale;
 }
 
-static void check_exits(const char *model)
+static void check_exits_on(const char *model, int threads)
 {
     fixture f;
+    pd_runtime_set_threads(threads);
     open_fixture(&f, model);
+    assert_int_equal(pd_net_threads(f.net), threads);
     for (int input = 0; input < 2; input++) {
         char name[128];
         snprintf(name, sizeof name, "input-%d.npy", input);
@@ -84,14 +88,20 @@ static void check_exits(const char *model)
             read_npy(&f, name, &want);
             assert_int_equal(n, want.count);
             double e = rel_error(out, want.data, n);
-            print_message("%s input %d exit %s: relative error %.2e\n", model, input,
-                          f.g->layers[f.g->exits[k]].name, e);
+            print_message("%s input %d exit %s, %d threads: relative error %.2e\n", model,
+                          input, f.g->layers[f.g->exits[k]].name, threads, e);
             assert_true(e < 1e-4);
             pd_array_free(&want);
         }
         pd_array_free(&x);
     }
     close_fixture(&f);
+}
+
+static void check_exits(const char *model)
+{
+    check_exits_on(model, 1);
+    check_exits_on(model, 2);
 }
 
 static void test_b_lenet_exits(void **state)
@@ -180,6 +190,56 @@ static void test_pieces_equal_whole(void **state)
     close_fixture(&f);
 }
 
+/* Every exit of `model` on nets of 1, 2 and 3 threads: each within 1e-5 of one thread,
+ * and the same floats on a second run. */
+static void check_threads_agree(const char *model)
+{
+    float *one[8] = {0};
+    for (int threads = 1; threads <= 3; threads++) {
+        fixture f;
+        pd_runtime_set_threads(threads);
+        open_fixture(&f, model);
+        assert_int_equal(pd_net_threads(f.net), threads);
+        assert_true(f.g->n_exits <= 8);
+        pd_array x;
+        read_npy(&f, "input-0.npy", &x);
+        for (size_t k = 0; k < f.g->n_exits; k++) {
+            size_t len, n;
+            const float *out;
+            pd_net_path(f.net, k, &len);
+            assert_int_equal(pd_net_run(f.net, k, 0, len, x.data, x.count, &out, &n, NULL, NULL),
+                             PD_OK);
+            float *first = malloc(n * sizeof *first);
+            assert_non_null(first);
+            memcpy(first, out, n * sizeof *first);
+            assert_int_equal(pd_net_run(f.net, k, 0, len, x.data, x.count, &out, &n, NULL, NULL),
+                             PD_OK);
+            assert_memory_equal(out, first, n * sizeof *first);
+            if (threads == 1) {
+                one[k] = first;
+            } else {
+                double e = rel_error(first, one[k], n);
+                print_message("%s exit %s, %d threads against 1: relative difference %.2e\n",
+                              model, f.g->layers[f.g->exits[k]].name, threads, e);
+                assert_true(e < 1e-5);
+                free(first);
+            }
+        }
+        pd_array_free(&x);
+        close_fixture(&f);
+    }
+    for (size_t k = 0; k < 8; k++)
+        free(one[k]);
+}
+
+static void test_threads_agree(void **state)
+{
+    (void)state;
+    check_threads_agree("b-lenet");
+    check_threads_agree("b-alexnet");
+    pd_runtime_set_threads(2);
+}
+
 static void test_run_rejects_bad_requests(void **state)
 {
     (void)state;
@@ -226,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_b_lenet_exits),        cmocka_unit_test(test_b_alexnet_exits),
         cmocka_unit_test(test_b_lenet_layer_by_layer), cmocka_unit_test(test_pieces_equal_whole),
         cmocka_unit_test(test_run_rejects_bad_requests), cmocka_unit_test(test_exit_summary),
+        cmocka_unit_test(test_threads_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,13 +18,19 @@ typedef struct pd_net pd_net;
 
 /* Checks w against g and plans the buffers: two activation buffers as large as the
  * largest tensor and one scratch buffer as large as any layer needs (im2col).
- * g and w are borrowed and must outlive the net. `source` names w in messages. */
+ * g and w are borrowed and must outlive the net. `source` names w in messages.
+ * The net splits each layer's work over pd_runtime_threads() threads, as set when it is
+ * made: the calling thread and a pool of its own (none for one thread), joined by
+ * pd_net_free. Like pd_runtime_set_threads, it sets OpenBLAS to one thread a call. */
 pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source, pd_net **out,
                      pd_error *err);
 void pd_net_free(pd_net *net);
 
 /* The layers of exit k's path, from the root; *len receives their number. */
 const int32_t *pd_net_path(const pd_net *net, size_t exit, size_t *len);
+
+/* The threads the net splits each layer over (the caller's included). */
+int pd_net_threads(const pd_net *net);
 
 /* Runs path positions [from, to) of exit k's path. `input` is the tensor entering
  * path[from] (the network input when from == 0), `input_count` its elements, which must
@@ -44,8 +50,14 @@ typedef struct pd_exit_summary {
 
 void pd_exit_summarise(const float *logits, size_t n, pd_exit_summary *out);
 
-/* Sets the BLAS threads (OpenBLAS keeps this process-wide); returns the number in use. */
+/* The runtime's threads, process-wide like OpenBLAS's own setting: nets made afterwards
+ * split each layer over `threads` threads themselves, so OpenBLAS is set to one thread
+ * per call (two threads calling a threaded OpenBLAS at once would queue on its pool).
+ * threads <= 0 keeps the current number. Returns the number in use. */
 int pd_runtime_set_threads(int threads);
+/* The number in use: the last set, or at first OpenBLAS's default (its
+ * OPENBLAS_NUM_THREADS, else one per core). */
+int pd_runtime_threads(void);
 
 #ifdef __cplusplus
 }

@@ -20,7 +20,7 @@ const cli_flag cmd_run_flags[] = {
     {"--accuracy", "A", "or: the accuracy requirement; the exit follows the spec's rule"},
     {"--exit-accuracy", "A1,A2,..", "exit accuracies for --accuracy (else the model's)"},
     {"-o", "OUT.npy", "write the logits, [classes] or [N, classes]"},
-    {"--threads", "T", "BLAS threads (default: OpenBLAS's choice)"},
+    {"--threads", "T", "threads each layer is split over (default: OpenBLAS's choice)"},
     {NULL, NULL, NULL},
 };
 

@@ -17,9 +17,18 @@ typedef struct pd_forward_args {
     float *scratch;
 } pd_forward_args;
 
+typedef struct pd_workers pd_workers; /* workers.h */
+
 typedef struct pd_forward_op {
+    /* The pass on the calling thread alone. */
     void (*forward)(const pd_forward_args *a);
     size_t (*scratch_floats)(const pd_layer *l);
+    /* The same pass with its work split over the pool's threads (w may be NULL: one
+     * thread); for a given number of threads the result never changes. NULL when the
+     * type always runs alone. Its scratch then has split_scratch_floats(l, threads)
+     * floats, or scratch_floats(l) when that is NULL. */
+    void (*forward_split)(const pd_forward_args *a, pd_workers *w);
+    size_t (*split_scratch_floats)(const pd_layer *l, int threads);
 } pd_forward_op;
 
 extern const pd_forward_op pd_conv_forward, pd_relu_forward, pd_pool_forward, pd_lrn_forward,
@@ -28,5 +37,9 @@ extern const pd_forward_op pd_conv_forward, pd_relu_forward, pd_pool_forward, pd
 const pd_forward_op *pd_forward_op_of(pd_layer_type t);
 
 size_t pd_no_scratch(const pd_layer *l);
+
+/* Where part p of `parts` starts in n items, cut at multiples of 16 (64 bytes of floats,
+ * so no two threads write one cache line); part `parts` starts at n. */
+size_t pd_part_start(size_t n, int p, int parts);
 
 #endif

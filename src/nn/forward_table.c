@@ -18,3 +18,9 @@ size_t pd_no_scratch(const pd_layer *l)
     (void)l;
     return 0;
 }
+
+size_t pd_part_start(size_t n, int p, int parts)
+{
+    size_t blocks = (n + 15) / 16, start = blocks * (size_t)p / (size_t)parts * 16;
+    return start < n ? start : n;
+}

@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "forward.h"
 #include "predoff/runtime.h"
+#include "workers.h"
 
 struct pd_net {
     const pd_graph *g;
@@ -15,6 +16,8 @@ struct pd_net {
     size_t max_elems;
     int32_t *paths;         /* every exit's path from the root, one after the other */
     size_t *path_start;     /* [n_exits + 1] */
+    int threads;            /* each layer's work is split over this many threads */
+    pd_workers *pool;       /* threads - 1 of them (NULL for one thread) */
 };
 
 static void *alloc_floats(size_t n)
@@ -27,6 +30,7 @@ void pd_net_free(pd_net *net)
 {
     if (!net)
         return;
+    pd_workers_free(net->pool);
     free(net->w);
     free(net->b);
     free(net->buf[0]);
@@ -73,6 +77,7 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
     if (!net)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     net->g = g;
+    net->threads = pd_runtime_set_threads(0); /* and OpenBLAS to one thread a call */
     net->w = calloc(g->n_layers, sizeof *net->w);
     net->b = calloc(g->n_layers, sizeof *net->b);
     if (!net->w || !net->b) {
@@ -84,7 +89,10 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
         const pd_layer *l = &g->layers[i];
         size_t e = (size_t)pd_shape_elems(l->out);
         max_elems = e > max_elems ? e : max_elems;
-        size_t s = pd_forward_op_of(l->type)->scratch_floats(l);
+        const pd_forward_op *op = pd_forward_op_of(l->type);
+        size_t s = net->threads > 1 && op->forward_split && op->split_scratch_floats
+                       ? op->split_scratch_floats(l, net->threads)
+                       : op->scratch_floats(l);
         max_scratch = s > max_scratch ? s : max_scratch;
         if (pd_layer_weight_count(l) > 0) {
             char name[512];
@@ -103,12 +111,19 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
         return pd_error_set(err, PD_ENOMEM, "out of memory for the model's buffers");
     }
     pd_status st = plan_paths(net, err);
+    if (!st)
+        st = pd_workers_new(net->threads, &net->pool, err);
     if (st) {
         pd_net_free(net);
         return st;
     }
     *out = net;
     return PD_OK;
+}
+
+int pd_net_threads(const pd_net *net)
+{
+    return net->threads;
 }
 
 const int32_t *pd_net_path(const pd_net *net, size_t exit, size_t *len)
@@ -142,7 +157,11 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
         float *dst = net->buf[(i - from) % 2];
         pd_forward_args a = {&g->layers[v], net->w[v], net->b[v], cur, dst, net->scratch};
         double t0 = layer_ms ? pd_now_ms() : 0.0;
-        pd_forward_op_of(g->layers[v].type)->forward(&a);
+        const pd_forward_op *op = pd_forward_op_of(g->layers[v].type);
+        if (net->pool && op->forward_split)
+            op->forward_split(&a, net->pool);
+        else
+            op->forward(&a);
         if (layer_ms)
             layer_ms[i - from] = pd_now_ms() - t0;
         cur = dst;

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "forward.h"
+#include "workers.h"
 
 /* One output row's window bounds along x, clipped to the input, and the divisor's span. */
 typedef struct span {
@@ -68,18 +69,50 @@ static size_t scratch_floats(const pd_layer *l)
     return (size_t)l->in.w; /* one reduced row */
 }
 
-static void forward(const pd_forward_args *a)
+static size_t split_scratch_floats(const pd_layer *l, int threads)
+{
+    return (size_t)threads * scratch_floats(l); /* one row each */
+}
+
+/* Channels [c0, c1), `row` the scratch row. */
+static void channels(const pd_forward_args *a, int64_t c0, int64_t c1, float *row)
 {
     const pd_layer *l = a->l;
-    const int64_t C = l->in.c, H = l->in.h, W = l->in.w, OH = l->out.h, OW = l->out.w;
-    for (int64_t c = 0; c < C; c++) {
+    const int64_t H = l->in.h, W = l->in.w, OH = l->out.h, OW = l->out.w;
+    for (int64_t c = c0; c < c1; c++) {
         const float *in = a->in + c * H * W;
         float *out = a->out + c * OH * OW;
         if (l->p.mode == PD_POOL_MAX)
-            max_plane(in, out, a->scratch, H, W, l->p.kernel, l->p.stride, l->p.pad, OH, OW);
+            max_plane(in, out, row, H, W, l->p.kernel, l->p.stride, l->p.pad, OH, OW);
         else
-            avg_plane(in, out, a->scratch, H, W, l->p.kernel, l->p.stride, l->p.pad, OH, OW);
+            avg_plane(in, out, row, H, W, l->p.kernel, l->p.stride, l->p.pad, OH, OW);
     }
 }
 
-const pd_forward_op pd_pool_forward = {forward, scratch_floats};
+static void forward(const pd_forward_args *a)
+{
+    channels(a, 0, a->l->in.c, a->scratch);
+}
+
+/* Split over threads: each takes a range of channels, with its own scratch row. */
+static void part(void *ctx, int p, int parts)
+{
+    const pd_forward_args *a = ctx;
+    int64_t C = a->l->in.c;
+    channels(a, C * p / parts, C * (p + 1) / parts, a->scratch + (size_t)p * scratch_floats(a->l));
+}
+
+/* Fewer input elements than this run alone (a few microseconds; a hand-off costs about
+ * one). */
+#define SPLIT_MIN 8192
+
+static void forward_split(const pd_forward_args *a, pd_workers *w)
+{
+    if (pd_shape_elems(a->l->in) < SPLIT_MIN)
+        forward(a);
+    else
+        pd_workers_run(w, part, (void *)a);
+}
+
+const pd_forward_op pd_pool_forward = {forward, scratch_floats, forward_split,
+                                       split_scratch_floats};

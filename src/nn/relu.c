@@ -1,13 +1,34 @@
-/* ReLU: max(0, x), elementwise. */
+/* ReLU: max(0, x), elementwise; split over threads, each takes a range of elements. */
 #include "forward.h"
+#include "workers.h"
 
-static void forward(const pd_forward_args *a)
+static void relu_range(const float *in, float *out, size_t i0, size_t i1)
 {
-    size_t n = (size_t)pd_shape_elems(a->l->in);
-    const float *in = a->in;
-    float *out = a->out;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = i0; i < i1; i++)
         out[i] = in[i] > 0.0f ? in[i] : 0.0f;
 }
 
-const pd_forward_op pd_relu_forward = {forward, pd_no_scratch};
+static void forward(const pd_forward_args *a)
+{
+    relu_range(a->in, a->out, 0, (size_t)pd_shape_elems(a->l->in));
+}
+
+static void part(void *ctx, int p, int parts)
+{
+    const pd_forward_args *a = ctx;
+    size_t n = (size_t)pd_shape_elems(a->l->in);
+    relu_range(a->in, a->out, pd_part_start(n, p, parts), pd_part_start(n, p + 1, parts));
+}
+
+/* Fewer elements than this run alone (a few microseconds; a hand-off costs about one). */
+#define SPLIT_MIN 16384
+
+static void forward_split(const pd_forward_args *a, pd_workers *w)
+{
+    if (pd_shape_elems(a->l->in) < SPLIT_MIN)
+        forward(a);
+    else
+        pd_workers_run(w, part, (void *)a);
+}
+
+const pd_forward_op pd_relu_forward = {forward, pd_no_scratch, forward_split, NULL};
