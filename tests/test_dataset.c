@@ -301,6 +301,32 @@ static void test_stats(void **state)
 }
 
 /* Debian's dataset-fashion-mnist (scripts/deps.sh installs it): not skipped when missing. */
+/* The epoch's order: a permutation, the same for the same seed and epoch, another for
+ * another epoch or seed. */
+static void test_shuffle(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    static size_t a[N], b[N];
+    int seen[N] = {0};
+    pd_dataset_shuffle(N, 7, 0, a);
+    for (size_t i = 0; i < N; i++) {
+        assert_true(a[i] < N);
+        seen[a[i]]++;
+    }
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(seen[i], 1);
+    pd_dataset_shuffle(N, 7, 0, b);
+    assert_memory_equal(a, b, sizeof a);
+    pd_dataset_shuffle(N, 7, 1, b);
+    assert_memory_not_equal(a, b, sizeof a);
+    pd_dataset_shuffle(N, 8, 0, b);
+    assert_memory_not_equal(a, b, sizeof a);
+    pd_dataset_shuffle(1, 7, 0, b);
+    assert_int_equal(b[0], 0);
+    pd_dataset_shuffle(0, 7, 0, b); /* nothing to do */
+}
+
 static void test_fashion_mnist(void **state)
 {
     (void)state;
@@ -414,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_adopt),
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_shuffle),
         cmocka_unit_test(test_fashion_mnist),
         cmocka_unit_test(test_b_alexnet_gray),
     };

@@ -62,6 +62,12 @@ typedef struct pd_batch_format {
 pd_status pd_dataset_batch(const pd_dataset *d, const size_t *indices, size_t n,
                            const pd_batch_format *f, float *out, pd_error *err);
 
+/* The order in which training visits n samples in a given epoch (0 for the first):
+ * indices 0..n-1 shuffled by Fisher-Yates (for i = n-1 down to 1, swap i with
+ * pd_rng_below(r, i + 1)) with a pd_rng seeded with seed + 0x9E3779B97F4A7C15 * (epoch + 1)
+ * (mod 2^64). A pure function of (n, seed, epoch): a resumed run sees the same orders. */
+void pd_dataset_shuffle(size_t n, uint64_t seed, uint64_t epoch, size_t *order);
+
 /* Frees the pixels and labels and empties d; NULL and freeing twice are no-ops. */
 void pd_dataset_free(pd_dataset *d);
 
