@@ -1,11 +1,12 @@
 /* Convolution: im2col into the scratch buffer, then one sgemm,
  * out[F, HW] = W[F, C k k] col[C k k, HW] + bias. A 1x1 convolution with stride 1 and no
- * padding reads its input as the column matrix directly.
+ * padding reads its input as the column matrix directly. im2col first copies the input
+ * rows it reads into a zero-padded block, so each piece of a column row is one plain copy.
  *
- * Split over a net's threads, each thread takes a range of output pixels: it writes the
- * columns of those pixels (its own block of the scratch) and multiplies W by them, so the
- * threads share nothing but W and the input, and no thread waits for another. Each
- * output's sum runs over the same K terms in the same order whatever the split. */
+ * Split over a net's threads, each thread takes a range of output pixels: it pads the
+ * input rows those pixels read and writes their columns (its own blocks of the scratch),
+ * then multiplies W by them, so the threads share nothing but W and the input, and no
+ * thread waits for another. */
 #include <cblas.h>
 #include <string.h>
 
@@ -17,61 +18,94 @@ static int is_pointwise(const pd_layer *l)
     return l->p.kernel == 1 && l->p.stride == 1 && l->p.pad == 0;
 }
 
-static size_t scratch_floats(const pd_layer *l)
+static size_t col_floats(const pd_layer *l)
 {
-    if (is_pointwise(l))
-        return 0;
     return (size_t)(l->in.c * l->p.kernel * l->p.kernel) * (size_t)(l->out.h * l->out.w);
 }
 
-/* Rows [r0, r1) of the columns of output pixels [n0, n1) (row-major over OH x OW), each
- * row r being one input channel and kernel offset (c k + ky) k + kx:
- * col[r * ld + (n - n0)]. */
-static void im2col(const pd_layer *l, const float *in, float *col, int64_t ld, int64_t r0,
-                   int64_t r1, int64_t n0, int64_t n1)
+/* The padded input, (H + 2 pad) x (W + 2 pad) for each channel: a bound on what one
+ * thread pads. */
+static size_t pad_floats(const pd_layer *l)
 {
-    const int64_t H = l->in.h, W = l->in.w, k = l->p.kernel, s = l->p.stride, p = l->p.pad,
-                  OW = l->out.w;
-    for (int64_t r = r0; r < r1; r++) {
-        int64_t c = r / (k * k), ky = r / k % k, kx = r % k;
-        float *row = col + r * ld - n0;
-        const float *plane = in + c * H * W;
-        /* ox in [xlo, xhi) reads inside the input along x (stride 1) */
-        int64_t xlo = p - kx > 0 ? p - kx : 0, xhi = W + p - kx < OW ? W + p - kx : OW;
-        for (int64_t oy = n0 / OW; oy * OW < n1; oy++) {
-            int64_t a = oy * OW > n0 ? 0 : n0 - oy * OW;        /* first ox */
-            int64_t b = (oy + 1) * OW < n1 ? OW : n1 - oy * OW; /* past the last */
-            float *dst = row + oy * OW;
-            int64_t y = oy * s - p + ky;
+    return (size_t)(l->in.c * (l->in.h + 2 * l->p.pad) * (l->in.w + 2 * l->p.pad));
+}
+
+/* The columns, then the padded rows of each thread. */
+static size_t split_scratch_floats(const pd_layer *l, int threads)
+{
+    if (is_pointwise(l))
+        return 0;
+    return col_floats(l) + (size_t)threads * pad_floats(l);
+}
+
+static size_t scratch_floats(const pd_layer *l)
+{
+    return split_scratch_floats(l, 1);
+}
+
+/* Rows [y0, y1) of the padded input (padded coordinates) into pad[c][y - y0][x], each
+ * W + 2 pad wide, zeros outside the input. */
+static void pad_rows(const pd_layer *l, const float *in, float *pad, int64_t y0, int64_t y1)
+{
+    const int64_t C = l->in.c, H = l->in.h, W = l->in.w, p = l->p.pad, Wp = W + 2 * p;
+    for (int64_t c = 0; c < C; c++)
+        for (int64_t yy = y0; yy < y1; yy++) {
+            float *d = pad + (c * (y1 - y0) + yy - y0) * Wp;
+            int64_t y = yy - p;
             if (y < 0 || y >= H) {
-                memset(dst + a, 0, (size_t)(b - a) * sizeof *dst);
+                memset(d, 0, (size_t)Wp * sizeof *d);
                 continue;
             }
-            const float *src = plane + y * W;
-            if (s == 1) {
-                /* a contiguous run, zeros where the window leaves the input */
-                int64_t lo = xlo > a ? xlo : a, hi = xhi < b ? xhi : b;
-                if (hi < lo)
-                    hi = lo;
-                if (lo > a)
-                    memset(dst + a, 0, (size_t)(lo - a) * sizeof *dst);
-                if (hi > lo)
-                    memcpy(dst + lo, src + lo - p + kx, (size_t)(hi - lo) * sizeof *dst);
-                if (b > hi)
-                    memset(dst + hi, 0, (size_t)(b - hi) * sizeof *dst);
-            } else {
-                for (int64_t ox = a; ox < b; ox++) {
-                    int64_t x = ox * s - p + kx;
-                    dst[ox] = x >= 0 && x < W ? src[x] : 0.0f;
+            memset(d, 0, (size_t)p * sizeof *d);
+            memcpy(d + p, in + (c * H + y) * W, (size_t)W * sizeof *d);
+            memset(d + p + W, 0, (size_t)p * sizeof *d);
+        }
+}
+
+/* n floats; the common widths of a row of b-alexnet's and b-lenet's outputs get copies
+ * of a known size, which the compiler turns into a few vector moves. */
+static void copy_floats(float *dst, const float *src, int64_t n)
+{
+    switch (n) {
+    case 8: memcpy(dst, src, 8 * sizeof *dst); break;
+    case 16: memcpy(dst, src, 16 * sizeof *dst); break;
+    case 32: memcpy(dst, src, 32 * sizeof *dst); break;
+    default: memcpy(dst, src, (size_t)n * sizeof *dst); break;
+    }
+}
+
+/* The columns of output pixels [n0, n1) (row-major over OH x OW): row r of col, one input
+ * channel and kernel offset (c k + ky) k + kx, at col[r * ld + (n - n0)]. `pad` receives
+ * the padded input rows those pixels read. */
+static void im2col(const pd_layer *l, const float *in, float *col, float *pad, int64_t ld,
+                   int64_t n0, int64_t n1)
+{
+    const int64_t C = l->in.c, k = l->p.kernel, s = l->p.stride, OW = l->out.w,
+                  Wp = l->in.w + 2 * l->p.pad;
+    const int64_t oy0 = n0 / OW, oy1 = (n1 - 1) / OW; /* the first and last output rows */
+    const int64_t y0 = oy0 * s, y1 = oy1 * s + k, rows = y1 - y0;
+    pad_rows(l, in, pad, y0, y1);
+    for (int64_t c = 0; c < C; c++)
+        for (int64_t ky = 0; ky < k; ky++)
+            for (int64_t kx = 0; kx < k; kx++) {
+                float *row = col + ((c * k + ky) * k + kx) * ld - n0;
+                for (int64_t oy = oy0; oy <= oy1; oy++) {
+                    int64_t a = oy == oy0 ? n0 - oy * OW : 0;      /* first ox */
+                    int64_t b = oy == oy1 ? n1 - oy * OW : OW;     /* past the last */
+                    float *dst = row + oy * OW;
+                    const float *src = pad + (c * rows + oy * s + ky - y0) * Wp + kx;
+                    if (s == 1)
+                        copy_floats(dst + a, src + a, b - a);
+                    else
+                        for (int64_t ox = a; ox < b; ox++)
+                            dst[ox] = src[ox * s];
                 }
             }
-        }
-    }
 }
 
 /* Output pixels [n0, n1) of every filter: columns into col (K x (n1 - n0)), then the
  * product into out's columns n0 .. n1. */
-static void conv_pixels(const pd_forward_args *a, float *col, int n0, int n1)
+static void conv_pixels(const pd_forward_args *a, float *col, float *pad, int n0, int n1)
 {
     const pd_layer *l = a->l;
     int F = (int)l->p.filters, K = (int)(l->in.c * l->p.kernel * l->p.kernel),
@@ -79,7 +113,7 @@ static void conv_pixels(const pd_forward_args *a, float *col, int n0, int n1)
     const float *cols = a->in + n0;
     int ldc = N;
     if (!is_pointwise(l)) {
-        im2col(l, a->in, col, n, 0, K, n0, n1);
+        im2col(l, a->in, col, pad, n, n0, n1);
         cols = col;
         ldc = n;
     }
@@ -98,7 +132,9 @@ static void conv_pixels(const pd_forward_args *a, float *col, int n0, int n1)
 
 static void forward(const pd_forward_args *a)
 {
-    conv_pixels(a, a->scratch, 0, (int)(a->l->out.h * a->l->out.w));
+    const pd_layer *l = a->l;
+    float *pad = is_pointwise(l) ? NULL : a->scratch + col_floats(l);
+    conv_pixels(a, a->scratch, pad, 0, (int)(l->out.h * l->out.w));
 }
 
 /* Part p of `parts`: a range of pixels. */
@@ -108,8 +144,13 @@ static void pixels_part(void *ctx, int part, int parts)
     const pd_layer *l = a->l;
     size_t N = (size_t)(l->out.h * l->out.w), K = (size_t)(l->in.c * l->p.kernel * l->p.kernel);
     size_t n0 = pd_part_start(N, part, parts), n1 = pd_part_start(N, part + 1, parts);
-    if (n1 > n0)
-        conv_pixels(a, a->scratch + K * n0, (int)n0, (int)n1);
+    if (n1 <= n0)
+        return;
+    if (is_pointwise(l))
+        conv_pixels(a, NULL, NULL, (int)n0, (int)n1);
+    else
+        conv_pixels(a, a->scratch + K * n0,
+                    a->scratch + col_floats(l) + (size_t)part * pad_floats(l), (int)n0, (int)n1);
 }
 
 /* Fewer multiply-adds than this run alone: handing a layer to the pool costs about a
@@ -124,4 +165,5 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
         pd_workers_run(w, pixels_part, (void *)a);
 }
 
-const pd_forward_op pd_conv_forward = {forward, scratch_floats, forward_split, NULL};
+const pd_forward_op pd_conv_forward = {forward, scratch_floats, forward_split,
+                                       split_scratch_floats};
