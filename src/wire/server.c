@@ -104,8 +104,13 @@ static void handle(server *s, zmq_msg_t *identity, pd_wire_msg *m)
 
 static void close_server(server *s)
 {
-    if (s->front)
+    if (s->front) {
+        /* the last replies may still be queued (after --max-requests, say): give them a
+         * bounded time to leave instead of dropping them */
+        int linger = 500;
+        zmq_setsockopt(s->front, ZMQ_LINGER, &linger, sizeof linger);
         zmq_close(s->front);
+    }
     if (s->cloud)
         zmq_close(s->cloud);
     if (s->ctx)
