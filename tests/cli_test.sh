@@ -159,7 +159,7 @@ if grep -q "^80 requests" "$tmp/load.txt" && grep -q "0 failed" "$tmp/load.txt" 
 expect 2 "give --requests N or --duration S" -- loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w"
 # the link probe: echoes through the running edge, a line through their round trips
 "$bin" probe --server "$edge" --repeat 20 --json "$tmp/probe.json" >"$tmp/probe.txt"
-if grep -q "^plan with: --bandwidth [0-9.]*Mbps --wireless-delay [0-9.]*$" "$tmp/probe.txt" &&
+if grep -q "^plan with: \(--bandwidth [0-9.]*Mbps \)\?--wireless-delay [0-9.]*$" "$tmp/probe.txt" &&
     grep -q '"delay_ms"' "$tmp/probe.json" && [ "$(grep -c '"mean_ms"' "$tmp/probe.json")" = 5 ]; then ok; else bad "probe: $(cat "$tmp/probe.txt")"; fi
 expect 2 "an echo of 100000 floats is over this server's 32768" -- probe --server "$edge" --sizes 1,100000 --repeat 2
 expect 2 "probe: --server ENDPOINT is required" -- probe

@@ -37,8 +37,9 @@ typedef struct pd_link_fit {
 } pd_link_fit;
 
 /* Fits mean round trip = 2 delay + 2 x 8 bytes / rate by least squares (LAPACKE) over
- * n sizes: bytes[i] each way, mean_ms[i] its mean round trip. Needs two sizes or more
- * and a rising line; otherwise PD_EINPUT saying why. */
+ * n sizes: bytes[i] each way, mean_ms[i] its mean round trip. Needs 2 to 64 sizes of
+ * different bytes (else PD_EINPUT). When the line does not rise, the rate is too high for
+ * these sizes to show: rate_bps is INFINITY, delay_ms half the mean round trip, r2 0. */
 pd_status pd_link_fit_means(const double *bytes, const double *mean_ms, size_t n,
                             pd_link_fit *out, pd_error *err);
 

@@ -1,6 +1,7 @@
 /* predoff probe: the link to a running server as the cost model sees it, from echoes of
  * several sizes: the per-hop delay and the rate to plan with. */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,10 @@ static int write_json(const char *path, const char *endpoint, const size_stats *
              cJSON_AddNumberToObject(o, "median_ms", s[i].median) &&
              cJSON_AddNumberToObject(o, "p95_ms", s[i].p95);
     }
+    /* JSON has no infinity: a rate too high to show is null */
     ok = ok && cJSON_AddNumberToObject(root, "delay_ms", fit->delay_ms) &&
-         cJSON_AddNumberToObject(root, "rate_bps", fit->rate_bps) &&
+         (isinf(fit->rate_bps) ? cJSON_AddNullToObject(root, "rate_bps") != NULL
+                               : cJSON_AddNumberToObject(root, "rate_bps", fit->rate_bps) != NULL) &&
          cJSON_AddNumberToObject(root, "r2", fit->r2);
     char *text = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
@@ -150,10 +153,16 @@ int cmd_probe(const cli_parsed *p)
         status = cli_fail(&err);
         goto done;
     }
-    printf("link (a line through the means, R^2 %.4f): %.3f ms per hop, %.2f Mbit/s\n", fit.r2,
-           fit.delay_ms, fit.rate_bps / 1e6);
-    printf("plan with: --bandwidth %.2fMbps --wireless-delay %.3f\n", fit.rate_bps / 1e6,
-           fit.delay_ms);
+    if (isinf(fit.rate_bps)) {
+        printf("link: %.3f ms per hop; the round trips do not grow with size, so the rate is "
+               "beyond what these sizes show (probe larger ones to measure it)\n", fit.delay_ms);
+        printf("plan with: --wireless-delay %.3f\n", fit.delay_ms);
+    } else {
+        printf("link (a line through the means, R^2 %.4f): %.3f ms per hop, %.2f Mbit/s\n",
+               fit.r2, fit.delay_ms, fit.rate_bps / 1e6);
+        printf("plan with: --bandwidth %.2fMbps --wireless-delay %.3f\n", fit.rate_bps / 1e6,
+               fit.delay_ms);
+    }
     if (json && write_json(json, server, stats, n_sizes, (size_t)repeat, &fit, &err))
         status = cli_fail(&err);
 done:
