@@ -7,10 +7,46 @@
 #include "forward.h"
 #include "workers.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX_PATH 1
+#endif
+
 static size_t scratch_floats(const pd_layer *l)
 {
     return (size_t)(l->in.h * l->in.w); /* the running sum of squares, one plane */
 }
+
+/* out = in / (k + scale max(sum, 0))^(3/4) over [i0, i1), by square roots. */
+static void three_quarters(const float *in, float *out, const float *sum, int64_t i0,
+                           int64_t i1, float k, float scale)
+{
+    for (int64_t i = i0; i < i1; i++) {
+        float d = k + scale * fmaxf(sum[i], 0.0f); /* no drift below 0 */
+        float r = sqrtf(d);
+        out[i] = in[i] / (r * sqrtf(r));
+    }
+}
+
+#ifdef HAVE_AVX_PATH
+/* The same, eight at a time: the compiler does not vectorise sqrtf (errno). Square root
+ * and division round exactly, max(NaN, 0) is 0 as fmaxf's, and nothing is fused, so
+ * every float equals the loop's above. */
+__attribute__((target("avx"))) static void three_quarters_avx(const float *in, float *out,
+                                                              const float *sum, int64_t i0,
+                                                              int64_t i1, float k, float scale)
+{
+    const __m256 vk = _mm256_set1_ps(k), vs = _mm256_set1_ps(scale), zero = _mm256_setzero_ps();
+    int64_t i = i0;
+    for (; i + 8 <= i1; i += 8) {
+        __m256 d = _mm256_add_ps(vk, _mm256_mul_ps(vs, _mm256_max_ps(_mm256_loadu_ps(sum + i), zero)));
+        __m256 r = _mm256_sqrt_ps(d);
+        _mm256_storeu_ps(out + i,
+                         _mm256_div_ps(_mm256_loadu_ps(in + i), _mm256_mul_ps(r, _mm256_sqrt_ps(r))));
+    }
+    three_quarters(in, out, sum, i, i1, k, scale);
+}
+#endif
 
 /* Pixels [i0, i1) of every channel; sum holds the running sums of those pixels. */
 static void pixels(const pd_forward_args *a, int64_t i0, int64_t i1)
@@ -29,16 +65,18 @@ static void pixels(const pd_forward_args *a, int64_t i0, int64_t i1)
             float v = a->in[c * HW + i];
             sum[i] += v * v;
         }
-    const int three_quarters = beta == 0.75f; /* AlexNet's: x^-0.75 by square roots, no powf */
+    /* AlexNet's beta: x^-0.75 by square roots, no powf */
+    void (*quarters)(const float *, float *, const float *, int64_t, int64_t, float, float) =
+        beta == 0.75f ? three_quarters : NULL;
+#ifdef HAVE_AVX_PATH
+    if (quarters && __builtin_cpu_supports("avx"))
+        quarters = three_quarters_avx;
+#endif
     for (int64_t c = 0; c < C; c++) {
         const float *in = a->in + c * HW;
         float *out = a->out + c * HW;
-        if (three_quarters)
-            for (int64_t i = i0; i < i1; i++) {
-                float d = k + scale * fmaxf(sum[i], 0.0f); /* no drift below 0 */
-                float r = sqrtf(d);
-                out[i] = in[i] / (r * sqrtf(r));
-            }
+        if (quarters)
+            quarters(in, out, sum, i0, i1, k, scale);
         else
             for (int64_t i = i0; i < i1; i++)
                 out[i] = in[i] / powf(k + scale * fmaxf(sum[i], 0.0f), beta);
