@@ -36,6 +36,8 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 tb=$here/testbed.sh
+# a testbed of its own (namespaces pdloop-*), apart from the one the tests put up
+export PD_TESTBED_PREFIX=${PD_TESTBED_PREFIX:-pdloop}
 
 # --- the mobile's CPU quota: period 10 ms, quota PCT% of it
 period=10000

@@ -11,7 +11,8 @@
 # these namespaces only): mobile 10.77.1.1, edge 10.77.1.2 (to the mobile) and 10.77.2.1
 # (to the cloud), cloud 10.77.2.2. Defaults: 74mbit wireless, 1gbit wired, no delay.
 set -euo pipefail
-prefix=pd
+# PD_TESTBED_PREFIX names the namespaces and links (default pd), so two testbeds can coexist
+prefix=${PD_TESTBED_PREFIX:-pd}
 ns() { echo "$prefix-$1"; }
 
 shape() { # NS DEV RATE DELAY_MS
@@ -43,27 +44,27 @@ up() {
         ip netns add "$(ns $t)"
         ip netns exec "$(ns $t)" ip link set lo up
     done
-    ip link add pd-m0 type veth peer name pd-e0
-    ip link add pd-e1 type veth peer name pd-c0
-    ip link set pd-m0 netns "$(ns mobile)"
-    ip link set pd-e0 netns "$(ns edge)"
-    ip link set pd-e1 netns "$(ns edge)"
-    ip link set pd-c0 netns "$(ns cloud)"
-    ip netns exec "$(ns mobile)" ip addr add 10.77.1.1/24 dev pd-m0
-    ip netns exec "$(ns edge)" ip addr add 10.77.1.2/24 dev pd-e0
-    ip netns exec "$(ns edge)" ip addr add 10.77.2.1/24 dev pd-e1
-    ip netns exec "$(ns cloud)" ip addr add 10.77.2.2/24 dev pd-c0
-    for pair in mobile:pd-m0 edge:pd-e0 edge:pd-e1 cloud:pd-c0; do
+    ip link add $prefix-m0 type veth peer name $prefix-e0
+    ip link add $prefix-e1 type veth peer name $prefix-c0
+    ip link set $prefix-m0 netns "$(ns mobile)"
+    ip link set $prefix-e0 netns "$(ns edge)"
+    ip link set $prefix-e1 netns "$(ns edge)"
+    ip link set $prefix-c0 netns "$(ns cloud)"
+    ip netns exec "$(ns mobile)" ip addr add 10.77.1.1/24 dev $prefix-m0
+    ip netns exec "$(ns edge)" ip addr add 10.77.1.2/24 dev $prefix-e0
+    ip netns exec "$(ns edge)" ip addr add 10.77.2.1/24 dev $prefix-e1
+    ip netns exec "$(ns cloud)" ip addr add 10.77.2.2/24 dev $prefix-c0
+    for pair in mobile:$prefix-m0 edge:$prefix-e0 edge:$prefix-e1 cloud:$prefix-c0; do
         ip netns exec "$(ns ${pair%%:*})" ip link set "${pair##*:}" up
     done
     # the mobile reaches the cloud through the edge, as in the cost model
     ip netns exec "$(ns mobile)" ip route add 10.77.2.0/24 via 10.77.1.2
     ip netns exec "$(ns cloud)" ip route add 10.77.1.0/24 via 10.77.2.1
     ip netns exec "$(ns edge)" sysctl -qw net.ipv4.ip_forward=1
-    shape "$(ns mobile)" pd-m0 "$wireless" "$wdelay"
-    shape "$(ns edge)" pd-e0 "$wireless" "$wdelay"
-    shape "$(ns edge)" pd-e1 "$wired" "$cdelay"
-    shape "$(ns cloud)" pd-c0 "$wired" "$cdelay"
+    shape "$(ns mobile)" $prefix-m0 "$wireless" "$wdelay"
+    shape "$(ns edge)" $prefix-e0 "$wireless" "$wdelay"
+    shape "$(ns edge)" $prefix-e1 "$wired" "$cdelay"
+    shape "$(ns cloud)" $prefix-c0 "$wired" "$cdelay"
     echo "testbed up: mobile 10.77.1.1 <-${wireless}, ${wdelay} ms-> edge 10.77.1.2 / 10.77.2.1 <-${wired}, ${cdelay} ms-> cloud 10.77.2.2"
 }
 

@@ -125,6 +125,90 @@ expect 2 "-o PROFILE.csv is required" -- profile b-lenet
 printf 'type,in_elems,median_ms\nconv,10,NaN\n' >"$tmp/bad.csv"
 expect 2 'bad.csv: line 2: column "median_ms"' -- fit "$tmp/bad.csv" -o "$tmp/x.json"
 
+# --- training (issue 6): on the first images of Debian's Fashion-MNIST, so it takes seconds
+fm=/usr/share/datasets/fashion-mnist
+expect 0 "" -- train b-lenet --data "$fm" --limit 256 --epochs 2 --batch 32 -o "$tmp/t2.safetensors"
+"$bin" train b-lenet --data "$fm" --limit 256 --epochs 2 --batch 32 -o "$tmp/t2.safetensors" >"$tmp/train.txt"
+if [ "$(grep -c '^epoch [12]/2: loss [0-9.]*; train accuracy b1_fc [0-9.]* fc5 [0-9.]*; test accuracy b1_fc' "$tmp/train.txt")" = 2 ] &&
+    [ -s "$tmp/t2.safetensors.ckpt" ]; then ok; else bad "train output: $(cat "$tmp/train.txt")"; fi
+# the normalisation and the run are recorded with the weights
+hdr=$(head -c 4000 "$tmp/t2.safetensors" | tr -d '\0')
+for want in '"input_mean":"0.2' '"input_std":"0.3' '"input_pad":"0"' '"trained_on":"' '"epochs":"2"' '"model":"b-lenet"'; do
+    if printf '%s' "$hdr" | grep -qF "$want"; then ok; else bad "trained weights lack $want"; fi
+done
+# 2 epochs in one go equal 1 epoch, then a resumed second, bit for bit
+"$bin" train b-lenet --data "$fm" --limit 256 --epochs 1 --batch 32 -o "$tmp/r.safetensors" --checkpoint "$tmp/r.ckpt" >/dev/null
+expect 0 "" -- train b-lenet --data "$fm" --epochs 2 -o "$tmp/r.safetensors" --checkpoint "$tmp/r.ckpt" --resume
+if cmp -s "$tmp/t2.safetensors" "$tmp/r.safetensors"; then ok; else bad "resumed training differs from the unbroken run"; fi
+expect 2 "--lr 0.5 differs from the checkpoint's 0.01" -- train b-lenet --data "$fm" --epochs 3 --lr 0.5 -o "$tmp/r.safetensors" --checkpoint "$tmp/r.ckpt" --resume
+expect 2 "2 epochs done already" -- train b-lenet --data "$fm" --epochs 2 -o "$tmp/r.safetensors" --checkpoint "$tmp/r.ckpt" --resume
+expect 2 "not a predoff checkpoint" -- train b-lenet --data "$fm" --epochs 3 -o "$tmp/r.safetensors" --checkpoint "$tmp/t2.safetensors" --resume
+# stopped by SIGINT in the middle of an epoch, resumed: the same weights again
+"$bin" train b-lenet --data "$fm" --limit 2000 --epochs 1 --batch 8 -o "$tmp/a.safetensors" >/dev/null
+"$bin" train b-lenet --data "$fm" --limit 2000 --epochs 1 --batch 8 -o "$tmp/s.safetensors" --checkpoint "$tmp/s.ckpt" >/dev/null 2>"$tmp/s.err" &
+train_pid=$!
+for _ in $(seq 100); do [ -e "$tmp/s.ckpt" ] && break; sleep 0.1; done # the first checkpoint: training starts
+sleep 0.4
+kill -INT $train_pid
+wait $train_pid
+"$bin" train b-lenet --data "$fm" --epochs 1 -o "$tmp/s.safetensors" --checkpoint "$tmp/s.ckpt" --resume >"$tmp/s.txt" 2>&1
+if grep -q "stopped at epoch 1 after batch" "$tmp/s.err" && grep -q "^resuming .* at epoch 1, batch [1-9]" "$tmp/s.txt" &&
+    cmp -s "$tmp/a.safetensors" "$tmp/s.safetensors"; then ok; else bad "SIGINT and resume: $(cat "$tmp/s.err" "$tmp/s.txt")"; fi
+# a diverging run stops at the first non-finite loss; the last good checkpoint stays
+expect 2 "loss became (NaN|infinite) at epoch 1 step [0-9]+; the last good checkpoint is .*nan.ckpt" -- train b-lenet --data "$fm" --limit 256 --lr 1e10 -o "$tmp/nan.safetensors" --checkpoint "$tmp/nan.ckpt"
+if [ -s "$tmp/nan.ckpt" ] && [ ! -e "$tmp/nan.safetensors" ]; then ok; else bad "NaN: checkpoint kept, no weights written"; fi
+# bad input
+expect 2 "images have 1 channel, but model \"b-alexnet\" takes 3" -- train b-alexnet --data "$fm" --limit 64 -o "$tmp/x.safetensors"
+cat >"$tmp/five.json" <<'JSON'
+{"name": "five", "input": [1, 28, 28], "layers": [{"name": "fc", "type": "fc", "outputs": 5, "exit": true}]}
+JSON
+expect 2 "labels have 10 classes, but exit \"fc\" of model \"five\" has 5" -- train "$tmp/five.json" --data "$fm" --limit 64 -o "$tmp/x.safetensors"
+expect 2 "nothere/train-images-idx3-ubyte" -- train b-lenet --data "$tmp/nothere" -o "$tmp/x.safetensors"
+expect 2 "--data DIR is required" -- train b-lenet -o "$tmp/x.safetensors"
+expect 2 "-o W.safetensors is required" -- train b-lenet --data "$fm"
+expect 2 "--lr: must be positive" -- train b-lenet --data "$fm" --lr 0 -o "$tmp/x.safetensors"
+expect 2 "--momentum: must be below 1" -- train b-lenet --data "$fm" --momentum 1 -o "$tmp/x.safetensors"
+expect 2 "--batch: 0 is outside" -- train b-lenet --data "$fm" --batch 0 -o "$tmp/x.safetensors"
+expect 2 "--exit-weights \"1\": expected 2" -- train b-lenet --data "$fm" --exit-weights 1 -o "$tmp/x.safetensors"
+expect 2 "--resume needs --checkpoint" -- train b-lenet --data "$fm" --resume -o "$tmp/x.safetensors"
+# b-alexnet-gray: 28 x 28 padded to 32 x 32, recorded
+expect 0 "" -- train b-alexnet-gray --data "$fm" --limit 64 --epochs 1 --batch 16 -o "$tmp/g.safetensors"
+if head -c 4000 "$tmp/g.safetensors" | tr -d '\0' | grep -qF '"input_pad":"2"'; then ok; else bad "b-alexnet-gray: no input_pad 2"; fi
+
+# --- measured accuracies: the JSON, plans with them, BranchyNet's entropy rule
+expect 0 "" -- accuracy b-lenet --weights "$tmp/t2.safetensors" --data "$fm" --limit 500 -o "$tmp/acc.json" --entropy-thresholds auto
+if grep -q '"model":[[:space:]]*"b-lenet"' "$tmp/acc.json" && grep -q '"b1_fc":[[:space:]]*0\.[0-9]' "$tmp/acc.json" &&
+    grep -q '"fc5":' "$tmp/acc.json" && grep -q '"mean_exit"' "$tmp/acc.json"; then ok; else bad "accuracy JSON: $(cat "$tmp/acc.json")"; fi
+# the accuracy command agrees with the last epoch's test accuracy of the training run
+"$bin" accuracy b-lenet --weights "$tmp/t2.safetensors" --data "$fm" --limit 256 >"$tmp/acc.txt"
+a1=$(grep -o 'test accuracy b1_fc [0-9.]*' "$tmp/train.txt" | tail -1 | grep -o '[0-9.]*$')
+a2=$(grep -o '^  b1_fc *[0-9.]*' "$tmp/acc.txt" | grep -o '[0-9.]*$')
+if [ -n "$a1" ] && [ "$a1" = "$a2" ]; then ok; else bad "accuracy $a2 != training's test accuracy $a1"; fi
+"$bin" accuracy b-lenet --weights "$tmp/t2.safetensors" --data "$fm" --limit 500 --entropy-thresholds 0,100 >"$tmp/ent.txt"
+b1=$(grep -o '^  b1_fc *[0-9.]*' "$tmp/ent.txt" | grep -o '[0-9.]*$')
+fc5=$(grep -o '^  fc5 *[0-9.]*' "$tmp/ent.txt" | grep -o '[0-9.]*$')
+# threshold 0: every sample goes to the last exit; threshold 100: every sample leaves at the first
+if grep -qE "^ +0\.000 +$fc5 +2\.000 +0\.000 +1\.000" "$tmp/ent.txt" && grep -qE "^ +100\.000 +$b1 +1\.000 +1\.000 +0\.000" "$tmp/ent.txt"; then ok; else bad "entropy rule: $(cat "$tmp/ent.txt")"; fi
+expect 0 "" -- plan b-lenet --accuracy-from "$tmp/acc.json"
+expect 0 "" -- compare b-lenet --accuracy-from "$tmp/acc.json"
+"$bin" plan b-lenet --accuracy-from "$tmp/acc.json" --json "$tmp/pacc.json" >/dev/null
+expect 0 "" -- eval b-lenet --accuracy-from "$tmp/acc.json" --placement "$tmp/pacc.json"
+expect 2 "acc.json: accuracies of model \"b-lenet\", not \"b-alexnet\"" -- plan b-alexnet --accuracy-from "$tmp/acc.json"
+expect 2 "acc.json: accuracies of model \"b-lenet\", not \"b-alexnet\"" -- experiment paper --accuracy-from "$tmp/acc.json"
+sed 's/"fc5"/"fc6"/' "$tmp/acc.json" >"$tmp/acc2.json"
+expect 2 "acc2.json: no accuracy for exit \"fc5\"" -- plan b-lenet --accuracy-from "$tmp/acc2.json"
+expect 2 "not both" -- plan b-lenet --accuracy-from "$tmp/acc.json" --exit-accuracy 0.5,0.6
+expect 2 "no \"input_mean\" in its metadata" -- accuracy b-lenet --weights "$fx/b-lenet/weights.safetensors" --data "$fm" --limit 10
+expect 2 "weights of model \"b-lenet\", not \"b-alexnet-gray\"" -- accuracy b-alexnet-gray --weights "$tmp/t2.safetensors" --data "$fm"
+expect 2 "--split: \"dev\"" -- accuracy b-lenet --weights "$tmp/t2.safetensors" --data "$fm" --split dev
+# a real test image, made into an input as the weights record, classified by predoff run
+"$bin" train b-lenet --data "$fm" --limit 2000 --epochs 2 -o "$tmp/l.safetensors" >/dev/null
+expect 0 "" -- dataset-sample b-lenet --data "$fm" --index 0 --weights "$tmp/l.safetensors" -o "$tmp/img.npy"
+"$bin" dataset-sample b-lenet --data "$fm" --index 0 --weights "$tmp/l.safetensors" -o "$tmp/img.npy" >"$tmp/ds.txt"
+"$bin" run b-lenet --weights "$tmp/l.safetensors" --input "$tmp/img.npy" --exit b1_fc >"$tmp/run.txt"
+if grep -q "image 0: label 9" "$tmp/ds.txt" && grep -q "class 9," "$tmp/run.txt"; then ok; else bad "test image 0 (an ankle boot, 9): $(cat "$tmp/ds.txt" "$tmp/run.txt")"; fi
+expect 2 "--index 10000 --count 1: the test split" -- dataset-sample b-lenet --data "$fm" --index 10000 -o "$tmp/x.npy"
+
 # --- split inference: cloud and edge servers on loopback, the mobile's infer, the outputs
 # equal predoff run's bit for bit; then the edge stops and the mobile finishes alone
 port=$((20000 + $$ % 20000))
@@ -299,6 +383,7 @@ expect 2 'p5.json: placement: layer "conv1": tier must be' -- eval b-alexnet --p
 # through), against about 1 ms on loopback (needs root, as CI is)
 if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v tc >/dev/null; then
     tb="$src/scripts/testbed.sh"
+    export PD_TESTBED_PREFIX="pdt$$" # its own namespaces: runs of this test may overlap
     "$bin" plan b-alexnet --tiers mobile,edge,cloud --bandwidth 20Mbps --json "$tmp/plan20.json" >/dev/null
     if "$tb" up --wireless 20mbit >/dev/null; then
         "$tb" exec cloud "$bin" serve b-alexnet --tier cloud --listen tcp://10.77.2.2:5556 --allow-remote --weights "$w" --plan "$tmp/plan20.json" 2>/dev/null &

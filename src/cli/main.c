@@ -38,6 +38,15 @@ static const cli_command commands[] = {
     {"probe", "--server ENDPOINT [--sizes F1,F2,..] [--repeat N] [--json FILE]",
      "measure the link to a running server: per-hop delay and rate for plan's flags",
      cmd_probe_flags, 0, cmd_probe},
+    {"train", "MODEL --data DIR [--epochs N] [--batch B] [--lr X] [--checkpoint FILE [--resume]] -o W.safetensors",
+     "train every exit jointly (BranchyNet) on an IDX data set, with exact-resume checkpoints",
+     cmd_train_flags, 0, cmd_train},
+    {"accuracy", "MODEL --weights W.safetensors --data DIR [--split test|train] [-o ACC.json]",
+     "each exit's accuracy on a data set, and BranchyNet's entropy-threshold exits",
+     cmd_accuracy_flags, 0, cmd_accuracy},
+    {"dataset-sample", "MODEL --data DIR --index I [--count N] [--weights W] -o X.npy",
+     "images of a data set as a network input (.npy), normalised as W's metadata says",
+     cmd_dataset_sample_flags, 0, cmd_dataset_sample},
     {"keygen", "NAME", "a CURVE key pair for a server: NAME.key and NAME.pub", NULL, 0,
      cmd_keygen},
     {"models", "", "list the built-in models", NULL, 0, cmd_models},
@@ -72,7 +81,7 @@ static void usage(FILE *f)
     fprintf(f, "predoff: plan, evaluate and run the offloading of multi-exit DNNs (Pre-DNNOff)\n\n"
                "usage: predoff COMMAND [ARGS]   (predoff COMMAND --help for its flags)\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
 }
 
 int main(int argc, char **argv)

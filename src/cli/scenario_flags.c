@@ -19,6 +19,7 @@ const cli_flag cli_scenario_flags[] = {
     {"--wired-delay", "MS", "fixed delay per edge<->cloud transfer (default 0)"},
     {"--accuracy-dist", "SPEC", "normal:MU,SIGMA | uniform:A,B | history:FILE (default normal:0.625,0.053)"},
     {"--exit-accuracy", "A1,A2,..", "exit accuracies in the model's exit order"},
+    {"--accuracy-from", "ACC.json", "exit accuracies measured by predoff accuracy -o"},
     {"--load-requests", "N", "add model loading, amortised over N requests"},
     {"--parse", NULL, "add the mobile's result-parsing time to every request"},
     {NULL, NULL, NULL},

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "accuracy_from.h"
 #include "scenario_flags.h"
 #include "predoff/solve.h"
 
@@ -16,16 +17,37 @@ pd_status cli_setup_open(const cli_parsed *p, cli_setup *s, pd_error *err)
     return cli_setup_model(p, p->pos[0], s, err);
 }
 
+/* --accuracy-from needs the model, so it is applied here rather than with the other
+ * scenario flags; it and --exit-accuracy exclude each other. */
+static pd_status apply_accuracy_from(const cli_parsed *p, cli_setup *s, pd_error *err)
+{
+    const char *from = NULL;
+    int exit_accuracy = 0;
+    for (size_t i = 0; i < p->n_opts; i++) {
+        if (cli_is(&p->opts[i], "--accuracy-from"))
+            from = p->opts[i].value;
+        exit_accuracy |= cli_is(&p->opts[i], "--exit-accuracy");
+    }
+    if (!from)
+        return PD_OK;
+    if (exit_accuracy)
+        return pd_error_set(err, PD_EINPUT, "give --exit-accuracy or --accuracy-from %s, not both",
+                            from);
+    return cli_accuracy_from(from, s->g, &s->sc, err);
+}
+
 pd_status cli_setup_model(const cli_parsed *p, const char *model, cli_setup *s, pd_error *err)
 {
     memset(s, 0, sizeof *s);
     pd_status st = pd_graph_open(model, &s->g, err);
     if (!st) {
         st = cli_scenario_build(p, &s->sc, err);
+        if (st)
+            memset(&s->sc, 0, sizeof s->sc); /* freed by the builder */
+        if (!st)
+            st = apply_accuracy_from(p, s, err);
         if (!st)
             st = pd_problem_build(s->g, &s->sc, &s->pb, err);
-        else
-            memset(&s->sc, 0, sizeof s->sc);
     }
     if (st)
         cli_setup_close(s);

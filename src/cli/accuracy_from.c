@@ -1,0 +1,56 @@
+/* Exit accuracies from a predoff accuracy JSON file (accuracy_from.h). */
+#include "accuracy_from.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/file.h"
+#include "core/json_util.h"
+
+pd_status cli_accuracy_from(const char *path, const pd_graph *g, pd_scenario *sc,
+                            pd_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    cJSON *root = NULL;
+    pd_status st = pd_read_file(path, 1 << 20, &text, &len, err);
+    if (!st && (st = pd_json_parse(text, len, &root, err)))
+        pd_error_prefix(err, path);
+    free(text);
+    if (st)
+        return st;
+    double *acc = malloc((g->n_exits ? g->n_exits : 1) * sizeof *acc);
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
+    const cJSON *exits = cJSON_GetObjectItemCaseSensitive(root, "exits");
+    if (!acc)
+        st = pd_error_set(err, PD_ENOMEM, "%s: out of memory", path);
+    else if (!cJSON_IsObject(root) || !cJSON_IsString(model) || !cJSON_IsObject(exits))
+        st = pd_error_set(err, PD_EINPUT,
+                          "%s: expected {\"model\": NAME, \"exits\": {EXIT: ACCURACY, ...}} "
+                          "(as predoff accuracy -o writes)",
+                          path);
+    else if (strcmp(model->valuestring, g->name) != 0)
+        st = pd_error_set(err, PD_EINPUT, "%s: accuracies of model \"%.64s\", not \"%s\"", path,
+                          model->valuestring, g->name);
+    for (size_t k = 0; k < g->n_exits && !st; k++) {
+        const char *name = g->layers[g->exits[k]].name;
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(exits, name);
+        char field[160];
+        snprintf(field, sizeof field, "exits.%.64s", name);
+        if (!v)
+            st = pd_error_set(err, PD_EINPUT, "%s: no accuracy for exit \"%s\" of model \"%s\"",
+                              path, name, g->name);
+        else if ((st = pd_json_real(v, field, 0.0, 1.0, &acc[k], err)))
+            pd_error_prefix(err, path);
+    }
+    cJSON_Delete(root);
+    if (st) {
+        free(acc);
+        return st;
+    }
+    free(sc->exit_accuracy);
+    sc->exit_accuracy = acc;
+    sc->n_exit_accuracy = g->n_exits;
+    return PD_OK;
+}
