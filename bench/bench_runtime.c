@@ -114,16 +114,13 @@ int main(int argc, char **argv)
         hi = hi > ms[b] ? hi : ms[b];
     }
     double med = pd_median(ms, (size_t)batches);
-    /* the peak with OpenBLAS's own threads, as many as the net's; then back to the
-     * runtime's setting (one thread a call) */
-    openblas_set_num_threads(used);
-    double peak = sgemm_gflops(1024, 15);
-    pd_runtime_set_threads(used);
+    double peak = sgemm_gflops(1024, 15); /* OpenBLAS's own threads, as many as the net's */
     char cpu[128], date[64];
     bench_cpu_model(cpu, sizeof cpu);
     bench_date(date, sizeof date);
-    printf("bench_runtime: %s; %s; %d threads (the net's own; OpenBLAS one a call)\n", date,
-           cpu, pd_net_threads(net));
+    printf("bench_runtime: %s; %s; %d threads (the net splits each layer over them, OpenBLAS "
+           "one a call; %d OpenBLAS threads for the sgemm peak)\n",
+           date, cpu, pd_net_threads(net), used);
     printf("b-alexnet trunk (%zu layers, %.1f M multiply-accumulates), batch 1:\n", len, macs / 1e6);
     printf("  median %.4f ms per inference (batches of %d: min %.4f, max %.4f) = %.1f GFLOPS\n",
            med, per_batch, lo, hi, 2.0 * macs / (med * 1e6));

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +241,29 @@ static void test_threads_agree(void **state)
     pd_runtime_set_threads(2);
 }
 
+/* A net on 2 threads runs OpenBLAS one thread a call, and puts back the count that
+ * pd_runtime_set_threads gave OpenBLAS for BLAS called directly. */
+static void test_blas_threads_restored(void **state)
+{
+    (void)state;
+    pd_runtime_set_threads(2);
+    assert_int_equal(openblas_get_num_threads(), 2);
+    fixture f;
+    open_fixture(&f, "b-lenet");
+    assert_int_equal(pd_net_threads(f.net), 2);
+    float x[784] = {0};
+    const float *out;
+    size_t n, len;
+    pd_net_path(f.net, 1, &len);
+    assert_int_equal(pd_net_run(f.net, 1, 0, len, x, 784, &out, &n, NULL, NULL), PD_OK);
+    assert_int_equal(openblas_get_num_threads(), 2);
+    close_fixture(&f);
+    pd_runtime_set_threads(1);
+    assert_int_equal(openblas_get_num_threads(), 1);
+    assert_int_equal(pd_runtime_threads(), 1);
+    pd_runtime_set_threads(2);
+}
+
 static void test_run_rejects_bad_requests(void **state)
 {
     (void)state;
@@ -286,7 +310,7 @@ int main(void)
         cmocka_unit_test(test_b_lenet_exits),        cmocka_unit_test(test_b_alexnet_exits),
         cmocka_unit_test(test_b_lenet_layer_by_layer), cmocka_unit_test(test_pieces_equal_whole),
         cmocka_unit_test(test_run_rejects_bad_requests), cmocka_unit_test(test_exit_summary),
-        cmocka_unit_test(test_threads_agree),
+        cmocka_unit_test(test_threads_agree), cmocka_unit_test(test_blas_threads_restored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
