@@ -272,7 +272,7 @@ static void test_fc_relu_dropout(void **state)
         int64_t c = 1 + (int64_t)pd_rng_below(&r, 5), h = 1 + (int64_t)pd_rng_below(&r, 5),
                 w = 1 + (int64_t)pd_rng_below(&r, 5), o = 1 + (int64_t)pd_rng_below(&r, 30);
         if (t >= 30) /* large enough to be split over threads */
-            c = 32, h = t == 30 ? 32 : 23, w = t == 30 ? 32 : 27, o = t == 30 ? 64 : 37;
+            c = 64, h = t == 30 ? 48 : 47, w = t == 30 ? 48 : 45, o = t == 30 ? 64 : 37;
         size_t n = (size_t)(c * h * w);
         char spec[64];
         snprintf(spec, sizeof spec, "\"type\": \"fc\", \"outputs\": %lld", (long long)o);
