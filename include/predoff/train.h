@@ -88,6 +88,11 @@ uint64_t pd_trainer_steps(const pd_trainer *t);
 void pd_trainer_set_steps(pd_trainer *t, uint64_t steps);
 pd_rng *pd_trainer_rng(pd_trainer *t);
 
+/* Optional timing (benchmarks): with arrays of g->n_layers doubles, every later forward
+ * pass writes forward_ms[i], and every backprop backward_ms[i], the milliseconds layer i
+ * took (CLOCK_MONOTONIC); NULL stops it (the default). Borrowed; either may be NULL. */
+void pd_trainer_time_layers(pd_trainer *t, double *forward_ms, double *backward_ms);
+
 #ifdef __cplusplus
 }
 #endif

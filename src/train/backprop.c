@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "grad.h"
 #include "trainer_state.h"
 #include "xent.h"
@@ -90,7 +91,10 @@ pd_status pd_trainer_backprop(pd_trainer *t, const float *x, const uint8_t *labe
                           .scratch = t->scratch,
                           .rng = &t->rng,
                           .training = true};
+        double t0 = t->backward_ms ? pd_now_ms() : 0.0;
         pd_grad_op_of(l->type)->backward(&a);
+        if (t->backward_ms)
+            t->backward_ms[i] = pd_now_ms() - t0;
     }
     if (!all_finite(t->grads))
         return pd_error_set(err, PD_EINPUT, "a gradient became NaN or infinite at step %llu",

@@ -1,5 +1,6 @@
 /* The whole tree forward over a batch: each layer once, parents first, so a trunk shared
  * by several exits is computed once. */
+#include "core/clock.h"
 #include "grad.h"
 #include "trainer_state.h"
 
@@ -18,6 +19,9 @@ void pd_trainer_forward(pd_trainer *t, const float *x, size_t batch, bool traini
                           .scratch = t->scratch,
                           .rng = &t->rng,
                           .training = training};
+        double t0 = t->forward_ms ? pd_now_ms() : 0.0;
         pd_grad_op_of(l->type)->forward(&a);
+        if (t->forward_ms)
+            t->forward_ms[i] = pd_now_ms() - t0;
     }
 }

@@ -237,3 +237,9 @@ pd_rng *pd_trainer_rng(pd_trainer *t)
 {
     return &t->rng;
 }
+
+void pd_trainer_time_layers(pd_trainer *t, double *forward_ms, double *backward_ms)
+{
+    t->forward_ms = forward_ms;
+    t->backward_ms = backward_ms;
+}

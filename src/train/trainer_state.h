@@ -30,6 +30,7 @@ struct pd_trainer {
     pd_weights *momentum_w;    /* owned: "<name>.momentum" */
     pd_rng rng;
     uint64_t steps;
+    double *forward_ms, *backward_ms; /* borrowed, optional: pd_trainer_time_layers */
 };
 
 /* Every layer forward over `batch` samples of x, in training mode or not. */
