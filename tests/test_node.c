@@ -14,21 +14,9 @@
 #include <zmq.h>
 
 #include "plan_file.h"
+#include "server_thread.h"
 #include "predoff/node.h"
 #include "predoff/rng.h"
-
-typedef struct server_run {
-    pd_deployment *d;
-    pd_server_options o;
-    pd_status st;
-} server_run;
-
-static void *serve(void *arg)
-{
-    server_run *r = arg;
-    r->st = pd_serve(r->d, &r->o, NULL);
-    return NULL;
-}
 
 /* Sends the frames and returns the decoded reply (its bytes kept in *keep). */
 static pd_wire_msg ask(void *sock, const void *a, size_t na, const void *b, size_t nb,
@@ -77,7 +65,7 @@ static void test_bad_messages_then_a_good_one(void **state)
     run.o = (pd_server_options){.tier = PD_TIER_EDGE, .listen = endpoint, .timeout_ms = 500,
                                 .max_requests = 10};
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, serve, &run), 0);
+    assert_int_equal(pthread_create(&th, NULL, server_thread, &run), 0);
 
     void *ctx = zmq_ctx_new();
     void *sock = zmq_socket(ctx, ZMQ_DEALER);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "plan_file.h"
+#include "server_thread.h"
 #include "predoff/node.h"
 #include "predoff/probe.h"
 
@@ -50,19 +51,6 @@ static void test_fit_without_a_rising_line(void **state)
     assert_true(fabs(fit.delay_ms - (1.0 + 1.0 + 0.9) / 3.0 / 2.0) < 1e-12);
 }
 
-typedef struct server_run {
-    pd_deployment *d;
-    pd_server_options o;
-    pd_status st;
-} server_run;
-
-static void *serve(void *arg)
-{
-    server_run *r = arg;
-    r->st = pd_serve(r->d, &r->o, NULL);
-    return NULL;
-}
-
 static void test_probe_through_a_server(void **state)
 {
     (void)state;
@@ -78,7 +66,7 @@ static void test_probe_through_a_server(void **state)
     run.o = (pd_server_options){.tier = PD_TIER_EDGE, .listen = endpoint, .timeout_ms = 500,
                                 .stop = &stop};
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, serve, &run), 0);
+    assert_int_equal(pthread_create(&th, NULL, server_thread, &run), 0);
     double rtt[30];
     memset(rtt, 0, sizeof rtt);
     pd_probe_options o = {endpoint, NULL, sizes, 3, repeat, warmup, 5000};

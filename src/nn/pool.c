@@ -3,19 +3,9 @@
 #include <math.h>
 
 #include "forward.h"
+#include "pool_window.h"
 #include "workers.h"
 
-/* One output row's window bounds along x, clipped to the input, and the divisor's span. */
-typedef struct span {
-    int64_t lo, hi, padded;
-} span;
-
-static span clip(int64_t o, int64_t s, int64_t p, int64_t k, int64_t n)
-{
-    int64_t a = o * s - p, b = a + k < n + p ? a + k : n + p;
-    span r = {a < 0 ? 0 : a, b < n ? b : n, b - a};
-    return r;
-}
 
 /* Row by row: first the window's rows reduced elementwise into `row` (a loop the compiler
  * vectorises), then each output over its columns of that row. */
@@ -23,7 +13,7 @@ static void max_plane(const float *in, float *out, float *row, int64_t H, int64_
                       int64_t s, int64_t p, int64_t OH, int64_t OW)
 {
     for (int64_t oy = 0; oy < OH; oy++) {
-        span y = clip(oy, s, p, k, H);
+        pd_pool_span y = pd_pool_window(oy, s, p, k, H);
         const float *first = in + y.lo * W;
         for (int64_t x = 0; x < W; x++)
             row[x] = first[x];
@@ -33,7 +23,7 @@ static void max_plane(const float *in, float *out, float *row, int64_t H, int64_
                 row[x] = r[x] > row[x] ? r[x] : row[x];
         }
         for (int64_t ox = 0; ox < OW; ox++) {
-            span x = clip(ox, s, p, k, W);
+            pd_pool_span x = pd_pool_window(ox, s, p, k, W);
             float m = row[x.lo];
             for (int64_t xx = x.lo + 1; xx < x.hi; xx++)
                 m = row[xx] > m ? row[xx] : m;
@@ -46,7 +36,7 @@ static void avg_plane(const float *in, float *out, float *row, int64_t H, int64_
                       int64_t s, int64_t p, int64_t OH, int64_t OW)
 {
     for (int64_t oy = 0; oy < OH; oy++) {
-        span y = clip(oy, s, p, k, H);
+        pd_pool_span y = pd_pool_window(oy, s, p, k, H);
         for (int64_t x = 0; x < W; x++)
             row[x] = 0.0f;
         for (int64_t yy = y.lo; yy < y.hi; yy++) {
@@ -55,7 +45,7 @@ static void avg_plane(const float *in, float *out, float *row, int64_t H, int64_
                 row[x] += r[x];
         }
         for (int64_t ox = 0; ox < OW; ox++) {
-            span x = clip(ox, s, p, k, W);
+            pd_pool_span x = pd_pool_window(ox, s, p, k, W);
             float sum = 0.0f;
             for (int64_t xx = x.lo; xx < x.hi; xx++)
                 sum += row[xx];

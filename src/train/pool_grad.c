@@ -6,27 +6,17 @@
 #include <math.h>
 
 #include "grad.h"
+#include "nn/pool_window.h"
 
-typedef struct span {
-    int64_t lo, hi, padded;
-} span;
-
-/* The same window as src/nn/pool.c's: [lo, hi) in the input, padded its divisor's side. */
-static span clip(int64_t o, int64_t s, int64_t p, int64_t k, int64_t n)
-{
-    int64_t a = o * s - p, b = a + k < n + p ? a + k : n + p;
-    span r = {a < 0 ? 0 : a, b < n ? b : n, b - a};
-    return r;
-}
 
 static void max_plane(const pd_layer *l, const float *in, const float *dout, float *din)
 {
     const int64_t W = l->in.w, k = l->p.kernel, s = l->p.stride, p = l->p.pad, OH = l->out.h,
                   OW = l->out.w;
     for (int64_t oy = 0; oy < OH; oy++) {
-        span y = clip(oy, s, p, k, l->in.h);
+        pd_pool_span y = pd_pool_window(oy, s, p, k, l->in.h);
         for (int64_t ox = 0; ox < OW; ox++) {
-            span x = clip(ox, s, p, k, W);
+            pd_pool_span x = pd_pool_window(ox, s, p, k, W);
             int64_t best = y.lo * W + x.lo;
             float m = -INFINITY;
             for (int64_t yy = y.lo; yy < y.hi; yy++)
@@ -47,9 +37,9 @@ static void avg_plane(const pd_layer *l, const float *dout, float *din)
     const int64_t W = l->in.w, k = l->p.kernel, s = l->p.stride, p = l->p.pad, OH = l->out.h,
                   OW = l->out.w;
     for (int64_t oy = 0; oy < OH; oy++) {
-        span y = clip(oy, s, p, k, l->in.h);
+        pd_pool_span y = pd_pool_window(oy, s, p, k, l->in.h);
         for (int64_t ox = 0; ox < OW; ox++) {
-            span x = clip(ox, s, p, k, W);
+            pd_pool_span x = pd_pool_window(ox, s, p, k, W);
             float g = dout[oy * OW + ox] / (float)(y.padded * x.padded);
             for (int64_t yy = y.lo; yy < y.hi; yy++)
                 for (int64_t xx = x.lo; xx < x.hi; xx++)
