@@ -90,6 +90,39 @@ for want in "vs edgent" "reached the exact optimum" "188.93" "207.11" "neurosurg
 done
 expect 2 "expected the name of an experiment" -- experiment nope
 expect 2 "--runs" -- experiment paper --runs 0
+expect 2 "--model is for experiment fmnist" -- experiment paper --model b-lenet
+
+# --- experiment fmnist: measured accuracies (a file made here), requirements centred among them
+cat >"$tmp/facc.json" <<'JSON'
+{"model": "b-lenet", "exits": {"b1_fc": 0.8568, "fc5": 0.8507}}
+JSON
+has() { if grep -qE -- "$2" "$1"; then ok; else bad "$(basename "$1") lacks '$2'"; fi; }
+expect 0 "" -- experiment fmnist --model b-lenet --accuracy-from "$tmp/facc.json" --runs 2 --points 3 --repeats 1 --out "$tmp/fm"
+cp "$tmp/out" "$tmp/fm.txt"
+has "$tmp/fm.txt" "^exit accuracies measured, from .*facc.json: b1_fc 0.8568, fc5 0.8507$"
+has "$tmp/fm.txt" "^demand: accuracy requirements normal:0.85375,0.001525$"
+has "$tmp/fm.txt" "^requirements above the best exit \(b1_fc, 0.8568\): 0.0228 of tasks"
+has "$tmp/fm.txt" "^  measured +normal:0.85375,0.001525 +0.0228 +[0-9.]+ +0 +17 +- +0.9772 +0.0228$"
+has "$tmp/fm.txt" "^  measured +normal:0.625,0.053 \(paper\) +0.0000 +[0-9.]+ +0 +17 +0 +0.0000 +1.0000$"
+has "$tmp/fm.txt" "the paper assumes no accuracies for the exits of b-lenet"
+has "$tmp/fm.txt" "reached the exact optimum"
+if [ -s "$tmp/fm/bandwidth.png" ] && [ -s "$tmp/fm/ga-convergence.png" ]; then ok; else bad "experiment fmnist drew no pictures"; fi
+# b-alexnet-gray (the default model) has b-alexnet's exits: the paper's accuracies row; --accuracy-dist overrides
+cat >"$tmp/facc5.json" <<'JSON'
+{"model": "b-alexnet-gray", "exits": {"b1_fc": 0.85, "b2_fc": 0.87, "b3_fc2": 0.89, "b4_fc2": 0.9, "fc8": 0.91}}
+JSON
+expect 0 "" -- experiment fmnist --accuracy-from "$tmp/facc5.json" --accuracy-dist uniform:0.85,0.95 --runs 1 --points 2 --repeats 1 --population 20 --generations 3 --elitism 2 --out "$tmp/fm5"
+has "$tmp/out" "^requirements centred among them: normal:0.884,0.015 .*not used: --accuracy-dist is given$"
+has "$tmp/out" "^requirements above the best exit \(fc8, 0.9100\): 0.4000 of tasks"
+has "$tmp/out" "^  paper's +normal:0.625,0.053 \(paper\) +0.0013 "
+sed 's/"fc5"/"fc6"/' "$tmp/facc.json" >"$tmp/facc2.json"
+expect 2 "nothere.json: No such file" -- experiment fmnist --model b-lenet --accuracy-from "$tmp/nothere.json"
+expect 2 "facc.json: accuracies of model \"b-lenet\", not \"b-alexnet-gray\"" -- experiment fmnist --accuracy-from "$tmp/facc.json"
+expect 2 "facc2.json: no accuracy for exit \"fc5\" of model \"b-lenet\"" -- experiment fmnist --model b-lenet --accuracy-from "$tmp/facc2.json"
+expect 2 "not --exit-accuracy" -- experiment fmnist --model b-lenet --exit-accuracy 0.8,0.9
+if [ ! -e "$src/models/accuracy/b-lenet.json" ]; then
+    expect 2 "no measured accuracies ship for model \"b-lenet\" \(models/accuracy/b-lenet.json\); give --accuracy-from" -- experiment fmnist --model b-lenet --out "$tmp/fm"
+fi
 
 # --- the runtime: run, profile, fit, and a plan with the fitted profile
 fx="$src/tests/fixtures"

@@ -59,6 +59,29 @@ pd_status pd_bandwidth_sweep(pd_problem *pb, const pd_solve_options *opt, double
                              pd_error *err);
 void pd_sweep_free(pd_sweep *s);
 
+/* The requirement distribution of experiment fmnist, centred among the exits' accuracies:
+ * normal with mean = the mean of the n accuracies and sigma = (max - min) / 4, at least
+ * PD_CENTRED_MIN_SIGMA (so that equal accuracies still give a distribution). Its spec is
+ * "normal:MU,SIGMA" with 6 significant digits, and the distribution is exactly what that
+ * spec parses to. n = 0 is PD_EINPUT. */
+#define PD_CENTRED_MIN_SIGMA 0.001
+pd_status pd_centred_demand(const double *accuracy, size_t n, pd_distribution *out,
+                            pd_error *err);
+
+/* The exact plan of a problem with its exit accuracies and demand replaced. */
+typedef struct pd_what_if {
+    double expected_ms;
+    double unmet;       /* share of requirements above the best exit's accuracy */
+    double *exit_prob;  /* [n_exits], the unmet share included in the best exit; owned */
+    pd_slot *placement; /* [n_layers]; owned */
+} pd_what_if;
+
+/* Solves pb exactly with accuracy[n_exits] and demand in place of its own; pb's exit
+ * accuracies, probabilities and weights are put back before returning, failed or not. */
+pd_status pd_what_if_solve(pd_problem *pb, const double *accuracy, const pd_distribution *demand,
+                           pd_what_if *out, pd_error *err);
+void pd_what_if_free(pd_what_if *w);
+
 /* The median of n values (reorders them). */
 double pd_median(double *v, size_t n);
 

@@ -14,8 +14,11 @@ static const cli_command commands[] = {
     {"compare", "MODEL [scenario flags]",
      "plan with every solver and print their expected latencies side by side",
      cmd_compare_flags, 1, cmd_compare},
-    {"experiment", "paper [scenario flags] [--out DIR] [--runs N]",
-     "the paper's section-5 experiment: every solver, 20 GA runs, a bandwidth sweep, pictures",
+    {"experiment",
+     "paper|fmnist [--model MODEL] [--accuracy-from ACC.json] [scenario flags] [--out DIR] "
+     "[--runs N]",
+     "paper: the paper's section-5 experiment (every solver, 20 GA runs, a bandwidth sweep, "
+     "pictures); fmnist: the same with measured exit accuracies and a demand centred among them",
      cmd_experiment_flags, 1, cmd_experiment},
     {"fit", "PROFILE.csv [--features paper|macs|auto] [--folds K] [--name NAME] -o TIER.json",
      "fit a tier profile (one linear model per layer type) to measured layer times",

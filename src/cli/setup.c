@@ -36,7 +36,7 @@ static pd_status apply_accuracy_from(const cli_parsed *p, cli_setup *s, pd_error
     return cli_accuracy_from(from, s->g, &s->sc, err);
 }
 
-pd_status cli_setup_model(const cli_parsed *p, const char *model, cli_setup *s, pd_error *err)
+pd_status cli_setup_begin(const cli_parsed *p, const char *model, cli_setup *s, pd_error *err)
 {
     memset(s, 0, sizeof *s);
     pd_status st = pd_graph_open(model, &s->g, err);
@@ -46,12 +46,24 @@ pd_status cli_setup_model(const cli_parsed *p, const char *model, cli_setup *s, 
             memset(&s->sc, 0, sizeof s->sc); /* freed by the builder */
         if (!st)
             st = apply_accuracy_from(p, s, err);
-        if (!st)
-            st = pd_problem_build(s->g, &s->sc, &s->pb, err);
     }
     if (st)
         cli_setup_close(s);
     return st;
+}
+
+pd_status cli_setup_finish(cli_setup *s, pd_error *err)
+{
+    pd_status st = pd_problem_build(s->g, &s->sc, &s->pb, err);
+    if (st)
+        cli_setup_close(s);
+    return st;
+}
+
+pd_status cli_setup_model(const cli_parsed *p, const char *model, cli_setup *s, pd_error *err)
+{
+    pd_status st = cli_setup_begin(p, model, s, err);
+    return st ? st : cli_setup_finish(s, err);
 }
 
 void cli_setup_close(cli_setup *s)

@@ -18,6 +18,11 @@ typedef struct cli_setup {
 pd_status cli_setup_open(const cli_parsed *p, cli_setup *s, pd_error *err);
 /* The same for a model named by the command rather than by the user. */
 pd_status cli_setup_model(const cli_parsed *p, const char *model, cli_setup *s, pd_error *err);
+/* cli_setup_model in two steps, for a command that changes the scenario in between:
+ * begin opens the model and the scenario (no problem yet), finish builds the problem.
+ * Each closes s when it fails. */
+pd_status cli_setup_begin(const cli_parsed *p, const char *model, cli_setup *s, pd_error *err);
+pd_status cli_setup_finish(cli_setup *s, pd_error *err);
 void cli_setup_close(cli_setup *s);
 
 /* The flags every solving command takes (the table rows). */
