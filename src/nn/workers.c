@@ -1,13 +1,16 @@
 /* The net's worker pool. A run publishes (fn, ctx) and bumps a generation counter; each
- * worker spins on the counter for up to SPIN_MS, then sleeps on a condition variable. The
- * caller does part 0, then waits the same way until the count of parts still running
- * drops to 0. Nothing is allocated per run. */
+ * worker spins on the counter for up to SPIN_MS, then sleeps on a condition variable.
+ * Every thread, the caller first, claims parts from one counter until none is left, so a
+ * worker that the machine has not scheduled yet holds nothing up: the caller runs its
+ * part too. The caller then waits the same way until every part is done. Nothing is
+ * allocated per run. */
 #include "workers.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "core/clock.h"
@@ -45,7 +48,6 @@ static bool spin_step(unsigned i, double *deadline)
 
 typedef struct worker {
     pd_workers *pool;
-    int part;
     pthread_t thread;
 } worker;
 
@@ -56,13 +58,14 @@ struct pd_workers {
     pd_work_fn fn;
     void *ctx;
     atomic_uint gen;     /* bumped once per run (and once to stop) */
-    atomic_int pending;  /* parts of this run not yet done, the caller's excepted */
+    _Atomic uint64_t claim; /* the run's generation << 32 | the next part to claim */
+    atomic_int done;        /* parts of this run done */
     atomic_bool stop;
     pthread_mutex_t lock;
     pthread_cond_t wake; /* a new run, or stop */
-    pthread_cond_t done; /* the last worker's part of a run is done */
+    pthread_cond_t all_done; /* the last part of a run is done */
     int sleepers;        /* workers blocked on wake (under lock) */
-    bool caller_waiting; /* the caller blocked on done (under lock) */
+    bool caller_waiting; /* the caller blocked on all_done (under lock) */
 };
 
 /* Spins until *gen differs from seen or the spin time is over; true if it changed. */
@@ -74,6 +77,28 @@ static bool spin_for_gen(atomic_uint *gen, unsigned seen)
             return true;
         if (!spin_step(i, &deadline))
             return false;
+    }
+}
+
+/* Claims and runs parts of generation g until none is left (or g is over). A claim can
+ * only succeed while g runs, and g cannot end before the part claimed is done, so fn and
+ * ctx, read after the claim, are g's. */
+static void work(pd_workers *w, unsigned g)
+{
+    const uint64_t parts = (uint64_t)w->threads;
+    uint64_t c = atomic_load_explicit(&w->claim, memory_order_acquire);
+    while ((unsigned)(c >> 32) == g && (c & 0xffffffffu) < parts) {
+        if (!atomic_compare_exchange_weak_explicit(&w->claim, &c, c + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue; /* c now holds the counter's value */
+        w->fn(w->ctx, (int)(c & 0xffffffffu), w->threads);
+        if (atomic_fetch_add_explicit(&w->done, 1, memory_order_acq_rel) + 1 == w->threads) {
+            pthread_mutex_lock(&w->lock);
+            if (w->caller_waiting)
+                pthread_cond_signal(&w->all_done);
+            pthread_mutex_unlock(&w->lock);
+        }
+        c = atomic_load_explicit(&w->claim, memory_order_acquire);
     }
 }
 
@@ -95,13 +120,7 @@ static void *worker_main(void *arg)
         seen = atomic_load_explicit(&w->gen, memory_order_acquire);
         if (atomic_load_explicit(&w->stop, memory_order_acquire))
             return NULL;
-        w->fn(w->ctx, me->part, w->threads);
-        if (atomic_fetch_sub_explicit(&w->pending, 1, memory_order_acq_rel) == 1) {
-            pthread_mutex_lock(&w->lock);
-            if (w->caller_waiting)
-                pthread_cond_signal(&w->done);
-            pthread_mutex_unlock(&w->lock);
-        }
+        work(w, seen);
     }
 }
 
@@ -123,7 +142,7 @@ void pd_workers_free(pd_workers *w)
     publish(w);
     for (int i = 0; i < w->started; i++)
         pthread_join(w->workers[i].thread, NULL);
-    pthread_cond_destroy(&w->done);
+    pthread_cond_destroy(&w->all_done);
     pthread_cond_destroy(&w->wake);
     pthread_mutex_destroy(&w->lock);
     free(w->workers);
@@ -145,7 +164,8 @@ pd_status pd_workers_new(int threads, pd_workers **out, pd_error *err)
     }
     w->threads = threads;
     atomic_init(&w->gen, 0);
-    atomic_init(&w->pending, 0);
+    atomic_init(&w->claim, 0);
+    atomic_init(&w->done, 0);
     atomic_init(&w->stop, false);
     if (pthread_mutex_init(&w->lock, NULL) != 0) {
         free(w->workers);
@@ -158,7 +178,7 @@ pd_status pd_workers_new(int threads, pd_workers **out, pd_error *err)
         free(w);
         return pd_error_set(err, PD_ENOMEM, "cannot create the worker pool's condition");
     }
-    if (pthread_cond_init(&w->done, NULL) != 0) {
+    if (pthread_cond_init(&w->all_done, NULL) != 0) {
         pthread_cond_destroy(&w->wake);
         pthread_mutex_destroy(&w->lock);
         free(w->workers);
@@ -166,7 +186,7 @@ pd_status pd_workers_new(int threads, pd_workers **out, pd_error *err)
         return pd_error_set(err, PD_ENOMEM, "cannot create the worker pool's condition");
     }
     for (int i = 0; i < threads - 1; i++) {
-        w->workers[i] = (worker){w, i + 1, 0};
+        w->workers[i] = (worker){w, 0};
         if (pthread_create(&w->workers[i].thread, NULL, worker_main, &w->workers[i]) != 0) {
             pd_workers_free(w);
             return pd_error_set(err, PD_ENOMEM, "cannot start worker thread %d of %d", i + 1,
@@ -191,16 +211,18 @@ void pd_workers_run(pd_workers *w, pd_work_fn fn, void *ctx)
     }
     w->fn = fn;
     w->ctx = ctx;
-    atomic_store_explicit(&w->pending, w->threads - 1, memory_order_relaxed);
+    atomic_store_explicit(&w->done, 0, memory_order_relaxed);
+    unsigned g = atomic_load_explicit(&w->gen, memory_order_relaxed) + 1; /* only we bump it */
+    atomic_store_explicit(&w->claim, (uint64_t)g << 32, memory_order_release);
     publish(w);
-    fn(ctx, 0, w->threads);
+    work(w, g);
     double deadline = 0.0;
-    for (unsigned i = 1; atomic_load_explicit(&w->pending, memory_order_acquire) != 0; i++)
+    for (unsigned i = 1; atomic_load_explicit(&w->done, memory_order_acquire) != w->threads; i++)
         if (!spin_step(i, &deadline)) {
             pthread_mutex_lock(&w->lock);
             w->caller_waiting = true;
-            while (atomic_load_explicit(&w->pending, memory_order_acquire) != 0)
-                pthread_cond_wait(&w->done, &w->lock);
+            while (atomic_load_explicit(&w->done, memory_order_acquire) != w->threads)
+                pthread_cond_wait(&w->all_done, &w->lock);
             w->caller_waiting = false;
             pthread_mutex_unlock(&w->lock);
             break;

@@ -1,6 +1,6 @@
-/* A pool of threads that a net owns, to split one layer's work: part 0 runs on the calling
- * thread, parts 1 .. threads-1 on the pool's own threads. Handing off a piece of work
- * costs about a microsecond: idle threads spin briefly before they block. */
+/* A pool of threads that a net owns, to split one layer's work into as many parts as
+ * threads, the calling thread one of them. Idle threads spin briefly before they block,
+ * so a hand-off within an inference is cheap and an idle pool costs nothing. */
 #ifndef PD_NN_WORKERS_H
 #define PD_NN_WORKERS_H
 
@@ -20,8 +20,10 @@ void pd_workers_free(pd_workers *w);
 /* The number of parts a run is split into: the pool's threads, or 1 for NULL. */
 int pd_workers_count(const pd_workers *w);
 
-/* Runs fn(ctx, p, parts) for every part p, part 0 on the calling thread, and returns once
- * every part is done; what the parts wrote is then visible to the caller. One run at a
+/* Runs fn(ctx, p, parts) once for every part p, each on whichever thread claims it
+ * first (the caller claims parts too, so a worker the machine has not scheduled yet holds
+ * nothing up), and returns once every part is done; what the parts wrote is then visible
+ * to the caller. A part's work must not depend on the thread that runs it. One run at a
  * time per pool (a net runs one layer at a time). */
 void pd_workers_run(pd_workers *w, pd_work_fn fn, void *ctx);
 
