@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "bench_util.h"
 #include "predoff/graph.h"
@@ -93,6 +94,16 @@ static int steps(model_run *r, const options *o, int from, int n)
     return 0;
 }
 
+/* The process's CPU time (user + system, every thread), in ms. */
+static double cpu_ms(void)
+{
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u))
+        return 0.0;
+    return ((double)u.ru_utime.tv_sec + (double)u.ru_stime.tv_sec) * 1e3 +
+           ((double)u.ru_utime.tv_usec + (double)u.ru_stime.tv_usec) * 1e-3;
+}
+
 static double macs_forward(const pd_graph *g)
 {
     double m = 0;
@@ -169,6 +180,7 @@ static int bench_model(const char *name, const options *o)
         run_free(&r);
         return -1;
     }
+    double c0 = cpu_ms(), w0 = bench_now_ms();
     for (int b = 0; b < o->batches; b++) {
         double s0 = bench_now_ms();
         if (steps(&r, o, b * per, per)) {
@@ -178,6 +190,7 @@ static int bench_model(const char *name, const options *o)
         }
         ips[b] = (double)o->batch * per / ((bench_now_ms() - s0) * 1e-3);
     }
+    double cpu = cpu_ms() - c0, wall = bench_now_ms() - w0, images = (double)o->batch * per * o->batches;
     double lo = ips[0], hi = ips[0];
     for (int b = 1; b < o->batches; b++) {
         lo = lo < ips[b] ? lo : ips[b];
@@ -191,6 +204,9 @@ static int bench_model(const char *name, const options *o)
     printf("  median %.1f images/s (%.2f ms a step; %d batches of %d steps after %d warm-up: "
            "min %.1f, max %.1f)\n",
            med, 1e3 * o->batch / med, o->batches, per, o->warmup, lo, hi);
+    printf("  CPU time %.3f ms an image (all threads, user + system; %.2f CPUs busy on "
+           "average)\n",
+           cpu / images, cpu / wall);
     free(ips);
     int rc = o->profile_steps > 0 ? profile(&r, o, o->profile_steps) : 0;
     run_free(&r);

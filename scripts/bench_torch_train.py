@@ -95,11 +95,13 @@ def bench_model(torch, mf, name, args):
     step_s = (time.perf_counter() - t0) / max(args.warmup, 1)
     per = args.steps if args.steps > 0 else max(1, math.ceil(1.0 / max(step_s, 1e-5)))
     ips = []
+    c0, w0 = time.process_time(), time.perf_counter()
     for b in range(args.batches):
         t0 = time.perf_counter()
         for k in range(per):
             step(b * per + k)
         ips.append(B * per / (time.perf_counter() - t0))
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     macs = 0
     ins, _ = mf.shapes(model)
     for layer in model["layers"]:
@@ -114,6 +116,8 @@ def bench_model(torch, mf, name, args):
     med = statistics.median(ips)
     print(f"  median {med:.1f} images/s ({1e3 * B / med:.2f} ms a step; {args.batches} batches "
           f"of {per} steps after {args.warmup} warm-up: min {min(ips):.1f}, max {max(ips):.1f})")
+    print(f"  CPU time {1e3 * cpu / (B * per * args.batches):.3f} ms an image (all threads, "
+          f"user + system; {cpu / wall:.2f} CPUs busy on average)")
 
     if args.profile_steps > 0:
         parts = [0.0, 0.0, 0.0]

@@ -76,7 +76,7 @@ static void rig_new(rig *z, const pd_layer *l)
     z->db = floats(z->n_b);
     z->aux = floats(z->op->aux_floats(l, BATCH));
     /* the LRN pass reads its scratch as doubles: keep it aligned */
-    size_t ns = z->op->scratch_floats(l);
+    size_t ns = z->op->scratch_floats(l, BATCH, 1);
     z->scratch = aligned_alloc(64, ((ns ? ns : 1) * sizeof(float) + 63) / 64 * 64);
     assert_non_null(z->scratch);
 }

@@ -415,6 +415,58 @@ static void test_alexnet_dropout_seeded(void **state)
     pd_weights_free(c);
 }
 
+/* Split over two threads (each pass takes half the samples, conv sums its parts' dW in
+ * part order): the same weights from two runs bit for bit, and within rounding of the
+ * single thread's. Five samples, so the parts are unequal. */
+static pd_weights *alexnet_steps(int threads)
+{
+    pd_runtime_set_threads(threads);
+    pd_graph *g;
+    pd_weights *w;
+    pd_error err;
+    assert_int_equal(pd_graph_open("b-alexnet", &g, &err), PD_OK);
+    assert_int_equal(pd_weights_random(g, 1, &w, &err), PD_OK);
+    pd_train_config c;
+    pd_train_config_default(&c);
+    c.batch = 5;
+    pd_trainer *t;
+    assert_int_equal(pd_trainer_new(g, w, &c, &t, &err), PD_OK);
+    pd_rng r;
+    pd_rng_seed(&r, 23);
+    size_t n = 5 * (size_t)pd_shape_elems(g->input);
+    float *x = malloc(n * sizeof *x);
+    uint8_t labels[5];
+    assert_non_null(x);
+    for (int step = 0; step < 2; step++) {
+        random_batch(&r, n, x, 5, labels, 10);
+        if (pd_trainer_step(t, x, labels, 5, NULL, &err))
+            fail_msg("%s", err.msg);
+    }
+    free(x);
+    pd_trainer_free(t);
+    pd_graph_free(g);
+    pd_runtime_set_threads(1);
+    return w;
+}
+
+static void test_threads_deterministic(void **state)
+{
+    (void)state;
+    pd_weights *a = alexnet_steps(2), *b = alexnet_steps(2), *c = alexnet_steps(1);
+    double worst = 0.0;
+    for (size_t i = 0; i < a->n; i++) {
+        assert_memory_equal(a->tensors[i].data, b->tensors[i].data,
+                            a->tensors[i].count * sizeof(float));
+        for (size_t j = 0; j < a->tensors[i].count; j++)
+            worst = fmax(worst, fabs((double)a->tensors[i].data[j] - c->tensors[i].data[j]));
+    }
+    if (worst > 1e-5)
+        fail_msg("two threads differ from one by %g", worst);
+    pd_weights_free(a);
+    pd_weights_free(b);
+    pd_weights_free(c);
+}
+
 static char fixture_dir[512];
 
 static void read_npy(const char *name, pd_array *a)
@@ -584,7 +636,7 @@ int main(void)
         cmocka_unit_test(test_steps_reduce_loss),  cmocka_unit_test(test_nan_loss_refused),
         cmocka_unit_test(test_config_and_state),   cmocka_unit_test(test_eval_matches_runtime),
         cmocka_unit_test(test_other_tensors_untouched), cmocka_unit_test(test_alexnet_dropout_seeded),
-        cmocka_unit_test(test_pytorch_steps),
+        cmocka_unit_test(test_pytorch_steps),      cmocka_unit_test(test_threads_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,15 +41,11 @@ static int all_finite(const pd_weights *w)
     return 1;
 }
 
-pd_status pd_trainer_backprop(pd_trainer *t, const float *x, const uint8_t *labels, size_t batch,
-                              pd_train_stats *stats, pd_error *err)
+/* The loss, then every layer's backward pass (the forward pass first). */
+static pd_status forward_backward(pd_trainer *t, const float *x, const uint8_t *labels,
+                                  size_t batch, pd_train_stats *stats, pd_error *err)
 {
     const pd_graph *g = t->g;
-    pd_status st = check_batch(t, x, labels, batch, err);
-    if (st)
-        return st;
-    if (!labels)
-        return pd_error_set(err, PD_EINPUT, "training needs the labels");
     pd_trainer_forward(t, x, batch, true);
 
     for (size_t i = 0; i < g->n_layers; i++)
@@ -89,6 +85,8 @@ pd_status pd_trainer_backprop(pd_trainer *t, const float *x, const uint8_t *labe
                           .db = t->ldb[i],
                           .aux = t->aux[i],
                           .scratch = t->scratch,
+                          .workers = t->workers,
+                          .threads = t->threads,
                           .rng = &t->rng,
                           .training = true};
         double t0 = t->backward_ms ? pd_now_ms() : 0.0;
@@ -100,4 +98,18 @@ pd_status pd_trainer_backprop(pd_trainer *t, const float *x, const uint8_t *labe
         return pd_error_set(err, PD_EINPUT, "a gradient became NaN or infinite at step %llu",
                             (unsigned long long)t->steps + 1);
     return PD_OK;
+}
+
+pd_status pd_trainer_backprop(pd_trainer *t, const float *x, const uint8_t *labels, size_t batch,
+                              pd_train_stats *stats, pd_error *err)
+{
+    pd_status st = check_batch(t, x, labels, batch, err);
+    if (st)
+        return st;
+    if (!labels)
+        return pd_error_set(err, PD_EINPUT, "training needs the labels");
+    pd_trainer_blas_enter(t);
+    st = forward_backward(t, x, labels, batch, stats, err);
+    pd_trainer_blas_leave(t);
+    return st;
 }

@@ -17,6 +17,8 @@ void pd_trainer_forward(pd_trainer *t, const float *x, size_t batch, bool traini
                           .out = t->act[i],
                           .aux = t->aux[i],
                           .scratch = t->scratch,
+                          .workers = t->workers,
+                          .threads = t->threads,
                           .rng = &t->rng,
                           .training = training};
         double t0 = t->forward_ms ? pd_now_ms() : 0.0;

@@ -15,9 +15,11 @@ const pd_grad_op *pd_grad_op_of(pd_layer_type t)
     return (unsigned)t < PD_LAYER_TYPE_COUNT ? ops[t] : NULL;
 }
 
-size_t pd_grad_no_scratch(const pd_layer *l)
+size_t pd_grad_no_scratch(const pd_layer *l, size_t batch, int threads)
 {
     (void)l;
+    (void)batch;
+    (void)threads;
     return 0;
 }
 
@@ -28,18 +30,32 @@ size_t pd_grad_no_aux(const pd_layer *l, size_t batch)
     return 0;
 }
 
-size_t pd_grad_runtime_scratch(const pd_layer *l)
+/* one runtime scratch per thread, each a multiple of 16 floats (64 bytes) */
+static size_t runtime_part(const pd_layer *l)
 {
-    return pd_forward_op_of(l->type)->scratch_floats(l);
+    return (pd_forward_op_of(l->type)->scratch_floats(l) + 15) / 16 * 16;
+}
+
+size_t pd_grad_runtime_scratch(const pd_layer *l, size_t batch, int threads)
+{
+    (void)batch;
+    return (size_t)(threads > 1 ? threads : 1) * runtime_part(l);
+}
+
+static void by_sample(const pd_grad_args *a, size_t s0, size_t s1, int part, int parts)
+{
+    (void)parts;
+    const pd_layer *l = a->l;
+    const pd_forward_op *op = pd_forward_op_of(l->type);
+    size_t in_n = (size_t)pd_shape_elems(l->in), out_n = (size_t)pd_shape_elems(l->out);
+    float *scratch = a->scratch + (size_t)part * runtime_part(l);
+    for (size_t s = s0; s < s1; s++) {
+        pd_forward_args f = {l, a->w, a->b, a->in + s * in_n, a->out + s * out_n, scratch};
+        op->forward(&f);
+    }
 }
 
 void pd_grad_forward_by_sample(const pd_grad_args *a)
 {
-    const pd_layer *l = a->l;
-    const pd_forward_op *op = pd_forward_op_of(l->type);
-    size_t in_n = (size_t)pd_shape_elems(l->in), out_n = (size_t)pd_shape_elems(l->out);
-    for (size_t s = 0; s < a->batch; s++) {
-        pd_forward_args f = {l, a->w, a->b, a->in + s * in_n, a->out + s * out_n, a->scratch};
-        op->forward(&f);
-    }
+    pd_grad_split(a, by_sample);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "grad.h"
+#include "nn/blas_threads.h"
 #include "nn/blob.h"
 #include "trainer_state.h"
 
@@ -39,6 +40,7 @@ void pd_trainer_free(pd_trainer *t)
     free(t->ldb);
     free(t->scratch);
     free(t->arena);
+    pd_workers_free(t->workers);
     free(t->w_params);
     pd_weights_free(t->grads);
     pd_weights_free(t->momentum_w);
@@ -148,7 +150,7 @@ static pd_status plan(pd_trainer *t, pd_error *err)
         if (out / B != (size_t)pd_shape_elems(l->out) || out > SIZE_MAX / 4)
             return pd_error_set(err, PD_ELIMIT, "layer \"%s\": batch %zu is too large", l->name, B);
         total += 2 * round16(out) + round16(op->aux_floats(l, B));
-        size_t s = op->scratch_floats(l);
+        size_t s = op->scratch_floats(l, B, t->threads);
         scratch = s > scratch ? s : scratch;
     }
     t->arena = pd_floats_alloc(total);
@@ -204,7 +206,10 @@ pd_status pd_trainer_new(const pd_graph *g, pd_weights *w, const pd_train_config
     else
         pd_train_default_exit_weights(g->n_exits, t->exit_weight);
     pd_rng_seed(&t->rng, cfg->seed);
-    pd_status st = plan(t, err);
+    pd_status st = pd_workers_new(pd_runtime_threads(), &t->workers, err);
+    t->threads = pd_workers_count(t->workers);
+    if (!st)
+        st = plan(t, err);
     if (st) {
         pd_trainer_free(t);
         return st;
@@ -242,4 +247,16 @@ void pd_trainer_time_layers(pd_trainer *t, double *forward_ms, double *backward_
 {
     t->forward_ms = forward_ms;
     t->backward_ms = backward_ms;
+}
+
+void pd_trainer_blas_enter(const pd_trainer *t)
+{
+    if (t->workers)
+        pd_blas_single_enter();
+}
+
+void pd_trainer_blas_leave(const pd_trainer *t)
+{
+    if (t->workers)
+        pd_blas_single_leave();
 }

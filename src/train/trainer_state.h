@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nn/workers.h"
 #include "predoff/train.h"
 
 struct pd_trainer {
@@ -22,6 +23,8 @@ struct pd_trainer {
     float **ldw, **ldb;        /* their gradients (into grads), or NULL */
     float *scratch;
     float *arena;
+    pd_workers *workers;       /* owned, NULL with one thread: the passes split samples */
+    int threads;               /* pd_runtime_threads() when made */
     /* parameters, the layers' weights and biases in layer order: w_params[i],
      * grads->tensors[i] and momentum_w->tensors[i] are the same tensor's */
     size_t n_params;
@@ -33,7 +36,11 @@ struct pd_trainer {
     double *forward_ms, *backward_ms; /* borrowed, optional: pd_trainer_time_layers */
 };
 
-/* Every layer forward over `batch` samples of x, in training mode or not. */
+/* Every layer forward over `batch` samples of x, in training mode or not. Between
+ * pd_trainer_blas_enter and _leave (OpenBLAS on one thread a call while the trainer's
+ * own workers split the passes). */
 void pd_trainer_forward(pd_trainer *t, const float *x, size_t batch, bool training);
+void pd_trainer_blas_enter(const pd_trainer *t);
+void pd_trainer_blas_leave(const pd_trainer *t);
 
 #endif
