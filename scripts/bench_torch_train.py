@@ -111,8 +111,8 @@ def bench_model(torch, mf, name, args):
         elif layer["type"] == "fc":
             macs += math.prod(ins[layer["name"]]) * layer["outputs"]
     inp = model["input"]
-    print(f"{name}: input {inp}, {macs / 1e6:.2f} M multiply-accumulates forward a sample, "
-          f"batch {B}")
+    print(f"{name}: input {inp}, {macs / 1e6:.2f} M multiply-accumulates (conv, fc) forward "
+          f"a sample, batch {B}")
     med = statistics.median(ips)
     print(f"  median {med:.1f} images/s ({1e3 * B / med:.2f} ms a step; {args.batches} batches "
           f"of {per} steps after {args.warmup} warm-up: min {min(ips):.1f}, max {max(ips):.1f})")
