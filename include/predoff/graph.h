@@ -126,6 +126,11 @@ typedef struct pd_builtin_model {
 /* The built-in models; *count receives their number. */
 const pd_builtin_model *pd_builtin_models(size_t *count);
 
+/* The exit accuracies measured for a built-in model's shipped weights (the JSON that
+ * `predoff accuracy -o` wrote, kept in models/accuracy/MODEL.json), or NULL when none
+ * ship; *len receives the text's length. */
+const char *pd_builtin_accuracy(const char *model, size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,13 +13,20 @@ pd_status cli_accuracy_from(const char *path, const pd_graph *g, pd_scenario *sc
 {
     char *text = NULL;
     size_t len = 0;
-    cJSON *root = NULL;
     pd_status st = pd_read_file(path, 1 << 20, &text, &len, err);
-    if (!st && (st = pd_json_parse(text, len, &root, err)))
-        pd_error_prefix(err, path);
+    if (!st)
+        st = cli_accuracy_from_text(text, len, path, g, sc, err);
     free(text);
+    return st;
+}
+
+pd_status cli_accuracy_from_text(const char *text, size_t len, const char *path,
+                                 const pd_graph *g, pd_scenario *sc, pd_error *err)
+{
+    cJSON *root = NULL;
+    pd_status st = pd_json_parse(text, len, &root, err);
     if (st)
-        return st;
+        return pd_error_prefix(err, path);
     double *acc = malloc((g->n_exits ? g->n_exits : 1) * sizeof *acc);
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
     const cJSON *exits = cJSON_GetObjectItemCaseSensitive(root, "exits");

@@ -12,4 +12,8 @@
 pd_status cli_accuracy_from(const char *path, const pd_graph *g, pd_scenario *sc,
                             pd_error *err);
 
+/* The same from the text of such a file; `source` names it in messages. */
+pd_status cli_accuracy_from_text(const char *text, size_t len, const char *source,
+                                 const pd_graph *g, pd_scenario *sc, pd_error *err);
+
 #endif

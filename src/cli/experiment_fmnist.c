@@ -3,19 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "accuracy_from.h"
 #include "commands.h"
 #include "experiment.h"
 #include "report.h"
 
-#ifndef PREDOFF_SOURCE_DIR
-#define PREDOFF_SOURCE_DIR "."
-#endif
-
-/* Where the repository ships measured accuracies: models/accuracy/MODEL.json. */
-#define SHIPPED_ACCURACY_DIR PREDOFF_SOURCE_DIR "/models/accuracy"
 /* The paper's demand (section 5; pd_scenario_init's default). */
 #define PAPER_DEMAND "normal:0.625,0.053"
 /* The model whose exit accuracies are the paper's (assumed, docs/REPRODUCTION.md). */
@@ -42,18 +35,21 @@ static fmnist_flags read_flags(const cli_parsed *p)
     return f;
 }
 
-/* Without --accuracy-from: the file the repository ships for the model, if any. */
-static pd_status shipped_accuracy(const cli_setup *s, char *path, size_t cap, pd_error *err)
+/* Without --accuracy-from: the accuracies the repository ships for the model, if any
+ * (models/accuracy/MODEL.json, compiled in). */
+static pd_status shipped_accuracy(cli_setup *s, char *source, size_t cap, pd_error *err)
 {
     const char *name = s->g->name;
-    int n = snprintf(path, cap, "%s/%s.json", SHIPPED_ACCURACY_DIR, name);
-    if (strchr(name, '/') || n < 0 || (size_t)n >= cap || access(path, F_OK) != 0)
+    size_t len;
+    const char *text = pd_builtin_accuracy(name, &len);
+    if (!text)
         return pd_error_set(err, PD_EINPUT,
                             "experiment fmnist: no measured accuracies ship for model \"%s\" "
                             "(models/accuracy/%s.json); give --accuracy-from ACC.json, written "
                             "by predoff accuracy -o",
                             name, name);
-    return PD_OK;
+    snprintf(source, cap, "models/accuracy/%s.json (built in)", name);
+    return cli_accuracy_from_text(text, len, source, s->g, &s->sc, err);
 }
 
 /* The model, its measured accuracies and, unless --accuracy-dist is given, the centred
@@ -70,8 +66,7 @@ static pd_status setup(const cli_parsed *p, const fmnist_flags *f, cli_setup *s,
         return st;
     if (f->accuracy_from) {
         snprintf(source, cap, "%s", f->accuracy_from);
-    } else if ((st = shipped_accuracy(s, source, cap, err)) ||
-               (st = cli_accuracy_from(source, s->g, &s->sc, err))) {
+    } else if ((st = shipped_accuracy(s, source, cap, err))) {
         cli_setup_close(s);
         return st;
     }
