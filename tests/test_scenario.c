@@ -453,6 +453,47 @@ static void test_scenario_check(void **state)
     assert_null(sc.exit_accuracy);
 }
 
+/* Measured exit accuracies (predoff accuracy -o) set the scenario's, in the model's exit
+ * order whatever the file's order; every refusal names the file and what is wrong. */
+static void accuracies_refused(const pd_graph *g, const char *text, const char *want)
+{
+    pd_scenario sc;
+    assert_int_equal(pd_scenario_init(&sc, NULL), PD_OK);
+    pd_error err;
+    pd_error_clear(&err);
+    assert_int_equal(pd_scenario_parse_accuracies(&sc, g, text, strlen(text), "acc.json", &err),
+                     PD_EINPUT);
+    if (strncmp(err.msg, "acc.json", 8) != 0 || !strstr(err.msg, want))
+        fail_msg("message \"%s\" lacks \"%s\"", err.msg, want);
+    assert_int_equal(sc.n_exit_accuracy, 0);
+    pd_scenario_free(&sc);
+}
+
+static void test_measured_accuracies(void **state)
+{
+    (void)state;
+    pd_graph *g;
+    assert_int_equal(pd_graph_open("b-lenet", &g, NULL), PD_OK);
+    pd_scenario sc;
+    assert_int_equal(pd_scenario_init(&sc, NULL), PD_OK);
+    const char *ok = "{\"model\": \"b-lenet\", \"exits\": {\"fc5\": 0.89, \"b1_fc\": 0.85}, "
+                     "\"extra\": [1, 2]}";
+    assert_int_equal(pd_scenario_parse_accuracies(&sc, g, ok, strlen(ok), "acc.json", NULL),
+                     PD_OK);
+    assert_int_equal(sc.n_exit_accuracy, 2);
+    assert_true(sc.exit_accuracy[0] == 0.85 && sc.exit_accuracy[1] == 0.89); /* b1_fc, fc5 */
+    pd_scenario_free(&sc);
+    accuracies_refused(g, "{\"model\": \"b-lenet\", \"exits\": {\"b1_fc\": 0.85}}",
+                       "no accuracy for exit \"fc5\"");
+    accuracies_refused(g, "{\"model\": \"b-alexnet\", \"exits\": {}}",
+                       "accuracies of model \"b-alexnet\", not \"b-lenet\"");
+    accuracies_refused(g, "{\"model\": \"b-lenet\", \"exits\": {\"b1_fc\": 1.5, \"fc5\": 0.9}}",
+                       "exits.b1_fc");
+    accuracies_refused(g, "{\"model\": \"b-lenet\", \"exits\": [0.8, 0.9]}", "expected {");
+    accuracies_refused(g, "{\"model\": \"b-lenet\", \"exits\": {", "not valid JSON");
+    pd_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_distribution_errors),
         cmocka_unit_test(test_scenario_defaults),
         cmocka_unit_test(test_scenario_check),
+        cmocka_unit_test(test_measured_accuracies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "predoff/error.h"
+#include "predoff/graph.h"
 #include "predoff/profile.h"
 
 #ifdef __cplusplus
@@ -60,6 +61,16 @@ pd_status pd_scenario_init(pd_scenario *sc, pd_error *err);
 void pd_scenario_free(pd_scenario *sc);
 /* Checks every value is in range (rates positive and finite, ...). */
 pd_status pd_scenario_check(const pd_scenario *sc, pd_error *err);
+
+/* Measured exit accuracies, from the JSON that `predoff accuracy -o` writes:
+ * {"model": NAME, "exits": {EXIT: ACCURACY, ...}, ...}. Sets sc's exit accuracies in g's
+ * exit order. A file for another model, an exit of g missing, an accuracy outside [0, 1]
+ * or malformed JSON is PD_EINPUT naming `source` (the file). */
+pd_status pd_scenario_parse_accuracies(pd_scenario *sc, const pd_graph *g, const char *text,
+                                       size_t len, const char *source, pd_error *err);
+/* The same from a file. */
+pd_status pd_scenario_read_accuracies(pd_scenario *sc, const pd_graph *g, const char *path,
+                                      pd_error *err);
 
 /* Parses "74Mbps" (units bps, kbps, Mbps, Gbps; powers of 1000) into bits per second. */
 pd_status pd_rate_parse(const char *text, double *bps, pd_error *err);

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "accuracy_from.h"
 #include "commands.h"
 #include "experiment.h"
 #include "report.h"
@@ -49,7 +48,7 @@ static pd_status shipped_accuracy(cli_setup *s, char *source, size_t cap, pd_err
                             "by predoff accuracy -o",
                             name, name);
     snprintf(source, cap, "models/accuracy/%s.json (built in)", name);
-    return cli_accuracy_from_text(text, len, source, s->g, &s->sc, err);
+    return pd_scenario_parse_accuracies(&s->sc, s->g, text, len, source, err);
 }
 
 /* The model, its measured accuracies and, unless --accuracy-dist is given, the centred

@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "accuracy_from.h"
 #include "scenario_flags.h"
 #include "predoff/solve.h"
 
@@ -33,7 +32,7 @@ static pd_status apply_accuracy_from(const cli_parsed *p, cli_setup *s, pd_error
     if (exit_accuracy)
         return pd_error_set(err, PD_EINPUT, "give --exit-accuracy or --accuracy-from %s, not both",
                             from);
-    return cli_accuracy_from(from, s->g, &s->sc, err);
+    return pd_scenario_read_accuracies(&s->sc, s->g, from, err);
 }
 
 pd_status cli_setup_begin(const cli_parsed *p, const char *model, cli_setup *s, pd_error *err)

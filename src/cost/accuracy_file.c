@@ -1,5 +1,5 @@
-/* Exit accuracies from a predoff accuracy JSON file (accuracy_from.h). */
-#include "accuracy_from.h"
+/* Exit accuracies from the JSON file `predoff accuracy -o` writes, for a scenario. */
+#include "predoff/scenario.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,20 +8,20 @@
 #include "core/file.h"
 #include "core/json_util.h"
 
-pd_status cli_accuracy_from(const char *path, const pd_graph *g, pd_scenario *sc,
-                            pd_error *err)
+pd_status pd_scenario_read_accuracies(pd_scenario *sc, const pd_graph *g, const char *path,
+                                      pd_error *err)
 {
     char *text = NULL;
     size_t len = 0;
     pd_status st = pd_read_file(path, 1 << 20, &text, &len, err);
     if (!st)
-        st = cli_accuracy_from_text(text, len, path, g, sc, err);
+        st = pd_scenario_parse_accuracies(sc, g, text, len, path, err);
     free(text);
     return st;
 }
 
-pd_status cli_accuracy_from_text(const char *text, size_t len, const char *path,
-                                 const pd_graph *g, pd_scenario *sc, pd_error *err)
+pd_status pd_scenario_parse_accuracies(pd_scenario *sc, const pd_graph *g, const char *text,
+                                       size_t len, const char *path, pd_error *err)
 {
     cJSON *root = NULL;
     pd_status st = pd_json_parse(text, len, &root, err);
