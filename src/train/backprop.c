@@ -73,22 +73,7 @@ static pd_status forward_backward(pd_trainer *t, const float *x, const uint8_t *
 
     for (size_t i = g->n_layers; i-- > 0;) {
         const pd_layer *l = &g->layers[i];
-        pd_grad_args a = {.l = l,
-                          .batch = batch,
-                          .w = t->lw[i],
-                          .b = t->lb[i],
-                          .in = l->parent < 0 ? x : t->act[l->parent],
-                          .out = t->act[i],
-                          .dout = t->grad[i],
-                          .din = l->parent < 0 ? NULL : t->grad[l->parent],
-                          .dw = t->ldw[i],
-                          .db = t->ldb[i],
-                          .aux = t->aux[i],
-                          .scratch = t->scratch,
-                          .workers = t->workers,
-                          .threads = t->threads,
-                          .rng = &t->rng,
-                          .training = true};
+        pd_grad_args a = pd_trainer_layer_args(t, i, x, batch, true);
         double t0 = t->backward_ms ? pd_now_ms() : 0.0;
         pd_grad_op_of(l->type)->backward(&a);
         if (t->backward_ms)

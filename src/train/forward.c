@@ -4,23 +4,35 @@
 #include "grad.h"
 #include "trainer_state.h"
 
+pd_grad_args pd_trainer_layer_args(pd_trainer *t, size_t i, const float *x, size_t batch,
+                                   bool training)
+{
+    const pd_layer *l = &t->g->layers[i];
+    pd_grad_args a = {.l = l,
+                      .batch = batch,
+                      .w = t->lw[i],
+                      .b = t->lb[i],
+                      .in = l->parent < 0 ? x : t->act[l->parent],
+                      .out = t->act[i],
+                      .dout = t->grad[i],
+                      .din = l->parent < 0 ? NULL : t->grad[l->parent],
+                      .dw = t->ldw[i],
+                      .db = t->ldb[i],
+                      .aux = t->aux[i],
+                      .scratch = t->scratch,
+                      .workers = t->workers,
+                      .threads = t->threads,
+                      .rng = &t->rng,
+                      .training = training};
+    return a;
+}
+
 void pd_trainer_forward(pd_trainer *t, const float *x, size_t batch, bool training)
 {
     const pd_graph *g = t->g;
     for (size_t i = 0; i < g->n_layers; i++) {
         const pd_layer *l = &g->layers[i];
-        pd_grad_args a = {.l = l,
-                          .batch = batch,
-                          .w = t->lw[i],
-                          .b = t->lb[i],
-                          .in = l->parent < 0 ? x : t->act[l->parent],
-                          .out = t->act[i],
-                          .aux = t->aux[i],
-                          .scratch = t->scratch,
-                          .workers = t->workers,
-                          .threads = t->threads,
-                          .rng = &t->rng,
-                          .training = training};
+        pd_grad_args a = pd_trainer_layer_args(t, i, x, batch, training);
         double t0 = t->forward_ms ? pd_now_ms() : 0.0;
         pd_grad_op_of(l->type)->forward(&a);
         if (t->forward_ms)
