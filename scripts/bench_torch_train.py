@@ -27,37 +27,17 @@ Install: apt-get install -y python3-torch python3-numpy; run with /usr/bin/pytho
 """
 
 import argparse
-import importlib.util
 import math
 import os
-import platform
 import statistics
 import sys
 import time
 
+from bench_torch import cpu_model, load_builder  # the inference benchmark's, beside this file
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 N_INPUTS = 4
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def load_builder():
-    """tools/make_fixtures.py as a module: one builder for fixtures and timing."""
-    path = os.path.join(ROOT, "tools", "make_fixtures.py")
-    spec = importlib.util.spec_from_file_location("make_fixtures", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def bench_model(torch, mf, name, args):
