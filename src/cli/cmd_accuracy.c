@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "core/json_util.h"
 #include "exit_order.h"
 #include "train_data.h"
 #include "predoff/graph.h"
@@ -156,17 +157,10 @@ static pd_status write_json(const char *path, const pd_graph *g, const acc_args 
         for (size_t k = 0; ok && k < g->n_exits; k++)
             ok = cJSON_AddNumberToObject(share, g->layers[g->exits[k]].name, rows[r].share[k]) != NULL;
     }
-    char *text = ok ? cJSON_Print(root) : NULL;
+    pd_status st = ok ? pd_json_write(root, path, err)
+                      : pd_error_set(err, PD_ENOMEM, "%s: out of memory", path);
     cJSON_Delete(root);
-    if (!text)
-        return pd_error_set(err, PD_ENOMEM, "%s: out of memory", path);
-    FILE *f = fopen(path, "w");
-    int written = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    written = f && fclose(f) == 0 && written;
-    free(text);
-    if (!written)
-        return pd_error_set(err, PD_EIO, "%s: cannot write: %s", path, strerror(errno));
-    return PD_OK;
+    return st;
 }
 
 int cmd_accuracy(const cli_parsed *p)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "core/json_util.h"
 #include "core/stats.h"
 #include "predoff/probe.h"
 
@@ -47,7 +48,7 @@ typedef struct size_stats {
     double bytes, mean, median, p95;
 } size_stats;
 
-static int write_json(const char *path, const char *endpoint, const size_stats *s, size_t n,
+static pd_status write_json(const char *path, const char *endpoint, const size_stats *s, size_t n,
                       size_t repeat, const pd_link_fit *fit, pd_error *err)
 {
     cJSON *root = cJSON_CreateObject(), *sizes = cJSON_AddArrayToObject(root, "sizes");
@@ -66,17 +67,10 @@ static int write_json(const char *path, const char *endpoint, const size_stats *
          (isinf(fit->rate_bps) ? cJSON_AddNullToObject(root, "rate_bps") != NULL
                                : cJSON_AddNumberToObject(root, "rate_bps", fit->rate_bps) != NULL) &&
          cJSON_AddNumberToObject(root, "r2", fit->r2);
-    char *text = ok ? cJSON_Print(root) : NULL;
+    pd_status st = ok ? pd_json_write(root, path, err)
+                      : pd_error_set(err, PD_ENOMEM, "%s: out of memory", path);
     cJSON_Delete(root);
-    if (!text)
-        return pd_error_set(err, PD_ENOMEM, "out of memory");
-    FILE *f = fopen(path, "w");
-    int bad = !f || fputs(text, f) < 0 || fputc('\n', f) < 0;
-    bad |= f && fclose(f) != 0;
-    free(text);
-    if (bad)
-        return pd_error_set(err, PD_EIO, "%s: cannot write", path);
-    return PD_OK;
+    return st;
 }
 
 int cmd_probe(const cli_parsed *p)

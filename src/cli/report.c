@@ -2,11 +2,11 @@
 #include "report.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_util.h"
 #include "predoff/branches.h"
 
 enum { MAX_DRAWN_LAYERS = 400 }; /* beyond this the report summarises; --json has it all */
@@ -254,26 +254,10 @@ static cJSON *plan_json(const plan_view *v)
 pd_status report_json(const char *path, const plan_view *v, pd_error *err)
 {
     cJSON *o = plan_json(v);
-    char *text = o ? cJSON_Print(o) : NULL;
-    cJSON_Delete(o);
-    if (!text)
+    if (!o)
         return pd_error_set(err, PD_ENOMEM, "out of memory writing the plan");
-    pd_status st = PD_OK;
-    if (strcmp(path, "-") == 0) {
-        if (fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout))
-            st = pd_error_set(err, PD_EIO, "standard output: write failed");
-    } else {
-        FILE *f = fopen(path, "w");
-        if (!f)
-            st = pd_error_set(err, PD_EINPUT, "%s: %s", path, strerror(errno));
-        else {
-            int bad = fputs(text, f) == EOF || fputc('\n', f) == EOF;
-            bad |= fclose(f) != 0;
-            if (bad)
-                st = pd_error_set(err, PD_EIO, "%s: write failed", path);
-        }
-    }
-    cJSON_free(text);
+    pd_status st = pd_json_write(o, path, err);
+    cJSON_Delete(o);
     return st;
 }
 

@@ -1,7 +1,9 @@
-/* Strict reading of JSON values: every rejection names the field and value. */
+/* Strict reading of JSON values: every rejection names the field and value; and writing. */
 #include "json_util.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 pd_status pd_json_known_keys(const cJSON *obj, const char *const *allowed, pd_error *err)
@@ -59,4 +61,28 @@ pd_status pd_json_parse(const char *text, size_t len, cJSON **out, pd_error *err
     }
     *out = root;
     return PD_OK;
+}
+
+pd_status pd_json_write(const cJSON *root, const char *path, pd_error *err)
+{
+    char *text = cJSON_Print(root);
+    if (!text)
+        return pd_error_set(err, PD_ENOMEM, "%s: out of memory", path);
+    pd_status st = PD_OK;
+    if (strcmp(path, "-") == 0) {
+        if (fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout))
+            st = pd_error_set(err, PD_EIO, "standard output: write failed");
+    } else {
+        FILE *f = fopen(path, "w");
+        if (!f) {
+            st = pd_error_set(err, PD_EINPUT, "%s: %s", path, strerror(errno));
+        } else {
+            int bad = fputs(text, f) == EOF || fputc('\n', f) == EOF;
+            bad |= fclose(f) != 0;
+            if (bad)
+                st = pd_error_set(err, PD_EIO, "%s: write failed", path);
+        }
+    }
+    cJSON_free(text);
+    return st;
 }

@@ -1,4 +1,4 @@
-/* Strict reading of JSON values with messages that name the field. */
+/* Strict reading of JSON values with messages that name the field; writing a document. */
 #ifndef PD_JSON_UTIL_H
 #define PD_JSON_UTIL_H
 
@@ -17,5 +17,8 @@ pd_status pd_json_int(const cJSON *item, const char *field, int64_t min, int64_t
                       int64_t *out, pd_error *err);
 /* Parses text (not NUL-terminated, len bytes) into *out; the message gives the byte offset. */
 pd_status pd_json_parse(const char *text, size_t len, cJSON **out, pd_error *err);
+/* Writes root, indented, and a newline to path ("-": standard output). A path that cannot
+ * be opened is PD_EINPUT naming it and why; a failed write PD_EIO. root stays the caller's. */
+pd_status pd_json_write(const cJSON *root, const char *path, pd_error *err);
 
 #endif
