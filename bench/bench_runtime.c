@@ -114,7 +114,9 @@ int main(int argc, char **argv)
         hi = hi > ms[b] ? hi : ms[b];
     }
     double med = pd_median(ms, (size_t)batches);
-    double peak = sgemm_gflops(1024, 15); /* OpenBLAS's own threads, as many as the net's */
+    openblas_set_num_threads(used); /* OpenBLAS's own threads for its peak, as many as the net's */
+    double peak = sgemm_gflops(1024, 15);
+    openblas_set_num_threads(1);
     char cpu[128], date[64];
     bench_cpu_model(cpu, sizeof cpu);
     bench_date(date, sizeof date);

@@ -21,8 +21,7 @@ typedef struct pd_net pd_net;
  * g and w are borrowed and must outlive the net. `source` names w in messages.
  * The net splits each layer's work over pd_runtime_threads() threads, as set when it is
  * made: the calling thread and a pool of its own (none for one thread), joined by
- * pd_net_free. While a net with a pool runs, OpenBLAS runs one thread a call (see
- * pd_runtime_set_threads). */
+ * pd_net_free. OpenBLAS runs one thread a call (see pd_runtime_set_threads). */
 pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source, pd_net **out,
                      pd_error *err);
 void pd_net_free(pd_net *net);
@@ -51,15 +50,15 @@ typedef struct pd_exit_summary {
 
 void pd_exit_summarise(const float *logits, size_t n, pd_exit_summary *out);
 
-/* The runtime's threads, process-wide like OpenBLAS's own setting, which it also sets
- * (for BLAS called directly). Nets made afterwards split each layer over `threads`
- * threads themselves; while one runs, OpenBLAS runs one thread a call (two threads
- * calling a threaded OpenBLAS at once would queue on its pool), and gets its count back
- * when the last running net is done. threads <= 0 keeps the current number. Returns the
- * number in use. */
+/* The runtime's threads, process-wide like OpenBLAS's own setting. Nets and trainers made
+ * afterwards split each layer over `threads` threads themselves, and OpenBLAS runs one
+ * thread a call from the first use of this count on: its own threads, left spinning
+ * after threaded calls, would take the cores from the runtime's (code that wants a
+ * threaded OpenBLAS for itself sets it and sets it back to one). threads <= 0 keeps the
+ * current number. Returns the number in use. */
 int pd_runtime_set_threads(int threads);
 /* The number in use: the last set, or at first OpenBLAS's default (its
- * OPENBLAS_NUM_THREADS, else one per core). */
+ * OPENBLAS_NUM_THREADS, else one per core), read before OpenBLAS is set to one. */
 int pd_runtime_threads(void);
 
 #ifdef __cplusplus

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blas_threads.h"
 #include "core/clock.h"
 #include "forward.h"
 #include "predoff/runtime.h"
@@ -153,8 +152,6 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
                             first->name, (long long)first->in.c, (long long)first->in.h,
                             (long long)first->in.w, want, input_count);
     const float *cur = input;
-    if (net->pool)
-        pd_blas_single_enter();
     for (size_t i = from; i < to; i++) {
         int32_t v = path[i];
         float *dst = net->buf[(i - from) % 2];
@@ -169,8 +166,6 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
             layer_ms[i - from] = pd_now_ms() - t0;
         cur = dst;
     }
-    if (net->pool)
-        pd_blas_single_leave();
     *output = cur;
     *output_count = (size_t)pd_shape_elems(g->layers[path[to - 1]].out);
     return PD_OK;

@@ -93,8 +93,5 @@ pd_status pd_trainer_backprop(pd_trainer *t, const float *x, const uint8_t *labe
         return st;
     if (!labels)
         return pd_error_set(err, PD_EINPUT, "training needs the labels");
-    pd_trainer_blas_enter(t);
-    st = forward_backward(t, x, labels, batch, stats, err);
-    pd_trainer_blas_leave(t);
-    return st;
+    return forward_backward(t, x, labels, batch, stats, err);
 }

@@ -9,9 +9,7 @@ pd_status pd_eval_batch(pd_trainer *t, const float *x, size_t batch, pd_exit_sum
     if (!x || batch == 0 || batch > t->batch_max)
         return pd_error_set(err, PD_EINPUT, "a batch of %zu samples: the trainer takes 1 to %zu",
                             batch, t->batch_max);
-    pd_trainer_blas_enter(t);
     pd_trainer_forward(t, x, batch, false);
-    pd_trainer_blas_leave(t);
     for (size_t k = 0; k < g->n_exits; k++) {
         int32_t e = g->exits[k];
         size_t classes = (size_t)pd_shape_elems(g->layers[e].out);

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "grad.h"
-#include "nn/blas_threads.h"
 #include "nn/blob.h"
 #include "trainer_state.h"
 
@@ -249,14 +248,3 @@ void pd_trainer_time_layers(pd_trainer *t, double *forward_ms, double *backward_
     t->backward_ms = backward_ms;
 }
 
-void pd_trainer_blas_enter(const pd_trainer *t)
-{
-    if (t->workers)
-        pd_blas_single_enter();
-}
-
-void pd_trainer_blas_leave(const pd_trainer *t)
-{
-    if (t->workers)
-        pd_blas_single_leave();
-}

@@ -37,15 +37,11 @@ struct pd_trainer {
     double *forward_ms, *backward_ms; /* borrowed, optional: pd_trainer_time_layers */
 };
 
-/* Every layer forward over `batch` samples of x, in training mode or not. Between
- * pd_trainer_blas_enter and _leave (OpenBLAS on one thread a call while the trainer's
- * own workers split the passes). */
+/* Every layer forward over `batch` samples of x, in training mode or not. */
 void pd_trainer_forward(pd_trainer *t, const float *x, size_t batch, bool training);
 /* What layer i's passes read and write in t's buffers, for a batch entering at x: the
  * forward part (the gradients dout, din, dw, db are set too, for backward). */
 pd_grad_args pd_trainer_layer_args(pd_trainer *t, size_t i, const float *x, size_t batch,
                                    bool training);
-void pd_trainer_blas_enter(const pd_trainer *t);
-void pd_trainer_blas_leave(const pd_trainer *t);
 
 #endif
