@@ -158,6 +158,17 @@ expect 2 "--statistic" -- fit "$tmp/prof.csv" --statistic mode -o "$tmp/x.json"
 expect 0 "" -- plan b-lenet --exit-accuracy 0.9,0.99 --edge "$tmp/fitted.json" --mobile "$tmp/fitted.json"
 expect 2 "fit needs -o" -- fit "$tmp/prof.csv"
 expect 2 "-o PROFILE.csv is required" -- profile b-lenet
+# two models in rounds, then a fit that holds one model out
+expect 0 "" -- profile b-lenet b-alexnet --repeat 2 --warmup 1 --rounds 2 -o "$tmp/two.csv"
+if grep -q "69 layers timed (2 runs each in each of 2 rounds" "$tmp/out"; then ok; else bad "profile in rounds: $(cat "$tmp/out")"; fi
+if [ "$(grep -c '^b-lenet,' "$tmp/two.csv")" = 17 ] && [ "$(grep -c '^b-alexnet,' "$tmp/two.csv")" = 52 ] &&
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } $col["repeats"] != 4 { bad++ }
+             END { exit bad > 0 }' "$tmp/two.csv"; then ok; else bad "profile of two models in 2 rounds: $(head -3 "$tmp/two.csv")"; fi
+expect 0 "" -- fit "$tmp/two.csv" --hold-out b-lenet -o "$tmp/two.json"
+if grep -q "^52 timings from" "$tmp/out" && grep -q "^held out: 17 timings from .*two.csv (b-lenet)" "$tmp/out"; then ok; else bad "fit --hold-out: $(cat "$tmp/out")"; fi
+expect 2 '--hold-out: .*two.csv has no timings from "lenet"' -- fit "$tmp/two.csv" --hold-out b-lenet,lenet -o "$tmp/two.json"
+expect 2 "--weights is one model's weights" -- profile b-lenet b-lenet --weights "$fx/b-lenet/weights.safetensors" -o "$tmp/x.csv"
+expect 2 "--rounds" -- profile b-lenet --rounds 0 -o "$tmp/x.csv"
 printf 'type,in_elems,median_ms\nconv,10,NaN\n' >"$tmp/bad.csv"
 expect 2 'bad.csv: line 2: column "median_ms"' -- fit "$tmp/bad.csv" -o "$tmp/x.json"
 

@@ -658,6 +658,44 @@ static void test_use_mean(void **state)
     pd_timings_free(&t);
 }
 
+/* Rounds merged: each figure the median over the rounds, the mean over all runs; rounds
+ * whose layers differ are refused, naming the round and the row. */
+static void test_merge_rounds(void **state)
+{
+    (void)state;
+    pd_timings r[3] = {{0}};
+    pd_error err;
+    const double med[3] = {2.0, 9.0, 3.0}, mean[3] = {2.0, 10.0, 3.0};
+    const size_t runs[3] = {10, 10, 20};
+    for (int k = 0; k < 3; k++) {
+        pd_layer_timing row = {.type = PD_LAYER_CONV, .median_ms = med[k], .p10_ms = med[k] - 1,
+                               .p90_ms = med[k] + k, .mean_ms = mean[k], .repeats = runs[k]};
+        snprintf(row.source, sizeof row.source, "m");
+        snprintf(row.layer, sizeof row.layer, "conv1");
+        assert_int_equal(pd_timings_add(&r[k], &row, &err), PD_OK);
+    }
+    pd_timings out = {0};
+    assert_int_equal(pd_timings_merge_rounds(r, 3, &out, &err), PD_OK);
+    assert_int_equal(out.n, 1);
+    assert_true(out.rows[0].median_ms == 3.0); /* not the mean of the medians, 4.67 */
+    assert_true(out.rows[0].p10_ms == 2.0);
+    assert_true(out.rows[0].p90_ms == 5.0);     /* 2, 10, 5: the median */
+    assert_true(fabs(out.rows[0].mean_ms - (20.0 + 100.0 + 60.0) / 40.0) < 1e-12);
+    assert_int_equal(out.rows[0].repeats, 40);
+    assert_string_equal(out.rows[0].layer, "conv1");
+    pd_timings_free(&out);
+    snprintf(r[2].rows[0].layer, sizeof r[2].rows[0].layer, "conv2");
+    assert_int_equal(pd_timings_merge_rounds(r, 3, &out, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "round 3's timing 1 is m/conv2"));
+    r[1].n = 0;
+    assert_int_equal(pd_timings_merge_rounds(r, 3, &out, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "round 2 has 0 timings"));
+    assert_int_equal(pd_timings_merge_rounds(r, 0, &out, &err), PD_EINPUT);
+    assert_int_equal(out.n, 0);
+    for (int k = 0; k < 3; k++)
+        pd_timings_free(&r[k]);
+}
+
 static void test_csv_round_trip(void **state)
 {
     (void)state;
@@ -892,6 +930,7 @@ int main(void)
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_json_special),
         cmocka_unit_test(test_use_mean),
+        cmocka_unit_test(test_merge_rounds),
         cmocka_unit_test(test_csv_round_trip),
         cmocka_unit_test(test_csv_accepts),
         cmocka_unit_test(test_csv_rejects),

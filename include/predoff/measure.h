@@ -78,6 +78,14 @@ pd_status pd_profile_sweep(const pd_profiler_options *o, pd_timings *out, pd_err
 /* How many layers the sweep times (for progress bars). */
 size_t pd_profile_sweep_size(void);
 
+/* Rounds: the same timings taken n_rounds times over one run (rounds[r] from round r, the
+ * same layers in the same order), merged into one row per layer appended to out: the
+ * median over the rounds of each round's median, 10th and 90th percentile, the mean of all
+ * timed runs, the runs summed. A shared host drifts; spread over rounds, the drift touches
+ * every layer alike. Fails, naming the round and row, if the rounds' layers differ. */
+pd_status pd_timings_merge_rounds(const pd_timings *rounds, size_t n_rounds, pd_timings *out,
+                                  pd_error *err);
+
 /* Which features each layer type's model may use. */
 typedef enum pd_feature_choice {
     PD_FEATURES_PAPER, /* table 4.1: conv in_elems + kernel_filters, pool/fc in + out, else in */

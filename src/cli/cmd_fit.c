@@ -15,12 +15,14 @@ const cli_flag cmd_fit_flags[] = {
     {"--name", "NAME", "the profile's name (default: the output file's name)"},
     {"-o", "TIER.json", "where the profile goes (\"-\": standard output, no table; required)"},
     {"--test", "HELD_OUT.csv", "also report the fit's error on timings it was not fitted on"},
+    {"--hold-out", "SOURCE,..", "fit without the rows of these sources (models) and report the "
+                                "error on them"},
     {"--statistic", "median|mean", "which time of each layer to fit (default median; mean under a CPU quota)"},
     {NULL, NULL, NULL},
 };
 
 typedef struct fit_args {
-    const char *csv, *out, *name, *test;
+    const char *csv, *out, *name, *test, *hold_out;
     int use_mean;
     pd_fit_options opt;
 } fit_args;
@@ -29,7 +31,7 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
 {
     static const char *const choices[] = {"paper", "macs", "auto"};
     pd_fit_options_init(&a->opt);
-    a->out = a->name = a->test = NULL;
+    a->out = a->name = a->test = a->hold_out = NULL;
     a->use_mean = 0;
     if (p->n_pos != 1)
         return pd_error_set(err, PD_EINPUT, "fit takes one PROFILE.csv");
@@ -40,6 +42,10 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
             a->out = o->value;
         } else if (cli_is(o, "--test")) {
             a->test = o->value;
+        } else if (cli_is(o, "--hold-out")) {
+            if (!o->value[0])
+                return pd_error_set(err, PD_EINPUT, "--hold-out: empty");
+            a->hold_out = o->value;
         } else if (cli_is(o, "--statistic")) {
             if (strcmp(o->value, "median") != 0 && strcmp(o->value, "mean") != 0)
                 return pd_error_set(err, PD_EINPUT, "--statistic: \"%s\" is not median or mean",
@@ -127,28 +133,60 @@ static void print_table(const pd_profile *prof, const pd_fit_quality *q, const f
 }
 
 /* The profile's error on timings it was not fitted on, per type. */
-static pd_status print_held_out(const pd_profile *prof, const char *path, int use_mean,
-                                int quiet, pd_error *err)
+static void print_held_out(const pd_profile *prof, const pd_timings *held, const char *what)
 {
-    pd_timings held = {0};
-    pd_status st = pd_timings_read_csv(path, &held, err);
-    if (!st && use_mean)
-        st = pd_timings_use_mean(&held, err);
-    if (st) {
-        pd_timings_free(&held);
-        return st;
-    }
     pd_fit_quality q[PD_LAYER_TYPE_COUNT];
-    pd_profile_evaluate(prof, &held, q);
-    if (!quiet) {
-        printf("\nheld out: %zu timings from %s\n%-8s %8s %9s %9s\n", held.n, path, "type",
-               "samples", "R^2", "MAPE %");
-        for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++)
-            if (q[k].samples)
-                printf("%-8s %8zu %9.4f %9.2f\n", pd_layer_type_name((pd_layer_type)k),
-                       q[k].samples, q[k].r2, q[k].mape);
+    pd_profile_evaluate(prof, held, q);
+    printf("\nheld out: %zu timings from %s\n%-8s %8s %9s %9s\n", held->n, what, "type",
+           "samples", "R^2", "MAPE %");
+    for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++)
+        if (q[k].samples)
+            printf("%-8s %8zu %9.4f %9.2f\n", pd_layer_type_name((pd_layer_type)k),
+                   q[k].samples, q[k].r2, q[k].mape);
+}
+
+/* Whether `source` is one of the comma-separated names in `list`. */
+static int listed(const char *list, const char *source)
+{
+    size_t n = strlen(source);
+    for (const char *c = list; *c;) {
+        const char *end = strchr(c, ',');
+        size_t len = end ? (size_t)(end - c) : strlen(c);
+        if (len == n && strncmp(c, source, n) == 0)
+            return 1;
+        c += len + (end ? 1 : 0);
     }
-    pd_timings_free(&held);
+    return 0;
+}
+
+/* Moves the rows of the sources listed in `list` from t to held; each listed source must
+ * have rows. */
+static pd_status split_held_out(pd_timings *t, const char *list, const char *csv,
+                                pd_timings *held, pd_error *err)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (!listed(list, t->rows[i].source)) {
+            t->rows[kept++] = t->rows[i];
+            continue;
+        }
+        pd_status st = pd_timings_add(held, &t->rows[i], err);
+        if (st)
+            return st;
+    }
+    t->n = kept;
+    for (const char *c = list; *c;) {
+        const char *end = strchr(c, ',');
+        size_t len = end ? (size_t)(end - c) : strlen(c);
+        int found = 0;
+        for (size_t i = 0; i < held->n && !found; i++)
+            found = strlen(held->rows[i].source) == len &&
+                    strncmp(held->rows[i].source, c, len) == 0;
+        if (!found)
+            return pd_error_set(err, PD_EINPUT, "--hold-out: %s has no timings from \"%.*s\"",
+                                csv, (int)len, c);
+        c += len + (end ? 1 : 0);
+    }
     return PD_OK;
 }
 
@@ -164,11 +202,14 @@ int cmd_fit(const cli_parsed *p)
         snprintf(name, sizeof name, "%s", a.name);
     else
         default_name(&a, name, sizeof name);
-    pd_timings t = {0};
+    pd_timings t = {0}, held = {0}, test = {0};
     pd_profile *prof = NULL;
     pd_fit_quality q[PD_LAYER_TYPE_COUNT];
     int status = EXIT_OK;
-    if (pd_timings_read_csv(a.csv, &t, &err) || (a.use_mean && pd_timings_use_mean(&t, &err))) {
+    if (pd_timings_read_csv(a.csv, &t, &err) || (a.use_mean && pd_timings_use_mean(&t, &err)) ||
+        (a.hold_out && split_held_out(&t, a.hold_out, a.csv, &held, &err)) ||
+        (a.test && (pd_timings_read_csv(a.test, &test, &err) ||
+                    (a.use_mean && pd_timings_use_mean(&test, &err))))) {
         status = cli_fail(&err);
         goto done;
     }
@@ -199,10 +240,17 @@ int cmd_fit(const cli_parsed *p)
         print_table(prof, q, &a, t.n);
         printf("\nwrote %s (profile \"%s\")\n", a.out, prof->name);
     }
-    if (a.test && print_held_out(prof, a.test, a.use_mean, to_stdout, &err))
-        status = cli_fail(&err);
+    if (!to_stdout && a.hold_out) {
+        char what[320];
+        snprintf(what, sizeof what, "%s (%s)", a.csv, a.hold_out);
+        print_held_out(prof, &held, what);
+    }
+    if (!to_stdout && a.test)
+        print_held_out(prof, &test, a.test);
 done:
     pd_profile_free(prof);
     pd_timings_free(&t);
+    pd_timings_free(&held);
+    pd_timings_free(&test);
     return status;
 }

@@ -1,5 +1,6 @@
-/* predoff profile: time every layer of a model (and, with --sweep, a grid of shapes per
- * layer type) and write the profile CSV that predoff fit reads. */
+/* predoff profile: time every layer of one or more models (and, with --sweep, a grid of
+ * shapes per layer type), in rounds if asked, and write the profile CSV that predoff fit
+ * reads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,9 @@ const cli_flag cmd_profile_flags[] = {
     {"--warmup", "N", "untimed runs per layer first (default 5)"},
     {"--min-window-ms", "MS", "time each layer at least this long in all (default 0; under a "
                               "CPU quota, many quota periods: e.g. 200)"},
-    {"--threads", "T", "BLAS threads (recorded; default: OpenBLAS's choice)"},
+    {"--rounds", "R", "time everything R times over, round robin, and keep the median round "
+                      "(default 1; a host that drifts then touches every layer alike)"},
+    {"--threads", "T", "threads each layer is split over (default: OpenBLAS's choice)"},
     {"--sweep", NULL, "also time each layer type over a grid of shapes"},
     {"-o", "PROFILE.csv", "where to write the timings (required)"},
     {NULL, NULL, NULL},
@@ -36,23 +39,52 @@ static void progress(void *ctx, size_t done, size_t total)
     fflush(stderr);
 }
 
+/* One round: every model's layers, then the sweep, appended to t. */
+static pd_status profile_round(const cli_parsed *p, pd_graph *const *g, pd_weights *const *w,
+                               int sweep, size_t round, size_t rounds,
+                               const pd_profiler_options *opts, pd_timings *t, pd_error *err)
+{
+    char label[96];
+    pd_profiler_options one = *opts, *o = &one;
+    o->progress = isatty(fileno(stderr)) ? progress : NULL;
+    o->progress_ctx = label;
+    for (size_t m = 0; m < p->n_pos; m++) {
+        if (rounds > 1)
+            snprintf(label, sizeof label, "%s %zu/%zu", g[m]->name, round + 1, rounds);
+        else
+            snprintf(label, sizeof label, "%s", g[m]->name);
+        pd_status st = pd_profile_model(g[m], w[m], o, t, err);
+        if (st)
+            return st;
+    }
+    if (!sweep)
+        return PD_OK;
+    if (rounds > 1)
+        snprintf(label, sizeof label, "sweep %zu/%zu", round + 1, rounds);
+    else
+        snprintf(label, sizeof label, "sweep");
+    return pd_profile_sweep(o, t, err);
+}
+
 int cmd_profile(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
     const char *out = NULL;
     cli_weights weights = {.seed = 1};
-    double repeat = 30, warmup = 5, threads = 0, window = 0;
-    int sweep = 0;
+    double repeat = 30, warmup = 5, threads = 0, window = 0, rounds = 1;
+    int sweep = 0, weights_given = 0;
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
         pd_status st = PD_OK;
         if (cli_weights_flag(o, &weights, &st, &err)) {
-            /* --weights or --random-weights */
+            weights_given |= cli_is(o, "--weights"); /* --weights or --random-weights */
         } else if (cli_is(o, "--repeat"))
             st = cli_real("--repeat", o->value, 1, 1e6, &repeat, &err);
         else if (cli_is(o, "--warmup"))
             st = cli_real("--warmup", o->value, 0, 1e6, &warmup, &err);
+        else if (cli_is(o, "--rounds"))
+            st = cli_real("--rounds", o->value, 1, 1000, &rounds, &err);
         else if (cli_is(o, "--min-window-ms"))
             st = cli_real("--min-window-ms", o->value, 0, 1e7, &window, &err);
         else if (cli_is(o, "--threads"))
@@ -68,8 +100,13 @@ int cmd_profile(const cli_parsed *p)
         pd_error_set(&err, PD_EINPUT, "profile: -o PROFILE.csv is required");
         return cli_fail(&err);
     }
-    if (p->n_pos > 1 || (p->n_pos == 0 && !sweep)) {
-        pd_error_set(&err, PD_EINPUT, "profile: expected one MODEL (or --sweep alone)");
+    if (p->n_pos == 0 && !sweep) {
+        pd_error_set(&err, PD_EINPUT, "profile: expected a MODEL (or several, or --sweep)");
+        return cli_fail(&err);
+    }
+    if (weights_given && p->n_pos != 1) {
+        pd_error_set(&err, PD_EINPUT,
+                     "profile: --weights is one model's weights: give it with one MODEL");
         return cli_fail(&err);
     }
     int used_threads = pd_runtime_set_threads(threads > 0 ? (int)threads : 0);
@@ -79,28 +116,31 @@ int cmd_profile(const cli_parsed *p)
     o.warmup = (size_t)warmup;
     o.min_window_ms = window;
     o.seed = weights.seed;
-    int tty = isatty(fileno(stderr));
-    pd_graph *g = NULL;
-    pd_weights *w = NULL;
+    size_t n_rounds = (size_t)rounds;
+    pd_graph **g = calloc(p->n_pos + 1, sizeof *g);
+    pd_weights **w = calloc(p->n_pos + 1, sizeof *w);
+    pd_timings *round_t = calloc(n_rounds, sizeof *round_t);
     pd_timings t = {0};
     int status = EXIT_OK;
-    if (p->n_pos == 1) {
-        o.progress = tty ? progress : NULL;
-        o.progress_ctx = (void *)"layers";
-        if (pd_graph_open(p->pos[0], &g, &err) ||
-            cli_weights_load(&weights, g, &w, &err) ||
-            pd_profile_model(g, w, &o, &t, &err)) {
-            status = cli_fail(&err);
-            goto done;
-        }
+    if (!g || !w || !round_t) {
+        pd_error_set(&err, PD_ENOMEM, "out of memory");
+        status = cli_fail(&err);
+        goto done;
     }
-    if (sweep) {
-        o.progress = tty ? progress : NULL;
-        o.progress_ctx = (void *)"sweep";
-        if (pd_profile_sweep(&o, &t, &err)) {
+    for (size_t m = 0; m < p->n_pos; m++)
+        if (pd_graph_open(p->pos[m], &g[m], &err) ||
+            cli_weights_load(&weights, g[m], &w[m], &err)) {
             status = cli_fail(&err);
             goto done;
         }
+    for (size_t r = 0; r < n_rounds; r++)
+        if (profile_round(p, g, w, sweep, r, n_rounds, &o, &round_t[r], &err)) {
+            status = cli_fail(&err);
+            goto done;
+        }
+    if (pd_timings_merge_rounds(round_t, n_rounds, &t, &err)) {
+        status = cli_fail(&err);
+        goto done;
     }
     FILE *f = fopen(out, "w");
     if (!f) {
@@ -114,12 +154,23 @@ int cmd_profile(const cli_parsed *p)
         status = cli_fail(&err);
         goto done;
     }
-    printf("%zu layers timed (%zu runs each%s after %zu warm-up, %d BLAS threads) -> %s\n", t.n,
-           o.repeats, window > 0 ? " or more, to fill the window," : "", o.warmup, used_threads,
-           out);
+    char each[64] = "";
+    if (n_rounds > 1)
+        snprintf(each, sizeof each, " in each of %zu rounds", n_rounds);
+    printf("%zu layers timed (%zu runs each%s%s after %zu warm-up, %d threads) -> %s\n", t.n,
+           o.repeats, window > 0 ? " or more, to fill the window," : "", each, o.warmup,
+           used_threads, out);
 done:
     pd_timings_free(&t);
-    pd_weights_free(w);
-    pd_graph_free(g);
+    if (round_t)
+        for (size_t r = 0; r < n_rounds; r++)
+            pd_timings_free(&round_t[r]);
+    free(round_t);
+    for (size_t m = 0; g && w && m < p->n_pos; m++) {
+        pd_weights_free(w[m]);
+        pd_graph_free(g[m]);
+    }
+    free(g);
+    free(w);
     return status;
 }

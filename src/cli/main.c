@@ -26,7 +26,7 @@ static const cli_command commands[] = {
     {"run", "MODEL --weights W.safetensors --input X.npy (--exit NAME | --accuracy A) [-o OUT.npy]",
      "run inputs through the model to an exit: top class, probability, entropy, time",
      cmd_run_flags, 0, cmd_run},
-    {"profile", "MODEL [--weights W | --random-weights SEED] [--repeat N] [--sweep] -o PROFILE.csv",
+    {"profile", "MODEL... [--weights W | --random-weights SEED] [--repeat N] [--rounds R] [--sweep] -o PROFILE.csv",
      "time every layer (and, with --sweep, a grid of shapes per layer type) into a CSV",
      cmd_profile_flags, 0, cmd_profile},
     {"serve", "MODEL --tier edge|cloud --listen ENDPOINT --plan PLAN.json [--cloud ENDPOINT]",

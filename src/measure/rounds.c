@@ -1,0 +1,65 @@
+/* Rounds of a profile: the same layers timed again and again over one run, so that a host
+ * whose speed drifts (a shared machine can change by 2x within seconds) touches every layer
+ * alike instead of whichever were timed in its slow moment. A layer's merged row holds the
+ * median over the rounds of each round's median, 10th and 90th percentile, and the mean of
+ * all its timed runs. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/stats.h"
+#include "predoff/measure.h"
+
+/* The median of v[0..n) (n >= 1), sorting v. */
+static double median_of(double *v, size_t n)
+{
+    pd_sort_doubles(v, n);
+    return pd_quantile_sorted(v, n, 0.5);
+}
+
+pd_status pd_timings_merge_rounds(const pd_timings *rounds, size_t n_rounds, pd_timings *out,
+                                  pd_error *err)
+{
+    if (n_rounds == 0)
+        return pd_error_set(err, PD_EINPUT, "no rounds to merge");
+    const pd_timings *first = &rounds[0];
+    for (size_t r = 1; r < n_rounds; r++) {
+        if (rounds[r].n != first->n)
+            return pd_error_set(err, PD_EINPUT, "round %zu has %zu timings, round 1 has %zu",
+                                r + 1, rounds[r].n, first->n);
+        for (size_t i = 0; i < first->n; i++)
+            if (strcmp(rounds[r].rows[i].source, first->rows[i].source) != 0 ||
+                strcmp(rounds[r].rows[i].layer, first->rows[i].layer) != 0)
+                return pd_error_set(err, PD_EINPUT,
+                                    "round %zu's timing %zu is %s/%s, round 1's is %s/%s", r + 1,
+                                    i + 1, rounds[r].rows[i].source, rounds[r].rows[i].layer,
+                                    first->rows[i].source, first->rows[i].layer);
+    }
+    double *v = malloc(n_rounds * sizeof *v);
+    if (!v)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    pd_status st = PD_OK;
+    for (size_t i = 0; i < first->n && !st; i++) {
+        pd_layer_timing row = first->rows[i];
+        double sum = 0.0;
+        size_t runs = 0;
+        for (size_t r = 0; r < n_rounds; r++) {
+            sum += rounds[r].rows[i].mean_ms * (double)rounds[r].rows[i].repeats;
+            runs += rounds[r].rows[i].repeats;
+        }
+        row.repeats = runs;
+        row.mean_ms = runs ? sum / (double)runs : NAN;
+        for (size_t r = 0; r < n_rounds; r++)
+            v[r] = rounds[r].rows[i].median_ms;
+        row.median_ms = median_of(v, n_rounds);
+        for (size_t r = 0; r < n_rounds; r++)
+            v[r] = rounds[r].rows[i].p10_ms;
+        row.p10_ms = median_of(v, n_rounds);
+        for (size_t r = 0; r < n_rounds; r++)
+            v[r] = rounds[r].rows[i].p90_ms;
+        row.p90_ms = median_of(v, n_rounds);
+        st = pd_timings_add(out, &row, err);
+    }
+    free(v);
+    return st;
+}
