@@ -56,7 +56,7 @@ static void check(const pd_layer *l, const float *w, const float *b, const float
     float *scratch = malloc((ns ? ns : 1) * sizeof *scratch);
     assert_non_null(out);
     assert_non_null(scratch);
-    pd_forward_args a = {l, w, b, in, out, scratch};
+    pd_forward_args a = {l, w, b, in, out, scratch, false};
     op->forward(&a);
     double worst = 0.0, scale = 1e-6;
     for (size_t i = 0; i < n_out; i++)
@@ -79,7 +79,7 @@ static void check(const pd_layer *l, const float *w, const float *b, const float
             assert_non_null(first);
             for (int run = 0; run < 3; run++) {
                 memset(split, 0xff, n_out * sizeof *split); /* NaNs where nothing is written */
-                pd_forward_args s = {l, w, b, in, split, split_scratch};
+                pd_forward_args s = {l, w, b, in, split, split_scratch, false};
                 op->forward_split(&s, pool);
                 double gap = 0.0, size = 1e-6;
                 for (size_t i = 0; i < n_out; i++) {

@@ -191,6 +191,50 @@ static void test_pieces_equal_whole(void **state)
     close_fixture(&f);
 }
 
+/* A ReLU that follows a convolution in the same run is applied in the convolution's pass:
+ * its time is 0 and the convolution's holds it; run alone, it has its own. (That the
+ * outputs are the same either way is test_pieces_equal_whole: its cuts fall between.) */
+static void test_relu_fused_into_conv(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "b-alexnet");
+    pd_array x;
+    read_npy(&f, "input-1.npy", &x);
+    size_t trunk = f.g->n_exits - 1, len, n;
+    const int32_t *path = pd_net_path(f.net, trunk, &len);
+    const float *out;
+    double ms[64];
+    assert_true(len <= 64);
+    assert_int_equal(pd_net_run(f.net, trunk, 0, len, x.data, x.count, &out, &n, ms, NULL), PD_OK);
+    int fused = 0;
+    for (size_t i = 1; i < len; i++) {
+        pd_layer_type t = f.g->layers[path[i]].type, before = f.g->layers[path[i - 1]].type;
+        if (t == PD_LAYER_RELU && before == PD_LAYER_CONV) {
+            assert_true(ms[i] == 0.0);
+            assert_true(ms[i - 1] > 0.0);
+            fused++;
+        } else {
+            assert_true(ms[i] > 0.0);
+        }
+    }
+    assert_int_equal(fused, 5); /* relu1 to relu5 */
+    size_t relu1 = 1;
+    assert_int_equal(f.g->layers[path[relu1]].type, PD_LAYER_RELU);
+    size_t n_conv;
+    assert_int_equal(pd_net_run(f.net, trunk, 0, 1, x.data, x.count, &out, &n_conv, NULL, NULL),
+                     PD_OK);
+    float *conv1 = malloc(n_conv * sizeof *conv1);
+    assert_non_null(conv1);
+    memcpy(conv1, out, n_conv * sizeof *conv1);
+    assert_int_equal(pd_net_run(f.net, trunk, relu1, relu1 + 1, conv1, n_conv, &out, &n, ms, NULL),
+                     PD_OK);
+    assert_true(ms[0] > 0.0);
+    free(conv1);
+    pd_array_free(&x);
+    close_fixture(&f);
+}
+
 /* Every exit of `model` on nets of 1, 2 and 3 threads: each within 1e-5 of one thread,
  * and the same floats on a second run. */
 static void check_threads_agree(const char *model)
@@ -311,7 +355,7 @@ int main(void)
         cmocka_unit_test(test_b_lenet_exits),        cmocka_unit_test(test_b_alexnet_exits),
         cmocka_unit_test(test_b_lenet_layer_by_layer), cmocka_unit_test(test_pieces_equal_whole),
         cmocka_unit_test(test_run_rejects_bad_requests), cmocka_unit_test(test_exit_summary),
-        cmocka_unit_test(test_threads_agree), cmocka_unit_test(test_blas_one_thread_a_call),
+        cmocka_unit_test(test_threads_agree), cmocka_unit_test(test_relu_fused_into_conv), cmocka_unit_test(test_blas_one_thread_a_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

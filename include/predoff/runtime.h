@@ -36,7 +36,9 @@ int pd_net_threads(const pd_net *net);
  * path[from] (the network input when from == 0), `input_count` its elements, which must
  * match. *output points into the net's buffers (valid until the next run) and holds the
  * output of path[to - 1]; *output_count its elements. If layer_ms is not NULL it receives
- * each layer's wall time in ms (to - from values). */
+ * each layer's wall time in ms (to - from values). A ReLU that follows a convolution
+ * within [from, to) runs in the convolution's pass: its time is 0, the convolution's
+ * holds both. */
 pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const float *input,
                      size_t input_count, const float **output, size_t *output_count,
                      double *layer_ms, pd_error *err);

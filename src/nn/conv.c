@@ -128,6 +128,12 @@ static void conv_pixels(const pd_forward_args *a, float *col, float *pad, int n0
     else /* the same product seen column-major, out^T = col^T W^T: few filters tile badly as rows */
         cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, F, K, 1.0f, cols, ldc, a->w, K,
                     1.0f, a->out + n0, N);
+    if (a->relu)
+        for (int f = 0; f < F; f++) {
+            float *o = a->out + (size_t)f * (size_t)N + n0;
+            for (int i = 0; i < n; i++)
+                o[i] = o[i] > 0.0f ? o[i] : 0.0f;
+        }
 }
 
 static void forward(const pd_forward_args *a)

@@ -2,19 +2,23 @@
 #ifndef PD_NN_FORWARD_H
 #define PD_NN_FORWARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "predoff/graph.h"
 
 /* What one layer's forward pass reads and writes. `in` holds l->in (C, H, W order),
  * `out` receives l->out; `w` and `b` are the layer's weights (NULL for layers without);
- * `scratch` has at least the type's scratch_floats(l) floats. in and out never alias. */
+ * `scratch` has at least the type's scratch_floats(l) floats. in and out never alias.
+ * `relu`: the pass applies max(0, x) to its output as well, for a ReLU that follows the
+ * layer on the path (only conv takes it: pd_forward_fuses_relu). */
 typedef struct pd_forward_args {
     const pd_layer *l;
     const float *w, *b;
     const float *in;
     float *out;
     float *scratch;
+    bool relu;
 } pd_forward_args;
 
 typedef struct pd_workers pd_workers; /* workers.h */
@@ -37,6 +41,13 @@ extern const pd_forward_op pd_conv_forward, pd_relu_forward, pd_pool_forward, pd
 const pd_forward_op *pd_forward_op_of(pd_layer_type t);
 
 size_t pd_no_scratch(const pd_layer *l);
+
+/* Whether a layer of type t applies a following ReLU in its own pass (args.relu): a
+ * convolution does, on each part's outputs while they are in cache. */
+static inline bool pd_forward_fuses_relu(pd_layer_type t)
+{
+    return t == PD_LAYER_CONV;
+}
 
 /* Where part p of `parts` starts in n items, cut at multiples of 16 (64 bytes of floats,
  * so no two threads write one cache line); part `parts` starts at n. */

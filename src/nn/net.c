@@ -152,10 +152,14 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
                             first->name, (long long)first->in.c, (long long)first->in.h,
                             (long long)first->in.w, want, input_count);
     const float *cur = input;
+    size_t passes = 0; /* the buffers alternate per pass: a fused ReLU writes none */
     for (size_t i = from; i < to; i++) {
         int32_t v = path[i];
-        float *dst = net->buf[(i - from) % 2];
-        pd_forward_args a = {&g->layers[v], net->w[v], net->b[v], cur, dst, net->scratch};
+        float *dst = net->buf[passes++ % 2];
+        /* a ReLU next on the path, in this run, is applied in this layer's pass */
+        bool fuse = i + 1 < to && pd_forward_fuses_relu(g->layers[v].type) &&
+                    g->layers[path[i + 1]].type == PD_LAYER_RELU;
+        pd_forward_args a = {&g->layers[v], net->w[v], net->b[v], cur, dst, net->scratch, fuse};
         double t0 = layer_ms ? pd_now_ms() : 0.0;
         const pd_forward_op *op = pd_forward_op_of(g->layers[v].type);
         if (net->pool && op->forward_split)
@@ -164,6 +168,9 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
             op->forward(&a);
         if (layer_ms)
             layer_ms[i - from] = pd_now_ms() - t0;
+        if (fuse && layer_ms)
+            layer_ms[i + 1 - from] = 0.0; /* its time is in the layer before */
+        i += fuse;
         cur = dst;
     }
     *output = cur;
