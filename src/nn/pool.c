@@ -8,27 +8,50 @@
 
 
 /* Row by row: first the window's rows reduced elementwise into `row` (a loop the compiler
- * vectorises), then each output over its columns of that row. */
+ * vectorises), between -inf borders, then each output the maximum of its k values of that
+ * row: with the borders no window needs clipping, and the common (k 3, stride 2) and
+ * (k 2, stride 2) windows get loops of their own that the compiler vectorises too. A
+ * window that runs into a border still holds an input value (the model reader refuses
+ * windows that would not), so -inf never comes out. */
 static void max_plane(const float *in, float *out, float *row, int64_t H, int64_t W, int64_t k,
                       int64_t s, int64_t p, int64_t OH, int64_t OW)
 {
+    const int64_t span = (OW - 1) * s + k; /* the bordered row the windows read */
+    float *mid = row + p;                  /* input column x at mid[x] */
+    for (int64_t j = 0; j < p; j++)
+        row[j] = -INFINITY;
+    for (int64_t j = p + W; j < span; j++)
+        row[j] = -INFINITY;
     for (int64_t oy = 0; oy < OH; oy++) {
         pd_pool_span y = pd_pool_window(oy, s, p, k, H);
         const float *first = in + y.lo * W;
         for (int64_t x = 0; x < W; x++)
-            row[x] = first[x];
+            mid[x] = first[x];
         for (int64_t yy = y.lo + 1; yy < y.hi; yy++) {
             const float *r = in + yy * W;
             for (int64_t x = 0; x < W; x++)
-                row[x] = r[x] > row[x] ? r[x] : row[x];
+                mid[x] = r[x] > mid[x] ? r[x] : mid[x];
         }
-        for (int64_t ox = 0; ox < OW; ox++) {
-            pd_pool_span x = pd_pool_window(ox, s, p, k, W);
-            float m = row[x.lo];
-            for (int64_t xx = x.lo + 1; xx < x.hi; xx++)
-                m = row[xx] > m ? row[xx] : m;
-            out[oy * OW + ox] = m;
-        }
+        float *o = out + oy * OW;
+        if (k == 3 && s == 2)
+            for (int64_t ox = 0; ox < OW; ox++) {
+                float a = row[2 * ox], b = row[2 * ox + 1], c = row[2 * ox + 2];
+                float m = a > b ? a : b;
+                o[ox] = c > m ? c : m;
+            }
+        else if (k == 2 && s == 2)
+            for (int64_t ox = 0; ox < OW; ox++) {
+                float a = row[2 * ox], b = row[2 * ox + 1];
+                o[ox] = a > b ? a : b;
+            }
+        else
+            for (int64_t ox = 0; ox < OW; ox++) {
+                const float *wnd = row + ox * s;
+                float m = wnd[0];
+                for (int64_t j = 1; j < k; j++)
+                    m = wnd[j] > m ? wnd[j] : m;
+                o[ox] = m;
+            }
     }
 }
 
@@ -56,7 +79,8 @@ static void avg_plane(const float *in, float *out, float *row, int64_t H, int64_
 
 static size_t scratch_floats(const pd_layer *l)
 {
-    return (size_t)l->in.w; /* one reduced row */
+    /* one reduced row between borders: the windows span (OW - 1) s + k <= W + 2 pad + s */
+    return (size_t)(l->in.w + 2 * l->p.pad + l->p.kernel + l->p.stride);
 }
 
 static size_t split_scratch_floats(const pd_layer *l, int threads)
