@@ -100,3 +100,15 @@ pd_status cli_u64(const char *flag, const char *text, unsigned long long *out, p
     *out = v;
     return PD_OK;
 }
+
+int cli_list_next(const char **cursor, const char **item, size_t *len)
+{
+    const char *c = *cursor;
+    if (!c)
+        return 0;
+    const char *comma = strchr(c, ',');
+    *item = c;
+    *len = comma ? (size_t)(comma - c) : strlen(c);
+    *cursor = comma ? comma + 1 : NULL;
+    return 1;
+}

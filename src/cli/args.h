@@ -41,4 +41,8 @@ pd_status cli_real(const char *flag, const char *text, double min, double max, d
                    pd_error *err);
 pd_status cli_u64(const char *flag, const char *text, unsigned long long *out, pd_error *err);
 
+/* The items of a comma-separated list, one per call: *item and *len receive the next one
+ * (possibly empty) and *cursor moves past it; false when the list is used up. */
+int cli_list_next(const char **cursor, const char **item, size_t *len);
+
 #endif

@@ -148,14 +148,11 @@ static void print_held_out(const pd_profile *prof, const pd_timings *held, const
 /* Whether `source` is one of the comma-separated names in `list`. */
 static int listed(const char *list, const char *source)
 {
-    size_t n = strlen(source);
-    for (const char *c = list; *c;) {
-        const char *end = strchr(c, ',');
-        size_t len = end ? (size_t)(end - c) : strlen(c);
-        if (len == n && strncmp(c, source, n) == 0)
+    const char *item;
+    size_t len;
+    for (const char *c = list; cli_list_next(&c, &item, &len);)
+        if (len == strlen(source) && strncmp(item, source, len) == 0)
             return 1;
-        c += len + (end ? 1 : 0);
-    }
     return 0;
 }
 
@@ -175,17 +172,16 @@ static pd_status split_held_out(pd_timings *t, const char *list, const char *csv
             return st;
     }
     t->n = kept;
-    for (const char *c = list; *c;) {
-        const char *end = strchr(c, ',');
-        size_t len = end ? (size_t)(end - c) : strlen(c);
-        int found = 0;
-        for (size_t i = 0; i < held->n && !found; i++)
-            found = strlen(held->rows[i].source) == len &&
-                    strncmp(held->rows[i].source, c, len) == 0;
-        if (!found)
+    const char *item;
+    size_t len;
+    for (const char *c = list; cli_list_next(&c, &item, &len);) {
+        size_t i = 0;
+        while (i < held->n &&
+               !(strlen(held->rows[i].source) == len && strncmp(held->rows[i].source, item, len) == 0))
+            i++;
+        if (i == held->n)
             return pd_error_set(err, PD_EINPUT, "--hold-out: %s has no timings from \"%.*s\"",
-                                csv, (int)len, c);
-        c += len + (end ? 1 : 0);
+                                csv, (int)len, item);
     }
     return PD_OK;
 }
