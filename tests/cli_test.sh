@@ -123,9 +123,13 @@ expect 2 "not --exit-accuracy" -- experiment fmnist --model b-lenet --exit-accur
 # the accuracies that ship (models/accuracy/, compiled in) stand in for --accuracy-from
 "$bin" experiment fmnist --model b-lenet --runs 1 --points 2 --repeats 1 --population 20 --generations 3 --elitism 2 --out "$tmp/fmb" >"$tmp/fmb.txt"
 if grep -q "from models/accuracy/b-lenet.json (built in): b1_fc 0.8953, fc5 0.8919" "$tmp/fmb.txt"; then ok; else bad "experiment fmnist with the shipped accuracies: $(head -5 "$tmp/fmb.txt")"; fi
-if [ ! -e "$src/models/accuracy/b-alexnet-gray.json" ]; then
-    expect 2 "no measured accuracies ship for model \"b-alexnet-gray\" \(models/accuracy/b-alexnet-gray.json\); give --accuracy-from" -- experiment fmnist --out "$tmp/fm"
-fi
+# the default model, b-alexnet-gray, with its shipped accuracies: all five exits read
+"$bin" experiment fmnist --runs 1 --points 2 --repeats 1 --population 20 --generations 3 --elitism 2 --out "$tmp/fmg" >"$tmp/fmg.txt"
+if grep -qE "from models/accuracy/b-alexnet-gray.json \(built in\): b1_fc 0\.[0-9]{4}, b2_fc 0\.[0-9]{4}, b3_fc2 0\.[0-9]{4}, b4_fc2 0\.[0-9]{4}, fc8 0\.[0-9]{4}$" "$tmp/fmg.txt"; then ok; else bad "experiment fmnist, default model: $(head -5 "$tmp/fmg.txt")"; fi
+expect 2 'b-alexnet-gray: exit "b1_fc" has no accuracy; give --exit-accuracy with 5 values, or --accuracy-from' -- plan b-alexnet-gray
+# a model without shipped accuracies needs --accuracy-from
+sed 's/"name": *"b-alexnet-gray"/"name": "gray2"/' "$src/models/b-alexnet-gray.json" >"$tmp/gray2.json"
+expect 2 "no measured accuracies ship for model \"gray2\" \(models/accuracy/gray2.json\); give --accuracy-from" -- experiment fmnist --model "$tmp/gray2.json" --out "$tmp/fm"
 
 # --- the runtime: run, profile, fit, and a plan with the fitted profile
 fx="$src/tests/fixtures"

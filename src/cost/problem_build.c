@@ -21,7 +21,8 @@ static pd_status set_accuracies(pd_problem *pb, const pd_graph *g, const pd_scen
         else
             return pd_error_set(err, PD_EINPUT,
                                 "%s: exit \"%s\" has no accuracy; give --exit-accuracy with %zu "
-                                "values",
+                                "values, or --accuracy-from ACC.json (predoff accuracy -o; "
+                                "models/accuracy/ has the measured ones that ship)",
                                 g->name, l->name, g->n_exits);
     }
     return PD_OK;
