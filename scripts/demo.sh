@@ -13,26 +13,34 @@ echo
 echo "== the exact plan"
 build/predoff plan b-alexnet "$@"
 
-# Real Fashion-MNIST test images through the split runtime: b-lenet with the shipped
-# weights (models/weights/, trained by predoff train; README says how), planned with the
-# exits' measured accuracies, its edge share served on loopback.
-echo
-echo "== Fashion-MNIST test images through the split runtime (b-lenet, shipped weights)"
+# Real Fashion-MNIST test images through the split runtime: each trained model with its
+# shipped weights (models/weights/, made by predoff train; README says how), planned with
+# its exits' measured accuracies, its edge share served on loopback.
 data=/usr/share/datasets/fashion-mnist
-w=models/weights/b-lenet.safetensors
 mkdir -p out/fmnist-demo
-build/predoff plan b-lenet --accuracy-from models/accuracy/b-lenet.json "$@" \
-    --json out/fmnist-demo/plan.json | sed -n '/^placement/,$p'
-build/predoff serve b-lenet --tier edge --listen tcp://127.0.0.1:5599 --weights "$w" \
-    --plan out/fmnist-demo/plan.json 2>/dev/null &
-edge=$!
-trap 'kill $edge 2>/dev/null' EXIT
-sleep 0.5
-for i in 0 1 2 3 4 5; do
-    label=$(build/predoff dataset-sample b-lenet --data "$data" --index "$i" --weights "$w" \
-        -o "out/fmnist-demo/x$i.npy" | sed -n 's/^image [0-9]*: label //p')
-    answer=$(build/predoff infer b-lenet --plan out/fmnist-demo/plan.json \
-        --server tcp://127.0.0.1:5599 --weights "$w" --input "out/fmnist-demo/x$i.npy" \
-        --accuracy 0.89 | tr '\n' ' ')
-    echo "test image $i (label $label): $answer"
-done
+edge=
+trap '[ -n "$edge" ] && kill $edge 2>/dev/null' EXIT
+classify() { # MODEL REQUIRED_ACCURACY [scenario flags]
+    local model=$1 need=$2 w=models/weights/$1.safetensors plan=out/fmnist-demo/$1-plan.json
+    shift 2
+    echo
+    echo "== Fashion-MNIST test images through the split runtime ($model, shipped weights, accuracy $need required)"
+    build/predoff plan "$model" --accuracy-from "models/accuracy/$model.json" "$@" \
+        --json "$plan" | sed -n '/^placement/,$p'
+    build/predoff serve "$model" --tier edge --listen tcp://127.0.0.1:5599 --weights "$w" \
+        --plan "$plan" 2>/dev/null &
+    edge=$!
+    sleep 0.5
+    for i in 0 1 2 3 4 5; do
+        label=$(build/predoff dataset-sample "$model" --data "$data" --index "$i" --weights "$w" \
+            -o "out/fmnist-demo/$model-x$i.npy" | sed -n 's/^image [0-9]*: label //p')
+        answer=$(build/predoff infer "$model" --plan "$plan" --server tcp://127.0.0.1:5599 \
+            --weights "$w" --input "out/fmnist-demo/$model-x$i.npy" --accuracy "$need" | tr '\n' ' ')
+        echo "test image $i (label $label): $answer"
+    done
+    kill $edge 2>/dev/null
+    wait $edge 2>/dev/null || true
+    edge=
+}
+classify b-alexnet-gray 0.914 "$@"
+classify b-lenet 0.89 "$@"
