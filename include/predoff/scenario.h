@@ -50,6 +50,7 @@ typedef struct pd_scenario {
     pd_distribution demand;
     size_t n_exit_accuracy;
     double *exit_accuracy;   /* owned; overrides the model's, in its exit order */
+    char accuracy_source[256]; /* the accuracy file they came from ("": --exit-accuracy) */
     double load_requests;    /* > 0: amortise model loading over that many requests */
     bool parse;              /* add the mobile's result-parsing time */
 } pd_scenario;
@@ -64,7 +65,7 @@ pd_status pd_scenario_check(const pd_scenario *sc, pd_error *err);
 
 /* Measured exit accuracies, from the JSON that `predoff accuracy -o` writes:
  * {"model": NAME, "exits": {EXIT: ACCURACY, ...}, ...}. Sets sc's exit accuracies in g's
- * exit order. A file for another model, an exit of g missing, an accuracy outside [0, 1]
+ * exit order, and their source (sc->accuracy_source) to `source`. A file for another model, an exit of g missing, an accuracy outside [0, 1]
  * or malformed JSON is PD_EINPUT naming `source` (the file). */
 pd_status pd_scenario_parse_accuracies(pd_scenario *sc, const pd_graph *g, const char *text,
                                        size_t len, const char *source, pd_error *err);

@@ -34,27 +34,10 @@ static fmnist_flags read_flags(const cli_parsed *p)
     return f;
 }
 
-/* Without --accuracy-from: the accuracies the repository ships for the model, if any
- * (models/accuracy/MODEL.json, compiled in). */
-static pd_status shipped_accuracy(cli_setup *s, char *source, size_t cap, pd_error *err)
-{
-    const char *name = s->g->name;
-    size_t len;
-    const char *text = pd_builtin_accuracy(name, &len);
-    if (!text)
-        return pd_error_set(err, PD_EINPUT,
-                            "experiment fmnist: no measured accuracies ship for model \"%s\" "
-                            "(models/accuracy/%s.json); give --accuracy-from ACC.json, written "
-                            "by predoff accuracy -o",
-                            name, name);
-    snprintf(source, cap, "models/accuracy/%s.json (built in)", name);
-    return pd_scenario_parse_accuracies(&s->sc, s->g, text, len, source, err);
-}
-
-/* The model, its measured accuracies and, unless --accuracy-dist is given, the centred
- * demand; then the problem. *source is the accuracy file read. */
-static pd_status setup(const cli_parsed *p, const fmnist_flags *f, cli_setup *s, char *source,
-                       size_t cap, pd_error *err)
+/* The model, its measured accuracies (--accuracy-from, else those that ship for it, which
+ * cli_setup_begin reads) and, unless --accuracy-dist is given, the centred demand; then
+ * the problem. */
+static pd_status setup(const cli_parsed *p, const fmnist_flags *f, cli_setup *s, pd_error *err)
 {
     if (f->exit_accuracy)
         return pd_error_set(err, PD_EINPUT,
@@ -63,11 +46,14 @@ static pd_status setup(const cli_parsed *p, const fmnist_flags *f, cli_setup *s,
     pd_status st = cli_setup_begin(p, f->model, s, err); /* reads --accuracy-from if given */
     if (st)
         return st;
-    if (f->accuracy_from) {
-        snprintf(source, cap, "%s", f->accuracy_from);
-    } else if ((st = shipped_accuracy(s, source, cap, err))) {
+    if (!s->sc.accuracy_source[0]) {
+        pd_error_set(err, PD_EINPUT,
+                     "experiment fmnist: no measured accuracies ship for model \"%s\" "
+                     "(models/accuracy/%s.json); give --accuracy-from ACC.json, written by "
+                     "predoff accuracy -o",
+                     s->g->name, s->g->name);
         cli_setup_close(s);
-        return st;
+        return PD_EINPUT;
     }
     if (!f->accuracy_dist) {
         pd_distribution d;
@@ -81,12 +67,12 @@ static pd_status setup(const cli_parsed *p, const fmnist_flags *f, cli_setup *s,
     return cli_setup_finish(s, err);
 }
 
-static void print_header(const cli_setup *s, const char *source, const fmnist_flags *f,
+static void print_header(const cli_setup *s, const fmnist_flags *f,
                          const pd_distribution *centred)
 {
     printf("A second experiment: Fashion-MNIST, with measured exit accuracies\n");
     printf("model: %s (%zu layers, %zu exits)\n", s->g->name, s->g->n_layers, s->g->n_exits);
-    printf("exit accuracies measured, from %s:", source);
+    printf("exit accuracies measured:");
     for (size_t k = 0; k < s->g->n_exits; k++)
         printf("%s %s %.4f", k ? "," : "", s->g->layers[s->g->exits[k]].name,
                s->pb->exit_accuracy[k]);
@@ -204,9 +190,8 @@ int experiment_fmnist(const cli_parsed *p)
     fmnist_flags f = read_flags(p);
     experiment_args a;
     cli_setup s;
-    char source[4096];
     if (experiment_read_args(p, "fmnist", "out/fmnist", &a, &err) ||
-        setup(p, &f, &s, source, sizeof source, &err))
+        setup(p, &f, &s, &err))
         return cli_fail(&err);
     pd_distribution centred = {0};
     experiment_run run = {0};
@@ -215,7 +200,7 @@ int experiment_fmnist(const cli_parsed *p)
         experiment_solve(&s, &a, &run, &err)) {
         status = cli_fail(&err);
     } else {
-        print_header(&s, source, &f, &centred);
+        print_header(&s, &f, &centred);
         experiment_print(&s, &run, &a);
         if (print_assumptions(&s, &err))
             status = cli_fail(&err);

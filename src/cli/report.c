@@ -51,6 +51,8 @@ void report_scenario_line(FILE *f, const pd_scenario *sc)
     if (sc->parse)
         fprintf(f, "; result parsing on");
     fprintf(f, "\n");
+    if (sc->n_exit_accuracy && sc->accuracy_source[0])
+        fprintf(f, "exit accuracies: measured, from %s\n", sc->accuracy_source);
 }
 
 /* The one exit that serves every task (Edgent, Neurosurgeon), or -1. */

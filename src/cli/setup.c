@@ -17,7 +17,9 @@ pd_status cli_setup_open(const cli_parsed *p, cli_setup *s, pd_error *err)
 }
 
 /* --accuracy-from needs the model, so it is applied here rather than with the other
- * scenario flags; it and --exit-accuracy exclude each other. */
+ * scenario flags; it and --exit-accuracy exclude each other. Without either, a model
+ * whose exits lack accuracies takes the measured ones the repository ships for it, if any
+ * (models/accuracy/MODEL.json, compiled in). */
 static pd_status apply_accuracy_from(const cli_parsed *p, cli_setup *s, pd_error *err)
 {
     const char *from = NULL;
@@ -27,8 +29,18 @@ static pd_status apply_accuracy_from(const cli_parsed *p, cli_setup *s, pd_error
             from = p->opts[i].value;
         exit_accuracy |= cli_is(&p->opts[i], "--exit-accuracy");
     }
-    if (!from)
-        return PD_OK;
+    if (!from) {
+        int lacking = 0;
+        for (size_t k = 0; k < s->g->n_exits; k++)
+            lacking |= !s->g->layers[s->g->exits[k]].has_accuracy;
+        size_t len;
+        const char *shipped = pd_builtin_accuracy(s->g->name, &len);
+        if (exit_accuracy || !lacking || !shipped)
+            return PD_OK;
+        char source[256];
+        snprintf(source, sizeof source, "models/accuracy/%s.json (built in)", s->g->name);
+        return pd_scenario_parse_accuracies(&s->sc, s->g, shipped, len, source, err);
+    }
     if (exit_accuracy)
         return pd_error_set(err, PD_EINPUT, "give --exit-accuracy or --accuracy-from %s, not both",
                             from);

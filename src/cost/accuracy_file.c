@@ -59,5 +59,6 @@ pd_status pd_scenario_parse_accuracies(pd_scenario *sc, const pd_graph *g, const
     free(sc->exit_accuracy);
     sc->exit_accuracy = acc;
     sc->n_exit_accuracy = g->n_exits;
+    snprintf(sc->accuracy_source, sizeof sc->accuracy_source, "%s", path);
     return PD_OK;
 }
