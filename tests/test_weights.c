@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "predoff/graph.h"
@@ -304,6 +305,37 @@ static void test_round_trip(void **state)
     pd_graph_free(g);
 }
 
+/* Replacing a file: the new weights in place, no .tmp left; when the write cannot be done
+ * (here PATH.tmp is a directory), the old file stays whole and the error names the path. */
+static void test_replace(void **state)
+{
+    (void)state;
+    pd_graph *g = lenet();
+    pd_weights *a = random_ok(g, 1), *b = random_ok(g, 2), *back = NULL;
+    pd_error err;
+    char path[64], tmp[80];
+    temp_path(path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    assert_int_equal(pd_weights_write_safetensors(a, path, &err), PD_OK);
+    assert_int_equal(pd_weights_replace_safetensors(b, path, &err), PD_OK);
+    assert_int_equal(access(tmp, F_OK), -1);
+    assert_int_equal(pd_weights_read_safetensors(path, &back, &err), PD_OK);
+    assert_same_weights(b, back);
+    pd_weights_free(back);
+    back = NULL;
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    assert_int_not_equal(pd_weights_replace_safetensors(a, path, &err), PD_OK);
+    assert_non_null(strstr(err.msg, path));
+    assert_int_equal(pd_weights_read_safetensors(path, &back, &err), PD_OK);
+    assert_same_weights(b, back); /* still the last good weights */
+    rmdir(tmp);
+    remove(path);
+    pd_weights_free(back);
+    pd_weights_free(a);
+    pd_weights_free(b);
+    pd_graph_free(g);
+}
+
 static void test_round_trip_odd_names(void **state)
 {
     (void)state;
@@ -588,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_round_trip_odd_names),
         cmocka_unit_test(test_write_rejected),
+        cmocka_unit_test(test_replace),
         cmocka_unit_test(test_metadata_round_trip),
         cmocka_unit_test(test_check_against_model),
         cmocka_unit_test(test_random_weights),

@@ -284,7 +284,7 @@ static pd_status write_weights(const train_job *j, const char *path, pd_error *e
     }
     out->n_meta = keep;
     if (!(st = record_result(j, out, err)))
-        st = pd_weights_write_safetensors(out, path, err);
+        st = pd_weights_replace_safetensors(out, path, err); /* a good file is never lost */
     pd_weights_free(out);
     return st;
 }

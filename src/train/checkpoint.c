@@ -1,12 +1,10 @@
 /* Training checkpoints (include/predoff/checkpoint.h): the weights, the momentum and the
  * trainer's counters in one safetensors file, written atomically. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "predoff/checkpoint.h"
 
@@ -19,18 +17,6 @@ static int own_key(const char *key)
 {
     return strcmp(key, KEY_FORMAT) == 0 || strcmp(key, KEY_STEPS) == 0 ||
            strcmp(key, KEY_RNG) == 0;
-}
-
-/* Makes the file's data reach the disk before the rename publishes it. */
-static pd_status sync_file(const char *path, pd_error *err)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return pd_error_set(err, PD_EIO, "%s: cannot reopen to sync: %s", path, strerror(errno));
-    int bad = fsync(fd) != 0;
-    int e = errno;
-    close(fd);
-    return bad ? pd_error_set(err, PD_EIO, "%s: fsync failed: %s", path, strerror(e)) : PD_OK;
 }
 
 pd_status pd_checkpoint_write(const char *path, const pd_weights *w, pd_trainer *t,
@@ -46,10 +32,8 @@ pd_status pd_checkpoint_write(const char *path, const pd_weights *w, pd_trainer 
     pd_weights view = {0};
     view.tensors = malloc((w->n + m->n + 1) * sizeof *view.tensors);
     view.meta = malloc((w->n_meta + 3) * sizeof *view.meta);
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 5);
     pd_status st = PD_OK;
-    if (!view.tensors || !view.meta || !tmp) {
+    if (!view.tensors || !view.meta) {
         st = pd_error_set(err, PD_ENOMEM, "%s: out of memory", path);
         goto done;
     }
@@ -63,21 +47,8 @@ pd_status pd_checkpoint_write(const char *path, const pd_weights *w, pd_trainer 
     view.meta[view.n_meta++] = (pd_weights_meta){(char *)KEY_FORMAT, (char *)"1"};
     view.meta[view.n_meta++] = (pd_weights_meta){(char *)KEY_STEPS, steps};
     view.meta[view.n_meta++] = (pd_weights_meta){(char *)KEY_RNG, rng};
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    if ((st = pd_weights_write_safetensors(&view, tmp, err)))
-        goto done;
-    if ((st = sync_file(tmp, err))) {
-        remove(tmp);
-        goto done;
-    }
-    if (rename(tmp, path) != 0) {
-        st = pd_error_set(err, PD_EIO, "%s: cannot rename %s over it: %s", path, tmp,
-                          strerror(errno));
-        remove(tmp);
-    }
+    st = pd_weights_replace_safetensors(&view, path, err);
 done:
-    free(tmp);
     free(view.meta);
     free(view.tensors);
     return st;
