@@ -177,6 +177,13 @@ if [ "$(grep -c '^b-lenet,' "$tmp/two.csv")" = 17 ] && [ "$(grep -c '^b-alexnet,
 expect 0 "" -- fit "$tmp/two.csv" --hold-out b-lenet -o "$tmp/two.json"
 if grep -q "^52 timings from" "$tmp/out" && grep -q "^held out: 17 timings from .*two.csv (b-lenet)" "$tmp/out"; then ok; else bad "fit --hold-out: $(cat "$tmp/out")"; fi
 expect 2 '--hold-out: .*two.csv has no timings from "lenet"' -- fit "$tmp/two.csv" --hold-out b-lenet,lenet -o "$tmp/two.json"
+# --min-ms: the conv timings under 1 s (all of them) left out, so no conv model; the rest fitted
+expect 0 "" -- fit "$tmp/two.csv" --min-ms conv=1000 -o "$tmp/min.json"
+nconv=$(grep -c '^[^,]*,[^,]*,conv,' "$tmp/two.csv")
+if grep -q "^$nconv timings left out of the fit (--min-ms conv=1000)$" "$tmp/out" && grep -q "no samples for conv" "$tmp/out" &&
+    grep -q '^relu ' "$tmp/out"; then ok; else bad "fit --min-ms: $(head -12 "$tmp/out")"; fi
+expect 2 '--min-ms: "conb" is not a layer type' -- fit "$tmp/two.csv" --min-ms conb=0.01 -o "$tmp/x.json"
+expect 2 "--min-ms" -- fit "$tmp/two.csv" --min-ms conv=-1 -o "$tmp/x.json"
 expect 2 "--weights is one model's weights" -- profile b-lenet b-lenet --weights "$fx/b-lenet/weights.safetensors" -o "$tmp/x.csv"
 expect 2 "--rounds" -- profile b-lenet --rounds 0 -o "$tmp/x.csv"
 printf 'type,in_elems,median_ms\nconv,10,NaN\n' >"$tmp/bad.csv"

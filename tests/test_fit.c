@@ -696,6 +696,32 @@ static void test_merge_rounds(void **state)
         pd_timings_free(&r[k]);
 }
 
+/* Dropping the timings under a floor per type, the others kept in order. */
+static void test_drop_below(void **state)
+{
+    (void)state;
+    pd_timings t = {0};
+    pd_error err;
+    const pd_layer_type types[5] = {PD_LAYER_CONV, PD_LAYER_FC, PD_LAYER_CONV, PD_LAYER_RELU,
+                                    PD_LAYER_CONV};
+    const double ms[5] = {0.005, 0.001, 0.02, 0.001, 0.01};
+    for (int i = 0; i < 5; i++) {
+        pd_layer_timing row = {.type = types[i], .median_ms = ms[i], .repeats = 1};
+        snprintf(row.layer, sizeof row.layer, "l%d", i);
+        assert_int_equal(pd_timings_add(&t, &row, &err), PD_OK);
+    }
+    double floor[PD_LAYER_TYPE_COUNT] = {0};
+    assert_int_equal(pd_timings_drop_below(&t, floor), 0);
+    assert_int_equal(t.n, 5);
+    floor[PD_LAYER_CONV] = 0.01; /* 0.01 itself stays */
+    assert_int_equal(pd_timings_drop_below(&t, floor), 1);
+    assert_int_equal(t.n, 4);
+    assert_string_equal(t.rows[0].layer, "l1");
+    assert_string_equal(t.rows[1].layer, "l2");
+    assert_string_equal(t.rows[3].layer, "l4");
+    pd_timings_free(&t);
+}
+
 static void test_csv_round_trip(void **state)
 {
     (void)state;
@@ -931,6 +957,7 @@ int main(void)
         cmocka_unit_test(test_json_special),
         cmocka_unit_test(test_use_mean),
         cmocka_unit_test(test_merge_rounds),
+        cmocka_unit_test(test_drop_below),
         cmocka_unit_test(test_csv_round_trip),
         cmocka_unit_test(test_csv_accepts),
         cmocka_unit_test(test_csv_rejects),

@@ -37,6 +37,11 @@ typedef struct pd_timings {
  * means; fails, naming the row, if one has no mean. */
 pd_status pd_timings_use_mean(pd_timings *t, pd_error *err);
 
+/* Removes the rows whose median_ms is below min_ms[type] (keeping the others in order);
+ * returns how many went. For a fit over the range of times that matters: layers of a few
+ * microseconds are fixed costs and timer resolution more than work. */
+size_t pd_timings_drop_below(pd_timings *t, const double min_ms[PD_LAYER_TYPE_COUNT]);
+
 /* Appends a copy of row (grows the array). */
 pd_status pd_timings_add(pd_timings *t, const pd_layer_timing *row, pd_error *err);
 void pd_timings_free(pd_timings *t);

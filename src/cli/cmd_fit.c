@@ -15,6 +15,9 @@ const cli_flag cmd_fit_flags[] = {
     {"--name", "NAME", "the profile's name (default: the output file's name)"},
     {"-o", "TIER.json", "where the profile goes (\"-\": standard output, no table; required)"},
     {"--test", "HELD_OUT.csv", "also report the fit's error on timings it was not fitted on"},
+    {"--min-ms", "[TYPE=]T,..", "fit only the timings of at least T ms, of every type or of "
+                                "the type named (default 0: all); held-out timings are all "
+                                "scored"},
     {"--hold-out", "SOURCE,..", "fit without the rows of these sources (models) and report the "
                                 "error on them"},
     {"--statistic", "median|mean", "which time of each layer to fit (default median; mean under a CPU quota)"},
@@ -24,8 +27,41 @@ const cli_flag cmd_fit_flags[] = {
 typedef struct fit_args {
     const char *csv, *out, *name, *test, *hold_out;
     int use_mean;
+    double min_ms[PD_LAYER_TYPE_COUNT];
+    const char *min_ms_text;
     pd_fit_options opt;
 } fit_args;
+
+/* --min-ms: "T" for every type, or "TYPE=T" items, comma-separated (later items win). */
+static pd_status read_min_ms(const char *text, double min_ms[PD_LAYER_TYPE_COUNT], pd_error *err)
+{
+    const char *item;
+    size_t len;
+    for (const char *c = text; cli_list_next(&c, &item, &len);) {
+        char buf[64];
+        if (len == 0 || len >= sizeof buf)
+            return pd_error_set(err, PD_EINPUT, "--min-ms: \"%.*s\" is not T or TYPE=T",
+                                (int)(len < 40 ? len : 40), item);
+        memcpy(buf, item, len);
+        buf[len] = '\0';
+        char *eq = strchr(buf, '=');
+        const char *value = eq ? eq + 1 : buf;
+        int type = -1; /* every type */
+        if (eq) {
+            *eq = '\0';
+            type = (int)pd_layer_type_parse(buf);
+            if (type < 0 || type >= PD_LAYER_TYPE_COUNT)
+                return pd_error_set(err, PD_EINPUT, "--min-ms: \"%s\" is not a layer type", buf);
+        }
+        double v;
+        if (cli_real("--min-ms", value, 0, 1e6, &v, err))
+            return PD_EINPUT;
+        for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++)
+            if (type < 0 || k == type)
+                min_ms[k] = v;
+    }
+    return PD_OK;
+}
 
 static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
 {
@@ -33,6 +69,9 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
     pd_fit_options_init(&a->opt);
     a->out = a->name = a->test = a->hold_out = NULL;
     a->use_mean = 0;
+    for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++)
+        a->min_ms[k] = 0.0;
+    a->min_ms_text = NULL;
     if (p->n_pos != 1)
         return pd_error_set(err, PD_EINPUT, "fit takes one PROFILE.csv");
     a->csv = p->pos[0];
@@ -42,6 +81,10 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
             a->out = o->value;
         } else if (cli_is(o, "--test")) {
             a->test = o->value;
+        } else if (cli_is(o, "--min-ms")) {
+            if (read_min_ms(o->value, a->min_ms, err))
+                return PD_EINPUT;
+            a->min_ms_text = o->value;
         } else if (cli_is(o, "--hold-out")) {
             if (!o->value[0])
                 return pd_error_set(err, PD_EINPUT, "--hold-out: empty");
@@ -92,11 +135,14 @@ static void default_name(const fit_args *a, char *buf, size_t n)
 }
 
 static void print_table(const pd_profile *prof, const pd_fit_quality *q, const fit_args *a,
-                        size_t n_timings)
+                        size_t n_timings, size_t n_dropped)
 {
     static const char *const choices[] = {"paper", "macs", "auto"};
-    printf("%zu timings from %s; features %s; %zu-fold cross-validation\n\n", n_timings, a->csv,
+    printf("%zu timings from %s; features %s; %zu-fold cross-validation\n", n_timings, a->csv,
            choices[a->opt.features], a->opt.folds);
+    if (a->min_ms_text)
+        printf("%zu timings left out of the fit (--min-ms %s)\n", n_dropped, a->min_ms_text);
+    printf("\n");
     printf("%-8s %8s  %-30s %9s %9s %10s\n", "type", "samples", "features", "R^2", "MAPE %",
            "CV MAPE %");
     char none[128] = "";
@@ -209,6 +255,7 @@ int cmd_fit(const cli_parsed *p)
         status = cli_fail(&err);
         goto done;
     }
+    size_t dropped = pd_timings_drop_below(&t, a.min_ms);
     if (pd_fit_profile(&t, &a.opt, name, &prof, q, &err)) {
         pd_error_prefix(&err, a.csv);
         status = cli_fail(&err);
@@ -233,7 +280,7 @@ int cmd_fit(const cli_parsed *p)
         goto done;
     }
     if (!to_stdout) {
-        print_table(prof, q, &a, t.n);
+        print_table(prof, q, &a, t.n, dropped);
         printf("\nwrote %s (profile \"%s\")\n", a.out, prof->name);
     }
     if (!to_stdout && a.hold_out) {

@@ -22,6 +22,17 @@ pd_status pd_timings_add(pd_timings *t, const pd_layer_timing *row, pd_error *er
     return PD_OK;
 }
 
+size_t pd_timings_drop_below(pd_timings *t, const double min_ms[PD_LAYER_TYPE_COUNT])
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (!(t->rows[i].median_ms < min_ms[t->rows[i].type]))
+            t->rows[kept++] = t->rows[i];
+    size_t dropped = t->n - kept;
+    t->n = kept;
+    return dropped;
+}
+
 void pd_timings_free(pd_timings *t)
 {
     if (!t)
