@@ -155,7 +155,8 @@ static void test_b_lenet_layer_by_layer(void **state)
     close_fixture(&f);
 }
 
-/* Any split of any exit's path, run piece by piece, equals the whole run exactly. */
+/* Any split of any exit's path, run piece by piece, equals the whole run exactly, also when
+ * the second piece reads the first's output where the net left it. */
 static void test_pieces_equal_whole(void **state)
 {
     (void)state;
@@ -182,6 +183,13 @@ static void test_pieces_equal_whole(void **state)
             assert_int_equal(pd_net_run(f.net, k, cut, len, mid, n_mid, &out, &n_end, NULL, NULL),
                              PD_OK);
             assert_int_equal(n_end, n_whole);
+            assert_memory_equal(out, whole, n_whole * sizeof *whole);
+            /* the same with the first piece's output fed back as it is, in the net's buffer */
+            const float *first;
+            assert_int_equal(
+                pd_net_run(f.net, k, 0, cut, x.data, x.count, &first, &n_mid, NULL, NULL), PD_OK);
+            assert_int_equal(pd_net_run(f.net, k, cut, len, first, n_mid, &out, &n_end, NULL, NULL),
+                             PD_OK);
             assert_memory_equal(out, whole, n_whole * sizeof *whole);
             free(mid);
         }

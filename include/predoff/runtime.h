@@ -34,7 +34,8 @@ int pd_net_threads(const pd_net *net);
 
 /* Runs path positions [from, to) of exit k's path. `input` is the tensor entering
  * path[from] (the network input when from == 0), `input_count` its elements, which must
- * match. *output points into the net's buffers (valid until the next run) and holds the
+ * match; it may be the previous run's *output. *output points into the net's buffers
+ * (valid until the next run) and holds the
  * output of path[to - 1]; *output_count its elements. If layer_ms is not NULL it receives
  * each layer's wall time in ms (to - from values). A ReLU that follows a convolution
  * within [from, to) runs in the convolution's pass: its time is 0, the convolution's

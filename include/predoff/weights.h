@@ -46,8 +46,9 @@ pd_status pd_weights_parse_safetensors(const uint8_t *bytes, size_t len, const c
                                        pd_weights **out, pd_error *err);
 /* Writes weights as a safetensors file, w->meta (if any) as its "__metadata__". */
 pd_status pd_weights_write_safetensors(const pd_weights *w, const char *path, pd_error *err);
-/* The same, atomically: written to PATH.tmp, synced to the disk, renamed over PATH; when it
- * fails, PATH is as it was and PATH.tmp is gone. */
+/* The same, atomically: written to PATH.tmp, synced to the disk, renamed over PATH (and the
+ * directory synced); when it fails, PATH is as it was and PATH.tmp is gone. PATH becomes a
+ * new file: a symbolic link there is replaced, and the permissions are the default ones. */
 pd_status pd_weights_replace_safetensors(const pd_weights *w, const char *path, pd_error *err);
 
 /* Weights for every layer of g with PyTorch's default initialisation ranges

@@ -17,9 +17,9 @@ pd_status cli_setup_open(const cli_parsed *p, cli_setup *s, pd_error *err)
 }
 
 /* --accuracy-from needs the model, so it is applied here rather than with the other
- * scenario flags; it and --exit-accuracy exclude each other. Without either, a model
- * whose exits lack accuracies takes the measured ones the repository ships for it, if any
- * (models/accuracy/MODEL.json, compiled in). */
+ * scenario flags; it and --exit-accuracy exclude each other. Without either, a model any
+ * of whose exits lacks an accuracy takes, for all its exits, the measured ones the
+ * repository ships under its name, if any (models/accuracy/MODEL.json, compiled in). */
 static pd_status apply_accuracy_from(const cli_parsed *p, cli_setup *s, pd_error *err)
 {
     const char *from = NULL;

@@ -152,7 +152,9 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
                             first->name, (long long)first->in.c, (long long)first->in.h,
                             (long long)first->in.w, want, input_count);
     const float *cur = input;
-    size_t passes = 0; /* the buffers alternate per pass: a fused ReLU writes none */
+    /* the buffers alternate per pass (a fused ReLU writes none); the first writes the one
+     * the input is not in, as the input may be the previous run's output */
+    size_t passes = input == net->buf[0];
     for (size_t i = from; i < to; i++) {
         int32_t v = path[i];
         float *dst = net->buf[passes++ % 2];

@@ -1,5 +1,6 @@
 /* Weights written atomically: a crash or a full disk never leaves a half-written file
- * where a good one was. */
+ * where a good one was. The new file is a new inode: a symbolic link at PATH is replaced,
+ * not followed, and the file gets the process's default permissions. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,6 +22,24 @@ static pd_status sync_file(const char *path, pd_error *err)
     return bad ? pd_error_set(err, PD_EIO, "%s: fsync failed: %s", path, strerror(e)) : PD_OK;
 }
 
+/* Makes the rename itself durable: the directory entry reaches the disk too. */
+static void sync_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    int fd = open(dir, O_RDONLY);
+    if (fd >= 0) { /* best effort: the file is whole either way */
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
 pd_status pd_weights_replace_safetensors(const pd_weights *w, const char *path, pd_error *err)
 {
     size_t plen = strlen(path);
@@ -35,6 +54,8 @@ pd_status pd_weights_replace_safetensors(const pd_weights *w, const char *path, 
                           strerror(errno));
     if (st)
         remove(tmp);
+    else
+        sync_dir_of(path);
     free(tmp);
     return st;
 }
