@@ -150,6 +150,11 @@ expect 2 "input-0.npy: expected shape \[3, 32, 32\]" -- run b-alexnet --random-w
 expect 2 'weights.safetensors.*tensor "conv1.weight"' -- run b-alexnet --weights "$fx/b-lenet/weights.safetensors" --input "$fx/b-alexnet/input-0.npy" --exit fc8
 expect 2 'no exit "fc9"' -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit fc9
 expect 2 'exit "b1_fc" has no accuracy' -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5
+expect 0 "" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.85 --exit-accuracy 0.8,0.9
+if grep -q "exit fc5" "$tmp/out"; then ok; else bad "run --accuracy 0.85 with exits 0.8,0.9: $(cat "$tmp/out")"; fi
+expect 2 "--exit-accuracy: expected 2 accuracies in \[0, 1\]" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5 --exit-accuracy 0.8,0.9,0.95
+expect 2 "--exit-accuracy: expected 2 accuracies in \[0, 1\]" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5 --exit-accuracy 0.8,1.5
+expect 2 "--exit-accuracy: expected 2 accuracies in \[0, 1\]" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5 --exit-accuracy 0.8,
 head -c 100 "$fx/b-lenet/input-0.npy" >"$tmp/trunc.npy"
 expect 2 "trunc.npy" -- run b-lenet --random-weights 1 --input "$tmp/trunc.npy" --exit fc5
 head -c 5000 "$fx/b-lenet/weights.safetensors" >"$tmp/trunc.safetensors"
@@ -234,6 +239,10 @@ expect 2 "--lr: must be positive" -- train b-lenet --data "$fm" --lr 0 -o "$tmp/
 expect 2 "--momentum: must be below 1" -- train b-lenet --data "$fm" --momentum 1 -o "$tmp/x.safetensors"
 expect 2 "--batch: 0 is outside" -- train b-lenet --data "$fm" --batch 0 -o "$tmp/x.safetensors"
 expect 2 "--exit-weights \"1\": expected 2" -- train b-lenet --data "$fm" --exit-weights 1 -o "$tmp/x.safetensors"
+expect 2 "--exit-weights \"1,1,1\": expected 2" -- train b-lenet --data "$fm" --exit-weights 1,1,1 -o "$tmp/x.safetensors"
+expect 2 "--exit-weights \"1,-1\": expected 2" -- train b-lenet --data "$fm" --exit-weights 1,-1 -o "$tmp/x.safetensors"
+expect 2 "--entropy-thresholds \"0.1,,2\": expected" -- accuracy b-lenet --weights "$tmp/t2.safetensors" --data "$fm" --entropy-thresholds 0.1,,2
+expect 2 "--entropy-thresholds \"-1\": expected" -- accuracy b-lenet --weights "$tmp/t2.safetensors" --data "$fm" --entropy-thresholds -1
 expect 2 "--resume needs --checkpoint" -- train b-lenet --data "$fm" --resume -o "$tmp/x.safetensors"
 # b-alexnet-gray: 28 x 28 padded to 32 x 32, recorded
 expect 0 "" -- train b-alexnet-gray --data "$fm" --limit 64 --epochs 1 --batch 16 -o "$tmp/g.safetensors"

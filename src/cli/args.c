@@ -112,3 +112,23 @@ int cli_list_next(const char **cursor, const char **item, size_t *len)
     *cursor = comma ? comma + 1 : NULL;
     return 1;
 }
+
+int cli_reals(const char *text, double *out, size_t max)
+{
+    size_t n = 0;
+    const char *item;
+    size_t len;
+    for (const char *c = text; cli_list_next(&c, &item, &len);) {
+        char buf[64], *end;
+        if (len == 0 || len >= sizeof buf || n == max)
+            return -1;
+        memcpy(buf, item, len);
+        buf[len] = '\0';
+        errno = 0;
+        double v = strtod(buf, &end);
+        if (end == buf || *end || errno || !isfinite(v))
+            return -1;
+        out[n++] = v;
+    }
+    return (int)n;
+}

@@ -45,4 +45,9 @@ pd_status cli_u64(const char *flag, const char *text, unsigned long long *out, p
  * (possibly empty) and *cursor moves past it; false when the list is used up. */
 int cli_list_next(const char **cursor, const char **item, size_t *len);
 
+/* A comma-separated list of finite numbers into out[0..max): the count, or -1 when an item
+ * is empty or not a whole number text (strtod), or there are more than max. The caller
+ * checks ranges and counts and words its own message. */
+int cli_reals(const char *text, double *out, size_t max);
+
 #endif

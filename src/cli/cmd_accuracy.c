@@ -47,21 +47,16 @@ static pd_status parse_thresholds(acc_args *a, pd_error *err)
         memcpy(a->thresholds, auto_thresholds, sizeof auto_thresholds);
         return PD_OK;
     }
-    for (;;) {
-        char *end;
-        errno = 0;
-        double v = strtod(s, &end);
-        if (end == s || errno || !isfinite(v) || v < 0 || (*end != ',' && *end != '\0') ||
-            a->n_thresholds == MAX_THRESHOLDS)
-            return pd_error_set(err, PD_EINPUT,
-                                "--entropy-thresholds \"%s\": expected \"auto\" or up to %d "
-                                "non-negative numbers, comma-separated",
-                                a->thresholds_text, MAX_THRESHOLDS);
-        a->thresholds[a->n_thresholds++] = v;
-        if (*end == '\0')
-            return PD_OK;
-        s = end + 1;
-    }
+    int n = cli_reals(s, a->thresholds, MAX_THRESHOLDS), ok = n >= 1;
+    for (int i = 0; ok && i < n; i++)
+        ok = a->thresholds[i] >= 0;
+    if (!ok)
+        return pd_error_set(err, PD_EINPUT,
+                            "--entropy-thresholds \"%s\": expected \"auto\" or up to %d "
+                            "non-negative numbers, comma-separated",
+                            a->thresholds_text, MAX_THRESHOLDS);
+    a->n_thresholds = (size_t)n;
+    return PD_OK;
 }
 
 static pd_status read_args(const cli_parsed *p, acc_args *a, pd_error *err)

@@ -82,17 +82,16 @@ static pd_status pick_exit(const pd_graph *g, const run_args *a, size_t *exit, p
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     pd_status st = PD_OK;
     const char *s = a->exit_accuracy;
+    if (s && cli_reals(s, acc, g->n_exits) != (int)g->n_exits)
+        st = pd_error_set(err, PD_EINPUT, "--exit-accuracy: expected %zu accuracies in [0, 1]",
+                          g->n_exits);
     for (size_t k = 0; k < g->n_exits && !st; k++) {
         const pd_layer *l = &g->layers[g->exits[k]];
         if (s) {
-            char *end;
-            acc[k] = strtod(s, &end);
-            if (end == s || !(acc[k] >= 0.0 && acc[k] <= 1.0) ||
-                (*end != ',' && *end != '\0') || (*end == '\0' && k + 1 < g->n_exits))
+            if (!(acc[k] >= 0.0 && acc[k] <= 1.0))
                 st = pd_error_set(err, PD_EINPUT,
                                   "--exit-accuracy: expected %zu accuracies in [0, 1]",
                                   g->n_exits);
-            s = *end ? end + 1 : end;
         } else if (l->has_accuracy) {
             acc[k] = l->accuracy;
         } else {

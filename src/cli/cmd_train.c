@@ -126,20 +126,17 @@ static pd_status parse_exit_weights(train_args *a, const pd_graph *g, pd_error *
         pd_train_default_exit_weights(g->n_exits, a->exit_weights);
         return PD_OK;
     }
-    const char *s = a->exit_weights_text;
     double sum = 0;
-    for (size_t k = 0; k < g->n_exits; k++) {
-        char *end;
-        double v = strtod(s, &end);
-        if (end == s || !isfinite(v) || v < 0 || *end != (k + 1 < g->n_exits ? ',' : '\0'))
-            return pd_error_set(err, PD_EINPUT,
-                                "--exit-weights \"%s\": expected %zu non-negative numbers, comma-separated "
-                                "(model \"%s\" has %zu exits)",
-                                a->exit_weights_text, g->n_exits, g->name, g->n_exits);
-        a->exit_weights[k] = v;
-        sum += v;
-        s = end + 1;
+    int ok = cli_reals(a->exit_weights_text, a->exit_weights, g->n_exits) == (int)g->n_exits;
+    for (size_t k = 0; ok && k < g->n_exits; k++) {
+        ok = a->exit_weights[k] >= 0;
+        sum += a->exit_weights[k];
     }
+    if (!ok)
+        return pd_error_set(err, PD_EINPUT,
+                            "--exit-weights \"%s\": expected %zu non-negative numbers, "
+                            "comma-separated (model \"%s\" has %zu exits)",
+                            a->exit_weights_text, g->n_exits, g->name, g->n_exits);
     if (!(sum > 0))
         return pd_error_set(err, PD_EINPUT, "--exit-weights: at least one weight must be positive");
     return PD_OK;
