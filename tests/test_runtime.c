@@ -118,6 +118,19 @@ static void test_b_alexnet_exits(void **state)
 }
 
 /* b-lenet's trunk, one layer at a time, against PyTorch's intermediate outputs. */
+/* Runs path positions [from, to) of exit k on `in` and returns a copy of the output (the
+ * caller frees it); *n receives its length. */
+static float *run_copy(fixture *f, size_t k, size_t from, size_t to, const float *in,
+                       size_t in_n, size_t *n)
+{
+    const float *out;
+    assert_int_equal(pd_net_run(f->net, k, from, to, in, in_n, &out, n, NULL, NULL), PD_OK);
+    float *copy = malloc(*n * sizeof *copy);
+    assert_non_null(copy);
+    memcpy(copy, out, *n * sizeof *copy);
+    return copy;
+}
+
 static void test_b_lenet_layer_by_layer(void **state)
 {
     (void)state;
@@ -132,13 +145,8 @@ static void test_b_lenet_layer_by_layer(void **state)
     memcpy(cur, x.data, x.count * sizeof *cur);
     size_t cur_n = x.count;
     for (size_t i = 0; i < len; i++) {
-        const float *out;
         size_t n;
-        assert_int_equal(pd_net_run(f.net, trunk, i, i + 1, cur, cur_n, &out, &n, NULL, NULL),
-                         PD_OK);
-        float *next = malloc(n * sizeof *next);
-        assert_non_null(next);
-        memcpy(next, out, n * sizeof *next);
+        float *next = run_copy(&f, trunk, i, i + 1, cur, cur_n, &n);
         free(cur);
         cur = next;
         cur_n = n;
@@ -168,18 +176,10 @@ static void test_pieces_equal_whole(void **state)
         size_t len, n_whole;
         const float *out;
         pd_net_path(f.net, k, &len);
-        assert_int_equal(pd_net_run(f.net, k, 0, len, x.data, x.count, &out, &n_whole, NULL, NULL),
-                         PD_OK);
-        float *whole = malloc(n_whole * sizeof *whole);
-        assert_non_null(whole);
-        memcpy(whole, out, n_whole * sizeof *whole);
+        float *whole = run_copy(&f, k, 0, len, x.data, x.count, &n_whole);
         for (size_t cut = 1; cut < len; cut++) {
             size_t n_mid, n_end;
-            assert_int_equal(pd_net_run(f.net, k, 0, cut, x.data, x.count, &out, &n_mid, NULL, NULL),
-                             PD_OK);
-            float *mid = malloc(n_mid * sizeof *mid);
-            assert_non_null(mid);
-            memcpy(mid, out, n_mid * sizeof *mid);
+            float *mid = run_copy(&f, k, 0, cut, x.data, x.count, &n_mid);
             assert_int_equal(pd_net_run(f.net, k, cut, len, mid, n_mid, &out, &n_end, NULL, NULL),
                              PD_OK);
             assert_int_equal(n_end, n_whole);
@@ -230,11 +230,7 @@ static void test_relu_fused_into_conv(void **state)
     size_t relu1 = 1;
     assert_int_equal(f.g->layers[path[relu1]].type, PD_LAYER_RELU);
     size_t n_conv;
-    assert_int_equal(pd_net_run(f.net, trunk, 0, 1, x.data, x.count, &out, &n_conv, NULL, NULL),
-                     PD_OK);
-    float *conv1 = malloc(n_conv * sizeof *conv1);
-    assert_non_null(conv1);
-    memcpy(conv1, out, n_conv * sizeof *conv1);
+    float *conv1 = run_copy(&f, trunk, 0, 1, x.data, x.count, &n_conv);
     assert_int_equal(pd_net_run(f.net, trunk, relu1, relu1 + 1, conv1, n_conv, &out, &n, ms, NULL),
                      PD_OK);
     assert_true(ms[0] > 0.0);
@@ -260,11 +256,7 @@ static void check_threads_agree(const char *model)
             size_t len, n;
             const float *out;
             pd_net_path(f.net, k, &len);
-            assert_int_equal(pd_net_run(f.net, k, 0, len, x.data, x.count, &out, &n, NULL, NULL),
-                             PD_OK);
-            float *first = malloc(n * sizeof *first);
-            assert_non_null(first);
-            memcpy(first, out, n * sizeof *first);
+            float *first = run_copy(&f, k, 0, len, x.data, x.count, &n);
             assert_int_equal(pd_net_run(f.net, k, 0, len, x.data, x.count, &out, &n, NULL, NULL),
                              PD_OK);
             assert_memory_equal(out, first, n * sizeof *first);
