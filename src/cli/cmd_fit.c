@@ -191,13 +191,19 @@ static void print_held_out(const pd_profile *prof, const pd_timings *held, const
                    q[k].samples, q[k].r2, q[k].mape);
 }
 
+/* Whether list item [item, item + len) is `name`. */
+static int is_item(const char *item, size_t len, const char *name)
+{
+    return strlen(name) == len && strncmp(item, name, len) == 0;
+}
+
 /* Whether `source` is one of the comma-separated names in `list`. */
 static int listed(const char *list, const char *source)
 {
     const char *item;
     size_t len;
     for (const char *c = list; cli_list_next(&c, &item, &len);)
-        if (len == strlen(source) && strncmp(item, source, len) == 0)
+        if (is_item(item, len, source))
             return 1;
     return 0;
 }
@@ -222,8 +228,7 @@ static pd_status split_held_out(pd_timings *t, const char *list, const char *csv
     size_t len;
     for (const char *c = list; cli_list_next(&c, &item, &len);) {
         size_t i = 0;
-        while (i < held->n &&
-               !(strlen(held->rows[i].source) == len && strncmp(held->rows[i].source, item, len) == 0))
+        while (i < held->n && !is_item(item, len, held->rows[i].source))
             i++;
         if (i == held->n)
             return pd_error_set(err, PD_EINPUT, "--hold-out: %s has no timings from \"%.*s\"",

@@ -46,15 +46,10 @@ static pd_status setup(const cli_parsed *p, const fmnist_flags *f, cli_setup *s,
     pd_status st = cli_setup_begin(p, f->model, s, err); /* reads --accuracy-from if given */
     if (st)
         return st;
-    size_t len;
-    const char *shipped = pd_builtin_accuracy(s->g->name, &len);
-    if (!s->sc.accuracy_source[0] && shipped) { /* a model with accuracies of its own */
-        char source[256];
-        snprintf(source, sizeof source, "models/accuracy/%s.json (built in)", s->g->name);
-        if ((st = pd_scenario_parse_accuracies(&s->sc, s->g, shipped, len, source, err))) {
-            cli_setup_close(s);
-            return st;
-        }
+    /* a model with accuracies of its own may still have measured ones shipped */
+    if (!s->sc.accuracy_source[0] && (st = cli_setup_shipped_accuracy(s, err))) {
+        cli_setup_close(s);
+        return st;
     }
     if (!s->sc.accuracy_source[0]) {
         pd_error_set(err, PD_EINPUT,
