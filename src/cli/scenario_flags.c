@@ -67,23 +67,21 @@ static pd_status set_exit_accuracy(pd_scenario *sc, const char *list, pd_error *
     double *v = malloc(n * sizeof *v);
     if (!v)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
-    const char *s = list;
-    for (size_t k = 0; k < n; k++) {
-        const char *comma = strchr(s, ',');
-        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+    const char *text;
+    size_t len, k = 0;
+    for (const char *c = list; cli_list_next(&c, &text, &len); k++) {
         char item[64];
         if (len == 0 || len >= sizeof item) {
             free(v);
             return pd_error_set(err, PD_EINPUT, "--exit-accuracy: value %zu is empty or too long",
                                 k + 1);
         }
-        memcpy(item, s, len);
+        memcpy(item, text, len);
         item[len] = '\0';
         if (cli_real("--exit-accuracy", item, 0.0, 1.0, &v[k], err)) {
             free(v);
             return PD_EINPUT;
         }
-        s += len + 1;
     }
     free(sc->exit_accuracy);
     sc->exit_accuracy = v;
