@@ -45,9 +45,10 @@ static float *random_floats(pd_rng *r, size_t n, float lo, float hi)
     return v;
 }
 
-/* Runs the layer's forward pass and compares with `want`. */
-static void check(const pd_layer *l, const float *w, const float *b, const float *in,
-                  const double *want)
+/* Runs the layer's forward pass and compares with `want`: from the plain weights, or from
+ * `prep`, the weights as the type's prepare() left them. */
+static void check_pass(const pd_layer *l, const float *w, const float *b, const float *in,
+                       const double *want, const float *prep)
 {
     size_t n_out = (size_t)pd_shape_elems(l->out);
     const pd_forward_op *op = pd_forward_op_of(l->type);
@@ -56,7 +57,7 @@ static void check(const pd_layer *l, const float *w, const float *b, const float
     float *scratch = malloc((ns ? ns : 1) * sizeof *scratch);
     assert_non_null(out);
     assert_non_null(scratch);
-    pd_forward_args a = {l, w, b, in, out, scratch, false};
+    pd_forward_args a = {l, w, b, in, out, scratch, false, prep};
     op->forward(&a);
     double worst = 0.0, scale = 1e-6;
     for (size_t i = 0; i < n_out; i++)
@@ -64,7 +65,8 @@ static void check(const pd_layer *l, const float *w, const float *b, const float
     for (size_t i = 0; i < n_out; i++)
         worst = fmax(worst, fabs((double)out[i] - want[i]) / scale);
     if (worst >= 1e-4)
-        print_error("layer %s: relative error %g\n", pd_layer_type_name(l->type), worst);
+        print_error("layer %s%s: relative error %g\n", pd_layer_type_name(l->type),
+                    prep ? " (prepared weights)" : "", worst);
     assert_true(worst < 1e-4);
     if (op->forward_split)
         for (int threads = 1; threads <= 3; threads++) {
@@ -79,7 +81,7 @@ static void check(const pd_layer *l, const float *w, const float *b, const float
             assert_non_null(first);
             for (int run = 0; run < 3; run++) {
                 memset(split, 0xff, n_out * sizeof *split); /* NaNs where nothing is written */
-                pd_forward_args s = {l, w, b, in, split, split_scratch, false};
+                pd_forward_args s = {l, w, b, in, split, split_scratch, false, prep};
                 op->forward_split(&s, pool);
                 double gap = 0.0, size = 1e-6;
                 for (size_t i = 0; i < n_out; i++) {
@@ -107,6 +109,23 @@ static void check(const pd_layer *l, const float *w, const float *b, const float
     free(scratch);
 }
 
+/* check_pass from the plain weights and, for a layer whose type prepares them (a
+ * convolution that runs by Winograd's method), from the prepared ones too. */
+static void check(const pd_layer *l, const float *w, const float *b, const float *in,
+                  const double *want)
+{
+    check_pass(l, w, b, in, want, NULL);
+    const pd_forward_op *op = pd_forward_op_of(l->type);
+    size_t np = op->prepared_floats ? op->prepared_floats(l) : 0;
+    if (np == 0)
+        return;
+    float *prep = malloc(np * sizeof *prep);
+    assert_non_null(prep);
+    op->prepare(l, w, b, prep);
+    check_pass(l, w, b, in, want, prep);
+    free(prep);
+}
+
 /* Shapes beyond the random ones: b-alexnet's layers, odd and large filter counts (the
  * row-major product from 32 filters on), pixel counts that do not split evenly. */
 static const int64_t conv_shapes[][7] = {
@@ -115,6 +134,13 @@ static const int64_t conv_shapes[][7] = {
     {96, 8, 8, 3, 1, 1, 96},  {96, 8, 8, 3, 1, 1, 64},   {5, 9, 7, 3, 1, 1, 33},
     {7, 13, 11, 3, 2, 1, 97}, {4, 6, 6, 1, 1, 0, 31},    {6, 17, 5, 1, 1, 0, 40},
     {2, 3, 3, 3, 1, 0, 35},   {3, 23, 19, 5, 1, 2, 7},   {8, 31, 29, 3, 1, 1, 5},
+    /* Winograd's (with prepared weights): odd sizes that leave part of a tile outside the
+     * output, filters that are not a multiple of 16, one tile only, tile counts that split
+     * unevenly and leave blocks of fewer than six tiles */
+    {16, 9, 7, 3, 1, 1, 16},  {24, 5, 11, 5, 1, 2, 20},  {16, 13, 13, 5, 1, 0, 33},
+    {32, 16, 16, 3, 1, 1, 32}, {64, 8, 8, 3, 1, 1, 32},  {16, 3, 3, 3, 1, 1, 17},
+    {40, 6, 6, 5, 1, 1, 48},  {16, 4, 4, 3, 1, 0, 16},   {24, 15, 13, 3, 1, 1, 40},
+    {16, 17, 11, 5, 1, 2, 24},
 };
 
 static void test_conv(void **state)

@@ -1,4 +1,6 @@
-/* Convolution: im2col into the scratch buffer, then one sgemm,
+/* Convolution. With prepared weights (a net's) a layer that pd_winograd_tile accepts runs
+ * by Winograd's minimal filtering (winograd.c); every other one, and any pass given the
+ * plain weights alone, by im2col into the scratch buffer, then one sgemm,
  * out[F, HW] = W[F, C k k] col[C k k, HW] + bias. A 1x1 convolution with stride 1 and no
  * padding reads its input as the column matrix directly. im2col first copies the input
  * rows it reads into a zero-padded block, so each piece of a column row is one plain copy.
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "forward.h"
+#include "winograd.h"
 #include "workers.h"
 
 static int is_pointwise(const pd_layer *l)
@@ -30,12 +33,14 @@ static size_t pad_floats(const pd_layer *l)
     return (size_t)(l->in.c * (l->in.h + 2 * l->p.pad) * (l->in.w + 2 * l->p.pad));
 }
 
-/* The columns, then the padded rows of each thread. */
+/* The columns, then the padded rows of each thread; or Winograd's, if larger. */
 static size_t split_scratch_floats(const pd_layer *l, int threads)
 {
+    size_t wino = pd_winograd_scratch_floats(l, threads);
     if (is_pointwise(l))
-        return 0;
-    return col_floats(l) + (size_t)threads * pad_floats(l);
+        return wino;
+    size_t cols = col_floats(l) + (size_t)threads * pad_floats(l);
+    return cols > wino ? cols : wino;
 }
 
 static size_t scratch_floats(const pd_layer *l)
@@ -139,6 +144,10 @@ static void conv_pixels(const pd_forward_args *a, float *col, float *pad, int n0
 static void forward(const pd_forward_args *a)
 {
     const pd_layer *l = a->l;
+    if (a->prep) {
+        pd_winograd_part(a, 0, 1);
+        return;
+    }
     float *pad = is_pointwise(l) ? NULL : a->scratch + col_floats(l);
     conv_pixels(a, a->scratch, pad, 0, (int)(l->out.h * l->out.w));
 }
@@ -163,13 +172,25 @@ static void pixels_part(void *ctx, int part, int parts)
  * microsecond, so do not split a layer that takes a few. */
 #define SPLIT_MIN_MACS (1 << 18)
 
+/* Part p of `parts`: a range of Winograd's tiles. */
+static void tiles_part(void *ctx, int part, int parts)
+{
+    pd_winograd_part(ctx, part, parts);
+}
+
 static void forward_split(const pd_forward_args *a, pd_workers *w)
 {
     if (pd_layer_macs(a->l) < SPLIT_MIN_MACS)
         forward(a);
     else
-        pd_workers_run(w, pixels_part, (void *)a);
+        pd_workers_run(w, a->prep ? tiles_part : pixels_part, (void *)a);
 }
 
-const pd_forward_op pd_conv_forward = {forward, scratch_floats, forward_split,
-                                       split_scratch_floats};
+const pd_forward_op pd_conv_forward = {
+    .forward = forward,
+    .scratch_floats = scratch_floats,
+    .forward_split = forward_split,
+    .split_scratch_floats = split_scratch_floats,
+    .prepared_floats = pd_winograd_prepared_floats,
+    .prepare = pd_winograd_prepare,
+};

@@ -11,7 +11,9 @@
  * `out` receives l->out; `w` and `b` are the layer's weights (NULL for layers without);
  * `scratch` has at least the type's scratch_floats(l) floats. in and out never alias.
  * `relu`: the pass applies max(0, x) to its output as well, for a ReLU that follows the
- * layer on the path (only conv takes it: pd_forward_fuses_relu). */
+ * layer on the path (only conv takes it: pd_forward_fuses_relu). `prep`: the weights as
+ * the type's prepare() left them, when it has prepared_floats(l) > 0 and the caller
+ * prepared them (a net does, once); NULL, the pass works from w and b alone. */
 typedef struct pd_forward_args {
     const pd_layer *l;
     const float *w, *b;
@@ -19,6 +21,7 @@ typedef struct pd_forward_args {
     float *out;
     float *scratch;
     bool relu;
+    const float *prep;
 } pd_forward_args;
 
 typedef struct pd_workers pd_workers; /* workers.h */
@@ -33,6 +36,10 @@ typedef struct pd_forward_op {
      * floats, or scratch_floats(l) when that is NULL. */
     void (*forward_split)(const pd_forward_args *a, pd_workers *w);
     size_t (*split_scratch_floats)(const pd_layer *l, int threads);
+    /* Weights in the form the pass runs fastest from, made once: prepared_floats(l) floats
+     * (0: the layer has none), which prepare(l, w, b, prep) fills. NULL for types without. */
+    size_t (*prepared_floats)(const pd_layer *l);
+    void (*prepare)(const pd_layer *l, const float *w, const float *b, float *prep);
 } pd_forward_op;
 
 extern const pd_forward_op pd_conv_forward, pd_relu_forward, pd_pool_forward, pd_lrn_forward,

@@ -11,6 +11,7 @@
 struct pd_net {
     const pd_graph *g;
     const float **w, **b;   /* [n_layers]: the layer's weights and bias, or NULL */
+    float **prep;           /* [n_layers]: the weights as the layer's pass prepared them, or NULL */
     float *buf[2];          /* activations, each as large as the largest tensor */
     float *scratch;         /* the largest scratch any layer needs */
     size_t max_elems;
@@ -31,6 +32,9 @@ void pd_net_free(pd_net *net)
     if (!net)
         return;
     pd_workers_free(net->pool);
+    for (size_t i = 0; net->prep && i < net->g->n_layers; i++)
+        free(net->prep[i]);
+    free(net->prep);
     free(net->w);
     free(net->b);
     free(net->buf[0]);
@@ -80,7 +84,8 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
     net->threads = pd_runtime_threads();
     net->w = calloc(g->n_layers, sizeof *net->w);
     net->b = calloc(g->n_layers, sizeof *net->b);
-    if (!net->w || !net->b) {
+    net->prep = calloc(g->n_layers, sizeof *net->prep);
+    if (!net->w || !net->b || !net->prep) {
         pd_net_free(net);
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     }
@@ -100,6 +105,16 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
             net->w[i] = pd_weights_find(w, name)->data;
             snprintf(name, sizeof name, "%s.bias", l->name);
             net->b[i] = pd_weights_find(w, name)->data;
+        }
+        size_t np = op->prepared_floats ? op->prepared_floats(l) : 0;
+        if (np > 0) {
+            net->prep[i] = alloc_floats(np);
+            if (!net->prep[i]) {
+                pd_net_free(net);
+                return pd_error_set(err, PD_ENOMEM, "out of memory for layer \"%s\"'s weights",
+                                    l->name);
+            }
+            op->prepare(l, net->w[i], net->b[i], net->prep[i]);
         }
     }
     net->max_elems = max_elems;
@@ -161,7 +176,8 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
         /* a ReLU next on the path, in this run, is applied in this layer's pass */
         bool fuse = i + 1 < to && pd_forward_fuses_relu(g->layers[v].type) &&
                     g->layers[path[i + 1]].type == PD_LAYER_RELU;
-        pd_forward_args a = {&g->layers[v], net->w[v], net->b[v], cur, dst, net->scratch, fuse};
+        pd_forward_args a = {&g->layers[v], net->w[v], net->b[v], cur, dst, net->scratch, fuse,
+                             net->prep[v]};
         double t0 = layer_ms ? pd_now_ms() : 0.0;
         const pd_forward_op *op = pd_forward_op_of(g->layers[v].type);
         if (net->pool && op->forward_split)

@@ -129,4 +129,4 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
 }
 
 const pd_forward_op pd_pool_forward = {forward, scratch_floats, forward_split,
-                                       split_scratch_floats};
+                                       split_scratch_floats, NULL, NULL};

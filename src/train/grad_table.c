@@ -50,7 +50,7 @@ static void by_sample(const pd_grad_args *a, size_t s0, size_t s1, int part, int
     size_t in_n = (size_t)pd_shape_elems(l->in), out_n = (size_t)pd_shape_elems(l->out);
     float *scratch = a->scratch + (size_t)part * runtime_part(l);
     for (size_t s = s0; s < s1; s++) {
-        pd_forward_args f = {l, a->w, a->b, a->in + s * in_n, a->out + s * out_n, scratch, false};
+        pd_forward_args f = {l, a->w, a->b, a->in + s * in_n, a->out + s * out_n, scratch, false, NULL};
         op->forward(&f);
     }
 }

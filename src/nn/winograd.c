@@ -1,0 +1,296 @@
+/* Convolution by F(m x m, r x r), eight channels or filters to a vector (AVX2 and FMA).
+ *
+ * A pass, or one part of a split pass, owns a range of the output's m x m tiles (row-major
+ * over the tile grid) and a block of scratch. It copies the input rows its tiles read into
+ * a zero-padded block in H, W, C order (channels innermost, so eight channels are one
+ * load), then takes its tiles BLOCK at a time through three steps:
+ *   1. each tile's input transform, V = B^T d B, into v[xi][tile][c] (xi = 0 .. n^2 - 1);
+ *   2. for each xi, the product over channels M[xi][tile][f] = sum_c V[xi][tile][c]
+ *      U[xi][f][c], with the filters' transform U prepared once per net (a 6-tile x
+ *      16-filter kernel: two vectors of U, six broadcasts of V, twelve FMAs per channel);
+ *   3. each tile's output transform, Y = A^T M A, plus the bias (and ReLU), written to the
+ *      output in C, H, W order.
+ * Parts share only the input and U, so no part waits for another. */
+#include "winograd.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_WINOGRAD 1
+#define TARGET __attribute__((target("avx2,fma")))
+#define INLINE static inline __attribute__((always_inline, target("avx2,fma")))
+#endif
+
+#define BLOCK 6 /* tiles a product kernel takes at once */
+#define HEADER 128 /* prepared floats before the bias: A^T (<= 64) and B^T (<= 64) */
+
+typedef struct wshape {
+    int64_t C, F, F16, H, W, pad, OH, OW;
+    int m, r, n, P;
+    int64_t TW, TH, T, PW;
+} wshape;
+
+static size_t round16(size_t n)
+{
+    return (n + 15) / 16 * 16;
+}
+
+static wshape shape_of(const pd_layer *l)
+{
+    wshape s;
+    s.C = l->in.c, s.F = l->p.filters, s.F16 = (int64_t)round16((size_t)s.F);
+    s.H = l->in.h, s.W = l->in.w, s.pad = l->p.pad, s.OH = l->out.h, s.OW = l->out.w;
+    s.m = pd_winograd_tile(l), s.r = (int)l->p.kernel, s.n = s.m + s.r - 1, s.P = s.n * s.n;
+    s.TH = (s.OH + s.m - 1) / s.m, s.TW = (s.OW + s.m - 1) / s.m, s.T = s.TH * s.TW;
+    s.PW = s.TW * s.m + s.r - 1;
+    return s;
+}
+
+int pd_winograd_tile(const pd_layer *l)
+{
+#ifdef HAVE_WINOGRAD
+    if (l->type != PD_LAYER_CONV || l->p.stride != 1 || (l->p.kernel != 3 && l->p.kernel != 5))
+        return 0;
+    if (l->in.c < 16 || l->in.c % 8 != 0 || l->p.filters < 16)
+        return 0;
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+        return 0;
+    return 2;
+#else
+    (void)l;
+    return 0;
+#endif
+}
+
+size_t pd_winograd_prepared_floats(const pd_layer *l)
+{
+    if (!pd_winograd_tile(l))
+        return 0;
+    wshape s = shape_of(l);
+    return HEADER + (size_t)s.F16 + (size_t)s.P * (size_t)s.F16 * (size_t)s.C;
+}
+
+void pd_winograd_prepare(const pd_layer *l, const float *w, const float *b, float *prep)
+{
+    wshape s = shape_of(l);
+    const int n = s.n, r = s.r;
+    double at[PD_WINOGRAD_MAX_N * PD_WINOGRAD_MAX_N], g[PD_WINOGRAD_MAX_N * PD_WINOGRAD_MAX_N],
+        bt[PD_WINOGRAD_MAX_N * PD_WINOGRAD_MAX_N];
+    pd_winograd_matrices(s.m, r, at, g, bt);
+    memset(prep, 0, pd_winograd_prepared_floats(l) * sizeof *prep);
+    for (int i = 0; i < s.m * n; i++)
+        prep[i] = (float)at[i];
+    for (int i = 0; i < n * n; i++)
+        prep[64 + i] = (float)bt[i];
+    memcpy(prep + HEADER, b, (size_t)s.F * sizeof *prep);
+    float *u = prep + HEADER + s.F16;
+    for (int64_t f = 0; f < s.F; f++)
+        for (int64_t c = 0; c < s.C; c++) {
+            const float *k = w + (f * s.C + c) * r * r;
+            double gk[PD_WINOGRAD_MAX_N * 5]; /* G k, n x r */
+            for (int i = 0; i < n; i++)
+                for (int x = 0; x < r; x++) {
+                    double acc = 0.0;
+                    for (int y = 0; y < r; y++)
+                        acc += g[i * r + y] * (double)k[y * r + x];
+                    gk[i * r + x] = acc;
+                }
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++) {
+                    double acc = 0.0;
+                    for (int x = 0; x < r; x++)
+                        acc += gk[i * r + x] * g[j * r + x];
+                    int64_t xi = i * n + j;
+                    u[((xi * (s.F16 / 16) + f / 16) * s.C + c) * 16 + f % 16] = (float)acc;
+                }
+        }
+}
+
+/* One part's scratch: the padded input rows, then v and M for a block of tiles. */
+static size_t din_floats(const wshape *s)
+{
+    return round16((size_t)((s->TH * s->m + s->r - 1) * s->PW * s->C));
+}
+
+static size_t part_floats(const wshape *s)
+{
+    return din_floats(s) + round16((size_t)(s->P * BLOCK) * (size_t)s->C) +
+           round16((size_t)(s->P * BLOCK) * (size_t)s->F16);
+}
+
+size_t pd_winograd_scratch_floats(const pd_layer *l, int parts)
+{
+    if (!pd_winograd_tile(l))
+        return 0;
+    wshape s = shape_of(l);
+    return (size_t)(parts > 0 ? parts : 1) * part_floats(&s);
+}
+
+#ifdef HAVE_WINOGRAD
+
+/* Padded rows [y_lo, y_hi) of the input into din[y - y_lo][x][c], zeros outside it. */
+static void gather_rows(const wshape *s, const float *in, float *din, int64_t y_lo, int64_t y_hi)
+{
+    memset(din, 0, (size_t)((y_hi - y_lo) * s->PW * s->C) * sizeof *din);
+    for (int64_t yy = y_lo; yy < y_hi; yy++) {
+        int64_t y = yy - s->pad;
+        if (y < 0 || y >= s->H)
+            continue;
+        float *row = din + ((yy - y_lo) * s->PW + s->pad) * s->C;
+        for (int64_t c = 0; c < s->C; c++) {
+            const float *src = in + (c * s->H + y) * s->W;
+            for (int64_t x = 0; x < s->W; x++)
+                row[x * s->C + c] = src[x];
+        }
+    }
+}
+
+/* Tile t's input transform into v[xi][j][c], all channels; n a constant once inlined. */
+INLINE void input_tile(const int n, const wshape *s, const float *bt, const float *din,
+                       int64_t y_lo, int64_t t, int j, float *v)
+{
+    const int64_t ty = t / s->TW, tx = t % s->TW, C = s->C;
+    const float *base = din + ((ty * s->m - y_lo) * s->PW + tx * s->m) * C;
+    for (int64_t c = 0; c < C; c += 8) {
+        __m256 d[PD_WINOGRAD_MAX_N][PD_WINOGRAD_MAX_N], tmp[PD_WINOGRAD_MAX_N][PD_WINOGRAD_MAX_N];
+        for (int y = 0; y < n; y++)
+            for (int x = 0; x < n; x++)
+                d[y][x] = _mm256_loadu_ps(base + (y * s->PW + x) * C + c);
+        for (int i = 0; i < n; i++)
+            for (int x = 0; x < n; x++) {
+                __m256 acc = _mm256_setzero_ps();
+                for (int y = 0; y < n; y++)
+                    acc = _mm256_fmadd_ps(_mm256_set1_ps(bt[i * n + y]), d[y][x], acc);
+                tmp[i][x] = acc;
+            }
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < n; k++) {
+                __m256 acc = _mm256_setzero_ps();
+                for (int x = 0; x < n; x++)
+                    acc = _mm256_fmadd_ps(tmp[i][x], _mm256_set1_ps(bt[k * n + x]), acc);
+                _mm256_storeu_ps(v + ((int64_t)(i * n + k) * BLOCK + j) * C + c, acc);
+            }
+    }
+}
+
+/* mm[j][0..16) = sum_c v[j][c] u[c][0..16) for nt tiles j; nt a constant once inlined. */
+INLINE void product(const int nt, const float *u, const float *v, int64_t C, float *mm,
+                    int64_t F16)
+{
+    __m256 lo[BLOCK], hi[BLOCK];
+    for (int j = 0; j < nt; j++)
+        lo[j] = hi[j] = _mm256_setzero_ps();
+    for (int64_t c = 0; c < C; c++) {
+        __m256 u0 = _mm256_loadu_ps(u + c * 16), u1 = _mm256_loadu_ps(u + c * 16 + 8);
+        for (int j = 0; j < nt; j++) {
+            __m256 x = _mm256_broadcast_ss(v + j * C + c);
+            lo[j] = _mm256_fmadd_ps(x, u0, lo[j]);
+            hi[j] = _mm256_fmadd_ps(x, u1, hi[j]);
+        }
+    }
+    for (int j = 0; j < nt; j++) {
+        _mm256_storeu_ps(mm + j * F16, lo[j]);
+        _mm256_storeu_ps(mm + j * F16 + 8, hi[j]);
+    }
+}
+
+/* Tile t's output transform from mm[xi][j][f], plus bias and ReLU, into out; n and m
+ * constants once inlined. */
+INLINE void output_tile(const int n, const int m, const wshape *s, const float *at,
+                        const float *bias, const float *mm, int64_t t, int j, int relu,
+                        float *out)
+{
+    const int64_t ty = t / s->TW, tx = t % s->TW, OH = s->OH, OW = s->OW;
+    for (int64_t f0 = 0; f0 < s->F; f0 += 8) {
+        __m256 mv[PD_WINOGRAD_MAX_N][PD_WINOGRAD_MAX_N], tmp[PD_WINOGRAD_MAX_N][PD_WINOGRAD_MAX_N];
+        for (int y = 0; y < n; y++)
+            for (int x = 0; x < n; x++)
+                mv[y][x] = _mm256_loadu_ps(mm + ((int64_t)(y * n + x) * BLOCK + j) * s->F16 + f0);
+        for (int i = 0; i < m; i++)
+            for (int x = 0; x < n; x++) {
+                __m256 acc = _mm256_setzero_ps();
+                for (int y = 0; y < n; y++)
+                    acc = _mm256_fmadd_ps(_mm256_set1_ps(at[i * n + y]), mv[y][x], acc);
+                tmp[i][x] = acc;
+            }
+        const __m256 b = _mm256_loadu_ps(bias + f0), zero = _mm256_setzero_ps();
+        const int64_t lanes = s->F - f0 < 8 ? s->F - f0 : 8;
+        for (int i = 0; i < m; i++)
+            for (int k = 0; k < m; k++) {
+                __m256 acc = b;
+                for (int x = 0; x < n; x++)
+                    acc = _mm256_fmadd_ps(tmp[i][x], _mm256_set1_ps(at[k * n + x]), acc);
+                if (relu)
+                    acc = _mm256_max_ps(acc, zero);
+                int64_t oy = ty * m + i, ox = tx * m + k;
+                if (oy >= OH || ox >= OW)
+                    continue;
+                float lane[8];
+                _mm256_storeu_ps(lane, acc);
+                float *o = out + (f0 * OH + oy) * OW + ox;
+                for (int64_t q = 0; q < lanes; q++)
+                    o[q * OH * OW] = lane[q];
+            }
+    }
+}
+
+/* One block of nt tiles from tile t0, steps 1 to 3; n, m and nt constants once inlined. */
+INLINE void tile_block(const int n, const int m, const int nt, const wshape *s,
+                       const float *prep, const float *din, int64_t y_lo, int64_t t0,
+                       float *v, float *mm, int relu, float *out)
+{
+    const float *at = prep, *bt = prep + 64, *bias = prep + HEADER, *u = bias + s->F16;
+    const int64_t FB = s->F16 / 16;
+    for (int j = 0; j < nt; j++)
+        input_tile(n, s, bt, din, y_lo, t0 + j, j, v);
+    for (int64_t xi = 0; xi < s->P; xi++)
+        for (int64_t fb = 0; fb < FB; fb++)
+            product(nt, u + (xi * FB + fb) * s->C * 16, v + xi * BLOCK * s->C, s->C,
+                    mm + xi * BLOCK * s->F16 + fb * 16, s->F16);
+    for (int j = 0; j < nt; j++)
+        output_tile(n, m, s, at, bias, mm, t0 + j, j, relu, out);
+}
+
+/* The tile blocks of one F(m, r), with n = m + r - 1 fixed for the compiler. */
+#define TILE_BLOCKS(N, M)                                                                      \
+    static TARGET void blocks_##N##_##M(const wshape *s, const float *prep, const float *din,  \
+                                        int64_t y_lo, int64_t t0, int64_t t1, float *v,         \
+                                        float *mm, int relu, float *out)                        \
+    {                                                                                          \
+        int64_t t = t0;                                                                        \
+        for (; t + BLOCK <= t1; t += BLOCK)                                                    \
+            tile_block(N, M, BLOCK, s, prep, din, y_lo, t, v, mm, relu, out);                  \
+        switch (t1 - t) {                                                                      \
+        case 1: tile_block(N, M, 1, s, prep, din, y_lo, t, v, mm, relu, out); break;           \
+        case 2: tile_block(N, M, 2, s, prep, din, y_lo, t, v, mm, relu, out); break;           \
+        case 3: tile_block(N, M, 3, s, prep, din, y_lo, t, v, mm, relu, out); break;           \
+        case 4: tile_block(N, M, 4, s, prep, din, y_lo, t, v, mm, relu, out); break;           \
+        case 5: tile_block(N, M, 5, s, prep, din, y_lo, t, v, mm, relu, out); break;           \
+        default: break;                                                                        \
+        }                                                                                      \
+    }
+TILE_BLOCKS(4, 2) /* F(2, 3) */
+TILE_BLOCKS(6, 2) /* F(2, 5) */
+
+#endif
+
+void pd_winograd_part(const pd_forward_args *a, int part, int parts)
+{
+#ifdef HAVE_WINOGRAD
+    wshape s = shape_of(a->l);
+    const int64_t t0 = s.T * part / parts, t1 = s.T * (part + 1) / parts;
+    if (t1 <= t0)
+        return;
+    float *din = a->scratch + (size_t)part * part_floats(&s);
+    float *v = din + din_floats(&s), *mm = v + round16((size_t)(s.P * BLOCK) * (size_t)s.C);
+    const int64_t y_lo = t0 / s.TW * s.m, y_hi = (t1 - 1) / s.TW * s.m + s.n;
+    gather_rows(&s, a->in, din, y_lo, y_hi);
+    if (s.n == 4)
+        blocks_4_2(&s, a->prep, din, y_lo, t0, t1, v, mm, a->relu, a->out);
+    else
+        blocks_6_2(&s, a->prep, din, y_lo, t0, t1, v, mm, a->relu, a->out);
+#else
+    (void)a, (void)part, (void)parts; /* pd_winograd_tile is 0: conv.c never comes here */
+#endif
+}

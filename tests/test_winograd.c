@@ -1,0 +1,127 @@
+/* Winograd's minimal filtering: the matrices that the Cook-Toom construction builds give
+ * the correlation of n inputs with r taps for every F(m, r) the runtime could use, and the
+ * runtime takes that path for the convolutions it should (test_layers compares the path's
+ * outputs with the plain reference; test_runtime, whole networks with PyTorch's). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nn/winograd.h"
+#include "predoff/graph.h"
+#include "predoff/rng.h"
+
+static void test_matrices_correlate(void **state)
+{
+    (void)state;
+    static const int mr[][2] = {{2, 3}, {2, 5}, {4, 3}, {4, 5}, {6, 3}, {3, 3}, {2, 7}};
+    pd_rng rng;
+    pd_rng_seed(&rng, 7);
+    for (size_t t = 0; t < sizeof mr / sizeof mr[0]; t++) {
+        const int m = mr[t][0], r = mr[t][1], n = m + r - 1;
+        double at[64], g[64], bt[64];
+        pd_winograd_matrices(m, r, at, g, bt);
+        for (int trial = 0; trial < 20; trial++) {
+            double d[8], k[8], gk[8], btd[8], y;
+            for (int i = 0; i < n; i++)
+                d[i] = 2.0 * pd_rng_uniform(&rng) - 1.0;
+            for (int i = 0; i < r; i++)
+                k[i] = 2.0 * pd_rng_uniform(&rng) - 1.0;
+            for (int j = 0; j < n; j++) {
+                gk[j] = btd[j] = 0.0;
+                for (int i = 0; i < r; i++)
+                    gk[j] += g[j * r + i] * k[i];
+                for (int i = 0; i < n; i++)
+                    btd[j] += bt[j * n + i] * d[i];
+            }
+            for (int i = 0; i < m; i++) {
+                y = 0.0;
+                for (int j = 0; j < n; j++)
+                    y += at[i * n + j] * gk[j] * btd[j];
+                double want = 0.0;
+                for (int q = 0; q < r; q++)
+                    want += k[q] * d[i + q];
+                if (fabs(y - want) > 1e-9)
+                    print_error("F(%d, %d) output %d: %.17g, want %.17g\n", m, r, i, y, want);
+                assert_true(fabs(y - want) <= 1e-9);
+            }
+        }
+    }
+}
+
+/* F(2, 3)'s matrices are Lavin and Gray's, up to the sign of B^T's first and last rows
+ * (matched by G's first row and A^T's last column). */
+static void test_matrices_f23(void **state)
+{
+    (void)state;
+    double at[8], g[12], bt[16];
+    pd_winograd_matrices(2, 3, at, g, bt);
+    const double want_bt[16] = {-1, 0, 1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, -1, 0, 1};
+    const double want_g[12] = {-1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1};
+    const double want_at[8] = {1, 1, 1, 0, 0, 1, -1, 1};
+    for (int i = 0; i < 16; i++)
+        assert_true(bt[i] == want_bt[i]);
+    for (int i = 0; i < 12; i++)
+        assert_true(g[i] == want_g[i]);
+    for (int i = 0; i < 8; i++)
+        assert_true(at[i] == want_at[i]);
+}
+
+static const pd_layer *conv_of(pd_graph **g, int64_t c, int64_t hw, int64_t k, int64_t stride,
+                               int64_t filters)
+{
+    char json[256];
+    snprintf(json, sizeof json,
+             "{\"name\": \"t\", \"input\": [%lld, %lld, %lld], \"layers\": [{\"name\": \"l\", "
+             "\"type\": \"conv\", \"filters\": %lld, \"kernel\": %lld, \"stride\": %lld, "
+             "\"pad\": 1, \"exit\": true}]}",
+             (long long)c, (long long)hw, (long long)hw, (long long)filters, (long long)k,
+             (long long)stride);
+    assert_int_equal(pd_graph_from_json(json, strlen(json), "test", g, NULL), PD_OK);
+    return &(*g)->layers[0];
+}
+
+static void test_which_layers(void **state)
+{
+    (void)state;
+    int cpu = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    static const struct {
+        int64_t c, hw, k, stride, filters;
+        int winograd; /* on a CPU with AVX2 and FMA */
+    } cases[] = {
+        {32, 16, 5, 1, 64, 2}, /* b-alexnet's conv2 */
+        {96, 8, 3, 1, 96, 2},  /* conv4 */
+        {3, 32, 5, 1, 32, 0},  /* conv1: three channels, nothing to gain */
+        {32, 16, 3, 2, 32, 0}, /* stride 2 */
+        {32, 16, 1, 1, 32, 0}, /* 1 x 1 */
+        {32, 16, 7, 1, 32, 0}, /* 7 x 7 */
+        {20, 16, 3, 1, 32, 0}, /* channels not a multiple of 8 */
+        {32, 16, 3, 1, 8, 0},  /* 8 filters */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pd_graph *g = NULL;
+        const pd_layer *l = conv_of(&g, cases[i].c, cases[i].hw, cases[i].k, cases[i].stride,
+                                    cases[i].filters);
+        int want = cpu ? cases[i].winograd : 0;
+        assert_int_equal(pd_winograd_tile(l), want);
+        assert_true((pd_winograd_prepared_floats(l) > 0) == (want > 0));
+        pd_graph_free(g);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matrices_correlate),
+        cmocka_unit_test(test_matrices_f23),
+        cmocka_unit_test(test_which_layers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
