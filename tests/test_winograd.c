@@ -96,8 +96,14 @@ static void test_which_layers(void **state)
         int64_t c, hw, k, stride, filters;
         int winograd; /* on a CPU with AVX2 and FMA */
     } cases[] = {
-        {32, 16, 5, 1, 64, 2}, /* b-alexnet's conv2 */
-        {96, 8, 3, 1, 96, 2},  /* conv4 */
+        {32, 16, 5, 1, 64, 4}, /* b-alexnet's conv2 */
+        {96, 8, 3, 1, 96, 4},  /* conv4 */
+        {16, 2, 3, 1, 16, 2},  /* 2 x 2 outputs: one tile of F(2, 3) (16 multiplies a
+                                  channel), of F(4, 3) 36 */
+        {16, 6, 3, 1, 16, 2},  /* 6 x 6: 9 x 16 = 4 x 36, a tie */
+        {16, 6, 5, 1, 16, 4},  /* 4 x 4 of 5 x 5: one tile of 64 against 4 x 36 */
+        {16, 4, 5, 1, 16, 2},  /* 2 x 2 of 5 x 5: 36 against 64 */
+        {16, 12, 5, 1, 16, 4}, /* 10 x 10: 25 x 36 against 9 x 64 */
         {3, 32, 5, 1, 32, 0},  /* conv1: three channels, nothing to gain */
         {32, 16, 3, 2, 32, 0}, /* stride 2 */
         {32, 16, 1, 1, 32, 0}, /* 1 x 1 */

@@ -1,16 +1,26 @@
 /* Convolution by F(m x m, r x r), eight channels or filters to a vector (AVX2 and FMA).
  *
  * A pass, or one part of a split pass, owns a range of the output's m x m tiles (row-major
- * over the tile grid) and a block of scratch. It copies the input rows its tiles read into
+ * over the tile grid) and a block of scratch; when the output has too few tiles to share
+ * (b-alexnet's 8 x 8 maps are four tiles of F(4 x 4, 3 x 3)), each part takes all of them
+ * for a range of filters instead. It copies the input rows its tiles read into
  * a zero-padded block in H, W, C order (channels innermost, so eight channels are one
- * load), then takes its tiles BLOCK at a time through three steps:
+ * load), then takes its tiles GROUP at a time through three steps:
  *   1. each tile's input transform, V = B^T d B, into v[xi][tile][c] (xi = 0 .. n^2 - 1);
- *   2. for each xi, the product over channels M[xi][tile][f] = sum_c V[xi][tile][c]
- *      U[xi][f][c], with the filters' transform U prepared once per net (a 6-tile x
- *      16-filter kernel: two vectors of U, six broadcasts of V, twelve FMAs per channel);
+ *   2. for each xi and 16 filters, the product over channels M[xi][tile][f] =
+ *      sum_c V[xi][tile][c] U[xi][f][c], with the filters' transform U prepared once per
+ *      net, by a kernel that takes up to 6 of the group's tiles at once (per channel: two
+ *      vectors of U, a broadcast of V per tile, two FMAs per tile). The group's tiles are
+ *      cut into kernel blocks as even as can be (8 tiles as 4 + 4, not 6 + 2: each tile
+ *      is two chains of FMAs, and fewer than eight chains wait on the FMA's latency), and
+ *      the 16 filters' U stays in the L1 cache across them;
  *   3. each tile's output transform, Y = A^T M A, plus the bias (and ReLU), written to the
  *      output in C, H, W order.
- * Parts share only the input and U, so no part waits for another. */
+ * Parts share only the input and U, so no part waits for another.
+ *
+ * Measured on b-alexnet's trunk (docs/PERFORMANCE.md): F(4, 3) and F(4, 5) against F(2, 3)
+ * and F(2, 5) made conv2 1.6x faster and the trunk 1.1x; groups of 16 tiles rather than 6
+ * made no difference until the xi stride stopped being a power of two. */
 #include "winograd.h"
 
 #include <string.h>
@@ -22,13 +32,22 @@
 #define INLINE static inline __attribute__((always_inline, target("avx2,fma")))
 #endif
 
-#define BLOCK 6 /* tiles a product kernel takes at once */
+#define GROUP 16 /* tiles taken through the three steps together */
+#define KERNEL_TILES 6 /* the most tiles the product kernel takes at once */
+/* A split pass gives each part its own tiles when it has at least this many; with fewer,
+ * each part takes every tile, for its own filters (and transforms the input as well). */
+#define SPLIT_TILES 8
 #define HEADER 128 /* prepared floats before the bias: A^T (<= 64) and B^T (<= 64) */
 
 typedef struct wshape {
     int64_t C, F, F16, H, W, pad, OH, OW;
     int m, r, n, P;
     int64_t TW, TH, T, PW;
+    /* floats from one xi's tiles to the next in v and M: a group's, plus 64 bytes, so that
+     * a tile's n^2 values are not a power of two apart (they would share a few sets of
+     * the L1 cache and evict each other) */
+    int64_t vs, ms;
+    int64_t fb0, fb1; /* the part's blocks of 16 filters (all, unless it splits filters) */
 } wshape;
 
 static size_t round16(size_t n)
@@ -44,6 +63,8 @@ static wshape shape_of(const pd_layer *l)
     s.m = pd_winograd_tile(l), s.r = (int)l->p.kernel, s.n = s.m + s.r - 1, s.P = s.n * s.n;
     s.TH = (s.OH + s.m - 1) / s.m, s.TW = (s.OW + s.m - 1) / s.m, s.T = s.TH * s.TW;
     s.PW = s.TW * s.m + s.r - 1;
+    s.vs = GROUP * s.C + 16, s.ms = GROUP * s.F16 + 16;
+    s.fb0 = 0, s.fb1 = s.F16 / 16;
     return s;
 }
 
@@ -56,7 +77,12 @@ int pd_winograd_tile(const pd_layer *l)
         return 0;
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
         return 0;
-    return 2;
+    /* m = 4 or 2, whichever multiplies less: tiles x n^2 (a tie goes to 2, whose filters
+     * take less memory); m = 4 wastes most of its tiles on small outputs */
+    const int64_t r = l->p.kernel, oh = l->out.h, ow = l->out.w;
+    const int64_t two = ((oh + 1) / 2) * ((ow + 1) / 2) * (r + 1) * (r + 1),
+                  four = ((oh + 3) / 4) * ((ow + 3) / 4) * (r + 3) * (r + 3);
+    return four < two ? 4 : 2;
 #else
     (void)l;
     return 0;
@@ -107,7 +133,7 @@ void pd_winograd_prepare(const pd_layer *l, const float *w, const float *b, floa
         }
 }
 
-/* One part's scratch: the padded input rows, then v and M for a block of tiles. */
+/* One part's scratch: the padded input rows, then v and M for a group of tiles. */
 static size_t din_floats(const wshape *s)
 {
     return round16((size_t)((s->TH * s->m + s->r - 1) * s->PW * s->C));
@@ -115,8 +141,7 @@ static size_t din_floats(const wshape *s)
 
 static size_t part_floats(const wshape *s)
 {
-    return din_floats(s) + round16((size_t)(s->P * BLOCK) * (size_t)s->C) +
-           round16((size_t)(s->P * BLOCK) * (size_t)s->F16);
+    return din_floats(s) + (size_t)(s->P * s->vs) + (size_t)(s->P * s->ms);
 }
 
 size_t pd_winograd_scratch_floats(const pd_layer *l, int parts)
@@ -169,7 +194,7 @@ INLINE void input_tile(const int n, const wshape *s, const float *bt, const floa
                 __m256 acc = _mm256_setzero_ps();
                 for (int x = 0; x < n; x++)
                     acc = _mm256_fmadd_ps(tmp[i][x], _mm256_set1_ps(bt[k * n + x]), acc);
-                _mm256_storeu_ps(v + ((int64_t)(i * n + k) * BLOCK + j) * C + c, acc);
+                _mm256_storeu_ps(v + (i * n + k) * s->vs + j * C + c, acc);
             }
     }
 }
@@ -178,7 +203,7 @@ INLINE void input_tile(const int n, const wshape *s, const float *bt, const floa
 INLINE void product(const int nt, const float *u, const float *v, int64_t C, float *mm,
                     int64_t F16)
 {
-    __m256 lo[BLOCK], hi[BLOCK];
+    __m256 lo[KERNEL_TILES], hi[KERNEL_TILES];
     for (int j = 0; j < nt; j++)
         lo[j] = hi[j] = _mm256_setzero_ps();
     for (int64_t c = 0; c < C; c++) {
@@ -202,11 +227,12 @@ INLINE void output_tile(const int n, const int m, const wshape *s, const float *
                         float *out)
 {
     const int64_t ty = t / s->TW, tx = t % s->TW, OH = s->OH, OW = s->OW;
-    for (int64_t f0 = 0; f0 < s->F; f0 += 8) {
+    const int64_t f1 = s->fb1 * 16 < s->F ? s->fb1 * 16 : s->F;
+    for (int64_t f0 = s->fb0 * 16; f0 < f1; f0 += 8) {
         __m256 mv[PD_WINOGRAD_MAX_N][PD_WINOGRAD_MAX_N], tmp[PD_WINOGRAD_MAX_N][PD_WINOGRAD_MAX_N];
         for (int y = 0; y < n; y++)
             for (int x = 0; x < n; x++)
-                mv[y][x] = _mm256_loadu_ps(mm + ((int64_t)(y * n + x) * BLOCK + j) * s->F16 + f0);
+                mv[y][x] = _mm256_loadu_ps(mm + (y * n + x) * s->ms + j * s->F16 + f0);
         for (int i = 0; i < m; i++)
             for (int x = 0; x < n; x++) {
                 __m256 acc = _mm256_setzero_ps();
@@ -235,43 +261,56 @@ INLINE void output_tile(const int n, const int m, const wshape *s, const float *
     }
 }
 
-/* One block of nt tiles from tile t0, steps 1 to 3; n, m and nt constants once inlined. */
-INLINE void tile_block(const int n, const int m, const int nt, const wshape *s,
-                       const float *prep, const float *din, int64_t y_lo, int64_t t0,
-                       float *v, float *mm, int relu, float *out)
+/* The products of tiles [j0, j0 + nt) of the group; nt a constant once inlined. */
+INLINE void products(const int nt, const wshape *s, const float *u, const float *v, float *mm,
+                     int j0)
+{
+    const int64_t FB = s->F16 / 16;
+    for (int64_t xi = 0; xi < s->P; xi++)
+        for (int64_t fb = s->fb0; fb < s->fb1; fb++)
+            product(nt, u + (xi * FB + fb) * s->C * 16, v + xi * s->vs + j0 * s->C, s->C,
+                    mm + xi * s->ms + j0 * s->F16 + fb * 16, s->F16);
+}
+
+/* A group of g tiles from tile t0, steps 1 to 3; n and m constants once inlined. */
+INLINE void tile_group(const int n, const int m, const wshape *s, const float *prep,
+                       const float *din, int64_t y_lo, int64_t t0, int g, float *v, float *mm,
+                       int relu, float *out)
 {
     const float *at = prep, *bt = prep + 64, *bias = prep + HEADER, *u = bias + s->F16;
-    const int64_t FB = s->F16 / 16;
-    for (int j = 0; j < nt; j++)
+    for (int j = 0; j < g; j++)
         input_tile(n, s, bt, din, y_lo, t0 + j, j, v);
-    for (int64_t xi = 0; xi < s->P; xi++)
-        for (int64_t fb = 0; fb < FB; fb++)
-            product(nt, u + (xi * FB + fb) * s->C * 16, v + xi * BLOCK * s->C, s->C,
-                    mm + xi * BLOCK * s->F16 + fb * 16, s->F16);
-    for (int j = 0; j < nt; j++)
+    const int blocks = (g + KERNEL_TILES - 1) / KERNEL_TILES;
+    for (int b = 0, j0 = 0; b < blocks; b++) {
+        const int nt = g / blocks + (b < g % blocks);
+        switch (nt) {
+        case 1: products(1, s, u, v, mm, j0); break;
+        case 2: products(2, s, u, v, mm, j0); break;
+        case 3: products(3, s, u, v, mm, j0); break;
+        case 4: products(4, s, u, v, mm, j0); break;
+        case 5: products(5, s, u, v, mm, j0); break;
+        default: products(6, s, u, v, mm, j0); break;
+        }
+        j0 += nt;
+    }
+    for (int j = 0; j < g; j++)
         output_tile(n, m, s, at, bias, mm, t0 + j, j, relu, out);
 }
 
-/* The tile blocks of one F(m, r), with n = m + r - 1 fixed for the compiler. */
-#define TILE_BLOCKS(N, M)                                                                      \
-    static TARGET void blocks_##N##_##M(const wshape *s, const float *prep, const float *din,  \
+/* The tile groups of one F(m, r), with n = m + r - 1 fixed for the compiler. */
+#define TILE_GROUPS(N, M)                                                                      \
+    static TARGET void groups_##N##_##M(const wshape *s, const float *prep, const float *din,  \
                                         int64_t y_lo, int64_t t0, int64_t t1, float *v,         \
                                         float *mm, int relu, float *out)                        \
     {                                                                                          \
-        int64_t t = t0;                                                                        \
-        for (; t + BLOCK <= t1; t += BLOCK)                                                    \
-            tile_block(N, M, BLOCK, s, prep, din, y_lo, t, v, mm, relu, out);                  \
-        switch (t1 - t) {                                                                      \
-        case 1: tile_block(N, M, 1, s, prep, din, y_lo, t, v, mm, relu, out); break;           \
-        case 2: tile_block(N, M, 2, s, prep, din, y_lo, t, v, mm, relu, out); break;           \
-        case 3: tile_block(N, M, 3, s, prep, din, y_lo, t, v, mm, relu, out); break;           \
-        case 4: tile_block(N, M, 4, s, prep, din, y_lo, t, v, mm, relu, out); break;           \
-        case 5: tile_block(N, M, 5, s, prep, din, y_lo, t, v, mm, relu, out); break;           \
-        default: break;                                                                        \
-        }                                                                                      \
+        for (int64_t t = t0; t < t1; t += GROUP)                                               \
+            tile_group(N, M, s, prep, din, y_lo, t, (int)(t1 - t < GROUP ? t1 - t : GROUP), v, \
+                       mm, relu, out);                                                         \
     }
-TILE_BLOCKS(4, 2) /* F(2, 3) */
-TILE_BLOCKS(6, 2) /* F(2, 5) */
+TILE_GROUPS(4, 2) /* F(2, 3) */
+TILE_GROUPS(6, 2) /* F(2, 5) */
+TILE_GROUPS(6, 4) /* F(4, 3) */
+TILE_GROUPS(8, 4) /* F(4, 5) */
 
 #endif
 
@@ -279,17 +318,23 @@ void pd_winograd_part(const pd_forward_args *a, int part, int parts)
 {
 #ifdef HAVE_WINOGRAD
     wshape s = shape_of(a->l);
-    const int64_t t0 = s.T * part / parts, t1 = s.T * (part + 1) / parts;
-    if (t1 <= t0)
+    int64_t t0 = 0, t1 = s.T;
+    if (s.T >= SPLIT_TILES * parts)
+        t0 = s.T * part / parts, t1 = s.T * (part + 1) / parts;
+    else { /* too few tiles: each part takes them all, for its own filters */
+        const int64_t FB = s.F16 / 16;
+        s.fb0 = FB * part / parts, s.fb1 = FB * (part + 1) / parts;
+    }
+    if (t1 <= t0 || s.fb1 <= s.fb0)
         return;
     float *din = a->scratch + (size_t)part * part_floats(&s);
-    float *v = din + din_floats(&s), *mm = v + round16((size_t)(s.P * BLOCK) * (size_t)s.C);
+    float *v = din + din_floats(&s), *mm = v + s.P * s.vs;
     const int64_t y_lo = t0 / s.TW * s.m, y_hi = (t1 - 1) / s.TW * s.m + s.n;
     gather_rows(&s, a->in, din, y_lo, y_hi);
-    if (s.n == 4)
-        blocks_4_2(&s, a->prep, din, y_lo, t0, t1, v, mm, a->relu, a->out);
-    else
-        blocks_6_2(&s, a->prep, din, y_lo, t0, t1, v, mm, a->relu, a->out);
+    void (*groups)(const wshape *, const float *, const float *, int64_t, int64_t, int64_t,
+                   float *, float *, int, float *) =
+        s.m == 2 ? (s.r == 3 ? groups_4_2 : groups_6_2) : (s.r == 3 ? groups_6_4 : groups_8_4);
+    groups(&s, a->prep, din, y_lo, t0, t1, v, mm, a->relu, a->out);
 #else
     (void)a, (void)part, (void)parts; /* pd_winograd_tile is 0: conv.c never comes here */
 #endif

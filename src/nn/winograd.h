@@ -1,8 +1,8 @@
 /* Convolution by Winograd's minimal filtering F(m x m, r x r): each n x n tile of the input
  * (n = m + r - 1) and each filter are carried into a transform domain where the
  * convolution is n^2 independent products over channels, then m x m outputs come back
- * out of each tile. For F(2 x 2, 3 x 3) that is 16 multiplies for 4 outputs where the
- * direct convolution takes 36; for F(2 x 2, 5 x 5), 36 for 4 where it takes 100. The
+ * out of each tile. For F(4 x 4, 3 x 3) that is 36 multiplies for 16 outputs where the
+ * direct convolution takes 144; for F(4 x 4, 5 x 5), 64 for 16 where it takes 400. The
  * filters' transform is done once, when a net binds its weights (pd_winograd_prepare);
  * the inputs' and outputs' on every inference. conv.c picks this path for the layers
  * pd_winograd_tile accepts and im2col for the rest. */
@@ -21,7 +21,8 @@ void pd_winograd_matrices(int m, int r, double *at, double *g, double *bt);
 
 /* The output tile m this convolution runs with, or 0 when it runs as im2col: stride 1,
  * a 3 x 3 or 5 x 5 kernel, at least 16 input channels (a multiple of 8) and 16 filters,
- * on a CPU with AVX2 and FMA. */
+ * on a CPU with AVX2 and FMA. m is 4 or 2, whichever takes fewer multiplies for the
+ * layer's output size. */
 int pd_winograd_tile(const pd_layer *l);
 
 /* The floats of a layer's prepared weights: the transforms' matrices, the bias, and the
