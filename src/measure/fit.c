@@ -12,6 +12,7 @@
 
 #define MAX_FOLDS 100
 #define MAX_COEF 1e12   /* what pd_profile_from_json accepts */
+#define MAX_CANDIDATES 10 /* feature sets AUTO judges for one type */
 #define TIE_ABS 1e-6    /* CV MAPEs (in %) closer than this are equal, whatever their spread */
 
 typedef struct feature_set {
@@ -22,7 +23,7 @@ typedef struct feature_set {
 typedef struct type_sets {
     feature_set paper, macs;
     int n_auto;
-    feature_set cand[6]; /* AUTO's candidates, the paper's set first */
+    feature_set cand[MAX_CANDIDATES]; /* AUTO's candidates, the paper's set first */
 } type_sets;
 
 #define IN PD_FEAT_IN_ELEMS
@@ -30,12 +31,15 @@ typedef struct type_sets {
 #define KF PD_FEAT_KERNEL_FILTERS
 #define KFC PD_FEAT_KERNEL_FILTERS_CHANNELS
 #define MACS PD_FEAT_MACS
+#define RMACS PD_FEAT_RUNTIME_MACS
 /* Only sets that mean something for the type: relu and dropout have no MACs, and an lrn's
- * output is its input's size. */
+ * output is its input's size. A convolution's runtime_macs counts the multiplies of the
+ * algorithm the runtime runs it with (Winograd's for many), so its sets come in both. */
 static const type_sets sets[] = {
-    [PD_LAYER_CONV] = {{2, {IN, KF}}, {1, {MACS}}, 6,
+    [PD_LAYER_CONV] = {{2, {IN, KF}}, {1, {MACS}}, 10,
                        {{2, {IN, KF}}, {1, {MACS}}, {2, {MACS, IN}}, {2, {MACS, OUT}},
-                        {3, {MACS, IN, OUT}}, {2, {KFC, IN}}}},
+                        {3, {MACS, IN, OUT}}, {2, {KFC, IN}}, {1, {RMACS}}, {2, {RMACS, IN}},
+                        {2, {RMACS, OUT}}, {3, {RMACS, IN, OUT}}}},
     [PD_LAYER_RELU] = {{1, {IN}}, {1, {IN}}, 1, {{1, {IN}}}},
     [PD_LAYER_POOL] = {{2, {IN, OUT}}, {1, {MACS}}, 5,
                        {{2, {IN, OUT}}, {1, {MACS}}, {2, {MACS, IN}}, {2, {MACS, OUT}},
@@ -52,6 +56,7 @@ _Static_assert(sizeof sets / sizeof sets[0] == PD_LAYER_TYPE_COUNT, "feature set
 #undef KF
 #undef KFC
 #undef MACS
+#undef RMACS
 
 void pd_fit_options_init(pd_fit_options *o)
 {
@@ -219,7 +224,7 @@ static pd_status fit_type(type_fit *c, pd_layer_type type, const pd_fit_options 
                               : o->features == PD_FEATURES_MACS ? &ts->macs
                                                                  : &ts->paper;
     int n_cand = o->features == PD_FEATURES_AUTO ? ts->n_auto : 1;
-    judged cands[8];
+    judged cands[MAX_CANDIDATES];
     unsigned tried[8];
     size_t n_tried = 0;
     pd_feature missing = PD_FEATURE_COUNT;

@@ -71,18 +71,9 @@ static wshape shape_of(const pd_layer *l)
 int pd_winograd_tile(const pd_layer *l)
 {
 #ifdef HAVE_WINOGRAD
-    if (l->type != PD_LAYER_CONV || l->p.stride != 1 || (l->p.kernel != 3 && l->p.kernel != 5))
-        return 0;
-    if (l->in.c < 16 || l->in.c % 8 != 0 || l->p.filters < 16)
-        return 0;
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
         return 0;
-    /* m = 4 or 2, whichever multiplies less: tiles x n^2 (a tie goes to 2, whose filters
-     * take less memory); m = 4 wastes most of its tiles on small outputs */
-    const int64_t r = l->p.kernel, oh = l->out.h, ow = l->out.w;
-    const int64_t two = ((oh + 1) / 2) * ((ow + 1) / 2) * (r + 1) * (r + 1),
-                  four = ((oh + 3) / 4) * ((ow + 3) / 4) * (r + 3) * (r + 3);
-    return four < two ? 4 : 2;
+    return pd_layer_winograd_tile(l);
 #else
     (void)l;
     return 0;

@@ -19,10 +19,10 @@
 /* F(m, r)'s matrices, row-major: at m x n, g n x r, bt n x n (winograd_matrices.c). */
 void pd_winograd_matrices(int m, int r, double *at, double *g, double *bt);
 
-/* The output tile m this convolution runs with, or 0 when it runs as im2col: stride 1,
- * a 3 x 3 or 5 x 5 kernel, at least 16 input channels (a multiple of 8) and 16 filters,
- * on a CPU with AVX2 and FMA. m is 4 or 2, whichever takes fewer multiplies for the
- * layer's output size. */
+/* The output tile m this convolution runs with, or 0 when it runs as im2col: the graph's
+ * rule (pd_layer_winograd_tile: stride 1, a 3 x 3 or 5 x 5 kernel, at least 16 input
+ * channels, a multiple of 8, and 16 filters; m 4 or 2, whichever multiplies less), on a
+ * CPU with AVX2 and FMA. */
 int pd_winograd_tile(const pd_layer *l);
 
 /* The floats of a layer's prepared weights: the transforms' matrices, the bias, and the

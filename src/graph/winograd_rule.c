@@ -1,0 +1,29 @@
+/* Which convolutions predoff's runtime runs by Winograd's minimal filtering (src/nn/
+ * winograd.c), and the multiplies it then does: a rule on the layer's shape, so that the
+ * planner's latency features (runtime_macs) and the runtime agree wherever the runtime
+ * has the CPU for it (AVX2 and FMA; it checks that itself, and runs im2col without). */
+#include "predoff/graph.h"
+
+int pd_layer_winograd_tile(const pd_layer *l)
+{
+    if (l->type != PD_LAYER_CONV || l->p.stride != 1 || (l->p.kernel != 3 && l->p.kernel != 5))
+        return 0;
+    /* eight channels to a vector; with few channels or filters the transforms dominate */
+    if (l->in.c < 16 || l->in.c % 8 != 0 || l->p.filters < 16)
+        return 0;
+    /* m = 4 or 2, whichever multiplies less: tiles x n^2 (a tie goes to 2, whose filters
+     * take less memory); m = 4 wastes most of its tiles on small outputs */
+    const int64_t r = l->p.kernel, oh = l->out.h, ow = l->out.w;
+    const int64_t two = ((oh + 1) / 2) * ((ow + 1) / 2) * (r + 1) * (r + 1),
+                  four = ((oh + 3) / 4) * ((ow + 3) / 4) * (r + 3) * (r + 3);
+    return four < two ? 4 : 2;
+}
+
+double pd_layer_runtime_macs(const pd_layer *l)
+{
+    const int64_t m = pd_layer_winograd_tile(l);
+    if (!m)
+        return pd_layer_macs(l);
+    const int64_t n = m + l->p.kernel - 1, tiles = ((l->out.h + m - 1) / m) * ((l->out.w + m - 1) / m);
+    return (double)tiles * (double)(n * n) * (double)l->in.c * (double)l->p.filters;
+}
