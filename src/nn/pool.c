@@ -14,7 +14,7 @@
  * window that runs into a border still holds an input value (the model reader refuses
  * windows that would not), so -inf never comes out. */
 static void max_plane(const float *in, float *out, float *row, int64_t H, int64_t W, int64_t k,
-                      int64_t s, int64_t p, int64_t OH, int64_t OW)
+                      int64_t s, int64_t p, int64_t oy0, int64_t oy1, int64_t OW)
 {
     const int64_t span = (OW - 1) * s + k; /* the bordered row the windows read */
     float *mid = row + p;                  /* input column x at mid[x] */
@@ -22,7 +22,7 @@ static void max_plane(const float *in, float *out, float *row, int64_t H, int64_
         row[j] = -INFINITY;
     for (int64_t j = p + W; j < span; j++)
         row[j] = -INFINITY;
-    for (int64_t oy = 0; oy < OH; oy++) {
+    for (int64_t oy = oy0; oy < oy1; oy++) {
         pd_pool_span y = pd_pool_window(oy, s, p, k, H);
         const float *first = in + y.lo * W;
         for (int64_t x = 0; x < W; x++)
@@ -56,9 +56,9 @@ static void max_plane(const float *in, float *out, float *row, int64_t H, int64_
 }
 
 static void avg_plane(const float *in, float *out, float *row, int64_t H, int64_t W, int64_t k,
-                      int64_t s, int64_t p, int64_t OH, int64_t OW)
+                      int64_t s, int64_t p, int64_t oy0, int64_t oy1, int64_t OW)
 {
-    for (int64_t oy = 0; oy < OH; oy++) {
+    for (int64_t oy = oy0; oy < oy1; oy++) {
         pd_pool_span y = pd_pool_window(oy, s, p, k, H);
         for (int64_t x = 0; x < W; x++)
             row[x] = 0.0f;
@@ -88,32 +88,36 @@ static size_t split_scratch_floats(const pd_layer *l, int threads)
     return (size_t)threads * scratch_floats(l); /* one row each */
 }
 
-/* Channels [c0, c1), `row` the scratch row. */
-static void channels(const pd_forward_args *a, int64_t c0, int64_t c1, float *row)
+/* Output rows [oy0, oy1) of every channel, `row` the scratch row. */
+static void rows(const pd_forward_args *a, int64_t oy0, int64_t oy1, float *row)
 {
     const pd_layer *l = a->l;
     const int64_t H = l->in.h, W = l->in.w, OH = l->out.h, OW = l->out.w;
-    for (int64_t c = c0; c < c1; c++) {
+    for (int64_t c = 0; c < l->in.c; c++) {
         const float *in = a->in + c * H * W;
         float *out = a->out + c * OH * OW;
         if (l->p.mode == PD_POOL_MAX)
-            max_plane(in, out, row, H, W, l->p.kernel, l->p.stride, l->p.pad, OH, OW);
+            max_plane(in, out, row, H, W, l->p.kernel, l->p.stride, l->p.pad, oy0, oy1, OW);
         else
-            avg_plane(in, out, row, H, W, l->p.kernel, l->p.stride, l->p.pad, OH, OW);
+            avg_plane(in, out, row, H, W, l->p.kernel, l->p.stride, l->p.pad, oy0, oy1, OW);
     }
 }
 
 static void forward(const pd_forward_args *a)
 {
-    channels(a, 0, a->l->in.c, a->scratch);
+    rows(a, 0, a->l->out.h, a->scratch);
 }
 
-/* Split over threads: each takes a range of channels, with its own scratch row. */
+/* Split over threads: each takes a range of output rows of every channel, with its own
+ * scratch row. By rows, not channels: the layer before most often split its output by
+ * pixels (a convolution's im2col parts, Winograd's tiles), so each thread then reads the
+ * rows its own core wrote. Split by channels, b-alexnet's pool1 took 0.021 ms on two
+ * threads, against 0.012 ms on one. */
 static void part(void *ctx, int p, int parts)
 {
     const pd_forward_args *a = ctx;
-    int64_t C = a->l->in.c;
-    channels(a, C * p / parts, C * (p + 1) / parts, a->scratch + (size_t)p * scratch_floats(a->l));
+    int64_t OH = a->l->out.h;
+    rows(a, OH * p / parts, OH * (p + 1) / parts, a->scratch + (size_t)p * scratch_floats(a->l));
 }
 
 /* Fewer input elements than this run alone (a few microseconds; a hand-off costs about
