@@ -741,7 +741,8 @@ static void test_csv_round_trip(void **state)
     char *csv = write_csv(&t, &len);
     static const char header[] = "source,layer,type,in_elems,out_elems,in_bytes,out_bytes,"
                                  "kernel_filters,kernel_filters_channels,macs,weight_bytes,"
-                                 "model_bytes,runtime_macs,median_ms,p10_ms,p90_ms,mean_ms,"
+                                 "model_bytes,runtime_macs,transform_elems,median_ms,p10_ms,"
+                                 "p90_ms,mean_ms,"
                                  "repeats\n";
     assert_int_equal(strncmp(csv, header, sizeof header - 1), 0);
     pd_timings back = {0};

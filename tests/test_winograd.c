@@ -117,9 +117,33 @@ static void test_which_layers(void **state)
                                     cases[i].filters);
         int want = cpu ? cases[i].winograd : 0;
         assert_int_equal(pd_winograd_tile(l), want);
+        assert_int_equal(pd_layer_winograd_tile(l), cases[i].winograd); /* the shape rule */
         assert_true((pd_winograd_prepared_floats(l) > 0) == (want > 0));
+        /* the features count what the rule runs: Winograd's multiplies and transforms */
+        const int64_t m = cases[i].winograd, n = m + cases[i].k - 1,
+                      oh = l->out.h, ow = l->out.w, c = cases[i].c, f = cases[i].filters;
+        double points = m ? (double)(((oh + m - 1) / m) * ((ow + m - 1) / m) * n * n) : 0.0;
+        assert_true(pd_layer_runtime_macs(l) == (m ? points * (double)(c * f) : pd_layer_macs(l)));
+        assert_true(pd_layer_transform_elems(l) == points * (double)(c + f));
         pd_graph_free(g);
     }
+}
+
+/* b-alexnet's conv2 in numbers: F(4, 5) on a 16 x 16 output, 16 tiles of 8 x 8. */
+static void test_conv2_features(void **state)
+{
+    (void)state;
+    pd_graph *g = NULL;
+    const char *json = "{\"name\": \"t\", \"input\": [32, 16, 16], \"layers\": [{\"name\": \"l\", "
+                       "\"type\": \"conv\", \"filters\": 64, \"kernel\": 5, \"pad\": 2, "
+                       "\"exit\": true}]}";
+    assert_int_equal(pd_graph_from_json(json, strlen(json), "test", &g, NULL), PD_OK);
+    assert_true(pd_layer_macs(&g->layers[0]) == 13107200.0);     /* 64 x 256 x 32 x 25 */
+    assert_true(pd_layer_runtime_macs(&g->layers[0]) == 2097152.0); /* 16 x 64 x 32 x 64 */
+    assert_true(pd_layer_transform_elems(&g->layers[0]) == 98304.0); /* 16 x 64 x 96 */
+    assert_true(pd_graph_feature(g, 0, PD_FEAT_RUNTIME_MACS) == 2097152.0);
+    assert_true(pd_graph_feature(g, 0, PD_FEAT_TRANSFORM_ELEMS) == 98304.0);
+    pd_graph_free(g);
 }
 
 int main(void)
@@ -128,6 +152,7 @@ int main(void)
         cmocka_unit_test(test_matrices_correlate),
         cmocka_unit_test(test_matrices_f23),
         cmocka_unit_test(test_which_layers),
+        cmocka_unit_test(test_conv2_features),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,7 +42,7 @@ static pd_status read_model(const cJSON *obj, pd_linear_model *m, pd_error *err)
             return pd_error_set(err, PD_EINPUT,
                                 "unknown feature \"%.64s\" (known: in_elems, out_elems, in_bytes, "
                                 "out_bytes, kernel_filters, kernel_filters_channels, macs, "
-                                "weight_bytes, model_bytes, runtime_macs)",
+                                "weight_bytes, model_bytes, runtime_macs, transform_elems)",
                                 f->valuestring);
         for (int j = 0; j < i; j++)
             if (m->features[j] == m->features[i])

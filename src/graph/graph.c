@@ -16,6 +16,7 @@ static const char *const feature_names[] = {
     [PD_FEAT_WEIGHT_BYTES] = "weight_bytes",
     [PD_FEAT_MODEL_BYTES] = "model_bytes",
     [PD_FEAT_RUNTIME_MACS] = "runtime_macs",
+    [PD_FEAT_TRANSFORM_ELEMS] = "transform_elems",
 };
 _Static_assert(sizeof feature_names / sizeof feature_names[0] == PD_FEATURE_COUNT,
                "one name per feature");
@@ -83,6 +84,7 @@ double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f)
     case PD_FEAT_WEIGHT_BYTES: return 4.0 * pd_layer_weight_count(l);
     case PD_FEAT_MODEL_BYTES: return pd_graph_model_bytes(g);
     case PD_FEAT_RUNTIME_MACS: return pd_layer_runtime_macs(l);
+    case PD_FEAT_TRANSFORM_ELEMS: return pd_layer_transform_elems(l);
     case PD_FEATURE_COUNT: break;
     }
     return 0.0;

@@ -1,7 +1,8 @@
 /* Which convolutions predoff's runtime runs by Winograd's minimal filtering (src/nn/
- * winograd.c), and the multiplies it then does: a rule on the layer's shape, so that the
- * planner's latency features (runtime_macs) and the runtime agree wherever the runtime
- * has the CPU for it (AVX2 and FMA; it checks that itself, and runs im2col without). */
+ * winograd.c), and the work it then does: a rule on the layer's shape, so that the
+ * planner's latency features (runtime_macs, transform_elems) and the runtime agree
+ * wherever the runtime has the CPU for it (AVX2 and FMA; it checks that itself, and runs
+ * im2col without). */
 #include "predoff/graph.h"
 
 int pd_layer_winograd_tile(const pd_layer *l)
@@ -19,11 +20,23 @@ int pd_layer_winograd_tile(const pd_layer *l)
     return four < two ? 4 : 2;
 }
 
+/* Tiles x n^2: the transform-domain values of one channel (or filter) of the layer. */
+static double points(const pd_layer *l, int64_t m)
+{
+    const int64_t n = m + l->p.kernel - 1, tiles = ((l->out.h + m - 1) / m) * ((l->out.w + m - 1) / m);
+    return (double)tiles * (double)(n * n);
+}
+
 double pd_layer_runtime_macs(const pd_layer *l)
 {
     const int64_t m = pd_layer_winograd_tile(l);
     if (!m)
         return pd_layer_macs(l);
-    const int64_t n = m + l->p.kernel - 1, tiles = ((l->out.h + m - 1) / m) * ((l->out.w + m - 1) / m);
-    return (double)tiles * (double)(n * n) * (double)l->in.c * (double)l->p.filters;
+    return points(l, m) * (double)l->in.c * (double)l->p.filters;
+}
+
+double pd_layer_transform_elems(const pd_layer *l)
+{
+    const int64_t m = pd_layer_winograd_tile(l);
+    return m ? points(l, m) * (double)(l->in.c + l->p.filters) : 0.0;
 }

@@ -12,7 +12,7 @@
 
 #define MAX_FOLDS 100
 #define MAX_COEF 1e12   /* what pd_profile_from_json accepts */
-#define MAX_CANDIDATES 10 /* feature sets AUTO judges for one type */
+#define MAX_CANDIDATES 12 /* feature sets AUTO judges for one type */
 #define TIE_ABS 1e-6    /* CV MAPEs (in %) closer than this are equal, whatever their spread */
 
 typedef struct feature_set {
@@ -32,14 +32,17 @@ typedef struct type_sets {
 #define KFC PD_FEAT_KERNEL_FILTERS_CHANNELS
 #define MACS PD_FEAT_MACS
 #define RMACS PD_FEAT_RUNTIME_MACS
+#define TW PD_FEAT_TRANSFORM_ELEMS
 /* Only sets that mean something for the type: relu and dropout have no MACs, and an lrn's
  * output is its input's size. A convolution's runtime_macs counts the multiplies of the
- * algorithm the runtime runs it with (Winograd's for many), so its sets come in both. */
+ * algorithm the runtime runs it with (Winograd's for many), so its sets come in both;
+ * transform_elems, the work of Winograd's transforms, goes with runtime_macs. */
 static const type_sets sets[] = {
-    [PD_LAYER_CONV] = {{2, {IN, KF}}, {1, {MACS}}, 10,
+    [PD_LAYER_CONV] = {{2, {IN, KF}}, {1, {MACS}}, 12,
                        {{2, {IN, KF}}, {1, {MACS}}, {2, {MACS, IN}}, {2, {MACS, OUT}},
                         {3, {MACS, IN, OUT}}, {2, {KFC, IN}}, {1, {RMACS}}, {2, {RMACS, IN}},
-                        {2, {RMACS, OUT}}, {3, {RMACS, IN, OUT}}}},
+                        {2, {RMACS, OUT}}, {3, {RMACS, IN, OUT}}, {2, {RMACS, TW}},
+                        {3, {RMACS, TW, OUT}}}},
     [PD_LAYER_RELU] = {{1, {IN}}, {1, {IN}}, 1, {{1, {IN}}}},
     [PD_LAYER_POOL] = {{2, {IN, OUT}}, {1, {MACS}}, 5,
                        {{2, {IN, OUT}}, {1, {MACS}}, {2, {MACS, IN}}, {2, {MACS, OUT}},
@@ -57,6 +60,7 @@ _Static_assert(sizeof sets / sizeof sets[0] == PD_LAYER_TYPE_COUNT, "feature set
 #undef KFC
 #undef MACS
 #undef RMACS
+#undef TW
 
 void pd_fit_options_init(pd_fit_options *o)
 {

@@ -218,7 +218,7 @@ static pd_status read_header(csv_reader *r, const char *s, size_t n)
     return fail(r, PD_EINPUT, NULL,
                 "no feature column in the header (expected one or more of in_elems, "
                 "out_elems, in_bytes, out_bytes, kernel_filters, kernel_filters_channels, "
-                "macs, weight_bytes, model_bytes, runtime_macs)");
+                "macs, weight_bytes, model_bytes, runtime_macs, transform_elems)");
 }
 
 /* The field of known column c, or NULL when the header has no such column. */
