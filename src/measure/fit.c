@@ -229,7 +229,7 @@ static pd_status fit_type(type_fit *c, pd_layer_type type, const pd_fit_options 
                                                                  : &ts->paper;
     int n_cand = o->features == PD_FEATURES_AUTO ? ts->n_auto : 1;
     judged cands[MAX_CANDIDATES];
-    unsigned tried[8];
+    unsigned tried[MAX_CANDIDATES];
     size_t n_tried = 0;
     pd_feature missing = PD_FEATURE_COUNT;
     size_t n_missing = 0;
