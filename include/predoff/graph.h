@@ -35,6 +35,8 @@ typedef enum pd_feature {
     PD_FEAT_MACS,
     PD_FEAT_WEIGHT_BYTES,
     PD_FEAT_MODEL_BYTES,
+    PD_FEAT_RUNTIME_MACS, /* the multiplies predoff's runtime does: macs, but for Winograd's */
+    PD_FEAT_TRANSFORM_ELEMS, /* what Winograd's transforms write for such a layer, else 0 */
     PD_FEATURE_COUNT
 } pd_feature;
 
@@ -97,6 +99,16 @@ int64_t pd_shape_elems(pd_shape s);
 double pd_layer_weight_count(const pd_layer *l);
 /* Multiply-accumulates of one forward pass (window operations for pool and lrn). */
 double pd_layer_macs(const pd_layer *l);
+/* The output tile m of Winograd's F(m x m, r x r) that predoff's runtime convolves this
+ * layer with on a CPU with AVX2 and FMA (the rule is the layer's shape alone), or 0 when
+ * it runs as im2col and a matrix product: see src/graph/winograd_rule.c. */
+int pd_layer_winograd_tile(const pd_layer *l);
+/* The multiplies predoff's runtime does for one forward pass on such a CPU: for a layer
+ * that runs by F(m, r), tiles x (m + r - 1)^2 x channels x filters; else pd_layer_macs. */
+double pd_layer_runtime_macs(const pd_layer *l);
+/* For a layer that runs by F(m, r) on such a CPU, the values its input and output
+ * transforms write: tiles x (m + r - 1)^2 x (channels + filters); 0 for any other. */
+double pd_layer_transform_elems(const pd_layer *l);
 /* Total weight bytes of the model (float32). */
 double pd_graph_model_bytes(const pd_graph *g);
 /* Value of one feature for layer i. */
