@@ -104,7 +104,8 @@ double pd_layer_macs(const pd_layer *l);
  * it runs as im2col and a matrix product: see src/graph/winograd_rule.c. */
 int pd_layer_winograd_tile(const pd_layer *l);
 /* The multiplies predoff's runtime does for one forward pass on such a CPU: for a layer
- * that runs by F(m, r), tiles x (m + r - 1)^2 x channels x filters; else pd_layer_macs. */
+ * that runs by F(m, r), tiles x (m + r - 1)^2 x channels x filters rounded up to a
+ * multiple of 16 (its products take 16 at a time); else pd_layer_macs. */
 double pd_layer_runtime_macs(const pd_layer *l);
 /* For a layer that runs by F(m, r) on such a CPU, the values its input and output
  * transforms write: tiles x (m + r - 1)^2 x (channels + filters); 0 for any other. */

@@ -19,6 +19,9 @@ typedef struct pd_net pd_net;
 /* Checks w against g and plans the buffers: two activation buffers as large as the
  * largest tensor and one scratch buffer as large as any layer needs (im2col).
  * g and w are borrowed and must outlive the net. `source` names w in messages.
+ * The weights are fixed once the net is made: the convolutions that run by Winograd's
+ * method keep a transformed copy of theirs (made here), so changing w in place afterwards
+ * would change only the other layers; make a new net instead.
  * The net splits each layer's work over pd_runtime_threads() threads, as set when it is
  * made: the calling thread and a pool of its own (none for one thread), joined by
  * pd_net_free. OpenBLAS runs one thread a call (see pd_runtime_set_threads). */

@@ -105,7 +105,7 @@ void pd_winograd_prepare(const pd_layer *l, const float *w, const float *b, floa
     for (int64_t f = 0; f < s.F; f++)
         for (int64_t c = 0; c < s.C; c++) {
             const float *k = w + (f * s.C + c) * r * r;
-            double gk[PD_WINOGRAD_MAX_N * 5]; /* G k, n x r */
+            double gk[PD_WINOGRAD_MAX_N * PD_WINOGRAD_MAX_N]; /* G k, n x r */
             for (int i = 0; i < n; i++)
                 for (int x = 0; x < r; x++) {
                     double acc = 0.0;
@@ -323,8 +323,14 @@ void pd_winograd_part(const pd_forward_args *a, int part, int parts)
     const int64_t y_lo = t0 / s.TW * s.m, y_hi = (t1 - 1) / s.TW * s.m + s.n;
     gather_rows(&s, a->in, din, y_lo, y_hi);
     void (*groups)(const wshape *, const float *, const float *, int64_t, int64_t, int64_t,
-                   float *, float *, int, float *) =
-        s.m == 2 ? (s.r == 3 ? groups_4_2 : groups_6_2) : (s.r == 3 ? groups_6_4 : groups_8_4);
+                   float *, float *, int, float *) = NULL;
+    switch (s.m * 10 + s.r) { /* the F(m, r) that pd_layer_winograd_tile can choose */
+    case 23: groups = groups_4_2; break;
+    case 25: groups = groups_6_2; break;
+    case 43: groups = groups_6_4; break;
+    case 45: groups = groups_8_4; break;
+    default: return; /* none other: the rule gives only these */
+    }
     groups(&s, a->prep, din, y_lo, t0, t1, v, mm, a->relu, a->out);
 #else
     (void)a, (void)part, (void)parts; /* pd_winograd_tile is 0: conv.c never comes here */
