@@ -148,6 +148,8 @@ static const int64_t conv_shapes[][7] = {
     {32, 2, 40, 3, 1, 1, 16}, {24, 2, 60, 3, 1, 1, 33},  {16, 10, 10, 3, 1, 2, 16},
     {16, 8, 8, 5, 1, 4, 16},  {16, 3, 3, 3, 1, 3, 16},   {16, 40, 1, 3, 1, 1, 16},
     {256, 16, 16, 5, 1, 2, 32}, {384, 13, 13, 3, 1, 1, 64},
+    /* four tiles but one block of 16 filters: split by tiles after all */
+    {128, 8, 8, 3, 1, 1, 16},
 };
 
 static void test_conv(void **state)
@@ -296,6 +298,68 @@ static void test_lrn(void **state)
     }
 }
 
+/* Max pooling lets a NaN through from anywhere in its window, as PyTorch's does (a plain
+ * comparison keeps a NaN only when it comes first): the three loops (k 3 s 2, k 2 s 2 and
+ * any other window), alone and split over 2 threads (8 x 40 x 40 inputs are split). */
+static void test_max_pool_nan(void **state)
+{
+    (void)state;
+    static const int64_t cases[][3] = {{3, 2, 1}, {2, 2, 0}, {3, 1, 1}}; /* k, s, p */
+    pd_rng r;
+    pd_rng_seed(&r, 9);
+    pd_workers *pool = NULL;
+    assert_int_equal(pd_workers_new(2, &pool, NULL), PD_OK);
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const int64_t k = cases[t][0], s = cases[t][1], p = cases[t][2], C = 8, H = 40;
+        char spec[160];
+        snprintf(spec, sizeof spec,
+                 "\"type\": \"pool\", \"mode\": \"max\", \"kernel\": %lld, \"stride\": %lld, "
+                 "\"pad\": %lld", (long long)k, (long long)s, (long long)p);
+        pd_graph *g = one_layer(C, H, H, spec);
+        const pd_layer *l = &g->layers[0];
+        const pd_forward_op *op = pd_forward_op_of(l->type);
+        float *in = random_floats(&r, (size_t)(C * H * H), -2, 2);
+        const int64_t nan_at[][3] = {{0, 0, 0}, {1, 5, 6}, {3, 7, 7}, {7, 39, 39}, {5, 20, 1}};
+        for (size_t q = 0; q < sizeof nan_at / sizeof nan_at[0]; q++)
+            in[(nan_at[q][0] * H + nan_at[q][1]) * H + nan_at[q][2]] = NAN;
+        const int64_t OH = l->out.h, n_out = C * OH * OH;
+        float *out = malloc((size_t)n_out * sizeof *out);
+        float *scratch = malloc(op->split_scratch_floats(l, 2) * sizeof *scratch);
+        assert_non_null(out);
+        assert_non_null(scratch);
+        for (int split = 0; split < 2; split++) {
+            pd_forward_args a = {l, NULL, NULL, in, out, scratch, false, NULL};
+            if (split)
+                op->forward_split(&a, pool);
+            else
+                op->forward(&a);
+            for (int64_t c = 0; c < C; c++)
+                for (int64_t oy = 0; oy < OH; oy++)
+                    for (int64_t ox = 0; ox < OH; ox++) {
+                        int has_nan = 0;
+                        double best = -INFINITY;
+                        for (int64_t y = oy * s - p; y < oy * s - p + k; y++)
+                            for (int64_t x = ox * s - p; x < ox * s - p + k; x++)
+                                if (y >= 0 && y < H && x >= 0 && x < H) {
+                                    float v = in[(c * H + y) * H + x];
+                                    has_nan |= isnan(v);
+                                    best = isnan(v) ? best : fmax(best, v);
+                                }
+                        float got = out[(c * OH + oy) * OH + ox];
+                        if (has_nan)
+                            assert_true(isnan(got));
+                        else
+                            assert_true((double)got == best);
+                    }
+        }
+        free(in);
+        free(out);
+        free(scratch);
+        pd_graph_free(g);
+    }
+    pd_workers_free(pool);
+}
+
 static void test_fc_relu_dropout(void **state)
 {
     (void)state;
@@ -348,6 +412,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv),
         cmocka_unit_test(test_pool),
+        cmocka_unit_test(test_max_pool_nan),
         cmocka_unit_test(test_lrn),
         cmocka_unit_test(test_fc_relu_dropout),
     };

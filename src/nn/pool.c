@@ -7,6 +7,13 @@
 #include "workers.h"
 
 
+/* The larger of a and b, or NaN if either is NaN: PyTorch's max pooling lets a NaN
+ * anywhere in a window through (a plain comparison would drop one that comes second). */
+static inline float max_nan(float a, float b)
+{
+    return b > a || b != b ? b : a;
+}
+
 /* Row by row: first the window's rows reduced elementwise into `row` (a loop the compiler
  * vectorises), between -inf borders, then each output the maximum of its k values of that
  * row: with the borders no window needs clipping, and the common (k 3, stride 2) and
@@ -30,26 +37,23 @@ static void max_plane(const float *in, float *out, float *row, int64_t H, int64_
         for (int64_t yy = y.lo + 1; yy < y.hi; yy++) {
             const float *r = in + yy * W;
             for (int64_t x = 0; x < W; x++)
-                mid[x] = r[x] > mid[x] ? r[x] : mid[x];
+                mid[x] = max_nan(mid[x], r[x]);
         }
         float *o = out + oy * OW;
         if (k == 3 && s == 2)
             for (int64_t ox = 0; ox < OW; ox++) {
-                float a = row[2 * ox], b = row[2 * ox + 1], c = row[2 * ox + 2];
-                float m = a > b ? a : b;
-                o[ox] = c > m ? c : m;
+                o[ox] = max_nan(max_nan(row[2 * ox], row[2 * ox + 1]), row[2 * ox + 2]);
             }
         else if (k == 2 && s == 2)
             for (int64_t ox = 0; ox < OW; ox++) {
-                float a = row[2 * ox], b = row[2 * ox + 1];
-                o[ox] = a > b ? a : b;
+                o[ox] = max_nan(row[2 * ox], row[2 * ox + 1]);
             }
         else
             for (int64_t ox = 0; ox < OW; ox++) {
                 const float *wnd = row + ox * s;
                 float m = wnd[0];
                 for (int64_t j = 1; j < k; j++)
-                    m = wnd[j] > m ? wnd[j] : m;
+                    m = max_nan(m, wnd[j]);
                 o[ox] = m;
             }
     }

@@ -34,8 +34,9 @@
 
 #define GROUP 16 /* tiles taken through the three steps together */
 #define KERNEL_TILES 6 /* the most tiles the product kernel takes at once */
-/* A split pass gives each part its own tiles when it has at least this many; with fewer,
- * each part takes every tile, for its own filters (and transforms the input as well). */
+/* A split pass gives each part its own tiles when it has at least this many a part, or too
+ * few blocks of 16 filters to go round; otherwise each part takes every tile, for its own
+ * filters (and transforms the input as well). */
 #define SPLIT_TILES 8
 #define HEADER 128 /* prepared floats before the bias: A^T (<= 64) and B^T (<= 64) */
 
@@ -310,12 +311,11 @@ void pd_winograd_part(const pd_forward_args *a, int part, int parts)
 #ifdef HAVE_WINOGRAD
     wshape s = shape_of(a->l);
     int64_t t0 = 0, t1 = s.T;
-    if (s.T >= SPLIT_TILES * parts)
+    const int64_t FB = s.F16 / 16;
+    if (s.T >= SPLIT_TILES * parts || FB < parts)
         t0 = s.T * part / parts, t1 = s.T * (part + 1) / parts;
-    else { /* too few tiles: each part takes them all, for its own filters */
-        const int64_t FB = s.F16 / 16;
+    else /* too few tiles: each part takes them all, for its own filters */
         s.fb0 = FB * part / parts, s.fb1 = FB * (part + 1) / parts;
-    }
     if (t1 <= t0 || s.fb1 <= s.fb0)
         return;
     float *din = a->scratch + (size_t)part * part_floats(&s);
