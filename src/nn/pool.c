@@ -11,7 +11,8 @@
  * anywhere in a window through (a plain comparison would drop one that comes second). */
 static inline float max_nan(float a, float b)
 {
-    return b > a || b != b ? b : a;
+    float m = b > a ? b : a; /* a if a is NaN */
+    return b != b ? b : m;   /* two selects, which the compiler vectorises (an || it did not) */
 }
 
 /* Row by row: first the window's rows reduced elementwise into `row` (a loop the compiler
