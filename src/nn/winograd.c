@@ -38,7 +38,10 @@
  * few blocks of 16 filters to go round; otherwise each part takes every tile, for its own
  * filters (and transforms the input as well). */
 #define SPLIT_TILES 8
-#define HEADER 128 /* prepared floats before the bias: A^T (<= 64) and B^T (<= 64) */
+/* The prepared floats: A^T at 0 (m x n <= 64), B^T at BT_AT (n x n <= 64), the bias at
+ * HEADER (F16, zeros past F), then U. */
+#define BT_AT 64
+#define HEADER 128
 
 typedef struct wshape {
     int64_t C, F, F16, H, W, pad, OH, OW;
@@ -100,7 +103,7 @@ void pd_winograd_prepare(const pd_layer *l, const float *w, const float *b, floa
     for (int i = 0; i < s.m * n; i++)
         prep[i] = (float)at[i];
     for (int i = 0; i < n * n; i++)
-        prep[64 + i] = (float)bt[i];
+        prep[BT_AT + i] = (float)bt[i];
     memcpy(prep + HEADER, b, (size_t)s.F * sizeof *prep);
     float *u = prep + HEADER + s.F16;
     for (int64_t f = 0; f < s.F; f++)
@@ -269,7 +272,7 @@ INLINE void tile_group(const int n, const int m, const wshape *s, const float *p
                        const float *din, int64_t y_lo, int64_t t0, int g, float *v, float *mm,
                        int relu, float *out)
 {
-    const float *at = prep, *bt = prep + 64, *bias = prep + HEADER, *u = bias + s->F16;
+    const float *at = prep, *bt = prep + BT_AT, *bias = prep + HEADER, *u = bias + s->F16;
     for (int j = 0; j < g; j++)
         input_tile(n, s, bt, din, y_lo, t0 + j, j, v);
     const int blocks = (g + KERNEL_TILES - 1) / KERNEL_TILES;
