@@ -166,6 +166,21 @@ static void gather_rows(const wshape *s, const float *in, float *din, int64_t y_
     }
 }
 
+/* out[i][x] = sum_y mat[i][y] in[y][x] for i < rows, x and y < n: the left half of a
+ * transform (B^T d, A^T M), eight channels or filters to a vector; rows and n constants
+ * once inlined. */
+INLINE void left_multiply(const int rows, const int n, const float *mat,
+                          __m256 (*in)[PD_WINOGRAD_MAX_N], __m256 (*out)[PD_WINOGRAD_MAX_N])
+{
+    for (int i = 0; i < rows; i++)
+        for (int x = 0; x < n; x++) {
+            __m256 acc = _mm256_setzero_ps();
+            for (int y = 0; y < n; y++)
+                acc = _mm256_fmadd_ps(_mm256_set1_ps(mat[i * n + y]), in[y][x], acc);
+            out[i][x] = acc;
+        }
+}
+
 /* Tile t's input transform into v[xi][j][c], all channels; n a constant once inlined. */
 INLINE void input_tile(const int n, const wshape *s, const float *bt, const float *din,
                        int64_t y_lo, int64_t t, int j, float *v)
@@ -177,13 +192,7 @@ INLINE void input_tile(const int n, const wshape *s, const float *bt, const floa
         for (int y = 0; y < n; y++)
             for (int x = 0; x < n; x++)
                 d[y][x] = _mm256_loadu_ps(base + (y * s->PW + x) * C + c);
-        for (int i = 0; i < n; i++)
-            for (int x = 0; x < n; x++) {
-                __m256 acc = _mm256_setzero_ps();
-                for (int y = 0; y < n; y++)
-                    acc = _mm256_fmadd_ps(_mm256_set1_ps(bt[i * n + y]), d[y][x], acc);
-                tmp[i][x] = acc;
-            }
+        left_multiply(n, n, bt, d, tmp);
         for (int i = 0; i < n; i++)
             for (int k = 0; k < n; k++) {
                 __m256 acc = _mm256_setzero_ps();
@@ -228,13 +237,7 @@ INLINE void output_tile(const int n, const int m, const wshape *s, const float *
         for (int y = 0; y < n; y++)
             for (int x = 0; x < n; x++)
                 mv[y][x] = _mm256_loadu_ps(mm + (y * n + x) * s->ms + j * s->F16 + f0);
-        for (int i = 0; i < m; i++)
-            for (int x = 0; x < n; x++) {
-                __m256 acc = _mm256_setzero_ps();
-                for (int y = 0; y < n; y++)
-                    acc = _mm256_fmadd_ps(_mm256_set1_ps(at[i * n + y]), mv[y][x], acc);
-                tmp[i][x] = acc;
-            }
+        left_multiply(m, n, at, mv, tmp);
         const __m256 b = _mm256_loadu_ps(bias + f0), zero = _mm256_setzero_ps();
         const int64_t lanes = s->F - f0 < 8 ? s->F - f0 : 8;
         for (int i = 0; i < m; i++)
