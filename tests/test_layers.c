@@ -150,6 +150,10 @@ static const int64_t conv_shapes[][7] = {
     {256, 16, 16, 5, 1, 2, 32}, {384, 13, 13, 3, 1, 1, 64},
     /* four tiles but one block of 16 filters: split by tiles after all */
     {128, 8, 8, 3, 1, 1, 16},
+    /* direct (few filters): rows of 6 vectors (4 + 2), padding beyond k - 1, 7 x 7, filters
+     * not a multiple of 3, one-pixel-wide outputs */
+    {4, 9, 45, 5, 1, 2, 20},  {2, 5, 5, 3, 1, 3, 7},     {8, 20, 20, 7, 1, 3, 12},
+    {6, 30, 1, 3, 1, 1, 31},
 };
 
 static void test_conv(void **state)

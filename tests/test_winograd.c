@@ -1,7 +1,8 @@
 /* Winograd's minimal filtering: the matrices that the Cook-Toom construction builds give
  * the correlation of n inputs with r taps for every F(m, r) the runtime could use, and the
- * runtime takes that path for the convolutions it should (test_layers compares the path's
- * outputs with the plain reference; test_runtime, whole networks with PyTorch's). */
+ * runtime takes that path, or the direct convolution, for the convolutions it should, with
+ * latency features that count its work (test_layers compares each path's outputs with the
+ * plain reference; test_runtime, whole networks with PyTorch's). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nn/conv_direct.h"
 #include "nn/winograd.h"
 #include "predoff/graph.h"
 #include "predoff/rng.h"
@@ -95,22 +97,24 @@ static void test_which_layers(void **state)
     static const struct {
         int64_t c, hw, k, stride, filters;
         int winograd; /* on a CPU with AVX2 and FMA */
+        int direct;
     } cases[] = {
-        {32, 16, 5, 1, 64, 4}, /* b-alexnet's conv2 */
-        {96, 8, 3, 1, 96, 4},  /* conv4 */
-        {16, 2, 3, 1, 16, 2},  /* 2 x 2 outputs: one tile of F(2, 3) (16 multiplies a
+        {32, 16, 5, 1, 64, 4, 0}, /* b-alexnet's conv2 */
+        {96, 8, 3, 1, 96, 4, 0},  /* conv4 */
+        {16, 2, 3, 1, 16, 2, 0},  /* 2 x 2 outputs: one tile of F(2, 3) (16 multiplies a
                                   channel), of F(4, 3) 36 */
-        {16, 6, 3, 1, 16, 2},  /* 6 x 6: 9 x 16 = 4 x 36, a tie */
-        {16, 6, 5, 1, 16, 4},  /* 4 x 4 of 5 x 5: one tile of 64 against 4 x 36 */
-        {16, 4, 5, 1, 16, 2},  /* 2 x 2 of 5 x 5: 36 against 64 */
-        {16, 8, 3, 1, 20, 4},  /* 20 filters: runtime_macs counts 32 */
-        {16, 12, 5, 1, 16, 4}, /* 10 x 10: 25 x 36 against 9 x 64 */
-        {3, 32, 5, 1, 32, 0},  /* conv1: three channels, nothing to gain */
-        {32, 16, 3, 2, 32, 0}, /* stride 2 */
-        {32, 16, 1, 1, 32, 0}, /* 1 x 1 */
-        {32, 16, 7, 1, 32, 0}, /* 7 x 7 */
-        {20, 16, 3, 1, 32, 0}, /* channels not a multiple of 8 */
-        {32, 16, 3, 1, 8, 0},  /* 8 filters */
+        {16, 6, 3, 1, 16, 2, 0},  /* 6 x 6: 9 x 16 = 4 x 36, a tie */
+        {16, 6, 5, 1, 16, 4, 0},  /* 4 x 4 of 5 x 5: one tile of 64 against 4 x 36 */
+        {16, 4, 5, 1, 16, 2, 0},  /* 2 x 2 of 5 x 5: 36 against 64 */
+        {16, 8, 3, 1, 20, 4, 0},  /* 20 filters: runtime_macs counts 32 */
+        {16, 12, 5, 1, 16, 4, 0}, /* 10 x 10: 25 x 36 against 9 x 64 */
+        {3, 32, 5, 1, 32, 0, 1},  /* conv1: three channels: direct */
+        {3, 32, 5, 1, 33, 0, 0},  /* 33 filters: im2col */
+        {32, 16, 3, 2, 32, 0, 0}, /* stride 2 */
+        {32, 16, 1, 1, 32, 0, 0}, /* 1 x 1 */
+        {32, 16, 7, 1, 32, 0, 1}, /* 7 x 7 */
+        {20, 16, 3, 1, 32, 0, 1}, /* channels not a multiple of 8 */
+        {32, 16, 3, 1, 8, 0, 1},  /* 8 filters */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pd_graph *g = NULL;
@@ -118,6 +122,9 @@ static void test_which_layers(void **state)
                                     cases[i].filters);
         int want = cpu ? cases[i].winograd : 0;
         assert_int_equal(pd_winograd_tile(l), want);
+        assert_int_equal(pd_layer_direct_conv(l), cases[i].direct); /* the shape rule */
+        assert_int_equal(pd_direct_conv(l), cpu && cases[i].direct);
+        assert_true((pd_direct_scratch_floats(l, 2) > 0) == (cpu && cases[i].direct));
         assert_int_equal(pd_layer_winograd_tile(l), cases[i].winograd); /* the shape rule */
         assert_true((pd_winograd_prepared_floats(l) > 0) == (want > 0));
         /* the features count what the rule runs: Winograd's multiplies and transforms */
@@ -125,7 +132,11 @@ static void test_which_layers(void **state)
                       oh = l->out.h, ow = l->out.w, c = cases[i].c, f = cases[i].filters;
         double points = m ? (double)(((oh + m - 1) / m) * ((ow + m - 1) / m) * n * n) : 0.0;
         double f16 = (double)((f + 15) / 16 * 16);
-        assert_true(pd_layer_runtime_macs(l) == (m ? points * (double)c * f16 : pd_layer_macs(l)));
+        /* a direct convolution's rows are vectors of 8 pixels, the last one partly used */
+        double direct = (double)(f * oh * ((ow + 7) / 8 * 8) * c * cases[i].k * cases[i].k);
+        assert_true(pd_layer_runtime_macs(l) == (m                  ? points * (double)c * f16
+                                                 : cases[i].direct ? direct
+                                                                   : pd_layer_macs(l)));
         assert_true(pd_layer_transform_elems(l) == points * (double)(c + f));
         pd_graph_free(g);
     }

@@ -101,11 +101,16 @@ double pd_layer_weight_count(const pd_layer *l);
 double pd_layer_macs(const pd_layer *l);
 /* The output tile m of Winograd's F(m x m, r x r) that predoff's runtime convolves this
  * layer with on a CPU with AVX2 and FMA (the rule is the layer's shape alone), or 0 when
- * it runs as im2col and a matrix product: see src/graph/winograd_rule.c. */
+ * it runs as im2col and a matrix product: see src/graph/conv_algorithm.c. */
 int pd_layer_winograd_tile(const pd_layer *l);
+/* Whether predoff's runtime convolves this layer directly on a CPU with AVX2 and FMA:
+ * stride 1, a kernel larger than 1, at most 32 filters, and not Winograd's
+ * (src/graph/conv_algorithm.c). */
+int pd_layer_direct_conv(const pd_layer *l);
 /* The multiplies predoff's runtime does for one forward pass on such a CPU: for a layer
  * that runs by F(m, r), tiles x (m + r - 1)^2 x channels x filters rounded up to a
- * multiple of 16 (its products take 16 at a time); else pd_layer_macs. */
+ * multiple of 16 (its products take 16 at a time); for a direct one, pd_layer_macs with
+ * each output row rounded up to a multiple of 8 pixels; else pd_layer_macs. */
 double pd_layer_runtime_macs(const pd_layer *l);
 /* For a layer that runs by F(m, r) on such a CPU, the values its input and output
  * transforms write: tiles x (m + r - 1)^2 x (channels + filters); 0 for any other. */

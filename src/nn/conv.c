@@ -1,6 +1,7 @@
 /* Convolution. With prepared weights (a net's) a layer that pd_winograd_tile accepts runs
- * by Winograd's minimal filtering (winograd.c); every other one, and any pass given the
- * plain weights alone, by im2col into the scratch buffer, then one sgemm,
+ * by Winograd's minimal filtering (winograd.c); a stride-1 layer with few filters that
+ * pd_direct_conv accepts, directly (conv_direct.c); every other one, and a Winograd layer
+ * given the plain weights alone, by im2col into the scratch buffer, then one sgemm,
  * out[F, HW] = W[F, C k k] col[C k k, HW] + bias. A 1x1 convolution with stride 1 and no
  * padding reads its input as the column matrix directly. im2col first copies the input
  * rows it reads into a zero-padded block, so each piece of a column row is one plain copy.
@@ -12,6 +13,7 @@
 #include <cblas.h>
 #include <string.h>
 
+#include "conv_direct.h"
 #include "forward.h"
 #include "winograd.h"
 #include "workers.h"
@@ -33,9 +35,12 @@ static size_t pad_floats(const pd_layer *l)
     return (size_t)(l->in.c * (l->in.h + 2 * l->p.pad) * (l->in.w + 2 * l->p.pad));
 }
 
-/* The columns, then the padded rows of each thread; or Winograd's, if larger. */
+/* The columns, then the padded rows of each thread; or Winograd's, if larger; or the
+ * direct convolution's. */
 static size_t split_scratch_floats(const pd_layer *l, int threads)
 {
+    if (pd_direct_conv(l))
+        return pd_direct_scratch_floats(l, threads);
     size_t wino = pd_winograd_scratch_floats(l, threads);
     if (is_pointwise(l))
         return wino;
@@ -148,6 +153,10 @@ static void forward(const pd_forward_args *a)
         pd_winograd_part(a, 0, 1);
         return;
     }
+    if (pd_direct_conv(l)) {
+        pd_direct_part(a, 0, 1);
+        return;
+    }
     float *pad = is_pointwise(l) ? NULL : a->scratch + col_floats(l);
     conv_pixels(a, a->scratch, pad, 0, (int)(l->out.h * l->out.w));
 }
@@ -178,12 +187,19 @@ static void tiles_part(void *ctx, int part, int parts)
     pd_winograd_part(ctx, part, parts);
 }
 
+/* Part p of `parts`: a range of the direct convolution's output rows. */
+static void rows_part(void *ctx, int part, int parts)
+{
+    pd_direct_part(ctx, part, parts);
+}
+
 static void forward_split(const pd_forward_args *a, pd_workers *w)
 {
     if (pd_layer_macs(a->l) < SPLIT_MIN_MACS)
         forward(a);
     else
-        pd_workers_run(w, a->prep ? tiles_part : pixels_part, (void *)a);
+        pd_workers_run(w, a->prep ? tiles_part : pd_direct_conv(a->l) ? rows_part : pixels_part,
+                       (void *)a);
 }
 
 const pd_forward_op pd_conv_forward = {

@@ -1,8 +1,10 @@
-/* Which convolutions predoff's runtime runs by Winograd's minimal filtering (src/nn/
- * winograd.c), and the work it then does: a rule on the layer's shape, so that the
- * planner's latency features (runtime_macs, transform_elems) and the runtime agree
- * wherever the runtime has the CPU for it (AVX2 and FMA; it checks that itself, and runs
- * im2col without). */
+/* Which algorithm predoff's runtime convolves a layer with, and the work it then does:
+ * Winograd's minimal filtering (src/nn/winograd.c) for 3 x 3 and 5 x 5 layers with many
+ * channels and filters, a direct convolution (src/nn/conv_direct.c) for stride-1 layers
+ * with few filters, im2col and a matrix product for the rest. A rule on the layer's shape,
+ * so that the planner's latency features (runtime_macs, transform_elems) and the runtime
+ * agree wherever the runtime has the CPU for the first two (AVX2 and FMA; it checks that
+ * itself, and runs im2col without). */
 #include "predoff/graph.h"
 
 int pd_layer_winograd_tile(const pd_layer *l)
@@ -28,8 +30,17 @@ static double points(const pd_layer *l, int64_t m)
 }
 
 /* The runtime's products take filters 16 at a time: 20 filters cost as much as 32. */
+int pd_layer_direct_conv(const pd_layer *l)
+{
+    return l->type == PD_LAYER_CONV && l->p.stride == 1 && l->p.kernel > 1 &&
+           l->p.filters <= 32 && !pd_layer_winograd_tile(l);
+}
+
 double pd_layer_runtime_macs(const pd_layer *l)
 {
+    if (pd_layer_direct_conv(l)) /* eight pixels of a row to a vector, the last one partly */
+        return (double)(l->p.filters * l->out.h * ((l->out.w + 7) / 8 * 8)) *
+               (double)(l->in.c * l->p.kernel * l->p.kernel);
     const int64_t m = pd_layer_winograd_tile(l);
     if (!m)
         return pd_layer_macs(l);
