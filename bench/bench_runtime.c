@@ -74,10 +74,7 @@ int main(int argc, char **argv)
     const int32_t *path = pd_net_path(net, trunk, &len);
     /* multiplies as a direct convolution counts them, and as the runtime does them: by
      * Winograd's method where the graph's rule says so and the CPU has AVX2 and FMA */
-    int winograd = 0;
-#if defined(__x86_64__) && defined(__GNUC__)
-    winograd = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
+    const bool winograd = pd_runtime_vector_convolutions();
     double macs = 0, own = 0;
     for (size_t i = 0; i < len; i++) {
         macs += pd_layer_macs(&g->layers[path[i]]);
@@ -135,7 +132,8 @@ int main(int argc, char **argv)
     printf("b-alexnet trunk (%zu layers), batch 1: %.1f M multiply-accumulates as a direct "
            "convolution counts them, %.1f M as the runtime does them (%s)\n",
            len, macs / 1e6, own / 1e6,
-           winograd ? "Winograd's for conv2 to conv5" : "no AVX2 and FMA: im2col throughout");
+           winograd ? "Winograd's for conv2 to conv5, conv1 direct"
+                    : "no AVX2 and FMA: im2col throughout");
     printf("  median %.4f ms per inference (batches of %d: min %.4f, max %.4f) = %.1f GFLOPS "
            "of direct-convolution work, %.1f GFLOPS of the runtime's own\n",
            med, per_batch, lo, hi, 2.0 * macs / (med * 1e6), 2.0 * own / (med * 1e6));

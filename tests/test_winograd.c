@@ -16,6 +16,7 @@
 #include "nn/winograd.h"
 #include "predoff/graph.h"
 #include "predoff/rng.h"
+#include "predoff/runtime.h"
 
 static void test_matrices_correlate(void **state)
 {
@@ -90,10 +91,7 @@ static const pd_layer *conv_of(pd_graph **g, int64_t c, int64_t hw, int64_t k, i
 static void test_which_layers(void **state)
 {
     (void)state;
-    int cpu = 0;
-#if defined(__x86_64__) && defined(__GNUC__)
-    cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
+    const int cpu = pd_runtime_vector_convolutions();
     static const struct {
         int64_t c, hw, k, stride, filters;
         int winograd; /* on a CPU with AVX2 and FMA */

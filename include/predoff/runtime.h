@@ -3,6 +3,7 @@
 #ifndef PREDOFF_RUNTIME_H
 #define PREDOFF_RUNTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,6 +67,10 @@ int pd_runtime_set_threads(int threads);
 /* The number in use: the last set, or at first OpenBLAS's default (its
  * OPENBLAS_NUM_THREADS, else one per core), read before OpenBLAS is set to one. */
 int pd_runtime_threads(void);
+
+/* Whether this CPU runs the runtime's hand-vectorised convolutions, Winograd's and the
+ * direct one (AVX2 and FMA on x86-64); without them every convolution runs as im2col. */
+bool pd_runtime_vector_convolutions(void);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "predoff/runtime.h"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_DIRECT 1
@@ -23,14 +25,7 @@
 
 int pd_direct_conv(const pd_layer *l)
 {
-#ifdef HAVE_DIRECT
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
-        return 0;
-    return pd_layer_direct_conv(l);
-#else
-    (void)l;
-    return 0;
-#endif
+    return pd_runtime_vector_convolutions() ? pd_layer_direct_conv(l) : 0;
 }
 
 /* The padded rows' width: the vectors of a row, and the kernel's reach past them. */

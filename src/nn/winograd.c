@@ -25,6 +25,8 @@
 
 #include <string.h>
 
+#include "predoff/runtime.h"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_WINOGRAD 1
@@ -74,14 +76,7 @@ static wshape shape_of(const pd_layer *l)
 
 int pd_winograd_tile(const pd_layer *l)
 {
-#ifdef HAVE_WINOGRAD
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
-        return 0;
-    return pd_layer_winograd_tile(l);
-#else
-    (void)l;
-    return 0;
-#endif
+    return pd_runtime_vector_convolutions() ? pd_layer_winograd_tile(l) : 0;
 }
 
 size_t pd_winograd_prepared_floats(const pd_layer *l)
