@@ -60,12 +60,9 @@ static void test_bad_messages_then_a_good_one(void **state)
     pd_deployment *mine;
     assert_int_equal(pd_deployment_open("b-lenet", NULL, 1, plan, &run.d, NULL), PD_OK);
     assert_int_equal(pd_deployment_open("b-lenet", NULL, 1, plan, &mine, NULL), PD_OK);
-    char endpoint[64];
-    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", 30000 + (int)(getpid() % 20000));
-    run.o = (pd_server_options){.tier = PD_TIER_EDGE, .listen = endpoint, .timeout_ms = 500,
-                                .max_requests = 10};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, server_thread, &run), 0);
+    run.o = (pd_server_options){.tier = PD_TIER_EDGE, .timeout_ms = 500};
+    assert_int_equal(server_start(&run), 0);
+    const char *endpoint = run.endpoint;
 
     void *ctx = zmq_ctx_new();
     void *sock = zmq_socket(ctx, ZMQ_DEALER);
@@ -82,7 +79,7 @@ static void test_bad_messages_then_a_good_one(void **state)
     for (int i = 0; i < 784; i++)
         x[i] = (float)pd_rng_uniform(&rng);
     pd_wire_msg m = {.kind = PD_WIRE_TENSOR, .request_id = 42, .model_hash = mine->model_hash,
-                     .exit = 1, .next = 0, .ndim = 3, .dims = {1, 28, 28}, .count = 784,
+                     .plan_hash = mine->plan_hash, .budget_us = 5000000, .hops = 1, .exit = 1, .next = 0, .ndim = 3, .dims = {1, 28, 28}, .count = 784,
                      .data = x};
     size_t n = pd_wire_encode(&m, buf);
     buf[0] = 'X';
@@ -98,7 +95,7 @@ static void test_bad_messages_then_a_good_one(void **state)
     wrong_size.dims[1] = 27;
     wrong_size.count = 27 * 28;
     n = pd_wire_encode(&wrong_size, buf);
-    expect_error(sock, buf, n, NULL, 0, "784");
+    expect_error(sock, buf, n, NULL, 0, "takes a tensor of shape [1, 28, 28], the message holds [1, 27, 28]");
 
     pd_wire_msg no_exit = m;
     no_exit.exit = 0xFFFFFFFFu; /* a valid message naming an exit the model lacks */
@@ -145,8 +142,7 @@ static void test_bad_messages_then_a_good_one(void **state)
 
     zmq_close(sock);
     zmq_ctx_term(ctx);
-    pthread_join(th, NULL);
-    assert_int_equal(run.st, PD_OK);
+    assert_int_equal(server_stop(&run), PD_OK);
     pd_deployment_free(run.d);
     pd_deployment_free(mine);
     unlink(plan);

@@ -58,28 +58,22 @@ static void test_probe_through_a_server(void **state)
     assert_int_equal(plan_file_all_on("b-lenet", "edge", plan, sizeof plan), 0);
     server_run run = {0};
     assert_int_equal(pd_deployment_open("b-lenet", NULL, 1, plan, &run.d, NULL), PD_OK);
-    char endpoint[64];
-    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", 30000 + (int)((getpid() + 7) % 20000));
     const size_t sizes[3] = {1, 512, 4500}, repeat = 10, warmup = 2;
-    volatile sig_atomic_t stop = 0; /* stopped when the probe is done, not by a count: a
-                                     * server that stops at once may not get its last reply out */
-    run.o = (pd_server_options){.tier = PD_TIER_EDGE, .listen = endpoint, .timeout_ms = 500,
-                                .stop = &stop};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, server_thread, &run), 0);
+    /* stopped when the probe is done, not by a count: a server that stops at once may not
+     * get its last reply out */
+    run.o = (pd_server_options){.tier = PD_TIER_EDGE, .timeout_ms = 500};
+    assert_int_equal(server_start(&run), 0);
     double rtt[30];
     memset(rtt, 0, sizeof rtt);
-    pd_probe_options o = {endpoint, NULL, sizes, 3, repeat, warmup, 5000};
+    pd_probe_options o = {run.endpoint, NULL, NULL, sizes, 3, repeat, warmup, 5000};
     pd_error err;
     pd_error_clear(&err);
     pd_status st = pd_probe_run(&o, rtt, &err);
     if (st)
         fail_msg("probe: %s", err.msg);
-    stop = 1;
-    pthread_join(th, NULL);
+    assert_int_equal(server_stop(&run), PD_OK);
     for (int i = 0; i < 30; i++)
         assert_true(rtt[i] > 0.0 && rtt[i] < 5000.0);
-    assert_int_equal(run.st, PD_OK);
     pd_deployment_free(run.d);
     unlink(plan);
 }
@@ -89,7 +83,7 @@ static void test_probe_of_nobody(void **state)
     (void)state;
     const size_t sizes[2] = {1, 16};
     double rtt[2];
-    pd_probe_options o = {"tcp://127.0.0.1:9", NULL, sizes, 2, 1, 0, 200};
+    pd_probe_options o = {"tcp://127.0.0.1:9", NULL, NULL, sizes, 2, 1, 0, 200};
     pd_error err;
     pd_error_clear(&err);
     assert_int_equal(pd_probe_run(&o, rtt, &err), PD_EIO);

@@ -44,7 +44,7 @@ static uint8_t *hand(uint16_t kind, uint32_t ndim, const uint32_t dims[4], uint3
     uint8_t *b = calloc(1, *len + 1);
     assert_non_null(b);
     memcpy(b, "PDOF", 4);
-    le(b, 4, 2, 2); /* the version, as docs/PROTOCOL.md has it */
+    le(b, 4, 3, 2); /* the version, as docs/PROTOCOL.md has it */
     le(b, 6, kind, 2);
     le(b, 8, 0x0102030405060708ull, 8);
     le(b, 16, 0xa1a2a3a4a5a6a7a8ull, 8);
@@ -57,6 +57,10 @@ static uint8_t *hand(uint16_t kind, uint32_t ndim, const uint32_t dims[4], uint3
     for (int i = 0; i < 4; i++)
         le(b, 60 + 4 * (size_t)i, dims ? dims[i] : 0, 4);
     le(b, 76, payload, 4);
+    le(b, 80, 0xb1b2b3b4b5b6b7b8ull, 8);
+    le(b, 88, 250000, 4);
+    le(b, 92, 3, 2);
+    le(b, 94, kind == PD_WIRE_ERROR ? PD_WIRE_EPLAN : 0, 2);
     for (size_t i = 0; i < body; i++) {
         float v = (float)(i / 4);
         b[PD_WIRE_HEADER_BYTES + i] =
@@ -128,8 +132,10 @@ static void round_trip(const pd_wire_msg *m, size_t shift)
     for (int i = 0; i < 4; i++)
         assert_int_equal(le_get(b, 60 + 4 * (size_t)i, 4), m->dims[i]);
     assert_int_equal(le_get(b, 76, 4), payload);
-    for (size_t i = 80; i < PD_WIRE_HEADER_BYTES; i++)
-        assert_int_equal(b[i], 0);
+    assert_true(le_get(b, 80, 8) == m->plan_hash);
+    assert_int_equal(le_get(b, 88, 4), m->budget_us);
+    assert_int_equal(le_get(b, 92, 2), m->hops);
+    assert_int_equal(le_get(b, 94, 2), m->code);
 
     pd_wire_msg d;
     decode_ok(b, size, &d);
@@ -138,6 +144,10 @@ static void round_trip(const pd_wire_msg *m, size_t shift)
     assert_true(d.model_hash == m->model_hash);
     assert_int_equal(d.exit, m->exit);
     assert_int_equal(d.next, m->next);
+    assert_true(d.plan_hash == m->plan_hash);
+    assert_int_equal(d.budget_us, m->budget_us);
+    assert_int_equal(d.hops, m->hops);
+    assert_int_equal(d.code, m->code);
     assert_memory_equal(d.compute_ms, m->compute_ms, sizeof d.compute_ms);
     assert_int_equal(d.ndim, m->ndim);
     assert_memory_equal(d.dims, m->dims, sizeof d.dims);
@@ -172,6 +182,10 @@ static pd_wire_msg base_msg(pd_wire_kind kind)
     m.kind = kind;
     m.request_id = 0xfedcba9876543210ull;
     m.model_hash = 0x8000000000000001ull;
+    m.plan_hash = 0x4000000000000003ull;
+    m.budget_us = 0xfffffffeu;
+    m.hops = 0xfffe;
+    m.code = kind == PD_WIRE_ERROR ? PD_WIRE_EDENIED : 0;
     m.exit = 3;
     m.next = 7;
     m.compute_ms[0] = 12.5;
@@ -291,6 +305,10 @@ static void test_hand_made_decodes(void **state)
     assert_int_equal(m.kind, PD_WIRE_TENSOR);
     assert_true(m.request_id == 0x0102030405060708ull);
     assert_true(m.model_hash == 0xa1a2a3a4a5a6a7a8ull);
+    assert_true(m.plan_hash == 0xb1b2b3b4b5b6b7b8ull);
+    assert_int_equal(m.budget_us, 250000);
+    assert_int_equal(m.hops, 3);
+    assert_int_equal(m.code, 0);
     assert_int_equal(m.exit, 2);
     assert_int_equal(m.next, 5);
     assert_true(m.compute_ms[0] == 1.5 && m.compute_ms[1] == 0.0 && m.compute_ms[2] == 250.25);
@@ -313,6 +331,7 @@ static void test_hand_made_decodes(void **state)
     assert_int_equal(m.kind, PD_WIRE_ERROR);
     assert_int_equal(m.text_len, 3);
     assert_memory_equal(m.text, "xxx", 3);
+    assert_int_equal(m.code, PD_WIRE_EPLAN);
     assert_int_equal(m.ndim, 7);
     assert_int_equal(m.count, 0);
     free(b);
@@ -361,15 +380,15 @@ static void test_header_rejected(void **state)
     b[0] = 'p';
     reject_bytes(b, len, "bad magic");
     b[0] = 'P';
-    le(b, 4, 3, 2);
-    reject_bytes(b, len, "protocol version 3; this side speaks 2");
+    le(b, 4, 4, 2);
+    reject_bytes(b, len, "protocol version 4; this side speaks 3");
     le(b, 4, 0, 2);
-    reject_bytes(b, len, "protocol version 0; this side speaks 2");
-    le(b, 4, 1, 2);
-    reject_bytes(b, len, "protocol version 1; this side speaks 2");
-    le(b, 4, 0x0200, 2); /* version 2 written big-endian */
-    reject_bytes(b, len, "protocol version 512");
+    reject_bytes(b, len, "protocol version 0; this side speaks 3");
     le(b, 4, 2, 2);
+    reject_bytes(b, len, "protocol version 2; this side speaks 3");
+    le(b, 4, 0x0300, 2); /* version 3 written big-endian */
+    reject_bytes(b, len, "protocol version 768");
+    le(b, 4, 3, 2);
     le(b, 6, 0, 2);
     reject_bytes(b, len, "unknown message kind 0");
     le(b, 6, 5, 2);
@@ -405,16 +424,27 @@ static void test_compute_times_rejected(void **state)
     free(b);
 }
 
-static void test_reserved_rejected(void **state)
+/* An error code belongs to an ERROR, and an ERROR has one of the known codes. */
+static void test_error_code_rejected(void **state)
 {
     (void)state;
-    for (size_t i = 80; i < PD_WIRE_HEADER_BYTES; i++) {
-        size_t len;
-        uint8_t *b = hand_tensor(&len);
-        b[i] = (uint8_t)(i == 95 ? 0x80 : 1);
-        reject_bytes(b, len, "reserved header bytes are not zero");
-        free(b);
-    }
+    size_t len;
+    uint8_t *b = hand_tensor(&len);
+    le(b, 94, PD_WIRE_EPLAN, 2);
+    reject_bytes(b, len, "error code 3 with message kind 1");
+    le(b, 94, 0x0100, 2);
+    reject_bytes(b, len, "error code 256 with message kind 1");
+    free(b);
+    b = hand(PD_WIRE_ERROR, 0, NULL, 2, 2, &len);
+    le(b, 94, 0, 2);
+    reject_bytes(b, len, "error code 0 with message kind 3");
+    le(b, 94, PD_WIRE_CODE_COUNT, 2);
+    reject_bytes(b, len, "error code 10 with message kind 3");
+    le(b, 94, PD_WIRE_CODE_COUNT - 1, 2);
+    pd_wire_msg m;
+    decode_ok(b, len, &m);
+    assert_int_equal(m.code, PD_WIRE_EDENIED);
+    free(b);
 }
 
 static void test_payload_length_rejected(void **state)
@@ -617,7 +647,7 @@ int main(void)
         cmocka_unit_test(test_unaligned_decode),
         cmocka_unit_test(test_header_rejected),
         cmocka_unit_test(test_compute_times_rejected),
-        cmocka_unit_test(test_reserved_rejected),
+        cmocka_unit_test(test_error_code_rejected),
         cmocka_unit_test(test_payload_length_rejected),
         cmocka_unit_test(test_shape_rejected),
         cmocka_unit_test(test_size_limits),

@@ -26,6 +26,10 @@ typedef struct pd_deployment {
     double *exit_accuracy;     /* [n_exits]: from the plan, else the model; NAN if unknown */
     double expected_ms;        /* the plan's expected latency, NAN if absent */
     uint64_t model_hash;       /* FNV-1a 64 of the model's JSON text, then the weights' bytes */
+    uint64_t plan_hash;        /* FNV-1a 64 of the placement: each layer's tier, one byte */
+    uint16_t *max_hops;        /* [n_exits]: the most hops a request to that exit may make */
+    double *layer_ms;          /* [n_layers]: this tier's time per layer (pd_deployment_warm) */
+    size_t max_floats;         /* the largest tensor: the input or any layer's output */
     float *input;              /* a request's tensor, copied aligned before it runs */
 } pd_deployment;
 
@@ -40,6 +44,29 @@ void pd_deployment_free(pd_deployment *d);
  * accuracies (the model's accuracies where the plan has none). */
 pd_status pd_deployment_read_plan(pd_deployment *d, const char *text, size_t len,
                                   const char *source, pd_error *err);
+
+/* The shape of the tensor entering path position `pos` (0 to the path's length) of exit
+ * `exit` as messages carry it: the network input [C, H, W] at 0, else the output of the
+ * layer before, [C] when it is C x 1 x 1 and [C, H, W] otherwise. Returns its ndim (0 for
+ * an exit or position the model does not have). */
+uint32_t pd_deployment_shape_at(const pd_deployment *d, uint32_t exit, uint32_t pos,
+                                uint32_t dims[PD_WIRE_MAX_DIMS]);
+
+/* Checks a message that arrived at tier `at` before anything uses it: a TENSOR or a
+ * RESULT, this deployment's model and plan hashes, an exit and position of the model
+ * (a RESULT at its path's end, a TENSOR before it), no more hops than the exit may make,
+ * and exactly the shape pd_deployment_shape_at gives. Returns PD_WIRE_OK, or the code of
+ * the first fault with a line in err naming both sides' values. */
+pd_wire_code pd_deployment_check(const pd_deployment *d, const pd_wire_msg *m, pd_tier at,
+                                 pd_error *err);
+
+/* Times every layer once on this tier (each exit's path from a zero input), for
+ * pd_deployment_estimate_ms. */
+pd_status pd_deployment_warm(pd_deployment *d, pd_error *err);
+/* This tier's time for the layers of exit's path from `pos` up to the next layer placed on
+ * the mobile (or the end): what a server would spend finishing a request's server part
+ * itself. 0 for layers not timed yet. */
+double pd_deployment_estimate_ms(const pd_deployment *d, uint32_t exit, uint32_t pos);
 
 /* The tier of path position `pos` of exit `exit`; PD_TIER_COUNT past the path's end or
  * for an exit the model does not have. */

@@ -25,11 +25,13 @@ typedef struct pd_loadgen_options {
     double timeout_ms;
     int verify;            /* also run each request on the mobile alone and compare bit for bit */
     const pd_curve_key *server_key; /* CURVE: the server's public key (NULL: plain) */
+    const pd_curve_key *client_key; /* with server_key: the clients' key pair */
 } pd_loadgen_options;
 
 typedef struct pd_loadgen_record {
     uint32_t exit;
     double requirement;
+    double start_ms;       /* when it was sent, from the run's start */
     double total_ms, compute_ms[3], transfer_ms;
     int fell_back;
     int mismatch;          /* verify: the answer differed from the mobile's own */
@@ -46,6 +48,10 @@ typedef struct pd_loadgen_report {
 
 pd_status pd_loadgen_run(const pd_loadgen_options *o, pd_loadgen_report *out, pd_error *err);
 void pd_loadgen_report_free(pd_loadgen_report *r);
+/* Writes the records as CSV, one line a request in the order they were numbered:
+ * request,start_ms,exit,total_ms,mobile_ms,edge_ms,cloud_ms,fell_back,failed,mismatch. */
+pd_status pd_loadgen_records_write(const char *path, const pd_loadgen_report *r,
+                                   pd_error *err);
 
 #ifdef __cplusplus
 }

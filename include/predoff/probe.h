@@ -16,6 +16,7 @@ extern "C" {
 typedef struct pd_probe_options {
     const char *endpoint;          /* a predoff server, e.g. "tcp://10.77.1.2:5555" */
     const pd_curve_key *server_key; /* its public key when it uses CURVE, else NULL */
+    const pd_curve_key *client_key; /* with server_key: this side's key pair */
     const size_t *floats;          /* payload of each probe size, in floats (>= 1) */
     size_t n_sizes;
     size_t repeat;                 /* round trips per size, after `warmup` unrecorded ones */

@@ -13,12 +13,28 @@ extern "C" {
 #endif
 
 enum {
-    PD_WIRE_VERSION = 2,
+    PD_WIRE_VERSION = 3,
     PD_WIRE_HEADER_BYTES = 96,
     PD_WIRE_MAX_DIMS = 4,
     PD_WIRE_MAX_FLOATS = 16 << 20,     /* 64 MiB of tensor at most */
     PD_WIRE_MAX_TEXT = 1024,           /* an error message */
 };
+
+/* Why an ERROR refuses (its `code`): a receiver decides from it what to do next, e.g. the
+ * mobile finishes a request itself unless the tiers run different models. */
+typedef enum pd_wire_code {
+    PD_WIRE_OK = 0,        /* not an error: every other kind carries 0 */
+    PD_WIRE_EMALFORMED = 1, /* the message did not decode, or came in several frames */
+    PD_WIRE_EMODEL = 2,    /* another model or other weights */
+    PD_WIRE_EPLAN = 3,     /* another placement */
+    PD_WIRE_EHOPS = 4,     /* the request went round too often */
+    PD_WIRE_EDEADLINE = 5, /* its time budget was spent before it arrived */
+    PD_WIRE_EREQUEST = 6,  /* its kind, exit, position or tensor does not fit the model */
+    PD_WIRE_EBUSY = 7,     /* the server cannot take it now */
+    PD_WIRE_EINTERNAL = 8, /* the server failed running it */
+    PD_WIRE_EDENIED = 9,   /* the client's key is no longer authorized */
+    PD_WIRE_CODE_COUNT
+} pd_wire_code;
 
 typedef enum pd_wire_kind {
     PD_WIRE_TENSOR = 1, /* a tensor entering path position `next` of exit `exit` */
@@ -34,6 +50,10 @@ typedef struct pd_wire_msg {
     pd_wire_kind kind;
     uint64_t request_id;
     uint64_t model_hash;      /* of the model description and the weights: tiers must agree */
+    uint64_t plan_hash;       /* of the placement: tiers must agree */
+    uint32_t budget_us;       /* TENSOR: the request's time left when sent, in microseconds */
+    uint16_t hops;            /* transfers between processes so far, this one included */
+    uint16_t code;            /* ERROR: a pd_wire_code; 0 for every other kind */
     uint32_t exit;            /* exit index, in the model's exit order */
     uint32_t next;            /* path position of the next layer to run */
     double compute_ms[3];     /* compute so far on mobile, edge, cloud */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "key_flags.h"
 #include "weights_flags.h"
 #include "predoff/node.h"
 #include "predoff/npy.h"
@@ -15,8 +16,8 @@ const cli_flag cmd_infer_flags[] = {
     {"--input", "X.npy", "the input, float32 [C, H, W] (required)"},
     {"--accuracy", "A", "the task's accuracy requirement: the exit follows the spec's rule"},
     {"--exit", "NAME", "or: the exit to run to"},
-    {"--timeout-ms", "MS", "how long to wait for the server before finishing here (1000)"},
-    {"--server-key", "SERVER.pub", "CURVE: the server's public key (predoff keygen)"},
+    {"--timeout-ms", "MS", "the request's time budget for the servers; then it finishes here (1000)"},
+    CLI_CLIENT_KEY_FLAGS,
     {"-o", "OUT.npy", "write the logits"},
     {NULL, NULL, NULL},
 };
@@ -27,7 +28,8 @@ int cmd_infer(const cli_parsed *p)
     pd_error_clear(&err);
     cli_weights weights = {0};
     const char *plan = NULL, *server = NULL, *input = NULL, *exit_name = NULL,
-               *out = NULL, *key_path = NULL;
+               *out = NULL;
+    cli_client_keys keys = {0};
     double accuracy = NAN, timeout = 1000;
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
@@ -45,11 +47,12 @@ int cmd_infer(const cli_parsed *p)
         else if (cli_is(o, "--exit"))
             exit_name = o->value;
         else if (cli_is(o, "--timeout-ms"))
-            st = cli_real("--timeout-ms", o->value, 1, 1e7, &timeout, &err);
+            st = cli_real("--timeout-ms", o->value, 1, PD_CLIENT_MAX_TIMEOUT_MS, &timeout, &err);
         else if (cli_is(o, "-o"))
             out = o->value;
-        else if (cli_is(o, "--server-key"))
-            key_path = o->value;
+        else if (cli_client_key_flag(o, &keys)) {
+            /* --server-key, --key */
+        }
         if (st)
             return cli_fail(&err);
     }
@@ -69,8 +72,7 @@ int cmd_infer(const cli_parsed *p)
     int status = EXIT_OK;
     uint32_t exit = 0;
     pd_infer_result r;
-    pd_curve_key key;
-    if ((key_path && pd_curve_read(key_path, 0, &key, &err)) ||
+    if (cli_client_keys_read(&keys, &err) ||
         pd_deployment_open(p->pos[0], weights.path, weights.seed, plan, &d, &err) ||
         pd_npy_read(input, &x, &err)) {
         status = cli_fail(&err);
@@ -93,7 +95,7 @@ int cmd_infer(const cli_parsed *p)
     } else {
         pd_deployment_exit_for(d, accuracy, &exit, &err);
     }
-    if (err.status || pd_client_new(d, server, timeout, key_path ? &key : NULL, &c, &err) ||
+    if (err.status || pd_client_new(d, server, timeout, cli_server_key(&keys), cli_client_key(&keys), &c, &err) ||
         pd_infer(c, d, x.data, x.count, exit, 1, &r, &err)) {
         status = cli_fail(&err);
         goto done;
@@ -102,7 +104,9 @@ int cmd_infer(const cli_parsed *p)
            "overhead %.3f)%s\n",
            d->g->layers[d->g->exits[exit]].name, r.total_ms, r.compute_ms[0], r.compute_ms[1],
            r.compute_ms[2], r.transfer_ms,
-           r.fell_back ? "; a server did not answer: the mobile finished the path" : "");
+           r.fell_back ? "; the mobile finished the path" : "");
+    if (r.fell_back)
+        printf("the servers did not serve it: %s\n", r.fallback_reason);
     if (!isnan(d->exit_latency_ms[exit]))
         printf("the plan predicted %.3f ms for this exit\n", d->exit_latency_ms[exit]);
     pd_exit_summary s;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "key_flags.h"
 #include "core/stats.h"
 #include "weights_flags.h"
 #include "predoff/loadgen.h"
@@ -23,7 +24,8 @@ const cli_flag cmd_loadgen_flags[] = {
     {"--seed", "N", "requirements and inputs (default 1)"},
     {"--timeout-ms", "MS", "how long to wait for a server before finishing on the mobile (1000)"},
     {"--verify", NULL, "also run each request on the mobile alone and compare bit for bit"},
-    {"--server-key", "SERVER.pub", "CURVE: the server's public key (predoff keygen)"},
+    {"--records", "FILE.csv", "one line per request: when it started, its exit, times, outcome"},
+    CLI_CLIENT_KEY_FLAGS,
     {NULL, NULL, NULL},
 };
 
@@ -94,8 +96,8 @@ int cmd_loadgen(const cli_parsed *p)
     pd_loadgen_options o = {.clients = 1, .seed = 1, .timeout_ms = 1000};
     double requests = 0, clients = 1, rseed = 1;
     cli_weights weights = {0};
-    const char *dist = "normal:0.625,0.053", *key_path = NULL;
-    pd_curve_key key;
+    const char *dist = "normal:0.625,0.053", *records = NULL;
+    cli_client_keys keys = {0};
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *op = &p->opts[i];
         pd_status st = PD_OK;
@@ -118,11 +120,15 @@ int cmd_loadgen(const cli_parsed *p)
         else if (cli_is(op, "--seed"))
             st = cli_real("--seed", op->value, 0, 1e15, &rseed, &err);
         else if (cli_is(op, "--timeout-ms"))
-            st = cli_real("--timeout-ms", op->value, 1, 1e7, &o.timeout_ms, &err);
+            st = cli_real("--timeout-ms", op->value, 1, PD_CLIENT_MAX_TIMEOUT_MS, &o.timeout_ms,
+                          &err);
         else if (cli_is(op, "--verify"))
             o.verify = 1;
-        else if (cli_is(op, "--server-key"))
-            key_path = op->value;
+        else if (cli_is(op, "--records"))
+            records = op->value;
+        else if (cli_client_key_flag(op, &keys)) {
+            /* --server-key, --key */
+        }
         if (st)
             return cli_fail(&err);
     }
@@ -132,11 +138,12 @@ int cmd_loadgen(const cli_parsed *p)
         pd_error_set(&err, PD_EINPUT, "loadgen: --plan PLAN.json is required");
     else if (!cli_weights_given(&weights))
         cli_weights_missing("loadgen", &err);
-    if (err.status)
+    else if (requests > 0 && o.duration_s > 0)
+        pd_error_set(&err, PD_EINPUT, "loadgen: give --requests N or --duration S, not both");
+    if (err.status || cli_client_keys_read(&keys, &err))
         return cli_fail(&err);
-    if (key_path && pd_curve_read(key_path, 0, &key, &err))
-        return cli_fail(&err);
-    o.server_key = key_path ? &key : NULL;
+    o.server_key = cli_server_key(&keys);
+    o.client_key = cli_client_key(&keys);
     pd_distribution demand;
     if (pd_distribution_parse(dist, &demand, &err))
         return cli_fail(&err);
@@ -156,7 +163,9 @@ int cmd_loadgen(const cli_parsed *p)
         status = cli_fail(&err);
     } else {
         print_report(&r, d, o.verify);
-        if (r.failures)
+        if (records && pd_loadgen_records_write(records, &r, &err))
+            status = cli_fail(&err);
+        else if (r.failures)
             status = EXIT_FAILURE_OTHER;
     }
     pd_loadgen_report_free(&r);

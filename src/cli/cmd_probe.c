@@ -7,13 +7,14 @@
 #include <string.h>
 
 #include "commands.h"
+#include "key_flags.h"
 #include "core/json_util.h"
 #include "core/stats.h"
 #include "predoff/probe.h"
 
 const cli_flag cmd_probe_flags[] = {
     {"--server", "ENDPOINT", "a running predoff server (serve), e.g. tcp://10.77.1.2:5555 (required)"},
-    {"--server-key", "SERVER.pub", "CURVE: the server's public key (predoff keygen)"},
+    CLI_CLIENT_KEY_FLAGS,
     {"--sizes", "F1,F2,..", "payloads in floats (default 1,256,1024,2048,4096; at most the "
                             "server's largest tensor)"},
     {"--repeat", "N", "round trips per size (default 200), after 20 unrecorded"},
@@ -78,7 +79,8 @@ int cmd_probe(const cli_parsed *p)
     pd_error err;
     pd_error_clear(&err);
     size_t sizes[MAX_SIZES] = {1, 256, 1024, 2048, 4096}, n_sizes = 5;
-    const char *server = NULL, *key_path = NULL, *json = NULL;
+    const char *server = NULL, *json = NULL;
+    cli_client_keys keys = {0};
     unsigned long long repeat = 200;
     double timeout = 1000;
     for (size_t i = 0; i < p->n_opts; i++) {
@@ -86,9 +88,9 @@ int cmd_probe(const cli_parsed *p)
         pd_status st = PD_OK;
         if (cli_is(o, "--server"))
             server = o->value;
-        else if (cli_is(o, "--server-key"))
-            key_path = o->value;
-        else if (cli_is(o, "--sizes"))
+        else if (cli_client_key_flag(o, &keys)) {
+            /* --server-key, --key */
+        } else if (cli_is(o, "--sizes"))
             st = parse_sizes(o->value, sizes, &n_sizes, &err);
         else if (cli_is(o, "--repeat"))
             st = cli_u64("--repeat", o->value, &repeat, &err);
@@ -107,16 +109,15 @@ int cmd_probe(const cli_parsed *p)
         pd_error_set(&err, PD_EINPUT, "--repeat %llu: 1 to 1000000 allowed", repeat);
     if (err.status)
         return cli_fail(&err);
-    pd_curve_key key;
-    if (key_path && pd_curve_read(key_path, 0, &key, &err))
+    if (cli_client_keys_read(&keys, &err))
         return cli_fail(&err);
     double *rtt = malloc(n_sizes * (size_t)repeat * sizeof *rtt);
     if (!rtt) {
         pd_error_set(&err, PD_ENOMEM, "out of memory");
         return cli_fail(&err);
     }
-    pd_probe_options o = {server, key_path ? &key : NULL, sizes, n_sizes, (size_t)repeat, 20,
-                          timeout};
+    pd_probe_options o = {server, cli_server_key(&keys), cli_client_key(&keys), sizes, n_sizes,
+                          (size_t)repeat, 20, timeout};
     size_stats stats[MAX_SIZES];
     double bytes[MAX_SIZES], means[MAX_SIZES];
     pd_link_fit fit;

@@ -42,7 +42,7 @@ int cmd_accuracy(const cli_parsed *p);
 int cmd_dataset_sample(const cli_parsed *p);
 extern const cli_flag cmd_plan_flags[], cmd_eval_flags[], cmd_compare_flags[],
     cmd_experiment_flags[], cmd_fit_flags[], cmd_run_flags[], cmd_profile_flags[],
-    cmd_serve_flags[], cmd_infer_flags[], cmd_loadgen_flags[], cmd_probe_flags[],
+    cmd_serve_flags[], cmd_infer_flags[], cmd_loadgen_flags[], cmd_probe_flags[], cmd_keygen_flags[],
     cmd_train_flags[], cmd_accuracy_flags[], cmd_dataset_sample_flags[];
 
 #endif

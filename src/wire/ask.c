@@ -24,8 +24,19 @@ static int wait_for(void *sock, short events, double deadline)
     }
 }
 
-int pd_wire_ask(void *sock, uint8_t *buf, const pd_wire_msg *m, float *hold, double timeout_ms,
-                const char *peer, pd_wire_msg *reply, pd_error *err)
+void pd_wire_limit_socket(void *sock, size_t max_floats)
+{
+    size_t payload = max_floats * sizeof(float);
+    int64_t max = (int64_t)(PD_WIRE_HEADER_BYTES +
+                            (payload > PD_WIRE_MAX_TEXT ? payload : PD_WIRE_MAX_TEXT));
+    int hwm = 8;
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+}
+
+int pd_wire_ask(void *sock, uint8_t *buf, const pd_wire_msg *m, float *hold, size_t hold_count,
+                double timeout_ms, const char *peer, pd_wire_msg *reply, pd_error *err)
 {
     size_t n = pd_wire_encode(m, buf);
     double deadline = pd_now_ms() + timeout_ms;
@@ -37,26 +48,35 @@ int pd_wire_ask(void *sock, uint8_t *buf, const pd_wire_msg *m, float *hold, dou
             return 1;
         zmq_msg_t msg;
         zmq_msg_init(&msg);
-        if (zmq_msg_recv(&msg, sock, 0) < 0) {
+        if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&msg);
+            if (zmq_errno() == EAGAIN || zmq_errno() == EINTR)
+                continue;
             return 1;
         }
         pd_wire_msg r;
         pd_error e;
         int ok = !pd_wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &r, &e) &&
                  r.request_id == m->request_id;
+        int status = 0;
         if (ok && r.kind == PD_WIRE_ERROR) {
             pd_error_set(err, PD_EINPUT, "%s: %.*s", peer, (int)r.text_len, r.text);
-            zmq_msg_close(&msg);
-            return -1;
-        }
-        if (ok) {
+            r.text = NULL;
+            r.text_len = 0;
+            status = -1;
+        } else if (ok && r.count > hold_count) {
+            pd_error_set(err, PD_EINPUT, "%s: an answer of %zu floats, over the %zu this side "
+                         "expects at most", peer, r.count, hold_count);
+            status = 2;
+        } else if (ok) {
             memcpy(hold, r.data, r.count * sizeof(float));
             r.data = hold;
-            *reply = r;
-            zmq_msg_close(&msg);
-            return 0;
         }
-        zmq_msg_close(&msg); /* an answer to an earlier, abandoned request */
+        zmq_msg_close(&msg);
+        if (ok) {
+            *reply = r;
+            return status;
+        }
+        /* an answer to an earlier, abandoned request, or garbage: not ours */
     }
 }

@@ -1,5 +1,6 @@
 /* The mobile's side: runs its own layers, sends the tensor on when the plan says, and
  * finishes the path itself if the server does not answer in time. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -15,6 +16,8 @@ struct pd_client {
     uint8_t *buf;           /* encoding buffer */
     float *hold;            /* a reply's tensor, copied out of its ZeroMQ message */
     float *logits;          /* the last result */
+    size_t max_floats;      /* the model's largest tensor: hold's and logits' room */
+    char reason[PD_ERROR_MSG_MAX]; /* why the last request fell back */
 };
 
 enum { RETRY_MS = 500 };
@@ -35,17 +38,18 @@ void pd_client_free(pd_client *c)
 }
 
 pd_status pd_client_new(const pd_deployment *d, const char *endpoint, double timeout_ms,
-                        const pd_curve_key *server_key, pd_client **out, pd_error *err)
+                        const pd_curve_key *server_key, const pd_curve_key *client_key,
+                        pd_client **out, pd_error *err)
 {
     *out = NULL;
+    if (!(timeout_ms >= 1 && timeout_ms <= PD_CLIENT_MAX_TIMEOUT_MS))
+        return pd_error_set(err, PD_EINPUT, "a time budget of %g ms; 1 to %d allowed", timeout_ms,
+                            PD_CLIENT_MAX_TIMEOUT_MS);
     pd_client *c = calloc(1, sizeof *c);
     if (!c)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
-    size_t max = (size_t)pd_shape_elems(d->g->input);
-    for (size_t i = 0; i < d->g->n_layers; i++) {
-        size_t n = (size_t)pd_shape_elems(d->g->layers[i].out);
-        max = n > max ? n : max;
-    }
+    size_t max = d->max_floats;
+    c->max_floats = max;
     c->timeout_ms = timeout_ms;
     c->buf = malloc(PD_WIRE_HEADER_BYTES + max * sizeof(float));
     c->hold = malloc(max * sizeof *c->hold);
@@ -66,9 +70,11 @@ pd_status pd_client_new(const pd_deployment *d, const char *endpoint, double tim
         /* no queueing for a server that is not connected: a send fails at once instead */
         int immediate = 1;
         zmq_setsockopt(c->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
-        if (server_key && pd_curve_client(c->sock, server_key, err)) {
+        /* a server's answer larger than the model's largest tensor is dropped unread */
+        pd_wire_limit_socket(c->sock, max);
+        if (server_key && pd_curve_client(c->sock, server_key, client_key, err)) {
             pd_client_free(c);
-            return PD_EIO;
+            return PD_EINPUT;
         }
         if (zmq_connect(c->sock, endpoint) != 0) {
             pd_status st = pd_error_set(err, PD_EINPUT, "%s: cannot connect: %s", endpoint,
@@ -81,49 +87,100 @@ pd_status pd_client_new(const pd_deployment *d, const char *endpoint, double tim
     return PD_OK;
 }
 
+/* Asks the server to take m on, within what is left of the budget. 0: *m is the answer,
+ * checked against the model; 1: the mobile goes on alone (c->reason says why); -1: a
+ * failure the mobile cannot mend (the tiers run different models). */
+static int ask_server(pd_client *c, pd_deployment *d, pd_wire_msg *m, double deadline,
+                      pd_error *err)
+{
+    double left = deadline - pd_now_ms();
+    if (left < 1) {
+        snprintf(c->reason, sizeof c->reason, "the time budget of %.0f ms was spent",
+                 c->timeout_ms);
+        return 1;
+    }
+    m->budget_us = (uint32_t)(left * 1000.0);
+    m->hops = m->hops < UINT16_MAX ? (uint16_t)(m->hops + 1) : UINT16_MAX;
+    pd_wire_msg reply;
+    pd_error e;
+    pd_error_clear(&e);
+    int r = pd_wire_ask(c->sock, c->buf, m, c->hold, c->max_floats, left, "server", &reply, &e);
+    if (r == 1) {
+        snprintf(c->reason, sizeof c->reason, "no answer within %.0f ms", left);
+        return 1;
+    }
+    if (r == -1 && reply.code == PD_WIRE_EMODEL) {
+        *err = e;
+        return -1;
+    }
+    pd_wire_code code = PD_WIRE_OK;
+    if (r == 0) {
+        code = pd_deployment_check(d, &reply, PD_TIER_MOBILE, &e);
+        if (code == PD_WIRE_EMODEL) {
+            pd_error_set(err, PD_EINPUT, "the server's answer is for another model or weights");
+            return -1;
+        }
+        if (!code && (reply.exit != m->exit || reply.next <= m->next)) {
+            pd_error_set(&e, PD_EINPUT, "server: answered exit %u position %u to exit %u "
+                         "position %u", (unsigned)reply.exit, (unsigned)reply.next,
+                         (unsigned)m->exit, (unsigned)m->next);
+            code = PD_WIRE_EREQUEST;
+        }
+    }
+    if (r != 0 || code != PD_WIRE_OK) {
+        snprintf(c->reason, sizeof c->reason, "%s", e.msg);
+        return 1;
+    }
+    *m = reply;
+    return 0;
+}
+
 pd_status pd_infer(pd_client *c, pd_deployment *d, const float *input, size_t count,
                    uint32_t exit, uint64_t request_id, pd_infer_result *out, pd_error *err)
 {
     memset(out, 0, sizeof *out);
-    pd_shape in = d->g->input;
+    c->reason[0] = '\0';
+    uint32_t dims[PD_WIRE_MAX_DIMS];
+    uint32_t ndim = pd_deployment_shape_at(d, exit, 0, dims);
+    if (!ndim || count != (size_t)pd_shape_elems(d->g->input))
+        return pd_error_set(err, PD_EINPUT, "no exit %u, or an input of %zu values for [%u, %u, "
+                            "%u]", (unsigned)exit, count, (unsigned)dims[0], (unsigned)dims[1],
+                            (unsigned)dims[2]);
     pd_wire_msg m = {.kind = PD_WIRE_TENSOR, .request_id = request_id,
-                     .model_hash = d->model_hash, .exit = exit, .ndim = 3,
-                     .dims = {(uint32_t)in.c, (uint32_t)in.h, (uint32_t)in.w},
-                     .count = count, .data = input};
-    double t0 = pd_now_ms();
+                     .model_hash = d->model_hash, .plan_hash = d->plan_hash, .exit = exit,
+                     .ndim = ndim, .count = count, .data = input};
+    memcpy(m.dims, dims, sizeof dims);
+    double t0 = pd_now_ms(), deadline = t0 + c->timeout_ms;
     int fell_back = 0;
     while (m.kind != PD_WIRE_RESULT) {
         pd_tier next = pd_deployment_tier_at(d, exit, m.next);
-        pd_status st;
         if (next == PD_TIER_MOBILE || fell_back || !c->sock || pd_now_ms() < c->down_until) {
+            if (next != PD_TIER_MOBILE && !fell_back && !c->reason[0])
+                snprintf(c->reason, sizeof c->reason, "%s",
+                         c->sock ? "the server failed a request less than 500 ms ago"
+                                 : "no server");
             fell_back |= next != PD_TIER_MOBILE;
-            st = pd_deployment_step_for(d, next, PD_TIER_MOBILE, &m, err);
-        } else {
-            pd_wire_msg reply;
-            int r = pd_wire_ask(c->sock, c->buf, &m, c->hold, c->timeout_ms, "server", &reply, err);
-            if (r < 0)
-                return PD_EINPUT;
-            if (r > 0) {
-                /* the server is gone or silent: finish here, and do not ask it again for a
-                 * while (then try again: a restarted server gets its clients back) */
-                fell_back = 1;
-                c->down_until = pd_now_ms() + RETRY_MS;
-                continue;
-            }
-            if (reply.model_hash != d->model_hash)
-                return pd_error_set(err, PD_EINPUT,
-                                    "the server's answer is for another model or weights");
-            m = reply;
-            st = PD_OK;
+            pd_status st = pd_deployment_step_for(d, next, PD_TIER_MOBILE, &m, err);
+            if (st)
+                return st;
+            continue;
         }
-        if (st)
-            return st;
+        int r = ask_server(c, d, &m, deadline, err);
+        if (r < 0)
+            return PD_EINPUT;
+        if (r > 0) {
+            /* the server is gone, silent or refused: finish here, and do not ask it again
+             * for a while (then try again: a restarted server gets its clients back) */
+            fell_back = 1;
+            c->down_until = pd_now_ms() + RETRY_MS;
+        }
     }
     out->exit = exit;
     out->total_ms = pd_now_ms() - t0;
     memcpy(out->compute_ms, m.compute_ms, sizeof out->compute_ms);
     out->transfer_ms = out->total_ms - m.compute_ms[0] - m.compute_ms[1] - m.compute_ms[2];
     out->fell_back = fell_back;
+    out->fallback_reason = fell_back ? c->reason : NULL;
     out->count = m.count;
     memcpy(c->logits, m.data, m.count * sizeof(float));
     out->logits = c->logits;

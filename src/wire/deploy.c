@@ -1,5 +1,6 @@
 /* A deployment: the model, weights and plan one tier holds, and the step it takes. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,8 @@ void pd_deployment_free(pd_deployment *d)
     free(d->tier_of);
     free(d->exit_latency_ms);
     free(d->exit_accuracy);
+    free(d->max_hops);
+    free(d->layer_ms);
     free(d->input);
     free(d);
 }
@@ -120,7 +123,11 @@ pd_status pd_deployment_open(const char *model, const char *weights_path, uint64
         d->exit_latency_ms = malloc(e * sizeof *d->exit_latency_ms);
         d->exit_accuracy = malloc(e * sizeof *d->exit_accuracy);
         d->input = malloc(max_in * sizeof *d->input);
-        if (!d->tier_of || !d->exit_latency_ms || !d->exit_accuracy || !d->input)
+        d->max_floats = max_in;
+        d->max_hops = calloc(e, sizeof *d->max_hops);
+        d->layer_ms = calloc(n, sizeof *d->layer_ms);
+        if (!d->tier_of || !d->exit_latency_ms || !d->exit_accuracy || !d->input ||
+            !d->max_hops || !d->layer_ms)
             st = pd_error_set(err, PD_ENOMEM, "out of memory");
     }
     if (!st)
@@ -137,6 +144,31 @@ pd_status pd_deployment_open(const char *model, const char *weights_path, uint64
     return PD_OK;
 }
 
+/* Transfers between processes from tier a to tier b: the mobile reaches the cloud through
+ * the edge. */
+static unsigned distance(pd_tier a, pd_tier b)
+{
+    return a == b ? 0 : (a == PD_TIER_EDGE || b == PD_TIER_EDGE) ? 1 : 2;
+}
+
+/* The most hops a request to exit k may make: every transfer its path needs under the plan
+ * (back to the mobile at the end), and never fewer than 2 x tiers + 1. */
+static uint16_t path_hops(const pd_deployment *d, uint32_t k)
+{
+    size_t len;
+    const int32_t *path = pd_net_path(d->net, k, &len);
+    pd_tier at = PD_TIER_MOBILE;
+    size_t hops = 0;
+    for (size_t i = 0; i < len; i++) {
+        hops += distance(at, d->tier_of[path[i]]);
+        at = d->tier_of[path[i]];
+    }
+    hops += distance(at, PD_TIER_MOBILE);
+    size_t floor = 2 * PD_TIER_COUNT + 1;
+    hops = hops > floor ? hops : floor;
+    return (uint16_t)(hops < UINT16_MAX ? hops : UINT16_MAX - 1);
+}
+
 pd_status pd_deployment_read_plan(pd_deployment *d, const char *text, size_t len,
                                   const char *source, pd_error *err)
 {
@@ -146,7 +178,16 @@ pd_status pd_deployment_read_plan(pd_deployment *d, const char *text, size_t len
         d->exit_accuracy[k] = l->has_accuracy ? l->accuracy : NAN;
     }
     pd_status st = pd_placement_tiers_from_json(text, len, source, d->g, d->tier_of, err);
-    return st ? st : read_plan_exits(text, len, source, d, err);
+    if (st)
+        return st;
+    d->plan_hash = PD_WIRE_HASH_SEED;
+    for (size_t i = 0; i < d->g->n_layers; i++) {
+        uint8_t t = (uint8_t)d->tier_of[i];
+        d->plan_hash = pd_wire_hash(d->plan_hash, &t, 1);
+    }
+    for (size_t k = 0; k < d->g->n_exits; k++)
+        d->max_hops[k] = path_hops(d, (uint32_t)k);
+    return read_plan_exits(text, len, source, d, err);
 }
 
 pd_tier pd_deployment_tier_at(const pd_deployment *d, uint32_t exit, uint32_t pos)
@@ -156,6 +197,125 @@ pd_tier pd_deployment_tier_at(const pd_deployment *d, uint32_t exit, uint32_t po
     size_t len;
     const int32_t *path = pd_net_path(d->net, exit, &len);
     return pos < len ? d->tier_of[path[pos]] : PD_TIER_COUNT;
+}
+
+uint32_t pd_deployment_shape_at(const pd_deployment *d, uint32_t exit, uint32_t pos,
+                                uint32_t dims[PD_WIRE_MAX_DIMS])
+{
+    memset(dims, 0, PD_WIRE_MAX_DIMS * sizeof *dims);
+    if (exit >= d->g->n_exits)
+        return 0;
+    size_t len;
+    const int32_t *path = pd_net_path(d->net, exit, &len);
+    if (pos > len)
+        return 0;
+    pd_shape s = pos == 0 ? d->g->input : d->g->layers[path[pos - 1]].out;
+    dims[0] = (uint32_t)s.c;
+    if (pos > 0 && s.h == 1 && s.w == 1)
+        return 1;
+    dims[1] = (uint32_t)s.h;
+    dims[2] = (uint32_t)s.w;
+    return 3;
+}
+
+static void shape_text(uint32_t ndim, const uint32_t *dims, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "[");
+    for (uint32_t i = 0; i < ndim && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%u", i ? ", " : "", (unsigned)dims[i]);
+    if (n < cap)
+        snprintf(out + n, cap - n, "]");
+}
+
+pd_wire_code pd_deployment_check(const pd_deployment *d, const pd_wire_msg *m, pd_tier at,
+                                 pd_error *err)
+{
+    const char *me = pd_tier_name(at);
+    if (m->kind != PD_WIRE_TENSOR && m->kind != PD_WIRE_RESULT) {
+        pd_error_set(err, PD_EINPUT, "expected a tensor or a result, got message kind %d",
+                     (int)m->kind);
+        return PD_WIRE_EREQUEST;
+    }
+    if (m->model_hash != d->model_hash) {
+        pd_error_set(err, PD_EINPUT,
+                     "model or weights differ between tiers (hash %016llx, this %s has %016llx)",
+                     (unsigned long long)m->model_hash, me, (unsigned long long)d->model_hash);
+        return PD_WIRE_EMODEL;
+    }
+    if (m->plan_hash != d->plan_hash) {
+        pd_error_set(err, PD_EINPUT,
+                     "the placement differs between tiers (plan hash %016llx, this %s has "
+                     "%016llx)",
+                     (unsigned long long)m->plan_hash, me, (unsigned long long)d->plan_hash);
+        return PD_WIRE_EPLAN;
+    }
+    if (m->exit >= d->g->n_exits) {
+        pd_error_set(err, PD_EINPUT, "no exit %u (the model has %zu)", (unsigned)m->exit,
+                     d->g->n_exits);
+        return PD_WIRE_EREQUEST;
+    }
+    size_t len;
+    pd_net_path(d->net, m->exit, &len);
+    if (m->kind == PD_WIRE_TENSOR ? m->next >= len : m->next != len) {
+        pd_error_set(err, PD_EINPUT, "%s at position %u of exit %u, whose path has %zu layers",
+                     m->kind == PD_WIRE_TENSOR ? "a tensor" : "a result", (unsigned)m->next,
+                     (unsigned)m->exit, len);
+        return PD_WIRE_EREQUEST;
+    }
+    if (m->hops > d->max_hops[m->exit]) {
+        pd_error_set(err, PD_EINPUT, "the request has made %u hops, over the %u its exit needs",
+                     (unsigned)m->hops, (unsigned)d->max_hops[m->exit]);
+        return PD_WIRE_EHOPS;
+    }
+    uint32_t dims[PD_WIRE_MAX_DIMS];
+    uint32_t ndim = pd_deployment_shape_at(d, m->exit, m->next, dims);
+    if (m->ndim != ndim || memcmp(m->dims, dims, sizeof dims) != 0) {
+        char want[80], got[80];
+        shape_text(ndim, dims, want, sizeof want);
+        shape_text(m->ndim, m->dims, got, sizeof got);
+        pd_error_set(err, PD_EINPUT, "position %u of exit %u takes a tensor of shape %s, the "
+                     "message holds %s", (unsigned)m->next, (unsigned)m->exit, want, got);
+        return PD_WIRE_EREQUEST;
+    }
+    return PD_WIRE_OK;
+}
+
+pd_status pd_deployment_warm(pd_deployment *d, pd_error *err)
+{
+    memset(d->input, 0, d->max_floats * sizeof *d->input);
+    size_t longest = 0;
+    for (size_t k = 0; k < d->g->n_exits; k++) {
+        size_t len;
+        pd_net_path(d->net, k, &len);
+        longest = len > longest ? len : longest;
+    }
+    double *ms = malloc((longest ? longest : 1) * sizeof *ms);
+    if (!ms)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    pd_status st = PD_OK;
+    for (size_t k = 0; k < d->g->n_exits && !st; k++) {
+        size_t len, count;
+        const int32_t *path = pd_net_path(d->net, k, &len);
+        const float *out;
+        st = pd_net_run(d->net, k, 0, len, d->input, (size_t)pd_shape_elems(d->g->input), &out,
+                        &count, ms, err);
+        for (size_t i = 0; i < len && !st; i++)
+            d->layer_ms[path[i]] = ms[i];
+    }
+    free(ms);
+    return st;
+}
+
+double pd_deployment_estimate_ms(const pd_deployment *d, uint32_t exit, uint32_t pos)
+{
+    if (exit >= d->g->n_exits)
+        return 0;
+    size_t len;
+    const int32_t *path = pd_net_path(d->net, exit, &len);
+    double sum = 0;
+    for (size_t i = pos; i < len && d->tier_of[path[i]] != PD_TIER_MOBILE; i++)
+        sum += d->layer_ms[path[i]];
+    return sum;
 }
 
 pd_status pd_deployment_step(pd_deployment *d, pd_tier tier, pd_wire_msg *m, pd_error *err)
@@ -205,20 +365,10 @@ pd_status pd_deployment_step_for(pd_deployment *d, pd_tier tier, pd_tier ran_on,
     if (st)
         return st;
     m->compute_ms[ran_on] += pd_now_ms() - t0;
-    pd_shape s = g->layers[path[end - 1]].out;
     m->next = (uint32_t)end;
     m->data = out;
     m->count = count;
-    memset(m->dims, 0, sizeof m->dims);
-    if (s.h == 1 && s.w == 1) {
-        m->ndim = 1;
-        m->dims[0] = (uint32_t)s.c;
-    } else {
-        m->ndim = 3;
-        m->dims[0] = (uint32_t)s.c;
-        m->dims[1] = (uint32_t)s.h;
-        m->dims[2] = (uint32_t)s.w;
-    }
+    m->ndim = pd_deployment_shape_at(d, m->exit, m->next, m->dims);
     if (end == len)
         m->kind = PD_WIRE_RESULT;
     return PD_OK;

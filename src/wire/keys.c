@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -21,31 +22,71 @@ static int is_z85(const char *s, size_t n)
     return 1;
 }
 
-static pd_status write_file(const char *path, int mode, const char *text, pd_error *err)
+/* Creates path with the text, never through a link and never over a file. */
+static pd_status create_file(const char *path, int mode, const char *text, pd_error *err)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
-        return pd_error_set(err, PD_EINPUT, "%s: %s", path, strerror(errno));
+        return pd_error_set(err, errno == EEXIST ? PD_EINPUT : PD_EIO, "%s: %s", path,
+                            errno == EEXIST ? "exists already (give --force to replace it)"
+                                            : strerror(errno));
     size_t n = strlen(text);
     int bad = write(fd, text, n) != (ssize_t)n;
+    bad |= fsync(fd) != 0;
     bad |= close(fd) != 0;
-    return bad ? pd_error_set(err, PD_EIO, "%s: write failed", path) : PD_OK;
+    if (bad) {
+        unlink(path);
+        return pd_error_set(err, PD_EIO, "%s: write failed", path);
+    }
+    return PD_OK;
 }
 
-pd_status pd_curve_keygen(const char *name, pd_error *err)
+/* Writes path anew: a fresh temporary file beside it, renamed over it (which replaces a
+ * link, never writes through it). */
+static pd_status replace_file(const char *path, int mode, const char *text, pd_error *err)
 {
-    char pub[PD_KEY_CHARS + 1], sec[PD_KEY_CHARS + 1], path[4096], text[128];
+    char tmp[4200];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) >= sizeof tmp)
+        return pd_error_set(err, PD_EINPUT, "%s: name too long", path);
+    pd_status st = create_file(tmp, mode, text, err);
+    if (st)
+        return st;
+    if (rename(tmp, path) != 0) {
+        st = pd_error_set(err, PD_EIO, "%s: %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    return st;
+}
+
+pd_status pd_curve_keygen(const char *name, int force, pd_error *err)
+{
+    char pub[PD_KEY_CHARS + 1], sec[PD_KEY_CHARS + 1], key_path[4096], pub_path[4096], text[128];
+    if ((size_t)snprintf(key_path, sizeof key_path, "%s.key", name) >= sizeof key_path ||
+        (size_t)snprintf(pub_path, sizeof pub_path, "%s.pub", name) >= sizeof pub_path)
+        return pd_error_set(err, PD_EINPUT, "%s: name too long", name);
+    struct stat sb;
+    if (!force) /* refuse before writing either file */
+        for (int i = 0; i < 2; i++) {
+            const char *p = i ? pub_path : key_path;
+            if (lstat(p, &sb) == 0)
+                return pd_error_set(err, PD_EINPUT, "%s: exists already (give --force to "
+                                    "replace it)", p);
+        }
     if (zmq_curve_keypair(pub, sec) != 0)
         return pd_error_set(err, PD_EIO, "cannot make a CURVE key pair: %s",
                             zmq_strerror(zmq_errno()));
     snprintf(text, sizeof text, "public: %s\nsecret: %s\n", pub, sec);
-    snprintf(path, sizeof path, "%s.key", name);
-    pd_status st = write_file(path, 0600, text, err);
+    pd_status st = force ? replace_file(key_path, 0600, text, err)
+                         : create_file(key_path, 0600, text, err);
+    memset(text, 0, sizeof text);
+    memset(sec, 0, sizeof sec);
     if (st)
         return st;
     snprintf(text, sizeof text, "public: %s\n", pub);
-    snprintf(path, sizeof path, "%s.pub", name);
-    return write_file(path, 0644, text, err);
+    st = force ? replace_file(pub_path, 0644, text, err) : create_file(pub_path, 0644, text, err);
+    if (st && !force)
+        unlink(key_path); /* no secret without its public half */
+    return st;
 }
 
 pd_status pd_curve_read(const char *path, int need_secret, pd_curve_key *out, pd_error *err)
@@ -90,13 +131,14 @@ pd_status pd_curve_read(const char *path, int need_secret, pd_curve_key *out, pd
     return st;
 }
 
-pd_status pd_curve_client(void *sock, const pd_curve_key *server_key, pd_error *err)
+pd_status pd_curve_client(void *sock, const pd_curve_key *server_key,
+                          const pd_curve_key *client_key, pd_error *err)
 {
-    char pub[PD_KEY_CHARS + 1], sec[PD_KEY_CHARS + 1];
-    if (zmq_curve_keypair(pub, sec) != 0 ||
-        zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server_key->public_key, PD_KEY_CHARS + 1) ||
-        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pub, PD_KEY_CHARS + 1) ||
-        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, PD_KEY_CHARS + 1))
+    if (!client_key || !client_key->secret_key[0])
+        return pd_error_set(err, PD_EINPUT, "CURVE: a client needs a key pair of its own");
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server_key->public_key, PD_KEY_CHARS + 1) ||
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, client_key->public_key, PD_KEY_CHARS + 1) ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, client_key->secret_key, PD_KEY_CHARS + 1))
         return pd_error_set(err, PD_EIO, "CURVE: %s", zmq_strerror(zmq_errno()));
     return PD_OK;
 }

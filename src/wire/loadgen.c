@@ -68,7 +68,7 @@ static void *run_worker(void *arg)
     pd_client *c = NULL;
     float *input = NULL, *answer = NULL;
     if (pd_deployment_open(o->model, o->weights, o->weights_seed, o->plan, &d, &err) ||
-        pd_client_new(d, o->server, o->timeout_ms, o->server_key, &c, &err)) {
+        pd_client_new(d, o->server, o->timeout_ms, o->server_key, o->client_key, &c, &err)) {
         note_failure(sh, err.msg);
         goto done;
     }
@@ -101,6 +101,7 @@ static void *run_worker(void *arg)
         r->requirement = pd_distribution_sample(o->demand, pd_rng_uniform(&rng), pd_rng_uniform(&rng));
         const float *x = input + (i % INPUTS) * n_in;
         pd_infer_result res;
+        r->start_ms = (now_s() - sh->t0) * 1e3;
         if (pd_deployment_exit_for(d, r->requirement, &r->exit, &err) ||
             pd_infer(c, d, x, n_in, r->exit, (uint64_t)i + 1, &res, &err)) {
             r->failed = 1;

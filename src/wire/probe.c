@@ -14,10 +14,10 @@ static pd_status echo(void *sock, uint8_t *buf, float *payload, float *hold, siz
                      .dims = {(uint32_t)floats}, .count = floats, .data = payload};
     pd_wire_msg reply;
     double t0 = pd_now_ms();
-    int r = pd_wire_ask(sock, buf, &m, hold, o->timeout_ms, o->endpoint, &reply, err);
+    int r = pd_wire_ask(sock, buf, &m, hold, floats, o->timeout_ms, o->endpoint, &reply, err);
     *ms = pd_now_ms() - t0;
-    if (r < 0)
-        return PD_EINPUT; /* the server refused: its text is in err */
+    if (r < 0 || r == 2)
+        return PD_EINPUT; /* the server refused (its text is in err), or answered too much */
     if (r > 0)
         return pd_error_set(err, PD_EIO, "%s: no answer to an echo of %zu floats within %.0f ms",
                             o->endpoint, floats, o->timeout_ms);
@@ -49,7 +49,7 @@ pd_status pd_probe_run(const pd_probe_options *o, double *rtt_ms, pd_error *err)
     int linger = 0, immediate = 1;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
-    if (o->server_key && (st = pd_curve_client(sock, o->server_key, err)))
+    if (o->server_key && (st = pd_curve_client(sock, o->server_key, o->client_key, err)))
         goto done;
     if (zmq_connect(sock, o->endpoint) != 0) {
         st = pd_error_set(err, PD_EINPUT, "%s: cannot connect: %s", o->endpoint,

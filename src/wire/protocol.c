@@ -3,7 +3,8 @@
  *   0  "PDOF"           4  version u16      6  kind u16
  *   8  request id u64  16  model hash u64  24  exit u32   28  next u32
  *  32  compute ms f64 x 3 (mobile, edge, cloud)
- *  56  ndim u32        60  dims u32 x 4    76  payload bytes u32   80  zeros (16)
+ *  56  ndim u32        60  dims u32 x 4    76  payload bytes u32
+ *  80  plan hash u64   88  budget us u32   92  hops u16   94  error code u16
  *  96  payload: float32 x count (TENSOR, RESULT, ECHO) or UTF-8 text (ERROR)
  */
 #include <math.h>
@@ -52,6 +53,10 @@ size_t pd_wire_encode(const pd_wire_msg *m, uint8_t *buf)
     put(buf, 56, &m->ndim, 4);
     put(buf, 60, m->dims, 16);
     put(buf, 76, &payload, 4);
+    put(buf, 80, &m->plan_hash, 8);
+    put(buf, 88, &m->budget_us, 4);
+    put(buf, 92, &m->hops, 2);
+    put(buf, 94, &m->code, 2);
     /* memcpy from NULL is undefined even for 0 bytes, and an empty text may be NULL */
     if (m->kind == PD_WIRE_ERROR && payload)
         memcpy(buf + PD_WIRE_HEADER_BYTES, m->text, payload);
@@ -86,12 +91,17 @@ pd_status pd_wire_decode(const uint8_t *buf, size_t len, pd_wire_msg *out, pd_er
     get(buf, 56, &out->ndim, 4);
     get(buf, 60, out->dims, 16);
     get(buf, 76, &payload, 4);
+    get(buf, 80, &out->plan_hash, 8);
+    get(buf, 88, &out->budget_us, 4);
+    get(buf, 92, &out->hops, 2);
+    get(buf, 94, &out->code, 2);
     for (int t = 0; t < 3; t++)
         if (!isfinite(out->compute_ms[t]) || out->compute_ms[t] < 0.0)
             return pd_error_set(err, PD_EINPUT, "compute time %d is not a finite time", t);
-    for (size_t i = 80; i < PD_WIRE_HEADER_BYTES; i++)
-        if (buf[i])
-            return pd_error_set(err, PD_EINPUT, "reserved header bytes are not zero");
+    if (out->kind == PD_WIRE_ERROR ? out->code == PD_WIRE_OK || out->code >= PD_WIRE_CODE_COUNT
+                                   : out->code != PD_WIRE_OK)
+        return pd_error_set(err, PD_EINPUT, "error code %u with message kind %u",
+                            (unsigned)out->code, (unsigned)kind);
     if ((size_t)payload != len - PD_WIRE_HEADER_BYTES)
         return pd_error_set(err, PD_EINPUT, "header says %u payload bytes, message has %zu",
                             (unsigned)payload, len - PD_WIRE_HEADER_BYTES);

@@ -3,11 +3,36 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "predoff/graph.h"
 
 int plan_file_all_on(const char *model, const char *tier, char *path, size_t size)
+{
+    return plan_file_spec(model, tier, NULL, path, size);
+}
+
+/* The tier `overrides` gives the layer, or `tier`. */
+static const char *tier_for(const char *layer, const char *tier, const char *overrides,
+                            char *buf, size_t cap)
+{
+    size_t n = strlen(layer);
+    for (const char *s = overrides; s && *s;) {
+        const char *end = strchr(s, ',');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        if (len > n + 1 && strncmp(s, layer, n) == 0 && s[n] == '=' && len - n - 1 < cap) {
+            memcpy(buf, s + n + 1, len - n - 1);
+            buf[len - n - 1] = '\0';
+            return buf;
+        }
+        s += len + (end ? 1 : 0);
+    }
+    return tier;
+}
+
+int plan_file_spec(const char *model, const char *tier, const char *overrides, char *path,
+                   size_t size)
 {
     if (snprintf(path, size, "/tmp/predoff-plan-XXXXXX") >= (int)size)
         return -1;
@@ -25,8 +50,11 @@ int plan_file_all_on(const char *model, const char *tier, char *path, size_t siz
         return -1;
     }
     int bad = fprintf(f, "{\"placement\": {") < 0;
-    for (size_t i = 0; i < g->n_layers; i++)
-        bad |= fprintf(f, "%s\"%s\": \"%s\"", i ? ", " : "", g->layers[i].name, tier) < 0;
+    for (size_t i = 0; i < g->n_layers; i++) {
+        char buf[16];
+        bad |= fprintf(f, "%s\"%s\": \"%s\"", i ? ", " : "", g->layers[i].name,
+                       tier_for(g->layers[i].name, tier, overrides, buf, sizeof buf)) < 0;
+    }
     bad |= fprintf(f, "}}") < 0;
     bad |= fclose(f) != 0;
     pd_graph_free(g);

@@ -8,4 +8,8 @@
  * file and puts its path in path (at least 32 bytes). Returns 0, or -1 on failure. */
 int plan_file_all_on(const char *model, const char *tier, char *path, size_t size);
 
+/* The same with exceptions: `overrides` is "layer=tier,layer=tier" (or NULL). */
+int plan_file_spec(const char *model, const char *tier, const char *overrides, char *path,
+                   size_t size);
+
 #endif

@@ -1,0 +1,204 @@
+/* The split runtime against peers that lie: tensors of the wrong size on every path of the
+ * edge and the cloud, a rogue server answering the mobile, tiers whose placements differ,
+ * a request that went round too often, a cloud that stalls or is gone, client keys that
+ * are not listed or are removed. After each attack the servers still answer a legitimate
+ * request, and every answer equals the mobile's own run bit for bit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "plan_file.h"
+#include "server_thread.h"
+#include "predoff/node.h"
+#include "predoff/rng.h"
+
+enum { IN = 784 }; /* b-lenet's input, 1 x 28 x 28 */
+#define MODEL "b-lenet"
+/* fc5's path: conv1 pool1 relu1 conv2 pool2 relu2 conv3 pool3 relu3 fc4 fc5 */
+#define TAIL_ON_CLOUD "conv3=cloud,pool3=cloud,relu3=cloud,fc4=cloud,fc5=cloud"
+
+static float input[IN];
+
+static void make_input(void)
+{
+    pd_rng rng;
+    pd_rng_seed(&rng, 3);
+    for (int i = 0; i < IN; i++)
+        input[i] = (float)pd_rng_uniform(&rng);
+}
+
+static pd_deployment *open_plan(const char *plan)
+{
+    pd_deployment *d;
+    assert_int_equal(pd_deployment_open(MODEL, NULL, 1, plan, &d, NULL), PD_OK);
+    return d;
+}
+
+/* One request from a mobile holding d, to `exit`; checks the answer against d's own run
+ * and returns the result (fell_back and the times tell who ran what). */
+static pd_infer_result infer_checked(pd_client *c, pd_deployment *d, uint32_t exit, uint64_t id)
+{
+    pd_infer_result r;
+    pd_error err;
+    pd_error_clear(&err);
+    if (pd_infer(c, d, input, IN, exit, id, &r, &err))
+        fail_msg("infer: %s", err.msg);
+    float got[64];
+    assert_true(r.count <= 64);
+    memcpy(got, r.logits, r.count * sizeof *got);
+    size_t len, count;
+    const float *want;
+    pd_net_path(d->net, exit, &len);
+    assert_int_equal(pd_net_run(d->net, exit, 0, len, input, IN, &want, &count, NULL, NULL), PD_OK);
+    assert_int_equal(r.count, count);
+    assert_memory_equal(got, want, count * sizeof *want);
+    return r;
+}
+
+static pd_client *client_for(pd_deployment *d, const char *endpoint, double timeout_ms)
+{
+    pd_client *c;
+    pd_error err;
+    pd_error_clear(&err);
+    if (pd_client_new(d, endpoint, timeout_ms, NULL, NULL, &c, &err))
+        fail_msg("client: %s", err.msg);
+    return c;
+}
+
+/* A raw DEALER for hand-made messages. */
+typedef struct raw {
+    void *ctx, *sock;
+} raw;
+
+static raw raw_open(const char *endpoint)
+{
+    raw r = {zmq_ctx_new(), NULL};
+    r.sock = zmq_socket(r.ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(r.sock, ZMQ_LINGER, &linger, sizeof linger);
+    assert_int_equal(zmq_connect(r.sock, endpoint), 0);
+    return r;
+}
+
+static void raw_close(raw *r)
+{
+    zmq_close(r->sock);
+    zmq_ctx_term(r->ctx);
+}
+
+/* Sends m and expects an ERROR with that code whose text holds `want`. */
+static void expect_refusal(raw *r, const pd_wire_msg *m, pd_wire_code code, const char *want)
+{
+    uint8_t *buf = malloc(pd_wire_size(m));
+    assert_non_null(buf);
+    size_t n = pd_wire_encode(m, buf);
+    assert_true(zmq_send(r->sock, buf, n, 0) >= 0);
+    free(buf);
+    zmq_pollitem_t item = {r->sock, 0, ZMQ_POLLIN, 0};
+    assert_int_equal(zmq_poll(&item, 1, 10000), 1);
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    assert_true(zmq_msg_recv(&msg, r->sock, 0) >= 0);
+    pd_wire_msg e;
+    assert_int_equal(pd_wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &e, NULL), PD_OK);
+    assert_int_equal(e.kind, PD_WIRE_ERROR);
+    assert_int_equal(e.request_id, m->request_id);
+    char text[PD_WIRE_MAX_TEXT + 1];
+    snprintf(text, sizeof text, "%.*s", (int)e.text_len, e.text);
+    if (e.code != code || !strstr(text, want))
+        fail_msg("error %d \"%s\", wanted %d with \"%s\"", e.code, text, code, want);
+    zmq_msg_close(&msg);
+}
+
+/* A TENSOR of `count` floats (zeros) shaped [count] for exit 1 at position `next`. */
+static pd_wire_msg tensor_at(const pd_deployment *d, uint32_t next, size_t count, float *data)
+{
+    pd_wire_msg m = {.kind = PD_WIRE_TENSOR, .request_id = 100 + next,
+                     .model_hash = d->model_hash, .plan_hash = d->plan_hash,
+                     .budget_us = 5000000, .hops = 1, .exit = 1, .next = next, .ndim = 1,
+                     .dims = {(uint32_t)count}, .count = count, .data = data};
+    return m;
+}
+
+/* Edge and cloud; tensors of the wrong size where the edge runs, forwards to the cloud and
+ * replies upstream, and at the cloud: each an ERROR, never a copy; then good requests. */
+static void test_wrong_sizes_on_every_path(void **state)
+{
+    (void)state;
+    char plan[64];
+    /* conv1 on the mobile (the edge replies upstream), pool1..relu2 on the edge, the rest on
+     * the cloud (the edge forwards) */
+    assert_int_equal(plan_file_spec(MODEL, "edge", "conv1=mobile,b1_pool1=mobile," TAIL_ON_CLOUD,
+                                    plan, sizeof plan), 0);
+    pd_deployment *mine = open_plan(plan);
+    server_run cloud = {.d = open_plan(plan), .o = {.tier = PD_TIER_CLOUD}};
+    assert_int_equal(server_start(&cloud), 0);
+    server_run edge = {.d = open_plan(plan), .o = {.tier = PD_TIER_EDGE, .cloud = cloud.endpoint}};
+    assert_int_equal(server_start(&edge), 0);
+
+    /* the largest tensor a server takes whole (conv1's output, 4500 floats): its size is
+     * within every buffer, so only the checks against the model stop it */
+    size_t big = mine->max_floats;
+    float *zeros = calloc(big, sizeof *zeros);
+    assert_non_null(zeros);
+    raw r = raw_open(edge.endpoint);
+    /* position 0 is conv1, on the mobile: the edge would send it back upstream */
+    pd_wire_msg m = tensor_at(mine, 0, big, zeros);
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "takes a tensor of shape [1, 28, 28], the message holds [4500]");
+    /* position 1 is pool1, on the edge */
+    m = tensor_at(mine, 1, big - 1, zeros);
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "position 1 of exit 1 takes a tensor of shape [5, 30, 30]");
+    /* position 6 is conv3, on the cloud: the edge would forward it */
+    m = tensor_at(mine, 6, big, zeros);
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "position 6 of exit 1 takes a tensor of shape [10, 9, 9]");
+    /* the right count in the wrong shape is refused too */
+    m = tensor_at(mine, 6, 810, zeros);
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "the message holds [810]");
+    /* a RESULT is not a request */
+    m = tensor_at(mine, 11, 10, zeros);
+    m.kind = PD_WIRE_RESULT;
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "expected a tensor to run");
+    raw_close(&r);
+    /* and the cloud itself */
+    r = raw_open(cloud.endpoint);
+    m = tensor_at(mine, 6, big, zeros);
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "takes a tensor of shape [10, 9, 9]");
+    m = tensor_at(mine, 9, 720, zeros);
+    m.dims[0] = 20; m.dims[1] = 36; m.ndim = 2; /* fc4 takes [20, 6, 6] */
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "takes a tensor of shape [20, 6, 6], the message holds [20, 36]");
+    raw_close(&r);
+    free(zeros);
+
+    /* still serving, through both tiers */
+    pd_client *c = client_for(mine, edge.endpoint, 5000);
+    for (uint64_t i = 1; i <= 4; i++) {
+        pd_infer_result res = infer_checked(c, mine, 1, i);
+        assert_false(res.fell_back);
+        assert_true(res.compute_ms[PD_TIER_CLOUD] > 0 && res.compute_ms[PD_TIER_EDGE] > 0);
+        assert_true(res.compute_ms[PD_TIER_MOBILE] > 0);
+    }
+    pd_client_free(c);
+    assert_int_equal(server_stop(&edge), PD_OK);
+    assert_int_equal(server_stop(&cloud), PD_OK);
+    pd_deployment_free(edge.d);
+    pd_deployment_free(cloud.d);
+    pd_deployment_free(mine);
+    unlink(plan);
+}
+
+int main(void)
+{
+    make_input();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wrong_sizes_on_every_path),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
