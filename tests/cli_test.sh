@@ -287,84 +287,179 @@ if awk -F: '/"b1_fc"|"fc5"/ { n++; if ($2 + 0 < 0.865) low++ } END { exit !(n ==
 expect 2 "--index 10000 --count 1: the test split" -- dataset-sample b-lenet --data "$fm" --index 10000 -o "$tmp/x.npy"
 
 # --- split inference: cloud and edge servers on loopback, the mobile's infer, the outputs
-# equal predoff run's bit for bit; then the edge stops and the mobile finishes alone
-port=$((20000 + $$ % 20000))
-edge="tcp://127.0.0.1:$port"
-cloud="tcp://127.0.0.1:$((port + 1))"
+# equal predoff run's bit for bit; then the tiers fail in every way and the answers hold.
+# Servers bind free ports (tcp://127.0.0.1:*) and the test waits for the line each prints
+# when it listens, never for a while.
+servers=""
+trap 'kill $servers 2>/dev/null; rm -rf "$tmp"' EXIT
+# start_server VAR ARGS...: predoff serve ARGS in the background (after $serve_prefix, a
+# command to run it with, if set); waits for its "listening on" line; sets $VAR to the
+# endpoint, ${VAR}_pid, and ${VAR}_fd (its standard error, for wait_line). Fails the test
+# if it does not start.
+serve_prefix=()
+start_server() {
+    local var=$1 fd line ep=""
+    shift
+    rm -f "$tmp/$var.fifo"
+    mkfifo "$tmp/$var.fifo"
+    "${serve_prefix[@]}" "$bin" serve "$@" 2>"$tmp/$var.fifo" &
+    local pid=$!
+    servers="$servers $pid"
+    exec {fd}<"$tmp/$var.fifo"
+    while IFS= read -r -t 60 -u "$fd" line; do
+        case $line in *" listening on "*) ep=${line#* listening on }; ep=${ep%%,*}; break ;; esac
+    done
+    [ -n "$ep" ] || bad "serve $* did not start: $line"
+    printf -v "$var" '%s' "$ep"
+    printf -v "${var}_pid" '%s' "$pid"
+    printf -v "${var}_fd" '%s' "$fd"
+}
+# wait_line FD PATTERN: reads a server's lines until one matches (60 s at most); 0 if found.
+wait_line() {
+    local line
+    while IFS= read -r -t 60 -u "$1" line; do
+        if printf '%s\n' "$line" | grep -qE -- "$2"; then return 0; fi
+    done
+    return 1
+}
+# stop_server PID: stops it and waits for it
+stop_server() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+any="tcp://127.0.0.1:*"
 w="$fx/b-alexnet/weights.safetensors"
 "$bin" plan b-alexnet --tiers mobile,edge,cloud --json "$tmp/plan3.json" >/dev/null
 # a placement that uses all three tiers and crosses back and forth
 sed -e 's/"\(conv1\|b1_relu1\|b1_pool1\)":[[:space:]]*"[a-z]*"/"\1": "mobile"/' \
     -e 's/"\(relu1\|pool1\|lrn1\|conv2\|b2_relu1\|b2_lrn\|fc8\|b1_conv\)":[[:space:]]*"[a-z]*"/"\1": "edge"/' \
-    -e 's/"\([a-z0-9_]*\)":[[:space:]]*"\(mobile\|edge\)"/&/' "$tmp/plan3.json" >"$tmp/mixed.json"
-"$bin" serve b-alexnet --tier cloud --listen "$cloud" --weights "$w" --plan "$tmp/mixed.json" 2>/dev/null &
-cloud_pid=$!
-"$bin" serve b-alexnet --tier edge --listen "$edge" --cloud "$cloud" --weights "$w" --plan "$tmp/mixed.json" 2>/dev/null &
-edge_pid=$!
-trap 'kill $cloud_pid $edge_pid 2>/dev/null; rm -rf "$tmp"' EXIT
-sleep 0.5
-if grep -q '"cloud"' "$tmp/mixed.json" && grep -q '"mobile"' "$tmp/mixed.json" && grep -q '"edge"' "$tmp/mixed.json"; then ok; else bad "the mixed plan does not use all three tiers"; fi
+    "$tmp/plan3.json" >"$tmp/mixed.json"
+# the same, with conv5 moved to the edge: another placement
+sed -e 's/"conv5":[[:space:]]*"[a-z]*"/"conv5": "edge"/' "$tmp/mixed.json" >"$tmp/other.json"
+if grep -q '"cloud"' "$tmp/mixed.json" && grep -q '"mobile"' "$tmp/mixed.json" && grep -q '"edge"' "$tmp/mixed.json" &&
+    ! cmp -s "$tmp/mixed.json" "$tmp/other.json"; then ok; else bad "the mixed plans do not use all three tiers"; fi
+start_server cloud b-alexnet --tier cloud --listen "$any" --weights "$w" --plan "$tmp/mixed.json"
+start_server edge b-alexnet --tier edge --listen "$any" --cloud "$cloud" --weights "$w" --plan "$tmp/mixed.json"
 for e in b1_fc b2_fc b3_fc2 b4_fc2 fc8; do
     "$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit "$e" -o "$tmp/inf.npy" >"$tmp/inf.txt" 2>&1
     "$bin" run b-alexnet --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit "$e" -o "$tmp/run.npy" >/dev/null
-    if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && ! grep -q "did not answer" "$tmp/inf.txt"; then ok; else bad "infer to $e differs from run: $(cat "$tmp/inf.txt")"; fi
+    if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && ! grep -q "finished the path" "$tmp/inf.txt"; then ok; else bad "infer to $e differs from run: $(cat "$tmp/inf.txt")"; fi
 done
+# fc8 ran on the cloud: its compute is there
+if grep -q "cloud [0-9.]*[1-9]" "$tmp/inf.txt"; then ok; else bad "fc8 through the cloud: $(cat "$tmp/inf.txt")"; fi
 "$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-0.npy" --accuracy 0.7 >"$tmp/inf.txt"
 if grep -q "exit b4_fc2" "$tmp/inf.txt" && grep -q "predicted" "$tmp/inf.txt"; then ok; else bad "infer --accuracy 0.7: $(cat "$tmp/inf.txt")"; fi
 # tiers that disagree on the weights refuse each other
 expect 2 "model or weights differ" -- infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --random-weights 5 --input "$fx/b-alexnet/input-0.npy" --exit fc8
+# a mobile with another placement: refused, naming both plan hashes; the mobile finishes the request itself
+"$bin" infer b-alexnet --plan "$tmp/other.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 -o "$tmp/inf.npy" >"$tmp/inf.txt"
+if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && grep -qE "the placement differs between tiers \(plan hash [0-9a-f]{16}, this edge has [0-9a-f]{16}\)" "$tmp/inf.txt"; then ok; else bad "another plan: $(cat "$tmp/inf.txt")"; fi
 # many users: 8 clients at once, every answer checked against the mobile's own
 "$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --requests 80 --clients 8 --verify >"$tmp/load.txt"
 if grep -q "^80 requests" "$tmp/load.txt" && grep -q "0 failed" "$tmp/load.txt" && grep -q "0 answers differ" "$tmp/load.txt" &&
     grep -q "0 finished on the mobile" "$tmp/load.txt" && grep -q "p99" "$tmp/load.txt"; then ok; else bad "loadgen: $(cat "$tmp/load.txt")"; fi
 expect 2 "give --requests N or --duration S" -- loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w"
+expect 2 "give --requests N or --duration S, not both" -- loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --requests 5 --duration 2
 # the link probe: echoes through the running edge, a line through their round trips
 "$bin" probe --server "$edge" --repeat 20 --json "$tmp/probe.json" >"$tmp/probe.txt"
 if grep -q "^plan with: \(--bandwidth [0-9.]*Mbps \)\?--wireless-delay [0-9.]*$" "$tmp/probe.txt" &&
     grep -q '"delay_ms"' "$tmp/probe.json" && [ "$(grep -c '"mean_ms"' "$tmp/probe.json")" = 5 ]; then ok; else bad "probe: $(cat "$tmp/probe.txt")"; fi
-expect 2 "an echo of 100000 floats is over this server's 32768" -- probe --server "$edge" --sizes 1,100000 --repeat 2
+# an echo larger than the model's largest message is dropped unread: no answer
+expect 1 "no answer to an echo of 100000 floats" -- probe --server "$edge" --sizes 1,100000 --repeat 2 --timeout-ms 300
 expect 2 "probe: --server ENDPOINT is required" -- probe
 expect 2 '--sizes "1,x": expected numbers of floats' -- probe --server "$edge" --sizes 1,x
-kill $cloud_pid; wait $cloud_pid 2>/dev/null
-# the cloud is gone: the edge runs the cloud's layers
-"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 -o "$tmp/inf.npy" >/dev/null
-if cmp -s "$tmp/inf.npy" "$tmp/run.npy"; then ok; else bad "without the cloud the answer changed"; fi
-# the edge dies in the middle of a run: every request still completes once, correctly
-"$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --requests 300 --clients 2 --verify --timeout-ms 300 >"$tmp/load.txt" &
-load_pid=$!
-sleep 0.4
-kill $edge_pid; wait $edge_pid 2>/dev/null
-wait $load_pid
-if grep -q "^300 requests" "$tmp/load.txt" && grep -q "; 0 failed" "$tmp/load.txt" && grep -q "0 answers differ" "$tmp/load.txt" &&
-    ! grep -q "; 0 finished on the mobile" "$tmp/load.txt"; then ok; else bad "edge killed mid-run: $(head -2 "$tmp/load.txt")"; fi
-# the edge is gone: the mobile finishes the path itself, with the same answer
-"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 --timeout-ms 300 -o "$tmp/inf.npy" >"$tmp/inf.txt"
-if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && grep -q "did not answer" "$tmp/inf.txt"; then ok; else bad "fallback: $(cat "$tmp/inf.txt")"; fi
-# the edge restarts: clients go back to it
-"$bin" serve b-alexnet --tier edge --listen "$edge" --weights "$w" --plan "$tmp/mixed.json" 2>/dev/null &
-edge_pid=$!
-sleep 0.5
+# the cloud restarts with another placement: the edge's requests are refused there, the
+# edge runs the cloud's layers itself and says why; every request completes once, correctly
+stop_server "$cloud_pid"
+start_server cloud2 b-alexnet --tier cloud --listen "$cloud" --weights "$w" --plan "$tmp/other.json"
+"$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --requests 40 --clients 2 --verify --accuracy-dist uniform:0.7,0.8 >"$tmp/load.txt"
+if grep -q "^40 requests" "$tmp/load.txt" && grep -q "; 0 failed" "$tmp/load.txt" && grep -q "0 answers differ" "$tmp/load.txt" &&
+    grep -q "; 0 finished on the mobile" "$tmp/load.txt" && wait_line "$edge_fd" "the cloud refused a request \(the placement differs"; then ok; else bad "cloud with another plan: $(head -2 "$tmp/load.txt")"; fi
+stop_server "$cloud2_pid"
+# the cloud is gone: the edge runs the cloud's layers (its compute, not the cloud's, not the mobile's)
 "$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 -o "$tmp/inf.npy" >"$tmp/inf.txt"
-if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && ! grep -q "did not answer" "$tmp/inf.txt" && grep -q "edge [0-9.]*[1-9]" "$tmp/inf.txt"; then ok; else bad "after the restart: $(cat "$tmp/inf.txt")"; fi
-kill $edge_pid; wait $edge_pid 2>/dev/null
-# --- only the right clients: with CURVE keys, a client without the server's key is not served
+if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && grep -q "cloud 0.000" "$tmp/inf.txt" && grep -q "edge [0-9.]*[1-9]" "$tmp/inf.txt" &&
+    ! grep -q "finished the path" "$tmp/inf.txt"; then ok; else bad "without the cloud: $(cat "$tmp/inf.txt")"; fi
+stop_server "$edge_pid"
+# a cloud that hangs (stopped, its connection open): the edge gives up on it within the
+# requests' budget, answers them itself, and leaves the cloud alone for a while
+start_server cloud3 b-alexnet --tier cloud --listen "$any" --weights "$w" --plan "$tmp/mixed.json"
+start_server edge3 b-alexnet --tier edge --listen "$any" --cloud "$cloud3" --weights "$w" --plan "$tmp/mixed.json"
+"$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge3" --weights "$w" --requests 8 --verify --accuracy-dist uniform:0.75,0.8 >"$tmp/load.txt"
+kill -STOP "$cloud3_pid"
+"$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge3" --weights "$w" --requests 200 --clients 8 --verify --accuracy-dist uniform:0.75,0.8 --timeout-ms 3000 >"$tmp/load.txt"
+if grep -q "^200 requests" "$tmp/load.txt" && grep -q "; 0 failed" "$tmp/load.txt" && grep -q "0 answers differ" "$tmp/load.txt" &&
+    grep -q "; 0 finished on the mobile" "$tmp/load.txt" && grep -q "cloud 0.000" "$tmp/load.txt" &&
+    wait_line "$edge3_fd" "the cloud did not answer within"; then ok; else bad "a hung cloud: $(cat "$tmp/load.txt")"; fi
+kill -CONT "$cloud3_pid"
+stop_server "$cloud3_pid"
+# the edge dies in the middle of a run (it stops after answering 40): every request still
+# completes once, correctly; the rest finish on the mobile
+"$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge3" --weights "$w" --requests 1 >/dev/null
+stop_server "$edge3_pid"
+start_server edge4 b-alexnet --tier edge --listen "$edge3" --weights "$w" --plan "$tmp/mixed.json" --max-requests 40
+"$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge4" --weights "$w" --requests 300 --clients 2 --verify --timeout-ms 300 --records "$tmp/rec.csv" >"$tmp/load.txt"
+wait "$edge4_pid"
+fell=$(grep -o '[0-9]* finished on the mobile' "$tmp/load.txt" | grep -o '^[0-9]*')
+served=$(awk -F, 'NR > 1 && $8 == 0 && $9 == 0 { n++ } END { print n + 0 }' "$tmp/rec.csv")
+if grep -q "^300 requests" "$tmp/load.txt" && grep -q "; 0 failed" "$tmp/load.txt" && grep -q "0 answers differ" "$tmp/load.txt" &&
+    [ -n "$fell" ] && [ "$fell" -ge 250 ] && [ "$served" -ge 30 ]; then ok; else bad "edge died mid-run: $served served, $fell on the mobile: $(head -2 "$tmp/load.txt")"; fi
+# the edge is gone: the mobile finishes the path itself, with the same answer, and says why
+"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge3" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 --timeout-ms 300 -o "$tmp/inf.npy" >"$tmp/inf.txt"
+if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && grep -q "finished the path" "$tmp/inf.txt" && grep -q "no answer within" "$tmp/inf.txt"; then ok; else bad "fallback: $(cat "$tmp/inf.txt")"; fi
+# the edge restarts on its address: clients go back to it
+start_server edge5 b-alexnet --tier edge --listen "$edge3" --weights "$w" --plan "$tmp/mixed.json"
+"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge5" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 -o "$tmp/inf.npy" >"$tmp/inf.txt"
+if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && ! grep -q "finished the path" "$tmp/inf.txt" && grep -q "edge [0-9.]*[1-9]" "$tmp/inf.txt"; then ok; else bad "after the restart: $(cat "$tmp/inf.txt")"; fi
+expect 2 "cannot listen" -- serve b-alexnet --tier edge --listen "$edge5" --random-weights 1 --plan "$tmp/mixed.json"
+stop_server "$edge5_pid"
+
+# --- only the right clients: CURVE keys, and only the client keys the server lists
 expect 0 "" -- keygen "$tmp/edgekey"
 if [ "$(stat -c %a "$tmp/edgekey.key")" = 600 ] && grep -q '^public: ' "$tmp/edgekey.pub" &&
     ! grep -q secret "$tmp/edgekey.pub"; then ok; else bad "keygen files"; fi
-secure="tcp://127.0.0.1:$((port + 2))"
-"$bin" serve b-alexnet --tier edge --listen "$secure" --key "$tmp/edgekey.key" --weights "$w" --plan "$tmp/mixed.json" 2>/dev/null &
-secure_pid=$!
-trap 'kill $secure_pid 2>/dev/null; rm -rf "$tmp"' EXIT
-sleep 0.5
-"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$secure" --server-key "$tmp/edgekey.pub" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit b2_fc --timeout-ms 2000 >"$tmp/inf.txt"
-if grep -q "exit b2_fc" "$tmp/inf.txt" && ! grep -q "did not answer" "$tmp/inf.txt" && grep -q "edge [0-9.]*[1-9]" "$tmp/inf.txt"; then ok; else bad "CURVE client with the key: $(cat "$tmp/inf.txt")"; fi
+cp "$tmp/edgekey.key" "$tmp/edgekey.before"
+expect 2 "edgekey.key: exists already \(give --force to replace it\)" -- keygen "$tmp/edgekey"
+if cmp -s "$tmp/edgekey.key" "$tmp/edgekey.before"; then ok; else bad "keygen overwrote a key"; fi
+echo "precious" >"$tmp/target"
+ln -s "$tmp/target" "$tmp/linked.key"
+expect 2 "linked.key: exists already" -- keygen "$tmp/linked"
+expect 0 "" -- keygen "$tmp/linked" --force
+if [ "$(cat "$tmp/target")" = precious ] && [ ! -L "$tmp/linked.key" ] && [ "$(stat -c %a "$tmp/linked.key")" = 600 ]; then ok; else bad "keygen --force followed a link"; fi
+for k in phone stranger cloudkey; do "$bin" keygen "$tmp/$k" >/dev/null; done
+{ echo "# the phones this edge serves"; cat "$tmp/phone.pub"; } >"$tmp/authorized"
+grep -o '[^ ]*$' "$tmp/edgekey.pub" >"$tmp/cloud-authorized" # the edge is the cloud's client
+start_server scloud b-alexnet --tier cloud --listen "$any" --key "$tmp/cloudkey.key" --authorized-keys "$tmp/cloud-authorized" --weights "$w" --plan "$tmp/mixed.json"
+start_server secure b-alexnet --tier edge --listen "$any" --key "$tmp/edgekey.key" --authorized-keys "$tmp/authorized" --cloud "$scloud" --cloud-key "$tmp/cloudkey.pub" --weights "$w" --plan "$tmp/mixed.json"
+"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$secure" --server-key "$tmp/edgekey.pub" --key "$tmp/phone.key" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 --timeout-ms 5000 >"$tmp/inf.txt"
+if grep -q "exit fc8" "$tmp/inf.txt" && ! grep -q "finished the path" "$tmp/inf.txt" && grep -q "cloud [0-9.]*[1-9]" "$tmp/inf.txt"; then ok; else bad "a listed client, through a keyed cloud: $(cat "$tmp/inf.txt")"; fi
+"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$secure" --server-key "$tmp/edgekey.pub" --key "$tmp/stranger.key" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit b2_fc --timeout-ms 500 >"$tmp/inf.txt"
+if grep -q "finished the path" "$tmp/inf.txt" && grep -q "edge 0.000" "$tmp/inf.txt" && wait_line "$secure_fd" "refused a client whose key"; then ok; else bad "an unlisted client was served: $(cat "$tmp/inf.txt")"; fi
 "$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$secure" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit b2_fc --timeout-ms 500 >"$tmp/inf.txt"
-if grep -q "did not answer" "$tmp/inf.txt" && grep -q "edge 0.000" "$tmp/inf.txt"; then ok; else bad "a client without the key was served: $(cat "$tmp/inf.txt")"; fi
-kill $secure_pid; wait $secure_pid 2>/dev/null
-expect 2 "beyond loopback" -- serve b-alexnet --tier edge --listen "tcp://0.0.0.0:$port" --random-weights 1 --plan "$tmp/mixed.json"
-expect 2 "no secret key" -- serve b-alexnet --tier edge --listen "$secure" --key "$tmp/edgekey.pub" --random-weights 1 --plan "$tmp/mixed.json"
-expect 2 "--tier must be edge or cloud" -- serve b-alexnet --tier moon --listen "$edge" --random-weights 1 --plan "$tmp/mixed.json"
-expect 2 "cannot listen" -- serve b-alexnet --tier edge --listen "nonsense://x" --random-weights 1 --plan "$tmp/mixed.json"
+if grep -q "finished the path" "$tmp/inf.txt" && grep -q "edge 0.000" "$tmp/inf.txt"; then ok; else bad "a client without CURVE was served: $(cat "$tmp/inf.txt")"; fi
+# the phone's key removed, the file reloaded on SIGHUP: the phone is refused
+echo "# nobody" >"$tmp/authorized"
+kill -HUP "$secure_pid"
+if wait_line "$secure_fd" "reloaded .*authorized: 0 keys"; then ok; else bad "no reload on SIGHUP"; fi
+"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$secure" --server-key "$tmp/edgekey.pub" --key "$tmp/phone.key" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit b2_fc --timeout-ms 500 >"$tmp/inf.txt"
+if grep -q "finished the path" "$tmp/inf.txt" && grep -q "edge 0.000" "$tmp/inf.txt"; then ok; else bad "a removed key was served: $(cat "$tmp/inf.txt")"; fi
+# a bad file on reload keeps the keys it had, and says so
+echo "not a key" >"$tmp/authorized"
+kill -HUP "$secure_pid"
+if wait_line "$secure_fd" "not reloaded, 0 keys kept: .*authorized: line 1"; then ok; else bad "a bad authorized-keys file on reload"; fi
+stop_server "$secure_pid"
+stop_server "$scloud_pid"
+expect 2 "--server-key SERVER.pub and --key CLIENT.key go together" -- infer b-alexnet --plan "$tmp/mixed.json" --server "$edge3" --server-key "$tmp/edgekey.pub" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit b2_fc
+expect 2 "--key and --authorized-keys FILE go together" -- serve b-alexnet --tier edge --listen "$any" --key "$tmp/edgekey.key" --random-weights 1 --plan "$tmp/mixed.json"
+expect 2 "no secret key" -- serve b-alexnet --tier edge --listen "$any" --key "$tmp/edgekey.pub" --authorized-keys "$tmp/cloud-authorized" --random-weights 1 --plan "$tmp/mixed.json"
+expect 2 "authorized: line 1: expected a 40-character Z85 public key" -- serve b-alexnet --tier edge --listen "$any" --key "$tmp/edgekey.key" --authorized-keys "$tmp/authorized" --random-weights 1 --plan "$tmp/mixed.json"
+# without keys, only loopback, by allow-list
+for ep in "tcp://0.0.0.0:5592" "ws://0.0.0.0:5592" "ws://127.0.0.1:5592" "tcp://*:5592" "tcp://eth0:5592" \
+    "tcp://127.0.0.1.example.com:5592" "tcp://[::]:5592" "udp://127.0.0.1:5592" "inproc://x" "pgm://x"; do
+    expect 2 "is beyond loopback" -- serve b-alexnet --tier edge --listen "$ep" --random-weights 1 --plan "$tmp/mixed.json"
+done
+start_server local b-alexnet --tier edge --listen "ipc://$tmp/edge.ipc" --random-weights 1 --plan "$tmp/mixed.json"
+if [ "$local" = "ipc://$tmp/edge.ipc" ]; then ok; else bad "ipc:// is local: $local"; fi
+stop_server "$local_pid"
+expect 2 "--tier must be edge or cloud" -- serve b-alexnet --tier moon --listen "$any" --random-weights 1 --plan "$tmp/mixed.json"
+trap 'rm -rf "$tmp"' EXIT
 
 # --- the report shows what the issue asks for
 "$bin" plan b-alexnet >"$tmp/report"
@@ -464,12 +559,12 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v tc >/dev/null; t
     export PD_TESTBED_PREFIX="pdt$$" # its own namespaces: runs of this test may overlap
     "$bin" plan b-alexnet --tiers mobile,edge,cloud --bandwidth 20Mbps --json "$tmp/plan20.json" >/dev/null
     if "$tb" up --wireless 20mbit >/dev/null; then
-        "$tb" exec cloud "$bin" serve b-alexnet --tier cloud --listen tcp://10.77.2.2:5556 --allow-remote --weights "$w" --plan "$tmp/plan20.json" 2>/dev/null &
-        tb_cloud=$!
-        "$tb" exec edge "$bin" serve b-alexnet --tier edge --listen tcp://10.77.1.2:5555 --allow-remote --cloud tcp://10.77.2.2:5556 --weights "$w" --plan "$tmp/plan20.json" 2>/dev/null &
-        tb_edge=$!
-        trap 'kill $tb_cloud $tb_edge 2>/dev/null; "$tb" down; rm -rf "$tmp"' EXIT
-        sleep 0.5
+        serve_prefix=("$tb" exec cloud)
+        start_server tbc b-alexnet --tier cloud --listen tcp://10.77.2.2:5556 --allow-remote --weights "$w" --plan "$tmp/plan20.json"
+        serve_prefix=("$tb" exec edge)
+        start_server tbe b-alexnet --tier edge --listen tcp://10.77.1.2:5555 --allow-remote --cloud "$tbc" --weights "$w" --plan "$tmp/plan20.json"
+        serve_prefix=()
+        trap 'kill $servers 2>/dev/null; "$tb" down; rm -rf "$tmp"' EXIT
         "$tb" exec mobile "$bin" loadgen b-alexnet --plan "$tmp/plan20.json" --server tcp://10.77.1.2:5555 --weights "$w" --requests 40 --verify >"$tmp/tb.txt"
         transfer=$(grep -o 'transfer and overhead [0-9.]*' "$tmp/tb.txt" | grep -o '[0-9.]*$')
         if grep -q "0 answers differ" "$tmp/tb.txt" && awk -v t="$transfer" 'BEGIN { exit !(t >= 3.0) }'; then ok; else bad "testbed: $(cat "$tmp/tb.txt")"; fi
@@ -477,7 +572,8 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v tc >/dev/null; t
         "$tb" exec mobile "$bin" probe --server tcp://10.77.1.2:5555 --sizes 1,1024,2048,4096 --repeat 30 >"$tmp/tbprobe.txt"
         rate=$(grep -o '[0-9.]* Mbit/s' "$tmp/tbprobe.txt" | grep -o '^[0-9.]*')
         if awk -v r="$rate" 'BEGIN { exit !(r >= 10 && r <= 30) }'; then ok; else bad "probe on the 20 Mbit/s link: $(cat "$tmp/tbprobe.txt")"; fi
-        kill $tb_cloud $tb_edge 2>/dev/null; wait $tb_cloud $tb_edge 2>/dev/null
+        stop_server "$tbe_pid"
+        stop_server "$tbc_pid"
         "$tb" down
     else
         bad "testbed: could not set up the namespaces"

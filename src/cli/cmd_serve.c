@@ -125,9 +125,15 @@ int cmd_serve(const cli_parsed *p)
     pd_deployment *d;
     if (pd_deployment_open(p->pos[0], weights.path, weights.seed, plan, &d, &err))
         return cli_fail(&err);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
+    /* sigaction, not signal(): under POSIX feature macros signal() is reset after the
+     * first delivery, and a second SIGHUP would end the server */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     /* a server holds a descriptor per connection: the soft limit (often 1024) is not the
      * machine's */
     pd_raise_descriptor_limit();

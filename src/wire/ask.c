@@ -27,7 +27,10 @@ static int wait_for(void *sock, short events, double deadline)
 void pd_wire_limit_socket(void *sock, size_t max_floats)
 {
     size_t payload = max_floats * sizeof(float);
-    int64_t max = (int64_t)(PD_WIRE_HEADER_BYTES +
+    /* ZeroMQ checks the frame as it arrives: under CURVE that is the message boxed in a
+     * MESSAGE command, 33 bytes longer (command name, flags, nonce, MAC); keep room */
+    enum { CURVE_OVERHEAD = 64 };
+    int64_t max = (int64_t)(PD_WIRE_HEADER_BYTES + CURVE_OVERHEAD +
                             (payload > PD_WIRE_MAX_TEXT ? payload : PD_WIRE_MAX_TEXT));
     int hwm = 8;
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);

@@ -19,8 +19,9 @@ static pd_status echo(void *sock, uint8_t *buf, float *payload, float *hold, siz
     if (r < 0 || r == 2)
         return PD_EINPUT; /* the server refused (its text is in err), or answered too much */
     if (r > 0)
-        return pd_error_set(err, PD_EIO, "%s: no answer to an echo of %zu floats within %.0f ms",
-                            o->endpoint, floats, o->timeout_ms);
+        return pd_error_set(err, PD_EIO, "%s: no answer to an echo of %zu floats within %.0f ms "
+                            "(a server drops unread any message larger than its model's "
+                            "largest tensor)", o->endpoint, floats, o->timeout_ms);
     if (reply.kind != PD_WIRE_ECHO || reply.count != floats)
         return pd_error_set(err, PD_EINPUT, "%s: answered an echo with something else "
                             "(is it a predoff server of this version?)", o->endpoint);
