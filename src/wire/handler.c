@@ -142,6 +142,10 @@ static void answer(pd_handler *h, const client *c, pd_wire_msg *m)
         refuse(h, c, PD_WIRE_EINTERNAL, "an answer larger than this server's largest tensor");
         return;
     }
+    if ((size_t)m->hops + 1 > h->d->max_hops[m->exit]) { /* the client would refuse it */
+        refuse(h, c, PD_WIRE_EHOPS, "the answer would make more hops than the exit needs");
+        return;
+    }
     m->request_id = c->request_id;
     m->hops = m->hops < UINT16_MAX ? (uint16_t)(m->hops + 1) : UINT16_MAX;
     m->budget_us = 0;
@@ -201,6 +205,10 @@ static pending *free_slot(pd_handler *h)
 static int try_cloud(pd_handler *h, const client *c, const pd_wire_msg *m, double now)
 {
     if (!h->o.has_cloud || c->id_len > MAX_IDENTITY || m->count > h->d->max_floats)
+        return 0;
+    /* the cloud refuses a request, and the edge an answer, over the exit's hops: that is the
+     * client's doing, not a failed cloud, so it must not open the breaker */
+    if ((size_t)m->hops + 2 > h->d->max_hops[m->exit])
         return 0;
     double own = pd_deployment_estimate_ms(h->d, m->exit, m->next) * ESTIMATE_MARGIN + 1.0;
     double wait = c->deadline - now - own;
@@ -359,7 +367,10 @@ void pd_handler_cloud(pd_handler *h, double now_ms, const uint8_t *msg, size_t l
         return; /* a late answer to a request finished here */
     if (m.kind == PD_WIRE_ERROR) {
         char why[PD_WIRE_MAX_TEXT + 32];
-        snprintf(why, sizeof why, "refused a request (%.*s)", (int)m.text_len, m.text);
+        int n = snprintf(why, sizeof why, "refused a request (%.*s)", (int)m.text_len, m.text);
+        for (int i = 0; i < n && (size_t)i < sizeof why - 1; i++)
+            if ((unsigned char)why[i] < 0x20 || why[i] == 0x7f)
+                why[i] = '?'; /* the cloud's text, in the operator's log: one line */
         cloud_failed(h, now_ms, why);
         finish_here(h, p, now_ms);
         return;
