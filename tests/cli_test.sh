@@ -389,6 +389,33 @@ sed 's/"\(mobile\|cloud\)"/"edge"/g' "$tmp/plan.json" >"$tmp/edge.json"
 c=$(grep -o '"expected_latency_ms":[[:space:]]*[0-9.e+-]*' "$tmp/eval2.json" | grep -o '[0-9.e+-]*$')
 if awk -v a="$a" -v c="$c" 'BEGIN { exit !(c + 0 >= a + 0) }'; then ok; else bad "all-edge $c < optimum $a"; fi
 
+# --- numbers that lie (issue 12): a negative load intercept is clamped at 0 (cost-model.md)
+sed 's/"intercept": 2.182/"intercept": -500/' "$src/profiles/paper-laptop.json" >"$tmp/neg-load.json"
+"$bin" plan b-alexnet --edge "$tmp/neg-load.json" --load-requests 1 --json "$tmp/neg.json" >"$tmp/neg.txt"
+n=$(grep -o '"expected_latency_ms":[[:space:]]*[0-9.e+-]*' "$tmp/neg.json" | grep -o '[0-9.e+-]*$')
+# the edge's loading is max(0, -500 + 1.33e-6 x its weight bytes) = 0: all-edge costs its 7.193 ms
+if awk -v n="$n" 'BEGIN { exit !(n + 0 > 7.19 && n + 0 < 7.2) }' &&
+    grep -q "^expected latency   7.193 ms" "$tmp/neg.txt"; then ok; else bad "negative load intercept: plan says $n"; fi
+sed 's/"\(mobile\|cloud\)"/"edge"/g' "$tmp/neg.json" >"$tmp/neg-edge.json"
+"$bin" eval b-alexnet --edge "$tmp/neg-load.json" --load-requests 1 --placement "$tmp/neg-edge.json" \
+    --json "$tmp/neg-eval.json" >/dev/null
+n=$(grep -o '"expected_latency_ms":[[:space:]]*[0-9.e+-]*' "$tmp/neg-eval.json" | grep -o '[0-9.e+-]*$')
+l=$(grep -o '"load_ms":[[:space:]]*[0-9.e+-]*' "$tmp/neg-eval.json" | grep -o '[0-9.e+-]*$')
+if awk -v n="$n" -v l="$l" 'BEGIN { exit !(n + 0 > 0 && l + 0 == 0) }'; then ok; else bad "negative load intercept: eval says $n (loading $l)"; fi
+# a rate near 0 is refused, naming the flag and the value (it printed inf and wrote null)
+expect 2 '^predoff: --bandwidth: rate "1e-300Mbps" is below 1bps' -- plan b-alexnet --bandwidth 1e-300Mbps
+expect 2 '^predoff: --bandwidth: rate "1e-300Mbps" is below 1bps' -- compare b-alexnet --bandwidth 1e-300Mbps
+expect 2 '^predoff: --uplink: rate "0.5bps" is below 1bps' -- plan b-alexnet --uplink 0.5bps --downlink 1Mbps
+expect 2 '^predoff: --wired: rate "1e-300bps" is below 1bps' -- plan b-alexnet --tiers mobile,edge,cloud --wired 1e-300bps
+expect 2 '^predoff: --channel-hz 1 --snr-db -100: the Shannon rate 1.4427e-10 bps is below 1bps' -- \
+    plan b-alexnet --channel-hz 1 --snr-db -100
+expect 2 '^predoff: --snr-db: -300 is outside' -- plan b-alexnet --channel-hz 1 --snr-db -300
+expect 2 '^predoff: --bandwidth: rate "1e-300Mbps"' -- eval b-alexnet --placement "$tmp/neg-edge.json" --bandwidth 1e-300Mbps
+# the slowest rate taken: every number finite, none written as null
+"$bin" plan b-alexnet --bandwidth 1bps --solver edge --json "$tmp/slow.json" >"$tmp/slow.txt"
+if [ $? = 0 ] && ! grep -q null "$tmp/slow.json" && grep -q '"expected_latency_ms":[[:space:]]*9862[0-9]*\.' "$tmp/slow.json" &&
+    ! grep -qi "inf\|nan" "$tmp/slow.txt"; then ok; else bad "plan at 1bps: $(grep expected "$tmp/slow.json")"; fi
+
 # --- bad usage and bad input: one line, exit 2
 expect 2 "unknown command" -- frobnicate
 expect 2 "unknown flag --nope" -- plan b-alexnet --nope
