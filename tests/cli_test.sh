@@ -416,6 +416,29 @@ expect 2 '^predoff: --bandwidth: rate "1e-300Mbps"' -- eval b-alexnet --placemen
 if [ $? = 0 ] && ! grep -q null "$tmp/slow.json" && grep -q '"expected_latency_ms":[[:space:]]*9862[0-9]*\.' "$tmp/slow.json" &&
     ! grep -qi "inf\|nan" "$tmp/slow.txt"; then ok; else bad "plan at 1bps: $(grep expected "$tmp/slow.json")"; fi
 
+# --- a write that fails is a failure: exit 1, one line (plan > /dev/full exited 0)
+if [ -c /dev/full ]; then
+    fx="$src/tests/fixtures"
+    for args in "plan b-alexnet" "plan b-alexnet --json -" "compare b-alexnet" "eval b-alexnet --placement $tmp/neg-edge.json" \
+        "show b-lenet" "models" "plan --help" \
+        "run b-lenet --weights $fx/b-lenet/weights.safetensors --input $fx/b-lenet/input-0.npy --exit fc5"; do
+        # shellcheck disable=SC2086
+        "$bin" $args >/dev/full 2>"$tmp/err"
+        rc=$?
+        if [ "$rc" = 1 ] && [ "$(grep -c '' "$tmp/err")" = 1 ] &&
+            grep -q '^predoff: standard output: write failed' "$tmp/err"; then ok; else
+            bad "predoff $args >/dev/full: exit $rc, stderr $(head -c 200 "$tmp/err")"; fi
+    done
+    expect 1 '^predoff: /dev/full: write failed' -- plan b-alexnet --json /dev/full
+    # a failed -o removes a half-written file, never a device: on a copy of /dev/full where
+    # one can be made (root), so that a regression does not delete the real one
+    full=/dev/full
+    mknod "$tmp/full" c 1 7 2>/dev/null && full=$tmp/full
+    expect 1 "^predoff: $full: write failed" -- run b-lenet --weights "$fx/b-lenet/weights.safetensors" \
+        --input "$fx/b-lenet/input-0.npy" --exit fc5 -o "$full"
+    if [ -c "$full" ]; then ok; else bad "a failed -o removed the device $full"; fi
+fi
+
 # --- bad usage and bad input: one line, exit 2
 expect 2 "unknown command" -- frobnicate
 expect 2 "unknown flag --nope" -- plan b-alexnet --nope

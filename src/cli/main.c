@@ -1,4 +1,5 @@
 /* predoff: the command table and its dispatch. Each command lives in its own file. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,6 +88,22 @@ static void usage(FILE *f)
         fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
 }
 
+/* Every command's standard output is checked here, once: a report lost to a full disk or a
+ * closed pipe is a failure (exit 1, one line), not a success. */
+static int finish(int status)
+{
+    int flushed = fflush(stdout) == 0;
+    int saved = errno;
+    if (flushed && !ferror(stdout))
+        return status;
+    if (status == EXIT_OK) {
+        fprintf(stderr, "predoff: standard output: write failed%s%s\n", flushed ? "" : ": ",
+                flushed ? "" : strerror(saved));
+        return EXIT_FAILURE_OTHER;
+    }
+    return status; /* the command's own failure, already reported */
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -96,7 +113,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return EXIT_OK;
+        return finish(EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         const cli_command *c = &commands[i];
@@ -113,9 +130,9 @@ int main(int argc, char **argv)
         }
         if (p.help) {
             cli_usage(stdout, c);
-            return EXIT_OK;
+            return finish(EXIT_OK);
         }
-        return c->run(&p);
+        return finish(c->run(&p));
     }
     fprintf(stderr, "predoff: unknown command \"%s\" (predoff --help lists them)\n", argv[1]);
     return EXIT_BAD_INPUT;
