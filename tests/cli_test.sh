@@ -149,7 +149,35 @@ expect 2 "give --weights FILE or --random-weights" -- run b-lenet --input "$fx/b
 expect 2 "input-0.npy: expected shape \[3, 32, 32\]" -- run b-alexnet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit fc8
 expect 2 'weights.safetensors.*tensor "conv1.weight"' -- run b-alexnet --weights "$fx/b-lenet/weights.safetensors" --input "$fx/b-alexnet/input-0.npy" --exit fc8
 expect 2 'no exit "fc9"' -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit fc9
-expect 2 'exit "b1_fc" has no accuracy' -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5
+# run takes the measured accuracies that ship for b-lenet (b1_fc 0.8953, fc5 0.8919), as plan does, and says so
+expect 0 "" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5
+if grep -q "exit fc5 " "$tmp/out" && grep -q "^exit accuracies: measured, from models/accuracy/b-lenet.json (built in)" "$tmp/out"; then ok; else bad "run b-lenet --accuracy 0.5: $(cat "$tmp/out")"; fi
+expect 0 "" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.893
+if grep -q "exit b1_fc " "$tmp/out"; then ok; else bad "run b-lenet --accuracy 0.893: $(cat "$tmp/out")"; fi
+echo '{"model": "b-lenet", "exits": {"b1_fc": 0.6, "fc5": 0.9}}' >"$tmp/run-acc.json"
+expect 0 "" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5 --accuracy-from "$tmp/run-acc.json"
+if grep -q "exit b1_fc " "$tmp/out" && grep -q "measured, from $tmp/run-acc.json" "$tmp/out"; then ok; else bad "run --accuracy-from: $(cat "$tmp/out")"; fi
+expect 2 "run-acc.json: accuracies of model \"b-lenet\", not \"b-alexnet\"" -- run b-alexnet --random-weights 1 --input "$fx/b-alexnet/input-0.npy" --accuracy 0.5 --accuracy-from "$tmp/run-acc.json"
+expect 2 "not both" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5 --accuracy-from "$tmp/run-acc.json" --exit-accuracy 0.8,0.9
+expect 2 "goes with --accuracy A, not --exit" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit fc5 --accuracy-from "$tmp/run-acc.json"
+# a model with neither its own nor shipped accuracies is still refused, naming the way out
+sed 's/"name": "b-lenet"/"name": "lenet2"/' "$src/models/b-lenet.json" >"$tmp/lenet2.json"
+expect 2 'exit "b1_fc" has no accuracy; give --exit-accuracy, --accuracy-from ACC.json or --exit' -- run "$tmp/lenet2.json" --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5
+# a NaN or an infinity in the input: as in PyTorch it reaches the logits, and run says so, names
+# no class, exits 1 (not bad usage, not an answer) and still writes -o (it said "class 1")
+for model in b-lenet b-alexnet; do
+    hl=$(od -An -tu2 -j8 -N2 "$fx/$model/input-0.npy" | tr -d ' ')
+    cp "$fx/$model/input-0.npy" "$tmp/nan.npy"
+    printf '\000\000\300\177' | dd of="$tmp/nan.npy" bs=1 seek=$((10 + hl + 4 * 100)) conv=notrunc 2>/dev/null
+    for exit in $( [ $model = b-lenet ] && echo "b1_fc fc5" || echo "b1_fc b3_fc2 fc8"); do
+        expect 1 "^predoff: run: 1 of 1 outputs not finite" -- run $model --random-weights 2 --input "$tmp/nan.npy" --exit $exit -o "$tmp/nan-out.npy"
+        if grep -q "^input 0: output not finite (10 of 10 logits NaN or infinite), no class; the input has 1 NaN" "$tmp/out" &&
+            ! grep -q "class [0-9]" "$tmp/out" && [ -s "$tmp/nan-out.npy" ]; then ok; else bad "run $model --exit $exit on a NaN: $(cat "$tmp/out")"; fi
+        rm -f "$tmp/nan-out.npy"
+    done
+done
+printf '\000\000\200\177' | dd of="$tmp/nan.npy" bs=1 seek=$((10 + hl + 4 * 100)) conv=notrunc 2>/dev/null
+expect 1 "^predoff: run: 1 of 1 outputs not finite" -- run b-alexnet --random-weights 2 --input "$tmp/nan.npy" --exit fc8
 expect 0 "" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.85 --exit-accuracy 0.8,0.9
 if grep -q "exit fc5" "$tmp/out"; then ok; else bad "run --accuracy 0.85 with exits 0.8,0.9: $(cat "$tmp/out")"; fi
 expect 2 "--exit-accuracy: expected 2 accuracies in \[0, 1\]" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5 --exit-accuracy 0.8,0.9,0.95
