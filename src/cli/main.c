@@ -24,7 +24,7 @@ static const cli_command commands[] = {
     {"fit", "PROFILE.csv [--features paper|macs|auto] [--folds K] [--name NAME] -o TIER.json",
      "fit a tier profile (one linear model per layer type) to measured layer times",
      cmd_fit_flags, 0, cmd_fit},
-    {"run", "MODEL --weights W.safetensors --input X.npy (--exit NAME | --accuracy A) [-o OUT.npy]",
+    {"run", "MODEL --weights W.safetensors --input X.npy (--exit NAME | --accuracy A [--accuracy-from ACC.json]) [-o OUT.npy]",
      "run inputs through the model to an exit: top class, probability, entropy, time",
      cmd_run_flags, 0, cmd_run},
     {"profile", "MODEL... [--weights W | --random-weights SEED] [--repeat N] [--rounds R] [--sweep] -o PROFILE.csv",
