@@ -149,7 +149,35 @@ expect 2 "give --weights FILE or --random-weights" -- run b-lenet --input "$fx/b
 expect 2 "input-0.npy: expected shape \[3, 32, 32\]" -- run b-alexnet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit fc8
 expect 2 'weights.safetensors.*tensor "conv1.weight"' -- run b-alexnet --weights "$fx/b-lenet/weights.safetensors" --input "$fx/b-alexnet/input-0.npy" --exit fc8
 expect 2 'no exit "fc9"' -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit fc9
-expect 2 'exit "b1_fc" has no accuracy' -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5
+# run takes the measured accuracies that ship for b-lenet (b1_fc 0.8953, fc5 0.8919), as plan does, and says so
+expect 0 "" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5
+if grep -q "exit fc5 " "$tmp/out" && grep -q "^exit accuracies: measured, from models/accuracy/b-lenet.json (built in)" "$tmp/out"; then ok; else bad "run b-lenet --accuracy 0.5: $(cat "$tmp/out")"; fi
+expect 0 "" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.893
+if grep -q "exit b1_fc " "$tmp/out"; then ok; else bad "run b-lenet --accuracy 0.893: $(cat "$tmp/out")"; fi
+echo '{"model": "b-lenet", "exits": {"b1_fc": 0.6, "fc5": 0.9}}' >"$tmp/run-acc.json"
+expect 0 "" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5 --accuracy-from "$tmp/run-acc.json"
+if grep -q "exit b1_fc " "$tmp/out" && grep -q "measured, from $tmp/run-acc.json" "$tmp/out"; then ok; else bad "run --accuracy-from: $(cat "$tmp/out")"; fi
+expect 2 "run-acc.json: accuracies of model \"b-lenet\", not \"b-alexnet\"" -- run b-alexnet --random-weights 1 --input "$fx/b-alexnet/input-0.npy" --accuracy 0.5 --accuracy-from "$tmp/run-acc.json"
+expect 2 "not both" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5 --accuracy-from "$tmp/run-acc.json" --exit-accuracy 0.8,0.9
+expect 2 "goes with --accuracy A, not --exit" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit fc5 --accuracy-from "$tmp/run-acc.json"
+# a model with neither its own nor shipped accuracies is still refused, naming the way out
+sed 's/"name": "b-lenet"/"name": "lenet2"/' "$src/models/b-lenet.json" >"$tmp/lenet2.json"
+expect 2 'exit "b1_fc" has no accuracy; give --exit-accuracy, --accuracy-from ACC.json or --exit' -- run "$tmp/lenet2.json" --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5
+# a NaN or an infinity in the input: as in PyTorch it reaches the logits, and run says so, names
+# no class, exits 1 (not bad usage, not an answer) and still writes -o (it said "class 1")
+for model in b-lenet b-alexnet; do
+    hl=$(od -An -tu2 -j8 -N2 "$fx/$model/input-0.npy" | tr -d ' ')
+    cp "$fx/$model/input-0.npy" "$tmp/nan.npy"
+    printf '\000\000\300\177' | dd of="$tmp/nan.npy" bs=1 seek=$((10 + hl + 4 * 100)) conv=notrunc 2>/dev/null
+    for exit in $( [ $model = b-lenet ] && echo "b1_fc fc5" || echo "b1_fc b3_fc2 fc8"); do
+        expect 1 "^predoff: run: 1 of 1 outputs not finite" -- run $model --random-weights 2 --input "$tmp/nan.npy" --exit $exit -o "$tmp/nan-out.npy"
+        if grep -q "^input 0: output not finite (10 of 10 logits NaN or infinite), no class; the input has 1 NaN" "$tmp/out" &&
+            ! grep -q "class [0-9]" "$tmp/out" && [ -s "$tmp/nan-out.npy" ]; then ok; else bad "run $model --exit $exit on a NaN: $(cat "$tmp/out")"; fi
+        rm -f "$tmp/nan-out.npy"
+    done
+done
+printf '\000\000\200\177' | dd of="$tmp/nan.npy" bs=1 seek=$((10 + hl + 4 * 100)) conv=notrunc 2>/dev/null
+expect 1 "^predoff: run: 1 of 1 outputs not finite" -- run b-alexnet --random-weights 2 --input "$tmp/nan.npy" --exit fc8
 expect 0 "" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.85 --exit-accuracy 0.8,0.9
 if grep -q "exit fc5" "$tmp/out"; then ok; else bad "run --accuracy 0.85 with exits 0.8,0.9: $(cat "$tmp/out")"; fi
 expect 2 "--exit-accuracy: expected 2 accuracies in \[0, 1\]" -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --accuracy 0.5 --exit-accuracy 0.8,0.9,0.95
@@ -483,6 +511,56 @@ sed 's/"\(mobile\|cloud\)"/"edge"/g' "$tmp/plan.json" >"$tmp/edge.json"
 "$bin" eval b-alexnet --tiers mobile,edge,cloud --bandwidth 5Mbps --placement "$tmp/edge.json" --json "$tmp/eval2.json" >/dev/null
 c=$(grep -o '"expected_latency_ms":[[:space:]]*[0-9.e+-]*' "$tmp/eval2.json" | grep -o '[0-9.e+-]*$')
 if awk -v a="$a" -v c="$c" 'BEGIN { exit !(c + 0 >= a + 0) }'; then ok; else bad "all-edge $c < optimum $a"; fi
+
+# --- numbers that lie (issue 12): a negative load intercept is clamped at 0 (cost-model.md)
+sed 's/"intercept": 2.182/"intercept": -500/' "$src/profiles/paper-laptop.json" >"$tmp/neg-load.json"
+"$bin" plan b-alexnet --edge "$tmp/neg-load.json" --load-requests 1 --json "$tmp/neg.json" >"$tmp/neg.txt"
+n=$(grep -o '"expected_latency_ms":[[:space:]]*[0-9.e+-]*' "$tmp/neg.json" | grep -o '[0-9.e+-]*$')
+# the edge's loading is max(0, -500 + 1.33e-6 x its weight bytes) = 0: all-edge costs its 7.193 ms
+if awk -v n="$n" 'BEGIN { exit !(n + 0 > 7.19 && n + 0 < 7.2) }' &&
+    grep -q "^expected latency   7.193 ms" "$tmp/neg.txt"; then ok; else bad "negative load intercept: plan says $n"; fi
+sed 's/"\(mobile\|cloud\)"/"edge"/g' "$tmp/neg.json" >"$tmp/neg-edge.json"
+"$bin" eval b-alexnet --edge "$tmp/neg-load.json" --load-requests 1 --placement "$tmp/neg-edge.json" \
+    --json "$tmp/neg-eval.json" >/dev/null
+n=$(grep -o '"expected_latency_ms":[[:space:]]*[0-9.e+-]*' "$tmp/neg-eval.json" | grep -o '[0-9.e+-]*$')
+l=$(grep -o '"load_ms":[[:space:]]*[0-9.e+-]*' "$tmp/neg-eval.json" | grep -o '[0-9.e+-]*$')
+if awk -v n="$n" -v l="$l" 'BEGIN { exit !(n + 0 > 0 && l + 0 == 0) }'; then ok; else bad "negative load intercept: eval says $n (loading $l)"; fi
+# a rate near 0 is refused, naming the flag and the value (it printed inf and wrote null)
+expect 2 '^predoff: --bandwidth: rate "1e-300Mbps" is below 1bps' -- plan b-alexnet --bandwidth 1e-300Mbps
+expect 2 '^predoff: --bandwidth: rate "1e-300Mbps" is below 1bps' -- compare b-alexnet --bandwidth 1e-300Mbps
+expect 2 '^predoff: --uplink: rate "0.5bps" is below 1bps' -- plan b-alexnet --uplink 0.5bps --downlink 1Mbps
+expect 2 '^predoff: --wired: rate "1e-300bps" is below 1bps' -- plan b-alexnet --tiers mobile,edge,cloud --wired 1e-300bps
+expect 2 '^predoff: --channel-hz 1 --snr-db -100: the Shannon rate 1.4427e-10 bps is below 1bps' -- \
+    plan b-alexnet --channel-hz 1 --snr-db -100
+expect 2 '^predoff: --snr-db: -300 is outside' -- plan b-alexnet --channel-hz 1 --snr-db -300
+expect 2 '^predoff: --bandwidth: rate "1e-300Mbps"' -- eval b-alexnet --placement "$tmp/neg-edge.json" --bandwidth 1e-300Mbps
+# the slowest rate taken: every number finite, none written as null
+"$bin" plan b-alexnet --bandwidth 1bps --solver edge --json "$tmp/slow.json" >"$tmp/slow.txt"
+if [ $? = 0 ] && ! grep -q null "$tmp/slow.json" && grep -q '"expected_latency_ms":[[:space:]]*9862[0-9]*\.' "$tmp/slow.json" &&
+    ! grep -qi "inf\|nan" "$tmp/slow.txt"; then ok; else bad "plan at 1bps: $(grep expected "$tmp/slow.json")"; fi
+
+# --- a write that fails is a failure: exit 1, one line (plan > /dev/full exited 0)
+if [ -c /dev/full ]; then
+    fx="$src/tests/fixtures"
+    for args in "plan b-alexnet" "plan b-alexnet --json -" "compare b-alexnet" "eval b-alexnet --placement $tmp/neg-edge.json" \
+        "show b-lenet" "models" "plan --help" \
+        "run b-lenet --weights $fx/b-lenet/weights.safetensors --input $fx/b-lenet/input-0.npy --exit fc5"; do
+        # shellcheck disable=SC2086
+        "$bin" $args >/dev/full 2>"$tmp/err"
+        rc=$?
+        if [ "$rc" = 1 ] && [ "$(grep -c '' "$tmp/err")" = 1 ] &&
+            grep -q '^predoff: standard output: write failed' "$tmp/err"; then ok; else
+            bad "predoff $args >/dev/full: exit $rc, stderr $(head -c 200 "$tmp/err")"; fi
+    done
+    expect 1 '^predoff: /dev/full: write failed' -- plan b-alexnet --json /dev/full
+    # a failed -o removes a half-written file, never a device: on a copy of /dev/full where
+    # one can be made (root), so that a regression does not delete the real one
+    full=/dev/full
+    mknod "$tmp/full" c 1 7 2>/dev/null && full=$tmp/full
+    expect 1 "^predoff: $full: write failed" -- run b-lenet --weights "$fx/b-lenet/weights.safetensors" \
+        --input "$fx/b-lenet/input-0.npy" --exit fc5 -o "$full"
+    if [ -c "$full" ]; then ok; else bad "a failed -o removed the device $full"; fi
+fi
 
 # --- bad usage and bad input: one line, exit 2
 expect 2 "unknown command" -- frobnicate

@@ -364,6 +364,153 @@ static void test_max_pool_nan(void **state)
     pd_workers_free(pool);
 }
 
+/* Runs l's pass on `in` into out: alone, or split over `pool`. */
+static void run_pass(const pd_layer *l, const float *w, const float *b, const float *in,
+                     float *out, bool relu, const float *prep, pd_workers *pool)
+{
+    const pd_forward_op *op = pd_forward_op_of(l->type);
+    size_t ns = op->scratch_floats(l), nss = op->split_scratch_floats
+                                                ? op->split_scratch_floats(l, 2)
+                                                : ns;
+    size_t n = ns > nss ? ns : nss;
+    float *scratch = malloc((n ? n : 1) * sizeof *scratch);
+    assert_non_null(scratch);
+    pd_forward_args a = {l, w, b, in, out, scratch, relu, prep};
+    if (pool && op->forward_split)
+        op->forward_split(&a, pool);
+    else
+        op->forward(&a);
+    free(scratch);
+}
+
+/* NaN and infinity propagate as in PyTorch (issue 12): ReLU keeps a NaN (a ReLU written
+ * x > 0 ? x : 0, or max(x, 0) in AVX, made it a clean 0 and `run` printed a class as if it
+ * were real); a convolution with its ReLU fused, by each of the runtime's three
+ * algorithms, gives NaN wherever its window reads one; LRN gives NaN exactly on the
+ * channels whose window holds it and PyTorch's values on the others. Alone and split. */
+static void test_nan_propagates(void **state)
+{
+    (void)state;
+    pd_rng r;
+    pd_rng_seed(&r, 12);
+    pd_workers *pool = NULL;
+    assert_int_equal(pd_workers_new(2, &pool, NULL), PD_OK);
+
+    /* ReLU: NaN stays, +inf stays, -inf and -0 become +0 */
+    pd_graph *g = one_layer(16, 16, 16, "\"type\": \"relu\"");
+    size_t n = 16 * 16 * 16;
+    float *in = random_floats(&r, n, -1, 1), *out = malloc(n * sizeof *out);
+    assert_non_null(out);
+    in[5] = NAN;
+    in[4000] = NAN;
+    in[7] = INFINITY;
+    in[8] = -INFINITY;
+    in[9] = -0.0f;
+    for (int split = 0; split < 2; split++) {
+        run_pass(&g->layers[0], NULL, NULL, in, out, false, NULL, split ? pool : NULL);
+        for (size_t i = 0; i < n; i++) {
+            if (isnan(in[i]))
+                assert_true(isnan(out[i]));
+            else
+                assert_true(out[i] == (in[i] > 0 ? in[i] : 0.0f) && !signbit(out[i]));
+        }
+    }
+    pd_graph_free(g);
+    free(in);
+    free(out);
+
+    /* conv + fused ReLU: im2col (stride 2), the direct kernel (3 channels, 8 filters) and
+     * Winograd (16 and 16, its weights prepared); one NaN input pixel at (5, 6) */
+    static const int64_t convs[][4] = {{3, 8, 2, 0}, {3, 8, 1, 0}, {16, 16, 1, 1}}; /* C F s wino */
+    for (size_t t = 0; t < sizeof convs / sizeof convs[0]; t++) {
+        const int64_t C = convs[t][0], F = convs[t][1], st = convs[t][2], H = 12, k = 3;
+        char spec[160];
+        snprintf(spec, sizeof spec,
+                 "\"type\": \"conv\", \"filters\": %lld, \"kernel\": 3, \"stride\": %lld, "
+                 "\"pad\": 1", (long long)F, (long long)st);
+        g = one_layer(C, H, H, spec);
+        const pd_layer *l = &g->layers[0];
+        const pd_forward_op *op = pd_forward_op_of(l->type);
+        in = random_floats(&r, (size_t)(C * H * H), -1, 1);
+        float *w = random_floats(&r, (size_t)(F * C * k * k), -1, 1);
+        float *b = random_floats(&r, (size_t)F, -1, 1);
+        for (int64_t c = 0; c < C; c++)
+            in[(c * H + 5) * H + 6] = c == 1 ? NAN : in[(c * H + 5) * H + 6];
+        size_t np = op->prepared_floats ? op->prepared_floats(l) : 0;
+        if (convs[t][3] && pd_runtime_vector_convolutions())
+            assert_true(np > 0); /* the shape really is Winograd's */
+        float *prep = np ? malloc(np * sizeof *prep) : NULL;
+        if (np) {
+            assert_non_null(prep);
+            op->prepare(l, w, b, prep);
+        }
+        const int64_t OH = l->out.h;
+        out = malloc((size_t)(F * OH * OH) * sizeof *out);
+        assert_non_null(out);
+        for (int split = 0; split < 2; split++) {
+            run_pass(l, w, b, in, out, true, prep, split ? pool : NULL);
+            for (int64_t f = 0; f < F; f++)
+                for (int64_t oy = 0; oy < OH; oy++)
+                    for (int64_t ox = 0; ox < OH; ox++) {
+                        int64_t y0 = oy * st - 1, x0 = ox * st - 1;
+                        bool reads = y0 <= 5 && 5 < y0 + k && x0 <= 6 && 6 < x0 + k;
+                        float v = out[(f * OH + oy) * OH + ox];
+                        if (reads)
+                            assert_true(isnan(v));
+                        else if (!np) /* Winograd mixes a whole tile: NaN beyond the window */
+                            assert_true(isfinite(v) && v >= 0.0f);
+                    }
+        }
+        free(prep);
+        free(out);
+        free(in);
+        free(w);
+        free(b);
+        pd_graph_free(g);
+    }
+
+    /* LRN, 8 channels of 16 x 16 (split), size 5, both of its formulas (beta 0.75 by square
+     * roots, any other by powf): a NaN at channel 3 of pixel 10 makes channels 1..5 of it
+     * NaN; +inf at channel 0 of pixel 20 makes channel 0 NaN (inf / inf), 1 and 2 zero */
+    const double betas[] = {0.75, 0.6};
+    for (size_t q = 0; q < 2; q++) {
+        const int64_t C = 8, HW = 256;
+        char spec[128];
+        snprintf(spec, sizeof spec,
+                 "\"type\": \"lrn\", \"size\": 5, \"alpha\": 0.5, \"beta\": %g, \"k\": 2",
+                 betas[q]);
+        g = one_layer(C, 16, 16, spec);
+        in = random_floats(&r, (size_t)(C * HW), -1, 1);
+        out = malloc((size_t)(C * HW) * sizeof *out);
+        assert_non_null(out);
+        in[3 * HW + 10] = NAN;
+        in[0 * HW + 20] = INFINITY;
+        for (int split = 0; split < 2; split++) {
+            run_pass(&g->layers[0], NULL, NULL, in, out, false, NULL, split ? pool : NULL);
+            for (int64_t c = 0; c < C; c++)
+                for (int64_t i = 0; i < HW; i++) {
+                    double sum = 0.0;
+                    for (int64_t j = c - 2; j <= c + 2; j++)
+                        if (j >= 0 && j < C)
+                            sum += (double)in[j * HW + i] * in[j * HW + i];
+                    double want = in[c * HW + i] / pow(2.0 + 0.5 / 5.0 * sum, betas[q]);
+                    float got = out[c * HW + i];
+                    if (isnan(want))
+                        assert_true(isnan(got));
+                    else
+                        assert_true(fabs(got - want) <= 1e-5 * (1 + fabs(want)));
+                }
+            assert_true(isnan(out[1 * HW + 10]) && isnan(out[5 * HW + 10]));
+            assert_true(!isnan(out[0 * HW + 10]) && !isnan(out[6 * HW + 10]));
+            assert_true(isnan(out[20]) && out[1 * HW + 20] == 0.0f && isfinite(out[3 * HW + 20]));
+        }
+        free(in);
+        free(out);
+        pd_graph_free(g);
+    }
+    pd_workers_free(pool);
+}
+
 static void test_fc_relu_dropout(void **state)
 {
     (void)state;
@@ -419,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_max_pool_nan),
         cmocka_unit_test(test_lrn),
         cmocka_unit_test(test_fc_relu_dropout),
+        cmocka_unit_test(test_nan_propagates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

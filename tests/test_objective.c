@@ -90,6 +90,38 @@ static void test_loading(void **state)
     pd_problem_free(pb);
 }
 
+/* cost-model.md: a tier's loading is max(0, b0 + b1 * its layers), so a negative intercept
+ * never makes a tier's loading, nor E[L], negative. */
+static void test_loading_clamped_at_zero(void **state)
+{
+    (void)state;
+    pd_problem *pb = hand_problem(1);
+    pb->load_fixed_ms[1] = -14.2; /* the edge: -14.2 + 0.1 per layer is below 0 */
+    const pd_slot edge[] = {1, 1, 1}, mixed[] = {1, 0, 1}, mobile[] = {0, 0, 0};
+    NEAR(pd_load_ms(pb, edge), 0.0);
+    /* mixed: the mobile's 3 + max(0, -14.2 + 0.2) */
+    NEAR(pd_load_ms(pb, mixed), 3.0);
+    NEAR(pd_load_ms(pb, mobile), 3.0);
+    NEAR(pd_objective(pb, edge), 4.635);
+    NEAR(pd_objective_by_exits(pb, edge), 4.635);
+    NEAR(pd_objective(pb, mixed), 5.88 + 3.0);
+    pd_evaluation ev;
+    assert_int_equal(pd_evaluate(pb, edge, &ev, NULL), PD_OK);
+    NEAR(ev.expected_ms, 4.635);
+    NEAR(ev.load_ms, 0.0);
+    assert_true(ev.exit_ms[0] >= 0.0 && ev.exit_ms[1] >= 0.0);
+    pd_evaluation_free(&ev);
+    /* one exit serving every task: L_A all edge 3.12, loading max(0, -14.2 + 0.2) */
+    NEAR(pd_objective_single_exit(pb, edge, 0), 3.12);
+    /* a negative slope is clamped the same way: the mobile's 3 - 10 per layer */
+    pb->load_fixed_ms[1] = 14.0;
+    for (int i = 0; i < 3; i++)
+        pb->load_ms[i * 2] = -10.0;
+    NEAR(pd_load_ms(pb, mobile), 0.0);
+    NEAR(pd_objective(pb, mobile), 15.5);
+    pd_problem_free(pb);
+}
+
 static void test_cloud_links(void **state)
 {
     (void)state;
@@ -185,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_hand_objectives),
         cmocka_unit_test(test_delays_and_parsing),
         cmocka_unit_test(test_loading),
+        cmocka_unit_test(test_loading_clamped_at_zero),
         cmocka_unit_test(test_cloud_links),
         cmocka_unit_test(test_tie_order_and_history),
         cmocka_unit_test(test_two_formulas_agree),

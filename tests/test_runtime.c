@@ -347,6 +347,25 @@ static void test_exit_summary(void **state)
     pd_exit_summarise(big, 3, &s);
     assert_true(fabs(s.probability - 0.5) < 1e-9);
     assert_true(fabs(s.entropy - log(2.0)) < 1e-9);
+    assert_true(s.finite);
+    assert_int_equal(s.non_finite, 0);
+    /* a NaN logit: PyTorch's argmax takes it, its softmax is NaN; no finite verdict */
+    const float nan_at_2[] = {0.5f, 3.0f, NAN, 1.0f};
+    pd_exit_summarise(nan_at_2, 4, &s);
+    assert_false(s.finite);
+    assert_int_equal(s.non_finite, 1);
+    assert_int_equal(s.top_class, 2);
+    assert_true(isnan(s.probability) && isnan(s.entropy));
+    const float nan_first[] = {NAN, 3.0f, NAN};
+    pd_exit_summarise(nan_first, 3, &s);
+    assert_int_equal(s.top_class, 0);
+    assert_int_equal(s.non_finite, 2);
+    /* +infinity: softmax is inf - inf = NaN */
+    const float inf[] = {0.0f, INFINITY, 1.0f};
+    pd_exit_summarise(inf, 3, &s);
+    assert_false(s.finite);
+    assert_int_equal(s.top_class, 1);
+    assert_true(isnan(s.probability));
 }
 
 int main(void)

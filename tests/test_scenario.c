@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/json_util.h"
+#include "predoff/objective.h"
 #include "predoff/scenario.h"
 
 #define NEAR_TOL(a, b, tol) near_((double)(a), (double)(b), (tol), #a, __LINE__)
@@ -62,7 +64,7 @@ static void test_rate_parse(void **state)
     NEAR(rate_ok("1.5kbps"), 1500.0);   /* powers of 1000, not 1024 */
     NEAR(rate_ok("2Gbps"), 2e9);
     NEAR(rate_ok("300bps"), 300.0);
-    NEAR(rate_ok("0.5bps"), 0.5);
+    NEAR(rate_ok("1bps"), 1.0);         /* the lowest rate taken (PD_MIN_RATE_BPS) */
     NEAR(rate_ok("1e3Mbps"), 1e9);
 
     rate_bad("74", "unit");           /* no unit */
@@ -76,6 +78,8 @@ static void test_rate_parse(void **state)
     rate_bad("-5Mbps", "positive");   /* negative */
     rate_bad("0Mbps", "positive");    /* zero */
     rate_bad("-0bps", "positive");
+    rate_bad("0.5bps", "below 1bps"); /* near 0: transfer times that mean nothing, or inf */
+    rate_bad("1e-300Mbps", "\"1e-300Mbps\" is below 1bps");
     rate_bad("NaNMbps", NULL);        /* not a number */
     rate_bad("nan Mbps", NULL);
     rate_bad("inf", NULL);            /* infinite */
@@ -420,6 +424,10 @@ static void test_scenario_check(void **state)
     REJECT(sc.wired_bps = 0.0, "wired rate");
     REJECT(sc.wired_bps = NAN, "wired rate");
     REJECT(sc.wired_bps = -1e9, "wired rate");
+    /* below 1 bps: a Shannon rate, or a caller's own */
+    REJECT(sc.uplink_bps = 0.5, "uplink rate 0.5 bps: must be finite and at least 1bps");
+    REJECT(sc.downlink_bps = 1e-294, "downlink rate");
+    REJECT(sc.wired_bps = 1e-300, "wired rate");
     /* per-hop delays: negative or not finite */
     REJECT(sc.wireless_delay_ms = -1.0, "wireless delay");
     REJECT(sc.wireless_delay_ms = NAN, "wireless delay");
@@ -494,10 +502,69 @@ static void test_measured_accuracies(void **state)
     pd_graph_free(g);
 }
 
+/* cost-model.md, "Numbers": a problem whose latencies would not be finite is refused,
+ * naming the term; huge coefficients are the way left once rates are at least 1 bps. */
+static void test_problem_build_refuses_non_finite(void **state)
+{
+    (void)state;
+    pd_graph *g;
+    assert_int_equal(pd_graph_open("b-alexnet", &g, NULL), PD_OK);
+    pd_scenario sc;
+    init_ok(&sc);
+    pd_problem *pb = NULL;
+    pd_error err;
+    pd_error_clear(&err);
+    /* the slowest link and the longest delays there are: still finite */
+    sc.uplink_bps = sc.downlink_bps = sc.wired_bps = PD_MIN_RATE_BPS;
+    sc.wireless_delay_ms = 1e9;
+    sc.uses[PD_TIER_CLOUD] = true;
+    assert_int_equal(pd_problem_build(g, &sc, &pb, &err), PD_OK);
+    pd_problem_free(pb);
+    /* a layer model beyond any double: one layer's time is infinite */
+    sc.profile[PD_TIER_EDGE]->layer[PD_LAYER_CONV].intercept = INFINITY;
+    assert_int_equal(pd_problem_build(g, &sc, &pb, &err), PD_EINPUT);
+    assert_null(pb);
+    has(err.msg, "profile \"paper-laptop\" predicts inf ms for layer \"conv1\"");
+    /* every time finite, but their sum is not */
+    sc.profile[PD_TIER_EDGE]->layer[PD_LAYER_CONV].intercept = 1e308;
+    assert_int_equal(pd_problem_build(g, &sc, &pb, &err), PD_EINPUT);
+    has(err.msg, "latency is not finite");
+    pd_scenario_free(&sc);
+    pd_graph_free(g);
+}
+
+/* formats.md: every number of a plan is finite, never written as null. */
+static void test_json_writer_refuses_non_finite(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/predoff-json-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *exits = cJSON_AddArrayToObject(root, "exits");
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddItemToArray(exits, e);
+    cJSON_AddNumberToObject(e, "latency_ms", 2.5);
+    assert_int_equal(pd_json_write(root, path, NULL), PD_OK);
+    assert_int_equal(access(path, F_OK), 0);
+    unlink(path);
+    cJSON_AddNumberToObject(e, "probability", NAN);
+    pd_error err;
+    pd_error_clear(&err);
+    assert_int_equal(pd_json_write(root, path, &err), PD_EINPUT);
+    has(err.msg, "field \"probability\" is nan, not a finite number");
+    assert_int_not_equal(access(path, F_OK), 0);
+    cJSON_Delete(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rate_parse),
+        cmocka_unit_test(test_problem_build_refuses_non_finite),
+        cmocka_unit_test(test_json_writer_refuses_non_finite),
         cmocka_unit_test(test_shannon),
         cmocka_unit_test(test_normal),
         cmocka_unit_test(test_uniform),

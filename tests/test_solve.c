@@ -117,6 +117,59 @@ static void test_exact_hand_example(void **state)
     }
 }
 
+/* A loading that the clamp of cost-model.md cuts to 0: the mobile's intercept -100 with 12
+ * per layer. The best placement runs layer 0 on the mobile and layer 1 on the edge (3.02 ms,
+ * the mobile's loading max(0, -88) = 0); the DP on the linear, unclamped loading would
+ * charge -88 + 12 per mobile layer against it and pick all-edge (11.12 ms). */
+static void test_exact_with_clamped_loading(void **state)
+{
+    (void)state;
+    pd_problem *pb;
+    assert_int_equal(pd_problem_new(2, 2, 1, true, &pb, NULL), PD_OK);
+    const int32_t parent[] = {-1, 0};
+    const double compute[] = {1, 10, 10, 1}, bytes[] = {1000, 10};
+    memcpy(pb->parent, parent, sizeof parent);
+    memcpy(pb->out_bytes, bytes, sizeof bytes);
+    memcpy(pb->compute_ms, compute, sizeof compute);
+    pb->input_bytes = 100;
+    pb->exit_layer[0] = 1;
+    pb->exit_accuracy[0] = 0.8;
+    pd_problem_set_links(pb, 8e6, 4e6, 1e9, 0.0, 0.0);
+    pb->load_fixed_ms[0] = -100.0;
+    pb->load_ms[0 * 2 + 0] = pb->load_ms[1 * 2 + 0] = 12.0;
+    pd_distribution d = {.kind = PD_DIST_UNIFORM, .a = 0.5, .b = 0.9};
+    assert_int_equal(pd_problem_set_demand(pb, &d, NULL), PD_OK);
+    pd_slot pe[2], pbr[2];
+    double brute = solve_value("brute", pb, pbr);
+    assert_true(fabs(brute - 3.02) < 1e-9);
+    double exact = solve_value("exact", pb, pe);
+    assert_true(fabs(exact - 3.02) < 1e-9);
+    assert_int_equal(pe[0], 0);
+    assert_int_equal(pe[1], 1);
+    pd_problem_free(pb);
+
+    /* random trees with negative intercepts: exact never reports less than the optimum,
+     * nor anything negative, and finds it in most */
+    pd_rng rng;
+    pd_rng_seed(&rng, 4242);
+    int equal = 0, trials = 200;
+    for (int trial = 0; trial < trials; trial++) {
+        rp_config c = {1 + pd_rng_below(&rng, 9), 2 + (int)pd_rng_below(&rng, 2), 1, 0.3};
+        assert_int_equal(rp_make(&rng, &c, &pb, NULL), PD_OK);
+        for (int s = 0; s < pb->n_tiers; s++)
+            pb->load_fixed_ms[s] = -5.0 * pd_rng_uniform(&rng);
+        pd_slot a[16], b[16];
+        exact = solve_value("exact", pb, a);
+        brute = solve_value("brute", pb, b);
+        assert_true(brute >= 0.0);
+        assert_true(exact >= brute - 1e-9 * (1 + brute));
+        equal += fabs(exact - brute) <= 1e-9 * (1 + brute);
+        pd_problem_free(pb);
+    }
+    print_message("clamped loading: exact = brute on %d of %d trees\n", equal, trials);
+    assert_true(equal >= trials * 9 / 10);
+}
+
 static void test_brute_refuses_large_searches(void **state)
 {
     (void)state;
@@ -184,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_exact_equals_brute),
         cmocka_unit_test(test_exact_is_locally_and_randomly_unbeaten),
         cmocka_unit_test(test_exact_hand_example),
+        cmocka_unit_test(test_exact_with_clamped_loading),
         cmocka_unit_test(test_brute_refuses_large_searches),
         cmocka_unit_test(test_exact_on_b_alexnet),
         cmocka_unit_test(test_solver_table),

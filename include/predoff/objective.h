@@ -38,7 +38,8 @@ typedef struct pd_problem {
     double *weight;                    /* w_l: sum of p_k over exits whose path has l */
     bool load_on;
     double *load_ms;                   /* [layer * n_tiers + slot]: loading slope per request */
-    double load_fixed_ms[PD_MAX_TIERS]; /* loading intercept per request, if the slot runs a layer */
+    double load_fixed_ms[PD_MAX_TIERS]; /* loading intercept per request, if the slot runs a layer;
+                                         * a slot's intercept + slopes is clamped at 0 */
     double parse_ms;                   /* result parsing, added to every exit */
 } pd_problem;
 
@@ -100,7 +101,8 @@ size_t pd_problem_best_exit(const pd_problem *pb);
  * else the most accurate. Returns an index into the arrays. */
 size_t pd_choose_exit(const double *accuracy, const int32_t *layer, size_t n, double requirement);
 
-/* Amortised model-loading time of a placement (0 when the term is off). */
+/* Amortised model-loading time of a placement (0 when the term is off): per slot in use,
+ * max(0, intercept + the slopes of its layers), as cost-model.md says. */
 double pd_load_ms(const pd_problem *pb, const pd_slot *placement);
 
 #ifdef __cplusplus

@@ -53,8 +53,13 @@ typedef struct pd_exit_summary {
     size_t top_class;
     double probability; /* softmax probability of the top class */
     double entropy;     /* of the softmax, in nats */
+    bool finite;        /* every logit finite; if not, the summary means nothing */
+    size_t non_finite;  /* how many logits are NaN or infinite */
 } pd_exit_summary;
 
+/* As PyTorch's argmax and softmax: a NaN logit is the top class and makes the probability
+ * and entropy NaN, so does a +infinity (infinity - infinity); `finite` says whether every
+ * logit is a number, and a caller must not report a class when it is false. */
 void pd_exit_summarise(const float *logits, size_t n, pd_exit_summary *out);
 
 /* The runtime's threads, process-wide like OpenBLAS's own setting. Nets and trainers made

@@ -60,7 +60,11 @@ typedef struct pd_scenario {
  * requirements normal:0.625,0.053, no optional terms. */
 pd_status pd_scenario_init(pd_scenario *sc, pd_error *err);
 void pd_scenario_free(pd_scenario *sc);
-/* Checks every value is in range (rates positive and finite, ...). */
+/* The lowest link rate a scenario takes, bits per second: below it a tensor's transfer time
+ * stops meaning anything, and near 0 it overflows to infinity (cost-model.md, "Numbers"). */
+#define PD_MIN_RATE_BPS 1.0
+
+/* Checks every value is in range (rates finite and at least PD_MIN_RATE_BPS, ...). */
 pd_status pd_scenario_check(const pd_scenario *sc, pd_error *err);
 
 /* Measured exit accuracies, from the JSON that `predoff accuracy -o` writes:
@@ -73,7 +77,8 @@ pd_status pd_scenario_parse_accuracies(pd_scenario *sc, const pd_graph *g, const
 pd_status pd_scenario_read_accuracies(pd_scenario *sc, const pd_graph *g, const char *path,
                                       pd_error *err);
 
-/* Parses "74Mbps" (units bps, kbps, Mbps, Gbps; powers of 1000) into bits per second. */
+/* Parses "74Mbps" (units bps, kbps, Mbps, Gbps; powers of 1000) into bits per second;
+ * a rate below PD_MIN_RATE_BPS or beyond a double is PD_EINPUT. */
 pd_status pd_rate_parse(const char *text, double *bps, pd_error *err);
 /* Shannon-Hartley: W * log2(1 + SNR), SNR given in dB. */
 double pd_shannon_bps(double hz, double snr_db);

@@ -11,6 +11,7 @@
 #include "predoff/npy.h"
 #include "predoff/objective.h"
 #include "predoff/runtime.h"
+#include "predoff/scenario.h"
 #include "predoff/weights.h"
 
 const cli_flag cmd_run_flags[] = {
@@ -18,14 +19,16 @@ const cli_flag cmd_run_flags[] = {
     {"--input", "X.npy", "float32 [C, H, W] or [N, C, H, W] (required)"},
     {"--exit", "NAME", "the exit layer to run to"},
     {"--accuracy", "A", "or: the accuracy requirement; the exit follows the spec's rule"},
-    {"--exit-accuracy", "A1,A2,..", "exit accuracies for --accuracy (else the model's)"},
+    {"--exit-accuracy", "A1,A2,..", "exit accuracies for --accuracy (else the model's, or "
+                                    "the measured ones that ship in models/accuracy/)"},
+    {"--accuracy-from", "ACC.json", "or: exit accuracies measured by predoff accuracy -o"},
     {"-o", "OUT.npy", "write the logits, [classes] or [N, classes]"},
     {"--threads", "T", "threads each layer is split over (default: OpenBLAS's choice)"},
     {NULL, NULL, NULL},
 };
 
 typedef struct run_args {
-    const char *input, *exit, *out, *exit_accuracy;
+    const char *input, *exit, *out, *exit_accuracy, *accuracy_from;
     double accuracy, threads;
     cli_weights weights;
 } run_args;
@@ -47,6 +50,8 @@ static pd_status read_args(const cli_parsed *p, run_args *a, pd_error *err)
             st = cli_real("--accuracy", o->value, 0.0, 1.0, &a->accuracy, err);
         else if (cli_is(o, "--exit-accuracy"))
             a->exit_accuracy = o->value;
+        else if (cli_is(o, "--accuracy-from"))
+            a->accuracy_from = o->value;
         else if (cli_is(o, "-o"))
             a->out = o->value;
         else if (cli_is(o, "--threads"))
@@ -62,12 +67,38 @@ static pd_status read_args(const cli_parsed *p, run_args *a, pd_error *err)
         return pd_error_set(err, PD_EINPUT, "run: --input X.npy is required");
     if ((a->exit != NULL) == !isnan(a->accuracy))
         return pd_error_set(err, PD_EINPUT, "run: give --exit NAME or --accuracy A");
+    if (a->accuracy_from && a->exit_accuracy)
+        return pd_error_set(err, PD_EINPUT, "run: give --exit-accuracy or --accuracy-from %s, not both",
+                            a->accuracy_from);
+    if (a->accuracy_from && a->exit)
+        return pd_error_set(err, PD_EINPUT,
+                            "run: --accuracy-from %s goes with --accuracy A, not --exit",
+                            a->accuracy_from);
     return PD_OK;
 }
 
-/* The exit index: by name, or by the requirement rule over the exits' accuracies. */
-static pd_status pick_exit(const pd_graph *g, const run_args *a, size_t *exit, pd_error *err)
+/* Measured accuracies from an accuracy file's text (plan's reader), into acc[]. */
+static pd_status measured_accuracies(const pd_graph *g, const char *path, const char *text,
+                                     size_t len, double *acc, pd_error *err)
 {
+    pd_scenario sc;
+    memset(&sc, 0, sizeof sc);
+    pd_status st = text ? pd_scenario_parse_accuracies(&sc, g, text, len, path, err)
+                        : pd_scenario_read_accuracies(&sc, g, path, err);
+    if (!st)
+        memcpy(acc, sc.exit_accuracy, g->n_exits * sizeof *acc);
+    pd_scenario_free(&sc);
+    return st;
+}
+
+/* The exit index: by name, or by the requirement rule over the exits' accuracies, which
+ * come as plan's do: --exit-accuracy, --accuracy-from, the model's own, or else the
+ * measured ones that ship for it (models/accuracy/MODEL.json, compiled in). `source`
+ * names where they came from ("" for the model's own). */
+static pd_status pick_exit(const pd_graph *g, const run_args *a, size_t *exit, char *source,
+                           size_t source_len, pd_error *err)
+{
+    source[0] = '\0';
     if (a->exit) {
         for (size_t k = 0; k < g->n_exits; k++)
             if (strcmp(g->layers[g->exits[k]].name, a->exit) == 0) {
@@ -82,27 +113,51 @@ static pd_status pick_exit(const pd_graph *g, const run_args *a, size_t *exit, p
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     pd_status st = PD_OK;
     const char *s = a->exit_accuracy;
-    if (s && cli_reals(s, acc, g->n_exits) != (int)g->n_exits)
-        st = pd_error_set(err, PD_EINPUT, "--exit-accuracy: expected %zu accuracies in [0, 1]",
-                          g->n_exits);
-    for (size_t k = 0; k < g->n_exits && !st; k++) {
-        const pd_layer *l = &g->layers[g->exits[k]];
-        if (s) {
+    int lacking = 0;
+    for (size_t k = 0; k < g->n_exits; k++)
+        lacking |= !g->layers[g->exits[k]].has_accuracy;
+    size_t shipped_len = 0;
+    const char *shipped = lacking ? pd_builtin_accuracy(g->name, &shipped_len) : NULL;
+    if (s) {
+        if (cli_reals(s, acc, g->n_exits) != (int)g->n_exits)
+            st = pd_error_set(err, PD_EINPUT, "--exit-accuracy: expected %zu accuracies in [0, 1]",
+                              g->n_exits);
+        for (size_t k = 0; k < g->n_exits && !st; k++)
             if (!(acc[k] >= 0.0 && acc[k] <= 1.0))
                 st = pd_error_set(err, PD_EINPUT,
                                   "--exit-accuracy: expected %zu accuracies in [0, 1]",
                                   g->n_exits);
-        } else if (l->has_accuracy) {
-            acc[k] = l->accuracy;
-        } else {
-            st = pd_error_set(err, PD_EINPUT, "--accuracy: exit \"%s\" has no accuracy; give "
-                              "--exit-accuracy or --exit", l->name);
-        }
+        snprintf(source, source_len, "--exit-accuracy");
+    } else if (a->accuracy_from) {
+        st = measured_accuracies(g, a->accuracy_from, NULL, 0, acc, err);
+        snprintf(source, source_len, "%s", a->accuracy_from);
+    } else if (!lacking) {
+        for (size_t k = 0; k < g->n_exits; k++)
+            acc[k] = g->layers[g->exits[k]].accuracy;
+    } else if (shipped) {
+        snprintf(source, source_len, "models/accuracy/%s.json (built in)", g->name);
+        st = measured_accuracies(g, source, shipped, shipped_len, acc, err);
+    } else {
+        for (size_t k = 0; k < g->n_exits && !st; k++)
+            if (!g->layers[g->exits[k]].has_accuracy)
+                st = pd_error_set(err, PD_EINPUT,
+                                  "--accuracy: exit \"%s\" has no accuracy; give "
+                                  "--exit-accuracy, --accuracy-from ACC.json or --exit",
+                                  g->layers[g->exits[k]].name);
     }
     if (!st)
         *exit = pd_choose_exit(acc, g->exits, g->n_exits, a->accuracy);
     free(acc);
     return st;
+}
+
+/* NaN or infinite values in n floats. */
+static size_t count_non_finite(const float *x, size_t n)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad += !isfinite(x[i]);
+    return bad;
 }
 
 int cmd_run(const cli_parsed *p)
@@ -120,8 +175,10 @@ int cmd_run(const cli_parsed *p)
     pd_array x = {0};
     float *logits = NULL;
     int status = EXIT_OK;
-    size_t exit = 0;
-    if (pd_graph_open(p->pos[0], &g, &err) || pick_exit(g, &a, &exit, &err) ||
+    size_t exit = 0, not_finite = 0;
+    char source[320];
+    if (pd_graph_open(p->pos[0], &g, &err) ||
+        pick_exit(g, &a, &exit, source, sizeof source, &err) ||
         cli_weights_load(&a.weights, g, &w, &err) ||
         pd_net_new(g, w, a.weights.path ? a.weights.path : "random weights", &net, &err) ||
         pd_npy_read(a.input, &x, &err)) {
@@ -155,6 +212,8 @@ int cmd_run(const cli_parsed *p)
     }
     printf("model %s, exit %s (%zu layers)%s\n", g->name, e->name, len,
            isnan(a.accuracy) ? "" : " chosen by the accuracy requirement");
+    if (source[0] && !a.exit_accuracy)
+        printf("exit accuracies: measured, from %s\n", source);
     for (size_t i = 0; i < n_images; i++) {
         const float *out;
         size_t count;
@@ -168,14 +227,33 @@ int cmd_run(const cli_parsed *p)
         memcpy(logits + i * classes, out, classes * sizeof *out);
         pd_exit_summary s;
         pd_exit_summarise(out, count, &s);
-        printf("input %zu: class %zu, probability %.4f, entropy %.4f, %.3f ms\n", i, s.top_class,
-               s.probability, s.entropy, ms);
+        if (s.finite) {
+            printf("input %zu: class %zu, probability %.4f, entropy %.4f, %.3f ms\n", i,
+                   s.top_class, s.probability, s.entropy, ms);
+            continue;
+        }
+        /* as PyTorch, NaN and infinity propagate: no class to report */
+        not_finite++;
+        size_t bad_in = count_non_finite(x.data + i * in_elems, in_elems);
+        printf("input %zu: output not finite (%zu of %zu logits NaN or infinite), no class; the "
+               "input has %zu NaN or infinite values, %.3f ms\n",
+               i, s.non_finite, count, bad_in, ms);
     }
     if (a.out) {
         int64_t dims[2] = {(int64_t)n_images, (int64_t)classes};
         int ndim = x.ndim == 4 ? 2 : 1;
-        if (pd_npy_write(a.out, logits, ndim, ndim == 2 ? dims : dims + 1, &err))
+        if (pd_npy_write(a.out, logits, ndim, ndim == 2 ? dims : dims + 1, &err)) {
             status = cli_fail(&err);
+            goto done;
+        }
+    }
+    if (not_finite) {
+        /* not bad usage, but not an answer either: exit 1, after -o wrote the logits */
+        pd_error_set(&err, PD_EIO,
+                     "run: %zu of %zu outputs not finite (NaN or infinity, as PyTorch would give "
+                     "them); no class reported for them",
+                     not_finite, n_images);
+        status = cli_fail(&err);
     }
 done:
     free(logits);

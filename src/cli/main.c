@@ -1,4 +1,5 @@
 /* predoff: the command table and its dispatch. Each command lives in its own file. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@ static const cli_command commands[] = {
     {"fit", "PROFILE.csv [--features paper|macs|auto] [--folds K] [--name NAME] -o TIER.json",
      "fit a tier profile (one linear model per layer type) to measured layer times",
      cmd_fit_flags, 0, cmd_fit},
-    {"run", "MODEL --weights W.safetensors --input X.npy (--exit NAME | --accuracy A) [-o OUT.npy]",
+    {"run", "MODEL --weights W.safetensors --input X.npy (--exit NAME | --accuracy A [--accuracy-from ACC.json]) [-o OUT.npy]",
      "run inputs through the model to an exit: top class, probability, entropy, time",
      cmd_run_flags, 0, cmd_run},
     {"profile", "MODEL... [--weights W | --random-weights SEED] [--repeat N] [--rounds R] [--sweep] -o PROFILE.csv",
@@ -87,6 +88,22 @@ static void usage(FILE *f)
         fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
 }
 
+/* Every command's standard output is checked here, once: a report lost to a full disk or a
+ * closed pipe is a failure (exit 1, one line), not a success. */
+static int finish(int status)
+{
+    int flushed = fflush(stdout) == 0;
+    int saved = errno;
+    if (flushed && !ferror(stdout))
+        return status;
+    if (status == EXIT_OK) {
+        fprintf(stderr, "predoff: standard output: write failed%s%s\n", flushed ? "" : ": ",
+                flushed ? "" : strerror(saved));
+        return EXIT_FAILURE_OTHER;
+    }
+    return status; /* the command's own failure, already reported */
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -96,7 +113,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return EXIT_OK;
+        return finish(EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         const cli_command *c = &commands[i];
@@ -113,9 +130,9 @@ int main(int argc, char **argv)
         }
         if (p.help) {
             cli_usage(stdout, c);
-            return EXIT_OK;
+            return finish(EXIT_OK);
         }
-        return c->run(&p);
+        return finish(c->run(&p));
     }
     fprintf(stderr, "predoff: unknown command \"%s\" (predoff --help lists them)\n", argv[1]);
     return EXIT_BAD_INPUT;

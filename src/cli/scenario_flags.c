@@ -1,6 +1,7 @@
 /* Scenario flags: tiers, profiles, links, demand and the optional terms. */
 #include "scenario_flags.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,13 @@ static pd_status set_exit_accuracy(pd_scenario *sc, const char *list, pd_error *
     return PD_OK;
 }
 
+/* A rate flag: its value parsed, an error naming the flag. */
+static pd_status rate_flag(const char *flag, const char *value, double *bps, pd_error *err)
+{
+    pd_status st = pd_rate_parse(value, bps, err);
+    return st ? pd_error_prefix(err, flag) : PD_OK;
+}
+
 static pd_status apply(const cli_parsed *p, pd_scenario *sc, pd_error *err)
 {
     double hz = -1.0, snr = 0.0;
@@ -106,17 +114,17 @@ static pd_status apply(const cli_parsed *p, pd_scenario *sc, pd_error *err)
         else if (cli_is(o, "--cloud"))
             st = set_profile(sc, PD_TIER_CLOUD, v, err);
         else if (cli_is(o, "--bandwidth")) {
-            st = pd_rate_parse(v, &sc->uplink_bps, err);
+            st = rate_flag("--bandwidth", v, &sc->uplink_bps, err);
             sc->downlink_bps = sc->uplink_bps;
             have_bw = 1;
         } else if (cli_is(o, "--uplink")) {
-            st = pd_rate_parse(v, &sc->uplink_bps, err);
+            st = rate_flag("--uplink", v, &sc->uplink_bps, err);
             have_split = 1;
         } else if (cli_is(o, "--downlink")) {
-            st = pd_rate_parse(v, &sc->downlink_bps, err);
+            st = rate_flag("--downlink", v, &sc->downlink_bps, err);
             have_split = 1;
         } else if (cli_is(o, "--wired"))
-            st = pd_rate_parse(v, &sc->wired_bps, err);
+            st = rate_flag("--wired", v, &sc->wired_bps, err);
         else if (cli_is(o, "--channel-hz"))
             st = cli_real("--channel-hz", v, 1e-9, 1e15, &hz, err);
         else if (cli_is(o, "--snr-db")) {
@@ -149,7 +157,13 @@ static pd_status apply(const cli_parsed *p, pd_scenario *sc, pd_error *err)
             return pd_error_set(err, PD_EINPUT,
                                 "give the wireless rate once: --bandwidth/--uplink/--downlink or "
                                 "--channel-hz with --snr-db");
-        sc->uplink_bps = sc->downlink_bps = pd_shannon_bps(hz, snr);
+        double bps = pd_shannon_bps(hz, snr);
+        if (!isfinite(bps) || !(bps >= PD_MIN_RATE_BPS))
+            return pd_error_set(err, PD_EINPUT,
+                                "--channel-hz %g --snr-db %g: the Shannon rate %g bps is below "
+                                "%gbps, the lowest predoff takes",
+                                hz, snr, bps, PD_MIN_RATE_BPS);
+        sc->uplink_bps = sc->downlink_bps = bps;
     }
     if (have_bw && have_split)
         return pd_error_set(err, PD_EINPUT, "--bandwidth sets both directions; drop --uplink/--downlink or --bandwidth");

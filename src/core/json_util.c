@@ -63,8 +63,27 @@ pd_status pd_json_parse(const char *text, size_t len, cJSON **out, pd_error *err
     return PD_OK;
 }
 
+/* The first number in the tree that is not finite (cJSON would print it as null). */
+static const cJSON *non_finite(const cJSON *item)
+{
+    if (cJSON_IsNumber(item) && !isfinite(item->valuedouble))
+        return item;
+    for (const cJSON *c = item->child; c; c = c->next) {
+        const cJSON *bad = non_finite(c);
+        if (bad)
+            return bad;
+    }
+    return NULL;
+}
+
 pd_status pd_json_write(const cJSON *root, const char *path, pd_error *err)
 {
+    const cJSON *nf = non_finite(root);
+    if (nf)
+        return pd_error_set(err, PD_EINPUT,
+                            "%s: not written: field \"%.64s\" is %g, not a finite number",
+                            strcmp(path, "-") == 0 ? "standard output" : path,
+                            nf->string ? nf->string : "(array item)", nf->valuedouble);
     char *text = cJSON_Print(root);
     if (!text)
         return pd_error_set(err, PD_ENOMEM, "%s: out of memory", path);

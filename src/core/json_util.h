@@ -18,7 +18,9 @@ pd_status pd_json_int(const cJSON *item, const char *field, int64_t min, int64_t
 /* Parses text (not NUL-terminated, len bytes) into *out; the message gives the byte offset. */
 pd_status pd_json_parse(const char *text, size_t len, cJSON **out, pd_error *err);
 /* Writes root, indented, and a newline to path ("-": standard output). A path that cannot
- * be opened is PD_EINPUT naming it and why; a failed write PD_EIO. root stays the caller's. */
+ * be opened is PD_EINPUT naming it and why; a failed write PD_EIO. root stays the caller's.
+ * A number that is not finite (which cJSON would print as null) is PD_EINPUT naming its
+ * field, and nothing is written. */
 pd_status pd_json_write(const cJSON *root, const char *path, pd_error *err);
 
 #endif

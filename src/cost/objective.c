@@ -7,21 +7,32 @@
 
 enum { MOBILE_SLOT = 0 };
 
+/* cost-model.md: a tier that runs any layer pays max(0, b0 + b1 * its layers' features),
+ * per request; `slope` holds each slot's sum of the per-layer parts. */
+static double clamped_load(const pd_problem *pb, const bool used[PD_MAX_TIERS],
+                           const double slope[PD_MAX_TIERS])
+{
+    double t = 0.0;
+    for (int s = 0; s < pb->n_tiers; s++)
+        if (used[s]) {
+            double tier = pb->load_fixed_ms[s] + slope[s];
+            t += tier > 0.0 ? tier : 0.0;
+        }
+    return t;
+}
+
 double pd_load_ms(const pd_problem *pb, const pd_slot *placement)
 {
     if (!pb->load_on)
         return 0.0;
     bool used[PD_MAX_TIERS] = {false};
-    double t = 0.0;
+    double slope[PD_MAX_TIERS] = {0.0};
     size_t nt = (size_t)pb->n_tiers;
     for (size_t i = 0; i < pb->n_layers; i++) {
         used[placement[i]] = true;
-        t += pb->load_ms[i * nt + placement[i]];
+        slope[placement[i]] += pb->load_ms[i * nt + placement[i]];
     }
-    for (int s = 0; s < pb->n_tiers; s++)
-        if (used[s])
-            t += pb->load_fixed_ms[s];
-    return t;
+    return clamped_load(pb, used, slope);
 }
 
 double pd_objective(const pd_problem *pb, const pd_slot *placement)
@@ -74,15 +85,13 @@ double pd_objective_single_exit(const pd_problem *pb, const pd_slot *placement, 
     if (!pb->load_on)
         return t;
     bool used[PD_MAX_TIERS] = {false};
+    double slope[PD_MAX_TIERS] = {0.0};
     size_t nt = (size_t)pb->n_tiers;
     for (int32_t v = e; v >= 0; v = pb->parent[v]) {
         used[placement[v]] = true;
-        t += pb->load_ms[(size_t)v * nt + placement[v]];
+        slope[placement[v]] += pb->load_ms[(size_t)v * nt + placement[v]];
     }
-    for (int s = 0; s < pb->n_tiers; s++)
-        if (used[s])
-            t += pb->load_fixed_ms[s];
-    return t;
+    return t + clamped_load(pb, used, slope);
 }
 
 size_t pd_problem_best_exit(const pd_problem *pb)

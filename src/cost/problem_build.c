@@ -1,4 +1,6 @@
 /* Folds a model and a scenario into the arrays the solvers work on. */
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +68,48 @@ static pd_status set_parsing(pd_problem *pb, const pd_graph *g, const pd_scenari
     return PD_OK;
 }
 
+/* cost-model.md, "Numbers": every time finite. The rates, delays and coefficients are each
+ * bounded, but a model's sizes times a profile's coefficients, or many such terms summed,
+ * could still overflow: refuse, naming the term, if the costliest placement's E[L] (each
+ * layer on its slowest tier, every hop crossed at its slowest, every term at weight 1) is
+ * not finite, so no solver's objective can be. */
+static pd_status check_finite(const pd_problem *pb, const pd_graph *g, const pd_scenario *sc,
+                              pd_error *err)
+{
+    size_t nt = (size_t)pb->n_tiers;
+    double worst_hop = 0.0, worst_delay = 0.0, bound = pb->parse_ms;
+    for (size_t a = 0; a < nt; a++)
+        for (size_t b = 0; b < nt; b++) {
+            worst_hop = pb->ms_per_byte[a][b] > worst_hop ? pb->ms_per_byte[a][b] : worst_hop;
+            worst_delay = pb->hop_ms[a][b] > worst_delay ? pb->hop_ms[a][b] : worst_delay;
+        }
+    bound += (pb->input_bytes * worst_hop + worst_delay);
+    for (size_t s = 0; s < nt && pb->load_on; s++)
+        bound += fabs(pb->load_fixed_ms[s]);
+    for (size_t i = 0; i < pb->n_layers; i++) {
+        for (size_t s = 0; s < nt; s++) {
+            double c = pb->compute_ms[i * nt + s];
+            if (!isfinite(c))
+                return pd_error_set(err, PD_EINPUT,
+                                    "profile \"%s\" predicts %g ms for layer \"%.64s\": not a "
+                                    "finite time (coefficients too large for this model?)",
+                                    sc->profile[pb->tier[s]]->name, c, g->layers[i].name);
+            bound += c;
+            if (pb->load_on)
+                bound += fabs(pb->load_ms[i * nt + s]);
+        }
+        /* its output sent on at most twice (to a child and back to the mobile) */
+        bound += 2.0 * (pb->out_bytes[i] * worst_hop + worst_delay);
+    }
+    if (!isfinite(bound))
+        return pd_error_set(err, PD_EINPUT,
+                            "model \"%s\": with these rates, delays and profiles a placement's "
+                            "latency is not finite (beyond %g ms); raise the rates or check the "
+                            "profiles",
+                            g->name, DBL_MAX);
+    return PD_OK;
+}
+
 pd_status pd_problem_build(const pd_graph *g, const pd_scenario *sc, pd_problem **out,
                            pd_error *err)
 {
@@ -103,6 +147,8 @@ pd_status pd_problem_build(const pd_graph *g, const pd_scenario *sc, pd_problem 
         st = set_loading(pb, g, sc, err);
     if (!st && sc->parse)
         st = set_parsing(pb, g, sc, err);
+    if (!st)
+        st = check_finite(pb, g, sc, err);
     if (st) {
         pd_problem_free(pb);
         return st;

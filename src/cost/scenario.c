@@ -53,9 +53,9 @@ void pd_scenario_free(pd_scenario *sc)
 
 static pd_status check_rate(const char *what, double bps, pd_error *err)
 {
-    if (!isfinite(bps) || bps <= 0.0)
-        return pd_error_set(err, PD_EINPUT, "%s rate %g bps: must be positive and finite", what,
-                            bps);
+    if (!isfinite(bps) || !(bps >= PD_MIN_RATE_BPS))
+        return pd_error_set(err, PD_EINPUT, "%s rate %g bps: must be finite and at least %gbps",
+                            what, bps, PD_MIN_RATE_BPS);
     return PD_OK;
 }
 
@@ -109,6 +109,11 @@ pd_status pd_rate_parse(const char *text, double *bps, pd_error *err)
                 return pd_error_set(err, PD_EINPUT, "rate \"%s\": must be positive", text);
             if (!isfinite(v * units[i].scale))
                 return pd_error_set(err, PD_EINPUT, "rate \"%s\": must be finite", text);
+            if (!(v * units[i].scale >= PD_MIN_RATE_BPS))
+                return pd_error_set(err, PD_EINPUT,
+                                    "rate \"%s\" is below %gbps, the lowest predoff takes (near 0 "
+                                    "every transfer time overflows)",
+                                    text, PD_MIN_RATE_BPS);
             *bps = v * units[i].scale;
             return PD_OK;
         }

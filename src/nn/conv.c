@@ -142,7 +142,7 @@ static void conv_pixels(const pd_forward_args *a, float *col, float *pad, int n0
         for (int f = 0; f < F; f++) {
             float *o = a->out + (size_t)f * (size_t)N + n0;
             for (int i = 0; i < n; i++)
-                o[i] = o[i] > 0.0f ? o[i] : 0.0f;
+                o[i] = pd_relu(o[i]);
         }
 }
 

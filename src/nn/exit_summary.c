@@ -5,10 +5,15 @@
 
 void pd_exit_summarise(const float *logits, size_t n, pd_exit_summary *out)
 {
-    size_t top = 0;
-    for (size_t i = 1; i < n; i++)
-        if (logits[i] > logits[top])
+    size_t top = 0, bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        bad += !isfinite(logits[i]);
+        /* the first NaN is the maximum, as torch.argmax has it */
+        if (!isnan(logits[top]) && (isnan(logits[i]) || logits[i] > logits[top]))
             top = i;
+    }
+    out->finite = bad == 0;
+    out->non_finite = bad;
     /* softmax with the maximum subtracted, so exp never overflows */
     double m = logits[top], z = 0.0, s = 0.0;
     for (size_t i = 0; i < n; i++) {

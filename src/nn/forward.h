@@ -49,6 +49,13 @@ const pd_forward_op *pd_forward_op_of(pd_layer_type t);
 
 size_t pd_no_scratch(const pd_layer *l);
 
+/* ReLU as PyTorch's: max(0, x), but NaN stays NaN (x <= 0 is false for it), so a NaN
+ * input is not passed on as a clean 0. Every ReLU of the runtime, fused or not, is this. */
+static inline float pd_relu(float x)
+{
+    return !(x <= 0.0f) ? x : 0.0f;
+}
+
 /* Whether a layer of type t applies a following ReLU in its own pass (args.relu): a
  * convolution does, on each part's outputs while they are in cache. */
 static inline bool pd_forward_fuses_relu(pd_layer_type t)

@@ -48,6 +48,33 @@ __attribute__((target("avx"))) static void three_quarters_avx(const float *in, f
 }
 #endif
 
+/* One pixel, every channel, each window summed afresh: for a pixel with a NaN or an
+ * infinity in some channel (or squares that overflow), where the running sum, once
+ * non-finite, stays so for every later channel; PyTorch's answer is NaN (or 0) only for the
+ * channels whose window holds it. */
+static void pixel_direct(const pd_forward_args *a, int64_t i)
+{
+    const pd_layer *l = a->l;
+    const int64_t C = l->in.c, HW = l->in.h * l->in.w, n = l->p.size;
+    const int64_t before = n / 2, after = (n - 1) / 2;
+    const float scale = (float)(l->p.alpha / (double)n), k = (float)l->p.k,
+                beta = (float)l->p.beta;
+    for (int64_t c = 0; c < C; c++) {
+        float s = 0.0f;
+        for (int64_t j = c - before < 0 ? 0 : c - before; j <= c + after && j < C; j++) {
+            float v = a->in[j * HW + i];
+            s += v * v;
+        }
+        float d = k + scale * s, x = a->in[c * HW + i];
+        if (beta == 0.75f) {
+            float r = sqrtf(d);
+            a->out[c * HW + i] = x / (r * sqrtf(r));
+        } else {
+            a->out[c * HW + i] = x / powf(d, beta);
+        }
+    }
+}
+
 /* Pixels [i0, i1) of every channel; sum holds the running sums of those pixels. */
 static void pixels(const pd_forward_args *a, int64_t i0, int64_t i1)
 {
@@ -93,6 +120,11 @@ static void pixels(const pd_forward_args *a, int64_t i0, int64_t i1)
                 sum[i] -= v * v;
             }
     }
+    /* every channel entered the running sum once, so a non-finite value in any of them
+     * left it non-finite: those pixels again, window by window */
+    for (int64_t i = i0; i < i1; i++)
+        if (!isfinite(sum[i]))
+            pixel_direct(a, i);
 }
 
 static void forward(const pd_forward_args *a)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "blob.h"
 
@@ -330,11 +331,14 @@ pd_status pd_npy_write(const char *path, const float *data, int ndim, const int6
     FILE *f = fopen(path, "wb");
     if (!f)
         return pd_error_set(err, PD_EIO, "%s: cannot create: %s", path, strerror(errno));
+    struct stat info; /* a half-written regular file is removed, never a device (/dev/full) */
+    int regular = fstat(fileno(f), &info) == 0 && S_ISREG(info.st_mode);
     int ok = fwrite(head, 1, padded, f) == padded &&
              (count == 0 || fwrite(data, sizeof(float), count, f) == count);
     ok = fclose(f) == 0 && ok;
     if (!ok) {
-        remove(path); /* no half-written file behind */
+        if (regular)
+            remove(path); /* no half-written file behind */
         return pd_error_set(err, PD_EIO, "%s: write failed", path);
     }
     return PD_OK;

@@ -1,11 +1,12 @@
-/* ReLU: max(0, x), elementwise; split over threads, each takes a range of elements. */
+/* ReLU: max(0, x), elementwise, NaN kept as PyTorch keeps it (x <= 0 is false for NaN);
+ * split over threads, each takes a range of elements. */
 #include "forward.h"
 #include "workers.h"
 
 static void relu_range(const float *in, float *out, size_t i0, size_t i1)
 {
     for (size_t i = i0; i < i1; i++)
-        out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+        out[i] = pd_relu(in[i]);
 }
 
 static void forward(const pd_forward_args *a)

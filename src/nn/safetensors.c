@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../core/str.h"
 #include "blob.h"
@@ -605,6 +606,8 @@ pd_status pd_weights_write_safetensors(const pd_weights *w, const char *path, pd
         free(b.s);
         return pd_error_set(err, PD_EIO, "%s: cannot create: %s", path, strerror(errno));
     }
+    struct stat info; /* a half-written regular file is removed, never a device (/dev/full) */
+    int regular = fstat(fileno(f), &info) == 0 && S_ISREG(info.st_mode);
     unsigned char len8[8];
     for (int i = 0; i < 8; i++)
         len8[i] = (unsigned char)((uint64_t)b.len >> (8 * i));
@@ -616,7 +619,8 @@ pd_status pd_weights_write_safetensors(const pd_weights *w, const char *path, pd
     ok = fclose(f) == 0 && ok;
     free(b.s);
     if (!ok) {
-        remove(path); /* no half-written file behind */
+        if (regular)
+            remove(path); /* no half-written file behind */
         return pd_error_set(err, PD_EIO, "%s: write failed", path);
     }
     return PD_OK;

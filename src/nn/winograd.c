@@ -29,6 +29,8 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+
+#include "relu_avx.h"
 #define HAVE_WINOGRAD 1
 #define TARGET __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline, target("avx2,fma")))
@@ -241,7 +243,7 @@ INLINE void output_tile(const int n, const int m, const wshape *s, const float *
                 for (int x = 0; x < n; x++)
                     acc = _mm256_fmadd_ps(tmp[i][x], _mm256_set1_ps(at[k * n + x]), acc);
                 if (relu)
-                    acc = _mm256_max_ps(acc, zero);
+                    acc = pd_relu8(acc, zero);
                 int64_t oy = ty * m + i, ox = tx * m + k;
                 if (oy >= OH || ox >= OW)
                     continue;

@@ -3,7 +3,14 @@
  * so each subtree's best cost given its parent's tier is computed bottom up in
  * O(layers x tiers^2). The loading term charges a tier's intercept once if it runs
  * any layer; the DP then runs once per set of usable tiers, and the cheapest
- * (DP cost + intercepts of that set) is optimal: the set actually used is among them. */
+ * (DP cost + intercepts of that set) is optimal: the set actually used is among them.
+ * A tier's loading is clamped at 0 (cost-model.md), which binds only when its intercept
+ * or a slope is negative; then the loading of a tier is max(0, linear), a knapsack-like
+ * coupling no DP over the tree captures. For such tiers the DP also runs with their
+ * loading taken as 0 (every variant costs no more than the real, clamped objective), and
+ * the best of the variants' placements by the clamped objective is kept. Exact when no
+ * tier's loading can go below 0; otherwise the best of these candidates, not proven
+ * optimal (tests/test_solve.c measures it against brute force). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +24,10 @@ typedef struct dp_work {
     pd_slot *best;  /* [layer * tiers]: the layer's best slot given its parent's slot */
 } dp_work;
 
-/* One DP restricted to the slots in `allowed` (a bit mask); returns the cost. */
-static double dp_run(const pd_problem *pb, unsigned allowed, dp_work *w, pd_slot *placement)
+/* One DP restricted to the slots in `allowed` (a bit mask), the loading slopes of the slots
+ * in `no_load` left out; returns the cost. */
+static double dp_run(const pd_problem *pb, unsigned allowed, unsigned no_load, dp_work *w,
+                     pd_slot *placement)
 {
     size_t n = pb->n_layers, nt = (size_t)pb->n_tiers;
     int slots[PD_MAX_TIERS], ns = 0;
@@ -28,8 +37,9 @@ static double dp_run(const pd_problem *pb, unsigned allowed, dp_work *w, pd_slot
 
     for (size_t i = 0; i < n; i++)
         for (size_t s = 0; s < nt; s++)
-            w->acc[i * nt + s] = pb->weight[i] * pb->compute_ms[i * nt + s] +
-                                 (pb->load_on ? pb->load_ms[i * nt + s] : 0.0);
+            w->acc[i * nt + s] =
+                pb->weight[i] * pb->compute_ms[i * nt + s] +
+                (pb->load_on && !(no_load & (1u << s)) ? pb->load_ms[i * nt + s] : 0.0);
     for (size_t k = 0; k < pb->n_exits; k++) {
         size_t e = (size_t)pb->exit_layer[k];
         for (size_t s = 0; s < nt; s++)
@@ -72,6 +82,21 @@ static double dp_run(const pd_problem *pb, unsigned allowed, dp_work *w, pd_slot
     return total;
 }
 
+/* Slots whose loading can fall below 0 and be clamped: a negative intercept or slope. */
+static unsigned clampable_slots(const pd_problem *pb)
+{
+    unsigned m = 0;
+    size_t nt = (size_t)pb->n_tiers;
+    for (int s = 0; s < pb->n_tiers; s++) {
+        bool neg = pb->load_fixed_ms[s] < 0.0;
+        for (size_t i = 0; i < pb->n_layers && !neg; i++)
+            neg = pb->load_ms[i * nt + (size_t)s] < 0.0;
+        if (neg)
+            m |= 1u << s;
+    }
+    return m;
+}
+
 pd_status pd_solve_exact(const pd_problem *pb, const pd_solve_options *opt, pd_slot *placement,
                          pd_error *err)
 {
@@ -87,17 +112,28 @@ pd_status pd_solve_exact(const pd_problem *pb, const pd_solve_options *opt, pd_s
     }
     unsigned all = (1u << pb->n_tiers) - 1u;
     if (!pb->load_on) {
-        dp_run(pb, all, &w, placement);
+        dp_run(pb, all, 0u, &w, placement);
     } else {
+        unsigned clampable = clampable_slots(pb);
         double best = INFINITY;
         for (unsigned mask = 1; mask <= all; mask++) {
-            double c = dp_run(pb, mask, &w, trial);
-            for (int s = 0; s < pb->n_tiers; s++)
-                if (mask & (1u << s))
-                    c += pb->load_fixed_ms[s];
-            if (c < best) {
-                best = c;
-                memcpy(placement, trial, pb->n_layers * sizeof *trial);
+            unsigned maybe = mask & clampable;
+            /* every subset of the set's clampable slots, the empty one first */
+            for (unsigned z = 0;; z = (z - maybe) & maybe) {
+                double c = dp_run(pb, mask, z, &w, trial);
+                if (maybe) {
+                    c = pd_objective(pb, trial);
+                } else {
+                    for (int s = 0; s < pb->n_tiers; s++)
+                        if (mask & (1u << s))
+                            c += pb->load_fixed_ms[s];
+                }
+                if (c < best) {
+                    best = c;
+                    memcpy(placement, trial, pb->n_layers * sizeof *trial);
+                }
+                if (z == maybe)
+                    break;
             }
         }
     }
