@@ -620,6 +620,46 @@ expect 2 'm2.json: layer "c1": field "filters"' -- show "$tmp/m2.json"
 echo '{"name": "m", "input": [3, 8, 8], "layers": [' >"$tmp/trunc.json"
 expect 2 'trunc.json: not valid JSON' -- show "$tmp/trunc.json"
 
+# show: the measured exit accuracies that ship (models/accuracy/), and where they come from
+expect 0 "" -- show b-lenet
+if grep -qE '^  1  b1_fc +accuracy 0\.895 \(measured\)$' "$tmp/out" &&
+    grep -qE '^  2  fc5 +accuracy 0\.892 \(measured\)$' "$tmp/out" &&
+    grep -q 'measured, from models/accuracy/b-lenet.json (built in)' "$tmp/out" &&
+    ! grep -qE 'not given|no exit accuracies' "$tmp/out"; then
+    ok
+else bad "show b-lenet: the shipped accuracies: $(tail -n 4 "$tmp/out")"; fi
+# a model's own accuracies are shown as they are, with no source line; the exits each
+# layer serves
+expect 0 "" -- show b-alexnet
+if grep -qE '^  1  b1_fc +accuracy 0\.524$' "$tmp/out" && ! grep -q 'measured' "$tmp/out" &&
+    [ "$(awk '$1 == "conv1" || $1 == "relu2" || $1 == "b4_fc2" || $1 == "fc8" { printf "%s %s;", $1, $NF }' "$tmp/out")" = \
+        "conv1 1,2,3,4,5;relu2 3,4,5;b4_fc2 4;fc8 5;" ]; then
+    ok
+else bad "show b-alexnet: its own accuracies and the exits using each layer"; fi
+
+# names from a model are printed with their control bytes escaped, never raw
+cat >"$tmp/esc.json" <<'JSON'
+{"name": "m\u001b]0;t\u0007", "note": "n\u001b[2J", "input": [1, 2, 2], "layers": [
+  {"name": "a\u001b[2Jb", "type": "fc", "outputs": 4},
+  {"name": "e\u009b1m", "type": "fc", "outputs": 2, "exit": {"accuracy": 0.7}}]}
+JSON
+esc=$(printf '\033')
+c1=$(printf '\302\233')
+for cmd in show plan compare; do
+    expect 0 "" -- $cmd "$tmp/esc.json"
+    # compare names no layer but the exit that serves every task (Edgent's)
+    if { [ $cmd = compare ] || grep -qF 'a\x1b[2Jb' "$tmp/out"; } && grep -qF 'e\xc2\x9b1m' "$tmp/out" &&
+        ! grep -qF "$esc" "$tmp/out" && ! grep -qF "$c1" "$tmp/out" &&
+        ! grep -qF "$(printf '\007')" "$tmp/out"; then
+        ok
+    else bad "$cmd: names with control bytes: $(head -c 300 "$tmp/out" | od -c | head -5)"; fi
+done
+grep -qF 'm\x1b]0;t\x07' "$tmp/out" && ok || bad "compare: the model name escaped"
+# and in error messages, which quote them (the library shows C0 controls as '?' already)
+sed 's/"a\\u001b\[2Jb"/"e\\u009b1m"/' "$tmp/esc.json" >"$tmp/esc2.json"
+expect 2 'layer "e\\xc2\\x9b1m": duplicate name' -- show "$tmp/esc2.json"
+if ! grep -qF "$c1" "$tmp/err"; then ok; else bad "an error message printed a C1 control raw"; fi
+
 # eval: a placement naming a layer twice, a missing layer, a tier not in the scenario
 "$bin" plan b-alexnet --json "$tmp/p2.json" >/dev/null
 sed 's/"conv1":[[:space:]]*"\(edge\|mobile\)",//' "$tmp/p2.json" >"$tmp/p3.json"

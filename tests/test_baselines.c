@@ -5,9 +5,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hand_problem.h"
+#include "random_problem.h"
 #include "predoff/solve.h"
 
 #define NEAR(a, b) assert_true(fabs((a) - (b)) <= 1e-9 * (1.0 + fabs(b)))
@@ -138,12 +140,56 @@ static void test_edgent_needs_edge(void **state)
     pd_problem_free(pb);
 }
 
+/* The slow, obvious partition: every prefix of exit k's path on the mobile, the rest on
+ * `server`, each costed by pd_objective_single_exit; the least. */
+static double best_split_by_search(const pd_problem *pb, size_t k, int server)
+{
+    size_t len = 0;
+    int32_t path[64];
+    for (int32_t v = pb->exit_layer[k]; v >= 0; v = pb->parent[v])
+        path[len++] = v;
+    pd_slot *pl = calloc(pb->n_layers, sizeof *pl);
+    assert_non_null(pl);
+    double best = INFINITY;
+    for (size_t prefix = 0; prefix <= len; prefix++) {
+        for (size_t i = 0; i < len; i++)
+            pl[path[len - 1 - i]] = (pd_slot)(i < prefix ? 0 : server);
+        best = fmin(best, pd_objective_single_exit(pb, pl, k));
+    }
+    free(pl);
+    return best;
+}
+
+/* Edgent's and Neurosurgeon's one-pass partition (running sums over the path) against
+ * the search, on random trees with and without loading, two and three tiers. */
+static void test_partition_against_search(void **state)
+{
+    (void)state;
+    pd_rng rng;
+    pd_rng_seed(&rng, 12);
+    for (int trial = 0; trial < 300; trial++) {
+        rp_config c = {2 + (size_t)pd_rng_below(&rng, 30), 2 + (int)pd_rng_below(&rng, 2),
+                       trial % 2, 0.3};
+        pd_problem *pb;
+        assert_int_equal(rp_make(&rng, &c, &pb, NULL), PD_OK);
+        const char *names[] = {"edgent", "neurosurgeon"};
+        for (int s = 0; s < 2; s++) {
+            pd_solution sol = run(names[s], pb, 0.0);
+            assert_true(sol.served_exit >= 0);
+            NEAR(sol.objective_ms, best_split_by_search(pb, (size_t)sol.served_exit, 1));
+            pd_solution_free(&sol);
+        }
+        pd_problem_free(pb);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edgent_no_deadline),   cmocka_unit_test(test_edgent_deadline),
         cmocka_unit_test(test_edgent_with_loading),  cmocka_unit_test(test_neurosurgeon),
         cmocka_unit_test(test_single_tier),          cmocka_unit_test(test_edgent_needs_edge),
+        cmocka_unit_test(test_partition_against_search),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

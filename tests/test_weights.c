@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "predoff/graph.h"
+#include "predoff/runtime.h"
 #include "predoff/weights.h"
 
 #define SRC "w.safetensors"
@@ -609,6 +610,217 @@ static void test_pytorch_fixtures(void **state)
     }
 }
 
+/* A growing header text for the tests of many names. */
+typedef struct text {
+    char *s;
+    size_t len, cap;
+} text;
+
+static void put(text *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char piece[256];
+    int n = vsnprintf(piece, sizeof piece, fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0 && (size_t)n < sizeof piece);
+    if (t->len + (size_t)n + 1 > t->cap) {
+        t->cap = 2 * (t->len + (size_t)n + 1);
+        t->s = realloc(t->s, t->cap);
+        assert_non_null(t->s);
+    }
+    memcpy(t->s + t->len, piece, (size_t)n + 1);
+    t->len += (size_t)n;
+}
+
+/* A header of n metadata keys k0, k1, ... in order, key `dup_at` (if < n) repeating key
+ * `dup_of`, and one empty tensor. */
+static char *many_keys(size_t n, size_t dup_at, size_t dup_of)
+{
+    text t = {0};
+    put(&t, "{\"__metadata__\": {");
+    for (size_t i = 0; i < n; i++)
+        put(&t, "%s\"k%zu\": \"v%zu\"", i ? ", " : "", i == dup_at ? dup_of : i, i);
+    put(&t, "}, \"t\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [0, 0]}}");
+    return t.s;
+}
+
+/* Many metadata keys and tensor names: all kept in order; a repeat, even one of tens of
+ * thousands, refused, naming the first repeat in the file (the checks sort now). */
+static void test_many_names(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    char *h = many_keys(N, N, 0);
+    pd_weights *w = parse_ok(h, 0);
+    free(h);
+    assert_int_equal(w->n_meta, N);
+    for (size_t i = 0; i < N; i += 997) {
+        char k[32], v[32];
+        snprintf(k, sizeof k, "k%zu", i);
+        snprintf(v, sizeof v, "v%zu", i);
+        assert_string_equal(w->meta[i].key, k);
+        assert_string_equal(pd_weights_meta_get(w, k), v);
+    }
+    /* written back and read again; a copy keeps them too */
+    char path[64];
+    temp_path(path, sizeof path);
+    pd_error err;
+    assert_int_equal(pd_weights_write_safetensors(w, path, &err), PD_OK);
+    pd_weights *back = NULL, *copy = NULL;
+    assert_int_equal(pd_weights_read_safetensors(path, &back, &err), PD_OK);
+    assert_int_equal(pd_weights_copy(back, &copy, &err), PD_OK);
+    assert_int_equal(copy->n_meta, N);
+    assert_string_equal(copy->meta[N - 1].key, "k19999");
+    assert_string_equal(copy->meta[N - 1].value, "v19999");
+    pd_weights_free(back);
+    pd_weights_free(copy);
+    /* the writer refuses a repeat among them, naming it */
+    char *saved = w->meta[15000].key;
+    w->meta[15000].key = w->meta[123].key;
+    assert_int_equal(pd_weights_write_safetensors(w, path, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "metadata \"k123\" is given twice"));
+    w->meta[15000].key = saved;
+    pd_weights_free(w);
+    remove(path);
+
+    /* the reader: the first repeat in file order is named, not the first by name */
+    h = many_keys(N, 15000, 123);
+    reject(h, 0, "header: \"__metadata__\"", "key \"k123\" given twice");
+    free(h);
+    text t = {0};
+    put(&t, "{\"__metadata__\": {\"b\": \"1\", \"a\": \"1\", \"x\": \"1\", \"b\": \"2\", \"a\": \"2\"}}");
+    reject(t.s, 0, "__metadata__", "key \"b\" given twice");
+    free(t.s);
+    /* a value that is not a string before the first repeat is what is reported */
+    t = (text){0};
+    put(&t, "{\"__metadata__\": {\"b\": \"1\", \"n\": 5, \"b\": \"2\"}}");
+    reject(t.s, 0, "__metadata__", "value of \"n\" must be a string");
+    free(t.s);
+
+    /* tensor names: N distinct are read; one repeated among them is refused */
+    for (int dup = 0; dup < 2; dup++) {
+        t = (text){0};
+        put(&t, "{");
+        for (size_t i = 0; i < N; i++)
+            put(&t, "%s\"t%zu\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [%zu, %zu]}",
+                i ? ", " : "", dup && i == 17000 ? (size_t)42 : i, 4 * i, 4 * i + 4);
+        put(&t, "}");
+        if (dup) {
+            reject(t.s, 4 * N, "tensor \"t42\": given twice", NULL);
+        } else {
+            w = parse_ok(t.s, 4 * N);
+            assert_int_equal(w->n, N);
+            pd_weights_index *ix;
+            assert_int_equal(pd_weights_index_new(w, &ix, &err), PD_OK);
+            for (size_t i = 0; i < N; i += 101) {
+                char name[32];
+                snprintf(name, sizeof name, "t%zu", i);
+                const pd_named_tensor *f = pd_weights_index_find(ix, name);
+                assert_ptr_equal(f, &w->tensors[i]);
+                assert_true(f->data[0] == (float)i);
+            }
+            assert_null(pd_weights_index_find(ix, "t"));
+            assert_null(pd_weights_index_find(ix, "t200000"));
+            pd_weights_index_free(ix);
+            pd_weights_free(w);
+        }
+        free(t.s);
+    }
+}
+
+/* A chain of n fc layers of 3 outputs: l0 .. l{n-1}, the last an exit. */
+static pd_graph *fc_chain(size_t n)
+{
+    text t = {0};
+    put(&t, "{\"name\": \"chain\", \"input\": [1, 1, 3], \"layers\": [");
+    for (size_t i = 0; i < n; i++)
+        put(&t, "%s{\"name\": \"l%zu\", \"type\": \"fc\", \"outputs\": 3%s}", i ? ", " : "", i,
+            i + 1 == n ? ", \"exit\": true" : "");
+    put(&t, "]}");
+    pd_graph *g = NULL;
+    pd_error err;
+    if (pd_graph_from_json(t.s, t.len, "chain", &g, &err) != PD_OK)
+        fail_msg("chain: %s", err.msg);
+    free(t.s);
+    return g;
+}
+
+/* Lookups on a big model find the right tensor wherever it sits: weights in reverse
+ * order, with decoys ("l1.weightx", "l1", the first of two equal names wins), give the
+ * same outputs as in order; one missing tensor is named. */
+static void test_lookup_many_layers(void **state)
+{
+    (void)state;
+    enum { L = 3000 };
+    pd_graph *g = fc_chain(L);
+    pd_weights *w = random_ok(g, 5);
+    assert_int_equal(w->n, 2 * L);
+    pd_error err;
+    float x[3] = {0.5f, -1.0f, 2.0f}, want[3], got[3];
+    const float *out;
+    size_t count;
+    pd_net *net;
+    assert_int_equal(pd_net_new(g, w, "w", &net, &err), PD_OK);
+    assert_int_equal(pd_net_run(net, 0, 0, L, x, 3, &out, &count, NULL, &err), PD_OK);
+    memcpy(want, out, sizeof want);
+    pd_net_free(net);
+
+    /* reversed, with decoys: the tensors of l1 are cleared copies after a zeroed twin */
+    pd_weights *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    r->tensors = calloc(2 * L + 3, sizeof *r->tensors);
+    assert_non_null(r->tensors);
+    for (size_t i = 0; i < 2 * L; i++)
+        r->tensors[r->n++] = w->tensors[2 * L - 1 - i];
+    w->n = 0; /* r owns them now */
+    pd_named_tensor decoy = r->tensors[0];
+    decoy.data = NULL;
+    decoy.count = 0;
+    decoy.ndim = 0;
+    const char *names[] = {"l1.weightx", "l1", "l1.bia"};
+    for (int i = 0; i < 3; i++) {
+        r->tensors[r->n] = decoy;
+        r->tensors[r->n].name = malloc(16);
+        assert_non_null(r->tensors[r->n].name);
+        strcpy(r->tensors[r->n++].name, names[i]);
+    }
+    assert_int_equal(pd_weights_check(r, g, "r", &err), PD_OK);
+    assert_int_equal(pd_net_new(g, r, "r", &net, &err), PD_OK);
+    assert_int_equal(pd_net_run(net, 0, 0, L, x, 3, &out, &count, NULL, &err), PD_OK);
+    memcpy(got, out, sizeof got);
+    pd_net_free(net);
+    assert_memory_equal(got, want, sizeof want);
+    pd_weights_index *ix;
+    assert_int_equal(pd_weights_index_new(r, &ix, &err), PD_OK);
+    assert_ptr_equal(pd_weights_index_find_joined(ix, "l1", ".weight"), pd_weights_find(r, "l1.weight"));
+    assert_ptr_equal(pd_weights_index_find(ix, "l1.weightx"), &r->tensors[2 * L]);
+    assert_null(pd_weights_index_find_joined(ix, "l1", ".weigh"));
+    pd_weights_index_free(ix);
+
+    /* a name given twice: the first in w is the one found, as pd_weights_find does */
+    char *twin = r->tensors[0].name; /* l2999.bias */
+    r->tensors[2 * L + 2].name[0] = '\0';
+    free(r->tensors[2 * L + 2].name);
+    r->tensors[2 * L + 2].name = malloc(strlen(twin) + 1);
+    assert_non_null(r->tensors[2 * L + 2].name);
+    strcpy(r->tensors[2 * L + 2].name, twin);
+    assert_int_equal(pd_weights_index_new(r, &ix, &err), PD_OK);
+    assert_ptr_equal(pd_weights_index_find(ix, twin), &r->tensors[0]);
+    pd_weights_index_free(ix);
+
+    /* one missing tensor among thousands is named */
+    r->tensors[1000].name[0] = 'X';
+    char want_msg[80];
+    snprintf(want_msg, sizeof want_msg, "tensor \"l%zu.", (size_t)(2 * L - 1 - 1000) / 2);
+    assert_int_equal(pd_weights_check(r, g, "r", &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, want_msg));
+    assert_non_null(strstr(err.msg, "is missing"));
+    pd_weights_free(r);
+    pd_weights_free(w);
+    pd_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -625,6 +837,8 @@ int main(void)
         cmocka_unit_test(test_check_against_model),
         cmocka_unit_test(test_random_weights),
         cmocka_unit_test(test_pytorch_fixtures),
+        cmocka_unit_test(test_many_names),
+        cmocka_unit_test(test_lookup_many_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

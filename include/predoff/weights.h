@@ -55,8 +55,20 @@ pd_status pd_weights_replace_safetensors(const pd_weights *w, const char *path, 
  * (uniform in +-1/sqrt(fan_in)), drawn from the seed: for timing and tests. */
 pd_status pd_weights_random(const pd_graph *g, uint64_t seed, pd_weights **out, pd_error *err);
 
-/* The tensor with that name, or NULL. */
+/* The tensor with that name (the first, if several have it), or NULL. One lookup scans
+ * every tensor: for many, use a pd_weights_index. */
 const pd_named_tensor *pd_weights_find(const pd_weights *w, const char *name);
+
+/* w's tensors sorted by name: O(n log n) to build, O(log n) a lookup. It borrows w, which
+ * must keep its tensors and their names while the index is used. */
+typedef struct pd_weights_index pd_weights_index;
+pd_status pd_weights_index_new(const pd_weights *w, pd_weights_index **out, pd_error *err);
+void pd_weights_index_free(pd_weights_index *ix);
+/* The tensor with that name (the first in w, if several have it), or NULL. */
+const pd_named_tensor *pd_weights_index_find(const pd_weights_index *ix, const char *name);
+/* The same for the name prefix + suffix ("conv1" ".weight"), without building it. */
+const pd_named_tensor *pd_weights_index_find_joined(const pd_weights_index *ix,
+                                                    const char *prefix, const char *suffix);
 
 /* Checks that w has "<layer>.weight" and "<layer>.bias" for every layer of g that has
  * weights, with PyTorch's shapes (conv [F, C, k, k], fc [O, I], bias [F] or [O]).

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "safe_name.h"
 #include "commands.h"
 #include "core/json_util.h"
 #include "exit_order.h"
@@ -202,7 +203,8 @@ int cmd_accuracy(const cli_parsed *p)
     }
     if (cli_data_evaluate(t, &d, g->n_exits, EVAL_BATCH, correct, entropy, &err))
         goto fail;
-    printf("model %s, weights %s: %s split of %s, %zu images\n\n", g->name, a.weights, a.split,
+    char nb[CLI_NAME_BUF];
+    printf("model %s, weights %s: %s split of %s, %zu images\n\n", cli_safe_name(g->name, nb, sizeof nb), a.weights, a.split,
            a.data, count);
     printf("  exit                accuracy\n");
     for (size_t k = 0; k < g->n_exits; k++) {
@@ -210,14 +212,14 @@ int cmd_accuracy(const cli_parsed *p)
         for (size_t i = 0; i < count; i++)
             c += correct[k * count + i];
         acc[k] = (double)c / (double)count;
-        printf("  %-18s  %8.4f\n", g->layers[g->exits[k]].name, acc[k]);
+        printf("  %-18s  %8.4f\n", cli_safe_name(g->layers[g->exits[k]].name, nb, sizeof nb), acc[k]);
     }
     if (a.n_thresholds) {
         printf("\nBranchyNet's rule: a sample leaves at the first exit (from the input) whose "
                "softmax entropy is below T; the last takes the rest\n\n  %9s  %8s  %9s",
                "T (nats)", "accuracy", "mean exit");
         for (size_t o = 0; o < g->n_exits; o++)
-            printf("  %8.8s", g->layers[g->exits[order[o]]].name);
+            printf("  %8.8s", cli_safe_name(g->layers[g->exits[order[o]]].name, nb, sizeof nb));
         printf("\n");
         for (size_t r = 0; r < a.n_thresholds; r++) {
             entropy_rule(g, order, count, correct, entropy, a.thresholds[r], &rows[r]);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "safe_name.h"
 #include "commands.h"
 #include "report.h"
 #include "setup.h"
@@ -39,7 +40,9 @@ int cmd_compare(const cli_parsed *p)
             pd_error_set(&err, PD_ENOMEM, "out of memory");
         status = cli_fail(&err);
     } else {
-        printf("model: %s (%zu layers, %zu exits)\n", s.g->name, s.g->n_layers, s.g->n_exits);
+        char nb[CLI_NAME_BUF];
+        printf("model: %s (%zu layers, %zu exits)\n", cli_safe_name(s.g->name, nb, sizeof nb), s.g->n_layers,
+               s.g->n_exits);
         report_scenario_line(stdout, &s.sc);
         printf("\n");
         report_comparison(stdout, s.g, s.pb, r, n, "exact");

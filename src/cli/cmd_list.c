@@ -1,10 +1,14 @@
 /* predoff models, show, profiles and solvers: what is built in, and what a model holds. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
+#include "safe_name.h"
 #include "predoff/graph.h"
 #include "predoff/profile.h"
+#include "predoff/scenario.h"
 #include "predoff/solve.h"
 
 static int no_arguments(const cli_parsed *p, const char *cmd)
@@ -59,14 +63,87 @@ static void shape_str(pd_shape s, char *buf, size_t n)
     snprintf(buf, n, "%lldx%lldx%lld", (long long)s.c, (long long)s.h, (long long)s.w);
 }
 
-/* "1,2,5": the exits (numbered in model order) whose path contains layer i. */
-static void exits_using(const pd_graph *g, size_t i, char *buf, size_t n)
+/* For every layer, the first exits (numbered in model order) whose path contains it, at
+ * most `cap` of them (all a line of the table has room for): one pass up the tree from
+ * the leaves, each layer's list merged into its parent's. Asking every exit about every
+ * layer walked each exit's path once per layer, quadratic in a deep model. */
+typedef struct exit_lists {
+    size_t cap;
+    uint32_t *ids;  /* [n_layers * cap], ascending */
+    size_t *count;  /* [n_layers] */
+} exit_lists;
+
+static void exit_lists_free(exit_lists *e)
+{
+    free(e->ids);
+    free(e->count);
+}
+
+static pd_status exit_lists_build(const pd_graph *g, size_t cap, exit_lists *e, pd_error *err)
+{
+    e->cap = cap < g->n_exits ? cap : g->n_exits;
+    e->ids = malloc((g->n_layers * e->cap + 1) * sizeof *e->ids);
+    e->count = calloc(g->n_layers, sizeof *e->count);
+    uint32_t *merged = malloc((e->cap + 1) * sizeof *merged);
+    if (!e->ids || !e->count || !merged) {
+        free(merged);
+        exit_lists_free(e);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < g->n_exits && e->cap; k++) {
+        size_t l = (size_t)g->exits[k];
+        e->ids[l * e->cap] = (uint32_t)k;
+        e->count[l] = 1;
+    }
+    for (size_t i = g->n_layers; i-- > 0;) { /* children come after their parent */
+        int32_t p = g->layers[i].parent;
+        if (p < 0 || !e->count[i])
+            continue;
+        const uint32_t *a = e->ids + (size_t)p * e->cap, *b = e->ids + i * e->cap;
+        size_t na = e->count[p], nb = e->count[i], x = 0, y = 0, m = 0;
+        while (m < e->cap && (x < na || y < nb))
+            merged[m++] = y >= nb || (x < na && a[x] < b[y]) ? a[x++] : b[y++];
+        memcpy(e->ids + (size_t)p * e->cap, merged, m * sizeof *merged);
+        e->count[p] = m;
+    }
+    free(merged);
+    return PD_OK;
+}
+
+/* "1,2,5": the exits using layer i, as many as fit. */
+static void exits_using(const exit_lists *e, size_t i, char *buf, size_t n)
 {
     size_t len = 0;
     buf[0] = '\0';
-    for (size_t k = 0; k < g->n_exits && len + 8 < n; k++)
-        if (pd_graph_on_path(g, i, (size_t)g->exits[k]))
-            len += (size_t)snprintf(buf + len, n - len, "%s%zu", len ? "," : "", k + 1);
+    for (size_t j = 0; j < e->count[i] && len + 8 < n; j++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%zu", len ? "," : "",
+                                (size_t)e->ids[i * e->cap + j] + 1);
+}
+
+/* The measured accuracies the repository ships for g, in exit order, if g lacks any of
+ * its own (what plan, eval and compare then use); NULL when none ship. */
+static double *shipped_accuracies(const pd_graph *g, char *source, size_t source_size,
+                                  pd_error *err, pd_status *st)
+{
+    *st = PD_OK;
+    int lacking = 0;
+    for (size_t k = 0; k < g->n_exits; k++)
+        lacking |= !g->layers[g->exits[k]].has_accuracy;
+    size_t len;
+    const char *text = lacking ? pd_builtin_accuracy(g->name, &len) : NULL;
+    if (!text)
+        return NULL;
+    pd_scenario sc;
+    memset(&sc, 0, sizeof sc);
+    char from[256];
+    snprintf(from, sizeof from, "models/accuracy/%s.json (built in)", g->name);
+    if ((*st = pd_scenario_parse_accuracies(&sc, g, text, len, from, err)))
+        return NULL;
+    double *acc = sc.exit_accuracy; /* taken from the scenario, which holds nothing else */
+    sc.exit_accuracy = NULL;
+    snprintf(source, source_size, "%s", sc.accuracy_source);
+    pd_scenario_free(&sc);
+    return acc;
 }
 
 int cmd_show(const cli_parsed *p)
@@ -79,11 +156,25 @@ int cmd_show(const cli_parsed *p)
     pd_error err;
     if (pd_graph_open(p->pos[0], &g, &err))
         return cli_fail(&err);
+    exit_lists uses;
+    pd_status st;
+    char source[256] = "";
+    double *shipped = NULL;
+    if ((st = exit_lists_build(g, 64, &uses, &err)) == PD_OK) {
+        shipped = shipped_accuracies(g, source, sizeof source, &err, &st);
+        if (st)
+            exit_lists_free(&uses);
+    }
+    if (st) {
+        pd_graph_free(g);
+        return cli_fail(&err);
+    }
+    char nb[CLI_NAME_BUF], note[4 * 1024];
     printf("model: %s   input %lldx%lldx%lld   %zu layers   %zu exits   %.0f weight bytes\n",
-           g->name, (long long)g->input.c, (long long)g->input.h, (long long)g->input.w,
-           g->n_layers, g->n_exits, pd_graph_model_bytes(g));
+           cli_safe_name(g->name, nb, sizeof nb), (long long)g->input.c, (long long)g->input.h,
+           (long long)g->input.w, g->n_layers, g->n_exits, pd_graph_model_bytes(g));
     if (g->note)
-        printf("note: %s\n", g->note);
+        printf("note: %s\n", cli_safe_name(g->note, note, sizeof note));
     printf("\n%-10s %-7s %-34s %-11s %-11s %12s %10s %10s %10s  %s\n", "layer", "type", "params",
            "input", "output", "MACs", "weight B", "output B", "k.filters", "exits");
     for (size_t i = 0; i < g->n_layers; i++) {
@@ -92,21 +183,29 @@ int cmd_show(const cli_parsed *p)
         pd_layer_describe(l, params, sizeof params);
         shape_str(l->in, in, sizeof in);
         shape_str(l->out, out, sizeof out);
-        exits_using(g, i, ex, sizeof ex);
-        printf("%-10s %-7s %-34s %-11s %-11s %12.0f %10.0f %10.0f %10.0f  %s\n", l->name,
-               pd_layer_type_name(l->type), params, in, out, pd_layer_macs(l),
-               pd_graph_feature(g, i, PD_FEAT_WEIGHT_BYTES),
+        exits_using(&uses, i, ex, sizeof ex);
+        printf("%-10s %-7s %-34s %-11s %-11s %12.0f %10.0f %10.0f %10.0f  %s\n",
+               cli_safe_name(l->name, nb, sizeof nb), pd_layer_type_name(l->type), params, in,
+               out, pd_layer_macs(l), pd_graph_feature(g, i, PD_FEAT_WEIGHT_BYTES),
                pd_graph_feature(g, i, PD_FEAT_OUT_BYTES),
                pd_graph_feature(g, i, PD_FEAT_KERNEL_FILTERS), ex);
     }
     printf("\nexits (numbered in model order):\n");
     for (size_t k = 0; k < g->n_exits; k++) {
         const pd_layer *l = &g->layers[g->exits[k]];
-        if (l->has_accuracy)
-            printf("  %zu  %-10s accuracy %.3f\n", k + 1, l->name, l->accuracy);
+        const char *name = cli_safe_name(l->name, nb, sizeof nb);
+        if (shipped)
+            printf("  %zu  %-10s accuracy %.3f (measured)\n", k + 1, name, shipped[k]);
+        else if (l->has_accuracy)
+            printf("  %zu  %-10s accuracy %.3f\n", k + 1, name, l->accuracy);
         else
-            printf("  %zu  %-10s accuracy not given\n", k + 1, l->name);
+            printf("  %zu  %-10s accuracy not given\n", k + 1, name);
     }
+    if (shipped)
+        printf("exit accuracies: measured, from %s; plan, eval and compare use them unless "
+               "given --exit-accuracy or --accuracy-from\n", source);
+    free(shipped);
+    exit_lists_free(&uses);
     pd_graph_free(g);
     return EXIT_OK;
 }

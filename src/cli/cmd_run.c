@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "safe_name.h"
 #include "core/clock.h"
 #include "commands.h"
 #include "weights_flags.h"
@@ -210,7 +211,8 @@ int cmd_run(const cli_parsed *p)
         status = cli_fail(&err);
         goto done;
     }
-    printf("model %s, exit %s (%zu layers)%s\n", g->name, e->name, len,
+    char nb[CLI_NAME_BUF], eb[CLI_NAME_BUF];
+    printf("model %s, exit %s (%zu layers)%s\n", cli_safe_name(g->name, nb, sizeof nb), cli_safe_name(e->name, eb, sizeof eb), len,
            isnan(a.accuracy) ? "" : " chosen by the accuracy requirement");
     if (source[0] && !a.exit_accuracy)
         printf("exit accuracies: measured, from %s\n", source);

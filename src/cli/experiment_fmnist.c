@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "safe_name.h"
 #include "commands.h"
 #include "experiment.h"
 #include "report.h"
@@ -75,11 +76,12 @@ static pd_status setup(const cli_parsed *p, const fmnist_flags *f, cli_setup *s,
 static void print_header(const cli_setup *s, const fmnist_flags *f,
                          const pd_distribution *centred)
 {
+    char nb[CLI_NAME_BUF];
     printf("A second experiment: Fashion-MNIST, with measured exit accuracies\n");
-    printf("model: %s (%zu layers, %zu exits)\n", s->g->name, s->g->n_layers, s->g->n_exits);
+    printf("model: %s (%zu layers, %zu exits)\n", cli_safe_name(s->g->name, nb, sizeof nb), s->g->n_layers, s->g->n_exits);
     printf("exit accuracies measured:");
     for (size_t k = 0; k < s->g->n_exits; k++)
-        printf("%s %s %.4f", k ? "," : "", s->g->layers[s->g->exits[k]].name,
+        printf("%s %s %.4f", k ? "," : "", cli_safe_name(s->g->layers[s->g->exits[k]].name, nb, sizeof nb),
                s->pb->exit_accuracy[k]);
     printf("\nrequirements centred among them: %s (mean of the exits' accuracies, sigma = "
            "(max - min)/4, at least %g)%s\n",
@@ -157,10 +159,11 @@ static pd_status print_assumptions(cli_setup *s, pd_error *err)
     if (!st && have_paper)
         st = pd_what_if_solve(pb, paper, &paper_demand, &w[2], err);
     if (!st) {
+        char nb[CLI_NAME_BUF];
         size_t best = pd_problem_best_exit(pb);
         printf("\nrequirements above the best exit (%s, %.4f): %.4f of tasks (unmet; they are "
                "served there)\n",
-               s->g->layers[pb->exit_layer[best]].name, pb->exit_accuracy[best],
+               cli_safe_name(s->g->layers[pb->exit_layer[best]].name, nb, sizeof nb), pb->exit_accuracy[best],
                pb->unmet_probability);
         printf("\nthe exact plan against the paper's assumptions (layers per tier; moved: on "
                "another tier than in the first row; then each exit's share of the tasks):\n");
@@ -169,7 +172,7 @@ static pd_status print_assumptions(cli_setup *s, pd_error *err)
             printf(" %6.6s", pd_tier_name(pb->tier[t]));
         printf("  %5s ", "moved");
         for (size_t k = 0; k < ne; k++)
-            printf(" %7.7s", s->g->layers[pb->exit_layer[k]].name);
+            printf(" %7.7s", cli_safe_name(s->g->layers[pb->exit_layer[k]].name, nb, sizeof nb));
         printf("\n");
         print_row(s, "measured", s->sc.demand.spec, &w[0], w[0].placement);
         print_row(s, "measured", PAPER_DEMAND " (paper)", &w[1], w[0].placement);

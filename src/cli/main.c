@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "safe_name.h"
 #include "scenario_flags.h"
 
 static const cli_command commands[] = {
@@ -62,7 +63,8 @@ static const cli_command commands[] = {
 
 int cli_fail(const pd_error *err)
 {
-    fprintf(stderr, "predoff: %s\n", err->msg[0] ? err->msg : "failed");
+    char msg[4 * PD_ERROR_MSG_MAX]; /* messages quote names from models and files */
+    fprintf(stderr, "predoff: %s\n", err->msg[0] ? cli_safe_name(err->msg, msg, sizeof msg) : "failed");
     return err->status == PD_EINPUT || err->status == PD_ELIMIT ? EXIT_BAD_INPUT
                                                                  : EXIT_FAILURE_OTHER;
 }

@@ -1,5 +1,6 @@
 /* The readable plan report and the plan JSON. */
 #include "report.h"
+#include "safe_name.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -28,10 +29,12 @@ static void print_rate(FILE *f, double bps)
 void report_scenario_line(FILE *f, const pd_scenario *sc)
 {
     const char *sep = "";
+    char nb[CLI_NAME_BUF], from[4 * sizeof sc->accuracy_source];
     fprintf(f, "tiers: ");
     for (int t = 0; t < PD_TIER_COUNT; t++)
         if (sc->uses[t]) {
-            fprintf(f, "%s%s (%s)", sep, pd_tier_name((pd_tier)t), sc->profile[t]->name);
+            fprintf(f, "%s%s (%s)", sep, pd_tier_name((pd_tier)t),
+                    cli_safe_name(sc->profile[t]->name, nb, sizeof nb));
             sep = ", ";
         }
     fprintf(f, "\nlinks: up ");
@@ -52,7 +55,8 @@ void report_scenario_line(FILE *f, const pd_scenario *sc)
         fprintf(f, "; result parsing on");
     fprintf(f, "\n");
     if (sc->n_exit_accuracy && sc->accuracy_source[0])
-        fprintf(f, "exit accuracies: measured, from %s\n", sc->accuracy_source);
+        fprintf(f, "exit accuracies: measured, from %s\n",
+                cli_safe_name(sc->accuracy_source, from, sizeof from));
 }
 
 /* The one exit that serves every task (Edgent, Neurosurgeon), or -1. */
@@ -71,9 +75,11 @@ static void print_exits(FILE *f, const plan_view *v)
 {
     const pd_problem *pb = v->pb;
     int32_t served = served_exit(v);
+    char nb[CLI_NAME_BUF];
     if (served >= 0) {
         fprintf(f, "\none exit serves every task: %s (accuracy %.4f), %.3f ms\n",
-                v->g->layers[pb->exit_layer[served]].name, pb->exit_accuracy[served],
+                cli_safe_name(v->g->layers[pb->exit_layer[served]].name, nb, sizeof nb),
+                pb->exit_accuracy[served],
                 v->sol->objective_ms);
         fprintf(f, "served below their requirement: %.4f of tasks\n", v->sol->below_requirement);
         if (v->sol->deadline_missed)
@@ -85,7 +91,8 @@ static void print_exits(FILE *f, const plan_view *v)
     size_t best = pd_problem_best_exit(pb);
     for (size_t k = 0; k < pb->n_exits; k++)
         fprintf(f, "%3zu  %-18.18s  %8.4f  %11.4f  %12.3f%s\n", k + 1,
-                v->g->layers[pb->exit_layer[k]].name, pb->exit_accuracy[k], pb->exit_prob[k],
+                cli_safe_name(v->g->layers[pb->exit_layer[k]].name, nb, sizeof nb),
+                pb->exit_accuracy[k], pb->exit_prob[k],
                 v->ev->exit_ms[k],
                 k == best && pb->unmet_probability > 0 ? "  (includes the unmet share)" : "");
 }
@@ -94,6 +101,7 @@ static void print_exits(FILE *f, const plan_view *v)
 static void print_branch(FILE *f, const plan_view *v, const pd_branches *br, size_t b)
 {
     const pd_graph *g = v->g;
+    char nb[CLI_NAME_BUF];
     size_t lo = br->start[b], hi = br->start[b + 1];
     int32_t head = br->order[lo];
     int32_t fork = g->layers[head].parent;
@@ -104,7 +112,7 @@ static void print_branch(FILE *f, const plan_view *v, const pd_branches *br, siz
     for (size_t i = lo; i < hi; i++)
         fputc(tier_letter[v->pb->tier[v->placement[br->order[i]]]], f);
     if (fork >= 0)
-        fprintf(f, "   (from %s)", g->layers[fork].name);
+        fprintf(f, "   (from %s)", cli_safe_name(g->layers[fork].name, nb, sizeof nb));
     fprintf(f, "\n             ");
     for (size_t i = lo; i < hi;) {
         pd_slot s = v->placement[br->order[i]];
@@ -112,14 +120,15 @@ static void print_branch(FILE *f, const plan_view *v, const pd_branches *br, siz
         while (j + 1 < hi && v->placement[br->order[j + 1]] == s)
             j++;
         fprintf(f, "%s%s: %s", i == lo ? "" : " | ", pd_tier_name(v->pb->tier[s]),
-                g->layers[br->order[i]].name);
+                cli_safe_name(g->layers[br->order[i]].name, nb, sizeof nb));
         if (j > i)
-            fprintf(f, "..%s (%zu)", g->layers[br->order[j]].name, j - i + 1);
+            fprintf(f, "..%s (%zu)", cli_safe_name(g->layers[br->order[j]].name, nb, sizeof nb),
+                    j - i + 1);
         i = j + 1;
     }
     const pd_layer *last = &g->layers[br->order[hi - 1]];
     if (last->is_exit)
-        fprintf(f, " -> exit %s", last->name);
+        fprintf(f, " -> exit %s", cli_safe_name(last->name, nb, sizeof nb));
     fprintf(f, "\n");
 }
 
@@ -152,8 +161,9 @@ static void print_placement(FILE *f, const plan_view *v)
 
 void report_text(FILE *f, const plan_view *v)
 {
-    fprintf(f, "model: %s (%zu layers, %zu exits)   solver: %s\n", v->g->name, v->g->n_layers,
-            v->g->n_exits, v->solver);
+    char nb[CLI_NAME_BUF];
+    fprintf(f, "model: %s (%zu layers, %zu exits)   solver: %s\n",
+            cli_safe_name(v->g->name, nb, sizeof nb), v->g->n_layers, v->g->n_exits, v->solver);
     report_scenario_line(f, v->sc);
     print_exits(f, v);
     fprintf(f, "\nexpected latency   %.3f ms\n", expected_ms(v));
@@ -270,19 +280,20 @@ void report_comparison(FILE *f, const pd_graph *g, const pd_problem *pb,
     for (size_t i = 0; i < n; i++)
         if (!r[i].status && strcmp(r[i].solver->name, reference) == 0)
             ref = r[i].objective_ms;
-    char vs[32];
+    char vs[32], nb[CLI_NAME_BUF];
     snprintf(vs, sizeof vs, "vs %s", reference);
     fprintf(f, "%-14s %14s %11s %10s %16s  %s\n", "solver", "expected (ms)", vs, "below req.",
             "solve (ms, med.)", "serves");
     for (size_t i = 0; i < n; i++) {
         if (r[i].status) {
-            fprintf(f, "%-14s n/a: %s\n", r[i].solver->name, r[i].msg);
+            char msg[4 * sizeof r[i].msg]; /* it may quote a name */
+            fprintf(f, "%-14s n/a: %s\n", r[i].solver->name, cli_safe_name(r[i].msg, msg, sizeof msg));
             continue;
         }
         fprintf(f, "%-14s %14.3f %+10.2f%% %10.4f %16.4f  ", r[i].solver->name, r[i].objective_ms,
                 100.0 * (r[i].objective_ms - ref) / ref, r[i].below_requirement, r[i].solve_ms);
         if (r[i].served_exit >= 0)
-            fprintf(f, "all tasks at %s\n", g->layers[pb->exit_layer[r[i].served_exit]].name);
+            fprintf(f, "all tasks at %s\n", cli_safe_name(g->layers[pb->exit_layer[r[i].served_exit]].name, nb, sizeof nb));
         else
             fprintf(f, "each task its exit\n");
     }

@@ -1,6 +1,8 @@
 /* The epochs of predoff train (train_loop.h). */
 #include "train_loop.h"
 
+#include "safe_name.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -118,14 +120,15 @@ static pd_status test_accuracy(train_job *j, pd_error *err)
 
 static void print_epoch(const train_job *j, double seconds)
 {
+    char nb[CLI_NAME_BUF];
     printf("epoch %" PRIu64 "/%" PRIu64 ": loss %.4f; train accuracy", j->epoch + 1, j->epochs,
            j->loss_sum / (double)j->seen);
     for (size_t k = 0; k < j->g->n_exits; k++)
-        printf(" %s %.4f", j->g->layers[j->g->exits[k]].name,
+        printf(" %s %.4f", cli_safe_name(j->g->layers[j->g->exits[k]].name, nb, sizeof nb),
                (double)j->correct[k] / (double)j->seen);
     printf("; test accuracy");
     for (size_t k = 0; k < j->g->n_exits; k++)
-        printf(" %s %.4f", j->g->layers[j->g->exits[k]].name, j->test_accuracy[k]);
+        printf(" %s %.4f", cli_safe_name(j->g->layers[j->g->exits[k]].name, nb, sizeof nb), j->test_accuracy[k]);
     printf(" (%.1f s)\n", seconds);
     fflush(stdout);
 }

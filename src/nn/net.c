@@ -77,15 +77,21 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
     *out = NULL;
     if (pd_weights_check(w, g, source, err))
         return err ? err->status : PD_EINPUT;
+    pd_weights_index *ix;
+    if (pd_weights_index_new(w, &ix, err))
+        return PD_ENOMEM;
     pd_net *net = calloc(1, sizeof *net);
-    if (!net)
+    if (!net) {
+        pd_weights_index_free(ix);
         return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
     net->g = g;
     net->threads = pd_runtime_threads();
     net->w = calloc(g->n_layers, sizeof *net->w);
     net->b = calloc(g->n_layers, sizeof *net->b);
     net->prep = calloc(g->n_layers, sizeof *net->prep);
     if (!net->w || !net->b || !net->prep) {
+        pd_weights_index_free(ix);
         pd_net_free(net);
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     }
@@ -99,17 +105,15 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
                        ? op->split_scratch_floats(l, net->threads)
                        : op->scratch_floats(l);
         max_scratch = s > max_scratch ? s : max_scratch;
-        if (pd_layer_weight_count(l) > 0) {
-            char name[512];
-            snprintf(name, sizeof name, "%s.weight", l->name);
-            net->w[i] = pd_weights_find(w, name)->data;
-            snprintf(name, sizeof name, "%s.bias", l->name);
-            net->b[i] = pd_weights_find(w, name)->data;
+        if (pd_layer_weight_count(l) > 0) { /* pd_weights_check has found both */
+            net->w[i] = pd_weights_index_find_joined(ix, l->name, ".weight")->data;
+            net->b[i] = pd_weights_index_find_joined(ix, l->name, ".bias")->data;
         }
         size_t np = op->prepared_floats ? op->prepared_floats(l) : 0;
         if (np > 0) {
             net->prep[i] = alloc_floats(np);
             if (!net->prep[i]) {
+                pd_weights_index_free(ix);
                 pd_net_free(net);
                 return pd_error_set(err, PD_ENOMEM, "out of memory for layer \"%s\"'s weights",
                                     l->name);
@@ -117,6 +121,7 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
             op->prepare(l, net->w[i], net->b[i], net->prep[i]);
         }
     }
+    pd_weights_index_free(ix);
     net->max_elems = max_elems;
     net->buf[0] = alloc_floats(max_elems);
     net->buf[1] = alloc_floats(max_elems);

@@ -113,19 +113,6 @@ pd_status pd_weights_random(const pd_graph *g, uint64_t seed, pd_weights **out, 
     return PD_OK;
 }
 
-/* The tensor named layer + suffix, found without building the name. */
-static const pd_named_tensor *find_joined(const pd_weights *w, const char *layer,
-                                          const char *suffix)
-{
-    size_t n = strlen(layer);
-    for (size_t i = 0; i < w->n; i++) {
-        const char *name = w->tensors[i].name;
-        if (name && strncmp(name, layer, n) == 0 && strcmp(name + n, suffix) == 0)
-            return &w->tensors[i];
-    }
-    return NULL;
-}
-
 const pd_named_tensor *pd_weights_find(const pd_weights *w, const char *name)
 {
     if (!w || !name)
@@ -136,12 +123,12 @@ const pd_named_tensor *pd_weights_find(const pd_weights *w, const char *name)
     return NULL;
 }
 
-static pd_status check_tensor(const pd_weights *w, const pd_layer *l, const char *suffix,
+static pd_status check_tensor(const pd_weights_index *ix, const pd_layer *l, const char *suffix,
                               int ndim, const int64_t *dims, const char *source, pd_error *err)
 {
     char want[200], have[200];
     pd_format_dims(want, sizeof want, ndim, dims);
-    const pd_named_tensor *t = find_joined(w, l->name, suffix);
+    const pd_named_tensor *t = pd_weights_index_find_joined(ix, l->name, suffix);
     if (!t)
         return pd_error_set(err, PD_EINPUT,
                             "%s: tensor \"%.64s%s\" is missing (layer \"%.64s\" needs shape %s)",
@@ -167,19 +154,18 @@ static pd_status check_tensor(const pd_weights *w, const pd_layer *l, const char
 pd_status pd_weights_check(const pd_weights *w, const pd_graph *g, const char *source,
                            pd_error *err)
 {
-    for (size_t i = 0; i < g->n_layers; i++) {
+    pd_weights_index *ix;
+    pd_status st = pd_weights_index_new(w, &ix, err);
+    for (size_t i = 0; i < g->n_layers && !st; i++) {
         const pd_layer *l = &g->layers[i];
         layer_tensors lt;
-        pd_status st = known_layer(l, err);
-        if (st)
-            return st;
-        if (!tensors_of(l, &lt))
+        if ((st = known_layer(l, err)) || !tensors_of(l, &lt))
             continue;
-        if ((st = check_tensor(w, l, ".weight", lt.ndim, lt.dims, source, err)) ||
-            (st = check_tensor(w, l, ".bias", 1, &lt.bias, source, err)))
-            return st;
+        if (!(st = check_tensor(ix, l, ".weight", lt.ndim, lt.dims, source, err)))
+            st = check_tensor(ix, l, ".bias", 1, &lt.bias, source, err);
     }
-    return PD_OK;
+    pd_weights_index_free(ix);
+    return st;
 }
 
 void pd_weights_free(pd_weights *w)

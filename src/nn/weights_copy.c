@@ -29,8 +29,15 @@ pd_status pd_weights_copy(const pd_weights *w, pd_weights **out, pd_error *err)
         else if (t->count)
             memcpy(d->data, t->data, t->count * sizeof *d->data);
     }
-    for (size_t i = 0; i < w->n_meta && !st; i++)
-        st = pd_weights_meta_set(c, w->meta[i].key, w->meta[i].value, err);
+    /* w's keys are unique: copied in one pass, not looked up one by one */
+    if (!st && w->n_meta && !(c->meta = calloc(w->n_meta, sizeof *c->meta)))
+        st = pd_error_set(err, PD_ENOMEM, "copying metadata: out of memory");
+    for (size_t i = 0; i < w->n_meta && !st; i++) {
+        pd_weights_meta *m = &c->meta[c->n_meta++];
+        if (!(m->key = pd_strdup(w->meta[i].key)) || !(m->value = pd_strdup(w->meta[i].value)))
+            st = pd_error_set(err, PD_ENOMEM, "copying metadata \"%.64s\": out of memory",
+                              w->meta[i].key);
+    }
     if (st) {
         pd_weights_free(c);
         return st;

@@ -118,15 +118,23 @@ pd_status pd_checkpoint_read(const char *path, pd_checkpoint *out, pd_error *err
         c.weights->tensors = calloc(f->n, sizeof *c.weights->tensors);
     if (c.momentum && f->n)
         c.momentum->tensors = calloc(f->n, sizeof *c.momentum->tensors);
-    if (!c.weights || !c.momentum || (f->n && (!c.weights->tensors || !c.momentum->tensors))) {
+    if (c.weights && f->n_meta)
+        c.weights->meta = malloc(f->n_meta * sizeof *c.weights->meta);
+    if (!c.weights || !c.momentum || (f->n && (!c.weights->tensors || !c.momentum->tensors)) ||
+        (f->n_meta && !c.weights->meta)) {
         st = pd_error_set(err, PD_ENOMEM, "%s: out of memory", path);
         goto fail;
     }
-    for (size_t i = 0; i < f->n_meta && !st; i++)
-        if (!own_key(f->meta[i].key))
-            st = pd_weights_meta_set(c.weights, f->meta[i].key, f->meta[i].value, err);
-    if (st)
-        goto fail;
+    /* the metadata moves too (its keys are unique, the reader checked), but for the
+     * checkpoint's own keys, which f keeps and frees */
+    size_t kept = 0;
+    for (size_t i = 0; i < f->n_meta; i++) {
+        if (own_key(f->meta[i].key))
+            f->meta[kept++] = f->meta[i];
+        else
+            c.weights->meta[c.weights->n_meta++] = f->meta[i];
+    }
+    f->n_meta = kept;
     /* the tensors move: f keeps none of them */
     for (size_t i = 0; i < f->n; i++) {
         pd_weights *to = ends_with(f->tensors[i].name, MOMENTUM) ? c.momentum : c.weights;
@@ -146,20 +154,25 @@ pd_status pd_checkpoint_restore(const pd_checkpoint *c, pd_trainer *t, const cha
                                 pd_error *err)
 {
     pd_weights *m = pd_trainer_momentum(t);
-    for (size_t i = 0; i < m->n; i++) {
+    pd_weights_index *ix;
+    pd_status st = pd_weights_index_new(c->momentum, &ix, err);
+    for (size_t i = 0; i < m->n && !st; i++) {
         const pd_named_tensor *want = &m->tensors[i];
-        const pd_named_tensor *have = pd_weights_find(c->momentum, want->name);
+        const pd_named_tensor *have = pd_weights_index_find(ix, want->name);
         if (!have)
-            return pd_error_set(err, PD_EINPUT, "%s: tensor \"%.64s\" is missing", source,
-                                want->name);
-        if (have->count != want->count)
-            return pd_error_set(err, PD_EINPUT, "%s: tensor \"%.64s\": %zu elements, the model needs %zu",
-                                source, want->name, have->count, want->count);
+            st = pd_error_set(err, PD_EINPUT, "%s: tensor \"%.64s\" is missing", source,
+                              want->name);
+        else if (have->count != want->count)
+            st = pd_error_set(err, PD_EINPUT, "%s: tensor \"%.64s\": %zu elements, the model needs %zu",
+                              source, want->name, have->count, want->count);
     }
-    for (size_t i = 0; i < m->n; i++) {
+    for (size_t i = 0; i < m->n && !st; i++) {
         pd_named_tensor *to = &m->tensors[i];
-        memcpy(to->data, pd_weights_find(c->momentum, to->name)->data, to->count * sizeof(float));
+        memcpy(to->data, pd_weights_index_find(ix, to->name)->data, to->count * sizeof(float));
     }
+    pd_weights_index_free(ix);
+    if (st)
+        return st;
     pd_trainer_set_steps(t, c->steps);
     *pd_trainer_rng(t) = c->rng;
     return PD_OK;

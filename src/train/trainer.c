@@ -81,14 +81,10 @@ static pd_status shadow_weights(const pd_weights *w, const size_t *index, size_t
 }
 
 /* The index in w of the tensor named layer + suffix (pd_weights_check has found it). */
-static size_t tensor_index(const pd_weights *w, const char *layer, const char *suffix)
+static size_t tensor_index(const pd_weights *w, const pd_weights_index *ix, const char *layer,
+                           const char *suffix)
 {
-    char name[512];
-    snprintf(name, sizeof name, "%s%s", layer, suffix);
-    for (size_t i = 0; i < w->n; i++)
-        if (strcmp(w->tensors[i].name, name) == 0)
-            return i;
-    return 0;
+    return (size_t)(pd_weights_index_find_joined(ix, layer, suffix) - w->tensors);
 }
 
 /* The parameters are the weights and biases of the graph's layers, in layer order (any
@@ -97,14 +93,18 @@ static pd_status plan_params(pd_trainer *t, pd_error *err)
 {
     const pd_graph *g = t->g;
     size_t *index = malloc(2 * (g->n_layers ? g->n_layers : 1) * sizeof *index);
-    if (!index)
+    pd_weights_index *ix = NULL;
+    if (!index || pd_weights_index_new(t->w, &ix, err)) {
+        free(index);
         return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
     size_t n = 0;
     for (size_t i = 0; i < g->n_layers; i++)
         if (pd_layer_weight_count(&g->layers[i]) > 0) {
-            index[n++] = tensor_index(t->w, g->layers[i].name, ".weight");
-            index[n++] = tensor_index(t->w, g->layers[i].name, ".bias");
+            index[n++] = tensor_index(t->w, ix, g->layers[i].name, ".weight");
+            index[n++] = tensor_index(t->w, ix, g->layers[i].name, ".bias");
         }
+    pd_weights_index_free(ix);
     pd_status st = shadow_weights(t->w, index, n, ".grad", &t->grads, err);
     if (!st)
         st = shadow_weights(t->w, index, n, ".momentum", &t->momentum_w, err);
