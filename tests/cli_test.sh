@@ -84,6 +84,13 @@ for f in ga-convergence.png bandwidth.png ga-convergence.dat bandwidth.dat plots
 done
 if head -c 8 "$tmp/exp/bandwidth.png" | od -An -c | grep -q 'P   N   G'; then ok; else bad "bandwidth.png is not a PNG"; fi
 if [ "$(grep -vc '^#' "$tmp/exp/bandwidth.dat")" = 3 ]; then ok; else bad "bandwidth.dat rows"; fi
+# the GA over seeds 1..2 at each bandwidth: best <= median <= worst, never below the exact
+# optimum, 0..2 seeds at it; the exact curve drawn last, on top of the others
+if awk 'NR == 1 { for (i = 2; i <= NF; i++) if (!($i in col)) col[$i] = i - 1; next }
+        { e = $col["exact"]; b = $col["ga_best"]; m = $col["ga_median"]; w = $col["ga_worst"]; r = $col["ga_reached"]
+          if (!(e > 0 && b >= e * (1 - 1e-9) && b <= m && m <= w && r >= 0 && r <= 2)) bad++ }
+        END { exit bad > 0 || !col["ga_worst"] }' "$tmp/exp/bandwidth.dat" &&
+    grep "^ *\(plot \)\?'bandwidth.dat'" "$tmp/exp/plots.gp" | tail -1 | grep -q "title 'exact'$"; then ok; else bad "bandwidth.dat's GA columns or the exact curve's place: $(cat "$tmp/exp/bandwidth.dat")"; fi
 "$bin" experiment paper --runs 2 --points 3 --repeats 1 --out "$tmp/exp" >"$tmp/exp.txt"
 for want in "vs edgent" "reached the exact optimum" "188.93" "207.11" "neurosurgeon"; do
     if grep -q "$want" "$tmp/exp.txt"; then ok; else bad "experiment output lacks '$want'"; fi
