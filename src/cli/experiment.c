@@ -271,12 +271,13 @@ static void print_sweep_ga(const pd_sweep *sw, const sweep_ga *ga, size_t exact_
     }
     const double *o = sw->objective_ms;
     size_t n = sw->n_solvers;
-    printf("genetic algorithm on the sweep, seeds 1..%zu: all at the exact optimum at %zu of %zu "
-           "bandwidths; seed 1 furthest at %.3g Mbps (%.1f ms, optimum %.1f); the worst seed "
-           "furthest at %.3g Mbps (%.1f ms, optimum %.1f; median of the seeds %.1f)\n",
+    printf("genetic algorithm on the sweep, seeds 1..%zu: every seed at the exact optimum at %zu "
+           "of %zu bandwidths; seed 1 furthest above it at %.3g Mbps (%.1f ms, optimum %.1f, "
+           "x%.2f), any seed at %.3g Mbps (%.1f ms, optimum %.1f, x%.2f; median of the seeds "
+           "%.1f)\n",
            ga->runs, all, sw->n_points, sw->rate_bps[w1] / 1e6, o[w1 * n + ga_col],
-           o[w1 * n + exact_col], sw->rate_bps[wa] / 1e6, ga->worst[wa], o[wa * n + exact_col],
-           ga->median[wa]);
+           o[w1 * n + exact_col], g1, sw->rate_bps[wa] / 1e6, ga->worst[wa],
+           o[wa * n + exact_col], ga_gap, ga->median[wa]);
 }
 
 pd_status experiment_sweep(cli_setup *s, const experiment_args *a, const experiment_run *run,
