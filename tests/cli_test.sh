@@ -84,6 +84,13 @@ for f in ga-convergence.png bandwidth.png ga-convergence.dat bandwidth.dat plots
 done
 if head -c 8 "$tmp/exp/bandwidth.png" | od -An -c | grep -q 'P   N   G'; then ok; else bad "bandwidth.png is not a PNG"; fi
 if [ "$(grep -vc '^#' "$tmp/exp/bandwidth.dat")" = 3 ]; then ok; else bad "bandwidth.dat rows"; fi
+# the GA over seeds 1..2 at each bandwidth: best <= median <= worst, never below the exact
+# optimum, 0..2 seeds at it; the exact curve drawn last, on top of the others
+if awk 'NR == 1 { for (i = 2; i <= NF; i++) if (!($i in col)) col[$i] = i - 1; next }
+        { e = $col["exact"]; b = $col["ga_best"]; m = $col["ga_median"]; w = $col["ga_worst"]; r = $col["ga_reached"]
+          if (!(e > 0 && b >= e * (1 - 1e-9) && b <= m && m <= w && r >= 0 && r <= 2)) bad++ }
+        END { exit bad > 0 || !col["ga_worst"] }' "$tmp/exp/bandwidth.dat" &&
+    grep "^ *\(plot \)\?'bandwidth.dat'" "$tmp/exp/plots.gp" | tail -1 | grep -q "title 'exact'$"; then ok; else bad "bandwidth.dat's GA columns or the exact curve's place: $(cat "$tmp/exp/bandwidth.dat")"; fi
 "$bin" experiment paper --runs 2 --points 3 --repeats 1 --out "$tmp/exp" >"$tmp/exp.txt"
 for want in "vs edgent" "reached the exact optimum" "188.93" "207.11" "neurosurgeon"; do
     if grep -q "$want" "$tmp/exp.txt"; then ok; else bad "experiment output lacks '$want'"; fi
@@ -240,17 +247,45 @@ if cmp -s "$tmp/t2.safetensors" "$tmp/r.safetensors"; then ok; else bad "resumed
 expect 2 "--lr 0.5 differs from the checkpoint's 0.01" -- train b-lenet --data "$fm" --epochs 3 --lr 0.5 -o "$tmp/r.safetensors" --checkpoint "$tmp/r.ckpt" --resume
 expect 2 "2 epochs done already" -- train b-lenet --data "$fm" --epochs 2 -o "$tmp/r.safetensors" --checkpoint "$tmp/r.ckpt" --resume
 expect 2 "not a predoff checkpoint" -- train b-lenet --data "$fm" --epochs 3 -o "$tmp/r.safetensors" --checkpoint "$tmp/t2.safetensors" --resume
-# stopped by SIGINT in the middle of an epoch, resumed: the same weights again
-"$bin" train b-lenet --data "$fm" --limit 2000 --epochs 1 --batch 8 -o "$tmp/a.safetensors" >/dev/null
-"$bin" train b-lenet --data "$fm" --limit 2000 --epochs 1 --batch 8 -o "$tmp/s.safetensors" --checkpoint "$tmp/s.ckpt" >/dev/null 2>"$tmp/s.err" &
+# stopped after 5 batches (the way SIGINT stops a run), resumed for 6 more across the
+# epoch's end and stopped again, then resumed to the end: the unbroken run's weights bit for
+# bit (t2, above), and its epochs' figures
+expect 1 "^predoff: stopped at epoch 1 after batch 5; the checkpoint is .*/s\.ckpt \(go on with --resume\)$" -- train b-lenet --data "$fm" --limit 256 --epochs 2 --batch 32 -o "$tmp/s.safetensors" --checkpoint "$tmp/s.ckpt" --stop-after-batches 5
+if [ ! -e "$tmp/s.safetensors" ] && [ -s "$tmp/s.ckpt" ]; then ok; else bad "a stopped run: no checkpoint, or weights written"; fi
+figures() { grep "^epoch $1/2: " "$2" | sed 's/ ([0-9.]* s)$//'; } # an epoch's line without its time
+expect 1 "^predoff: stopped at epoch 2 after batch 3; " -- train b-lenet --data "$fm" --epochs 2 -o "$tmp/s.safetensors" --checkpoint "$tmp/s.ckpt" --resume --stop-after-batches 6
+if grep -qx "resuming .*/s\.ckpt at epoch 1, batch 5" "$tmp/out" && [ -n "$(figures 1 "$tmp/train.txt")" ] &&
+    [ "$(figures 1 "$tmp/out")" = "$(figures 1 "$tmp/train.txt")" ]; then ok; else bad "resumed at batch 5: $(cat "$tmp/out")"; fi
+expect 0 "" -- train b-lenet --data "$fm" --epochs 2 -o "$tmp/s.safetensors" --checkpoint "$tmp/s.ckpt" --resume
+if grep -qx "resuming .*/s\.ckpt at epoch 2, batch 3" "$tmp/out" && [ -n "$(figures 2 "$tmp/train.txt")" ] &&
+    [ "$(figures 2 "$tmp/out")" = "$(figures 2 "$tmp/train.txt")" ]; then ok; else bad "resumed at epoch 2, batch 3: $(cat "$tmp/out")"; fi
+if cmp -s "$tmp/t2.safetensors" "$tmp/s.safetensors"; then ok; else bad "stopped twice and resumed: weights differ from the unbroken run's"; fi
+# a run with no more batches left than N ends as usual
+expect 0 "" -- train b-lenet --data "$fm" --limit 256 --epochs 2 --batch 32 -o "$tmp/s16.safetensors" --stop-after-batches 16
+if cmp -s "$tmp/t2.safetensors" "$tmp/s16.safetensors"; then ok; else bad "--stop-after-batches 16 of 16: weights differ"; fi
+expect 2 "--stop-after-batches: must be at least 1" -- train b-lenet --data "$fm" --stop-after-batches 0 -o "$tmp/x.safetensors"
+expect 2 "--stop-after-batches" -- train b-lenet --data "$fm" --stop-after-batches 2x -o "$tmp/x.safetensors"
+# a real SIGINT, with no timer: a run resumed mid-epoch (epoch 1 after batch 3 of 938, the whole
+# training split) prints its "resuming" line only after its handler is installed, and the test
+# reads that line from a FIFO before it sends the signal. The run then stops at its next batch
+# boundary, minutes before its epoch could end; resumed for 2 batches it holds what an unbroken
+# run stopped 2 batches later holds, byte for byte.
+expect 1 "stopped at epoch 1 after batch 3; " -- train b-lenet --data "$fm" --epochs 1 -o "$tmp/i.safetensors" --checkpoint "$tmp/i.ckpt" --stop-after-batches 3
+mkfifo "$tmp/fifo"
+"$bin" train b-lenet --data "$fm" --epochs 1 -o "$tmp/i.safetensors" --checkpoint "$tmp/i.ckpt" --resume >"$tmp/fifo" 2>"$tmp/i.err" &
 train_pid=$!
-for _ in $(seq 100); do [ -e "$tmp/s.ckpt" ] && break; sleep 0.1; done # the first checkpoint: training starts
-sleep 0.4
+exec 3<"$tmp/fifo"
+read -r line <&3
 kill -INT $train_pid
 wait $train_pid
-"$bin" train b-lenet --data "$fm" --epochs 1 -o "$tmp/s.safetensors" --checkpoint "$tmp/s.ckpt" --resume >"$tmp/s.txt" 2>&1
-if grep -q "stopped at epoch 1 after batch" "$tmp/s.err" && grep -q "^resuming .* at epoch 1, batch [1-9]" "$tmp/s.txt" &&
-    cmp -s "$tmp/a.safetensors" "$tmp/s.safetensors"; then ok; else bad "SIGINT and resume: $(cat "$tmp/s.err" "$tmp/s.txt")"; fi
+train_status=$?
+exec 3<&-
+at=$(sed -n 's/^predoff: stopped at epoch 1 after batch \([0-9]*\); the checkpoint is .*i\.ckpt (go on with --resume)$/\1/p' "$tmp/i.err")
+if [ "$line" = "resuming $tmp/i.ckpt at epoch 1, batch 3" ] && [ "$train_status" = 1 ] && [ -n "$at" ] && [ "$at" -ge 3 ] &&
+    [ "$(grep -c '' "$tmp/i.err")" = 1 ]; then ok; else bad "SIGINT: status $train_status, '$line', $(cat "$tmp/i.err")"; fi
+"$bin" train b-lenet --data "$fm" --epochs 1 -o "$tmp/i.safetensors" --checkpoint "$tmp/i.ckpt" --resume --stop-after-batches 2 >/dev/null 2>&1
+"$bin" train b-lenet --data "$fm" --epochs 1 -o "$tmp/j.safetensors" --checkpoint "$tmp/j.ckpt" --stop-after-batches $((${at:-0} + 2)) >/dev/null 2>&1
+if [ -n "$at" ] && cmp -s "$tmp/i.ckpt" "$tmp/j.ckpt"; then ok; else bad "SIGINT at batch $at, resumed for 2: the checkpoint differs from an unbroken run's"; fi
 # a diverging run stops at the first non-finite loss; the last good checkpoint stays
 expect 2 "loss became (NaN|infinite) at epoch 1 step [0-9]+; the last good checkpoint is .*nan.ckpt" -- train b-lenet --data "$fm" --limit 256 --lr 1e10 -o "$tmp/nan.safetensors" --checkpoint "$tmp/nan.ckpt"
 if [ -s "$tmp/nan.ckpt" ] && [ ! -e "$tmp/nan.safetensors" ]; then ok; else bad "NaN: checkpoint kept, no weights written"; fi

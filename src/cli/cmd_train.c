@@ -29,6 +29,8 @@ const cli_flag cmd_train_flags[] = {
     {"--limit", "N", "use only the first N images of each split (default: all)"},
     {"--checkpoint", "FILE", "checkpoint after every epoch and on SIGINT (default W.safetensors.ckpt)"},
     {"--resume", NULL, "go on from --checkpoint FILE exactly where it stopped"},
+    {"--stop-after-batches", "N", "stop as SIGINT does once this run has trained N batches: "
+                                  "checkpoint, exit status 1 (default: never)"},
     {"--threads", "T", "BLAS threads (default: OpenBLAS's choice)"},
     {NULL, NULL, NULL},
 };
@@ -45,7 +47,7 @@ static void on_signal(int sig)
  * against the checkpoint's). */
 typedef struct train_args {
     const char *data, *out, *checkpoint, *exit_weights_text;
-    unsigned long long epochs, batch, seed, limit;
+    unsigned long long epochs, batch, seed, limit, stop_after_batches;
     double lr, momentum, weight_decay, threads;
     int resume;
     int given_batch, given_lr, given_momentum, given_wd, given_ew, given_seed, given_limit;
@@ -100,6 +102,10 @@ static pd_status read_args(const cli_parsed *p, train_args *a, pd_error *err)
             a->given_limit = 1;
             if (!(st = cli_u64("--limit", v, &a->limit, err)) && a->limit < 1)
                 st = pd_error_set(err, PD_EINPUT, "--limit: must be at least 1");
+        } else if (cli_is(o, "--stop-after-batches")) {
+            if (!(st = cli_u64("--stop-after-batches", v, &a->stop_after_batches, err)) &&
+                a->stop_after_batches < 1)
+                st = pd_error_set(err, PD_EINPUT, "--stop-after-batches: must be at least 1");
         } else if (cli_is(o, "--threads"))
             st = cli_real("--threads", v, 1, 256, &a->threads, err);
         if (st)
@@ -350,7 +356,7 @@ int cmd_train(const cli_parsed *p)
         goto fail;
     j = (train_job){.g = g, .w = w, .t = t, .train = &train, .test = &test, .seed = a.seed,
                     .batch = (size_t)a.batch, .epochs = a.epochs, .checkpoint = a.checkpoint,
-                    .stop = &stop_requested, .bar = isatty(2) ? stderr : NULL};
+                    .stop = &stop_requested, .stop_after_batches = a.stop_after_batches, .bar = isatty(2) ? stderr : NULL};
     if (a.resume) {
         if ((st = pd_checkpoint_restore(&ck, t, a.checkpoint, &err)) ||
             (st = train_position_read(&j, w, a.checkpoint, &err)))

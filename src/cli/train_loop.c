@@ -145,12 +145,12 @@ train_end train_loop(train_job *j, pd_error *err)
         pd_error_set(err, PD_ENOMEM, "training: out of memory");
         goto done;
     }
-    uint64_t nb = batches_per_epoch(j);
+    uint64_t nb = batches_per_epoch(j), steps = 0; /* steps: batches done by this run */
     for (; j->epoch < j->epochs; j->epoch++) {
         double t0 = pd_now_ms();
         pd_dataset_shuffle(n, j->seed, j->epoch, order);
         for (; j->batches_done < nb; j->batches_done++) {
-            if (*j->stop) {
+            if (*j->stop || (j->stop_after_batches && steps == j->stop_after_batches)) {
                 if (!save(j, err))
                     end = TRAIN_STOPPED;
                 goto done;
@@ -176,6 +176,7 @@ train_end train_loop(train_job *j, pd_error *err)
             }
             j->loss_sum += s.loss * (double)b;
             j->seen += b;
+            steps++;
             for (size_t k = 0; k < j->g->n_exits; k++)
                 j->correct[k] += s.exit_correct[k];
             if (j->bar && (j->batches_done % 8 == 0 || j->batches_done + 1 == nb))

@@ -23,6 +23,7 @@ typedef struct train_job {
     uint64_t epochs;           /* the run's total */
     const char *checkpoint;    /* written after every epoch, and when stopped */
     const volatile sig_atomic_t *stop; /* set by a signal: stop at the next batch boundary */
+    uint64_t stop_after_batches; /* > 0: stop as *stop does once this run has done that many */
     FILE *bar;                 /* a terminal for the progress bar, or NULL */
     /* where the run stands: complete epochs, batches done in the next one and what they
      * saw (kept in checkpoints, so a resumed epoch reports what an unbroken one does) */
