@@ -111,11 +111,21 @@ int cmd_infer(const cli_parsed *p)
         printf("the plan predicted %.3f ms for this exit\n", d->exit_latency_ms[exit]);
     pd_exit_summary s;
     pd_exit_summarise(r.logits, r.count, &s);
-    printf("class %zu, probability %.4f, entropy %.4f\n", s.top_class, s.probability, s.entropy);
+    if (s.finite)
+        printf("class %zu, probability %.4f, entropy %.4f\n", s.top_class, s.probability,
+               s.entropy);
+    else
+        printf("output not finite (%zu of %zu logits NaN or infinite), no class\n", s.non_finite,
+               r.count);
     if (out) {
         int64_t dims[1] = {(int64_t)r.count};
         if (pd_npy_write(out, r.logits, 1, dims, &err))
             status = cli_fail(&err);
+    }
+    if (!s.finite && status == EXIT_OK) { /* as run: -o written, then a failure */
+        pd_error_set(&err, PD_EIO, "the output of exit %s is not finite",
+                     d->g->layers[d->g->exits[exit]].name);
+        status = cli_fail(&err);
     }
 done:
     pd_client_free(c);
