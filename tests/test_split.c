@@ -194,11 +194,123 @@ static void test_wrong_sizes_on_every_path(void **state)
     unlink(plan);
 }
 
+/* Counts what arrives on a ROUTER and never answers: a cloud that hangs. */
+static size_t drain(void *sock)
+{
+    size_t n = 0;
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    while (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) >= 0)
+        n += !zmq_msg_more(&m);
+    zmq_msg_close(&m);
+    return n;
+}
+
+/* A cloud that takes requests and never answers: the first request is answered by the edge
+ * within the client's budget; then the breaker keeps the cloud out (requests run on the
+ * edge at once) until a probe goes to the cloud again, which fails the same way. */
+static void test_hung_cloud_and_the_breaker(void **state)
+{
+    (void)state;
+    char plan[64];
+    assert_int_equal(plan_file_spec(MODEL, "edge", TAIL_ON_CLOUD, plan, sizeof plan), 0);
+    pd_deployment *mine = open_plan(plan);
+    void *ctx = zmq_ctx_new();
+    void *hung = zmq_socket(ctx, ZMQ_ROUTER);
+    int linger = 0;
+    zmq_setsockopt(hung, ZMQ_LINGER, &linger, sizeof linger);
+    assert_int_equal(zmq_bind(hung, "tcp://127.0.0.1:*"), 0);
+    char cloud_ep[256];
+    size_t ep_len = sizeof cloud_ep;
+    zmq_getsockopt(hung, ZMQ_LAST_ENDPOINT, cloud_ep, &ep_len);
+    server_run edge = {.d = open_plan(plan),
+                       .o = {.tier = PD_TIER_EDGE, .cloud = cloud_ep, .breaker_ms = 50}};
+    assert_int_equal(server_start(&edge), 0);
+    pd_client *c = client_for(mine, edge.endpoint, 400);
+    /* the first request waits for the cloud (until 0.9 x 400 ms less the edge's own time),
+     * then the edge answers it: not the mobile */
+    pd_infer_result r = infer_checked(c, mine, 1, 1);
+    if (r.fell_back)
+        fail_msg("the mobile finished the first request: %s (%.1f ms)", r.fallback_reason,
+                 r.total_ms);
+    assert_true(r.compute_ms[PD_TIER_EDGE] > 0 && r.compute_ms[PD_TIER_CLOUD] == 0);
+    assert_true(r.total_ms > 100); /* it did wait for the cloud */
+    size_t to_cloud = drain(hung);
+    assert_int_equal(to_cloud, 1);
+    /* the breaker is open: answered at once by the edge, nothing sent to the cloud; after
+     * 50 ms one probe goes, found hanging too (at most 2000 requests) */
+    size_t fast = 0;
+    uint64_t id = 2;
+    for (; id < 2000 && to_cloud < 2; id++) {
+        r = infer_checked(c, mine, 1, id);
+        if (r.fell_back)
+            fail_msg("request %llu finished on the mobile: %s (%.1f ms)", (unsigned long long)id,
+                     r.fallback_reason, r.total_ms);
+        assert_true(r.compute_ms[PD_TIER_CLOUD] == 0);
+        fast += r.total_ms < 100;
+        to_cloud += drain(hung);
+    }
+    assert_int_equal(to_cloud, 2);
+    assert_true(fast >= 1);
+    unsigned notes = server_wait_note(&edge, 0);
+    assert_true(notes >= 1);
+    assert_non_null(strstr(edge.last_note, "the cloud did not answer within"));
+    pd_client_free(c);
+    assert_int_equal(server_stop(&edge), PD_OK);
+    zmq_close(hung);
+    zmq_ctx_term(ctx);
+    pd_deployment_free(edge.d);
+    pd_deployment_free(mine);
+    unlink(plan);
+}
+
+/* The mobile and the edge hold different placements: the edge refuses, naming both plan
+ * hashes, and the mobile finishes the request itself, correctly. A request that went round
+ * too often is refused too. */
+static void test_plans_differ_and_hops(void **state)
+{
+    (void)state;
+    char plan_a[64], plan_b[64];
+    assert_int_equal(plan_file_spec(MODEL, "edge", NULL, plan_a, sizeof plan_a), 0);
+    assert_int_equal(plan_file_spec(MODEL, "edge", "fc5=mobile", plan_b, sizeof plan_b), 0);
+    pd_deployment *mine = open_plan(plan_b);
+    server_run edge = {.d = open_plan(plan_a), .o = {.tier = PD_TIER_EDGE}};
+    assert_int_equal(server_start(&edge), 0);
+    pd_client *c = client_for(mine, edge.endpoint, 5000);
+    pd_infer_result r = infer_checked(c, mine, 1, 1);
+    assert_true(r.fell_back);
+    assert_non_null(strstr(r.fallback_reason, "the placement differs between tiers"));
+    assert_true(r.compute_ms[PD_TIER_EDGE] == 0);
+    pd_client_free(c);
+    pd_deployment *same = open_plan(plan_a);
+    raw w = raw_open(edge.endpoint);
+    float x[IN] = {0};
+    pd_wire_msg m = tensor_at(same, 0, IN, x);
+    m.ndim = 3;
+    m.dims[0] = 1;
+    m.dims[1] = 28;
+    m.dims[2] = 28;
+    m.hops = 8;
+    expect_refusal(&w, &m, PD_WIRE_EHOPS, "the request has made 8 hops, over the 7 its exit needs");
+    m.hops = 1;
+    m.budget_us = 0;
+    expect_refusal(&w, &m, PD_WIRE_EDEADLINE, "time budget is spent");
+    raw_close(&w);
+    assert_int_equal(server_stop(&edge), PD_OK);
+    pd_deployment_free(edge.d);
+    pd_deployment_free(same);
+    pd_deployment_free(mine);
+    unlink(plan_a);
+    unlink(plan_b);
+}
+
 int main(void)
 {
     make_input();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wrong_sizes_on_every_path),
+        cmocka_unit_test(test_hung_cloud_and_the_breaker),
+        cmocka_unit_test(test_plans_differ_and_hops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -389,7 +389,10 @@ void pd_handler_cloud(pd_handler *h, double now_ms, const uint8_t *msg, size_t l
         finish_here(h, p, now_ms);
         return;
     }
-    cloud_answered(h);
+    /* an answer to a request sent before the breaker opened says nothing of the cloud now:
+     * only the half-open breaker's probe closes it */
+    if (h->state == CLOSED || (h->state == HALF_OPEN && p->probe))
+        cloud_answered(h);
     client c = {p->ident, p->ident_len, p->client_id, p->deadline};
     advance(h, &c, &m, now_ms); /* p stays taken meanwhile: c points into it */
     p->used = 0;

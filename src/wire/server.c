@@ -41,13 +41,31 @@ static void note(server *s, const char *fmt, ...)
 
 /* --- the handler's transport */
 
+/* A send that does not wait. A full queue may only look full: ZeroMQ hands back a pipe's
+ * credit in commands that a send processes at most once a millisecond, so a burst of
+ * answers to one client (8 within a millisecond) would be dropped although it reads them
+ * all. ZMQ_EVENTS processes the commands at once: then one more try. */
+static int send_now(void *sock, const void *bytes, size_t len, int flags)
+{
+    if (zmq_send(sock, bytes, len, flags | ZMQ_DONTWAIT) >= 0)
+        return 0;
+    if (zmq_errno() != EAGAIN)
+        return -1;
+    int events;
+    size_t size = sizeof events;
+    zmq_getsockopt(sock, ZMQ_EVENTS, &events, &size);
+    return zmq_send(sock, bytes, len, flags | ZMQ_DONTWAIT) >= 0 ? 0 : -1;
+}
+
 static void to_client(void *ctx, const uint8_t *id, size_t id_len, const uint8_t *msg,
                       size_t len)
 {
     server *s = ctx;
-    /* a client that does not read has a full queue: its answers are dropped, never kept */
-    if (zmq_send(s->front, id, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
-        zmq_send(s->front, msg, len, ZMQ_DONTWAIT);
+    /* a client that does not read has a full queue: its answers are dropped, never kept
+     * (ZMQ_ROUTER_MANDATORY: the identity frame is refused, not silently dropped, so a
+     * queue that only looks full gets its second try) */
+    if (send_now(s->front, id, id_len, ZMQ_SNDMORE) == 0)
+        send_now(s->front, msg, len, 0);
 }
 
 static int cloud_ready(void *ctx)
@@ -60,7 +78,7 @@ static int cloud_ready(void *ctx)
 static int to_cloud(void *ctx, const uint8_t *msg, size_t len)
 {
     server *s = ctx;
-    return zmq_send(s->cloud, msg, len, ZMQ_DONTWAIT) < 0;
+    return send_now(s->cloud, msg, len, 0) != 0;
 }
 
 static void handler_note(void *ctx, const char *line)
@@ -257,7 +275,9 @@ static pd_status open_sockets(server *s, pd_deployment *d, pd_error *err)
     s->front = zmq_socket(s->ctx, ZMQ_ROUTER);
     if (!s->front)
         return zmq_failed(s, "socket", err);
+    int mandatory = 1;
     zmq_setsockopt(s->front, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s->front, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     pd_wire_limit_socket(s->front, d->max_floats);
     if (o->key) {
         int on = 1;
