@@ -88,9 +88,16 @@ serve_edge() { # ($! is then the server itself: testbed.sh execs into it)
     OPENBLAS_NUM_THREADS=1 "$tb" exec edge "$bin" serve "$model" --tier edge --listen tcp://10.77.1.2:5555 --allow-remote \
         --random-weights 1 --plan "$1" >/dev/null 2>"$out/edge-server.log" &
     edge_pid=$!
-    sleep 0.5
-    kill -0 "$edge_pid" 2>/dev/null || { echo "closed_loop: the edge server did not start:" >&2
-                                         cat "$out/edge-server.log" >&2; exit 1; }
+    # wait for the line it prints once listening (a minute at most), not for a while
+    local i
+    for i in $(seq 600); do
+        grep -q " listening on " "$out/edge-server.log" 2>/dev/null && return 0
+        kill -0 "$edge_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "closed_loop: the edge server did not start:" >&2
+    cat "$out/edge-server.log" >&2
+    exit 1
 }
 serve_edge "$out/probe-plan.json"
 mobile "$bin" probe --server tcp://10.77.1.2:5555 --sizes 1,1024,2048,3072,4096 --repeat 200 \

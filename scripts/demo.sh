@@ -27,14 +27,24 @@ classify() { # MODEL REQUIRED_ACCURACY [scenario flags]
     echo "== Fashion-MNIST test images through the split runtime ($model, shipped weights, accuracy $need required)"
     build/predoff plan "$model" --accuracy-from "models/accuracy/$model.json" "$@" \
         --json "$plan" | sed -n '/^placement/,$p'
-    build/predoff serve "$model" --tier edge --listen tcp://127.0.0.1:5599 --weights "$w" \
-        --plan "$plan" 2>/dev/null &
+    # a free port; the server's first line says which (wait for it, not for a while)
+    rm -f out/fmnist-demo/edge.fifo
+    mkfifo out/fmnist-demo/edge.fifo
+    build/predoff serve "$model" --tier edge --listen 'tcp://127.0.0.1:*' --weights "$w" \
+        --plan "$plan" 2>out/fmnist-demo/edge.fifo &
     edge=$!
-    sleep 0.5
+    local line ep=
+    exec 3<out/fmnist-demo/edge.fifo
+    while IFS= read -r -t 60 line <&3; do
+        case $line in *" listening on "*) ep=${line#* listening on }; break ;; esac
+    done
+    cat <&3 >/dev/null &
+    exec 3<&-
+    [ -n "$ep" ] || { echo "demo: the edge server did not start" >&2; exit 1; }
     for i in 0 1 2 3 4 5; do
         label=$(build/predoff dataset-sample "$model" --data "$data" --index "$i" --weights "$w" \
             -o "out/fmnist-demo/$model-x$i.npy" | sed -n 's/^image [0-9]*: label //p')
-        answer=$(build/predoff infer "$model" --plan "$plan" --server tcp://127.0.0.1:5599 \
+        answer=$(build/predoff infer "$model" --plan "$plan" --server "$ep" \
             --weights "$w" --input "out/fmnist-demo/$model-x$i.npy" --accuracy "$need" | tr '\n' ' ')
         echo "test image $i (label $label): $answer"
     done
