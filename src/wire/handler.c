@@ -111,7 +111,7 @@ const pd_handler_stats *pd_handler_stats_of(const pd_handler *h)
     return &h->stats;
 }
 
-static void note(pd_handler *h, const char *fmt, ...)
+void pd_handler_note(pd_handler *h, const char *fmt, ...)
 {
     if (!h->io.note)
         return;
@@ -122,6 +122,7 @@ static void note(pd_handler *h, const char *fmt, ...)
     va_end(ap);
     h->io.note(h->io.ctx, line);
 }
+
 
 static void refuse(pd_handler *h, const client *c, pd_wire_code code, const char *text)
 {
@@ -161,7 +162,7 @@ static void cloud_failed(pd_handler *h, double now, const char *why)
 {
     h->stats.cloud_failures++;
     if (h->state != OPEN)
-        note(h, "the cloud %s; the edge runs the cloud's layers itself for %.0f ms, then tries "
+        pd_handler_note(h, "the cloud %s; the edge runs the cloud's layers itself for %.0f ms, then tries "
                 "the cloud again", why, h->backoff_ms);
     h->state = OPEN;
     h->open_until = now + h->backoff_ms;
@@ -172,7 +173,7 @@ static void cloud_failed(pd_handler *h, double now, const char *why)
 static void cloud_answered(pd_handler *h)
 {
     if (h->state != CLOSED)
-        note(h, "the cloud answers again");
+        pd_handler_note(h, "the cloud answers again");
     h->state = CLOSED;
     h->backoff_ms = h->o.breaker_ms;
 }
@@ -359,7 +360,7 @@ void pd_handler_cloud(pd_handler *h, double now_ms, const uint8_t *msg, size_t l
     pd_error_clear(&err);
     pd_wire_msg m;
     if (pd_wire_decode(msg, len, &m, &err)) {
-        note(h, "the cloud sent a message that does not decode: %s", err.msg);
+        pd_handler_note(h, "the cloud sent a message that does not decode: %s", err.msg);
         return;
     }
     pending *p = find(h, m.request_id);

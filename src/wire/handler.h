@@ -65,5 +65,7 @@ double pd_handler_next_deadline(const pd_handler *h);
 /* Requests waiting for the cloud. */
 size_t pd_handler_pending(const pd_handler *h);
 const pd_handler_stats *pd_handler_stats_of(const pd_handler *h);
+/* One line for the operator, through io.note (the transport's own events too). */
+void pd_handler_note(pd_handler *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

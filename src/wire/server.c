@@ -2,7 +2,6 @@
  * the cloud, a ZAP handler that admits only the listed client keys, and one loop that
  * hands every message to the handler (src/wire/handler.c) and never waits on one peer. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +25,6 @@ typedef struct server {
     pd_handler *h;
     pd_keyset *keys;     /* with CURVE: the clients served */
 } server;
-
-static void note(server *s, const char *fmt, ...)
-{
-    if (!s->o->on_note)
-        return;
-    char line[PD_ERROR_MSG_MAX + 128];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    s->o->on_note(s->o->note_ctx, line);
-}
 
 /* --- the handler's transport */
 
@@ -83,7 +70,9 @@ static int to_cloud(void *ctx, const uint8_t *msg, size_t len)
 
 static void handler_note(void *ctx, const char *line)
 {
-    note(ctx, "%s", line);
+    server *s = ctx;
+    if (s->o->on_note)
+        s->o->on_note(s->o->note_ctx, line);
 }
 
 /* --- ZAP (ZeroMQ RFC 27): libzmq asks, for each CURVE handshake, whether the client's
@@ -119,7 +108,7 @@ static void serve_zap(server *s)
     if (curve && !ok) {
         char key[PD_KEY_CHARS + 1] = "?";
         zmq_z85_encode(key, zmq_msg_data(&f[6]), 32);
-        note(s, "refused a client whose key %s is not in %s", key, s->o->authorized_keys);
+        pd_handler_note(s->h, "refused a client whose key %s is not in %s", key, s->o->authorized_keys);
     }
     const char *status = ok ? "200" : "400", *text = ok ? "OK" : "key not authorized";
     zmq_send(s->zap, "1.0", 3, ZMQ_SNDMORE);
@@ -141,13 +130,13 @@ static void reload_keys(server *s)
     pd_error err;
     pd_error_clear(&err);
     if (pd_keyset_read(s->o->authorized_keys, &fresh, &err)) {
-        note(s, "--authorized-keys not reloaded, %zu keys kept: %s", pd_keyset_count(s->keys),
+        pd_handler_note(s->h, "--authorized-keys not reloaded, %zu keys kept: %s", pd_keyset_count(s->keys),
              err.msg);
         return;
     }
     pd_keyset_free(s->keys);
     s->keys = fresh;
-    note(s, "reloaded %s: %zu keys", s->o->authorized_keys, pd_keyset_count(fresh));
+    pd_handler_note(s->h, "reloaded %s: %zu keys", s->o->authorized_keys, pd_keyset_count(fresh));
 }
 
 /* --- receiving */
