@@ -162,8 +162,8 @@ static void cloud_failed(pd_handler *h, double now, const char *why)
 {
     h->stats.cloud_failures++;
     if (h->state != OPEN)
-        pd_handler_note(h, "the cloud %s; the edge runs the cloud's layers itself for %.0f ms, then tries "
-                "the cloud again", why, h->backoff_ms);
+        pd_handler_note(h, "the cloud %s; the edge runs the cloud's layers itself for %.0f ms, "
+                           "then tries the cloud again", why, h->backoff_ms);
     h->state = OPEN;
     h->open_until = now + h->backoff_ms;
     double most = 16 * h->o.breaker_ms;
