@@ -211,7 +211,10 @@ static int try_cloud(pd_handler *h, const client *c, const pd_wire_msg *m, doubl
      * client's doing, not a failed cloud, so it must not open the breaker */
     if ((size_t)m->hops + 2 > h->d->max_hops[m->exit])
         return 0;
-    double own = pd_deployment_estimate_ms(h->d, m->exit, m->next) * ESTIMATE_MARGIN + 1.0;
+    /* if the cloud fails, this request and every one parked before it finish here, one
+     * after another: keep back the time for all of them */
+    double own = pd_deployment_estimate_ms(h->d, m->exit, m->next) * ESTIMATE_MARGIN *
+                     (double)(pd_handler_pending(h) + 1) + 1.0;
     double wait = c->deadline - now - own;
     wait = wait < h->o.cloud_timeout_ms ? wait : h->o.cloud_timeout_ms;
     pending *p = free_slot(h);
@@ -401,15 +404,21 @@ void pd_handler_cloud(pd_handler *h, double now_ms, const uint8_t *msg, size_t l
 
 void pd_handler_tick(pd_handler *h, double now_ms)
 {
-    for (size_t i = 0; i < h->o.max_pending; i++) {
-        pending *p = &h->slots[i];
-        if (p->used && now_ms >= p->cloud_deadline) {
-            char why[96];
-            snprintf(why, sizeof why, "did not answer within %.1f ms",
-                     p->sent.budget_us / 1000.0);
-            cloud_failed(h, now_ms, why);
-            finish_here(h, p, now_ms);
+    /* the earliest first: it kept back the least time for finishing here */
+    for (size_t round = 0; round < h->o.max_pending; round++) {
+        pending *p = NULL;
+        for (size_t i = 0; i < h->o.max_pending; i++) {
+            pending *q = &h->slots[i];
+            if (q->used && now_ms >= q->cloud_deadline &&
+                (!p || q->cloud_deadline < p->cloud_deadline))
+                p = q;
         }
+        if (!p)
+            return;
+        char why[96];
+        snprintf(why, sizeof why, "did not answer within %.1f ms", p->sent.budget_us / 1000.0);
+        cloud_failed(h, now_ms, why);
+        finish_here(h, p, now_ms);
     }
 }
 
