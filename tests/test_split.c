@@ -309,6 +309,129 @@ static void test_plans_differ_and_hops(void **state)
     unlink(plan_b);
 }
 
+/* A rogue server: answers each request with what `lie` makes of it. */
+typedef struct rogue {
+    void *sock;
+    int lie;      /* 0: a RESULT of 10^6 floats; 1: a RESULT of the wrong shape; 2: a TENSOR
+                   * that goes backwards; 3: another request id, then nothing */
+    int answered;
+} rogue;
+
+static void *rogue_thread(void *arg)
+{
+    rogue *r = arg;
+    zmq_pollitem_t item = {r->sock, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&item, 1, 10000) != 1)
+        return NULL;
+    zmq_msg_t id, msg;
+    zmq_msg_init(&id);
+    zmq_msg_init(&msg);
+    zmq_msg_recv(&id, r->sock, 0);
+    zmq_msg_recv(&msg, r->sock, 0);
+    pd_wire_msg m;
+    if (pd_wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &m, NULL) == PD_OK) {
+        size_t n = r->lie == 0 ? 1000000 : 5;
+        float *junk = calloc(n, sizeof *junk);
+        pd_wire_msg a = m;
+        a.kind = r->lie == 2 ? PD_WIRE_TENSOR : PD_WIRE_RESULT;
+        a.next = r->lie == 2 ? 0 : 11;
+        a.ndim = 1;
+        memset(a.dims, 0, sizeof a.dims);
+        a.dims[0] = (uint32_t)n;
+        a.count = n;
+        a.data = junk;
+        a.hops = 2;
+        a.budget_us = 0;
+        if (r->lie == 2) { /* a well-shaped input tensor, at position 0 again */
+            a.ndim = 3;
+            a.dims[0] = 1;
+            a.dims[1] = 28;
+            a.dims[2] = 28;
+            a.count = IN;
+            free(junk);
+            junk = calloc(IN, sizeof *junk);
+            a.data = junk;
+        }
+        if (r->lie == 3)
+            a.request_id ^= 1;
+        uint8_t *buf = malloc(pd_wire_size(&a));
+        size_t len = pd_wire_encode(&a, buf);
+        zmq_send(r->sock, zmq_msg_data(&id), zmq_msg_size(&id), ZMQ_SNDMORE);
+        zmq_send(r->sock, buf, len, 0);
+        r->answered = 1;
+        free(buf);
+        free(junk);
+    }
+    zmq_msg_close(&id);
+    zmq_msg_close(&msg);
+    return NULL;
+}
+
+/* A rogue or restarted server answers the mobile with 10^6 floats, a result of the wrong
+ * shape, a tensor that goes backwards, or another request's id: each time the mobile
+ * finishes the request itself, correctly, never copying what it was sent. */
+static void test_rogue_server(void **state)
+{
+    (void)state;
+    char plan[64];
+    assert_int_equal(plan_file_all_on(MODEL, "edge", plan, sizeof plan), 0);
+    pd_deployment *mine = open_plan(plan);
+    const char *why[4] = {"no answer within", "takes a tensor of shape [10], the message holds [5]",
+                          "answered exit 1 position 0 to exit 1 position 0", "no answer within"};
+    for (int lie = 0; lie < 4; lie++) {
+        void *ctx = zmq_ctx_new();
+        rogue r = {zmq_socket(ctx, ZMQ_ROUTER), lie, 0};
+        int linger = 0;
+        zmq_setsockopt(r.sock, ZMQ_LINGER, &linger, sizeof linger);
+        assert_int_equal(zmq_bind(r.sock, "tcp://127.0.0.1:*"), 0);
+        char ep[256];
+        size_t ep_len = sizeof ep;
+        zmq_getsockopt(r.sock, ZMQ_LAST_ENDPOINT, ep, &ep_len);
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, rogue_thread, &r), 0);
+        pd_client *c = client_for(mine, ep, 1000);
+        pd_infer_result res = infer_checked(c, mine, 1, 77);
+        pthread_join(th, NULL);
+        assert_true(r.answered);
+        assert_true(res.fell_back);
+        if (!strstr(res.fallback_reason, why[lie]))
+            fail_msg("lie %d: \"%s\" lacks \"%s\"", lie, res.fallback_reason, why[lie]);
+        pd_client_free(c);
+        zmq_close(r.sock);
+        zmq_ctx_term(ctx);
+    }
+    pd_deployment_free(mine);
+    unlink(plan);
+}
+
+/* Junk does not count toward --max-requests: after 10 refused messages, a server that stops
+ * after 3 answers still answers 3 requests, then stops by itself. */
+static void test_junk_is_not_a_request(void **state)
+{
+    (void)state;
+    char plan[64];
+    assert_int_equal(plan_file_all_on(MODEL, "edge", plan, sizeof plan), 0);
+    pd_deployment *mine = open_plan(plan);
+    server_run edge = {.d = open_plan(plan), .o = {.tier = PD_TIER_EDGE, .max_requests = 3}};
+    assert_int_equal(server_start(&edge), 0);
+    raw w = raw_open(edge.endpoint);
+    float x[IN] = {0};
+    for (int i = 0; i < 10; i++) {
+        pd_wire_msg m = tensor_at(mine, 0, 10, x); /* the wrong shape */
+        expect_refusal(&w, &m, PD_WIRE_EREQUEST, "takes a tensor of shape [1, 28, 28]");
+    }
+    raw_close(&w);
+    pd_client *c = client_for(mine, edge.endpoint, 5000);
+    for (uint64_t i = 1; i <= 3; i++)
+        assert_false(infer_checked(c, mine, 1, i).fell_back);
+    pd_client_free(c);
+    pthread_join(edge.thread, NULL); /* it stopped by itself, after the third */
+    assert_int_equal(edge.st, PD_OK);
+    pd_deployment_free(edge.d);
+    pd_deployment_free(mine);
+    unlink(plan);
+}
+
 int main(void)
 {
     make_input();
@@ -316,6 +439,8 @@ int main(void)
         cmocka_unit_test(test_wrong_sizes_on_every_path),
         cmocka_unit_test(test_hung_cloud_and_the_breaker),
         cmocka_unit_test(test_plans_differ_and_hops),
+        cmocka_unit_test(test_rogue_server),
+        cmocka_unit_test(test_junk_is_not_a_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
