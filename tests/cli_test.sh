@@ -54,6 +54,13 @@ expect 0 "" -- plan b-lenet --exit-accuracy 0.9,0.99
 expect 0 "" -- plan b-alexnet --channel-hz 20e6 --snr-db 20 --accuracy-dist uniform:0.5,0.8
 expect 0 "" -- plan b-alexnet --load-requests 100 --parse --wireless-delay 2
 expect 0 "" -- compare b-alexnet
+if ! grep -q "layer terms" "$tmp/out" && grep -q "^ga  " "$tmp/out"; then ok; else bad "compare b-alexnet left the GA out"; fi
+# a 3000-layer chain: compare leaves the GA out (10^8 layer terms and more) and says so
+awk 'BEGIN { printf "{\"name\": \"chain\", \"input\": [1, 4, 4], \"layers\": [";
+             for (i = 0; i < 3000; i++) printf "%s{\"name\": \"l%d\", \"type\": \"relu\"%s}", i ? ", " : "", i, i == 2999 ? ", \"exit\": {\"accuracy\": 0.9}" : "";
+             print "]}" }' >"$tmp/chain.json"
+expect 0 "" -- compare "$tmp/chain.json"
+if grep -q "^ga  *n/a: 1.5e+08 layer terms (population x generations x layers x repeats), over compare's 1e+08" "$tmp/out"; then ok; else bad "compare on 3000 layers: $(grep '^ga' "$tmp/out")"; fi
 expect 0 "" -- plan b-alexnet --mobile paper-literal-rpi3b --edge paper-literal-laptop
 
 expect 0 "" -- plan b-alexnet --solver ga --seed 3 --generations 5 --population 20 --elitism 2

@@ -15,6 +15,11 @@ double pd_median(double *v, size_t n)
     return pd_quantile_sorted(v, n, 0.5);
 }
 
+/* The genetic algorithm costs every individual of every generation over every layer: on a
+ * model of 10^5 layers one run is 10^9 layer terms (seconds), so compare, a quick look side
+ * by side, leaves it out above this many (times the repeats) and says so. */
+static const double MAX_GA_TERMS = 1e8;
+
 pd_status pd_compare_solvers(const pd_problem *pb, const pd_solve_options *opt, size_t repeats,
                              pd_solver_result *results, pd_error *err)
 {
@@ -30,6 +35,16 @@ pd_status pd_compare_solvers(const pd_problem *pb, const pd_solve_options *opt, 
         memset(r, 0, sizeof *r);
         r->solver = &solvers[i];
         r->served_exit = -1;
+        double terms = (double)opt->ga.population * (double)(opt->ga.generations + 1) *
+                       (double)pb->n_layers * (double)repeats;
+        if (strcmp(solvers[i].name, "ga") == 0 && terms > MAX_GA_TERMS) {
+            r->status = PD_ELIMIT;
+            snprintf(r->msg, sizeof r->msg,
+                     "%.1e layer terms (population x generations x layers x repeats), over "
+                     "compare's %.0e: run it alone with plan --solver ga", terms, MAX_GA_TERMS);
+            r->solve_ms = NAN;
+            continue;
+        }
         for (size_t t = 0; t < repeats; t++) {
             pd_solution sol;
             pd_error e;
