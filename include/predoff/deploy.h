@@ -29,6 +29,8 @@ typedef struct pd_deployment {
     uint64_t plan_hash;        /* FNV-1a 64 of the placement: each layer's tier, one byte */
     uint16_t *max_hops;        /* [n_exits]: the most hops a request to that exit may make */
     double *layer_ms;          /* [n_layers]: this tier's time per layer (pd_deployment_warm) */
+    double *run_ms;            /* [longest path]: the last run's layer times */
+    int learn_times;           /* after pd_deployment_warm: every run updates layer_ms */
     size_t max_floats;         /* the largest tensor: the input or any layer's output */
     float *input;              /* a request's tensor, copied aligned before it runs */
 } pd_deployment;
@@ -61,7 +63,8 @@ pd_wire_code pd_deployment_check(const pd_deployment *d, const pd_wire_msg *m, p
                                  pd_error *err);
 
 /* Times every layer once on this tier (each exit's path from a zero input), for
- * pd_deployment_estimate_ms. */
+ * pd_deployment_estimate_ms; from then on every run updates the times, at once when a layer
+ * ran slower (a loaded host), slowly when faster. */
 pd_status pd_deployment_warm(pd_deployment *d, pd_error *err);
 /* This tier's time for the layers of exit's path from `pos` up to the next layer placed on
  * the mobile (or the end): what a server would spend finishing a request's server part

@@ -67,9 +67,10 @@ pd_status pd_client_new(const pd_deployment *d, const char *endpoint, double tim
             return pd_error_set(err, PD_ENOMEM, "cannot create a ZeroMQ socket");
         }
         zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger);
-        /* no queueing for a server that is not connected: a send fails at once instead */
-        int immediate = 1;
-        zmq_setsockopt(c->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
+        /* not ZMQ_IMMEDIATE: with it, an answer that has arrived but is not read yet is
+         * dropped when the server's connection closes (a server that exits right after its
+         * last answer lost it); a request sent while no server is connected waits in the
+         * queue (8 at most) and the budget runs out as it would */
         /* a server's answer larger than the model's largest tensor is dropped unread */
         pd_wire_limit_socket(c->sock, max);
         if (server_key && pd_curve_client(c->sock, server_key, client_key, err)) {

@@ -23,6 +23,7 @@ void pd_deployment_free(pd_deployment *d)
     free(d->exit_accuracy);
     free(d->max_hops);
     free(d->layer_ms);
+    free(d->run_ms);
     free(d->input);
     free(d);
 }
@@ -126,8 +127,9 @@ pd_status pd_deployment_open(const char *model, const char *weights_path, uint64
         d->max_floats = max_in;
         d->max_hops = calloc(e, sizeof *d->max_hops);
         d->layer_ms = calloc(n, sizeof *d->layer_ms);
+        d->run_ms = calloc(n ? n : 1, sizeof *d->run_ms); /* a path is at most every layer */
         if (!d->tier_of || !d->exit_latency_ms || !d->exit_accuracy || !d->input ||
-            !d->max_hops || !d->layer_ms)
+            !d->max_hops || !d->layer_ms || !d->run_ms)
             st = pd_error_set(err, PD_ENOMEM, "out of memory");
     }
     if (!st)
@@ -303,6 +305,7 @@ pd_status pd_deployment_warm(pd_deployment *d, pd_error *err)
             d->layer_ms[path[i]] = ms[i];
     }
     free(ms);
+    d->learn_times = !st;
     return st;
 }
 
@@ -360,10 +363,14 @@ pd_status pd_deployment_step_for(pd_deployment *d, pd_tier tier, pd_tier ran_on,
     const float *out;
     size_t count;
     double t0 = pd_now_ms();
-    pd_status st = pd_net_run(d->net, m->exit, m->next, end, d->input, want, &out, &count, NULL,
-                              err);
+    pd_status st = pd_net_run(d->net, m->exit, m->next, end, d->input, want, &out, &count,
+                              d->run_ms, err);
     if (st)
         return st;
+    for (size_t i = m->next; d->learn_times && i < end; i++) {
+        double t = d->run_ms[i - m->next], *known = &d->layer_ms[path[i]];
+        *known = t > *known ? t : 0.9 * *known + 0.1 * t;
+    }
     m->compute_ms[ran_on] += pd_now_ms() - t0;
     m->next = (uint32_t)end;
     m->data = out;

@@ -49,7 +49,7 @@ typedef struct client {
 /* A share of the time budget kept back for the answer's way home. */
 static const double BUDGET_USED = 0.9;
 /* The edge's own time for the cloud's layers is an estimate: this much more, and 1 ms. */
-static const double ESTIMATE_MARGIN = 1.5;
+static const double ESTIMATE_MARGIN = 2.0;
 
 void pd_handler_options_init(pd_handler_options *o, pd_tier tier)
 {
