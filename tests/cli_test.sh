@@ -469,8 +469,8 @@ if grep -q "^200 requests" "$tmp/load.txt" && grep -q "; 0 failed" "$tmp/load.tx
     wait_line "$edge3_fd" "the cloud did not answer within"; then ok; else bad "a hung cloud: $(cat "$tmp/load.txt")"; fi
 kill -CONT "$cloud3_pid"
 stop_server "$cloud3_pid"
-# the edge dies in the middle of a run (it stops after answering 40): every request still
-# completes once, correctly; the rest finish on the mobile
+# the edge dies in the middle of a run (it stops after 40 answers; a request may take two):
+# every request still completes once, correctly; the rest finish on the mobile
 "$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge3" --weights "$w" --requests 1 >/dev/null
 stop_server "$edge3_pid"
 start_server edge4 b-alexnet --tier edge --listen "$edge3" --weights "$w" --plan "$tmp/mixed.json" --max-requests 40
@@ -479,7 +479,7 @@ wait "$edge4_pid"
 fell=$(grep -o '[0-9]* finished on the mobile' "$tmp/load.txt" | grep -o '^[0-9]*')
 served=$(awk -F, 'NR > 1 && $8 == 0 && $9 == 0 { n++ } END { print n + 0 }' "$tmp/rec.csv")
 if grep -q "^300 requests" "$tmp/load.txt" && grep -q "; 0 failed" "$tmp/load.txt" && grep -q "0 answers differ" "$tmp/load.txt" &&
-    [ -n "$fell" ] && [ "$fell" -ge 250 ] && [ "$served" -ge 30 ]; then ok; else bad "edge died mid-run: $served served, $fell on the mobile: $(head -2 "$tmp/load.txt")"; fi
+    [ -n "$fell" ] && [ "$fell" -ge 100 ] && [ "$served" -ge 20 ] && [ $((fell + served)) = 300 ]; then ok; else bad "edge died mid-run: $served served, $fell on the mobile: $(head -2 "$tmp/load.txt")"; fi
 # the edge is gone: the mobile finishes the path itself, with the same answer, and says why
 "$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge3" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 --timeout-ms 300 -o "$tmp/inf.npy" >"$tmp/inf.txt"
 if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && grep -q "finished the path" "$tmp/inf.txt" && grep -q "no answer within" "$tmp/inf.txt"; then ok; else bad "fallback: $(cat "$tmp/inf.txt")"; fi
