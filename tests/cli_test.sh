@@ -459,11 +459,13 @@ if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && grep -q "cloud 0.000" "$tmp/inf.txt" 
 stop_server "$edge_pid"
 # a cloud that hangs (stopped, its connection open): the edge gives up on it within the
 # requests' budget, answers them itself, and leaves the cloud alone for a while
+# (a budget of 10 s: the edge keeps 1 s of it for the way back, room for a machine whose
+# one CPU is shared with the other tests: with 3 s, 8 of 200 ran out there)
 start_server cloud3 b-alexnet --tier cloud --listen "$any" --weights "$w" --plan "$tmp/mixed.json"
 start_server edge3 b-alexnet --tier edge --listen "$any" --cloud "$cloud3" --weights "$w" --plan "$tmp/mixed.json"
 "$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge3" --weights "$w" --requests 8 --verify --accuracy-dist uniform:0.75,0.8 >"$tmp/load.txt"
 kill -STOP "$cloud3_pid"
-"$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge3" --weights "$w" --requests 200 --clients 8 --verify --accuracy-dist uniform:0.75,0.8 --timeout-ms 3000 >"$tmp/load.txt"
+"$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge3" --weights "$w" --requests 200 --clients 8 --verify --accuracy-dist uniform:0.75,0.8 --timeout-ms 10000 >"$tmp/load.txt"
 if grep -q "^200 requests" "$tmp/load.txt" && grep -q "; 0 failed" "$tmp/load.txt" && grep -q "0 answers differ" "$tmp/load.txt" &&
     grep -q "; 0 finished on the mobile" "$tmp/load.txt" && grep -q "cloud 0.000" "$tmp/load.txt" &&
     wait_line "$edge3_fd" "the cloud did not answer within"; then ok; else bad "a hung cloud: $(cat "$tmp/load.txt")"; fi
