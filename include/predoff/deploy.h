@@ -78,8 +78,8 @@ pd_tier pd_deployment_tier_at(const pd_deployment *d, uint32_t exit, uint32_t po
 /* Runs on `tier` the layers of m->exit's path from position m->next for as long as they
  * are placed on `tier`, starting from m's tensor (m->data, m->count floats). Updates
  * m->next, m->compute_ms[tier], m->ndim/dims/count and points m->data at the output
- * (inside the net's buffers, valid until the next run). Checks the request first: kind,
- * model hash, exit, position, tensor size, that the next layer is on `tier`. */
+ * (inside the net's buffers, valid until the next run). Checks the request first, as
+ * pd_deployment_check does a message that arrived, and that its next layer is on `tier`. */
 pd_status pd_deployment_step(pd_deployment *d, pd_tier tier, pd_wire_msg *m, pd_error *err);
 /* The same for layers placed on `placed` that run on another tier `ran_on` (a fallback
  * when `placed` does not answer): the time is booked to `ran_on`. */

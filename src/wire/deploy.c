@@ -330,32 +330,18 @@ pd_status pd_deployment_step_for(pd_deployment *d, pd_tier tier, pd_tier ran_on,
                                  pd_wire_msg *m, pd_error *err)
 {
     const pd_graph *g = d->g;
+    /* the same checks as for a message that arrived: hashes, exit, position, hops, shape */
+    if (pd_deployment_check(d, m, ran_on, err))
+        return PD_EINPUT; /* err may be NULL: the check's faults are all bad input */
     if (m->kind != PD_WIRE_TENSOR)
-        return pd_error_set(err, PD_EINPUT, "expected a tensor to run, got message kind %d",
-                            (int)m->kind);
-    if (m->model_hash != d->model_hash)
-        return pd_error_set(err, PD_EINPUT,
-                            "model or weights differ between tiers (hash %016llx, this %s has "
-                            "%016llx)",
-                            (unsigned long long)m->model_hash, pd_tier_name(tier),
-                            (unsigned long long)d->model_hash);
-    if (m->exit >= g->n_exits)
-        return pd_error_set(err, PD_EINPUT, "no exit %u (the model has %zu)", (unsigned)m->exit,
-                            g->n_exits);
+        return pd_error_set(err, PD_EINPUT, "a result has no layers left to run");
     size_t len;
     const int32_t *path = pd_net_path(d->net, m->exit, &len);
-    if (m->next >= len)
-        return pd_error_set(err, PD_EINPUT, "position %u is past exit %u's %zu layers",
-                            (unsigned)m->next, (unsigned)m->exit, len);
-    const pd_layer *first = &g->layers[path[m->next]];
     if (d->tier_of[path[m->next]] != tier)
         return pd_error_set(err, PD_EINPUT, "layer \"%s\" is placed on %s, not on %s",
-                            first->name, pd_tier_name(d->tier_of[path[m->next]]),
-                            pd_tier_name(tier));
-    size_t want = (size_t)pd_shape_elems(first->in);
-    if (m->count != want)
-        return pd_error_set(err, PD_EINPUT, "layer \"%s\" takes %zu values, the message holds %zu",
-                            first->name, want, m->count);
+                            g->layers[path[m->next]].name,
+                            pd_tier_name(d->tier_of[path[m->next]]), pd_tier_name(tier));
+    size_t want = m->count; /* the shape checked is that layer's input */
     memcpy(d->input, m->data, want * sizeof *d->input);
     size_t end = m->next;
     while (end < len && d->tier_of[path[end]] == tier)
