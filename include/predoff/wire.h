@@ -65,6 +65,13 @@ typedef struct pd_wire_msg {
     size_t text_len;
 } pd_wire_msg;
 
+/* The hop count a message carries when sent on (saturating: a count past any limit stays
+ * past it). */
+static inline uint16_t pd_wire_next_hop(uint16_t hops)
+{
+    return hops < UINT16_MAX ? (uint16_t)(hops + 1) : UINT16_MAX;
+}
+
 /* Bytes needed to encode m (header + payload). */
 size_t pd_wire_size(const pd_wire_msg *m);
 /* Encodes m into buf (at least pd_wire_size(m) bytes); returns the bytes written. */

@@ -101,7 +101,7 @@ static int ask_server(pd_client *c, pd_deployment *d, pd_wire_msg *m, double dea
         return 1;
     }
     m->budget_us = (uint32_t)(left * 1000.0);
-    m->hops = m->hops < UINT16_MAX ? (uint16_t)(m->hops + 1) : UINT16_MAX;
+    m->hops = pd_wire_next_hop(m->hops);
     pd_wire_msg reply;
     pd_error e;
     pd_error_clear(&e);

@@ -148,7 +148,7 @@ static void answer(pd_handler *h, const client *c, pd_wire_msg *m)
         return;
     }
     m->request_id = c->request_id;
-    m->hops = m->hops < UINT16_MAX ? (uint16_t)(m->hops + 1) : UINT16_MAX;
+    m->hops = pd_wire_next_hop(m->hops);
     m->budget_us = 0;
     size_t n = pd_wire_encode(m, h->buf);
     h->io.to_client(h->io.ctx, c->id, c->id_len, h->buf, n);
@@ -231,7 +231,7 @@ static int try_cloud(pd_handler *h, const client *c, const pd_wire_msg *m, doubl
     p->sent = *m;
     p->sent.data = p->tensor;
     p->sent.request_id = ++h->next_cloud_id;
-    p->sent.hops = m->hops < UINT16_MAX ? (uint16_t)(m->hops + 1) : UINT16_MAX;
+    p->sent.hops = pd_wire_next_hop(m->hops);
     p->sent.budget_us = (uint32_t)(wait * 1000.0);
     size_t n = pd_wire_encode(&p->sent, h->buf);
     if (h->io.to_cloud(h->io.ctx, h->buf, n)) {
