@@ -24,6 +24,8 @@ typedef struct pd_curve_key {
  * exists (a link included) unless `force`, which replaces them by renaming new files over
  * them; the files are created with O_EXCL | O_NOFOLLOW, never through a link. */
 pd_status pd_curve_keygen(const char *name, int force, pd_error *err);
+/* Whether the n bytes at s are all Z85 characters (ZeroMQ's alphabet; NUL is not). */
+int pd_curve_is_z85(const char *s, size_t n);
 /* Reads a .key or .pub file; `need_secret` requires the secret line. */
 pd_status pd_curve_read(const char *path, int need_secret, pd_curve_key *out, pd_error *err);
 

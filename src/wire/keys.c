@@ -12,7 +12,7 @@
 #include "predoff/keys.h"
 #include "predoff/node.h"
 
-static int is_z85(const char *s, size_t n)
+int pd_curve_is_z85(const char *s, size_t n)
 {
     static const char alphabet[] =
         "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
@@ -115,7 +115,7 @@ pd_status pd_curve_read(const char *path, int need_secret, pd_curve_key *out, pd
                               path, line + 1);
         }
         if (field) {
-            if (!is_z85(s + 8, PD_KEY_CHARS))
+            if (!pd_curve_is_z85(s + 8, PD_KEY_CHARS))
                 st = pd_error_set(err, PD_EINPUT, "%s: line %zu: not a Z85 key", path, line + 1);
             else
                 memcpy(field, s + 8, PD_KEY_CHARS);

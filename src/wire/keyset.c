@@ -31,13 +31,6 @@ static int compare(const void *a, const void *b)
     return memcmp(a, b, KEY_BYTES);
 }
 
-static int is_z85_char(char c)
-{
-    return c && strchr("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                       ".-:+=^!/*?&<>()[]{}@%$#",
-                       c) != NULL;
-}
-
 /* One line, without its newline: a key into out (1), nothing (0) or a fault (-1). */
 static int parse_line(const char *s, size_t n, uint8_t out[KEY_BYTES])
 {
@@ -53,14 +46,10 @@ static int parse_line(const char *s, size_t n, uint8_t out[KEY_BYTES])
         s += 8;
         n -= 8;
     }
-    if (n != PD_KEY_CHARS)
+    if (n != PD_KEY_CHARS || !pd_curve_is_z85(s, n))
         return -1;
     char z85[PD_KEY_CHARS + 1];
-    for (size_t i = 0; i < n; i++) {
-        if (!is_z85_char(s[i]))
-            return -1;
-        z85[i] = s[i];
-    }
+    memcpy(z85, s, n);
     z85[PD_KEY_CHARS] = '\0';
     return zmq_z85_decode(out, z85) ? 1 : -1;
 }
