@@ -18,7 +18,7 @@ mkdir -p "$WORK/out"
 # Measured times are the only thing allowed to change: solve times, GA and run timings.
 mask() {
     sed -E -e 's/^(solve time +)[0-9.]+ ms/\1T ms/' \
-        -e 's/^([a-z]+ +([0-9.]+|n\/a:.*)? .*[0-9] +)[0-9]+\.[0-9]{4}(  [a-z])/\1T\3/' \
+        -e 's/^([a-z]+ +([0-9.]+|n\/a:.*)? .*[0-9]) +[0-9]+\.[0-9]{4}(  [a-z])/\1 T\3/' \
         -e 's/median time [0-9.]+ ms/median time T ms/' \
         -e 's/, [0-9.]+ ms$/, T ms/' -e 's/ \([0-9.]+ s\)$/ (T s)/' \
         -e 's/("solve_time_ms":\s*)[0-9.e+-]+/\1T/'

@@ -16,6 +16,7 @@
 #include "plan_file.h"
 #include "server_thread.h"
 #include "predoff/node.h"
+#include "predoff/measure.h"
 #include "predoff/probe.h"
 
 static void test_fit_recovers_a_known_link(void **state)

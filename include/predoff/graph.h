@@ -67,6 +67,8 @@ typedef struct pd_layer {
     double accuracy;
 } pd_layer;
 
+typedef double (*pd_feature_hook)(const struct pd_layer *l, pd_feature f);
+
 /* Layers are stored parents first: parent < index for every layer. */
 typedef struct pd_graph {
     char *name;
@@ -77,6 +79,7 @@ typedef struct pd_graph {
     size_t n_exits;
     int32_t *exits; /* layer indices of the exits, in model order */
     double model_bytes; /* float32 weights of all layers */
+    pd_feature_hook engine_feature; /* NULL: the engine's features are NaN */
 } pd_graph;
 
 /* Parses a JSON model description. `source` names the text in error messages
@@ -99,26 +102,19 @@ int64_t pd_shape_elems(pd_shape s);
 double pd_layer_weight_count(const pd_layer *l);
 /* Multiply-accumulates of one forward pass (window operations for pool and lrn). */
 double pd_layer_macs(const pd_layer *l);
-/* The output tile m of Winograd's F(m x m, r x r) that predoff's runtime convolves this
- * layer with on a CPU with AVX2 and FMA (the rule is the layer's shape alone), or 0 when
- * it runs as im2col and a matrix product: see src/graph/conv_algorithm.c. */
-int pd_layer_winograd_tile(const pd_layer *l);
-/* Whether predoff's runtime convolves this layer directly on a CPU with AVX2 and FMA:
- * stride 1, a kernel larger than 1, at most 32 filters, and not Winograd's
- * (src/graph/conv_algorithm.c). */
-int pd_layer_direct_conv(const pd_layer *l);
-/* The multiplies predoff's runtime does for one forward pass on such a CPU: for a layer
- * that runs by F(m, r), tiles x (m + r - 1)^2 x channels x filters rounded up to a
- * multiple of 16 (its products take 16 at a time); for a direct one, pd_layer_macs with
- * each output row rounded up to a multiple of 8 pixels; else pd_layer_macs. */
-double pd_layer_runtime_macs(const pd_layer *l);
-/* For a layer that runs by F(m, r) on such a CPU, the values its input and output
- * transforms write: tiles x (m + r - 1)^2 x (channels + filters); 0 for any other. */
-double pd_layer_transform_elems(const pd_layer *l);
 /* Total weight bytes of the model (float32). */
 double pd_graph_model_bytes(const pd_graph *g);
-/* Value of one feature for layer i. */
+/* Value of one feature for layer i. The engine's features (pd_feature_of_engine) come from
+ * the graph's feature hook, NaN without one. */
 double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f);
+
+/* Features that only an inference engine knows: what its convolution algorithm multiplies
+ * and writes (PD_FEAT_RUNTIME_MACS, PD_FEAT_TRANSFORM_ELEMS). The engine that a profile
+ * was measured on gives them through a hook set on the graph (predoff's runtime:
+ * pd_runtime_feature in runtime.h), so that the planner stays free of it. */
+bool pd_feature_of_engine(pd_feature f);
+/* Sets (or with NULL clears) g's feature hook. */
+void pd_graph_set_feature_hook(pd_graph *g, pd_feature_hook hook);
 
 /* Whether layer i lies on the path of exit layer e (i is e or an ancestor). */
 bool pd_graph_on_path(const pd_graph *g, size_t i, size_t e);

@@ -130,6 +130,21 @@ void pd_profile_evaluate(const pd_profile *p, const pd_timings *t, pd_fit_qualit
 /* Writes a profile as JSON that pd_profile_open reads back. */
 pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err);
 
+/* The link as the cost model sees it: every transfer of B bytes costs
+ * delay_ms + 8 B / rate_bps (seconds, shown in ms). */
+typedef struct pd_link_fit {
+    double delay_ms;  /* per hop, one way: half the round trip's intercept */
+    double rate_bps;  /* the rate both ways (the round trip's slope is 2 x 8 / rate) */
+    double r2;        /* of the line through the per-size means */
+} pd_link_fit;
+
+/* Fits mean round trip = 2 delay + 2 x 8 bytes / rate by least squares (LAPACKE) over
+ * n sizes: bytes[i] each way, mean_ms[i] its mean round trip. Needs 2 to 64 sizes of
+ * different bytes (else PD_EINPUT). When the line does not rise, the rate is too high for
+ * these sizes to show: rate_bps is INFINITY, delay_ms half the mean round trip, r2 0. */
+pd_status pd_link_fit_means(const double *bytes, const double *mean_ms, size_t n,
+                            pd_link_fit *out, pd_error *err);
+
 #ifdef __cplusplus
 }
 #endif

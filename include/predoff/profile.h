@@ -42,7 +42,8 @@ double pd_linear_predict(const pd_linear_model *m, const double features[PD_FEAT
 /* Compute time of layer i of g on this tier: max(0, prediction), per cost-model.md. */
 double pd_profile_layer_ms(const pd_profile *p, const pd_graph *g, size_t i);
 
-/* Fails, naming profile and type, when p has no model for a layer type g uses. */
+/* Fails, naming profile and type, when p has no model for a layer type g uses, or one
+ * reads an engine feature (pd_feature_of_engine) and g has no feature hook. */
 pd_status pd_profile_covers(const pd_profile *p, const pd_graph *g, pd_error *err);
 
 typedef struct pd_preset_profile {

@@ -77,6 +77,25 @@ int pd_runtime_threads(void);
  * direct one (AVX2 and FMA on x86-64); without them every convolution runs as im2col. */
 bool pd_runtime_vector_convolutions(void);
 
+/* The runtime's convolution-algorithm rule (src/nn/conv_algorithm.c), on the layer's shape
+ * alone, for a CPU with AVX2 and FMA: the output tile m of Winograd's F(m x m, r x r) it
+ * convolves the layer with, or 0 when it runs another way. */
+int pd_layer_winograd_tile(const pd_layer *l);
+/* Whether it convolves the layer directly: stride 1, a kernel larger than 1, at most 32
+ * filters, and not Winograd's. */
+int pd_layer_direct_conv(const pd_layer *l);
+/* The multiplies it does for one forward pass: for a layer that runs by F(m, r), tiles x
+ * (m + r - 1)^2 x channels x filters rounded up to a multiple of 16 (its products take 16
+ * at a time); for a direct one, pd_layer_macs with each output row rounded up to a
+ * multiple of 8 pixels; else pd_layer_macs. */
+double pd_layer_runtime_macs(const pd_layer *l);
+/* For a layer that runs by F(m, r), the values its input and output transforms write:
+ * tiles x (m + r - 1)^2 x (channels + filters); 0 for any other. */
+double pd_layer_transform_elems(const pd_layer *l);
+/* The graph's feature hook for this runtime (pd_graph_set_feature_hook): the two above
+ * as PD_FEAT_RUNTIME_MACS and PD_FEAT_TRANSFORM_ELEMS, NaN for any other feature. */
+double pd_runtime_feature(const pd_layer *l, pd_feature f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,90 +1,27 @@
-/* A model's weights: named float32 tensors, read from safetensors or drawn from a seed. */
+/* A model's weights (src/nn/): the tensors each layer of a graph needs, checked against the
+ * graph, or drawn from a seed. The tensor set itself and its files are io.h's. */
 #ifndef PREDOFF_WEIGHTS_H
 #define PREDOFF_WEIGHTS_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "predoff/error.h"
 #include "predoff/graph.h"
+#include "predoff/io.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-enum { PD_MAX_DIMS = 8 };
-
-/* One named float32 tensor, C order. */
-typedef struct pd_named_tensor {
-    char *name;
-    int ndim;
-    int64_t dims[PD_MAX_DIMS];
-    size_t count;  /* number of elements */
-    float *data;   /* owned, 64-byte aligned */
-} pd_named_tensor;
-
-/* One string of a safetensors file's "__metadata__" object. */
-typedef struct pd_weights_meta {
-    char *key;    /* owned, UTF-8 */
-    char *value;  /* owned, UTF-8 */
-} pd_weights_meta;
-
-typedef struct pd_weights {
-    size_t n;
-    pd_named_tensor *tensors;  /* owned */
-    size_t n_meta;
-    pd_weights_meta *meta;     /* owned: the "__metadata__" strings, in file order, keys unique */
-} pd_weights;
-
-/* Reads a safetensors file (F32 tensors only; any other dtype is an error naming the
- * tensor). The header is bounded and validated before any tensor is read. The header's
- * "__metadata__" object, if any, must map keys to strings, each key once; it lands in
- * w->meta. */
-pd_status pd_weights_read_safetensors(const char *path, pd_weights **out, pd_error *err);
-/* The same from bytes in memory; `source` names them in messages. */
-pd_status pd_weights_parse_safetensors(const uint8_t *bytes, size_t len, const char *source,
-                                       pd_weights **out, pd_error *err);
-/* Writes weights as a safetensors file, w->meta (if any) as its "__metadata__". */
-pd_status pd_weights_write_safetensors(const pd_weights *w, const char *path, pd_error *err);
-/* The same, atomically: written to PATH.tmp, synced to the disk, renamed over PATH (and the
- * directory synced); when it fails, PATH is as it was and PATH.tmp is gone. PATH becomes a
- * new file: a symbolic link there is replaced, and the permissions are the default ones. */
-pd_status pd_weights_replace_safetensors(const pd_weights *w, const char *path, pd_error *err);
-
 /* Weights for every layer of g with PyTorch's default initialisation ranges
  * (uniform in +-1/sqrt(fan_in)), drawn from the seed: for timing and tests. */
 pd_status pd_weights_random(const pd_graph *g, uint64_t seed, pd_weights **out, pd_error *err);
-
-/* The tensor with that name (the first, if several have it), or NULL. One lookup scans
- * every tensor: for many, use a pd_weights_index. */
-const pd_named_tensor *pd_weights_find(const pd_weights *w, const char *name);
-
-/* w's tensors sorted by name: O(n log n) to build, O(log n) a lookup. It borrows w, which
- * must keep its tensors and their names while the index is used. */
-typedef struct pd_weights_index pd_weights_index;
-pd_status pd_weights_index_new(const pd_weights *w, pd_weights_index **out, pd_error *err);
-void pd_weights_index_free(pd_weights_index *ix);
-/* The tensor with that name (the first in w, if several have it), or NULL. */
-const pd_named_tensor *pd_weights_index_find(const pd_weights_index *ix, const char *name);
-/* The same for the name prefix + suffix ("conv1" ".weight"), without building it. */
-const pd_named_tensor *pd_weights_index_find_joined(const pd_weights_index *ix,
-                                                    const char *prefix, const char *suffix);
 
 /* Checks that w has "<layer>.weight" and "<layer>.bias" for every layer of g that has
  * weights, with PyTorch's shapes (conv [F, C, k, k], fc [O, I], bias [F] or [O]).
  * `source` names the weights file in messages, which also name the tensor. */
 pd_status pd_weights_check(const pd_weights *w, const pd_graph *g, const char *source,
                            pd_error *err);
-
-/* The metadata value under key, or NULL. */
-const char *pd_weights_meta_get(const pd_weights *w, const char *key);
-/* Sets key to a copy of value, replacing an earlier value of the same key. */
-pd_status pd_weights_meta_set(pd_weights *w, const char *key, const char *value, pd_error *err);
-
-/* A deep copy of w, tensors and metadata. */
-pd_status pd_weights_copy(const pd_weights *w, pd_weights **out, pd_error *err);
-
-void pd_weights_free(pd_weights *w);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 #include "key_flags.h"
 #include "core/json_util.h"
 #include "core/stats.h"
+#include "predoff/measure.h"
 #include "predoff/probe.h"
 
 const cli_flag cmd_probe_flags[] = {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "scenario_flags.h"
+#include "predoff/runtime.h"
 #include "predoff/solve.h"
 
 pd_status cli_setup_open(const cli_parsed *p, cli_setup *s, pd_error *err)
@@ -57,6 +58,7 @@ pd_status cli_setup_begin(const cli_parsed *p, const char *model, cli_setup *s, 
     memset(s, 0, sizeof *s);
     pd_status st = pd_graph_open(model, &s->g, err);
     if (!st) {
+        pd_graph_set_feature_hook(s->g, pd_runtime_feature); /* profiles may read them */
         st = cli_scenario_build(p, &s->sc, err);
         if (st)
             memset(&s->sc, 0, sizeof s->sc); /* freed by the builder */

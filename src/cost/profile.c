@@ -183,6 +183,15 @@ pd_status pd_profile_covers(const pd_profile *p, const pd_graph *g, pd_error *er
                                 "profile \"%s\" has no model for layer type \"%s\", which model "
                                 "\"%s\" uses (layer \"%.64s\")",
                                 p->name, pd_layer_type_name(t), g->name, g->layers[i].name);
+        const pd_linear_model *m = &p->layer[t];
+        for (int k = 0; k < m->n && !g->engine_feature; k++)
+            if (pd_feature_of_engine(m->features[k]))
+                return pd_error_set(err, PD_EINPUT,
+                                    "profile \"%s\": its \"%s\" model reads feature \"%s\", "
+                                    "which only an inference engine gives, and model \"%s\" "
+                                    "has no feature hook (pd_graph_set_feature_hook)",
+                                    p->name, pd_layer_type_name(t),
+                                    pd_feature_name(m->features[k]), g->name);
     }
     return PD_OK;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nn/blob.h"
+#include "io/blob.h"
 
 enum { MAX_CLASSES = 256 }; /* labels are unsigned bytes */
 

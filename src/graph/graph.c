@@ -1,4 +1,5 @@
 /* The layer graph: lookups, features and the paths of exits. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,11 +84,22 @@ double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f)
     case PD_FEAT_MACS: return pd_layer_macs(l);
     case PD_FEAT_WEIGHT_BYTES: return 4.0 * pd_layer_weight_count(l);
     case PD_FEAT_MODEL_BYTES: return pd_graph_model_bytes(g);
-    case PD_FEAT_RUNTIME_MACS: return pd_layer_runtime_macs(l);
-    case PD_FEAT_TRANSFORM_ELEMS: return pd_layer_transform_elems(l);
+    case PD_FEAT_RUNTIME_MACS:
+    case PD_FEAT_TRANSFORM_ELEMS: return g->engine_feature ? g->engine_feature(l, f) : NAN;
     case PD_FEATURE_COUNT: break;
     }
     return 0.0;
+}
+
+bool pd_feature_of_engine(pd_feature f)
+{
+    return f == PD_FEAT_RUNTIME_MACS || f == PD_FEAT_TRANSFORM_ELEMS;
+}
+
+void pd_graph_set_feature_hook(pd_graph *g, pd_feature_hook hook)
+{
+    if (g)
+        g->engine_feature = hook;
 }
 
 bool pd_graph_on_path(const pd_graph *g, size_t i, size_t e)

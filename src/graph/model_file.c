@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/file.h"
+#include "core/file.h"
 #include "predoff/graph.h"
 
 pd_status pd_graph_open(const char *name_or_path, pd_graph **out, pd_error *err)

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/str.h"
-#include "../core/json_util.h"
-#include "../core/name_index.h"
+#include "core/str.h"
+#include "core/json_util.h"
+#include "core/name_index.h"
 #include "layer_type.h"
 #include "predoff/graph.h"
 

@@ -2,7 +2,7 @@
 #include <lapacke.h>
 #include <math.h>
 
-#include "predoff/probe.h"
+#include "predoff/measure.h"
 
 pd_status pd_link_fit_means(const double *bytes, const double *mean_ms, size_t n,
                             pd_link_fit *out, pd_error *err)

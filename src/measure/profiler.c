@@ -84,8 +84,10 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
         pd_layer_timing row = {.type = l->type, .repeats = runs};
         snprintf(row.source, sizeof row.source, "%s", g->name);
         snprintf(row.layer, sizeof row.layer, "%s", l->name);
-        for (int f = 0; f < PD_FEATURE_COUNT; f++)
-            row.features[f] = pd_graph_feature(g, i, (pd_feature)f);
+        for (int f = 0; f < PD_FEATURE_COUNT; f++) /* the engine timed is this runtime */
+            row.features[f] = pd_feature_of_engine((pd_feature)f)
+                                  ? pd_runtime_feature(l, (pd_feature)f)
+                                  : pd_graph_feature(g, i, (pd_feature)f);
         row.median_ms = pd_quantile_sorted(ms, runs, 0.5);
         row.p10_ms = pd_quantile_sorted(ms, runs, 0.1);
         row.p90_ms = pd_quantile_sorted(ms, runs, 0.9);

@@ -1,10 +1,10 @@
-/* A model's weights: PyTorch's shapes per layer, random initialisation, lookup and checks. */
+/* A model's weights: PyTorch's shapes per layer, random initialisation and checks. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "blob.h"
+#include "io/blob.h"
 #include "predoff/rng.h"
 #include "predoff/weights.h"
 
@@ -113,16 +113,6 @@ pd_status pd_weights_random(const pd_graph *g, uint64_t seed, pd_weights **out, 
     return PD_OK;
 }
 
-const pd_named_tensor *pd_weights_find(const pd_weights *w, const char *name)
-{
-    if (!w || !name)
-        return NULL;
-    for (size_t i = 0; i < w->n; i++)
-        if (w->tensors[i].name && strcmp(w->tensors[i].name, name) == 0)
-            return &w->tensors[i];
-    return NULL;
-}
-
 static pd_status check_tensor(const pd_weights_index *ix, const pd_layer *l, const char *suffix,
                               int ndim, const int64_t *dims, const char *source, pd_error *err)
 {
@@ -166,21 +156,4 @@ pd_status pd_weights_check(const pd_weights *w, const pd_graph *g, const char *s
     }
     pd_weights_index_free(ix);
     return st;
-}
-
-void pd_weights_free(pd_weights *w)
-{
-    if (!w)
-        return;
-    for (size_t i = 0; i < w->n; i++) {
-        free(w->tensors[i].name);
-        free(w->tensors[i].data);
-    }
-    free(w->tensors);
-    for (size_t i = 0; i < w->n_meta; i++) {
-        free(w->meta[i].key);
-        free(w->meta[i].value);
-    }
-    free(w->meta);
-    free(w);
 }

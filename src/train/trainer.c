@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "grad.h"
-#include "nn/blob.h"
+#include "io/blob.h"
 #include "trainer_state.h"
 
 void pd_train_default_exit_weights(size_t n_exits, double *out)

@@ -98,8 +98,10 @@ pd_status pd_deployment_open(const char *model, const char *weights_path, uint64
     size_t len = 0;
     uint64_t h = PD_WIRE_HASH_SEED;
     pd_status st = pd_graph_open(model, &d->g, err);
-    if (!st)
+    if (!st) {
+        pd_graph_set_feature_hook(d->g, pd_runtime_feature); /* the tiers' profiles may read them */
         st = hash_model(model, &h, err);
+    }
     if (!st && weights_path) {
         st = pd_weights_read_safetensors(weights_path, &d->w, err);
         if (!st)

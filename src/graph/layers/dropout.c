@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "../layer_type.h"
+#include "graph/layer_type.h"
 
 static const pd_param_desc params[] = {
     {"ratio", PD_PARAM_REAL, offsetof(pd_layer_params, ratio), 0, 0.5, 0.0, 1.0, NULL},

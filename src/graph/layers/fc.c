@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "../layer_type.h"
+#include "graph/layer_type.h"
 
 static const pd_param_desc params[] = {
     {"outputs", PD_PARAM_INT, offsetof(pd_layer_params, outputs), 1, 0, 1, 16777216.0, NULL},

@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "../layer_type.h"
+#include "graph/layer_type.h"
 
 static const pd_param_desc params[] = {
     {"size", PD_PARAM_INT, offsetof(pd_layer_params, size), 0, 5, 1, 4096, NULL},

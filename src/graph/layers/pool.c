@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "../layer_type.h"
+#include "graph/layer_type.h"
 
 #define BIG 1048576.0
 

@@ -1,5 +1,5 @@
 /* ReLU: elementwise, shape unchanged. */
-#include "../layer_type.h"
+#include "graph/layer_type.h"
 
 const pd_layer_type_def pd_relu_type = {
     "relu",

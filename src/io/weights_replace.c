@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "predoff/weights.h"
+#include "predoff/io.h"
 
 /* Makes the file's data reach the disk before the rename publishes it. */
 static pd_status sync_file(const char *path, pd_error *err)

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/str.h"
+#include "core/str.h"
 #include "blob.h"
-#include "predoff/weights.h"
+#include "predoff/io.h"
 
 pd_status pd_weights_copy(const pd_weights *w, pd_weights **out, pd_error *err)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/file.h"
-#include "nn/blob.h"
+#include "blob.h"
 #include "unzip.h"
 
 enum { FIRST_CHUNK = 1 << 20 }; /* the data buffer grows from 1 MiB as bytes arrive */

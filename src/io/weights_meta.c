@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/str.h"
-#include "predoff/weights.h"
+#include "core/str.h"
+#include "predoff/io.h"
 
 const char *pd_weights_meta_get(const pd_weights *w, const char *key)
 {

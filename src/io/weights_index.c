@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "predoff/weights.h"
+#include "predoff/io.h"
 
 struct pd_weights_index {
     size_t n;

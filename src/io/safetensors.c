@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../core/str.h"
+#include "core/str.h"
 #include "blob.h"
 #include "core/json_util.h"
-#include "predoff/weights.h"
+#include "predoff/io.h"
 
 #define MAX_HEADER (100u << 20)        /* 100 MiB, the reference implementation's bound */
 #define MAX_INT ((int64_t)1 << 53)     /* integers a JSON double holds exactly */

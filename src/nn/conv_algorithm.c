@@ -5,7 +5,9 @@
  * so that the planner's latency features (runtime_macs, transform_elems) and the runtime
  * agree wherever the runtime has the CPU for the first two (AVX2 and FMA; it checks that
  * itself, and runs im2col without). */
-#include "predoff/graph.h"
+#include <math.h>
+
+#include "predoff/runtime.h"
 
 int pd_layer_winograd_tile(const pd_layer *l)
 {
@@ -51,4 +53,13 @@ double pd_layer_transform_elems(const pd_layer *l)
 {
     const int64_t m = pd_layer_winograd_tile(l);
     return m ? points(l, m) * (double)(l->in.c + l->p.filters) : 0.0;
+}
+
+double pd_runtime_feature(const pd_layer *l, pd_feature f)
+{
+    switch (f) {
+    case PD_FEAT_RUNTIME_MACS: return pd_layer_runtime_macs(l);
+    case PD_FEAT_TRANSFORM_ELEMS: return pd_layer_transform_elems(l);
+    default: return NAN;
+    }
 }
