@@ -119,6 +119,46 @@ void pd_graph_set_feature_hook(pd_graph *g, pd_feature_hook hook);
 /* Whether layer i lies on the path of exit layer e (i is e or an ancestor). */
 bool pd_graph_on_path(const pd_graph *g, size_t i, size_t e);
 
+/* One weight tensor of a layer, as PyTorch names, shapes and initialises it: FAN_IN is
+ * uniform in +-1/sqrt(fan_in) (PyTorch's default for conv and linear), ONES and ZEROS are
+ * constants (batch norm's weight and running_var, its bias and running_mean). */
+typedef enum pd_tensor_init { PD_INIT_FAN_IN, PD_INIT_ONES, PD_INIT_ZEROS } pd_tensor_init;
+enum { PD_LAYER_MAX_TENSORS = 4, PD_FEATURE_SET_MAX = 3 };
+typedef struct pd_layer_tensor {
+    const char *suffix; /* ".weight": the tensor is named <layer><suffix> */
+    int ndim;
+    int64_t dims[4];
+    pd_tensor_init init;
+    double fan_in;
+} pd_layer_tensor;
+/* The weight tensors layer l needs, in its type's order, into t; returns how many (0 for
+ * a layer without weights). */
+size_t pd_layer_tensors(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS]);
+
+/* Feature sets `predoff fit` offers a type: the paper's, the MACs one, and the candidates
+ * that AUTO judges by cross-validation (the paper's first). */
+typedef struct pd_feature_set {
+    int n;
+    pd_feature f[PD_FEATURE_SET_MAX];
+} pd_feature_set;
+typedef struct pd_fit_sets {
+    pd_feature_set paper, macs;
+    size_t n_candidates;
+    const pd_feature_set *candidates;
+} pd_fit_sets;
+const pd_fit_sets *pd_layer_type_fit_sets(pd_layer_type t);
+
+/* One point of a type's sweep grid (`predoff profile --sweep`): a single-layer model with
+ * input [c, hw, hw] and the layer's JSON fields (`"type": ...` included). */
+typedef struct pd_sweep_point {
+    int c, hw;
+    char layer[160];
+} pd_sweep_point;
+typedef void (*pd_sweep_emit)(void *ctx, const pd_sweep_point *p);
+/* Calls emit (when not NULL) for every point of type t's grid, in order; returns how many
+ * there are (0: the type is not swept). */
+size_t pd_layer_type_sweep(pd_layer_type t, pd_sweep_emit emit, void *ctx);
+
 const char *pd_layer_type_name(pd_layer_type t);
 /* Returns the type with that name, or PD_LAYER_TYPE_COUNT. */
 pd_layer_type pd_layer_type_parse(const char *name);

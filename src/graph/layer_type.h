@@ -31,6 +31,12 @@ typedef struct pd_layer_type_def {
     double (*macs)(const pd_layer *l);
     double (*kernel_filters)(const pd_layer *l);
     void (*describe)(const pd_layer *l, char *buf, size_t n);
+    /* Its weight tensors (pd_layer_tensors); NULL: none. */
+    size_t (*tensors)(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS]);
+    /* Its latency models' feature sets (pd_layer_type_fit_sets). */
+    pd_fit_sets fit;
+    /* Its sweep grid (pd_layer_type_sweep); NULL: not swept. */
+    size_t (*sweep)(pd_sweep_emit emit, void *ctx);
 } pd_layer_type_def;
 
 extern const pd_layer_type_def pd_conv_type, pd_relu_type, pd_pool_type, pd_lrn_type,
@@ -44,6 +50,11 @@ double pd_layer_no_macs(const pd_layer *l);
 double pd_layer_no_kernel_filters(const pd_layer *l);
 void pd_layer_no_params(const pd_layer *l, char *buf, size_t n);
 pd_status pd_layer_same_shape(pd_layer *l, pd_error *err);
+/* The grid the elementwise types share: channels x map sizes, `fields` the layer's JSON. */
+size_t pd_sweep_elementwise(const char *fields, pd_sweep_emit emit, void *ctx);
+/* Emits one point (when emit is set) and returns 1. */
+size_t pd_sweep_point_emit(pd_sweep_emit emit, void *ctx, int c, int hw, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* Output side of a sliding window; checks the window fits the padded input. */
 pd_status pd_window_out(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int ceil_mode,
                         const char *dim, int64_t *out, pd_error *err);

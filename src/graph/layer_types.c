@@ -2,6 +2,7 @@
 #include "layer_type.h"
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,47 @@ void pd_layer_describe(const pd_layer *l, char *buf, size_t n)
 }
 
 double pd_layer_weight_count(const pd_layer *l) { return types[l->type]->weights(l); }
+
+size_t pd_layer_tensors(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS])
+{
+    const pd_layer_type_def *d = pd_layer_type_def_of(l->type);
+    return d && d->tensors ? d->tensors(l, t) : 0;
+}
+
+const pd_fit_sets *pd_layer_type_fit_sets(pd_layer_type t)
+{
+    const pd_layer_type_def *d = pd_layer_type_def_of(t);
+    return d ? &d->fit : NULL;
+}
+
+size_t pd_layer_type_sweep(pd_layer_type t, pd_sweep_emit emit, void *ctx)
+{
+    const pd_layer_type_def *d = pd_layer_type_def_of(t);
+    return d && d->sweep ? d->sweep(emit, ctx) : 0;
+}
+
+size_t pd_sweep_point_emit(pd_sweep_emit emit, void *ctx, int c, int hw, const char *fmt, ...)
+{
+    if (emit) {
+        pd_sweep_point p = {.c = c, .hw = hw};
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(p.layer, sizeof p.layer, fmt, ap);
+        va_end(ap);
+        emit(ctx, &p);
+    }
+    return 1;
+}
+
+size_t pd_sweep_elementwise(const char *fields, pd_sweep_emit emit, void *ctx)
+{
+    static const int c[] = {16, 32, 64, 96}, hw[] = {4, 8, 16, 32};
+    size_t n = 0;
+    for (size_t a = 0; a < sizeof c / sizeof c[0]; a++)
+        for (size_t b = 0; b < sizeof hw / sizeof hw[0]; b++)
+            n += pd_sweep_point_emit(emit, ctx, c[a], hw[b], "%s", fields);
+    return n;
+}
 double pd_layer_macs(const pd_layer *l) { return types[l->type]->macs(l); }
 
 double pd_layer_no_weights(const pd_layer *l)

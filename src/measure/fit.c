@@ -12,55 +12,11 @@
 
 #define MAX_FOLDS 100
 #define MAX_COEF 1e12   /* what pd_profile_from_json accepts */
-#define MAX_CANDIDATES 12 /* feature sets AUTO judges for one type */
+#define MAX_CANDIDATES 32 /* feature sets AUTO judges for one type */
 #define TIE_ABS 1e-6    /* CV MAPEs (in %) closer than this are equal, whatever their spread */
 
-typedef struct feature_set {
-    int n;
-    pd_feature f[PD_LSQ_MAX_FEATURES];
-} feature_set;
-
-typedef struct type_sets {
-    feature_set paper, macs;
-    int n_auto;
-    feature_set cand[MAX_CANDIDATES]; /* AUTO's candidates, the paper's set first */
-} type_sets;
-
-#define IN PD_FEAT_IN_ELEMS
-#define OUT PD_FEAT_OUT_ELEMS
-#define KF PD_FEAT_KERNEL_FILTERS
-#define KFC PD_FEAT_KERNEL_FILTERS_CHANNELS
-#define MACS PD_FEAT_MACS
-#define RMACS PD_FEAT_RUNTIME_MACS
-#define TW PD_FEAT_TRANSFORM_ELEMS
-/* Only sets that mean something for the type: relu and dropout have no MACs, and an lrn's
- * output is its input's size. A convolution's runtime_macs counts the multiplies of the
- * algorithm the runtime runs it with (Winograd's for many), so its sets come in both;
- * transform_elems, the work of Winograd's transforms, goes with runtime_macs. */
-static const type_sets sets[] = {
-    [PD_LAYER_CONV] = {{2, {IN, KF}}, {1, {MACS}}, 12,
-                       {{2, {IN, KF}}, {1, {MACS}}, {2, {MACS, IN}}, {2, {MACS, OUT}},
-                        {3, {MACS, IN, OUT}}, {2, {KFC, IN}}, {1, {RMACS}}, {2, {RMACS, IN}},
-                        {2, {RMACS, OUT}}, {3, {RMACS, IN, OUT}}, {2, {RMACS, TW}},
-                        {3, {RMACS, TW, OUT}}}},
-    [PD_LAYER_RELU] = {{1, {IN}}, {1, {IN}}, 1, {{1, {IN}}}},
-    [PD_LAYER_POOL] = {{2, {IN, OUT}}, {1, {MACS}}, 5,
-                       {{2, {IN, OUT}}, {1, {MACS}}, {2, {MACS, IN}}, {2, {MACS, OUT}},
-                        {3, {MACS, IN, OUT}}}},
-    [PD_LAYER_LRN] = {{1, {IN}}, {1, {MACS}}, 3, {{1, {IN}}, {1, {MACS}}, {2, {MACS, IN}}}},
-    [PD_LAYER_DROPOUT] = {{1, {IN}}, {1, {IN}}, 1, {{1, {IN}}}},
-    [PD_LAYER_FC] = {{2, {IN, OUT}}, {1, {MACS}}, 5,
-                     {{2, {IN, OUT}}, {1, {MACS}}, {2, {MACS, IN}}, {2, {MACS, OUT}},
-                      {3, {MACS, IN, OUT}}}},
-};
-_Static_assert(sizeof sets / sizeof sets[0] == PD_LAYER_TYPE_COUNT, "feature sets per type");
-#undef IN
-#undef OUT
-#undef KF
-#undef KFC
-#undef MACS
-#undef RMACS
-#undef TW
+typedef pd_feature_set feature_set; /* the type descriptors' (pd_layer_type_fit_sets) */
+_Static_assert((int)PD_FEATURE_SET_MAX <= (int)PD_LSQ_MAX_FEATURES, "a type's set fits the solver");
 
 void pd_fit_options_init(pd_fit_options *o)
 {
@@ -223,11 +179,14 @@ static pd_status fit_type(type_fit *c, pd_layer_type type, const pd_fit_options 
         c->perm[i - 1] = c->perm[j];
         c->perm[j] = tmp;
     }
-    const type_sets *ts = &sets[type];
-    const feature_set *cand = o->features == PD_FEATURES_AUTO    ? ts->cand
+    const pd_fit_sets *ts = pd_layer_type_fit_sets(type);
+    if (!ts || !ts->paper.n || ts->n_candidates > MAX_CANDIDATES)
+        return pd_error_set(err, PD_ELIMIT, "type \"%s\": no feature sets to fit with, or "
+                            "more than %d", tname, MAX_CANDIDATES);
+    const feature_set *cand = o->features == PD_FEATURES_AUTO    ? ts->candidates
                               : o->features == PD_FEATURES_MACS ? &ts->macs
                                                                  : &ts->paper;
-    int n_cand = o->features == PD_FEATURES_AUTO ? ts->n_auto : 1;
+    int n_cand = o->features == PD_FEATURES_AUTO ? (int)ts->n_candidates : 1;
     judged cands[MAX_CANDIDATES];
     unsigned tried[MAX_CANDIDATES];
     size_t n_tried = 0;

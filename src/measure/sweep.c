@@ -4,75 +4,15 @@
 
 #include "predoff/measure.h"
 
-/* One grid point: the input shape and the layer's JSON fields. */
-typedef struct sweep_point {
-    int c, hw;
-    char layer[160];
-} sweep_point;
+typedef pd_sweep_point sweep_point;
 
-/* Calls fn for every point of the grid, in order; returns how many there are. */
-static size_t grid(void (*fn)(void *ctx, const sweep_point *p), void *ctx)
+/* Calls fn for every point of every type's grid (its descriptor's), type by type in the
+ * type table's order; returns how many there are. */
+static size_t grid(pd_sweep_emit fn, void *ctx)
 {
-    /* small and odd sizes too: real models have 5-filter layers and 17x17 maps */
-    static const int conv_c[] = {1, 3, 8, 16, 32, 64, 96}, conv_hw[] = {7, 12, 17, 24, 32},
-                     conv_f[] = {4, 10, 16, 32, 64, 96}, conv_k[] = {1, 3, 5};
-    static const int fc_in[] = {64, 256, 720, 1024, 2048, 4096},
-                     fc_out[] = {10, 32, 84, 128, 256, 512};
-    static const int el_c[] = {16, 32, 64, 96}, el_hw[] = {4, 8, 16, 32};
-    static const char *const elementwise[] = {"relu", "dropout", "lrn"};
     size_t n = 0;
-    sweep_point p;
-#define EMIT()                                                                                   \
-    do {                                                                                         \
-        if (fn)                                                                                  \
-            fn(ctx, &p);                                                                         \
-        n++;                                                                                     \
-    } while (0)
-#define COUNT(a) (sizeof a / sizeof a[0])
-    for (size_t a = 0; a < COUNT(conv_c); a++)
-        for (size_t b = 0; b < COUNT(conv_hw); b++)
-            for (size_t f = 0; f < COUNT(conv_f); f++)
-                for (size_t k = 0; k < COUNT(conv_k); k++)
-                    for (int s = 1; s <= 2; s++) {
-                        if (s == 2 && (conv_hw[b] < 12 || conv_k[k] == 1))
-                            continue;
-                        p.c = conv_c[a];
-                        p.hw = conv_hw[b];
-                        snprintf(p.layer, sizeof p.layer,
-                                 "\"type\": \"conv\", \"filters\": %d, \"kernel\": %d, "
-                                 "\"stride\": %d, \"pad\": %d",
-                                 conv_f[f], conv_k[k], s, conv_k[k] / 2);
-                        EMIT();
-                    }
-    for (size_t a = 0; a < COUNT(fc_in); a++)
-        for (size_t b = 0; b < COUNT(fc_out); b++) {
-            p.c = fc_in[a];
-            p.hw = 1;
-            snprintf(p.layer, sizeof p.layer, "\"type\": \"fc\", \"outputs\": %d", fc_out[b]);
-            EMIT();
-        }
-    for (size_t a = 0; a < 4; a++)
-        for (size_t b = 1; b < 4; b++)
-            for (int k = 2; k <= 3; k++)
-                for (int m = 0; m < 2; m++) {
-                    p.c = el_c[a];
-                    p.hw = el_hw[b];
-                    snprintf(p.layer, sizeof p.layer,
-                             "\"type\": \"pool\", \"mode\": \"%s\", \"kernel\": %d, \"stride\": 2, "
-                             "\"pad\": %d",
-                             m ? "avg" : "max", k, k / 2);
-                    EMIT();
-                }
-    for (size_t t = 0; t < 3; t++)
-        for (size_t a = 0; a < 4; a++)
-            for (size_t b = 0; b < 4; b++) {
-                p.c = el_c[a];
-                p.hw = el_hw[b];
-                snprintf(p.layer, sizeof p.layer, "\"type\": \"%s\"", elementwise[t]);
-                EMIT();
-            }
-#undef COUNT
-#undef EMIT
+    for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++)
+        n += pd_layer_type_sweep((pd_layer_type)t, fn, ctx);
     return n;
 }
 

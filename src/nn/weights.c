@@ -8,36 +8,11 @@
 #include "predoff/rng.h"
 #include "predoff/weights.h"
 
-/* The tensors a layer needs: its weight's shape and its bias's length, and the fan-in
- * that sets PyTorch's initialisation range. Returns 0 for a layer without weights. */
-typedef struct layer_tensors {
-    int ndim;
-    int64_t dims[4];
-    int64_t bias;
-    int64_t fan_in;
-} layer_tensors;
-
-static int tensors_of(const pd_layer *l, layer_tensors *t)
-{
-    switch (l->type) {
-    case PD_LAYER_CONV:
-        *t = (layer_tensors){4, {l->p.filters, l->in.c, l->p.kernel, l->p.kernel}, l->p.filters,
-                             l->in.c * l->p.kernel * l->p.kernel};
-        return 1;
-    case PD_LAYER_FC:
-        *t = (layer_tensors){2, {l->p.outputs, pd_shape_elems(l->in), 0, 0}, l->p.outputs,
-                             pd_shape_elems(l->in)};
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* A type this file does not know that still has weights would pass every check unseen. */
+/* A type whose weights its descriptor does not list would pass every check unseen. */
 static pd_status known_layer(const pd_layer *l, pd_error *err)
 {
-    layer_tensors t;
-    if (!tensors_of(l, &t) && pd_layer_weight_count(l) > 0)
+    pd_layer_tensor t[PD_LAYER_MAX_TENSORS];
+    if (!pd_layer_tensors(l, t) && pd_layer_weight_count(l) > 0)
         return pd_error_set(err, PD_ELIMIT, "layer \"%.64s\": weights of type \"%s\" are not supported",
                             l->name, pd_layer_type_name(l->type));
     return PD_OK;
@@ -54,19 +29,22 @@ static char *join(const char *layer, const char *suffix)
     return s;
 }
 
-/* Fills t with count values uniform in [-bound, bound]. */
-static pd_status random_tensor(pd_named_tensor *t, const char *layer, const char *suffix,
-                               int ndim, const int64_t *dims, double bound, pd_rng *rng,
-                               pd_error *err)
+/* Fills t as d says: uniform in +-1/sqrt(fan_in) from rng (PyTorch's default for Conv2d
+ * and Linear, kaiming_uniform(a=sqrt(5)), whose bias takes the same bound), or constant. */
+static pd_status random_tensor(pd_named_tensor *t, const char *layer, const pd_layer_tensor *d,
+                               pd_rng *rng, pd_error *err)
 {
-    t->ndim = ndim;
-    memcpy(t->dims, dims, (size_t)ndim * sizeof *dims);
-    if (pd_elems(ndim, dims, &t->count) || !(t->name = join(layer, suffix)) ||
+    t->ndim = d->ndim;
+    memcpy(t->dims, d->dims, (size_t)d->ndim * sizeof *d->dims);
+    if (pd_elems(d->ndim, d->dims, &t->count) || !(t->name = join(layer, d->suffix)) ||
         !(t->data = pd_floats_alloc(t->count)))
         return pd_error_set(err, PD_ENOMEM, "layer \"%.64s\": out of memory for its %s", layer,
-                            suffix + 1);
+                            d->suffix + 1);
+    double bound = 1.0 / sqrt(d->fan_in);
     for (size_t i = 0; i < t->count; i++)
-        t->data[i] = (float)((2.0 * pd_rng_uniform(rng) - 1.0) * bound);
+        t->data[i] = d->init == PD_INIT_FAN_IN ? (float)((2.0 * pd_rng_uniform(rng) - 1.0) * bound)
+                     : d->init == PD_INIT_ONES ? 1.0f
+                                               : 0.0f;
     return PD_OK;
 }
 
@@ -75,11 +53,11 @@ pd_status pd_weights_random(const pd_graph *g, uint64_t seed, pd_weights **out, 
     *out = NULL;
     size_t n = 0;
     for (size_t i = 0; i < g->n_layers; i++) {
-        layer_tensors lt;
+        pd_layer_tensor lt[PD_LAYER_MAX_TENSORS];
         pd_status st = known_layer(&g->layers[i], err);
         if (st)
             return st;
-        n += tensors_of(&g->layers[i], &lt) ? 2 : 0;
+        n += pd_layer_tensors(&g->layers[i], lt);
     }
     pd_weights *w = calloc(1, sizeof *w);
     if (w && n)
@@ -93,17 +71,10 @@ pd_status pd_weights_random(const pd_graph *g, uint64_t seed, pd_weights **out, 
     pd_status st = PD_OK;
     for (size_t i = 0; i < g->n_layers && !st; i++) {
         const pd_layer *l = &g->layers[i];
-        layer_tensors lt;
-        if (!tensors_of(l, &lt))
-            continue;
-        /* PyTorch's defaults for Conv2d and Linear: kaiming_uniform(a=sqrt(5)) gives
-         * 1/sqrt(fan_in) for the weights, and the bias uses the same bound */
-        double bound = 1.0 / sqrt((double)lt.fan_in);
-        st = random_tensor(&w->tensors[w->n++], l->name, ".weight", lt.ndim, lt.dims, bound, &rng,
-                           err);
-        if (!st)
-            st = random_tensor(&w->tensors[w->n++], l->name, ".bias", 1, &lt.bias, bound, &rng,
-                               err);
+        pd_layer_tensor lt[PD_LAYER_MAX_TENSORS];
+        size_t nt = pd_layer_tensors(l, lt);
+        for (size_t k = 0; k < nt && !st; k++)
+            st = random_tensor(&w->tensors[w->n++], l->name, &lt[k], &rng, err);
     }
     if (st) {
         pd_weights_free(w);
@@ -148,11 +119,10 @@ pd_status pd_weights_check(const pd_weights *w, const pd_graph *g, const char *s
     pd_status st = pd_weights_index_new(w, &ix, err);
     for (size_t i = 0; i < g->n_layers && !st; i++) {
         const pd_layer *l = &g->layers[i];
-        layer_tensors lt;
-        if ((st = known_layer(l, err)) || !tensors_of(l, &lt))
-            continue;
-        if (!(st = check_tensor(ix, l, ".weight", lt.ndim, lt.dims, source, err)))
-            st = check_tensor(ix, l, ".bias", 1, &lt.bias, source, err);
+        pd_layer_tensor lt[PD_LAYER_MAX_TENSORS];
+        size_t nt = (st = known_layer(l, err)) ? 0 : pd_layer_tensors(l, lt);
+        for (size_t k = 0; k < nt && !st; k++)
+            st = check_tensor(ix, l, lt[k].suffix, lt[k].ndim, lt[k].dims, source, err);
     }
     pd_weights_index_free(ix);
     return st;

@@ -13,7 +13,22 @@ static void describe(const pd_layer *l, char *buf, size_t n)
     snprintf(buf, n, "ratio %g", l->p.ratio);
 }
 
+static size_t sweep(pd_sweep_emit emit, void *ctx)
+{
+    return pd_sweep_elementwise("\"type\": \"dropout\"", emit, ctx);
+}
+
+static const pd_feature_set candidates[] = {{1, {PD_FEAT_IN_ELEMS}}};
+
 const pd_layer_type_def pd_dropout_type = {
-    "dropout", params, 1, pd_layer_same_shape, pd_layer_no_weights, pd_layer_no_macs,
-    pd_layer_no_kernel_filters, describe,
+    .name = "dropout",
+    .params = params,
+    .n_params = 1,
+    .infer = pd_layer_same_shape,
+    .weights = pd_layer_no_weights,
+    .macs = pd_layer_no_macs,
+    .kernel_filters = pd_layer_no_kernel_filters,
+    .describe = describe,
+    .fit = {{1, {PD_FEAT_IN_ELEMS}}, {1, {PD_FEAT_IN_ELEMS}}, 1, candidates}, /* no MACs */
+    .sweep = sweep,
 };

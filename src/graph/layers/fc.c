@@ -36,6 +36,43 @@ static void describe(const pd_layer *l, char *buf, size_t n)
     snprintf(buf, n, "%lld", (long long)l->p.outputs);
 }
 
+/* PyTorch's Linear: weight [O, I], bias [O], over fan_in I (the input flattened). */
+static size_t tensors(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS])
+{
+    const int64_t o = l->p.outputs, i = pd_shape_elems(l->in);
+    t[0] = (pd_layer_tensor){".weight", 2, {o, i}, PD_INIT_FAN_IN, (double)i};
+    t[1] = (pd_layer_tensor){".bias", 1, {o}, PD_INIT_FAN_IN, (double)i};
+    return 2;
+}
+
+static size_t sweep(pd_sweep_emit emit, void *ctx)
+{
+    static const int ins[] = {64, 256, 720, 1024, 2048, 4096}, outs[] = {10, 32, 84, 128, 256, 512};
+    size_t n = 0;
+    for (size_t a = 0; a < sizeof ins / sizeof ins[0]; a++)
+        for (size_t b = 0; b < sizeof outs / sizeof outs[0]; b++)
+            n += pd_sweep_point_emit(emit, ctx, ins[a], 1, "\"type\": \"fc\", \"outputs\": %d",
+                                     outs[b]);
+    return n;
+}
+
+#define IN PD_FEAT_IN_ELEMS
+#define OUT PD_FEAT_OUT_ELEMS
+#define MACS PD_FEAT_MACS
+static const pd_feature_set candidates[] = {
+    {2, {IN, OUT}}, {1, {MACS}}, {2, {MACS, IN}}, {2, {MACS, OUT}}, {3, {MACS, IN, OUT}},
+};
+
 const pd_layer_type_def pd_fc_type = {
-    "fc", params, 1, infer, weights, macs, kernel_filters, describe,
+    .name = "fc",
+    .params = params,
+    .n_params = 1,
+    .infer = infer,
+    .weights = weights,
+    .macs = macs,
+    .kernel_filters = kernel_filters,
+    .describe = describe,
+    .tensors = tensors,
+    .fit = {{2, {IN, OUT}}, {1, {MACS}}, sizeof candidates / sizeof candidates[0], candidates},
+    .sweep = sweep,
 };

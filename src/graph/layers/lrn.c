@@ -23,13 +23,25 @@ static void describe(const pd_layer *l, char *buf, size_t n)
              l->p.beta, l->p.k);
 }
 
+static size_t sweep(pd_sweep_emit emit, void *ctx)
+{
+    return pd_sweep_elementwise("\"type\": \"lrn\"", emit, ctx);
+}
+
+/* its output is its input's size: no set of both */
+static const pd_feature_set candidates[] = {
+    {1, {PD_FEAT_IN_ELEMS}}, {1, {PD_FEAT_MACS}}, {2, {PD_FEAT_MACS, PD_FEAT_IN_ELEMS}},
+};
+
 const pd_layer_type_def pd_lrn_type = {
-    "lrn",
-    params,
-    sizeof params / sizeof params[0],
-    pd_layer_same_shape,
-    pd_layer_no_weights,
-    macs,
-    pd_layer_no_kernel_filters,
-    describe,
+    .name = "lrn",
+    .params = params,
+    .n_params = sizeof params / sizeof params[0],
+    .infer = pd_layer_same_shape,
+    .weights = pd_layer_no_weights,
+    .macs = macs,
+    .kernel_filters = pd_layer_no_kernel_filters,
+    .describe = describe,
+    .fit = {{1, {PD_FEAT_IN_ELEMS}}, {1, {PD_FEAT_MACS}}, 3, candidates},
+    .sweep = sweep,
 };

@@ -50,7 +50,37 @@ static void describe(const pd_layer *l, char *buf, size_t n)
              (long long)l->p.stride, (long long)l->p.pad, l->p.ceil ? " ceil" : "");
 }
 
+static size_t sweep(pd_sweep_emit emit, void *ctx)
+{
+    static const int cs[] = {16, 32, 64, 96}, hws[] = {8, 16, 32};
+    size_t n = 0;
+    for (size_t a = 0; a < sizeof cs / sizeof cs[0]; a++)
+        for (size_t b = 0; b < sizeof hws / sizeof hws[0]; b++)
+            for (int k = 2; k <= 3; k++)
+                for (int m = 0; m < 2; m++)
+                    n += pd_sweep_point_emit(emit, ctx, cs[a], hws[b],
+                                             "\"type\": \"pool\", \"mode\": \"%s\", "
+                                             "\"kernel\": %d, \"stride\": 2, \"pad\": %d",
+                                             m ? "avg" : "max", k, k / 2);
+    return n;
+}
+
+#define IN PD_FEAT_IN_ELEMS
+#define OUT PD_FEAT_OUT_ELEMS
+#define MACS PD_FEAT_MACS
+static const pd_feature_set candidates[] = {
+    {2, {IN, OUT}}, {1, {MACS}}, {2, {MACS, IN}}, {2, {MACS, OUT}}, {3, {MACS, IN, OUT}},
+};
+
 const pd_layer_type_def pd_pool_type = {
-    "pool", params, sizeof params / sizeof params[0], infer, pd_layer_no_weights, macs,
-    kernel_filters, describe,
+    .name = "pool",
+    .params = params,
+    .n_params = sizeof params / sizeof params[0],
+    .infer = infer,
+    .weights = pd_layer_no_weights,
+    .macs = macs,
+    .kernel_filters = kernel_filters,
+    .describe = describe,
+    .fit = {{2, {IN, OUT}}, {1, {MACS}}, sizeof candidates / sizeof candidates[0], candidates},
+    .sweep = sweep,
 };
