@@ -43,14 +43,22 @@ static double sgemm_gflops(int n, int reps)
     return m;
 }
 
+/* A whole decimal integer (atoi took "1.5" as 1 and "x" as 0); 0 for anything else. */
+static int int_arg(const char *s)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    return end != s && !*end && v > 0 && v <= 1000000 ? (int)v : 0;
+}
+
 int main(int argc, char **argv)
 {
     int threads = 2, batches = 31, per_batch = 50;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
-            threads = atoi(argv[++i]);
+            threads = int_arg(argv[++i]);
         else if (strcmp(argv[i], "--batches") == 0 && i + 1 < argc)
-            batches = atoi(argv[++i]);
+            batches = int_arg(argv[++i]);
         else {
             fprintf(stderr, "usage: bench_runtime [--threads T] [--batches N]\n");
             return 2;
