@@ -43,30 +43,38 @@ static double sgemm_gflops(int n, int reps)
     return m;
 }
 
+/* A whole decimal integer (atoi took "1.5" as 1 and "x" as 0); 0 for anything else. */
+static int int_arg(const char *s)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    return end != s && !*end && v > 0 && v <= 1000000 ? (int)v : 0;
+}
+
 int main(int argc, char **argv)
 {
     int threads = 2, batches = 31, per_batch = 50;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
-            threads = atoi(argv[++i]);
+            threads = int_arg(argv[++i]);
         else if (strcmp(argv[i], "--batches") == 0 && i + 1 < argc)
-            batches = atoi(argv[++i]);
+            batches = int_arg(argv[++i]);
         else {
             fprintf(stderr, "usage: bench_runtime [--threads T] [--batches N]\n");
             return 2;
         }
     }
-    if (threads < 1 || batches < 1) {
-        fprintf(stderr, "bench_runtime: --threads and --batches must be positive\n");
+    if (threads < 1 || threads > PD_THREADS_MAX || batches < 1) {
+        fprintf(stderr, "bench_runtime: --threads must be 1 to %d, --batches positive\n",
+                PD_THREADS_MAX);
         return 2;
     }
-    int used = pd_runtime_set_threads(threads);
     pd_graph *g = NULL;
     pd_weights *w = NULL;
     pd_net *net = NULL;
     pd_error err;
     if (pd_graph_open("b-alexnet", &g, &err) || pd_weights_random(g, 1, &w, &err) ||
-        pd_net_new(g, w, "random weights", &net, &err)) {
+        pd_net_new(g, w, "random weights", threads, &net, &err)) {
         fprintf(stderr, "bench_runtime: %s\n", err.msg);
         return 1;
     }
@@ -120,6 +128,7 @@ int main(int argc, char **argv)
         hi = hi > ms[b] ? hi : ms[b];
     }
     double med = pd_median(ms, (size_t)batches);
+    int used = pd_net_threads(net);
     openblas_set_num_threads(used); /* OpenBLAS's own threads for its peak, as many as the net's */
     double peak = sgemm_gflops(1024, 15);
     openblas_set_num_threads(1);

@@ -53,6 +53,7 @@ static int run_open(const char *name, const options *o, model_run *r)
     pd_train_config cfg;
     pd_train_config_default(&cfg);
     cfg.batch = (size_t)o->batch;
+    cfg.threads = o->threads;
     if (pd_graph_open(name, &r->g, &err) || pd_weights_random(r->g, 1, &r->w, &err) ||
         pd_trainer_new(r->g, r->w, &cfg, &r->t, &err)) {
         fprintf(stderr, "bench_train: %s: %s\n", name, err.msg);
@@ -252,21 +253,21 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (o.batch < 1 || o.threads < 1 || o.batches < 1) {
-        fprintf(stderr, "bench_train: --batch, --threads and --batches must be positive\n");
+    if (o.batch < 1 || o.threads < 1 || o.threads > PD_THREADS_MAX || o.batches < 1) {
+        fprintf(stderr, "bench_train: --batch and --batches must be positive, --threads 1 to %d\n",
+                PD_THREADS_MAX);
         return 2;
     }
     if (o.n_models == 0) {
         o.models[o.n_models++] = "b-lenet";
         o.models[o.n_models++] = "b-alexnet-gray";
     }
-    int used = pd_runtime_set_threads(o.threads);
     char cpu[128], date[64];
     bench_cpu_model(cpu, sizeof cpu);
     bench_date(date, sizeof date);
     printf("bench_train: %s; %s; %d threads; SGD lr 0.01 momentum 0.9, float32, random "
            "images and labels\n",
-           date, cpu, used);
+           date, cpu, o.threads);
     int rc = 0;
     for (int m = 0; m < o.n_models && !rc; m++)
         rc = bench_model(o.models[m], &o);

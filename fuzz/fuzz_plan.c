@@ -34,7 +34,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     fprintf(f, "}}");
     fclose(f);
     pd_graph_free(g);
-    if (pd_deployment_open("b-lenet", NULL, 1, path, &d, NULL))
+    if (pd_deployment_open("b-lenet", NULL, 1, path, 1, &d, NULL))
         abort();
     unlink(path);
     atexit(close_deployment);

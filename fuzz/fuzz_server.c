@@ -336,8 +336,8 @@ static void open_deployments(void)
     write_plan(path);
     pd_error err;
     pd_error_clear(&err);
-    if (pd_deployment_open("b-lenet", NULL, 1, path, &d_edge, &err) ||
-        pd_deployment_open("b-lenet", NULL, 1, path, &d_cloud, &err)) {
+    if (pd_deployment_open("b-lenet", NULL, 1, path, 1, &d_edge, &err) ||
+        pd_deployment_open("b-lenet", NULL, 1, path, 1, &d_cloud, &err)) {
         fprintf(stderr, "fuzz_server: %s\n", err.msg);
         abort();
     }

@@ -58,10 +58,10 @@ else
     exit 2
 fi
 # runs a command as the mobile: in the quota's cgroup, then in the mobile's namespace
-# (one BLAS thread: a quota'd phone gains nothing from a second)
+# (one thread, --threads 1 on its commands: a quota'd phone gains nothing from a second)
 mobile() { OPENBLAS_NUM_THREADS=1 sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$cg" "$tb" exec mobile "$@"; }
-# The edge runs one BLAS thread, profiled as it serves: this machine hosts all three tiers on
-# two cores, and a second BLAS thread would fight the servers' and clients' ZeroMQ threads.
+# The edge runs one thread (--threads 1), profiled as it serves: this machine hosts all three
+# tiers on two cores, and a second thread would fight the servers' and clients' ZeroMQ threads.
 edge() { OPENBLAS_NUM_THREADS=1 "$tb" exec edge "$@"; }
 
 edge_pid=
@@ -77,8 +77,8 @@ echo "testbed: mobile-edge link $wireless; mobile quota $quota% ($quota_note)"
 # --- 1. each tier profiled where it runs, and fitted (means: a quota shows in the mean)
 echo "profiling the mobile (single thread, under the quota) ..."
 mobile "$bin" profile "$model" --random-weights 1 --repeat "$repeat" --min-window-ms 200 --threads 1 -o "$out/mobile.csv" >/dev/null
-echo "profiling the edge (one BLAS thread, as its server runs) ..."
-edge "$bin" profile "$model" --random-weights 1 --repeat "$repeat" -o "$out/edge.csv" >/dev/null
+echo "profiling the edge (one thread, as its server runs) ..."
+edge "$bin" profile "$model" --random-weights 1 --repeat "$repeat" --threads 1 -o "$out/edge.csv" >/dev/null
 "$bin" fit "$out/mobile.csv" --features auto --statistic mean --name mobile-measured -o "$out/mobile.json" >"$out/fit-mobile.txt"
 "$bin" fit "$out/edge.csv" --features auto --statistic mean --name edge-measured -o "$out/edge.json" >"$out/fit-edge.txt"
 
@@ -86,7 +86,7 @@ edge "$bin" profile "$model" --random-weights 1 --repeat "$repeat" -o "$out/edge
 "$bin" plan "$model" --solver edge --json "$out/probe-plan.json" >/dev/null
 serve_edge() { # ($! is then the server itself: testbed.sh execs into it)
     OPENBLAS_NUM_THREADS=1 "$tb" exec edge "$bin" serve "$model" --tier edge --listen tcp://10.77.1.2:5555 --allow-remote \
-        --random-weights 1 --plan "$1" >/dev/null 2>"$out/edge-server.log" &
+        --random-weights 1 --plan "$1" --threads 1 >/dev/null 2>"$out/edge-server.log" &
     edge_pid=$!
     # wait for the line it prints once listening (a minute at most), not for a while
     local i
@@ -113,7 +113,7 @@ link_flags=$(sed -n 's/^plan with: //p' "$out/probe.txt")
 # --- 4. the plan, run: the edge serves it, the mobile sends the requests
 serve_edge "$out/plan.json"
 mobile "$bin" loadgen "$model" --plan "$out/plan.json" --server tcp://10.77.1.2:5555 \
-    --random-weights 1 --requests "$requests" | tee "$out/loadgen.txt"
+    --random-weights 1 --requests "$requests" --threads 1 | tee "$out/loadgen.txt"
 measured=$(sed -n 's/^measured mean \([0-9.]*\) ms.*/\1/p' "$out/loadgen.txt")
 expected=$(sed -n 's/.*its expected latency over its own demand: \([0-9.]*\) ms.*/\1/p' "$out/loadgen.txt")
 awk -v m="$measured" -v e="$expected" 'BEGIN {

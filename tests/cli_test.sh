@@ -158,6 +158,11 @@ if [ "$(head -c 6 "$tmp/logits.npy" | od -An -c | tr -d ' ')" = '223NUMPY' ]; th
 "$bin" run b-alexnet --weights "$fx/b-alexnet/weights.safetensors" --input "$fx/b-alexnet/input-1.npy" --accuracy 0.7 >"$tmp/run.txt"
 if grep -q "exit b4_fc2" "$tmp/run.txt" && grep -q "class" "$tmp/run.txt"; then ok; else bad "run --accuracy 0.7 should take b4_fc2"; fi
 expect 0 "" -- run b-alexnet --random-weights 3 --input "$fx/b-alexnet/input-0.npy" --exit b1_fc --threads 1
+# --threads is an integer in [1, 256] everywhere (it took 1.5 as a number once)
+expect 2 '^predoff: --threads: "1.5" is not an integer$' -- run b-lenet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit fc5 --threads 1.5
+expect 2 '^predoff: --threads: "2x" is not an integer$' -- train b-lenet --data "$tmp" -o "$tmp/w.safetensors" --threads 2x
+expect 2 '^predoff: --threads: 257 is outside \[1, 256\]$' -- profile b-lenet -o "$tmp/p.csv" --threads 257
+expect 2 '^predoff: --threads: "" is not an integer$' -- accuracy b-lenet --weights "$fx/b-lenet/weights.safetensors" --data "$tmp" --threads=
 expect 2 "input X.npy is required" -- run b-lenet --random-weights 1 --exit fc5
 expect 2 "give --weights FILE or --random-weights" -- run b-lenet --input "$fx/b-lenet/input-0.npy" --exit fc5
 expect 2 "input-0.npy: expected shape \[3, 32, 32\]" -- run b-alexnet --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit fc8
@@ -427,6 +432,11 @@ if grep -q "^80 requests" "$tmp/load.txt" && grep -q "0 failed" "$tmp/load.txt" 
     grep -q "0 finished on the mobile" "$tmp/load.txt" && grep -q "p99" "$tmp/load.txt"; then ok; else bad "loadgen: $(cat "$tmp/load.txt")"; fi
 expect 2 "give --requests N or --duration S" -- loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w"
 expect 2 "give --requests N or --duration S, not both" -- loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --requests 5 --duration 2
+# --threads: the mobile's net on one thread, the answers as before bit for bit
+"$bin" infer b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 --threads 1 -o "$tmp/inf.npy" >"$tmp/inf.txt" 2>&1
+if cmp -s "$tmp/inf.npy" "$tmp/run.npy" && ! grep -q "finished the path" "$tmp/inf.txt"; then ok; else bad "infer --threads 1: $(cat "$tmp/inf.txt")"; fi
+"$bin" loadgen b-alexnet --plan "$tmp/mixed.json" --server "$edge" --weights "$w" --requests 16 --clients 2 --threads 1 --verify >"$tmp/load.txt" 2>&1
+if grep -q "^16 requests" "$tmp/load.txt" && grep -q "0 failed" "$tmp/load.txt" && grep -q "0 answers differ" "$tmp/load.txt"; then ok; else bad "loadgen --threads 1: $(cat "$tmp/load.txt")"; fi
 # the link probe: echoes through the running edge, a line through their round trips
 "$bin" probe --server "$edge" --repeat 20 --json "$tmp/probe.json" >"$tmp/probe.txt"
 if grep -q "^plan with: \(--bandwidth [0-9.]*Mbps \)\?--wireless-delay [0-9.]*$" "$tmp/probe.txt" &&
@@ -536,10 +546,16 @@ for ep in "tcp://0.0.0.0:5592" "ws://0.0.0.0:5592" "ws://127.0.0.1:5592" "tcp://
     "tcp://127.0.0.1.example.com:5592" "tcp://[::]:5592" "udp://127.0.0.1:5592" "inproc://x" "pgm://x"; do
     expect 2 "is beyond loopback" -- serve b-alexnet --tier edge --listen "$ep" --random-weights 1 --plan "$tmp/mixed.json"
 done
-start_server local b-alexnet --tier edge --listen "ipc://$tmp/edge.ipc" --random-weights 1 --plan "$tmp/mixed.json"
+start_server local b-alexnet --tier edge --listen "ipc://$tmp/edge.ipc" --random-weights 1 --plan "$tmp/mixed.json" --threads 1
 if [ "$local" = "ipc://$tmp/edge.ipc" ]; then ok; else bad "ipc:// is local: $local"; fi
 stop_server "$local_pid"
 expect 2 "--tier must be edge or cloud" -- serve b-alexnet --tier moon --listen "$any" --random-weights 1 --plan "$tmp/mixed.json"
+expect 2 '^predoff: --threads: "x" is not an integer$' -- serve b-alexnet --tier edge --listen "$any" --random-weights 1 --plan "$tmp/mixed.json" --threads x
+expect 2 '^predoff: --threads: 0 is outside \[1, 256\]$' -- infer b-alexnet --plan "$tmp/mixed.json" --server "$any" --weights "$w" --input "$fx/b-alexnet/input-1.npy" --exit fc8 --threads 0
+expect 2 '^predoff: --threads: -2 is outside \[1, 256\]$' -- loadgen b-alexnet --plan "$tmp/mixed.json" --server "$any" --weights "$w" --requests 1 --threads -2
+for c in serve infer loadgen; do
+    if "$bin" $c --help | grep -q -- "--threads T .*1 to 256 (default: the online CPUs, at most 8)"; then ok; else bad "$c --help lacks --threads"; fi
+done
 trap 'rm -rf "$tmp"' EXIT
 
 # --- the report shows what the issue asks for

@@ -382,7 +382,7 @@ static void test_fashion_mnist(void **state)
     pd_net *net;
     assert_int_equal(pd_graph_open("b-alexnet-gray", &g, &err), PD_OK);
     assert_int_equal(pd_weights_random(g, 1, &w, &err), PD_OK);
-    if (pd_net_new(g, w, "random", &net, &err) != PD_OK)
+    if (pd_net_new(g, w, "random", 1, &net, &err) != PD_OK)
         fail_msg("%s", err.msg);
     for (size_t e = 0; e < g->n_exits; e++) {
         size_t len, n;

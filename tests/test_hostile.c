@@ -340,7 +340,7 @@ static int setup(void **state)
     (void)state;
     if (plan_file_all_on(MODEL, "edge", plan, sizeof plan))
         return -1;
-    return pd_deployment_open(MODEL, NULL, 1, plan, &mine, NULL) ? -1 : 0;
+    return pd_deployment_open(MODEL, NULL, 1, plan, 2, &mine, NULL) ? -1 : 0;
 }
 
 static int teardown(void **state)

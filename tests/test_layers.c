@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -559,7 +560,7 @@ static void test_fc_relu_dropout(void **state)
 
 int main(void)
 {
-    pd_runtime_set_threads(1); /* OpenBLAS one thread a call, as under a net's pool */
+    openblas_set_num_threads(1); /* one thread a call, as a net sets it */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv),
         cmocka_unit_test(test_pool),

@@ -58,8 +58,8 @@ static void test_bad_messages_then_a_good_one(void **state)
 
     server_run run = {0};
     pd_deployment *mine;
-    assert_int_equal(pd_deployment_open("b-lenet", NULL, 1, plan, &run.d, NULL), PD_OK);
-    assert_int_equal(pd_deployment_open("b-lenet", NULL, 1, plan, &mine, NULL), PD_OK);
+    assert_int_equal(pd_deployment_open("b-lenet", NULL, 1, plan, 2, &run.d, NULL), PD_OK);
+    assert_int_equal(pd_deployment_open("b-lenet", NULL, 1, plan, 2, &mine, NULL), PD_OK);
     run.o = (pd_server_options){.tier = PD_TIER_EDGE, .timeout_ms = 500};
     assert_int_equal(server_start(&run), 0);
     const char *endpoint = run.endpoint;

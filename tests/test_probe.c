@@ -58,7 +58,7 @@ static void test_probe_through_a_server(void **state)
     char plan[64];
     assert_int_equal(plan_file_all_on("b-lenet", "edge", plan, sizeof plan), 0);
     server_run run = {0};
-    assert_int_equal(pd_deployment_open("b-lenet", NULL, 1, plan, &run.d, NULL), PD_OK);
+    assert_int_equal(pd_deployment_open("b-lenet", NULL, 1, plan, 2, &run.d, NULL), PD_OK);
     const size_t sizes[3] = {1, 512, 4500}, repeat = 10, warmup = 2;
     /* stopped when the probe is done, not by a count: a server that stops at once may not
      * get its last reply out */

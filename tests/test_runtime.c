@@ -3,7 +3,8 @@
  * a relative 1e-4, layer by layer for b-lenet, with the net's work on one thread and split
  * over two. Also: a path run in pieces equals the path run at once, bit for bit (the split
  * runtime ships exactly these pieces); a net on 1, 2 or 3 threads agrees with one thread to
- * float rounding and repeats itself bit for bit. */
+ * float rounding and repeats itself bit for bit, and nets of different counts keep theirs
+ * side by side. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "predoff/graph.h"
 #include "predoff/npy.h"
@@ -27,7 +29,7 @@ typedef struct fixture {
     char dir[512];
 } fixture;
 
-static void open_fixture(fixture *f, const char *model)
+static void open_fixture(fixture *f, const char *model, int threads)
 {
     pd_error err;
     snprintf(f->dir, sizeof f->dir, "%s/tests/fixtures/%s", PD_SOURCE_DIR, model);
@@ -36,7 +38,7 @@ static void open_fixture(fixture *f, const char *model)
     assert_int_equal(pd_graph_open(model, &f->g, &err), PD_OK);
     if (pd_weights_read_safetensors(path, &f->w, &err))
         fail_msg("%s", err.msg);
-    if (pd_net_new(f->g, f->w, path, &f->net, &err))
+    if (pd_net_new(f->g, f->w, path, threads, &f->net, &err))
         fail_msg("%s", err.msg);
 }
 
@@ -70,8 +72,7 @@ static double rel_error(const float *got, const float *want, size_t n)
 static void check_exits_on(const char *model, int threads)
 {
     fixture f;
-    pd_runtime_set_threads(threads);
-    open_fixture(&f, model);
+    open_fixture(&f, model, threads);
     assert_int_equal(pd_net_threads(f.net), threads);
     for (int input = 0; input < 2; input++) {
         char name[128];
@@ -135,7 +136,7 @@ static void test_b_lenet_layer_by_layer(void **state)
 {
     (void)state;
     fixture f;
-    open_fixture(&f, "b-lenet");
+    open_fixture(&f, "b-lenet", 2);
     pd_array x;
     read_npy(&f, "input-0.npy", &x);
     size_t trunk = f.g->n_exits - 1, len;
@@ -169,7 +170,7 @@ static void test_pieces_equal_whole(void **state)
 {
     (void)state;
     fixture f;
-    open_fixture(&f, "b-alexnet");
+    open_fixture(&f, "b-alexnet", 2);
     pd_array x;
     read_npy(&f, "input-1.npy", &x);
     for (size_t k = 0; k < f.g->n_exits; k++) {
@@ -206,7 +207,7 @@ static void test_relu_fused_into_conv(void **state)
 {
     (void)state;
     fixture f;
-    open_fixture(&f, "b-alexnet");
+    open_fixture(&f, "b-alexnet", 2);
     pd_array x;
     read_npy(&f, "input-1.npy", &x);
     size_t trunk = f.g->n_exits - 1, len, n;
@@ -246,8 +247,7 @@ static void check_threads_agree(const char *model)
     float *one[8] = {0};
     for (int threads = 1; threads <= 3; threads++) {
         fixture f;
-        pd_runtime_set_threads(threads);
-        open_fixture(&f, model);
+        open_fixture(&f, model, threads);
         assert_int_equal(pd_net_threads(f.net), threads);
         assert_true(f.g->n_exits <= 8);
         pd_array x;
@@ -282,19 +282,17 @@ static void test_threads_agree(void **state)
     (void)state;
     check_threads_agree("b-lenet");
     check_threads_agree("b-alexnet");
-    pd_runtime_set_threads(2);
 }
 
-/* The runtime's threads are its own: OpenBLAS runs one thread a call before, during and
- * after a net's run, whatever count the runtime has. */
+/* The runtime's threads are its own: making a net sets OpenBLAS to one thread a call,
+ * and it stays so during and after a run. */
 static void test_blas_one_thread_a_call(void **state)
 {
     (void)state;
     openblas_set_num_threads(2);
-    pd_runtime_set_threads(2);
-    assert_int_equal(openblas_get_num_threads(), 1);
     fixture f;
-    open_fixture(&f, "b-lenet");
+    open_fixture(&f, "b-lenet", 2);
+    assert_int_equal(openblas_get_num_threads(), 1);
     assert_int_equal(pd_net_threads(f.net), 2);
     float x[784] = {0};
     const float *out;
@@ -303,17 +301,70 @@ static void test_blas_one_thread_a_call(void **state)
     assert_int_equal(pd_net_run(f.net, 1, 0, len, x, 784, &out, &n, NULL, NULL), PD_OK);
     assert_int_equal(openblas_get_num_threads(), 1);
     close_fixture(&f);
-    pd_runtime_set_threads(1);
     assert_int_equal(openblas_get_num_threads(), 1);
-    assert_int_equal(pd_runtime_threads(), 1);
-    pd_runtime_set_threads(2);
+}
+
+/* The count is each net's own: nets of 1, 2 and the default count live side by side, each
+ * keeps its count whatever is made after it, and their runs, interleaved, agree. */
+static void test_nets_keep_their_threads(void **state)
+{
+    (void)state;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int want_default = cpus < 1 ? 1 : cpus > PD_THREADS_DEFAULT_MAX ? PD_THREADS_DEFAULT_MAX
+                                                                  : (int)cpus;
+    assert_int_equal(pd_threads_default(), want_default);
+    fixture one, two, dflt;
+    open_fixture(&one, "b-alexnet", 1);
+    open_fixture(&two, "b-alexnet", 2);
+    open_fixture(&dflt, "b-alexnet", 0);
+    assert_int_equal(pd_net_threads(one.net), 1);
+    assert_int_equal(pd_net_threads(two.net), 2);
+    assert_int_equal(pd_net_threads(dflt.net), want_default);
+    pd_array x;
+    read_npy(&one, "input-0.npy", &x);
+    size_t trunk = one.g->n_exits - 1, len, n;
+    pd_net_path(one.net, trunk, &len);
+    for (int round = 0; round < 2; round++) {
+        float *a = run_copy(&one, trunk, 0, len, x.data, x.count, &n);
+        float *b = run_copy(&two, trunk, 0, len, x.data, x.count, &n);
+        float *c = run_copy(&dflt, trunk, 0, len, x.data, x.count, &n);
+        assert_true(rel_error(b, a, n) < 1e-5);
+        assert_true(rel_error(c, a, n) < 1e-5);
+        free(a);
+        free(b);
+        free(c);
+    }
+    assert_int_equal(pd_net_threads(one.net), 1);
+    assert_int_equal(pd_net_threads(two.net), 2);
+    pd_array_free(&x);
+    close_fixture(&dflt);
+    close_fixture(&two);
+    close_fixture(&one);
+}
+
+/* A count out of range is refused, naming the model and the count. */
+static void test_net_rejects_bad_threads(void **state)
+{
+    (void)state;
+    pd_graph *g;
+    pd_weights *w;
+    pd_net *net;
+    pd_error err;
+    assert_int_equal(pd_graph_open("b-lenet", &g, &err), PD_OK);
+    assert_int_equal(pd_weights_random(g, 1, &w, &err), PD_OK);
+    assert_int_equal(pd_net_new(g, w, "w", -1, &net, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "\"b-lenet\": -1 threads"));
+    assert_int_equal(pd_net_new(g, w, "w", PD_THREADS_MAX + 1, &net, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "257 threads"));
+    pd_weights_free(w);
+    pd_graph_free(g);
 }
 
 static void test_run_rejects_bad_requests(void **state)
 {
     (void)state;
     fixture f;
-    open_fixture(&f, "b-lenet");
+    open_fixture(&f, "b-lenet", 2);
     float x[784] = {0};
     const float *out;
     size_t n, len;
@@ -375,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_b_lenet_layer_by_layer), cmocka_unit_test(test_pieces_equal_whole),
         cmocka_unit_test(test_run_rejects_bad_requests), cmocka_unit_test(test_exit_summary),
         cmocka_unit_test(test_threads_agree), cmocka_unit_test(test_relu_fused_into_conv), cmocka_unit_test(test_blas_one_thread_a_call),
+        cmocka_unit_test(test_nets_keep_their_threads), cmocka_unit_test(test_net_rejects_bad_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

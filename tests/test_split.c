@@ -38,7 +38,7 @@ static void make_input(void)
 static pd_deployment *open_plan(const char *plan)
 {
     pd_deployment *d;
-    assert_int_equal(pd_deployment_open(MODEL, NULL, 1, plan, &d, NULL), PD_OK);
+    assert_int_equal(pd_deployment_open(MODEL, NULL, 1, plan, 2, &d, NULL), PD_OK);
     return d;
 }
 

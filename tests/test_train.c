@@ -64,6 +64,7 @@ static pd_trainer *new_trainer(const pd_graph *g, pd_weights *w, size_t batch,
     pd_train_config_default(&c);
     c.batch = batch;
     c.exit_weights = exit_weights;
+    c.threads = 1; /* small products; the machine is shared */
     pd_trainer *t = NULL;
     pd_error err;
     if (pd_trainer_new(g, w, &c, &t, &err))
@@ -202,6 +203,7 @@ static void test_steps_reduce_loss(void **state)
     c.batch = B;
     c.lr = 0.1;
     c.momentum = 0.0;
+    c.threads = 1;
     pd_trainer *t;
     assert_int_equal(pd_trainer_new(g, w, &c, &t, &err), PD_OK);
     pd_rng r;
@@ -305,6 +307,12 @@ static void test_config_and_state(void **state)
     c.exit_weights = bad;
     assert_int_equal(pd_trainer_new(g, w, &c, &t, &err), PD_EINPUT);
     assert_non_null(strstr(err.msg, "b_fc"));
+    c.exit_weights = NULL;
+    for (int i = 0; i < 2; i++) { /* a thread count out of range, named */
+        c.threads = i ? PD_THREADS_MAX + 1 : -1;
+        assert_int_equal(pd_trainer_new(g, w, &c, &t, &err), PD_EINPUT);
+        assert_non_null(strstr(err.msg, i ? "257 threads" : "-1 threads"));
+    }
     pd_weights_free(w);
     pd_graph_free(g);
 }
@@ -335,6 +343,7 @@ static void test_other_tensors_untouched(void **state)
     pd_train_config_default(&c);
     c.batch = TREE_BATCH;
     c.weight_decay = 0.1;
+    c.threads = 1;
     pd_trainer *t;
     assert_int_equal(pd_trainer_new(g, w, &c, &t, &err), PD_OK);
     assert_int_equal(pd_trainer_momentum(t)->n, w->n - 1);
@@ -367,6 +376,7 @@ static void alexnet_step(uint64_t seed, pd_weights **out, double *loss)
     pd_train_config_default(&c);
     c.batch = 2;
     c.seed = seed;
+    c.threads = 1;
     pd_trainer *t;
     assert_int_equal(pd_trainer_new(g, *out, &c, &t, &err), PD_OK);
     pd_rng r;
@@ -420,7 +430,6 @@ static void test_alexnet_dropout_seeded(void **state)
  * single thread's. Five samples, so the parts are unequal. */
 static pd_weights *alexnet_steps(int threads)
 {
-    pd_runtime_set_threads(threads);
     pd_graph *g;
     pd_weights *w;
     pd_error err;
@@ -429,8 +438,10 @@ static pd_weights *alexnet_steps(int threads)
     pd_train_config c;
     pd_train_config_default(&c);
     c.batch = 5;
+    c.threads = threads;
     pd_trainer *t;
     assert_int_equal(pd_trainer_new(g, w, &c, &t, &err), PD_OK);
+    assert_int_equal(pd_trainer_threads(t), threads);
     pd_rng r;
     pd_rng_seed(&r, 23);
     size_t n = 5 * (size_t)pd_shape_elems(g->input);
@@ -445,7 +456,6 @@ static pd_weights *alexnet_steps(int threads)
     free(x);
     pd_trainer_free(t);
     pd_graph_free(g);
-    pd_runtime_set_threads(1);
     return w;
 }
 
@@ -526,6 +536,7 @@ static void test_pytorch_steps(void **state)
     c.momentum = hyper.data[1];
     c.weight_decay = hyper.data[2];
     c.exit_weights = ew;
+    c.threads = 1;
     pd_trainer *t;
     if (pd_trainer_new(g, w, &c, &t, &err))
         fail_msg("%s", err.msg);
@@ -597,7 +608,7 @@ static void test_eval_matches_runtime(void **state)
     enum { B = 5 };
     pd_trainer *t = new_trainer(g, w, B, NULL);
     pd_net *net;
-    assert_int_equal(pd_net_new(g, w, "w", &net, &err), PD_OK);
+    assert_int_equal(pd_net_new(g, w, "w", 1, &net, &err), PD_OK);
     pd_rng r;
     pd_rng_seed(&r, 9);
     size_t n1 = (size_t)pd_shape_elems(g->input);
@@ -630,7 +641,6 @@ static void test_eval_matches_runtime(void **state)
 
 int main(void)
 {
-    pd_runtime_set_threads(1); /* small products; the machine is shared */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tree_gradients),     cmocka_unit_test(test_branch_point_sums),
         cmocka_unit_test(test_steps_reduce_loss),  cmocka_unit_test(test_nan_loss_refused),

@@ -761,7 +761,7 @@ static void test_lookup_many_layers(void **state)
     const float *out;
     size_t count;
     pd_net *net;
-    assert_int_equal(pd_net_new(g, w, "w", &net, &err), PD_OK);
+    assert_int_equal(pd_net_new(g, w, "w", 1, &net, &err), PD_OK);
     assert_int_equal(pd_net_run(net, 0, 0, L, x, 3, &out, &count, NULL, &err), PD_OK);
     memcpy(want, out, sizeof want);
     pd_net_free(net);
@@ -786,7 +786,7 @@ static void test_lookup_many_layers(void **state)
         strcpy(r->tensors[r->n++].name, names[i]);
     }
     assert_int_equal(pd_weights_check(r, g, "r", &err), PD_OK);
-    assert_int_equal(pd_net_new(g, r, "r", &net, &err), PD_OK);
+    assert_int_equal(pd_net_new(g, r, "r", 1, &net, &err), PD_OK);
     assert_int_equal(pd_net_run(net, 0, 0, L, x, 3, &out, &count, NULL, &err), PD_OK);
     memcpy(got, out, sizeof got);
     pd_net_free(net);

@@ -37,9 +37,11 @@ typedef struct pd_deployment {
 
 /* Opens a model (built-in name or file), its weights (a safetensors file, or random from
  * `seed` when weights_path is NULL) and a plan file (its "placement", and its "exits" for
- * the predictions and accuracies). */
+ * the predictions and accuracies). The net runs each layer on `threads` threads
+ * (pd_net_new: 0 takes pd_threads_default()). */
 pd_status pd_deployment_open(const char *model, const char *weights_path, uint64_t seed,
-                             const char *plan_path, pd_deployment **out, pd_error *err);
+                             const char *plan_path, int threads, pd_deployment **out,
+                             pd_error *err);
 void pd_deployment_free(pd_deployment *d);
 
 /* (Re)reads a plan's text into d: the placement, and the exits' predictions and

@@ -17,6 +17,7 @@ typedef struct pd_loadgen_options {
     const char *model, *weights, *plan, *server; /* weights NULL: random from weights_seed */
     uint64_t weights_seed;
     size_t clients;        /* threads, each its own connection (1) */
+    int threads;           /* each client's net splits a layer over these (0: the default) */
     size_t requests;       /* how many in all (0: as many as the duration allows) */
     double duration_s;     /* stop issuing after this long (0: no limit) */
     double rate;           /* requests per second in all, evenly spaced (0: back to back) */

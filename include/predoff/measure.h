@@ -67,6 +67,7 @@ typedef struct pd_profiler_options {
     size_t warmup;           /* untimed runs first (5) */
     double min_window_ms;    /* go on timing until the timed runs add up to this (0) */
     uint64_t seed;           /* inputs and, for the sweep, weights */
+    int threads;             /* each net's (pd_net_new; 0: pd_threads_default()) */
     pd_progress_fn progress; /* called after each layer; may be NULL */
     void *progress_ctx;
 } pd_profiler_options;

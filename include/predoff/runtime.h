@@ -23,17 +23,20 @@ typedef struct pd_net pd_net;
  * The weights are fixed once the net is made: the convolutions that run by Winograd's
  * method keep a transformed copy of theirs (made here), so changing w in place afterwards
  * would change only the other layers; make a new net instead.
- * The net splits each layer's work over pd_runtime_threads() threads, as set when it is
- * made: the calling thread and a pool of its own (none for one thread), joined by
- * pd_net_free. OpenBLAS runs one thread a call (see pd_runtime_set_threads). */
-pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source, pd_net **out,
-                     pd_error *err);
+ * The net splits each layer's work over `threads` threads (1 to PD_THREADS_MAX; 0 takes
+ * pd_threads_default()): the calling thread and a pool of its own (none for one thread),
+ * joined by pd_net_free. The count is the net's own; nets with different counts may live
+ * side by side. OpenBLAS is set to one thread a call (process-wide, as OpenBLAS's setting
+ * is; the net's own threads take its place). */
+pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source, int threads,
+                     pd_net **out, pd_error *err);
 void pd_net_free(pd_net *net);
 
 /* The layers of exit k's path, from the root; *len receives their number. */
 const int32_t *pd_net_path(const pd_net *net, size_t exit, size_t *len);
 
-/* The threads the net splits each layer over (the caller's included). */
+/* The threads the net splits each layer over (the caller's included), as resolved when it
+ * was made. */
 int pd_net_threads(const pd_net *net);
 
 /* Runs path positions [from, to) of exit k's path. `input` is the tensor entering
@@ -62,16 +65,15 @@ typedef struct pd_exit_summary {
  * logit is a number, and a caller must not report a class when it is false. */
 void pd_exit_summarise(const float *logits, size_t n, pd_exit_summary *out);
 
-/* The runtime's threads, process-wide like OpenBLAS's own setting. Nets and trainers made
- * afterwards split each layer over `threads` threads themselves, and OpenBLAS runs one
- * thread a call from the first use of this count on: its own threads, left spinning
- * after threaded calls, would take the cores from the runtime's (code that wants a
- * threaded OpenBLAS for itself sets it and sets it back to one). threads <= 0 keeps the
- * current number. Returns the number in use. */
-int pd_runtime_set_threads(int threads);
-/* The number in use: the last set, or at first OpenBLAS's default (its
- * OPENBLAS_NUM_THREADS, else one per core), read before OpenBLAS is set to one. */
-int pd_runtime_threads(void);
+/* Thread counts for pd_net_new and the trainer (pd_train_config.threads). */
+enum {
+    PD_THREADS_MAX = 256,        /* the most a net or trainer takes */
+    PD_THREADS_DEFAULT_MAX = 8   /* the default's cap, a choice not a measurement (only 2
+                                  * cores were measured): small layers split into few parts */
+};
+/* The count that 0 stands for: the online CPUs (sysconf), at most PD_THREADS_DEFAULT_MAX,
+ * at least 1. Read anew at each call; nothing is kept. */
+int pd_threads_default(void);
 
 /* Whether this CPU runs the runtime's hand-vectorised convolutions, Winograd's and the
  * direct one (AVX2 and FMA on x86-64); without them every convolution runs as im2col. */

@@ -31,9 +31,14 @@ typedef struct pd_train_config {
      * pd_train_default_exit_weights. Borrowed only during pd_trainer_new. */
     const double *exit_weights;
     uint64_t seed;       /* dropout masks in training mode */
+    /* the threads each pass is split over, the trainer's own (1 to PD_THREADS_MAX; 0 takes
+     * pd_threads_default()). The same count, seed and batches give the same weights bit
+     * for bit; another count sums in another order. */
+    int threads;
 } pd_train_config;
 
-/* batch 64, lr 0.01, momentum 0.9, weight decay 0, BranchyNet's exit weights, seed 1. */
+/* batch 64, lr 0.01, momentum 0.9, weight decay 0, BranchyNet's exit weights, seed 1,
+ * threads 0 (the default count). */
 void pd_train_config_default(pd_train_config *c);
 
 /* BranchyNet's default exit weights: 1.0 for every exit. The authors' code
@@ -53,7 +58,9 @@ typedef struct pd_train_stats {
 typedef struct pd_trainer pd_trainer;
 
 /* Binds w (checked against g; updated in place by every step) and plans the buffers for
- * cfg->batch samples. g and w are borrowed and must outlive the trainer. */
+ * cfg->batch samples. g and w are borrowed and must outlive the trainer. Starts a pool of
+ * cfg->threads - 1 threads (joined by pd_trainer_free) and sets OpenBLAS to one thread a
+ * call, as pd_net_new does. */
 pd_status pd_trainer_new(const pd_graph *g, pd_weights *w, const pd_train_config *cfg,
                          pd_trainer **out, pd_error *err);
 void pd_trainer_free(pd_trainer *t);
@@ -85,6 +92,8 @@ pd_weights *pd_trainer_momentum(pd_trainer *t);
 const pd_weights *pd_trainer_gradients(const pd_trainer *t);
 /* Steps taken (counts in messages), settable on resume; the dropout generator. */
 uint64_t pd_trainer_steps(const pd_trainer *t);
+/* The threads each pass is split over, as resolved when the trainer was made. */
+int pd_trainer_threads(const pd_trainer *t);
 void pd_trainer_set_steps(pd_trainer *t, uint64_t steps);
 pd_rng *pd_trainer_rng(pd_trainer *t);
 

@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "predoff/runtime.h"
+
+_Static_assert(PD_THREADS_MAX == 256 && PD_THREADS_DEFAULT_MAX == 8,
+               "CLI_THREADS_FLAG's help names these numbers");
+
 static const cli_flag *find(const cli_flag *t, const char *name, size_t len)
 {
     for (; t && t->name; t++)
@@ -99,6 +104,25 @@ pd_status cli_u64(const char *flag, const char *text, unsigned long long *out, p
         return pd_error_set(err, PD_EINPUT, "%s: \"%s\" is not a non-negative integer", flag, text);
     *out = v;
     return PD_OK;
+}
+
+pd_status cli_int(const char *flag, const char *text, int min, int max, int *out, pd_error *err)
+{
+    const char *digits = text + (text[0] == '-' || text[0] == '+');
+    char *end = NULL;
+    errno = 0;
+    long v = *digits >= '0' && *digits <= '9' ? strtol(text, &end, 10) : 0;
+    if (!end || *end || errno)
+        return pd_error_set(err, PD_EINPUT, "%s: \"%s\" is not an integer", flag, text);
+    if (v < min || v > max)
+        return pd_error_set(err, PD_EINPUT, "%s: %s is outside [%d, %d]", flag, text, min, max);
+    *out = (int)v;
+    return PD_OK;
+}
+
+pd_status cli_threads(const char *text, int *out, pd_error *err)
+{
+    return cli_int("--threads", text, 1, PD_THREADS_MAX, out, err);
 }
 
 int cli_list_next(const char **cursor, const char **item, size_t *len)

@@ -40,6 +40,18 @@ int cli_is(const cli_opt *opt, const char *name);
 pd_status cli_real(const char *flag, const char *text, double min, double max, double *out,
                    pd_error *err);
 pd_status cli_u64(const char *flag, const char *text, unsigned long long *out, pd_error *err);
+/* An integer in [min, max]: optional sign and decimal digits, nothing else. */
+pd_status cli_int(const char *flag, const char *text, int min, int max, int *out, pd_error *err);
+
+/* --threads, one row for every command that makes a net or trainer; cli_threads reads its
+ * value (1 to PD_THREADS_MAX). Not given, a command passes 0: pd_threads_default(). */
+#define CLI_THREADS_FLAG                                                                       \
+    {                                                                                          \
+        "--threads", "T",                                                                      \
+            "threads each layer's work is split over, 1 to 256 (default: the online CPUs, "    \
+            "at most 8)"                                                                       \
+    }
+pd_status cli_threads(const char *text, int *out, pd_error *err);
 
 /* The items of a comma-separated list, one per call: *item and *len receive the next one
  * (possibly empty) and *cursor moves past it; false when the list is used up. */

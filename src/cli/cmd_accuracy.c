@@ -24,7 +24,7 @@ const cli_flag cmd_accuracy_flags[] = {
     {"--limit", "N", "only the first N images"},
     {"-o", "ACC.json", "write {\"model\", \"weights\", \"exits\": {name: accuracy}}"},
     {"--entropy-thresholds", "T1,T2,..|auto", "BranchyNet's exit rule at each threshold (nats)"},
-    {"--threads", "T", "BLAS threads (default: OpenBLAS's choice)"},
+    CLI_THREADS_FLAG,
     {NULL, NULL, NULL},
 };
 
@@ -35,7 +35,7 @@ static const double auto_thresholds[] = {0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1
 typedef struct acc_args {
     const char *weights, *data, *split, *out, *thresholds_text;
     unsigned long long limit;
-    double threads;
+    int threads; /* 0: the default */
     size_t n_thresholds;
     double thresholds[MAX_THRESHOLDS];
 } acc_args;
@@ -84,7 +84,7 @@ static pd_status read_args(const cli_parsed *p, acc_args *a, pd_error *err)
             a->thresholds_text = o->value;
             st = parse_thresholds(a, err);
         } else if (cli_is(o, "--threads"))
-            st = cli_real("--threads", o->value, 1, 256, &a->threads, err);
+            st = cli_threads(o->value, &a->threads, err);
         if (st)
             return st;
     }
@@ -166,8 +166,6 @@ int cmd_accuracy(const cli_parsed *p)
     acc_args a;
     if (read_args(p, &a, &err))
         return cli_fail(&err);
-    if (a.threads > 0)
-        pd_runtime_set_threads((int)a.threads);
     pd_graph *g = NULL;
     pd_weights *w = NULL;
     pd_trainer *t = NULL;
@@ -179,6 +177,7 @@ int cmd_accuracy(const cli_parsed *p)
     pd_train_config cfg;
     pd_train_config_default(&cfg);
     cfg.batch = EVAL_BATCH;
+    cfg.threads = a.threads;
     size_t order[PD_TRAIN_MAX_EXITS];
     double acc[PD_TRAIN_MAX_EXITS];
     if (pd_graph_open(p->pos[0], &g, &err) || pd_weights_read_safetensors(a.weights, &w, &err) ||

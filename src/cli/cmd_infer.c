@@ -19,6 +19,7 @@ const cli_flag cmd_infer_flags[] = {
     {"--timeout-ms", "MS", "the request's time budget for the servers; then it finishes here (1000)"},
     CLI_CLIENT_KEY_FLAGS,
     {"-o", "OUT.npy", "write the logits"},
+    CLI_THREADS_FLAG,
     {NULL, NULL, NULL},
 };
 
@@ -31,6 +32,7 @@ int cmd_infer(const cli_parsed *p)
                *out = NULL;
     cli_client_keys keys = {0};
     double accuracy = NAN, timeout = 1000;
+    int threads = 0;
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
         pd_status st = PD_OK;
@@ -50,6 +52,8 @@ int cmd_infer(const cli_parsed *p)
             st = cli_real("--timeout-ms", o->value, 1, PD_CLIENT_MAX_TIMEOUT_MS, &timeout, &err);
         else if (cli_is(o, "-o"))
             out = o->value;
+        else if (cli_is(o, "--threads"))
+            st = cli_threads(o->value, &threads, &err);
         else if (cli_client_key_flag(o, &keys)) {
             /* --server-key, --key */
         }
@@ -73,7 +77,7 @@ int cmd_infer(const cli_parsed *p)
     uint32_t exit = 0;
     pd_infer_result r;
     if (cli_client_keys_read(&keys, &err) ||
-        pd_deployment_open(p->pos[0], weights.path, weights.seed, plan, &d, &err) ||
+        pd_deployment_open(p->pos[0], weights.path, weights.seed, plan, threads, &d, &err) ||
         pd_npy_read(input, &x, &err)) {
         status = cli_fail(&err);
         goto done;

@@ -20,6 +20,7 @@ const cli_flag cmd_loadgen_flags[] = {
     {"--duration", "S", "or: issue requests for S seconds"},
     {"--rate", "R", "requests per second in all, evenly spaced (default: back to back)"},
     {"--clients", "N", "client threads, each its own connection (default 1)"},
+    CLI_THREADS_FLAG,
     {"--accuracy-dist", "SPEC", "the requirements: normal:MU,SIGMA | uniform:A,B | history:FILE"},
     {"--seed", "N", "requirements and inputs (default 1)"},
     {"--timeout-ms", "MS", "how long to wait for a server before finishing on the mobile (1000)"},
@@ -115,6 +116,8 @@ int cmd_loadgen(const cli_parsed *p)
             st = cli_real("--rate", op->value, 0.001, 1e7, &o.rate, &err);
         else if (cli_is(op, "--clients"))
             st = cli_real("--clients", op->value, 1, 1024, &clients, &err);
+        else if (cli_is(op, "--threads"))
+            st = cli_threads(op->value, &o.threads, &err);
         else if (cli_is(op, "--accuracy-dist"))
             dist = op->value;
         else if (cli_is(op, "--seed"))
@@ -158,7 +161,7 @@ int cmd_loadgen(const cli_parsed *p)
     pd_loadgen_report r = {0};
     int status = EXIT_OK;
     /* the deployment is opened here once too: to fail early on bad input, and for the report */
-    if (pd_deployment_open(o.model, o.weights, o.weights_seed, o.plan, &d, &err) ||
+    if (pd_deployment_open(o.model, o.weights, o.weights_seed, o.plan, o.threads, &d, &err) ||
         pd_loadgen_run(&o, &r, &err)) {
         status = cli_fail(&err);
     } else {

@@ -21,7 +21,7 @@ const cli_flag cmd_profile_flags[] = {
                               "CPU quota, many quota periods: e.g. 200)"},
     {"--rounds", "R", "time everything R times over, round robin, and keep the median round "
                       "(default 1; a host that drifts then touches every layer alike)"},
-    {"--threads", "T", "threads each layer is split over (default: OpenBLAS's choice)"},
+    CLI_THREADS_FLAG,
     {"--sweep", NULL, "also time each layer type over a grid of shapes"},
     {"-o", "PROFILE.csv", "where to write the timings (required)"},
     {NULL, NULL, NULL},
@@ -72,8 +72,8 @@ int cmd_profile(const cli_parsed *p)
     pd_error_clear(&err);
     const char *out = NULL;
     cli_weights weights = {.seed = 1};
-    double repeat = 30, warmup = 5, threads = 0, window = 0, rounds = 1;
-    int sweep = 0, weights_given = 0;
+    double repeat = 30, warmup = 5, window = 0, rounds = 1;
+    int sweep = 0, weights_given = 0, threads = 0;
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
         pd_status st = PD_OK;
@@ -88,7 +88,7 @@ int cmd_profile(const cli_parsed *p)
         else if (cli_is(o, "--min-window-ms"))
             st = cli_real("--min-window-ms", o->value, 0, 1e7, &window, &err);
         else if (cli_is(o, "--threads"))
-            st = cli_real("--threads", o->value, 1, 256, &threads, &err);
+            st = cli_threads(o->value, &threads, &err);
         else if (cli_is(o, "--sweep"))
             sweep = 1;
         else if (cli_is(o, "-o"))
@@ -109,13 +109,13 @@ int cmd_profile(const cli_parsed *p)
                      "profile: --weights is one model's weights: give it with one MODEL");
         return cli_fail(&err);
     }
-    int used_threads = pd_runtime_set_threads(threads > 0 ? (int)threads : 0);
     pd_profiler_options o;
     pd_profiler_options_init(&o);
     o.repeats = (size_t)repeat;
     o.warmup = (size_t)warmup;
     o.min_window_ms = window;
     o.seed = weights.seed;
+    o.threads = threads > 0 ? threads : pd_threads_default(); /* one count for every net */
     size_t n_rounds = (size_t)rounds;
     pd_graph **g = calloc(p->n_pos + 1, sizeof *g);
     pd_weights **w = calloc(p->n_pos + 1, sizeof *w);
@@ -159,7 +159,7 @@ int cmd_profile(const cli_parsed *p)
         snprintf(each, sizeof each, " in each of %zu rounds", n_rounds);
     printf("%zu layers timed (%zu runs each%s%s after %zu warm-up, %d threads) -> %s\n", t.n,
            o.repeats, window > 0 ? " or more, to fill the window," : "", each, o.warmup,
-           used_threads, out);
+           o.threads, out);
 done:
     pd_timings_free(&t);
     if (round_t)

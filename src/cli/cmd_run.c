@@ -24,13 +24,14 @@ const cli_flag cmd_run_flags[] = {
                                     "the measured ones that ship in models/accuracy/)"},
     {"--accuracy-from", "ACC.json", "or: exit accuracies measured by predoff accuracy -o"},
     {"-o", "OUT.npy", "write the logits, [classes] or [N, classes]"},
-    {"--threads", "T", "threads each layer is split over (default: OpenBLAS's choice)"},
+    CLI_THREADS_FLAG,
     {NULL, NULL, NULL},
 };
 
 typedef struct run_args {
     const char *input, *exit, *out, *exit_accuracy, *accuracy_from;
-    double accuracy, threads;
+    double accuracy;
+    int threads; /* 0: the default */
     cli_weights weights;
 } run_args;
 
@@ -56,7 +57,7 @@ static pd_status read_args(const cli_parsed *p, run_args *a, pd_error *err)
         else if (cli_is(o, "-o"))
             a->out = o->value;
         else if (cli_is(o, "--threads"))
-            st = cli_real("--threads", o->value, 1, 256, &a->threads, err);
+            st = cli_threads(o->value, &a->threads, err);
         if (st)
             return st;
     }
@@ -168,8 +169,6 @@ int cmd_run(const cli_parsed *p)
     run_args a;
     if (read_args(p, &a, &err))
         return cli_fail(&err);
-    if (a.threads > 0)
-        pd_runtime_set_threads((int)a.threads);
     pd_graph *g = NULL;
     pd_weights *w = NULL;
     pd_net *net = NULL;
@@ -181,7 +180,8 @@ int cmd_run(const cli_parsed *p)
     if (pd_graph_open(p->pos[0], &g, &err) ||
         pick_exit(g, &a, &exit, source, sizeof source, &err) ||
         cli_weights_load(&a.weights, g, &w, &err) ||
-        pd_net_new(g, w, a.weights.path ? a.weights.path : "random weights", &net, &err) ||
+        pd_net_new(g, w, a.weights.path ? a.weights.path : "random weights", a.threads, &net,
+                   &err) ||
         pd_npy_read(a.input, &x, &err)) {
         status = cli_fail(&err);
         goto done;

@@ -20,6 +20,7 @@ const cli_flag cmd_serve_flags[] = {
     {"--authorized-keys", "FILE", "with --key: the client public keys served, one a line (re-read on SIGHUP)"},
     {"--cloud-key", "CLOUD.pub", "edge: CURVE, the cloud's public key (the edge connects as --key)"},
     {"--allow-remote", NULL, "without --key, listen beyond loopback anyway (unauthenticated)"},
+    CLI_THREADS_FLAG,
     {NULL, NULL, NULL},
 };
 
@@ -55,7 +56,7 @@ int cmd_serve(const cli_parsed *p)
     cli_weights weights = {0};
     const char *tier = NULL, *plan = NULL, *key_path = NULL, *cloud_key_path = NULL;
     double breaker = 500;
-    int allow_remote = 0;
+    int allow_remote = 0, threads = 0;
     pd_curve_key key, cloud_key;
     double timeout = 1000, max_requests = 0;
     pd_server_options o = {.stop = &stop_requested, .reload = &reload_requested};
@@ -86,6 +87,8 @@ int cmd_serve(const cli_parsed *p)
             cloud_key_path = op->value;
         else if (cli_is(op, "--allow-remote"))
             allow_remote = 1;
+        else if (cli_is(op, "--threads"))
+            st = cli_threads(op->value, &threads, &err);
         if (st)
             return cli_fail(&err);
     }
@@ -123,7 +126,7 @@ int cmd_serve(const cli_parsed *p)
     o.cloud_key = cloud_key_path ? &cloud_key : NULL;
     o.max_requests = (long)max_requests;
     pd_deployment *d;
-    if (pd_deployment_open(p->pos[0], weights.path, weights.seed, plan, &d, &err))
+    if (pd_deployment_open(p->pos[0], weights.path, weights.seed, plan, threads, &d, &err))
         return cli_fail(&err);
     /* sigaction, not signal(): under POSIX feature macros signal() is reset after the
      * first delivery, and a second SIGHUP would end the server */

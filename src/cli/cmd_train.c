@@ -31,7 +31,7 @@ const cli_flag cmd_train_flags[] = {
     {"--resume", NULL, "go on from --checkpoint FILE exactly where it stopped"},
     {"--stop-after-batches", "N", "stop as SIGINT does once this run has trained N batches: "
                                   "checkpoint, exit status 1 (default: never)"},
-    {"--threads", "T", "BLAS threads (default: OpenBLAS's choice)"},
+    CLI_THREADS_FLAG,
     {NULL, NULL, NULL},
 };
 
@@ -48,7 +48,8 @@ static void on_signal(int sig)
 typedef struct train_args {
     const char *data, *out, *checkpoint, *exit_weights_text;
     unsigned long long epochs, batch, seed, limit, stop_after_batches;
-    double lr, momentum, weight_decay, threads;
+    double lr, momentum, weight_decay;
+    int threads; /* 0: the default */
     int resume;
     int given_batch, given_lr, given_momentum, given_wd, given_ew, given_seed, given_limit;
     double exit_weights[PD_TRAIN_MAX_EXITS];
@@ -107,7 +108,7 @@ static pd_status read_args(const cli_parsed *p, train_args *a, pd_error *err)
                 a->stop_after_batches < 1)
                 st = pd_error_set(err, PD_EINPUT, "--stop-after-batches: must be at least 1");
         } else if (cli_is(o, "--threads"))
-            st = cli_real("--threads", v, 1, 256, &a->threads, err);
+            st = cli_threads(v, &a->threads, err);
         if (st)
             return st;
     }
@@ -299,8 +300,6 @@ int cmd_train(const cli_parsed *p)
     train_args a;
     if (read_args(p, &a, &err))
         return cli_fail(&err);
-    if (a.threads > 0)
-        pd_runtime_set_threads((int)a.threads);
     char default_ckpt[4096];
     if (!a.checkpoint) {
         snprintf(default_ckpt, sizeof default_ckpt, "%s.ckpt", a.out);
@@ -352,6 +351,7 @@ int cmd_train(const cli_parsed *p)
     cfg.weight_decay = a.weight_decay;
     cfg.exit_weights = a.exit_weights;
     cfg.seed = a.seed;
+    cfg.threads = a.threads;
     if ((st = pd_trainer_new(g, w, &cfg, &t, &err)))
         goto fail;
     j = (train_job){.g = g, .w = w, .t = t, .train = &train, .test = &test, .seed = a.seed,

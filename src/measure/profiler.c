@@ -34,7 +34,7 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
                            const pd_profiler_options *o, pd_timings *out, pd_error *err)
 {
     pd_net *net;
-    pd_status st = pd_net_new(g, w, "weights", &net, err);
+    pd_status st = pd_net_new(g, w, "weights", o->threads, &net, err);
     if (st)
         return st;
     size_t max_in = 0;

@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "forward.h"
 #include "predoff/runtime.h"
+#include "threads.h"
 #include "workers.h"
 
 struct pd_net {
@@ -71,10 +72,13 @@ static pd_status plan_paths(pd_net *net, pd_error *err)
     return PD_OK;
 }
 
-pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source, pd_net **out,
-                     pd_error *err)
+pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source, int threads,
+                     pd_net **out, pd_error *err)
 {
     *out = NULL;
+    int n_threads;
+    if (pd_threads_resolve(threads, g->name, &n_threads, err))
+        return PD_EINPUT;
     if (pd_weights_check(w, g, source, err))
         return err ? err->status : PD_EINPUT;
     pd_weights_index *ix;
@@ -86,7 +90,7 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     }
     net->g = g;
-    net->threads = pd_runtime_threads();
+    net->threads = n_threads;
     net->w = calloc(g->n_layers, sizeof *net->w);
     net->b = calloc(g->n_layers, sizeof *net->b);
     net->prep = calloc(g->n_layers, sizeof *net->prep);

@@ -7,6 +7,7 @@
 
 #include "grad.h"
 #include "io/blob.h"
+#include "nn/threads.h"
 #include "trainer_state.h"
 
 void pd_train_default_exit_weights(size_t n_exits, double *out)
@@ -24,6 +25,7 @@ void pd_train_config_default(pd_train_config *c)
     c->weight_decay = 0.0;
     c->exit_weights = NULL;
     c->seed = 1;
+    c->threads = 0;
 }
 
 void pd_trainer_free(pd_trainer *t)
@@ -182,6 +184,9 @@ pd_status pd_trainer_new(const pd_graph *g, pd_weights *w, const pd_train_config
     if (!(cfg->lr >= 0.0) || !(cfg->momentum >= 0.0) || !(cfg->weight_decay >= 0.0))
         return pd_error_set(err, PD_EINPUT,
                             "learning rate, momentum and weight decay must be >= 0");
+    int threads;
+    if (pd_threads_resolve(cfg->threads, g->name, &threads, err))
+        return PD_EINPUT;
     if (g->n_exits > PD_TRAIN_MAX_EXITS)
         return pd_error_set(err, PD_ELIMIT, "model \"%s\" has %zu exits; training takes at most %d",
                             g->name, g->n_exits, PD_TRAIN_MAX_EXITS);
@@ -205,7 +210,7 @@ pd_status pd_trainer_new(const pd_graph *g, pd_weights *w, const pd_train_config
     else
         pd_train_default_exit_weights(g->n_exits, t->exit_weight);
     pd_rng_seed(&t->rng, cfg->seed);
-    pd_status st = pd_workers_new(pd_runtime_threads(), &t->workers, err);
+    pd_status st = pd_workers_new(threads, &t->workers, err);
     t->threads = pd_workers_count(t->workers);
     if (!st)
         st = plan(t, err);
@@ -230,6 +235,11 @@ const pd_weights *pd_trainer_gradients(const pd_trainer *t)
 uint64_t pd_trainer_steps(const pd_trainer *t)
 {
     return t->steps;
+}
+
+int pd_trainer_threads(const pd_trainer *t)
+{
+    return t->threads;
 }
 
 void pd_trainer_set_steps(pd_trainer *t, uint64_t steps)

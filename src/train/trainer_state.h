@@ -25,7 +25,7 @@ struct pd_trainer {
     float *scratch;
     float *arena;
     pd_workers *workers;       /* owned, NULL with one thread: the passes split samples */
-    int threads;               /* pd_runtime_threads() when made */
+    int threads;               /* cfg->threads, resolved when made */
     /* parameters, the layers' weights and biases in layer order: w_params[i],
      * grads->tensors[i] and momentum_w->tensors[i] are the same tensor's */
     size_t n_params;

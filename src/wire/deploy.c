@@ -88,7 +88,8 @@ static pd_status read_plan_exits(const char *text, size_t len, const char *sourc
 }
 
 pd_status pd_deployment_open(const char *model, const char *weights_path, uint64_t seed,
-                             const char *plan_path, pd_deployment **out, pd_error *err)
+                             const char *plan_path, int threads, pd_deployment **out,
+                             pd_error *err)
 {
     *out = NULL;
     pd_deployment *d = calloc(1, sizeof *d);
@@ -115,7 +116,8 @@ pd_status pd_deployment_open(const char *model, const char *weights_path, uint64
         h = pd_wire_hash(h, &seed, sizeof seed);
     }
     if (!st)
-        st = pd_net_new(d->g, d->w, weights_path ? weights_path : "random weights", &d->net, err);
+        st = pd_net_new(d->g, d->w, weights_path ? weights_path : "random weights", threads,
+                        &d->net, err);
     if (!st) {
         size_t n = d->g->n_layers, e = d->g->n_exits, max_in = (size_t)pd_shape_elems(d->g->input);
         for (size_t i = 0; i < n; i++) {

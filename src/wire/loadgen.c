@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "predoff/loadgen.h"
+#include "predoff/runtime.h"
 #include "predoff/rng.h"
 
 typedef struct shared {
@@ -67,7 +68,8 @@ static void *run_worker(void *arg)
     pd_deployment *d = NULL;
     pd_client *c = NULL;
     float *input = NULL, *answer = NULL;
-    if (pd_deployment_open(o->model, o->weights, o->weights_seed, o->plan, &d, &err) ||
+    if (pd_deployment_open(o->model, o->weights, o->weights_seed, o->plan, o->threads, &d,
+                           &err) ||
         pd_client_new(d, o->server, o->timeout_ms, o->server_key, o->client_key, &c, &err)) {
         note_failure(sh, err.msg);
         goto done;
@@ -135,6 +137,9 @@ pd_status pd_loadgen_run(const pd_loadgen_options *o, pd_loadgen_report *out, pd
     memset(out, 0, sizeof *out);
     if (o->clients < 1 || o->clients > 1024)
         return pd_error_set(err, PD_EINPUT, "loadgen: 1 to 1024 clients");
+    if (o->threads < 0 || o->threads > PD_THREADS_MAX)
+        return pd_error_set(err, PD_EINPUT, "loadgen: %d threads a client; give 1 to %d, or 0 "
+                            "for the default", o->threads, PD_THREADS_MAX);
     if (!o->requests && !(o->duration_s > 0))
         return pd_error_set(err, PD_EINPUT, "loadgen: give --requests N or --duration S");
     size_t cap = o->requests;
