@@ -561,8 +561,8 @@ static void test_errors_layer_entries(void **state)
     bad_model(M("{\"name\": \"c1\", \"type\": 3}" EXIT), "layer \"c1\"", "\"type\"", NULL);
     /* unknown fields: one no type takes, and one another type takes */
     bad_model(M("{\"name\": \"c1\", \"type\": \"conv\", \"filters\": 2, \"kernel\": 3, "
-                "\"dilation\": 2}" EXIT),
-              "layer \"c1\"", "unknown field", "\"dilation\"", NULL);
+                "\"padding_mode\": 2}" EXIT),
+              "layer \"c1\"", "unknown field", "\"padding_mode\"", NULL);
     bad_model(M("{\"name\": \"r1\", \"type\": \"relu\", \"kernel\": 3}" EXIT), "layer \"r1\"",
               "unknown field", "\"kernel\"", NULL);
     bad_model(M("{\"name\": \"p1\", \"type\": \"pool\", \"kernel\": 2, \"filters\": 3}" EXIT),

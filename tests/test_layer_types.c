@@ -108,12 +108,109 @@ static void test_tensors_hold_the_weights(void **state)
         }
 }
 
+
+static pd_graph *one_layer(const char *input, const char *layer, pd_error *err)
+{
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"name\": \"t\", \"input\": %s, \"layers\": [{\"name\": \"l\", %s, "
+             "\"exit\": true}]}",
+             input, layer);
+    pd_graph *g = NULL;
+    pd_graph_from_json(json, strlen(json), "t.json", &g, err);
+    return g;
+}
+
+/* conv's shapes as PyTorch's Conv2d gives them (the expected sizes were computed by
+ * torch.nn.Conv2d for the same arguments). */
+static void test_conv_shapes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *input, *layer, *describe;
+        int64_t c, h, w;
+        double weights, macs;
+    } cases[] = {
+        /* plain: described as before */
+        {"[3, 32, 32]", "\"type\": \"conv\", \"filters\": 8, \"kernel\": 5, \"pad\": 2",
+         "8 k5 s1 p2", 8, 32, 32, 8 * 3 * 25 + 8, 8 * 32 * 32 * 75.0},
+        /* depthwise 3x3 stride 2: Conv2d(32, 32, 3, 2, 1, groups=32) -> 32x8x8 from 16x16 */
+        {"[32, 16, 16]",
+         "\"type\": \"conv\", \"filters\": 32, \"kernel\": 3, \"stride\": 2, \"pad\": 1, "
+         "\"groups\": 32",
+         "32 k3 s2 p1 dw", 32, 8, 8, 32 * 9 + 32, 32 * 64 * 9.0},
+        /* grouped, no bias: Conv2d(8, 4, 1, groups=2, bias=False) */
+        {"[8, 5, 7]", "\"type\": \"conv\", \"filters\": 4, \"kernel\": 1, \"groups\": 2, "
+                      "\"bias\": false",
+         "4 k1 s1 p0 g2 nobias", 4, 5, 7, 4 * 4, 4 * 35 * 4.0},
+        /* rectangular kernel, dilation, [h, w] pads: Conv2d(2, 3, (1, 7), padding=(0, 3))
+         * and Conv2d(2, 3, 3, dilation=2, padding=2) */
+        {"[2, 9, 11]", "\"type\": \"conv\", \"filters\": 3, \"kernel\": [1, 7], \"pad\": [0, 3]",
+         "3 k1x7 s1 p0,3,0,3", 3, 9, 11, 3 * 2 * 7 + 3, 3 * 99 * 14.0},
+        {"[2, 9, 11]", "\"type\": \"conv\", \"filters\": 3, \"kernel\": 3, \"dilation\": 2, "
+                       "\"pad\": 2",
+         "3 k3 s1 p2 d2", 3, 9, 11, 3 * 2 * 9 + 3, 3 * 99 * 18.0},
+        /* asymmetric pads [top, left, bottom, right] and strides [h, w]: (9 + 0 + 1 - 3) / 2
+         * + 1 = 4 rows, (11 + 1 + 0 - 3) / 3 + 1 = 4 columns */
+        {"[1, 9, 11]", "\"type\": \"conv\", \"filters\": 2, \"kernel\": 3, \"stride\": [2, 3], "
+                       "\"pad\": [0, 1, 1, 0]",
+         "2 k3 s2x3 p0,1,1,0", 2, 4, 4, 2 * 9 + 2, 2 * 16 * 9.0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pd_error err;
+        pd_graph *g = one_layer(cases[i].input, cases[i].layer, &err);
+        if (!g)
+            fail_msg("%s: %s", cases[i].layer, err.msg);
+        const pd_layer *l = &g->layers[0];
+        assert_int_equal(l->out.c, cases[i].c);
+        assert_int_equal(l->out.h, cases[i].h);
+        assert_int_equal(l->out.w, cases[i].w);
+        assert_true(pd_layer_weight_count(l) == cases[i].weights);
+        assert_true(pd_layer_macs(l) == cases[i].macs);
+        assert_int_equal(pd_conv_is_plain(l), i == 0);
+        char d[128];
+        pd_layer_describe(l, d, sizeof d);
+        assert_string_equal(d, cases[i].describe);
+        pd_graph_free(g);
+    }
+}
+
+static void test_conv_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *input, *layer, *message;
+    } cases[] = {
+        {"[3, 8, 8]", "\"type\": \"conv\", \"filters\": 4, \"kernel\": 3, \"groups\": 2",
+         "\"groups\": 2 does not divide the 3 input channels"},
+        {"[2, 4, 4]", "\"type\": \"conv\", \"filters\": 4, \"kernel\": 3, \"dilation\": 2",
+         "kernel 3 (dilated) is larger than the padded input height 4"},
+        {"[2, 4, 4]", "\"type\": \"conv\", \"filters\": 4, \"kernel\": [3, 3, 3]",
+         "field \"kernel\" must be a number or [h, w]"},
+        {"[2, 4, 4]", "\"type\": \"conv\", \"filters\": 4, \"kernel\": 3, \"pad\": [1, 1, 1]",
+         "field \"pad\" must be a number or [h, w] or [top, left, bottom, right]"},
+        {"[2, 4, 4]", "\"type\": \"conv\", \"filters\": 4, \"kernel\": [3, 0]", "\"kernel\""},
+        {"[2, 4, 4]", "\"type\": \"conv\", \"filters\": 4, \"kernel\": 1, \"bias\": 1",
+         "field \"bias\" must be true or false"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pd_error err;
+        pd_graph *g = one_layer(cases[i].input, cases[i].layer, &err);
+        assert_null(g);
+        if (!strstr(err.msg, cases[i].message) || !strstr(err.msg, "t.json") ||
+            !strstr(err.msg, "layer \"l\""))
+            fail_msg("%s: got \"%s\", wanted \"%s\"", cases[i].layer, err.msg, cases[i].message);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fit_sets_whole),
         cmocka_unit_test(test_sweep_points_parse),
         cmocka_unit_test(test_tensors_hold_the_weights),
+        cmocka_unit_test(test_conv_shapes),
+        cmocka_unit_test(test_conv_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,7 +47,12 @@ typedef struct pd_shape {
 
 /* Every parameter any layer type takes; a type reads only its own. */
 typedef struct pd_layer_params {
-    int64_t filters, kernel, stride, pad; /* conv, pool */
+    int64_t filters, kernel, stride, pad; /* conv, pool: kernel, stride, top pad (height's) */
+    int64_t kernel_w, stride_w, pad_w;    /* conv: width's kernel, stride, left pad */
+    int64_t pad_b, pad_r;                 /* conv: bottom and right pads */
+    int64_t dilation, dilation_w;         /* conv: height's and width's */
+    int64_t groups;                       /* conv: channels and filters in groups */
+    bool bias;                            /* conv, fc: has a bias tensor */
     int64_t outputs;                      /* fc */
     int64_t size;                         /* lrn */
     double alpha, beta, k;                /* lrn */
@@ -91,6 +96,10 @@ pd_status pd_graph_from_json(const char *text, size_t len, const char *source, p
 pd_status pd_graph_open(const char *name_or_path, pd_graph **out, pd_error *err);
 
 void pd_graph_free(pd_graph *g);
+
+/* Whether a conv layer is the plain kind the paper's models have: square kernel and
+ * stride, one pad on every side, no dilation, one group, a bias. */
+bool pd_conv_is_plain(const pd_layer *l);
 
 /* Index of the layer with that name, or -1. */
 int32_t pd_graph_find(const pd_graph *g, const char *name);

@@ -78,7 +78,9 @@ double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f)
     case PD_FEAT_KERNEL_FILTERS: return pd_layer_type_def_of(l->type)->kernel_filters(l);
     case PD_FEAT_KERNEL_FILTERS_CHANNELS: {
         /* fc sees its flattened input as that many channels of a 1x1 image */
-        double channels = l->type == PD_LAYER_FC ? in : (double)l->in.c;
+        double channels = l->type == PD_LAYER_FC     ? in
+                          : l->type == PD_LAYER_CONV ? (double)(l->in.c / l->p.groups)
+                                                     : (double)l->in.c;
         return pd_layer_type_def_of(l->type)->kernel_filters(l) * channels;
     }
     case PD_FEAT_MACS: return pd_layer_macs(l);

@@ -7,7 +7,17 @@
 
 #include "predoff/graph.h"
 
-typedef enum pd_param_kind { PD_PARAM_INT, PD_PARAM_REAL, PD_PARAM_BOOL, PD_PARAM_ENUM } pd_param_kind;
+/* PAIR: a number, or [h, w], into offset (h) and more[0] (w). PADS: a number, [h, w] or
+ * [top, left, bottom, right], into offset (top), more[0] (left), more[1] (bottom) and
+ * more[2] (right). Both are integers. */
+typedef enum pd_param_kind {
+    PD_PARAM_INT,
+    PD_PARAM_REAL,
+    PD_PARAM_BOOL,
+    PD_PARAM_ENUM,
+    PD_PARAM_PAIR,
+    PD_PARAM_PADS
+} pd_param_kind;
 
 /* One JSON parameter of a layer type, stored at `offset` in pd_layer_params. */
 typedef struct pd_param_desc {
@@ -18,6 +28,7 @@ typedef struct pd_param_desc {
     double def;                /* default when absent and not required */
     double min, max;           /* accepted range, inclusive */
     const char *const *names;  /* PD_PARAM_ENUM: value names, NULL-terminated */
+    size_t more[3];            /* PD_PARAM_PAIR, PD_PARAM_PADS: the other slots */
 } pd_param_desc;
 
 typedef struct pd_layer_type_def {

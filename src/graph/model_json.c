@@ -13,6 +13,43 @@
 #define MAX_DIM 1048576       /* any one side of the input */
 #define MAX_ELEMS 1099511627776.0 /* 2^40 elements in one tensor or weight set */
 
+static pd_status set_ints(pd_layer_params *p, const pd_param_desc *d, int64_t a, int64_t b,
+                          int64_t c, int64_t e)
+{
+    char *base = (char *)p;
+    *(int64_t *)(void *)(base + d->offset) = a;
+    *(int64_t *)(void *)(base + d->more[0]) = b;
+    if (d->kind == PD_PARAM_PADS) {
+        *(int64_t *)(void *)(base + d->more[1]) = c;
+        *(int64_t *)(void *)(base + d->more[2]) = e;
+    }
+    return PD_OK;
+}
+
+/* A number, or an array of 2 (PAIR, PADS) or 4 (PADS) numbers, each in d's range. */
+static pd_status read_ints(const cJSON *item, const pd_param_desc *d, pd_layer_params *p,
+                           pd_error *err)
+{
+    int64_t v[4];
+    if (!cJSON_IsArray(item)) {
+        if (pd_json_int(item, d->key, (int64_t)d->min, (int64_t)d->max, &v[0], err))
+            return PD_EINPUT;
+        return set_ints(p, d, v[0], v[0], v[0], v[0]);
+    }
+    int n = cJSON_GetArraySize(item);
+    if (n != 2 && !(n == 4 && d->kind == PD_PARAM_PADS))
+        return pd_error_set(err, PD_EINPUT, "field \"%s\" must be a number or %s", d->key,
+                            d->kind == PD_PARAM_PADS ? "[h, w] or [top, left, bottom, right]"
+                                                     : "[h, w]");
+    for (int i = 0; i < n; i++)
+        if (pd_json_int(cJSON_GetArrayItem(item, i), d->key, (int64_t)d->min, (int64_t)d->max,
+                        &v[i], err))
+            return PD_EINPUT;
+    if (n == 2) /* [h, w]: top and bottom h, left and right w */
+        return set_ints(p, d, v[0], v[1], v[0], v[1]);
+    return set_ints(p, d, v[0], v[1], v[2], v[3]);
+}
+
 static pd_status read_param(const cJSON *obj, const pd_param_desc *d, pd_layer_params *p,
                             pd_error *err)
 {
@@ -26,6 +63,9 @@ static pd_status read_param(const cJSON *obj, const pd_param_desc *d, pd_layer_p
         case PD_PARAM_ENUM: *(int64_t *)(void *)slot = (int64_t)d->def; break;
         case PD_PARAM_REAL: *(double *)(void *)slot = d->def; break;
         case PD_PARAM_BOOL: *(bool *)(void *)slot = d->def != 0.0; break;
+        case PD_PARAM_PAIR:
+        case PD_PARAM_PADS: return set_ints(p, d, (int64_t)d->def, (int64_t)d->def, (int64_t)d->def,
+                                            (int64_t)d->def);
         }
         return PD_OK;
     }
@@ -49,6 +89,8 @@ static pd_status read_param(const cJSON *obj, const pd_param_desc *d, pd_layer_p
                 }
         return pd_error_set(err, PD_EINPUT, "field \"%s\" must be one of: %s%s%s", d->key,
                             d->names[0], d->names[1] ? ", " : "", d->names[1] ? d->names[1] : "");
+    case PD_PARAM_PAIR:
+    case PD_PARAM_PADS: return read_ints(item, d, p, err);
     }
     return PD_OK;
 }

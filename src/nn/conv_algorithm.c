@@ -11,7 +11,7 @@
 
 int pd_layer_winograd_tile(const pd_layer *l)
 {
-    if (l->type != PD_LAYER_CONV || l->p.stride != 1 || (l->p.kernel != 3 && l->p.kernel != 5))
+    if (!pd_conv_is_plain(l) || l->p.stride != 1 || (l->p.kernel != 3 && l->p.kernel != 5))
         return 0;
     /* eight channels to a vector; with few channels or filters the transforms dominate */
     if (l->in.c < 16 || l->in.c % 8 != 0 || l->p.filters < 16)
@@ -34,7 +34,7 @@ static double points(const pd_layer *l, int64_t m)
 /* The runtime's products take filters 16 at a time: 20 filters cost as much as 32. */
 int pd_layer_direct_conv(const pd_layer *l)
 {
-    return l->type == PD_LAYER_CONV && l->p.stride == 1 && l->p.kernel > 1 &&
+    return pd_conv_is_plain(l) && l->p.stride == 1 && l->p.kernel > 1 &&
            l->p.filters <= 32 && !pd_layer_winograd_tile(l);
 }
 

@@ -11,7 +11,10 @@ static void rows(const pd_forward_args *a, size_t o0, size_t o1)
     int inputs = (int)pd_shape_elems(a->l->in);
     if (o1 <= o0)
         return;
-    memcpy(a->out + o0, a->b + o0, (o1 - o0) * sizeof *a->out);
+    if (a->b)
+        memcpy(a->out + o0, a->b + o0, (o1 - o0) * sizeof *a->out);
+    else /* "bias": false */
+        memset(a->out + o0, 0, (o1 - o0) * sizeof *a->out);
     cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)(o1 - o0), inputs, 1.0f,
                 a->w + o0 * (size_t)inputs, inputs, a->in, 1, 1.0f, a->out + o0, 1);
 }

@@ -81,6 +81,12 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
         return PD_EINPUT;
     if (pd_weights_check(w, g, source, err))
         return err ? err->status : PD_EINPUT;
+    for (size_t i = 0; i < g->n_layers; i++)
+        if (g->layers[i].type == PD_LAYER_CONV && !pd_conv_is_plain(&g->layers[i]))
+            return pd_error_set(err, PD_ELIMIT,
+                                "layer \"%.64s\": the runtime runs only square, ungrouped, "
+                                "undilated convolutions with a bias and one pad all round yet",
+                                g->layers[i].name);
     pd_weights_index *ix;
     if (pd_weights_index_new(w, &ix, err))
         return PD_ENOMEM;

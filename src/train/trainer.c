@@ -179,6 +179,16 @@ pd_status pd_trainer_new(const pd_graph *g, pd_weights *w, const pd_train_config
     *out = NULL;
     if (pd_weights_check(w, g, "the weights", err))
         return err ? err->status : PD_EINPUT;
+    for (size_t i = 0; i < g->n_layers; i++) {
+        const pd_layer *l = &g->layers[i];
+        if ((l->type == PD_LAYER_CONV && !pd_conv_is_plain(l)) ||
+            (l->type == PD_LAYER_FC && !l->p.bias))
+            return pd_error_set(err, PD_ELIMIT,
+                                "layer \"%.64s\": training has no gradient yet for a %s %s",
+                                l->name, l->type == PD_LAYER_FC ? "bias-free" : "non-square, "
+                                "grouped, dilated, unevenly padded or bias-free",
+                                pd_layer_type_name(l->type));
+    }
     if (cfg->batch == 0 || cfg->batch > (1u << 20))
         return pd_error_set(err, PD_EINPUT, "batch %zu: give 1 to %u", cfg->batch, 1u << 20);
     if (!(cfg->lr >= 0.0) || !(cfg->momentum >= 0.0) || !(cfg->weight_decay >= 0.0))

@@ -1,58 +1,121 @@
-/* Convolution: square kernel, stride and zero padding, PyTorch's shapes. */
+/* Convolution, PyTorch's Conv2d: kernels, strides and dilations square or [h, w], zero
+ * padding alike on every side, [h, w] or [top, left, bottom, right], groups (depthwise:
+ * groups = channels = filters), an optional bias. */
 #include <stddef.h>
 #include <stdio.h>
 
 #include "graph/layer_type.h"
 
 #define BIG 1048576.0
+#define O(f) offsetof(pd_layer_params, f)
 
 static const pd_param_desc params[] = {
-    {"filters", PD_PARAM_INT, offsetof(pd_layer_params, filters), 1, 0, 1, BIG, NULL},
-    {"kernel", PD_PARAM_INT, offsetof(pd_layer_params, kernel), 1, 0, 1, 4096, NULL},
-    {"stride", PD_PARAM_INT, offsetof(pd_layer_params, stride), 0, 1, 1, BIG, NULL},
-    {"pad", PD_PARAM_INT, offsetof(pd_layer_params, pad), 0, 0, 0, BIG, NULL},
+    {"filters", PD_PARAM_INT, O(filters), 1, 0, 1, BIG, NULL, {0}},
+    {"kernel", PD_PARAM_PAIR, O(kernel), 1, 0, 1, 4096, NULL, {O(kernel_w)}},
+    {"stride", PD_PARAM_PAIR, O(stride), 0, 1, 1, BIG, NULL, {O(stride_w)}},
+    {"pad", PD_PARAM_PADS, O(pad), 0, 0, 0, BIG, NULL, {O(pad_w), O(pad_b), O(pad_r)}},
+    {"dilation", PD_PARAM_PAIR, O(dilation), 0, 1, 1, 4096, NULL, {O(dilation_w)}},
+    {"groups", PD_PARAM_INT, O(groups), 0, 1, 1, BIG, NULL, {0}},
+    {"bias", PD_PARAM_BOOL, O(bias), 0, 1, 0, 1, NULL, {0}},
 };
+
+/* floor((in + pads - d (k - 1) - 1) / s) + 1, as PyTorch; the dilated kernel must fit. */
+static pd_status side(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pads, const char *dim,
+                      int64_t *out, pd_error *err)
+{
+    int64_t span = in + pads, reach = d * (k - 1) + 1;
+    if (reach > span)
+        return pd_error_set(err, PD_EINPUT, "kernel %lld%s is larger than the padded input %s %lld",
+                            (long long)k, d > 1 ? " (dilated)" : "", dim, (long long)span);
+    *out = (span - reach) / s + 1;
+    return PD_OK;
+}
 
 static pd_status infer(pd_layer *l, pd_error *err)
 {
     const pd_layer_params *p = &l->p;
-    int64_t h, w;
-    if (pd_window_out(l->in.h, p->kernel, p->stride, p->pad, 0, "height", &h, err) ||
-        pd_window_out(l->in.w, p->kernel, p->stride, p->pad, 0, "width", &w, err))
+    if (l->in.c % p->groups || p->filters % p->groups)
+        return pd_error_set(err, PD_EINPUT,
+                            "field \"groups\": %lld does not divide the %lld input channels and "
+                            "the %lld filters",
+                            (long long)p->groups, (long long)l->in.c, (long long)p->filters);
+    int64_t h = 0, w = 0;
+    if (side(l->in.h, p->kernel, p->stride, p->dilation, p->pad + p->pad_b, "height", &h, err) ||
+        side(l->in.w, p->kernel_w, p->stride_w, p->dilation_w, p->pad_w + p->pad_r, "width", &w,
+             err))
         return PD_EINPUT;
     l->out = (pd_shape){p->filters, h, w};
     return PD_OK;
 }
 
+bool pd_conv_is_plain(const pd_layer *l)
+{
+    const pd_layer_params *p = &l->p;
+    return l->type == PD_LAYER_CONV && p->kernel == p->kernel_w && p->stride == p->stride_w &&
+           p->pad == p->pad_w && p->pad == p->pad_b && p->pad == p->pad_r && p->dilation == 1 &&
+           p->dilation_w == 1 && p->groups == 1 && p->bias;
+}
+
+/* One group's channels times the kernel's taps: what each output value sums. */
+static double taps(const pd_layer *l)
+{
+    return (double)(l->in.c / l->p.groups) * (double)(l->p.kernel * l->p.kernel_w);
+}
+
 static double weights(const pd_layer *l)
 {
-    return (double)l->p.filters * (double)l->in.c * (double)(l->p.kernel * l->p.kernel) +
-           (double)l->p.filters;
+    return (double)l->p.filters * taps(l) + (l->p.bias ? (double)l->p.filters : 0.0);
 }
 
 static double macs(const pd_layer *l)
 {
-    return (double)pd_shape_elems(l->out) * (double)l->in.c * (double)(l->p.kernel * l->p.kernel);
+    return (double)pd_shape_elems(l->out) * taps(l);
 }
 
 static double kernel_filters(const pd_layer *l)
 {
-    double r = (double)l->p.kernel / (double)l->p.stride;
-    return r * r * (double)l->p.filters;
+    double rh = (double)l->p.kernel / (double)l->p.stride,
+           rw = (double)l->p.kernel_w / (double)l->p.stride_w;
+    return rh * rw * (double)l->p.filters;
 }
 
 static void describe(const pd_layer *l, char *buf, size_t n)
 {
-    snprintf(buf, n, "%lld k%lld s%lld p%lld", (long long)l->p.filters, (long long)l->p.kernel,
-             (long long)l->p.stride, (long long)l->p.pad);
+    const pd_layer_params *p = &l->p;
+    if (pd_conv_is_plain(l)) {
+        snprintf(buf, n, "%lld k%lld s%lld p%lld", (long long)p->filters, (long long)p->kernel,
+                 (long long)p->stride, (long long)p->pad);
+        return;
+    }
+    char k[48], s[48], d[48] = "", pad[96], g[32] = "";
+    snprintf(k, sizeof k, p->kernel == p->kernel_w ? "%lld" : "%lldx%lld", (long long)p->kernel,
+             (long long)p->kernel_w);
+    snprintf(s, sizeof s, p->stride == p->stride_w ? "%lld" : "%lldx%lld", (long long)p->stride,
+             (long long)p->stride_w);
+    if (p->dilation != 1 || p->dilation_w != 1)
+        snprintf(d, sizeof d, p->dilation == p->dilation_w ? " d%lld" : " d%lldx%lld",
+                 (long long)p->dilation, (long long)p->dilation_w);
+    if (p->pad == p->pad_w && p->pad == p->pad_b && p->pad == p->pad_r)
+        snprintf(pad, sizeof pad, "%lld", (long long)p->pad);
+    else
+        snprintf(pad, sizeof pad, "%lld,%lld,%lld,%lld", (long long)p->pad, (long long)p->pad_w,
+                 (long long)p->pad_b, (long long)p->pad_r);
+    if (p->groups > 1)
+        snprintf(g, sizeof g, p->groups == l->in.c && p->groups == p->filters ? " dw" : " g%lld",
+                 (long long)p->groups);
+    snprintf(buf, n, "%lld k%s s%s p%s%s%s%s", (long long)p->filters, k, s, pad, d, g,
+             p->bias ? "" : " nobias");
 }
 
-/* PyTorch's Conv2d: weight [F, C, k, k], bias [F], both over fan_in C k k. */
+/* PyTorch's Conv2d: weight [F, C/groups, kh, kw], bias [F], both over fan_in C/groups kh kw. */
 static size_t tensors(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS])
 {
-    const int64_t f = l->p.filters, c = l->in.c, k = l->p.kernel;
-    const double fan_in = (double)(c * k * k);
-    t[0] = (pd_layer_tensor){".weight", 4, {f, c, k, k}, PD_INIT_FAN_IN, fan_in};
+    const int64_t f = l->p.filters, c = l->in.c / l->p.groups;
+    const double fan_in = taps(l);
+    t[0] = (pd_layer_tensor){".weight", 4, {f, c, l->p.kernel, l->p.kernel_w}, PD_INIT_FAN_IN,
+                             fan_in};
+    if (!l->p.bias)
+        return 1;
     t[1] = (pd_layer_tensor){".bias", 1, {f}, PD_INIT_FAN_IN, fan_in};
     return 2;
 }

@@ -5,7 +5,7 @@
 #include "graph/layer_type.h"
 
 static const pd_param_desc params[] = {
-    {"ratio", PD_PARAM_REAL, offsetof(pd_layer_params, ratio), 0, 0.5, 0.0, 1.0, NULL},
+    {"ratio", PD_PARAM_REAL, offsetof(pd_layer_params, ratio), 0, 0.5, 0.0, 1.0, NULL, {0}},
 };
 
 static void describe(const pd_layer *l, char *buf, size_t n)

@@ -5,7 +5,8 @@
 #include "graph/layer_type.h"
 
 static const pd_param_desc params[] = {
-    {"outputs", PD_PARAM_INT, offsetof(pd_layer_params, outputs), 1, 0, 1, 16777216.0, NULL},
+    {"outputs", PD_PARAM_INT, offsetof(pd_layer_params, outputs), 1, 0, 1, 16777216.0, NULL, {0}},
+    {"bias", PD_PARAM_BOOL, offsetof(pd_layer_params, bias), 0, 1, 0, 1, NULL, {0}},
 };
 
 static pd_status infer(pd_layer *l, pd_error *err)
@@ -17,7 +18,8 @@ static pd_status infer(pd_layer *l, pd_error *err)
 
 static double weights(const pd_layer *l)
 {
-    return (double)l->p.outputs * (double)pd_shape_elems(l->in) + (double)l->p.outputs;
+    return (double)l->p.outputs * (double)pd_shape_elems(l->in) +
+           (l->p.bias ? (double)l->p.outputs : 0.0);
 }
 
 static double macs(const pd_layer *l)
@@ -33,7 +35,7 @@ static double kernel_filters(const pd_layer *l)
 
 static void describe(const pd_layer *l, char *buf, size_t n)
 {
-    snprintf(buf, n, "%lld", (long long)l->p.outputs);
+    snprintf(buf, n, "%lld%s", (long long)l->p.outputs, l->p.bias ? "" : " nobias");
 }
 
 /* PyTorch's Linear: weight [O, I], bias [O], over fan_in I (the input flattened). */
@@ -41,6 +43,8 @@ static size_t tensors(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS]
 {
     const int64_t o = l->p.outputs, i = pd_shape_elems(l->in);
     t[0] = (pd_layer_tensor){".weight", 2, {o, i}, PD_INIT_FAN_IN, (double)i};
+    if (!l->p.bias)
+        return 1;
     t[1] = (pd_layer_tensor){".bias", 1, {o}, PD_INIT_FAN_IN, (double)i};
     return 2;
 }
@@ -66,7 +70,7 @@ static const pd_feature_set candidates[] = {
 const pd_layer_type_def pd_fc_type = {
     .name = "fc",
     .params = params,
-    .n_params = 1,
+    .n_params = sizeof params / sizeof params[0],
     .infer = infer,
     .weights = weights,
     .macs = macs,

@@ -5,10 +5,10 @@
 #include "graph/layer_type.h"
 
 static const pd_param_desc params[] = {
-    {"size", PD_PARAM_INT, offsetof(pd_layer_params, size), 0, 5, 1, 4096, NULL},
-    {"alpha", PD_PARAM_REAL, offsetof(pd_layer_params, alpha), 0, 1e-4, 0.0, 1e6, NULL},
-    {"beta", PD_PARAM_REAL, offsetof(pd_layer_params, beta), 0, 0.75, 0.0, 1e3, NULL},
-    {"k", PD_PARAM_REAL, offsetof(pd_layer_params, k), 0, 1.0, 0.0, 1e6, NULL},
+    {"size", PD_PARAM_INT, offsetof(pd_layer_params, size), 0, 5, 1, 4096, NULL, {0}},
+    {"alpha", PD_PARAM_REAL, offsetof(pd_layer_params, alpha), 0, 1e-4, 0.0, 1e6, NULL, {0}},
+    {"beta", PD_PARAM_REAL, offsetof(pd_layer_params, beta), 0, 0.75, 0.0, 1e3, NULL, {0}},
+    {"k", PD_PARAM_REAL, offsetof(pd_layer_params, k), 0, 1.0, 0.0, 1e6, NULL, {0}},
 };
 
 /* One multiply-accumulate per channel in each element's window. */

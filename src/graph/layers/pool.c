@@ -9,11 +9,11 @@
 static const char *const modes[] = {"max", "avg", NULL};
 
 static const pd_param_desc params[] = {
-    {"kernel", PD_PARAM_INT, offsetof(pd_layer_params, kernel), 1, 0, 1, 4096, NULL},
-    {"stride", PD_PARAM_INT, offsetof(pd_layer_params, stride), 0, 0, 1, BIG, NULL},
-    {"pad", PD_PARAM_INT, offsetof(pd_layer_params, pad), 0, 0, 0, BIG, NULL},
-    {"mode", PD_PARAM_ENUM, offsetof(pd_layer_params, mode), 0, PD_POOL_MAX, 0, 1, modes},
-    {"ceil", PD_PARAM_BOOL, offsetof(pd_layer_params, ceil), 0, 0, 0, 1, NULL},
+    {"kernel", PD_PARAM_INT, offsetof(pd_layer_params, kernel), 1, 0, 1, 4096, NULL, {0}},
+    {"stride", PD_PARAM_INT, offsetof(pd_layer_params, stride), 0, 0, 1, BIG, NULL, {0}},
+    {"pad", PD_PARAM_INT, offsetof(pd_layer_params, pad), 0, 0, 0, BIG, NULL, {0}},
+    {"mode", PD_PARAM_ENUM, offsetof(pd_layer_params, mode), 0, PD_POOL_MAX, 0, 1, modes, {0}},
+    {"ceil", PD_PARAM_BOOL, offsetof(pd_layer_params, ceil), 0, 0, 0, 1, NULL, {0}},
 };
 
 static pd_status infer(pd_layer *l, pd_error *err)
