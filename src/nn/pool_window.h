@@ -19,4 +19,14 @@ static inline pd_pool_span pd_pool_window(int64_t o, int64_t s, int64_t p, int64
     return r;
 }
 
+/* The same with padding lo before the input and hi after it (ONNX's asymmetric pads):
+ * pd_pool_window(o, s, p, k, n) is pd_pool_window_pads(o, s, p, p, k, n). */
+static inline pd_pool_span pd_pool_window_pads(int64_t o, int64_t s, int64_t lo, int64_t hi,
+                                               int64_t k, int64_t n)
+{
+    int64_t a = o * s - lo, b = a + k < n + hi ? a + k : n + hi;
+    pd_pool_span r = {a < 0 ? 0 : a, b < n ? b : n, b - a};
+    return r;
+}
+
 #endif

@@ -1,0 +1,95 @@
+/* Global average and maximum pooling ([C, H, W] -> [C, 1, 1]) and average pooling of any
+ * window (rectangular, asymmetric padding) with or without PyTorch's count_include_pad. */
+#include "kernels.h"
+#include "pool_window.h"
+
+/* Partial sums (or maxima) kept at once: the compiler makes them vectors, and a sum of
+ * H W / LANES terms each loses less than one running float sum would. */
+#define LANES 16
+
+void pd_k_global_avg_pool(int64_t c, int64_t hw, const float *in, float *out)
+{
+    for (int64_t ch = 0; ch < c; ch++) {
+        const float *x = in + ch * hw;
+        float acc[LANES] = {0};
+        int64_t i = 0;
+        for (; i + LANES <= hw; i += LANES)
+            for (int j = 0; j < LANES; j++)
+                acc[j] += x[i + j];
+        double s = 0.0;
+        for (int j = 0; j < LANES; j++)
+            s += acc[j];
+        for (; i < hw; i++)
+            s += x[i];
+        out[ch] = (float)(s / (double)hw);
+    }
+}
+
+/* The larger, or NaN if either is (pool.c's rule). */
+static inline float max_nan(float a, float b)
+{
+    float m = b > a ? b : a;
+    return b != b ? b : m;
+}
+
+void pd_k_global_max_pool(int64_t c, int64_t hw, const float *in, float *out)
+{
+    for (int64_t ch = 0; ch < c; ch++) {
+        const float *x = in + ch * hw;
+        float m = x[0];
+        int64_t i = 1;
+        if (hw >= LANES) {
+            float acc[LANES];
+            for (int j = 0; j < LANES; j++)
+                acc[j] = x[j];
+            for (i = LANES; i + LANES <= hw; i += LANES)
+                for (int j = 0; j < LANES; j++)
+                    acc[j] = max_nan(acc[j], x[i + j]);
+            m = acc[0];
+            for (int j = 1; j < LANES; j++)
+                m = max_nan(m, acc[j]);
+        }
+        for (; i < hw; i++)
+            m = max_nan(m, x[i]);
+        out[ch] = m;
+    }
+}
+
+int64_t pd_k_pool_out(int64_t n, int64_t lo, int64_t hi, int64_t k, int64_t s, bool ceil)
+{
+    int64_t span = n + lo + hi - k;
+    if (s < 1 || span < 0)
+        return 0;
+    int64_t out = (ceil ? (span + s - 1) / s : span / s) + 1;
+    if (ceil && (out - 1) * s >= n + lo)
+        out--;
+    return out;
+}
+
+/* A window's length, 0 for one that misses the input (or the padded input) entirely. */
+static inline int64_t span(int64_t n)
+{
+    return n > 0 ? n : 0;
+}
+
+void pd_k_avg_pool(const pd_k_pool_geom *g, bool count_include_pad, const float *in, float *out)
+{
+    const int64_t H = g->h, W = g->w;
+    for (int64_t ch = 0; ch < g->c; ch++) {
+        const float *x = in + ch * H * W;
+        float *y = out + ch * g->oh * g->ow;
+        for (int64_t oy = 0; oy < g->oh; oy++) {
+            pd_pool_span ys = pd_pool_window_pads(oy, g->sh, g->pt, g->pb, g->kh, H);
+            for (int64_t ox = 0; ox < g->ow; ox++) {
+                pd_pool_span xs = pd_pool_window_pads(ox, g->sw, g->pl, g->pr, g->kw, W);
+                float s = 0.0f;
+                for (int64_t yy = ys.lo; yy < ys.hi; yy++)
+                    for (int64_t xx = xs.lo; xx < xs.hi; xx++)
+                        s += x[yy * W + xx];
+                int64_t count = count_include_pad ? span(ys.padded) * span(xs.padded)
+                                                  : span(ys.hi - ys.lo) * span(xs.hi - xs.lo);
+                y[oy * g->ow + ox] = count > 0 ? s / (float)count : 0.0f;
+            }
+        }
+    }
+}
