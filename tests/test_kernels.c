@@ -19,6 +19,7 @@
 #include "nn/pool_window.h"
 #include "nn/workers.h"
 #include "predoff/rng.h"
+#include "predoff/runtime.h"
 
 #define TOL 1e-5
 
@@ -804,6 +805,68 @@ static void test_avg_pool(void **state)
         assert_true(out[i] == 4.0f / 9.0f);
 }
 
+
+/* The net runs a conv that is not plain through these kernels: a model of such layers,
+ * random weights, each exit's output on 1 and 2 threads against ref_conv. */
+static void test_net_runs_general_conv(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *layer;
+        pd_k_conv_geom g;
+        bool bias;
+    } cases[] = {
+        {"\"filters\": 16, \"kernel\": 3, \"stride\": 2, \"pad\": 1, \"groups\": 16",
+         {16, 17, 15, 16, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, true},
+        {"\"filters\": 6, \"kernel\": [1, 5], \"pad\": [0, 2], \"groups\": 3, \"bias\": false",
+         {9, 11, 13, 6, 3, 1, 5, 1, 1, 1, 1, 0, 2, 0, 2}, false},
+        {"\"filters\": 24, \"kernel\": 3, \"dilation\": 2, \"pad\": [1, 2, 3, 0], "
+         "\"stride\": [1, 2]",
+         {5, 40, 40, 24, 1, 3, 3, 1, 2, 2, 2, 1, 2, 3, 0}, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const pd_k_conv_geom *g = &cases[i].g;
+        char json[512];
+        snprintf(json, sizeof json,
+                 "{\"name\": \"t\", \"input\": [%lld, %lld, %lld], \"layers\": [{\"name\": "
+                 "\"c\", \"type\": \"conv\", %s}, {\"name\": \"r\", \"type\": \"relu\", "
+                 "\"exit\": true}]}",
+                 (long long)g->c, (long long)g->h, (long long)g->w, cases[i].layer);
+        pd_graph *graph = NULL;
+        pd_weights *w = NULL;
+        pd_error err;
+        if (pd_graph_from_json(json, strlen(json), "t.json", &graph, &err) ||
+            pd_weights_random(graph, 7 + i, &w, &err))
+            fail_msg("%s", err.msg);
+        const pd_named_tensor *wt = pd_weights_find(w, "c.weight"),
+                              *bt = pd_weights_find(w, "c.bias");
+        assert_non_null(wt);
+        assert_true(cases[i].bias ? bt != NULL : bt == NULL);
+        pd_rng r;
+        pd_rng_seed(&r, 99 + i);
+        size_t n_in = in_elems(g), n_out = out_elems(g);
+        assert_int_equal((int64_t)n_out, pd_shape_elems(graph->layers[1].out));
+        float *in = random_floats(&r, n_in, -1, 1);
+        double *want = doubles(n_out);
+        ref_conv(g, wt->data, bt ? bt->data : NULL, in, true, want);
+        for (int threads = 1; threads <= 2; threads++) {
+            pd_net *net = NULL;
+            if (pd_net_new(graph, w, "random", threads, &net, &err))
+                fail_msg("%s", err.msg);
+            const float *out;
+            size_t count;
+            assert_int_equal(pd_net_run(net, 0, 0, 2, in, n_in, &out, &count, NULL, &err), PD_OK);
+            assert_int_equal(count, n_out);
+            expect_close("net conv", out, want, n_out, TOL, norm_floor(want, n_out));
+            pd_net_free(net);
+        }
+        free(in);
+        free(want);
+        pd_weights_free(w);
+        pd_graph_free(graph);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -813,7 +876,7 @@ int main(void)
         cmocka_unit_test(test_add),               cmocka_unit_test(test_mul),
         cmocka_unit_test(test_concat),            cmocka_unit_test(test_activations),
         cmocka_unit_test(test_global_pool),       cmocka_unit_test(test_pool_out),
-        cmocka_unit_test(test_avg_pool),
+        cmocka_unit_test(test_avg_pool),          cmocka_unit_test(test_net_runs_general_conv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

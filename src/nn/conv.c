@@ -9,14 +9,28 @@
  * Split over a net's threads, each thread takes a range of output pixels: it pads the
  * input rows those pixels read and writes their columns (its own blocks of the scratch),
  * then multiplies W by them, so the threads share nothing but W and the input, and no
- * thread waits for another. */
+ * thread waits for another.
+ *
+ * A convolution that is not plain (pd_conv_is_plain: groups, dilation, rectangular
+ * kernels or strides, uneven pads, no bias) runs by the general kernel, kernel_conv.c
+ * (depthwise by its own loop). */
 #include <cblas.h>
 #include <string.h>
 
 #include "conv_direct.h"
 #include "forward.h"
+#include "kernels.h"
 #include "winograd.h"
 #include "workers.h"
+
+static pd_k_conv_geom geom_of(const pd_layer *l)
+{
+    const pd_layer_params *p = &l->p;
+    return (pd_k_conv_geom){l->in.c,     l->in.h,       l->in.w,     p->filters,
+                            p->groups,   p->kernel,     p->kernel_w, p->stride,
+                            p->stride_w, p->dilation,   p->dilation_w, p->pad,
+                            p->pad_w,    p->pad_b,      p->pad_r};
+}
 
 static int is_pointwise(const pd_layer *l)
 {
@@ -39,6 +53,10 @@ static size_t pad_floats(const pd_layer *l)
  * direct convolution's. */
 static size_t split_scratch_floats(const pd_layer *l, int threads)
 {
+    if (!pd_conv_is_plain(l)) {
+        pd_k_conv_geom g = geom_of(l);
+        return pd_k_conv_scratch_floats(&g);
+    }
     if (pd_direct_conv(l))
         return pd_direct_scratch_floats(l, threads);
     size_t wino = pd_winograd_scratch_floats(l, threads);
@@ -149,6 +167,11 @@ static void conv_pixels(const pd_forward_args *a, float *col, float *pad, int n0
 static void forward(const pd_forward_args *a)
 {
     const pd_layer *l = a->l;
+    if (!pd_conv_is_plain(l)) {
+        pd_k_conv_geom g = geom_of(l);
+        pd_k_conv(&g, a->w, a->b, a->in, a->out, a->scratch, a->relu);
+        return;
+    }
     if (a->prep) {
         pd_winograd_part(a, 0, 1);
         return;
@@ -195,7 +218,10 @@ static void rows_part(void *ctx, int part, int parts)
 
 static void forward_split(const pd_forward_args *a, pd_workers *w)
 {
-    if (pd_layer_macs(a->l) < SPLIT_MIN_MACS)
+    if (!pd_conv_is_plain(a->l)) {
+        pd_k_conv_geom g = geom_of(a->l);
+        pd_k_conv_split(&g, a->w, a->b, a->in, a->out, a->scratch, a->relu, w);
+    } else if (pd_layer_macs(a->l) < SPLIT_MIN_MACS)
         forward(a);
     else
         pd_workers_run(w, a->prep ? tiles_part : pd_direct_conv(a->l) ? rows_part : pixels_part,

@@ -81,12 +81,6 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
         return PD_EINPUT;
     if (pd_weights_check(w, g, source, err))
         return err ? err->status : PD_EINPUT;
-    for (size_t i = 0; i < g->n_layers; i++)
-        if (g->layers[i].type == PD_LAYER_CONV && !pd_conv_is_plain(&g->layers[i]))
-            return pd_error_set(err, PD_ELIMIT,
-                                "layer \"%.64s\": the runtime runs only square, ungrouped, "
-                                "undilated convolutions with a bias and one pad all round yet",
-                                g->layers[i].name);
     pd_weights_index *ix;
     if (pd_weights_index_new(w, &ix, err))
         return PD_ENOMEM;
@@ -115,9 +109,10 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
                        ? op->split_scratch_floats(l, net->threads)
                        : op->scratch_floats(l);
         max_scratch = s > max_scratch ? s : max_scratch;
-        if (pd_layer_weight_count(l) > 0) { /* pd_weights_check has found both */
+        if (pd_layer_weight_count(l) > 0) { /* pd_weights_check has found them */
+            const pd_named_tensor *bias = pd_weights_index_find_joined(ix, l->name, ".bias");
             net->w[i] = pd_weights_index_find_joined(ix, l->name, ".weight")->data;
-            net->b[i] = pd_weights_index_find_joined(ix, l->name, ".bias")->data;
+            net->b[i] = l->p.bias && bias ? bias->data : NULL; /* "bias": false has none */
         }
         size_t np = op->prepared_floats ? op->prepared_floats(l) : 0;
         if (np > 0) {
