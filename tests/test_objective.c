@@ -145,9 +145,6 @@ static void test_tie_order_and_history(void **state)
     (void)state;
     pd_problem *pb;
     assert_int_equal(pd_problem_new(3, 1, 3, 0, &pb, NULL), PD_OK);
-    pb->parent[0] = -1;
-    pb->parent[1] = 0;
-    pb->parent[2] = 0;
     /* exits listed out of layer order: layer 2 (0.7), layer 1 (0.7), layer 0 (0.5) */
     pb->exit_layer[0] = 2;
     pb->exit_layer[1] = 1;
@@ -155,6 +152,8 @@ static void test_tie_order_and_history(void **state)
     pb->exit_accuracy[0] = 0.7;
     pb->exit_accuracy[1] = 0.7;
     pb->exit_accuracy[2] = 0.5;
+    const int32_t parent[] = {-1, 0, 0};
+    assert_int_equal(pd_problem_set_parents(pb, parent, NULL), PD_OK);
     /* past requirements 0.3, 0.5, 0.6, 0.7, 0.9: F(0.5) = 2/5, F(0.7) = 4/5 */
     const double past[] = {0.9, 0.3, 0.7, 0.5, 0.6};
     pd_distribution d;

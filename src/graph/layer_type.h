@@ -31,10 +31,13 @@ typedef struct pd_layer_type_def {
     double (*macs)(const pd_layer *l);
     double (*kernel_filters)(const pd_layer *l);
     void (*describe)(const pd_layer *l, char *buf, size_t n);
+    /* Types of two or more inputs: checks their shapes `in` (n of them) and sets l->out,
+     * in place of `infer`. NULL for a type of one input. */
+    pd_status (*infer_inputs)(pd_layer *l, const pd_shape *in, size_t n, pd_error *err);
 } pd_layer_type_def;
 
 extern const pd_layer_type_def pd_conv_type, pd_relu_type, pd_pool_type, pd_lrn_type,
-    pd_dropout_type, pd_fc_type;
+    pd_dropout_type, pd_fc_type, pd_add_type, pd_concat_type;
 
 const pd_layer_type_def *pd_layer_type_def_of(pd_layer_type t);
 

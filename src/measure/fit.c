@@ -52,6 +52,9 @@ static const type_sets sets[] = {
     [PD_LAYER_FC] = {{2, {IN, OUT}}, {1, {MACS}}, 5,
                      {{2, {IN, OUT}}, {1, {MACS}}, {2, {MACS, IN}}, {2, {MACS, OUT}},
                       {3, {MACS, IN, OUT}}}},
+    /* elementwise over its inputs (in_elems sums them), and a copy of its output */
+    [PD_LAYER_ADD] = {{1, {IN}}, {1, {IN}}, 1, {{1, {IN}}}},
+    [PD_LAYER_CONCAT] = {{1, {OUT}}, {1, {OUT}}, 1, {{1, {OUT}}}},
 };
 _Static_assert(sizeof sets / sizeof sets[0] == PD_LAYER_TYPE_COUNT, "feature sets per type");
 #undef IN

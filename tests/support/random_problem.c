@@ -42,7 +42,6 @@ pd_status rp_make(pd_rng *rng, const rp_config *c, pd_problem **out, pd_error *e
         size_t nt = (size_t)c->n_tiers, k = 0;
         double slowness[PD_MAX_TIERS] = {uniform(rng, 1, 10), uniform(rng, 0.1, 3), uniform(rng, 0.05, 1)};
         for (size_t i = 0; i < n; i++) {
-            pb->parent[i] = parent[i];
             pb->out_bytes[i] = exp(uniform(rng, log(1e2), log(1e5)));
             double work = exp(uniform(rng, -2.0, 4.0));
             for (size_t s = 0; s < nt; s++) {
@@ -64,7 +63,9 @@ pd_status rp_make(pd_rng *rng, const rp_config *c, pd_problem **out, pd_error *e
                              uniform(rng, 0.0, 2.0));
         pd_distribution d = {.kind = PD_DIST_NORMAL, .a = uniform(rng, 0.45, 0.9),
                              .b = uniform(rng, 0.02, 0.2)};
-        st = pd_problem_set_demand(pb, &d, err);
+        st = pd_problem_set_parents(pb, parent, err);
+        if (!st)
+            st = pd_problem_set_demand(pb, &d, err);
         if (st)
             pd_problem_free(pb);
         else

@@ -49,4 +49,5 @@ static void describe(const pd_layer *l, char *buf, size_t n)
 
 const pd_layer_type_def pd_conv_type = {
     "conv", params, sizeof params / sizeof params[0], infer, weights, macs, kernel_filters, describe,
+    NULL,
 };

@@ -16,4 +16,5 @@ static void describe(const pd_layer *l, char *buf, size_t n)
 const pd_layer_type_def pd_dropout_type = {
     "dropout", params, 1, pd_layer_same_shape, pd_layer_no_weights, pd_layer_no_macs,
     pd_layer_no_kernel_filters, describe,
+    NULL,
 };

@@ -38,4 +38,5 @@ static void describe(const pd_layer *l, char *buf, size_t n)
 
 const pd_layer_type_def pd_fc_type = {
     "fc", params, 1, infer, weights, macs, kernel_filters, describe,
+    NULL,
 };

@@ -32,4 +32,5 @@ const pd_layer_type_def pd_lrn_type = {
     macs,
     pd_layer_no_kernel_filters,
     describe,
+    NULL,
 };

@@ -53,4 +53,5 @@ static void describe(const pd_layer *l, char *buf, size_t n)
 const pd_layer_type_def pd_pool_type = {
     "pool", params, sizeof params / sizeof params[0], infer, pd_layer_no_weights, macs,
     kernel_filters, describe,
+    NULL,
 };

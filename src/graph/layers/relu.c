@@ -10,4 +10,5 @@ const pd_layer_type_def pd_relu_type = {
     pd_layer_no_macs,
     pd_layer_no_kernel_filters,
     pd_layer_no_params,
+    NULL,
 };
