@@ -197,7 +197,9 @@ static bool reset_peak_rss(void)
 static double problem_bytes(const pd_problem *pb)
 {
     double n = (double)pb->n_layers, nt = (double)pb->n_tiers, ne = (double)pb->n_exits;
-    double b = n * (sizeof *pb->parent + sizeof *pb->out_bytes + sizeof *pb->weight) +
+    /* a tree's topology: in_start, rd_start, pre and size, and in_ids, rd_ids and order */
+    double topo = 4.0 * sizeof(size_t) + 3.0 * sizeof(int32_t);
+    double b = n * (topo + sizeof *pb->out_bytes + sizeof *pb->weight) +
                n * nt * sizeof *pb->compute_ms +
                ne * (sizeof *pb->exit_layer + sizeof *pb->exit_accuracy + sizeof *pb->exit_prob);
     if (pb->load_on)

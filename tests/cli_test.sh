@@ -691,20 +691,54 @@ expect 2 'trunc.json: not valid JSON' -- show "$tmp/trunc.json"
 
 # show: the measured exit accuracies that ship (models/accuracy/), and where they come from
 expect 0 "" -- show b-lenet
-if grep -qE '^  1  b1_fc +accuracy 0\.895 \(measured\)$' "$tmp/out" &&
-    grep -qE '^  2  fc5 +accuracy 0\.892 \(measured\)$' "$tmp/out" &&
+if grep -qE '^  1  b1_fc +accuracy 0\.895 \(measured\) +peak activations 22500 B$' "$tmp/out" &&
+    grep -qE '^  2  fc5 +accuracy 0\.892 \(measured\) +peak activations 22500 B$' "$tmp/out" &&
     grep -q 'measured, from models/accuracy/b-lenet.json (built in)' "$tmp/out" &&
     ! grep -qE 'not given|no exit accuracies' "$tmp/out"; then
     ok
 else bad "show b-lenet: the shipped accuracies: $(tail -n 4 "$tmp/out")"; fi
 # a model's own accuracies are shown as they are, with no source line; the exits each
-# layer serves
+# layer serves, and the tensors it reads
 expect 0 "" -- show b-alexnet
-if grep -qE '^  1  b1_fc +accuracy 0\.524$' "$tmp/out" && ! grep -q 'measured' "$tmp/out" &&
-    [ "$(awk '$1 == "conv1" || $1 == "relu2" || $1 == "b4_fc2" || $1 == "fc8" { printf "%s %s;", $1, $NF }' "$tmp/out")" = \
-        "conv1 1,2,3,4,5;relu2 3,4,5;b4_fc2 4;fc8 5;" ]; then
+if grep -qE '^  1  b1_fc +accuracy 0\.524 +peak activations [0-9]+ B$' "$tmp/out" && ! grep -q 'measured' "$tmp/out" &&
+    [ "$(awk '$1 == "conv1" || $1 == "relu2" || $1 == "b4_fc2" || $1 == "fc8" { printf "%s %s %s;", $1, $(NF-1), $NF }' "$tmp/out")" = \
+        "conv1 1,2,3,4,5 @input;relu2 3,4,5 conv2;b4_fc2 4 b4_drop;fc8 5 drop7;" ]; then
     ok
 else bad "show b-alexnet: its own accuracies and the exits using each layer"; fi
+
+# --- DAG models (issue 13): tests/fixtures/dag/tiny-dag.json, a residual add and a concat
+dag="$fx/dag/tiny-dag.json"
+dagp=(--mobile "$fx/dag/rpi3b-dag.json" --edge "$fx/dag/laptop-dag.json" --cloud "$fx/dag/cloud-dag.json")
+expect 0 "" -- show "$dag"
+if [ "$(awk '$1 == "c1" || $1 == "sum" || $1 == "c3" || $1 == "cat" { printf "%s %s %s;", $1, $(NF-1), $NF }' "$tmp/out")" = \
+    "c1 1,2 @input;sum 1,2 c2,c1;c3 2 @input;cat 2 sum,c3;" ] &&
+    grep -qE '^  1  e1 +accuracy 0\.600 +peak activations 3072 B$' "$tmp/out" &&
+    grep -qE '^  2  e2 +accuracy 0\.800 +peak activations 4096 B$' "$tmp/out"; then
+    ok
+else bad "show tiny-dag: inputs and peak activations: $(cat "$tmp/out")"; fi
+expect 0 "" -- plan "$dag" "${dagp[@]}" --solver brute --tiers mobile,edge,cloud --json "$tmp/dag-plan.json"
+if grep -q '^placement, layer by layer in topological order' "$tmp/out" && grep -q '"c3":' "$tmp/dag-plan.json"; then ok; else bad "plan tiny-dag --solver brute: $(cat "$tmp/out")"; fi
+brute_ms=$(awk '/^expected latency/ { print $3 }' "$tmp/out")
+expect 0 "" -- eval "$dag" "${dagp[@]}" --tiers mobile,edge,cloud --placement "$tmp/dag-plan.json"
+if [ "$(awk '/^expected latency/ { print $3 }' "$tmp/out")" = "$brute_ms" ]; then ok; else bad "eval of brute's DAG plan: $(cat "$tmp/out") (brute: $brute_ms)"; fi
+expect 2 '^predoff: solver exact: the tree DP needs a tree model; model "tiny-dag" has layer "sum" with 2 inputs; use --solver brute$' -- plan "$dag" "${dagp[@]}"
+expect 2 'solver ga: .*needs a tree model' -- plan "$dag" "${dagp[@]}" --solver ga
+expect 2 'solver edgent: .*needs a tree model' -- plan "$dag" "${dagp[@]}" --solver edgent
+expect 2 'solver neurosurgeon: .*needs a tree model' -- plan "$dag" "${dagp[@]}" --solver neurosurgeon
+expect 0 "" -- compare "$dag" "${dagp[@]}"
+if grep -qE '^exact +n/a: solver exact: the tree DP needs a tree model' "$tmp/out" &&
+    grep -qE '^brute +[0-9.]+ +\+0\.00%' "$tmp/out" && ! grep -q nan "$tmp/out"; then ok; else bad "compare tiny-dag: $(cat "$tmp/out")"; fi
+expect 2 'profile "paper-rpi3b" has no model for layer type "add"' -- plan "$dag" --solver brute
+expect 2 'the runtime cannot run layers of type "add" yet \(layer "sum"\)' -- run "$dag" --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit e1
+sed 's/\[3, 8, 8\]/[1, 28, 28]/' "$dag" >"$tmp/dag28.json"
+expect 2 'the trainer cannot train layers of type "add" yet \(layer "sum"\)' -- train "$tmp/dag28.json" --data /usr/share/datasets/fashion-mnist --limit 64 --epochs 1 -o "$tmp/dag.safetensors"
+# the model reader's DAG errors name the file, the layer and the field
+sed 's/"inputs": \["c2", "c1"\]/"input": "c2", "inputs": ["c2", "c1"]/' "$dag" >"$tmp/dagbad.json"
+expect 2 'dagbad.json: layer "sum": fields "input" and "inputs" together' -- show "$tmp/dagbad.json"
+sed 's/"inputs": \["sum", "c3"\]/"inputs": ["sum", "e1"]/' "$dag" >"$tmp/dagbad.json"
+expect 2 'dagbad.json: layer "cat": field "inputs": input 2 is 10x1x1 but input 1 is 4x8x8 \(concat' -- show "$tmp/dagbad.json"
+sed 's/"inputs": \["c2", "c1"\]/"inputs": ["c2", "cat"]/' "$dag" >"$tmp/dagbad.json"
+expect 2 'dagbad.json: layer "sum": field "inputs": a cycle: parent "cat"' -- show "$tmp/dagbad.json"
 
 # names from a model are printed with their control bytes escaped, never raw
 cat >"$tmp/esc.json" <<'JSON'

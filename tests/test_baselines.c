@@ -121,10 +121,10 @@ static void test_edgent_needs_edge(void **state)
     (void)state;
     pd_problem *pb;
     assert_int_equal(pd_problem_new(2, 1, 1, 0, &pb, NULL), PD_OK);
-    pb->parent[0] = -1;
-    pb->parent[1] = 0;
     pb->exit_layer[0] = 1;
     pb->exit_prob[0] = 1.0;
+    const int32_t parent[] = {-1, 0};
+    assert_int_equal(pd_problem_set_parents(pb, parent, NULL), PD_OK);
     assert_int_equal(pd_problem_set_weights(pb, NULL), PD_OK);
     pd_solve_options opt;
     pd_solve_options_init(&opt);
@@ -146,7 +146,8 @@ static double best_split_by_search(const pd_problem *pb, size_t k, int server)
 {
     size_t len = 0;
     int32_t path[64];
-    for (int32_t v = pb->exit_layer[k]; v >= 0; v = pb->parent[v])
+    pd_sub_walk w = pd_sub_walk_begin(pb->topo, k);
+    for (int32_t v; (v = pd_sub_walk_next(&w)) >= 0;)
         path[len++] = v;
     pd_slot *pl = calloc(pb->n_layers, sizeof *pl);
     assert_non_null(pl);

@@ -188,12 +188,14 @@ static void test_recover_exact(void **state)
     expect_model(p, PD_LAYER_DROPOUT, &elem_paper, 1e-9);
     assert_false(p->load.present);
     assert_false(p->parse.present);
-    static const size_t samples[] = {[PD_LAYER_CONV] = 108, [PD_LAYER_FC] = 25,
-                                     [PD_LAYER_POOL] = 24,  [PD_LAYER_RELU] = 12,
-                                     [PD_LAYER_LRN] = 12,   [PD_LAYER_DROPOUT] = 12};
+    static const size_t samples[PD_LAYER_TYPE_COUNT] = {
+        [PD_LAYER_CONV] = 108, [PD_LAYER_FC] = 25,  [PD_LAYER_POOL] = 24,
+        [PD_LAYER_RELU] = 12,  [PD_LAYER_LRN] = 12, [PD_LAYER_DROPOUT] = 12};
     for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++) {
         assert_int_equal(q[k].type, k);
         assert_int_equal(q[k].samples, samples[k]);
+        if (!samples[k]) /* the types of no paper model (add, concat) */
+            continue;
         NEAR_REL(q[k].r2, 1.0, 1e-12);
         assert_true(q[k].mape < 1e-9);
         assert_true(q[k].cv_mape < 1e-9);
@@ -224,7 +226,7 @@ static void test_recover_noisy(void **state)
         NEAR_REL(pd_linear_predict(&p->layer[r->type], r->features), true_ms(paper[r->type], r),
                  0.02);
     }
-    for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++) {
+    for (int k = 0; k <= PD_LAYER_FC; k++) { /* the six types of synth's samples */
         assert_true(q[k].r2 > 0.95);
         /* uniform noise of +-5% has a mean absolute value of 2.5% */
         if (!(q[k].mape > 1.5 && q[k].mape < 3.5))
@@ -472,6 +474,8 @@ static void test_deterministic(void **state)
     pd_profile *r = fit_ok(&t, PD_FEATURES_AUTO, 5, b);
     for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++) {
         assert_int_equal(a[k].samples, b[k].samples);
+        if (!a[k].samples) /* no rows of that type: no figures (NaN) to compare */
+            continue;
         assert_true(a[k].r2 == b[k].r2 && a[k].mape == b[k].mape && a[k].cv_mape == b[k].cv_mape);
         same_model(&p->layer[k], &r->layer[k]);
     }

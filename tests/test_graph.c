@@ -62,6 +62,13 @@ static void shape_is(const pd_graph *g, const char *name, int64_t c, int64_t h, 
                  (long long)s.w, (long long)c, (long long)h, (long long)w);
 }
 
+/* The one tensor a layer of a tree reads. */
+static int32_t parent_of(const pd_layer *l)
+{
+    assert_int_equal(l->n_inputs, 1);
+    return l->inputs[0];
+}
+
 static double feat(const pd_graph *g, const char *name, pd_feature f)
 {
     return pd_graph_feature(g, (size_t)pd_graph_find(g, name), f);
@@ -116,16 +123,16 @@ static void test_alexnet_structure(void **state)
     /* parents come first; exactly the five exit layers are exits */
     size_t n_exit = 0;
     for (size_t i = 0; i < g->n_layers; i++) {
-        assert_true(g->layers[i].parent < (int32_t)i);
+        assert_true(parent_of(&g->layers[i]) < (int32_t)i);
         n_exit += g->layers[i].is_exit;
     }
     assert_int_equal(n_exit, 5);
-    assert_int_equal(layer(g, "conv1")->parent, -1);
+    assert_int_equal(parent_of(layer(g, "conv1")), -1);
     /* the side branches hang off the trunk */
-    assert_int_equal(layer(g, "b1_relu1")->parent, pd_graph_find(g, "conv1"));
-    assert_int_equal(layer(g, "relu1")->parent, pd_graph_find(g, "conv1"));
-    assert_int_equal(layer(g, "b3_relu1")->parent, pd_graph_find(g, "conv3"));
-    assert_int_equal(layer(g, "relu4")->parent, pd_graph_find(g, "conv4"));
+    assert_int_equal(parent_of(layer(g, "b1_relu1")), pd_graph_find(g, "conv1"));
+    assert_int_equal(parent_of(layer(g, "relu1")), pd_graph_find(g, "conv1"));
+    assert_int_equal(parent_of(layer(g, "b3_relu1")), pd_graph_find(g, "conv3"));
+    assert_int_equal(parent_of(layer(g, "relu4")), pd_graph_find(g, "conv4"));
     assert_int_equal(pd_graph_find(g, "no_such_layer"), -1);
     pd_graph_free(g);
 }
@@ -168,7 +175,7 @@ static void test_alexnet_shapes(void **state)
     /* each layer's input is its parent's output */
     for (size_t i = 0; i < g->n_layers; i++) {
         const pd_layer *l = &g->layers[i];
-        pd_shape want = l->parent < 0 ? g->input : g->layers[l->parent].out;
+        pd_shape want = parent_of(l) < 0 ? g->input : g->layers[parent_of(l)].out;
         assert_int_equal(l->in.c, want.c);
         assert_int_equal(l->in.h, want.h);
         assert_int_equal(l->in.w, want.w);
@@ -253,36 +260,53 @@ static void test_on_path(void **state)
     (void)state;
     pd_graph *g = open_ok("b-alexnet");
 #define IDX(n) ((size_t)pd_graph_find(g, n))
-    /* conv1 is on every exit's path; an exit is on its own path */
+    enum { B1, B2, B3, B4, MAIN }; /* exit numbers: b1_fc b2_fc b3_fc2 b4_fc2 fc8 */
+    assert_true(g->topo->tree);
+    /* conv1 is in every exit's sub-graph; an exit is in its own */
     for (size_t k = 0; k < g->n_exits; k++) {
-        assert_true(pd_graph_on_path(g, IDX("conv1"), (size_t)g->exits[k]));
-        assert_true(pd_graph_on_path(g, (size_t)g->exits[k], (size_t)g->exits[k]));
+        assert_true(pd_graph_in_exit(g, IDX("conv1"), k));
+        assert_true(pd_graph_in_exit(g, (size_t)g->exits[k], k));
     }
     /* exit 1 is conv1 and its own branch only */
-    assert_true(pd_graph_on_path(g, IDX("b1_pool2"), IDX("b1_fc")));
-    assert_false(pd_graph_on_path(g, IDX("relu1"), IDX("b1_fc")));
-    assert_false(pd_graph_on_path(g, IDX("conv2"), IDX("b1_fc")));
+    assert_true(pd_graph_in_exit(g, IDX("b1_pool2"), B1));
+    assert_false(pd_graph_in_exit(g, IDX("relu1"), B1));
+    assert_false(pd_graph_in_exit(g, IDX("conv2"), B1));
     /* exit 3 runs through the trunk to conv3, then its branch */
-    assert_true(pd_graph_on_path(g, IDX("conv2"), IDX("b3_fc2")));
-    assert_true(pd_graph_on_path(g, IDX("lrn2"), IDX("b3_fc2")));
-    assert_false(pd_graph_on_path(g, IDX("relu3"), IDX("b3_fc2")));
-    assert_false(pd_graph_on_path(g, IDX("b2_relu1"), IDX("b3_fc2")));
+    assert_true(pd_graph_in_exit(g, IDX("conv2"), B3));
+    assert_true(pd_graph_in_exit(g, IDX("lrn2"), B3));
+    assert_false(pd_graph_in_exit(g, IDX("relu3"), B3));
+    assert_false(pd_graph_in_exit(g, IDX("b2_relu1"), B3));
     /* the main exit does not pass through any branch */
-    assert_true(pd_graph_on_path(g, IDX("conv5"), IDX("fc8")));
-    assert_false(pd_graph_on_path(g, IDX("b4_fc2"), IDX("fc8")));
-    assert_false(pd_graph_on_path(g, IDX("b1_relu1"), IDX("fc8")));
-    /* a descendant is not on an ancestor's path */
-    assert_false(pd_graph_on_path(g, IDX("fc8"), IDX("conv1")));
+    assert_true(pd_graph_in_exit(g, IDX("conv5"), MAIN));
+    assert_false(pd_graph_in_exit(g, IDX("b4_fc2"), MAIN));
+    assert_false(pd_graph_in_exit(g, IDX("b1_relu1"), MAIN));
+    /* a later exit is not in an earlier one's sub-graph */
+    assert_false(pd_graph_in_exit(g, IDX("fc8"), B1));
+    assert_false(pd_graph_in_exit(g, IDX("b2_fc"), B1));
     /* paths by count: exit 1 = conv1 + 7 branch layers = 8;
      * main exit = conv1 relu1 pool1 lrn1 conv2 relu2 pool2 lrn2 conv3 relu3 conv4 relu4
      * conv5 relu5 pool5 fc6 relu6 drop6 fc7 relu7 drop7 fc8 = 22 */
     size_t n1 = 0, n5 = 0;
     for (size_t i = 0; i < g->n_layers; i++) {
-        n1 += pd_graph_on_path(g, i, IDX("b1_fc"));
-        n5 += pd_graph_on_path(g, i, IDX("fc8"));
+        n1 += pd_graph_in_exit(g, i, B1);
+        n5 += pd_graph_in_exit(g, i, MAIN);
     }
     assert_int_equal(n1, 8);
     assert_int_equal(n5, 22);
+    assert_int_equal(g->topo->sub_len[B1], 8);
+    assert_int_equal(g->topo->sub_len[MAIN], 22);
+    /* the walk gives the path from the exit up, and the list the same from the root down */
+    int32_t list[22], up[22];
+    size_t len = 0;
+    pd_sub_walk w = pd_sub_walk_begin(g->topo, MAIN);
+    for (int32_t v; (v = pd_sub_walk_next(&w)) >= 0;)
+        up[len++] = v;
+    assert_int_equal(len, 22);
+    pd_topology_sub_list(g->topo, MAIN, list);
+    assert_int_equal(list[0], IDX("conv1"));
+    assert_int_equal(list[21], IDX("fc8"));
+    for (size_t i = 0; i < len; i++)
+        assert_int_equal(list[i], up[len - 1 - i]);
 #undef IDX
     pd_graph_free(g);
 }
@@ -445,7 +469,7 @@ static void test_defaults(void **state)
     shape_is(g, "r", 4, 2, 2);
     /* each layer reads the one before; the first reads the input */
     for (size_t i = 0; i < g->n_layers; i++)
-        assert_int_equal(g->layers[i].parent, (int32_t)i - 1);
+        assert_int_equal(parent_of(&g->layers[i]), (int32_t)i - 1);
     /* fc: 16 inputs, 2 outputs: 2*16 + 2 = 34 weights */
     NEAR(pd_layer_weight_count(layer(g, "f")), 34);
     assert_true(layer(g, "f")->has_accuracy);
@@ -709,14 +733,17 @@ static void test_errors_graph(void **state)
     bad_model(M("{\"name\": \"r\", \"type\": \"relu\"}, "
                 "{\"name\": \"a\", \"type\": \"relu\", \"input\": \"a\"}" EXIT),
               "layer \"a\"", "\"input\"", "itself", NULL);
-    /* a parent listed after its child */
+    /* a parent listed after its child, which does not read it back: no cycle */
     bad_model(M("{\"name\": \"a\", \"type\": \"relu\", \"input\": \"b\"}, "
-                "{\"name\": \"b\", \"type\": \"relu\"}" EXIT),
-              "layer \"a\"", "\"input\"", "\"b\"", "after", NULL);
-    /* a two-layer cycle shows up as a parent listed after its child */
+                "{\"name\": \"b\", \"type\": \"relu\", \"input\": \"@input\"}" EXIT),
+              "layer \"a\"", "\"input\"", "\"b\"", "after", "before children", NULL);
+    /* a two-layer cycle, by name; and by default (b reads the layer before it, a) */
     bad_model(M("{\"name\": \"a\", \"type\": \"relu\", \"input\": \"b\"}, "
                 "{\"name\": \"b\", \"type\": \"relu\", \"input\": \"a\"}" EXIT),
-              "layer \"a\"", "\"input\"", "\"b\"", NULL);
+              "layer \"a\"", "\"input\"", "\"b\"", "cycle", NULL);
+    bad_model(M("{\"name\": \"a\", \"type\": \"relu\", \"input\": \"b\"}, "
+                "{\"name\": \"b\", \"type\": \"relu\"}" EXIT),
+              "layer \"a\"", "\"input\"", "\"b\"", "cycle", NULL);
     /* an unknown parent */
     bad_model(M("{\"name\": \"a\", \"type\": \"relu\", \"input\": \"nope\"}" EXIT),
               "layer \"a\"", "\"input\"", "unknown parent", "\"nope\"", NULL);

@@ -128,12 +128,12 @@ static void test_exact_with_clamped_loading(void **state)
     assert_int_equal(pd_problem_new(2, 2, 1, true, &pb, NULL), PD_OK);
     const int32_t parent[] = {-1, 0};
     const double compute[] = {1, 10, 10, 1}, bytes[] = {1000, 10};
-    memcpy(pb->parent, parent, sizeof parent);
     memcpy(pb->out_bytes, bytes, sizeof bytes);
     memcpy(pb->compute_ms, compute, sizeof compute);
     pb->input_bytes = 100;
     pb->exit_layer[0] = 1;
     pb->exit_accuracy[0] = 0.8;
+    assert_int_equal(pd_problem_set_parents(pb, parent, NULL), PD_OK);
     pd_problem_set_links(pb, 8e6, 4e6, 1e9, 0.0, 0.0);
     pb->load_fixed_ms[0] = -100.0;
     pb->load_ms[0 * 2 + 0] = pb->load_ms[1 * 2 + 0] = 12.0;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "predoff/error.h"
+#include "predoff/topology.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -19,6 +20,8 @@ typedef enum pd_layer_type {
     PD_LAYER_LRN,
     PD_LAYER_DROPOUT,
     PD_LAYER_FC,
+    PD_LAYER_ADD,    /* elementwise sum of two or more inputs of one shape */
+    PD_LAYER_CONCAT, /* two or more inputs joined along the channels */
     PD_LAYER_TYPE_COUNT
 } pd_layer_type;
 
@@ -64,9 +67,10 @@ typedef struct pd_layer_params {
 typedef struct pd_layer {
     char *name;
     pd_layer_type type;
-    int32_t parent; /* index of the parent layer; -1 reads the network input */
+    size_t n_inputs;
+    int32_t *inputs; /* the tensors it reads, in order: PD_TENSOR_INPUT or a layer index */
     pd_layer_params p;
-    pd_shape in, out;
+    pd_shape in, out; /* in: the first input's shape */
     bool is_exit;
     bool has_accuracy; /* the model gives the exit's test accuracy */
     double accuracy;
@@ -74,7 +78,7 @@ typedef struct pd_layer {
 
 typedef double (*pd_feature_hook)(const struct pd_layer *l, pd_feature f);
 
-/* Layers are stored parents first: parent < index for every layer. */
+/* Layers are stored parents first: every input of a layer comes before it. */
 typedef struct pd_graph {
     char *name;
     char *note; /* the model's own remark (where its accuracies come from); may be NULL */
@@ -85,6 +89,7 @@ typedef struct pd_graph {
     int32_t *exits; /* layer indices of the exits, in model order */
     double model_bytes; /* float32 weights of all layers */
     pd_feature_hook engine_feature; /* NULL: the engine's features are NaN */
+    pd_topology *topo;  /* the structure, computed at load time (topology.h) */
 } pd_graph;
 
 /* Parses a JSON model description. `source` names the text in error messages
@@ -125,8 +130,11 @@ bool pd_feature_of_engine(pd_feature f);
 /* Sets (or with NULL clears) g's feature hook. */
 void pd_graph_set_feature_hook(pd_graph *g, pd_feature_hook hook);
 
-/* Whether layer i lies on the path of exit layer e (i is e or an ancestor). */
-bool pd_graph_on_path(const pd_graph *g, size_t i, size_t e);
+/* Whether layer i is in A(k), the sub-graph of exit number k (the exit or an ancestor). */
+bool pd_graph_in_exit(const pd_graph *g, size_t i, size_t k);
+/* Peak activation memory, in bytes (float32), of running exit number k's sub-graph alone
+ * in topological order (pd_topology_peak_bytes says what is counted). */
+pd_status pd_graph_exit_peak_bytes(const pd_graph *g, size_t k, double *peak, pd_error *err);
 
 /* One weight tensor of a layer, as PyTorch names, shapes and initialises it: FAN_IN is
  * uniform in +-1/sqrt(fan_in) (PyTorch's default for conv and linear), ONES and ZEROS are

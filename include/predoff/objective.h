@@ -10,6 +10,7 @@
 #include "predoff/error.h"
 #include "predoff/graph.h"
 #include "predoff/scenario.h"
+#include "predoff/topology.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,7 +25,10 @@ typedef struct pd_problem {
     size_t n_layers;
     int n_tiers;                       /* slots in use; slot 0 is the mobile */
     pd_tier tier[PD_MAX_TIERS];
-    int32_t *parent;                   /* parent < index; -1 reads the network input */
+    pd_topology *topo;                 /* the layer graph, owned: set by pd_problem_build,
+                                        * or pd_problem_set_inputs / _set_parents */
+    char *model_name;                  /* for messages; may be NULL */
+    char *join_name;                   /* name of topo->first_join, for messages; may be NULL */
     double *compute_ms;                /* [layer * n_tiers + slot], clamped at 0 */
     double *out_bytes;                 /* [layer] */
     double input_bytes;
@@ -35,7 +39,7 @@ typedef struct pd_problem {
     double *exit_accuracy;
     double *exit_prob;                 /* p_k, the unmet mass included in the best exit */
     double unmet_probability;
-    double *weight;                    /* w_l: sum of p_k over exits whose path has l */
+    double *weight;                    /* w_l: sum of p_k over exits k with l in A(k) */
     bool load_on;
     double *load_ms;                   /* [layer * n_tiers + slot]: loading slope per request */
     double load_fixed_ms[PD_MAX_TIERS]; /* loading intercept per request, if the slot runs a layer;
@@ -43,10 +47,22 @@ typedef struct pd_problem {
     double parse_ms;                   /* result parsing, added to every exit */
 } pd_problem;
 
-/* Allocates a zeroed problem with these sizes (load_ms only if load_on). */
+/* Allocates a zeroed problem with these sizes (load_ms only if load_on); its layer graph
+ * is set next, once exit_layer is filled, by pd_problem_set_inputs or _set_parents. */
 pd_status pd_problem_new(size_t n_layers, int n_tiers, size_t n_exits, bool load_on,
                          pd_problem **out, pd_error *err);
 void pd_problem_free(pd_problem *pb);
+
+/* Sets the layer graph: layer i reads in_ids[in_start[i] .. in_start[i + 1]) (tensor ids
+ * of topology.h), with exit_layer as the exits. */
+pd_status pd_problem_set_inputs(pd_problem *pb, const size_t *in_start, const int32_t *in_ids,
+                                pd_error *err);
+/* The same for a tree: layer i reads parent[i] (< i, or PD_TENSOR_INPUT). */
+pd_status pd_problem_set_parents(pd_problem *pb, const int32_t *parent, pd_error *err);
+
+/* PD_OK when the problem's graph is a tree; else an error for a solver that needs one:
+ * "WHO needs a tree model; model M has layer L with N inputs; use --solver brute". */
+pd_status pd_problem_need_tree(const pd_problem *pb, const char *who, pd_error *err);
 
 /* Folds a model and a scenario into a problem: compute times, bytes, rates,
  * exit probabilities and layer weights. */
@@ -56,7 +72,7 @@ pd_status pd_problem_build(const pd_graph *g, const pd_scenario *sc, pd_problem 
 /* Fills exit_prob and unmet_probability from exit_accuracy and a demand
  * distribution (cost-model.md, "Which exit a task uses"), then the weights. */
 pd_status pd_problem_set_demand(pd_problem *pb, const pd_distribution *demand, pd_error *err);
-/* Recomputes weight[] from exit_prob[]; checks parents come first. */
+/* Recomputes weight[] from exit_prob[]; checks the layer graph is set and has these exits. */
 pd_status pd_problem_set_weights(pd_problem *pb, pd_error *err);
 
 /* Sets the transfer costs between the problem's slots from the link rates
@@ -70,8 +86,8 @@ static inline double pd_transfer_ms(const pd_problem *pb, int a, int b, double b
     return a == b ? 0.0 : bytes * pb->ms_per_byte[a][b] + pb->hop_ms[a][b];
 }
 
-/* The objective E[L] of a placement, as the sum of per-layer and per-edge
- * terms (cost-model.md, "Objective"); O(layers). */
+/* The objective E[L] of a placement (cost-model.md, "Objective"): on a tree the sum of
+ * per-layer and per-edge terms, O(layers); on a DAG sum_k p_k L_k. */
 double pd_objective(const pd_problem *pb, const pd_slot *placement);
 
 typedef struct pd_evaluation {
@@ -80,7 +96,8 @@ typedef struct pd_evaluation {
     double *exit_ms;     /* [n_exits] L_k, parsing included; owned */
 } pd_evaluation;
 
-/* Evaluates a placement exit by exit, walking each path (eq. 4.4 to 4.9). */
+/* Evaluates a placement exit by exit over each A(k) (eq. 4.4 to 4.9; on a DAG a tensor
+ * crosses each link at most once per request, towards its readers: cost-model.md). */
 pd_status pd_evaluate(const pd_problem *pb, const pd_slot *placement, pd_evaluation *out,
                       pd_error *err);
 void pd_evaluation_free(pd_evaluation *ev);

@@ -45,7 +45,8 @@ int cmd_compare(const cli_parsed *p)
                s.g->n_exits);
         report_scenario_line(stdout, &s.sc);
         printf("\n");
-        report_comparison(stdout, s.g, s.pb, r, n, "exact");
+        /* brute reaches the same optimum where the tree DP cannot go */
+        report_comparison(stdout, s.g, s.pb, r, n, s.g->topo->tree ? "exact" : "brute");
     }
     free(r);
     cli_setup_close(&s);

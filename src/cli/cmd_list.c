@@ -63,10 +63,10 @@ static void shape_str(pd_shape s, char *buf, size_t n)
     snprintf(buf, n, "%lldx%lldx%lld", (long long)s.c, (long long)s.h, (long long)s.w);
 }
 
-/* For every layer, the first exits (numbered in model order) whose path contains it, at
- * most `cap` of them (all a line of the table has room for): one pass up the tree from
- * the leaves, each layer's list merged into its parent's. Asking every exit about every
- * layer walked each exit's path once per layer, quadratic in a deep model. */
+/* For every layer, the first exits (numbered in model order) whose sub-graph A(k) contains
+ * it, at most `cap` of them (all a line of the table has room for): one pass in reverse
+ * topological order, each layer's list merged into each of its inputs'. Asking every exit
+ * about every layer is quadratic in a deep model with many exits. */
 typedef struct exit_lists {
     size_t cap;
     uint32_t *ids;  /* [n_layers * cap], ascending */
@@ -95,16 +95,23 @@ static pd_status exit_lists_build(const pd_graph *g, size_t cap, exit_lists *e, 
         e->ids[l * e->cap] = (uint32_t)k;
         e->count[l] = 1;
     }
-    for (size_t i = g->n_layers; i-- > 0;) { /* children come after their parent */
-        int32_t p = g->layers[i].parent;
-        if (p < 0 || !e->count[i])
-            continue;
-        const uint32_t *a = e->ids + (size_t)p * e->cap, *b = e->ids + i * e->cap;
-        size_t na = e->count[p], nb = e->count[i], x = 0, y = 0, m = 0;
-        while (m < e->cap && (x < na || y < nb))
-            merged[m++] = y >= nb || (x < na && a[x] < b[y]) ? a[x++] : b[y++];
-        memcpy(e->ids + (size_t)p * e->cap, merged, m * sizeof *merged);
-        e->count[p] = m;
+    for (size_t r = g->n_layers; r-- > 0;) {
+        size_t i = (size_t)g->topo->order[r], n_in;
+        const int32_t *in = pd_topology_inputs(g->topo, i, &n_in);
+        for (size_t j = 0; j < n_in && e->count[i]; j++) {
+            int32_t p = in[j];
+            if (p < 0)
+                continue;
+            const uint32_t *a = e->ids + (size_t)p * e->cap, *b = e->ids + i * e->cap;
+            size_t na = e->count[p], nb = e->count[i], x = 0, y = 0, m = 0;
+            while (m < e->cap && (x < na || y < nb)) { /* ascending, each exit once */
+                if (x < na && y < nb && a[x] == b[y])
+                    y++;
+                merged[m++] = y >= nb || (x < na && a[x] < b[y]) ? a[x++] : b[y++];
+            }
+            memcpy(e->ids + (size_t)p * e->cap, merged, m * sizeof *merged);
+            e->count[p] = m;
+        }
     }
     free(merged);
     return PD_OK;
@@ -118,6 +125,23 @@ static void exits_using(const exit_lists *e, size_t i, char *buf, size_t n)
     for (size_t j = 0; j < e->count[i] && len + 8 < n; j++)
         len += (size_t)snprintf(buf + len, n - len, "%s%zu", len ? "," : "",
                                 (size_t)e->ids[i * e->cap + j] + 1);
+}
+
+/* "conv1", "a,b", "@input": the tensors layer i reads, cut with "..." when they do not fit. */
+static void inputs_of(const pd_graph *g, size_t i, char *buf, size_t n)
+{
+    char nb[CLI_NAME_BUF];
+    size_t len = 0, n_in;
+    const int32_t *in = pd_topology_inputs(g->topo, i, &n_in);
+    buf[0] = '\0';
+    for (size_t j = 0; j < n_in; j++) {
+        const char *name = in[j] < 0 ? "@input" : cli_safe_name(g->layers[in[j]].name, nb, sizeof nb);
+        if (len + strlen(name) + 5 > n) {
+            snprintf(buf + len, n - len, "%s...", j ? "," : "");
+            return;
+        }
+        len += (size_t)snprintf(buf + len, n - len, "%s%s", j ? "," : "", name);
+    }
 }
 
 /* The measured accuracies the repository ships for g, in exit order, if g lacks any of
@@ -175,31 +199,45 @@ int cmd_show(const cli_parsed *p)
            (long long)g->input.w, g->n_layers, g->n_exits, pd_graph_model_bytes(g));
     if (g->note)
         printf("note: %s\n", cli_safe_name(g->note, note, sizeof note));
-    printf("\n%-10s %-7s %-34s %-11s %-11s %12s %10s %10s %10s  %s\n", "layer", "type", "params",
-           "input", "output", "MACs", "weight B", "output B", "k.filters", "exits");
+    int ex_width = 5; /* the exits column, as wide as its widest entry, then the inputs */
+    for (size_t i = 0; i < g->n_layers; i++) {
+        char ex[128];
+        exits_using(&uses, i, ex, sizeof ex);
+        ex_width = (int)strlen(ex) > ex_width ? (int)strlen(ex) : ex_width;
+    }
+    printf("\n%-10s %-7s %-34s %-11s %-11s %12s %10s %10s %10s  %-*s  %s\n", "layer", "type",
+           "params", "input", "output", "MACs", "weight B", "output B", "k.filters", ex_width,
+           "exits", "inputs");
     for (size_t i = 0; i < g->n_layers; i++) {
         const pd_layer *l = &g->layers[i];
-        char params[64], in[40], out[40], ex[128];
+        char params[64], in[40], out[40], ex[128], from[512];
         pd_layer_describe(l, params, sizeof params);
         shape_str(l->in, in, sizeof in);
         shape_str(l->out, out, sizeof out);
         exits_using(&uses, i, ex, sizeof ex);
-        printf("%-10s %-7s %-34s %-11s %-11s %12.0f %10.0f %10.0f %10.0f  %s\n",
+        inputs_of(g, i, from, sizeof from);
+        printf("%-10s %-7s %-34s %-11s %-11s %12.0f %10.0f %10.0f %10.0f  %-*s  %s\n",
                cli_safe_name(l->name, nb, sizeof nb), pd_layer_type_name(l->type), params, in,
                out, pd_layer_macs(l), pd_graph_feature(g, i, PD_FEAT_WEIGHT_BYTES),
                pd_graph_feature(g, i, PD_FEAT_OUT_BYTES),
-               pd_graph_feature(g, i, PD_FEAT_KERNEL_FILTERS), ex);
+               pd_graph_feature(g, i, PD_FEAT_KERNEL_FILTERS), ex_width, ex, from);
     }
-    printf("\nexits (numbered in model order):\n");
-    for (size_t k = 0; k < g->n_exits; k++) {
+    printf("\nexits (numbered in model order; peak activations: the most bytes of tensors alive "
+           "at once when the exit's layers run alone, in order):\n");
+    for (size_t k = 0; k < g->n_exits && !st; k++) {
         const pd_layer *l = &g->layers[g->exits[k]];
         const char *name = cli_safe_name(l->name, nb, sizeof nb);
+        double peak;
+        if ((st = pd_graph_exit_peak_bytes(g, k, &peak, &err)))
+            break;
+        char acc[64];
         if (shipped)
-            printf("  %zu  %-10s accuracy %.3f (measured)\n", k + 1, name, shipped[k]);
+            snprintf(acc, sizeof acc, "accuracy %.3f (measured)", shipped[k]);
         else if (l->has_accuracy)
-            printf("  %zu  %-10s accuracy %.3f\n", k + 1, name, l->accuracy);
+            snprintf(acc, sizeof acc, "accuracy %.3f", l->accuracy);
         else
-            printf("  %zu  %-10s accuracy not given\n", k + 1, name);
+            snprintf(acc, sizeof acc, "accuracy not given");
+        printf("  %zu  %-10s %-25s  peak activations %.0f B\n", k + 1, name, acc, peak);
     }
     if (shipped)
         printf("exit accuracies: measured, from %s; plan, eval and compare use them unless "
@@ -207,5 +245,5 @@ int cmd_show(const cli_parsed *p)
     free(shipped);
     exit_lists_free(&uses);
     pd_graph_free(g);
-    return EXIT_OK;
+    return st ? cli_fail(&err) : EXIT_OK;
 }

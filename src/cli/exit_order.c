@@ -4,16 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-static size_t path_length(const pd_graph *g, int32_t layer)
-{
-    size_t n = 0;
-    for (int32_t l = layer; l >= 0; l = g->layers[l].parent)
-        n++;
-    return n;
-}
-
 pd_status cli_exit_order(const pd_graph *g, size_t *order, pd_error *err)
 {
+    const pd_topology *t = g->topo;
     size_t n = g->n_exits, trunk = 0;
     size_t *key = malloc(n * sizeof *key);
     size_t *pos = malloc(g->n_layers * sizeof *pos); /* position on the trunk, or SIZE_MAX */
@@ -23,19 +16,21 @@ pd_status cli_exit_order(const pd_graph *g, size_t *order, pd_error *err)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     }
     for (size_t k = 1; k < n; k++)
-        if (path_length(g, g->exits[k]) >= path_length(g, g->exits[trunk]))
+        if (t->sub_len[k] >= t->sub_len[trunk])
             trunk = k;
     for (size_t i = 0; i < g->n_layers; i++)
         pos[i] = SIZE_MAX;
-    size_t len = path_length(g, g->exits[trunk]);
-    size_t at = len;
-    for (int32_t l = g->exits[trunk]; l >= 0; l = g->layers[l].parent)
+    size_t at = t->sub_len[trunk];
+    pd_sub_walk w = pd_sub_walk_begin(t, trunk);
+    for (int32_t l; (l = pd_sub_walk_next(&w)) >= 0;)
         pos[l] = --at;
     for (size_t k = 0; k < n; k++) {
-        int32_t l = g->exits[k];
-        while (l >= 0 && pos[l] == SIZE_MAX)
-            l = g->layers[l].parent;
-        /* where it leaves the trunk; the trunk's exit (and any on the trunk) by its place */
+        /* from the exit back, the first layer on the trunk: where it leaves the trunk */
+        w = pd_sub_walk_begin(t, k);
+        int32_t l;
+        while ((l = pd_sub_walk_next(&w)) >= 0 && pos[l] == SIZE_MAX)
+            ;
+        /* the trunk's exit (and any on the trunk) by its place */
         key[k] = l < 0 ? 0 : pos[l];
         order[k] = k;
     }

@@ -104,9 +104,10 @@ static void print_branch(FILE *f, const plan_view *v, const pd_branches *br, siz
     char nb[CLI_NAME_BUF];
     size_t lo = br->start[b], hi = br->start[b + 1];
     int32_t head = br->order[lo];
-    int32_t fork = g->layers[head].parent;
+    const int32_t *parent = pd_topology_tree_parents(g->topo);
+    int32_t fork = parent ? parent[head] : -1;
     if (b == 0)
-        fprintf(f, "  trunk      ");
+        fprintf(f, parent ? "  trunk      " : "  layers     ");
     else
         fprintf(f, "  branch %-3zu ", b);
     for (size_t i = lo; i < hi; i++)
@@ -135,7 +136,8 @@ static void print_branch(FILE *f, const plan_view *v, const pd_branches *br, siz
 static void print_placement(FILE *f, const plan_view *v)
 {
     const pd_problem *pb = v->pb;
-    fprintf(f, "\nplacement, branch by branch (");
+    fprintf(f, v->g->topo->tree ? "\nplacement, branch by branch ("
+                                : "\nplacement, layer by layer in topological order (");
     for (int s = 0; s < pb->n_tiers; s++)
         fprintf(f, "%s%c %s", s ? ", " : "", tier_letter[pb->tier[s]], pd_tier_name(pb->tier[s]));
     fprintf(f, "):\n");
@@ -149,8 +151,15 @@ static void print_placement(FILE *f, const plan_view *v)
                 pb->n_layers);
         return;
     }
+    const pd_topology *t = v->g->topo;
+    if (!t->tree) { /* a DAG has no branches: its layers in topological order */
+        size_t start[2] = {0, t->n_layers};
+        pd_branches all = {1, start, t->order};
+        print_branch(f, v, &all, 0);
+        return;
+    }
     pd_branches br;
-    if (pd_branches_build(pb->n_layers, pb->parent, &br, NULL)) {
+    if (pd_branches_build(pb->n_layers, pd_topology_tree_parents(t), &br, NULL)) {
         fprintf(f, "  (out of memory drawing the placement)\n");
         return;
     }

@@ -37,11 +37,16 @@ double pd_load_ms(const pd_problem *pb, const pd_slot *placement)
 
 double pd_objective(const pd_problem *pb, const pd_slot *placement)
 {
+    /* On a DAG which readers of a tensor an exit uses, so which links the tensor crosses,
+     * depends on the exit: the per-layer form has no shortcut over sum_k p_k L_k. */
+    const int32_t *parent = pd_topology_tree_parents(pb->topo);
+    if (!parent)
+        return pd_objective_by_exits(pb, placement);
     size_t nt = (size_t)pb->n_tiers;
     double e = 0.0;
     for (size_t i = 0; i < pb->n_layers; i++) {
         int s = placement[i];
-        int32_t p = pb->parent[i];
+        int32_t p = parent[i];
         int from = p < 0 ? MOBILE_SLOT : placement[p];
         double bytes = p < 0 ? pb->input_bytes : pb->out_bytes[p];
         e += pb->weight[i] * (pb->compute_ms[i * nt + (size_t)s] + pd_transfer_ms(pb, from, s, bytes));
@@ -55,39 +60,82 @@ double pd_objective(const pd_problem *pb, const pd_slot *placement)
     return e + mass * pb->parse_ms + pd_load_ms(pb, placement);
 }
 
-/* L_k of eq. 4.6: input in, every layer of the path, every hop, result back. */
-static double exit_latency(const pd_problem *pb, const pd_slot *placement, int32_t exit)
+/* X_k(u) of cost-model.md for a tensor on slot `from` whose readers in A(k) (the mobile
+ * included for the result) lie on the line between slots `low` and `high`: it crosses
+ * each link between `from` and the farthest reader on either side once. */
+static double crossings(const pd_problem *pb, int from, int low, int high, double bytes)
 {
+    double x = 0.0;
+    if (pb->tier[high] > pb->tier[from])
+        x = pd_transfer_ms(pb, from, high, bytes);
+    if (pb->tier[low] < pb->tier[from])
+        x += pd_transfer_ms(pb, from, low, bytes);
+    return x;
+}
+
+/* X_k(u) for tensor u (a layer, or PD_TENSOR_INPUT) on a DAG: its readers in A(k). */
+static double dag_crossings(const pd_problem *pb, const pd_slot *placement, size_t k, int32_t u)
+{
+    const pd_topology *t = pb->topo;
+    int from = u < 0 ? MOBILE_SLOT : placement[u], low = from, high = from;
+    if (u == pb->exit_layer[k])
+        low = MOBILE_SLOT; /* the result returns to the mobile, the lowest tier */
+    size_t n;
+    const int32_t *rd = pd_topology_readers(t, u, &n);
+    for (size_t j = 0; j < n; j++)
+        if (pd_topology_in_sub(t, k, (size_t)rd[j])) {
+            int s = placement[rd[j]];
+            low = pb->tier[s] < pb->tier[low] ? s : low;
+            high = pb->tier[s] > pb->tier[high] ? s : high;
+        }
+    return crossings(pb, from, low, high, u < 0 ? pb->input_bytes : pb->out_bytes[u]);
+}
+
+/* L_k of eq. 4.6: compute over A(k) plus X_k(u) for every tensor A(k) needs (the input and
+ * the output of each of its layers). Walked from the exit back: layer v_j's compute goes
+ * with the next tensor's crossings, so on a tree the terms are the old path walk's in
+ * its order (input in, every layer, every hop, result back), bit for bit. */
+static double exit_latency(const pd_problem *pb, const pd_slot *placement, size_t k)
+{
+    const pd_topology *t = pb->topo;
     size_t nt = (size_t)pb->n_tiers;
-    double t = pd_transfer_ms(pb, placement[exit], MOBILE_SLOT, pb->out_bytes[exit]);
-    for (int32_t v = exit; v >= 0; v = pb->parent[v]) {
-        int32_t u = pb->parent[v];
-        int from = u < 0 ? MOBILE_SLOT : placement[u];
-        double bytes = u < 0 ? pb->input_bytes : pb->out_bytes[u];
-        t += pb->compute_ms[(size_t)v * nt + placement[v]] +
-             pd_transfer_ms(pb, from, placement[v], bytes);
+    int32_t exit = pb->exit_layer[k];
+    double r = t->tree ? pd_transfer_ms(pb, placement[exit], MOBILE_SLOT, pb->out_bytes[exit])
+                       : dag_crossings(pb, placement, k, exit);
+    pd_sub_walk w = pd_sub_walk_begin(t, k);
+    int32_t v = pd_sub_walk_next(&w);
+    while (v >= 0) {
+        int32_t u = pd_sub_walk_next(&w); /* the next tensor: a layer of A(k), or the input */
+        double x;
+        if (t->tree) /* u is v's parent: v is its one reader in A(k) */
+            x = pd_transfer_ms(pb, u < 0 ? MOBILE_SLOT : placement[u], placement[v],
+                               u < 0 ? pb->input_bytes : pb->out_bytes[u]);
+        else
+            x = dag_crossings(pb, placement, k, u < 0 ? PD_TENSOR_INPUT : u);
+        r += pb->compute_ms[(size_t)v * nt + placement[v]] + x;
+        v = u;
     }
-    return t + pb->parse_ms;
+    return r + pb->parse_ms;
 }
 
 double pd_objective_by_exits(const pd_problem *pb, const pd_slot *placement)
 {
     double e = 0.0;
     for (size_t k = 0; k < pb->n_exits; k++)
-        e += pb->exit_prob[k] * exit_latency(pb, placement, pb->exit_layer[k]);
+        e += pb->exit_prob[k] * exit_latency(pb, placement, k);
     return e + pd_load_ms(pb, placement);
 }
 
 double pd_objective_single_exit(const pd_problem *pb, const pd_slot *placement, size_t k)
 {
-    int32_t e = pb->exit_layer[k];
-    double t = exit_latency(pb, placement, e);
+    double t = exit_latency(pb, placement, k);
     if (!pb->load_on)
         return t;
     bool used[PD_MAX_TIERS] = {false};
     double slope[PD_MAX_TIERS] = {0.0};
     size_t nt = (size_t)pb->n_tiers;
-    for (int32_t v = e; v >= 0; v = pb->parent[v]) {
+    pd_sub_walk w = pd_sub_walk_begin(pb->topo, k);
+    for (int32_t v; (v = pd_sub_walk_next(&w)) >= 0;) {
         used[placement[v]] = true;
         slope[placement[v]] += pb->load_ms[(size_t)v * nt + placement[v]];
     }
@@ -128,7 +176,7 @@ pd_status pd_evaluate(const pd_problem *pb, const pd_slot *placement, pd_evaluat
         }
     double e = 0.0;
     for (size_t k = 0; k < pb->n_exits; k++) {
-        out->exit_ms[k] = exit_latency(pb, placement, pb->exit_layer[k]);
+        out->exit_ms[k] = exit_latency(pb, placement, k);
         e += pb->exit_prob[k] * out->exit_ms[k];
     }
     out->load_ms = pd_load_ms(pb, placement);

@@ -1,5 +1,6 @@
 /* The problem solvers see: allocation, exit probabilities and layer weights. */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "predoff/objective.h"
@@ -20,7 +21,6 @@ pd_status pd_problem_new(size_t n_layers, int n_tiers, size_t n_exits, bool load
     pb->n_exits = n_exits;
     pb->load_on = load_on;
     size_t cells = n_layers * (size_t)n_tiers;
-    pb->parent = calloc(n_layers, sizeof *pb->parent);
     pb->compute_ms = calloc(cells, sizeof *pb->compute_ms);
     pb->out_bytes = calloc(n_layers, sizeof *pb->out_bytes);
     pb->weight = calloc(n_layers, sizeof *pb->weight);
@@ -29,7 +29,7 @@ pd_status pd_problem_new(size_t n_layers, int n_tiers, size_t n_exits, bool load
     pb->exit_prob = calloc(n_exits, sizeof *pb->exit_prob);
     if (load_on)
         pb->load_ms = calloc(cells, sizeof *pb->load_ms);
-    if (!pb->parent || !pb->compute_ms || !pb->out_bytes || !pb->weight || !pb->exit_layer ||
+    if (!pb->compute_ms || !pb->out_bytes || !pb->weight || !pb->exit_layer ||
         !pb->exit_accuracy || !pb->exit_prob || (load_on && !pb->load_ms)) {
         pd_problem_free(pb);
         return pd_error_set(err, PD_ENOMEM, "out of memory for a problem of %zu layers", n_layers);
@@ -44,7 +44,9 @@ void pd_problem_free(pd_problem *pb)
 {
     if (!pb)
         return;
-    free(pb->parent);
+    pd_topology_free(pb->topo);
+    free(pb->model_name);
+    free(pb->join_name);
     free(pb->compute_ms);
     free(pb->out_bytes);
     free(pb->weight);
@@ -55,23 +57,76 @@ void pd_problem_free(pd_problem *pb)
     free(pb);
 }
 
+pd_status pd_problem_set_inputs(pd_problem *pb, const size_t *in_start, const int32_t *in_ids,
+                                pd_error *err)
+{
+    pd_topology *t;
+    pd_status st = pd_topology_new(pb->n_layers, in_start, in_ids, pb->n_exits, pb->exit_layer, &t,
+                                   err);
+    if (st)
+        return st;
+    pd_topology_free(pb->topo);
+    pb->topo = t;
+    return PD_OK;
+}
+
+pd_status pd_problem_set_parents(pd_problem *pb, const int32_t *parent, pd_error *err)
+{
+    size_t *start = malloc((pb->n_layers + 1) * sizeof *start);
+    if (!start)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    for (size_t i = 0; i <= pb->n_layers; i++)
+        start[i] = i;
+    pd_status st = pd_problem_set_inputs(pb, start, parent, err);
+    free(start);
+    return st;
+}
+
+pd_status pd_problem_need_tree(const pd_problem *pb, const char *who, pd_error *err)
+{
+    const pd_topology *t = pb->topo;
+    if (t->tree)
+        return PD_OK;
+    char model[96] = "the model", layer[96];
+    if (pb->model_name)
+        snprintf(model, sizeof model, "model \"%.64s\"", pb->model_name);
+    if (pb->join_name)
+        snprintf(layer, sizeof layer, "\"%.64s\"", pb->join_name);
+    else
+        snprintf(layer, sizeof layer, "%d", t->first_join);
+    return pd_error_set(err, PD_ELIMIT,
+                        "%s needs a tree model; %s has layer %s with %zu inputs; use --solver "
+                        "brute",
+                        who, model, layer, t->first_join_inputs);
+}
+
 pd_status pd_problem_set_weights(pd_problem *pb, pd_error *err)
 {
-    for (size_t i = 0; i < pb->n_layers; i++)
-        if (pb->parent[i] < -1 || pb->parent[i] >= (int32_t)i)
-            return pd_error_set(err, PD_EINPUT, "layer %zu: parent %d does not come before it", i,
-                                pb->parent[i]);
+    const pd_topology *t = pb->topo;
+    if (!t || t->n_layers != pb->n_layers || t->n_exits != pb->n_exits)
+        return pd_error_set(err, PD_EINPUT,
+                            "the problem's layer graph is not set (pd_problem_set_inputs)");
+    for (size_t k = 0; k < pb->n_exits; k++)
+        if (t->exits[k] != pb->exit_layer[k])
+            return pd_error_set(err, PD_EINPUT,
+                                "exit %zu: layer %d, but the layer graph was set with %d", k,
+                                pb->exit_layer[k], t->exits[k]);
     memset(pb->weight, 0, pb->n_layers * sizeof *pb->weight);
-    for (size_t k = 0; k < pb->n_exits; k++) {
-        int32_t e = pb->exit_layer[k];
-        if (e < 0 || (size_t)e >= pb->n_layers)
-            return pd_error_set(err, PD_EINPUT, "exit %zu: no layer %d", k, e);
-        pb->weight[e] += pb->exit_prob[k];
+    if (!t->tree) {
+        for (size_t k = 0; k < pb->n_exits; k++) {
+            pd_sub_walk w = pd_sub_walk_begin(t, k);
+            for (int32_t v; (v = pd_sub_walk_next(&w)) >= 0;)
+                pb->weight[v] += pb->exit_prob[k];
+        }
+        return PD_OK;
     }
+    for (size_t k = 0; k < pb->n_exits; k++)
+        pb->weight[pb->exit_layer[k]] += pb->exit_prob[k];
     /* children come after parents: push each layer's mass up to its parent */
+    const int32_t *parent = pd_topology_tree_parents(t);
     for (size_t i = pb->n_layers; i-- > 0;)
-        if (pb->parent[i] >= 0)
-            pb->weight[pb->parent[i]] += pb->weight[i];
+        if (parent[i] >= 0)
+            pb->weight[parent[i]] += pb->weight[i];
     return PD_OK;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "predoff/objective.h"
 
 static pd_status set_accuracies(pd_problem *pb, const pd_graph *g, const pd_scenario *sc,
@@ -27,6 +28,20 @@ static pd_status set_accuracies(pd_problem *pb, const pd_graph *g, const pd_scen
                                 "models/accuracy/ has the measured ones that ship)",
                                 g->name, l->name, g->n_exits);
     }
+    return PD_OK;
+}
+
+/* The model's layer graph, and the names the solvers' messages use. */
+static pd_status set_graph(pd_problem *pb, const pd_graph *g, pd_error *err)
+{
+    pd_status st = pd_topology_copy(g->topo, &pb->topo, err);
+    if (st)
+        return st;
+    pb->model_name = pd_strdup(g->name);
+    if (g->topo->first_join >= 0)
+        pb->join_name = pd_strdup(g->layers[g->topo->first_join].name);
+    if (!pb->model_name || (g->topo->first_join >= 0 && !pb->join_name))
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
     return PD_OK;
 }
 
@@ -98,7 +113,7 @@ static pd_status check_finite(const pd_problem *pb, const pd_graph *g, const pd_
             if (pb->load_on)
                 bound += fabs(pb->load_ms[i * nt + s]);
         }
-        /* its output sent on at most twice (to a child and back to the mobile) */
+        /* its output crosses each link at most once per exit: two crossings at worst */
         bound += 2.0 * (pb->out_bytes[i] * worst_hop + worst_delay);
     }
     if (!isfinite(bound))
@@ -132,7 +147,6 @@ pd_status pd_problem_build(const pd_graph *g, const pd_scenario *sc, pd_problem 
     memcpy(pb->tier, tiers, sizeof tiers);
     pb->input_bytes = 4.0 * (double)pd_shape_elems(g->input);
     for (size_t i = 0; i < g->n_layers; i++) {
-        pb->parent[i] = g->layers[i].parent;
         pb->out_bytes[i] = 4.0 * (double)pd_shape_elems(g->layers[i].out);
         for (int s = 0; s < n_tiers; s++)
             pb->compute_ms[i * (size_t)n_tiers + (size_t)s] =
@@ -141,6 +155,8 @@ pd_status pd_problem_build(const pd_graph *g, const pd_scenario *sc, pd_problem 
     pd_problem_set_links(pb, sc->uplink_bps, sc->downlink_bps, sc->wired_bps,
                          sc->wireless_delay_ms, sc->wired_delay_ms);
     st = set_accuracies(pb, g, sc, err);
+    if (!st)
+        st = set_graph(pb, g, err);
     if (!st)
         st = pd_problem_set_demand(pb, &sc->demand, err);
     if (!st && pb->load_on)

@@ -1,4 +1,4 @@
-/* The layer graph: lookups, features and the paths of exits. */
+/* The layer graph: lookups, features and the sub-graphs of exits. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +44,11 @@ void pd_graph_free(pd_graph *g)
 {
     if (!g)
         return;
-    for (size_t i = 0; i < g->n_layers; i++)
+    for (size_t i = 0; i < g->n_layers; i++) {
         free(g->layers[i].name);
+        free(g->layers[i].inputs);
+    }
+    pd_topology_free(g->topo);
     free(g->layers);
     free(g->exits);
     free(g->name);
@@ -69,7 +72,9 @@ double pd_graph_model_bytes(const pd_graph *g)
 double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f)
 {
     const pd_layer *l = &g->layers[i];
-    double in = (double)pd_shape_elems(l->in), out = (double)pd_shape_elems(l->out);
+    double in = 0.0, out = (double)pd_shape_elems(l->out);
+    for (size_t j = 0; j < l->n_inputs; j++) /* formats.md: the sum over several inputs */
+        in += (double)pd_shape_elems(l->inputs[j] < 0 ? g->input : g->layers[l->inputs[j]].out);
     switch (f) {
     case PD_FEAT_IN_ELEMS: return in;
     case PD_FEAT_OUT_ELEMS: return out;
@@ -104,10 +109,20 @@ void pd_graph_set_feature_hook(pd_graph *g, pd_feature_hook hook)
         g->engine_feature = hook;
 }
 
-bool pd_graph_on_path(const pd_graph *g, size_t i, size_t e)
+bool pd_graph_in_exit(const pd_graph *g, size_t i, size_t k)
 {
-    for (int32_t v = (int32_t)e; v >= 0; v = g->layers[v].parent)
-        if ((size_t)v == i)
-            return true;
-    return false;
+    return pd_topology_in_sub(g->topo, k, i);
+}
+
+pd_status pd_graph_exit_peak_bytes(const pd_graph *g, size_t k, double *peak, pd_error *err)
+{
+    double *bytes = malloc(g->n_layers * sizeof *bytes);
+    if (!bytes)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    for (size_t i = 0; i < g->n_layers; i++)
+        bytes[i] = 4.0 * (double)pd_shape_elems(g->layers[i].out);
+    pd_status st = pd_topology_peak_bytes(g->topo, k, bytes, 4.0 * (double)pd_shape_elems(g->input),
+                                          peak, err);
+    free(bytes);
+    return st;
 }

@@ -42,6 +42,9 @@ typedef struct pd_layer_type_def {
     double (*macs)(const pd_layer *l);
     double (*kernel_filters)(const pd_layer *l);
     void (*describe)(const pd_layer *l, char *buf, size_t n);
+    /* Types of two or more inputs: checks their shapes `in` (n of them) and sets l->out,
+     * in place of `infer`. NULL for a type of one input. */
+    pd_status (*infer_inputs)(pd_layer *l, const pd_shape *in, size_t n, pd_error *err);
     /* Its weight tensors (pd_layer_tensors); NULL: none. */
     size_t (*tensors)(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS]);
     /* Its latency models' feature sets (pd_layer_type_fit_sets). */
@@ -51,7 +54,7 @@ typedef struct pd_layer_type_def {
 } pd_layer_type_def;
 
 extern const pd_layer_type_def pd_conv_type, pd_relu_type, pd_pool_type, pd_lrn_type,
-    pd_dropout_type, pd_fc_type;
+    pd_dropout_type, pd_fc_type, pd_add_type, pd_concat_type;
 
 const pd_layer_type_def *pd_layer_type_def_of(pd_layer_type t);
 

@@ -10,6 +10,7 @@ static const pd_layer_type_def *const types[] = {
     [PD_LAYER_CONV] = &pd_conv_type,       [PD_LAYER_RELU] = &pd_relu_type,
     [PD_LAYER_POOL] = &pd_pool_type,       [PD_LAYER_LRN] = &pd_lrn_type,
     [PD_LAYER_DROPOUT] = &pd_dropout_type, [PD_LAYER_FC] = &pd_fc_type,
+    [PD_LAYER_ADD] = &pd_add_type,         [PD_LAYER_CONCAT] = &pd_concat_type,
 };
 _Static_assert(sizeof types / sizeof types[0] == PD_LAYER_TYPE_COUNT,
                "one row per layer type");

@@ -116,11 +116,200 @@ static pd_status read_exit(const cJSON *item, pd_layer *l, pd_error *err)
     return PD_OK;
 }
 
-/* Everything about layer i except its name, which the caller has set. */
-static pd_status read_layer(const cJSON *obj, pd_graph *g, size_t i, const pd_name_index *names,
-                            pd_error *err)
+#define MAX_INPUTS 4096 /* tensors one layer reads */
+
+/* The model's layers as JSON, with every name's first position: the reader sees the
+ * whole list, to tell a cycle from a parent merely listed late. */
+typedef struct layer_list {
+    size_t n;
+    const cJSON **obj;
+    pd_name_index all;
+} layer_list;
+
+/* Calls fn on the positions of the layers that layer x reads (in the JSON, by name;
+ * no field: the layer listed before it); stops when fn returns true. */
+static bool any_parent(const layer_list *ls, size_t x, bool (*fn)(size_t, void *), void *ctx)
 {
-    static const char *const common[] = {"name", "type", "input", "exit"};
+    const cJSON *input = cJSON_GetObjectItemCaseSensitive(ls->obj[x], "input");
+    const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(ls->obj[x], "inputs");
+    if (!input && !inputs)
+        return x > 0 && fn(x - 1, ctx);
+    const cJSON *it;
+    if (cJSON_IsString(input)) {
+        int32_t y = pd_name_index_get(&ls->all, input->valuestring);
+        if (y >= 0 && fn((size_t)y, ctx))
+            return true;
+    }
+    if (cJSON_IsArray(inputs))
+        cJSON_ArrayForEach(it, inputs)
+        {
+            int32_t y = cJSON_IsString(it) ? pd_name_index_get(&ls->all, it->valuestring) : -1;
+            if (y >= 0 && fn((size_t)y, ctx))
+                return true;
+        }
+    return false;
+}
+
+typedef struct reach_state {
+    size_t target;
+    bool *seen;
+    size_t *stack, top;
+} reach_state;
+
+static bool reach_visit(size_t y, void *ctx)
+{
+    reach_state *r = ctx;
+    if (y == r->target)
+        return true;
+    if (!r->seen[y]) {
+        r->seen[y] = true;
+        r->stack[r->top++] = y;
+    }
+    return false;
+}
+
+/* Whether layer `from` reads layer `target`, directly or through others (a cycle when
+ * target reads from). -1 when out of memory. */
+static int reaches(const layer_list *ls, size_t from, size_t target)
+{
+    reach_state r = {target, calloc(ls->n, sizeof *r.seen), malloc(ls->n * sizeof *r.stack), 0};
+    int found = -1;
+    if (r.seen && r.stack) {
+        found = 0;
+        r.seen[from] = true;
+        r.stack[r.top++] = from;
+        while (r.top && !found)
+            found = any_parent(ls, r.stack[--r.top], reach_visit, &r);
+    }
+    free(r.seen);
+    free(r.stack);
+    return found;
+}
+
+/* One name in "input" or "inputs" of layer i: "@input", or a layer listed before it. */
+static pd_status resolve_input(const layer_list *ls, const pd_name_index *before, size_t i,
+                               const char *self, const char *field, const char *name,
+                               int32_t *id, pd_error *err)
+{
+    if (strcmp(name, "@input") == 0) {
+        *id = PD_TENSOR_INPUT;
+        return PD_OK;
+    }
+    int32_t p = pd_name_index_get(before, name);
+    if (p >= 0) {
+        *id = p;
+        return PD_OK;
+    }
+    if (strcmp(name, self) == 0)
+        return pd_error_set(err, PD_EINPUT, "field \"%s\": the layer reads itself (a cycle)",
+                            field);
+    int32_t later = pd_name_index_get(&ls->all, name);
+    if (later > (int32_t)i) {
+        int r = reaches(ls, (size_t)later, i);
+        if (r < 0)
+            return pd_error_set(err, PD_ENOMEM, "out of memory");
+        if (r)
+            return pd_error_set(err, PD_EINPUT,
+                                "field \"%s\": a cycle: parent \"%.64s\" reads this layer "
+                                "(directly or through others)",
+                                field, name);
+        return pd_error_set(err, PD_EINPUT,
+                            "field \"%s\": parent \"%.64s\" is listed after it (parents come "
+                            "before children)",
+                            field, name);
+    }
+    return pd_error_set(err, PD_EINPUT, "field \"%s\": unknown parent \"%.64s\"", field, name);
+}
+
+/* Layer i's "input" (one name) or "inputs" (an array of names), or else the layer
+ * listed before it (the network input for the first). */
+static pd_status read_inputs(const cJSON *obj, const layer_list *ls, const pd_name_index *before,
+                             size_t i, pd_layer *l, pd_error *err)
+{
+    const cJSON *input = cJSON_GetObjectItemCaseSensitive(obj, "input");
+    const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(obj, "inputs");
+    if (input && inputs)
+        return pd_error_set(err, PD_EINPUT,
+                            "fields \"input\" and \"inputs\" together: give one of them");
+    size_t n = 1;
+    if (input && !cJSON_IsString(input))
+        return pd_error_set(err, PD_EINPUT,
+                            "field \"input\" must be a layer name or \"@input\"");
+    if (inputs) {
+        int count = cJSON_IsArray(inputs) ? cJSON_GetArraySize(inputs) : 0;
+        if (count < 1)
+            return pd_error_set(err, PD_EINPUT,
+                                "field \"inputs\" must be a non-empty array of layer names");
+        if (count > MAX_INPUTS)
+            return pd_error_set(err, PD_ELIMIT, "field \"inputs\": %d tensors; at most %d",
+                                count, MAX_INPUTS);
+        n = (size_t)count;
+    }
+    if (!(l->inputs = malloc(n * sizeof *l->inputs)))
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    l->n_inputs = n;
+    if (input)
+        return resolve_input(ls, before, i, l->name, "input", input->valuestring, &l->inputs[0],
+                             err);
+    if (!inputs) {
+        l->inputs[0] = (int32_t)i - 1; /* the previous layer; -1 reads the network input */
+        return PD_OK;
+    }
+    size_t j = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, inputs)
+    {
+        if (!cJSON_IsString(it))
+            return pd_error_set(err, PD_EINPUT,
+                                "field \"inputs\": entry %zu must be a layer name or \"@input\"",
+                                j + 1);
+        pd_status st = resolve_input(ls, before, i, l->name, "inputs", it->valuestring,
+                                     &l->inputs[j++], err);
+        if (st)
+            return st;
+    }
+    return PD_OK;
+}
+
+static pd_shape tensor_shape(const pd_graph *g, int32_t t)
+{
+    return t < 0 ? g->input : g->layers[t].out;
+}
+
+/* Output shape from the input shapes: one input, or two or more for the types that join. */
+static pd_status infer_shape(pd_graph *g, pd_layer *l, const pd_layer_type_def *def,
+                             pd_error *err)
+{
+    const char *type = def->name;
+    l->in = tensor_shape(g, l->inputs[0]);
+    if (!def->infer_inputs) {
+        if (l->n_inputs != 1)
+            return pd_error_set(err, PD_EINPUT,
+                                "field \"inputs\": type \"%s\" reads one tensor, not %zu", type,
+                                l->n_inputs);
+        return def->infer(l, err);
+    }
+    if (l->n_inputs < 2)
+        return pd_error_set(err, PD_EINPUT,
+                            "type \"%s\" reads two or more tensors: give them in field "
+                            "\"inputs\"",
+                            type);
+    pd_shape *in = malloc(l->n_inputs * sizeof *in);
+    if (!in)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    for (size_t j = 0; j < l->n_inputs; j++)
+        in[j] = tensor_shape(g, l->inputs[j]);
+    pd_status st = def->infer_inputs(l, in, l->n_inputs, err);
+    free(in);
+    return st;
+}
+
+/* Everything about layer i except its name, which the caller has set. */
+static pd_status read_layer(const cJSON *obj, pd_graph *g, size_t i, const layer_list *ls,
+                            const pd_name_index *names, pd_error *err)
+{
+    static const char *const common[] = {"name", "type", "input", "inputs", "exit"};
+    enum { N_COMMON = sizeof common / sizeof common[0], MAX_PARAMS = 8 };
     pd_layer *l = &g->layers[i];
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "type");
     if (!cJSON_IsString(type))
@@ -128,15 +317,16 @@ static pd_status read_layer(const cJSON *obj, pd_graph *g, size_t i, const pd_na
     l->type = pd_layer_type_parse(type->valuestring);
     if (l->type == PD_LAYER_TYPE_COUNT)
         return pd_error_set(err, PD_EINPUT,
-                            "unknown type \"%.64s\" (known: conv, relu, pool, lrn, dropout, fc)",
+                            "unknown type \"%.64s\" (known: conv, relu, pool, lrn, dropout, fc, "
+                            "add, concat)",
                             type->valuestring);
     const pd_layer_type_def *def = pd_layer_type_def_of(l->type);
 
-    const char *allowed[4 + 8 + 1];
+    const char *allowed[N_COMMON + MAX_PARAMS + 1];
     size_t na = 0;
-    for (size_t k = 0; k < 4; k++)
+    for (size_t k = 0; k < N_COMMON; k++)
         allowed[na++] = common[k];
-    for (size_t k = 0; k < def->n_params && na < 12; k++)
+    for (size_t k = 0; k < def->n_params && na < N_COMMON + MAX_PARAMS; k++)
         allowed[na++] = def->params[k].key;
     allowed[na] = NULL;
     if (pd_json_known_keys(obj, allowed, err))
@@ -146,38 +336,16 @@ static pd_status read_layer(const cJSON *obj, pd_graph *g, size_t i, const pd_na
         if (read_param(obj, &def->params[k], &l->p, err))
             return PD_EINPUT;
 
-    const cJSON *input = cJSON_GetObjectItemCaseSensitive(obj, "input");
-    if (input) {
-        if (!cJSON_IsString(input))
-            return pd_error_set(err, PD_EINPUT, "field \"input\" must be a layer name");
-        /* names holds only the layers before this one: tell apart, for the message,
-         * a layer reading itself and a parent listed after it from an unknown name */
-        int32_t p = pd_name_index_get(names, input->valuestring);
-        if (p < 0 && strcmp(input->valuestring, l->name) == 0)
-            return pd_error_set(err, PD_EINPUT, "field \"input\": the layer reads itself (a cycle)");
-        for (const cJSON *later = obj->next; p < 0 && later; later = later->next) {
-            const cJSON *ln = cJSON_GetObjectItemCaseSensitive(later, "name");
-            if (cJSON_IsString(ln) && strcmp(ln->valuestring, input->valuestring) == 0)
-                return pd_error_set(err, PD_EINPUT,
-                                    "field \"input\": parent \"%.64s\" is listed after it "
-                                    "(parents come first; cycles are not allowed)",
-                                    input->valuestring);
-        }
-        if (p < 0)
-            return pd_error_set(err, PD_EINPUT, "field \"input\": unknown parent \"%.64s\"",
-                                input->valuestring);
-        l->parent = p;
-    } else {
-        l->parent = (int32_t)i - 1; /* the previous layer; -1 reads the network input */
-    }
-    l->in = l->parent < 0 ? g->input : g->layers[l->parent].out;
+    pd_status st = read_inputs(obj, ls, names, i, l, err);
+    if (st)
+        return st;
 
     const cJSON *exit = cJSON_GetObjectItemCaseSensitive(obj, "exit");
     if (exit && read_exit(exit, l, err))
         return PD_EINPUT;
 
-    if (def->infer(l, err))
-        return PD_EINPUT;
+    if ((st = infer_shape(g, l, def, err)))
+        return st;
     double elems = (double)l->out.c * (double)l->out.h * (double)l->out.w;
     if (elems > MAX_ELEMS)
         return pd_error_set(err, PD_EINPUT, "output of %g elements is beyond the limit of 2^40",
@@ -211,8 +379,9 @@ static pd_status check_reaches_exit(pd_graph *g, pd_error *err)
         const pd_layer *l = &g->layers[i];
         if (l->is_exit)
             useful[i] = true;
-        if (useful[i] && l->parent >= 0)
-            useful[l->parent] = true;
+        for (size_t j = 0; useful[i] && j < l->n_inputs; j++)
+            if (l->inputs[j] >= 0)
+                useful[l->inputs[j]] = true;
     }
     pd_status st = PD_OK;
     for (size_t i = 0; i < g->n_layers && !st; i++)
@@ -220,6 +389,29 @@ static pd_status check_reaches_exit(pd_graph *g, pd_error *err)
             st = pd_error_set(err, PD_EINPUT, "layer \"%.64s\" leads to no exit",
                               g->layers[i].name);
     free(useful);
+    return st;
+}
+
+static pd_status build_topology(pd_graph *g, pd_error *err)
+{
+    size_t n = g->n_layers, edges = 0;
+    for (size_t i = 0; i < n; i++)
+        edges += g->layers[i].n_inputs;
+    size_t *start = malloc((n + 1) * sizeof *start);
+    int32_t *ids = malloc(edges * sizeof *ids);
+    pd_status st = PD_OK;
+    if (!start || !ids) {
+        st = pd_error_set(err, PD_ENOMEM, "out of memory");
+    } else {
+        start[0] = 0;
+        for (size_t i = 0; i < n; i++) {
+            memcpy(ids + start[i], g->layers[i].inputs, g->layers[i].n_inputs * sizeof *ids);
+            start[i + 1] = start[i] + g->layers[i].n_inputs;
+        }
+        st = pd_topology_new(n, start, ids, g->n_exits, g->exits, &g->topo, err);
+    }
+    free(start);
+    free(ids);
     return st;
 }
 
@@ -257,8 +449,26 @@ static pd_status build(const cJSON *root, pd_graph *g, pd_error *err)
     g->layers = calloc(n, sizeof *g->layers);
     g->exits = calloc(n, sizeof *g->exits);
     pd_name_index names;
-    if (!g->layers || !g->exits || pd_name_index_init(&names, n))
+    layer_list ls = {n, calloc(n, sizeof *ls.obj), {0}};
+    if (!ls.obj || pd_name_index_init(&ls.all, n)) {
+        free(ls.obj);
         return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    if (!g->layers || !g->exits || pd_name_index_init(&names, n)) {
+        free(ls.obj);
+        pd_name_index_free(&ls.all);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    size_t at = 0;
+    const cJSON *each;
+    cJSON_ArrayForEach(each, layers)
+    {
+        const cJSON *ln = cJSON_GetObjectItemCaseSensitive(each, "name");
+        ls.obj[at] = each;
+        if (cJSON_IsString(ln))
+            (void)pd_name_index_add(&ls.all, ln->valuestring, (int32_t)at); /* first one kept */
+        at++;
+    }
 
     pd_status st = PD_OK;
     size_t i = 0;
@@ -274,12 +484,18 @@ static pd_status build(const cJSON *root, pd_graph *g, pd_error *err)
             st = pd_error_set(err, PD_EINPUT, "layer %zu: missing field \"name\"", i + 1);
             break;
         }
+        if (strcmp(lname->valuestring, "@input") == 0) {
+            st = pd_error_set(err, PD_EINPUT,
+                              "layer %zu: the name \"@input\" is reserved for the network input",
+                              i + 1);
+            break;
+        }
         g->n_layers = i + 1; /* so that pd_graph_free releases the name */
         if (!(g->layers[i].name = pd_strdup(lname->valuestring))) {
             st = pd_error_set(err, PD_ENOMEM, "out of memory");
             break;
         }
-        if (read_layer(obj, g, i, &names, err)) {
+        if (read_layer(obj, g, i, &ls, &names, err)) {
             char where[128];
             snprintf(where, sizeof where, "layer \"%.64s\"", g->layers[i].name);
             st = pd_error_prefix(err, where);
@@ -296,11 +512,15 @@ static pd_status build(const cJSON *root, pd_graph *g, pd_error *err)
         i++;
     }
     pd_name_index_free(&names);
+    pd_name_index_free(&ls.all);
+    free(ls.obj);
     if (st)
         return st;
     if (g->n_exits == 0)
         return pd_error_set(err, PD_EINPUT, "the model has no exit (mark a layer with \"exit\")");
-    return check_reaches_exit(g, err);
+    if ((st = check_reaches_exit(g, err)))
+        return st;
+    return build_topology(g, err);
 }
 
 pd_status pd_graph_from_json(const char *text, size_t len, const char *source, pd_graph **out,

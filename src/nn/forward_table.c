@@ -5,6 +5,8 @@ static const pd_forward_op *const ops[] = {
     [PD_LAYER_CONV] = &pd_conv_forward,       [PD_LAYER_RELU] = &pd_relu_forward,
     [PD_LAYER_POOL] = &pd_pool_forward,       [PD_LAYER_LRN] = &pd_lrn_forward,
     [PD_LAYER_DROPOUT] = &pd_dropout_forward, [PD_LAYER_FC] = &pd_fc_forward,
+    /* no kernels yet: pd_net_new refuses a model with these */
+    [PD_LAYER_ADD] = NULL,                    [PD_LAYER_CONCAT] = NULL,
 };
 _Static_assert(sizeof ops / sizeof ops[0] == PD_LAYER_TYPE_COUNT, "one forward pass per type");
 

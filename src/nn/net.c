@@ -46,13 +46,15 @@ void pd_net_free(pd_net *net)
     free(net);
 }
 
+/* Each exit's sub-graph A(k) in topological order, one after the other (today's kernels
+ * are all of one input, so every model the runtime takes is a tree and A(k) a chain). */
 static pd_status plan_paths(pd_net *net, pd_error *err)
 {
     const pd_graph *g = net->g;
+    const pd_topology *t = g->topo;
     size_t total = 0;
     for (size_t k = 0; k < g->n_exits; k++)
-        for (int32_t v = g->exits[k]; v >= 0; v = g->layers[v].parent)
-            total++;
+        total += t->sub_len[k];
     net->paths = malloc(total * sizeof *net->paths);
     net->path_start = malloc((g->n_exits + 1) * sizeof *net->path_start);
     if (!net->paths || !net->path_start)
@@ -60,13 +62,8 @@ static pd_status plan_paths(pd_net *net, pd_error *err)
     size_t pos = 0;
     for (size_t k = 0; k < g->n_exits; k++) {
         net->path_start[k] = pos;
-        size_t len = 0;
-        for (int32_t v = g->exits[k]; v >= 0; v = g->layers[v].parent)
-            len++;
-        size_t i = pos + len;
-        for (int32_t v = g->exits[k]; v >= 0; v = g->layers[v].parent)
-            net->paths[--i] = v;
-        pos += len;
+        pd_topology_sub_list(t, k, net->paths + pos);
+        pos += t->sub_len[k];
     }
     net->path_start[g->n_exits] = pos;
     return PD_OK;
@@ -79,6 +76,12 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
     int n_threads;
     if (pd_threads_resolve(threads, g->name, &n_threads, err))
         return PD_EINPUT;
+    for (size_t i = 0; i < g->n_layers; i++)
+        if (!pd_forward_op_of(g->layers[i].type))
+            return pd_error_set(err, PD_ELIMIT,
+                                "model \"%.64s\": the runtime cannot run layers of type \"%s\" "
+                                "yet (layer \"%.64s\")",
+                                g->name, pd_layer_type_name(g->layers[i].type), g->layers[i].name);
     if (pd_weights_check(w, g, source, err))
         return err ? err->status : PD_EINPUT;
     pd_weights_index *ix;

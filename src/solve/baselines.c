@@ -40,7 +40,8 @@ static double best_partition(const pd_problem *pb, size_t k, int server, pd_slot
                              int32_t *path)
 {
     size_t len = 0, nt = (size_t)pb->n_tiers;
-    for (int32_t v = pb->exit_layer[k]; v >= 0; v = pb->parent[v])
+    pd_sub_walk w = pd_sub_walk_begin(pb->topo, k);
+    for (int32_t v; (v = pd_sub_walk_next(&w)) >= 0;)
         path[len++] = v;
     /* path[len-1] is the root: the first `prefix` layers from the root stay on the mobile */
     int32_t exit = path[0];
@@ -96,6 +97,9 @@ static int cmp_desc(const void *a, const void *b, const pd_problem *pb)
 pd_status pd_solve_edgent(const pd_problem *pb, const pd_solve_options *opt, pd_solution *sol,
                           pd_error *err)
 {
+    if (!pb->topo->tree)
+        return pd_problem_need_tree(pb, "solver edgent: one partition point on a path",
+                                    err);
     int edge = slot_of(pb, PD_TIER_EDGE);
     if (edge < 0)
         return pd_error_set(err, PD_EINPUT, "edgent: needs the edge tier (Edgent is mobile + edge)");
@@ -128,7 +132,8 @@ pd_status pd_solve_edgent(const pd_problem *pb, const pd_solve_options *opt, pd_
             /* until an exit meets the deadline, hold on to the fastest configuration */
             fastest = t;
             memset(sol->placement, 0, pb->n_layers * sizeof *sol->placement);
-            for (int32_t v = pb->exit_layer[k]; v >= 0; v = pb->parent[v])
+            pd_sub_walk w = pd_sub_walk_begin(pb->topo, k);
+            for (int32_t v; (v = pd_sub_walk_next(&w)) >= 0;)
                 sol->placement[v] = trial[v];
             sol->served_exit = (int32_t)k;
             sol->deadline_missed = !meets;
@@ -149,8 +154,11 @@ pd_status pd_solve_neurosurgeon(const pd_problem *pb, const pd_solve_options *op
     int server = slot_of(pb, PD_TIER_EDGE);
     if (server < 0)
         server = slot_of(pb, PD_TIER_CLOUD);
+    if (!pb->topo->tree)
+        return pd_problem_need_tree(pb, "solver neurosurgeon: one partition point on the trunk",
+                                    err);
     pd_branches br;
-    if (pd_branches_build(pb->n_layers, pb->parent, &br, err))
+    if (pd_branches_build(pb->n_layers, pd_topology_tree_parents(pb->topo), &br, err))
         return err ? err->status : PD_ENOMEM;
     int32_t trunk_end = br.order[br.start[1] - 1];
     pd_branches_free(&br);

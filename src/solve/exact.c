@@ -47,9 +47,10 @@ static double dp_run(const pd_problem *pb, unsigned allowed, unsigned no_load, d
                 pb->exit_prob[k] * pd_transfer_ms(pb, (int)s, MOBILE_SLOT, pb->out_bytes[e]);
     }
 
+    const int32_t *parent = pd_topology_tree_parents(pb->topo); /* pd_solve_exact: a tree */
     double total = 0.0;
     for (size_t v = n; v-- > 0;) {
-        int32_t p = pb->parent[v];
+        int32_t p = parent[v];
         double bytes = p < 0 ? pb->input_bytes : pb->out_bytes[p];
         const double *cv = &w->acc[v * nt];
         /* the network input comes from the mobile: only that parent slot matters */
@@ -75,7 +76,7 @@ static double dp_run(const pd_problem *pb, unsigned allowed, unsigned no_load, d
         }
     }
     for (size_t v = 0; v < n; v++) {
-        int32_t p = pb->parent[v];
+        int32_t p = parent[v];
         size_t from = p < 0 ? MOBILE_SLOT : placement[p];
         placement[v] = w->best[v * nt + from];
     }
@@ -101,6 +102,8 @@ pd_status pd_solve_exact(const pd_problem *pb, const pd_solve_options *opt, pd_s
                          pd_error *err)
 {
     (void)opt;
+    if (!pb->topo->tree)
+        return pd_problem_need_tree(pb, "solver exact: the tree DP", err);
     size_t cells = pb->n_layers * (size_t)pb->n_tiers;
     dp_work w = {malloc(cells * sizeof *w.acc), malloc(cells * sizeof *w.best)};
     pd_slot *trial = pb->load_on ? malloc(pb->n_layers * sizeof *trial) : NULL;

@@ -158,8 +158,11 @@ pd_status pd_solve_ga(const pd_problem *pb, const pd_solve_options *opt, pd_solu
     size_t n = pb->n_layers, pop = p->population;
     if (pop > SIZE_MAX / 2 / n)
         return pd_error_set(err, PD_ELIMIT, "ga: population x layers is too large");
+    if (!pb->topo->tree)
+        return pd_problem_need_tree(pb, "solver ga: its chromosome order (branch by branch)",
+                                    err);
     pd_branches br;
-    if (pd_branches_build(n, pb->parent, &br, err))
+    if (pd_branches_build(n, pd_topology_tree_parents(pb->topo), &br, err))
         return err ? err->status : PD_ENOMEM;
     ga_state s = {pb, n, pop, malloc(pop * n), malloc(pop * n), malloc(pop * sizeof(double)),
                   malloc(pop * sizeof(double)), malloc(pop * sizeof(size_t)), malloc(n),

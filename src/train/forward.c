@@ -8,14 +8,16 @@ pd_grad_args pd_trainer_layer_args(pd_trainer *t, size_t i, const float *x, size
                                    bool training)
 {
     const pd_layer *l = &t->g->layers[i];
+    /* every type the trainer takes reads one tensor (pd_trainer_new) */
+    int32_t in = l->inputs[0];
     pd_grad_args a = {.l = l,
                       .batch = batch,
                       .w = t->lw[i],
                       .b = t->lb[i],
-                      .in = l->parent < 0 ? x : t->act[l->parent],
+                      .in = in < 0 ? x : t->act[in],
                       .out = t->act[i],
                       .dout = t->grad[i],
-                      .din = l->parent < 0 ? NULL : t->grad[l->parent],
+                      .din = in < 0 ? NULL : t->grad[in],
                       .dw = t->ldw[i],
                       .db = t->ldb[i],
                       .aux = t->aux[i],

@@ -7,6 +7,8 @@ static const pd_grad_op *const ops[] = {
     [PD_LAYER_CONV] = &pd_conv_grad,       [PD_LAYER_RELU] = &pd_relu_grad,
     [PD_LAYER_POOL] = &pd_pool_grad,       [PD_LAYER_LRN] = &pd_lrn_grad,
     [PD_LAYER_DROPOUT] = &pd_dropout_grad, [PD_LAYER_FC] = &pd_fc_grad,
+    /* no training passes yet: pd_trainer_new refuses a model with these */
+    [PD_LAYER_ADD] = NULL,                 [PD_LAYER_CONCAT] = NULL,
 };
 _Static_assert(sizeof ops / sizeof ops[0] == PD_LAYER_TYPE_COUNT, "one training pass per type");
 

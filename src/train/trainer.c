@@ -177,6 +177,12 @@ pd_status pd_trainer_new(const pd_graph *g, pd_weights *w, const pd_train_config
                          pd_trainer **out, pd_error *err)
 {
     *out = NULL;
+    for (size_t i = 0; i < g->n_layers; i++)
+        if (!pd_grad_op_of(g->layers[i].type))
+            return pd_error_set(err, PD_ELIMIT,
+                                "model \"%.64s\": the trainer cannot train layers of type \"%s\" "
+                                "yet (layer \"%.64s\")",
+                                g->name, pd_layer_type_name(g->layers[i].type), g->layers[i].name);
     if (pd_weights_check(w, g, "the weights", err))
         return err ? err->status : PD_EINPUT;
     for (size_t i = 0; i < g->n_layers; i++) {

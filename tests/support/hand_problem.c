@@ -11,7 +11,6 @@ pd_problem *hand_problem(int load)
         abort();
     const int32_t parent[] = {-1, 0, 0};
     const double compute[] = {10, 2, 4, 1, 6, 3}, bytes[] = {1000, 10, 20};
-    memcpy(pb->parent, parent, sizeof parent);
     memcpy(pb->out_bytes, bytes, sizeof bytes);
     memcpy(pb->compute_ms, compute, sizeof compute);
     pb->input_bytes = 100;
@@ -19,6 +18,8 @@ pd_problem *hand_problem(int load)
     pb->exit_layer[1] = 2;
     pb->exit_accuracy[0] = 0.6;
     pb->exit_accuracy[1] = 0.8;
+    if (pd_problem_set_parents(pb, parent, NULL))
+        abort();
     pd_problem_set_links(pb, 8e6, 4e6, 1e9, 0.0, 0.0);
     if (load) {
         pb->load_fixed_ms[0] = 3.0;

@@ -1,4 +1,4 @@
-/* Random trees and scenarios for property tests and benchmarks. */
+/* Random trees, DAGs and scenarios for property tests and benchmarks. */
 #ifndef PD_RANDOM_PROBLEM_H
 #define PD_RANDOM_PROBLEM_H
 
@@ -15,5 +15,11 @@ typedef struct rp_config {
 /* A random problem: a tree whose leaves (and some inner layers) are exits,
  * random compute times, sizes, link rates, delays and demand. */
 pd_status rp_make(pd_rng *rng, const rp_config *c, pd_problem **out, pd_error *err);
+
+/* A random DAG: each layer reads one to three earlier tensors (the network input among
+ * them), with chance branch_prob of more than one, as an add or a concat would; the
+ * layers no one reads, and some others, are exits. At least one layer has two inputs
+ * when there are two layers or more. The rest as rp_make. */
+pd_status rp_make_dag(pd_rng *rng, const rp_config *c, pd_problem **out, pd_error *err);
 
 #endif
