@@ -58,7 +58,7 @@ static void check_pass(const pd_layer *l, const float *w, const float *b, const 
     float *scratch = malloc((ns ? ns : 1) * sizeof *scratch);
     assert_non_null(out);
     assert_non_null(scratch);
-    pd_forward_args a = {l, w, b, in, out, scratch, false, prep};
+    pd_forward_args a = {l, w, b, in, out, scratch, false, prep, &in, 1, &l->in};
     op->forward(&a);
     double worst = 0.0, scale = 1e-6;
     for (size_t i = 0; i < n_out; i++)
@@ -82,7 +82,7 @@ static void check_pass(const pd_layer *l, const float *w, const float *b, const 
             assert_non_null(first);
             for (int run = 0; run < 3; run++) {
                 memset(split, 0xff, n_out * sizeof *split); /* NaNs where nothing is written */
-                pd_forward_args s = {l, w, b, in, split, split_scratch, false, prep};
+                pd_forward_args s = {l, w, b, in, split, split_scratch, false, prep, &in, 1, &l->in};
                 op->forward_split(&s, pool);
                 double gap = 0.0, size = 1e-6;
                 for (size_t i = 0; i < n_out; i++) {
@@ -122,7 +122,8 @@ static void check(const pd_layer *l, const float *w, const float *b, const float
         return;
     float *prep = malloc(np * sizeof *prep);
     assert_non_null(prep);
-    op->prepare(l, w, b, prep);
+    const float *t[2] = {w, b};
+    op->prepare(l, t, prep);
     check_pass(l, w, b, in, want, prep);
     free(prep);
 }
@@ -333,7 +334,8 @@ static void test_max_pool_nan(void **state)
         assert_non_null(out);
         assert_non_null(scratch);
         for (int split = 0; split < 2; split++) {
-            pd_forward_args a = {l, NULL, NULL, in, out, scratch, false, NULL};
+            const float *ins = in;
+            pd_forward_args a = {l, NULL, NULL, in, out, scratch, false, NULL, &ins, 1, &l->in};
             if (split)
                 op->forward_split(&a, pool);
             else
@@ -376,7 +378,7 @@ static void run_pass(const pd_layer *l, const float *w, const float *b, const fl
     size_t n = ns > nss ? ns : nss;
     float *scratch = malloc((n ? n : 1) * sizeof *scratch);
     assert_non_null(scratch);
-    pd_forward_args a = {l, w, b, in, out, scratch, relu, prep};
+    pd_forward_args a = {l, w, b, in, out, scratch, relu, prep, &in, 1, &l->in};
     if (pool && op->forward_split)
         op->forward_split(&a, pool);
     else
@@ -443,7 +445,8 @@ static void test_nan_propagates(void **state)
         float *prep = np ? malloc(np * sizeof *prep) : NULL;
         if (np) {
             assert_non_null(prep);
-            op->prepare(l, w, b, prep);
+            const float *wb[2] = {w, b};
+            op->prepare(l, wb, prep);
         }
         const int64_t OH = l->out.h;
         out = malloc((size_t)(F * OH * OH) * sizeof *out);

@@ -22,6 +22,13 @@ typedef enum pd_layer_type {
     PD_LAYER_FC,
     PD_LAYER_ADD,    /* elementwise sum of two or more inputs of one shape */
     PD_LAYER_CONCAT, /* two or more inputs joined along the channels */
+    PD_LAYER_BN,
+    PD_LAYER_MUL,
+    PD_LAYER_CLIP,
+    PD_LAYER_SIGMOID,
+    PD_LAYER_HARDSIGMOID,
+    PD_LAYER_HARDSWISH,
+    PD_LAYER_FLATTEN,
     PD_LAYER_TYPE_COUNT
 } pd_layer_type;
 
@@ -58,7 +65,10 @@ typedef struct pd_layer_params {
     bool bias;                            /* conv, fc: has a bias tensor */
     int64_t outputs;                      /* fc */
     int64_t size;                         /* lrn */
-    double alpha, beta, k;                /* lrn */
+    double alpha, beta, k;                /* lrn; hardsigmoid: alpha, beta */
+    double eps;                           /* bn */
+    double min, max;                      /* clip */
+    bool global, count_include_pad;       /* pool */
     double ratio;                         /* dropout */
     int64_t mode;                         /* pool: pd_pool_mode */
     bool ceil;                            /* pool */

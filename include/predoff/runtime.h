@@ -17,8 +17,10 @@ extern "C" {
 
 typedef struct pd_net pd_net;
 
-/* Checks w against g and plans the buffers: two activation buffers as large as the
- * largest tensor and one scratch buffer as large as any layer needs (im2col).
+/* Checks w against g and plans the buffers once: for each exit's sub-graph A(k), in
+ * topological order, a tensor's buffer is reused after its last reader (an elementwise
+ * layer writes over an input nothing reads afterwards; on a tree this is two buffers
+ * taken in turn), and one scratch buffer as large as any layer needs (im2col).
  * g and w are borrowed and must outlive the net. `source` names w in messages.
  * The weights are fixed once the net is made: the convolutions that run by Winograd's
  * method keep a transformed copy of theirs (made here), so changing w in place afterwards
@@ -32,14 +34,19 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
                      pd_net **out, pd_error *err);
 void pd_net_free(pd_net *net);
 
-/* The layers of exit k's path, from the root; *len receives their number. */
+/* The layers of exit k's sub-graph A(k) in topological order (on a tree, its path from the
+ * root); *len receives their number. Runs take positions in this list. */
 const int32_t *pd_net_path(const pd_net *net, size_t exit, size_t *len);
 
 /* The threads the net splits each layer over (the caller's included), as resolved when it
  * was made. */
 int pd_net_threads(const pd_net *net);
 
-/* Runs path positions [from, to) of exit k's path. `input` is the tensor entering
+/* Whether a run of exit k may start or end at position `cut` (0..len): only one tensor
+ * crosses there (always, on a tree). */
+bool pd_net_can_cut(const pd_net *net, size_t exit, size_t cut);
+
+/* Runs path positions [from, to) of exit k's path (both cuts as pd_net_can_cut allows). `input` is the tensor entering
  * path[from] (the network input when from == 0), `input_count` its elements, which must
  * match; it may be the previous run's *output. *output points into the net's buffers
  * (valid until the next run) and holds the

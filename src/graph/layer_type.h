@@ -54,7 +54,8 @@ typedef struct pd_layer_type_def {
 } pd_layer_type_def;
 
 extern const pd_layer_type_def pd_conv_type, pd_relu_type, pd_pool_type, pd_lrn_type,
-    pd_dropout_type, pd_fc_type, pd_add_type, pd_concat_type;
+    pd_dropout_type, pd_fc_type, pd_add_type, pd_concat_type, pd_bn_type, pd_mul_type,
+    pd_clip_type, pd_sigmoid_type, pd_hardsigmoid_type, pd_hardswish_type, pd_flatten_type;
 
 const pd_layer_type_def *pd_layer_type_def_of(pd_layer_type t);
 

@@ -228,11 +228,16 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
                        (void *)a);
 }
 
+static void prepare(const pd_layer *l, const float *const *t, float *prep)
+{
+    pd_winograd_prepare(l, t[0], t[1], prep);
+}
+
 const pd_forward_op pd_conv_forward = {
     .forward = forward,
     .scratch_floats = scratch_floats,
     .forward_split = forward_split,
     .split_scratch_floats = split_scratch_floats,
     .prepared_floats = pd_winograd_prepared_floats,
-    .prepare = pd_winograd_prepare,
+    .prepare = prepare,
 };

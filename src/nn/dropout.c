@@ -8,4 +8,4 @@ static void forward(const pd_forward_args *a)
     memcpy(a->out, a->in, (size_t)pd_shape_elems(a->l->in) * sizeof *a->in);
 }
 
-const pd_forward_op pd_dropout_forward = {forward, pd_no_scratch, NULL, NULL, NULL, NULL};
+const pd_forward_op pd_dropout_forward = {.forward = forward, .scratch_floats = pd_no_scratch};

@@ -42,4 +42,5 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
         pd_workers_run(w, part, (void *)a);
 }
 
-const pd_forward_op pd_fc_forward = {forward, pd_no_scratch, forward_split, NULL, NULL, NULL};
+const pd_forward_op pd_fc_forward = {
+    .forward = forward, .scratch_floats = pd_no_scratch, .forward_split = forward_split};

@@ -13,7 +13,9 @@
  * `relu`: the pass applies max(0, x) to its output as well, for a ReLU that follows the
  * layer on the path (only conv takes it: pd_forward_fuses_relu). `prep`: the weights as
  * the type's prepare() left them, when it has prepared_floats(l) > 0 and the caller
- * prepared them (a net does, once); NULL, the pass works from w and b alone. */
+ * prepared them (a net does, once); NULL, the pass works from w and b alone.
+ * `ins`: every tensor the layer reads, in its inputs' order (ins[0] is `in`), n_ins of
+ * them, of shapes in_shapes; a type of one input may read `in` alone. */
 typedef struct pd_forward_args {
     const pd_layer *l;
     const float *w, *b;
@@ -22,6 +24,9 @@ typedef struct pd_forward_args {
     float *scratch;
     bool relu;
     const float *prep;
+    const float *const *ins;
+    size_t n_ins;
+    const pd_shape *in_shapes;
 } pd_forward_args;
 
 typedef struct pd_workers pd_workers; /* workers.h */
@@ -39,15 +44,26 @@ typedef struct pd_forward_op {
     /* Weights in the form the pass runs fastest from, made once: prepared_floats(l) floats
      * (0: the layer has none), which prepare(l, w, b, prep) fills. NULL for types without. */
     size_t (*prepared_floats)(const pd_layer *l);
-    void (*prepare)(const pd_layer *l, const float *w, const float *b, float *prep);
+    void (*prepare)(const pd_layer *l, const float *const *tensors, float *prep);
+    /* The pass may write its output over its first input (out == in exactly): a net then
+     * plans them one buffer when nothing else reads that input afterwards. */
+    bool in_place;
 } pd_forward_op;
 
 extern const pd_forward_op pd_conv_forward, pd_relu_forward, pd_pool_forward, pd_lrn_forward,
-    pd_dropout_forward, pd_fc_forward;
+    pd_dropout_forward, pd_fc_forward, pd_add_forward, pd_concat_forward, pd_bn_forward,
+    pd_mul_forward, pd_clip_forward, pd_sigmoid_forward, pd_hardsigmoid_forward,
+    pd_hardswish_forward, pd_flatten_forward;
 
 const pd_forward_op *pd_forward_op_of(pd_layer_type t);
 
 size_t pd_no_scratch(const pd_layer *l);
+
+/* Runs fn(a, i0, i1) over [0, n) of a's elements: on the caller alone below `split_min`
+ * elements or without a pool, else split in parts over it (cut as pd_part_start). */
+typedef void (*pd_range_fn)(const pd_forward_args *a, size_t i0, size_t i1);
+void pd_forward_ranges(const pd_forward_args *a, pd_workers *w, size_t n, size_t split_min,
+                       pd_range_fn fn);
 
 /* ReLU as PyTorch's: max(0, x), but NaN stays NaN (x <= 0 is false for it), so a NaN
  * input is not passed on as a clean 0. Every ReLU of the runtime, fused or not, is this. */

@@ -151,4 +151,5 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
         pd_workers_run(w, part, (void *)a);
 }
 
-const pd_forward_op pd_lrn_forward = {forward, scratch_floats, forward_split, NULL, NULL, NULL};
+const pd_forward_op pd_lrn_forward = {
+    .forward = forward, .scratch_floats = scratch_floats, .forward_split = forward_split};

@@ -1,23 +1,26 @@
-/* A model ready to run: weights bound to layers, exit paths and buffers planned once. */
+/* A model ready to run: weights bound to layers, each exit's sub-graph and its buffers
+ * planned once by liveness (net_plan.c), so that a run allocates nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "forward.h"
+#include "net_plan.h"
 #include "predoff/runtime.h"
 #include "threads.h"
 #include "workers.h"
 
 struct pd_net {
     const pd_graph *g;
-    const float **w, **b;   /* [n_layers]: the layer's weights and bias, or NULL */
+    const float **t;        /* [n_layers * PD_LAYER_MAX_TENSORS]: the layer's tensors, its
+                             * type's order (pd_layer_tensors), NULL past them */
     float **prep;           /* [n_layers]: the weights as the layer's pass prepared them, or NULL */
-    float *buf[2];          /* activations, each as large as the largest tensor */
+    pd_net_plan plan;
+    float **slot;           /* [plan.n_slots]: the activations */
+    float *stage;           /* a run's input when it lies in a buffer the run may write */
     float *scratch;         /* the largest scratch any layer needs */
-    size_t max_elems;
-    int32_t *paths;         /* every exit's path from the root, one after the other */
-    size_t *path_start;     /* [n_exits + 1] */
+    const float **ins;      /* [plan.max_inputs]: a layer's inputs, for its pass */
     int threads;            /* each layer's work is split over this many threads */
     pd_workers *pool;       /* threads - 1 of them (NULL for one thread) */
 };
@@ -36,36 +39,49 @@ void pd_net_free(pd_net *net)
     for (size_t i = 0; net->prep && i < net->g->n_layers; i++)
         free(net->prep[i]);
     free(net->prep);
-    free(net->w);
-    free(net->b);
-    free(net->buf[0]);
-    free(net->buf[1]);
+    free((void *)net->t);
+    for (size_t s = 0; net->slot && s < net->plan.n_slots; s++)
+        free(net->slot[s]);
+    free(net->slot);
+    free(net->stage);
     free(net->scratch);
-    free(net->paths);
-    free(net->path_start);
+    free((void *)net->ins);
+    pd_net_plan_free(&net->plan);
     free(net);
 }
 
-/* Each exit's sub-graph A(k) in topological order, one after the other (today's kernels
- * are all of one input, so every model the runtime takes is a tree and A(k) a chain). */
-static pd_status plan_paths(pd_net *net, pd_error *err)
+static const float **tensors_of(const pd_net *net, size_t layer)
+{
+    return net->t + layer * PD_LAYER_MAX_TENSORS;
+}
+
+/* Binds each layer's tensors (pd_weights_check has found them all) and lets its type
+ * prepare them; returns the largest scratch any layer needs. */
+static pd_status bind(pd_net *net, const pd_weights_index *ix, size_t *max_scratch,
+                      pd_error *err)
 {
     const pd_graph *g = net->g;
-    const pd_topology *t = g->topo;
-    size_t total = 0;
-    for (size_t k = 0; k < g->n_exits; k++)
-        total += t->sub_len[k];
-    net->paths = malloc(total * sizeof *net->paths);
-    net->path_start = malloc((g->n_exits + 1) * sizeof *net->path_start);
-    if (!net->paths || !net->path_start)
-        return pd_error_set(err, PD_ENOMEM, "out of memory");
-    size_t pos = 0;
-    for (size_t k = 0; k < g->n_exits; k++) {
-        net->path_start[k] = pos;
-        pd_topology_sub_list(t, k, net->paths + pos);
-        pos += t->sub_len[k];
+    *max_scratch = 0;
+    for (size_t i = 0; i < g->n_layers; i++) {
+        const pd_layer *l = &g->layers[i];
+        const pd_forward_op *op = pd_forward_op_of(l->type);
+        size_t s = net->threads > 1 && op->forward_split && op->split_scratch_floats
+                       ? op->split_scratch_floats(l, net->threads)
+                       : op->scratch_floats(l);
+        *max_scratch = s > *max_scratch ? s : *max_scratch;
+        pd_layer_tensor lt[PD_LAYER_MAX_TENSORS];
+        size_t nt = pd_layer_tensors(l, lt);
+        const float **t = tensors_of(net, i);
+        for (size_t k = 0; k < nt; k++)
+            t[k] = pd_weights_index_find_joined(ix, l->name, lt[k].suffix)->data;
+        size_t np = op->prepared_floats ? op->prepared_floats(l) : 0;
+        if (np > 0) {
+            if (!(net->prep[i] = alloc_floats(np)))
+                return pd_error_set(err, PD_ENOMEM, "out of memory for layer \"%s\"'s weights",
+                                    l->name);
+            op->prepare(l, t, net->prep[i]);
+        }
     }
-    net->path_start[g->n_exits] = pos;
     return PD_OK;
 }
 
@@ -80,68 +96,53 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
         if (!pd_forward_op_of(g->layers[i].type))
             return pd_error_set(err, PD_ELIMIT,
                                 "model \"%.64s\": the runtime cannot run layers of type \"%s\" "
-                                "yet (layer \"%.64s\")",
+                                "(layer \"%.64s\")",
                                 g->name, pd_layer_type_name(g->layers[i].type), g->layers[i].name);
     if (pd_weights_check(w, g, source, err))
         return err ? err->status : PD_EINPUT;
-    pd_weights_index *ix;
-    if (pd_weights_index_new(w, &ix, err))
-        return PD_ENOMEM;
     pd_net *net = calloc(1, sizeof *net);
-    if (!net) {
-        pd_weights_index_free(ix);
+    if (!net)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
-    }
     net->g = g;
     net->threads = n_threads;
-    net->w = calloc(g->n_layers, sizeof *net->w);
-    net->b = calloc(g->n_layers, sizeof *net->b);
-    net->prep = calloc(g->n_layers, sizeof *net->prep);
-    if (!net->w || !net->b || !net->prep) {
-        pd_weights_index_free(ix);
-        pd_net_free(net);
-        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    bool in_place[PD_LAYER_TYPE_COUNT], fuses[PD_LAYER_TYPE_COUNT];
+    for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++) {
+        in_place[t] = pd_forward_op_of((pd_layer_type)t)->in_place;
+        fuses[t] = pd_forward_fuses_relu((pd_layer_type)t);
+    }
+    pd_status st = pd_net_plan_make(g, in_place, fuses, &net->plan, err);
+    if (st) {
+        free(net);
+        return st;
     }
     size_t max_elems = (size_t)pd_shape_elems(g->input), max_scratch = 0;
     for (size_t i = 0; i < g->n_layers; i++) {
-        const pd_layer *l = &g->layers[i];
-        size_t e = (size_t)pd_shape_elems(l->out);
+        size_t e = (size_t)pd_shape_elems(g->layers[i].out);
         max_elems = e > max_elems ? e : max_elems;
-        const pd_forward_op *op = pd_forward_op_of(l->type);
-        size_t s = net->threads > 1 && op->forward_split && op->split_scratch_floats
-                       ? op->split_scratch_floats(l, net->threads)
-                       : op->scratch_floats(l);
-        max_scratch = s > max_scratch ? s : max_scratch;
-        if (pd_layer_weight_count(l) > 0) { /* pd_weights_check has found them */
-            const pd_named_tensor *bias = pd_weights_index_find_joined(ix, l->name, ".bias");
-            net->w[i] = pd_weights_index_find_joined(ix, l->name, ".weight")->data;
-            net->b[i] = l->p.bias && bias ? bias->data : NULL; /* "bias": false has none */
-        }
-        size_t np = op->prepared_floats ? op->prepared_floats(l) : 0;
-        if (np > 0) {
-            net->prep[i] = alloc_floats(np);
-            if (!net->prep[i]) {
-                pd_weights_index_free(ix);
-                pd_net_free(net);
-                return pd_error_set(err, PD_ENOMEM, "out of memory for layer \"%s\"'s weights",
-                                    l->name);
-            }
-            op->prepare(l, net->w[i], net->b[i], net->prep[i]);
-        }
+    }
+    net->t = calloc(g->n_layers * PD_LAYER_MAX_TENSORS + 1, sizeof *net->t);
+    net->prep = calloc(g->n_layers + 1, sizeof *net->prep);
+    net->slot = calloc(net->plan.n_slots + 1, sizeof *net->slot);
+    net->ins = calloc(net->plan.max_inputs + 1, sizeof *net->ins);
+    pd_weights_index *ix = NULL;
+    if (!net->t || !net->prep || !net->slot || !net->ins) {
+        pd_net_free(net);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    if ((st = pd_weights_index_new(w, &ix, err)) || (st = bind(net, ix, &max_scratch, err))) {
+        pd_weights_index_free(ix);
+        pd_net_free(net);
+        return st;
     }
     pd_weights_index_free(ix);
-    net->max_elems = max_elems;
-    net->buf[0] = alloc_floats(max_elems);
-    net->buf[1] = alloc_floats(max_elems);
-    net->scratch = alloc_floats(max_scratch);
-    if (!net->buf[0] || !net->buf[1] || !net->scratch) {
+    bool ok = (net->stage = alloc_floats(max_elems)) && (net->scratch = alloc_floats(max_scratch));
+    for (size_t s = 0; ok && s < net->plan.n_slots; s++)
+        ok = (net->slot[s] = alloc_floats(net->plan.slot_floats[s])) != NULL;
+    if (!ok) {
         pd_net_free(net);
         return pd_error_set(err, PD_ENOMEM, "out of memory for the model's buffers");
     }
-    pd_status st = plan_paths(net, err);
-    if (!st)
-        st = pd_workers_new(net->threads, &net->pool, err);
-    if (st) {
+    if ((st = pd_workers_new(net->threads, &net->pool, err))) {
         pd_net_free(net);
         return st;
     }
@@ -156,8 +157,26 @@ int pd_net_threads(const pd_net *net)
 
 const int32_t *pd_net_path(const pd_net *net, size_t exit, size_t *len)
 {
-    *len = net->path_start[exit + 1] - net->path_start[exit];
-    return net->paths + net->path_start[exit];
+    *len = net->plan.start[exit + 1] - net->plan.start[exit];
+    return net->plan.layer + net->plan.start[exit];
+}
+
+/* Whether p lies in one of the net's buffers other than `keep`. */
+static bool in_other_buffer(const pd_net *net, const float *p, size_t n, const float *keep)
+{
+    for (size_t s = 0; s < net->plan.n_slots; s++) {
+        const float *b = net->slot[s];
+        if (b != keep && p < b + net->plan.slot_floats[s] && b < p + n)
+            return true;
+    }
+    return false;
+}
+
+bool pd_net_can_cut(const pd_net *net, size_t exit, size_t cut)
+{
+    size_t len;
+    pd_net_path(net, exit, &len);
+    return cut <= len && net->plan.cut_ok[pd_net_plan_cut(&net->plan, exit) + cut];
 }
 
 pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const float *input,
@@ -165,6 +184,7 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
                      double *layer_ms, pd_error *err)
 {
     const pd_graph *g = net->g;
+    const pd_net_plan *pl = &net->plan;
     if (exit >= g->n_exits)
         return pd_error_set(err, PD_EINPUT, "no exit %zu (the model has %zu)", exit, g->n_exits);
     size_t len;
@@ -172,27 +192,44 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
     if (from >= to || to > len)
         return pd_error_set(err, PD_EINPUT, "layers %zu..%zu are not a run of the %zu layers of "
                             "exit \"%s\"", from, to, len, g->layers[g->exits[exit]].name);
+    if (!pd_net_can_cut(net, exit, from) || !pd_net_can_cut(net, exit, to))
+        return pd_error_set(err, PD_EINPUT,
+                            "exit \"%s\": more than one tensor crosses position %zu of its "
+                            "sub-graph; a run can start and end only where one does",
+                            g->layers[g->exits[exit]].name,
+                            pd_net_can_cut(net, exit, from) ? to : from);
+    const size_t base = pl->start[exit];
+    /* the tensor entering the run: the network input, or the output of position from - 1 */
+    pd_shape enter = from ? g->layers[path[from - 1]].out : g->input;
     const pd_layer *first = &g->layers[path[from]];
-    size_t want = (size_t)pd_shape_elems(first->in);
+    size_t want = (size_t)pd_shape_elems(enter);
     if (input_count != want)
         return pd_error_set(err, PD_EINPUT,
                             "layer \"%s\" takes %lldx%lldx%lld = %zu values, got %zu",
-                            first->name, (long long)first->in.c, (long long)first->in.h,
-                            (long long)first->in.w, want, input_count);
-    const float *cur = input;
-    /* the buffers alternate per pass (a fused ReLU writes none); the first writes the one
-     * the input is not in, as the input may be the previous run's output */
-    size_t passes = input == net->buf[0];
+                            first->name, (long long)enter.c, (long long)enter.h,
+                            (long long)enter.w, want, input_count);
+    const float *planned = from ? net->slot[pl->out_slot[base + from - 1]] : NULL;
+    const float *src = input;
+    if (input != planned && in_other_buffer(net, input, want, planned)) {
+        memmove(net->stage, input, want * sizeof *input); /* this run may write over it */
+        src = net->stage;
+    }
     for (size_t i = from; i < to; i++) {
-        int32_t v = path[i];
-        float *dst = net->buf[passes++ % 2];
-        /* a ReLU next on the path, in this run, is applied in this layer's pass */
-        bool fuse = i + 1 < to && pd_forward_fuses_relu(g->layers[v].type) &&
-                    g->layers[path[i + 1]].type == PD_LAYER_RELU;
-        pd_forward_args a = {&g->layers[v], net->w[v], net->b[v], cur, dst, net->scratch, fuse,
-                             net->prep[v]};
+        const size_t p = base + i;
+        const pd_layer *l = &g->layers[path[i]];
+        const size_t n_in = pl->in_start[p + 1] - pl->in_start[p];
+        for (size_t j = 0; j < n_in; j++) {
+            int32_t q = pl->in_pos[pl->in_start[p] + j];
+            net->ins[j] = q < (int32_t)from ? src : net->slot[pl->out_slot[base + (size_t)q]];
+        }
+        float *dst = net->slot[pl->out_slot[p]];
+        bool fuse = pl->fuse_relu[p] && i + 1 < to;
+        const float *const *t = tensors_of(net, (size_t)path[i]);
+        pd_forward_args a = {l,     t[0],          t[1], net->ins[0], dst,
+                             net->scratch, fuse,   net->prep[path[i]], net->ins, n_in,
+                             pl->in_shape + pl->in_start[p]};
         double t0 = layer_ms ? pd_now_ms() : 0.0;
-        const pd_forward_op *op = pd_forward_op_of(g->layers[v].type);
+        const pd_forward_op *op = pd_forward_op_of(l->type);
         if (net->pool && op->forward_split)
             op->forward_split(&a, net->pool);
         else
@@ -202,9 +239,8 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
         if (fuse && layer_ms)
             layer_ms[i + 1 - from] = 0.0; /* its time is in the layer before */
         i += fuse;
-        cur = dst;
     }
-    *output = cur;
+    *output = net->slot[pl->out_slot[base + to - 1]];
     *output_count = (size_t)pd_shape_elems(g->layers[path[to - 1]].out);
     return PD_OK;
 }

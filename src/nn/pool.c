@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "forward.h"
+#include "kernels.h"
 #include "pool_window.h"
 #include "workers.h"
 
@@ -108,9 +109,35 @@ static void rows(const pd_forward_args *a, int64_t oy0, int64_t oy1, float *row)
     }
 }
 
+/* A global pool, or an average that leaves the padding out of its count: the general
+ * kernels (kernel_pool.c), on the caller alone. */
+static bool general(const pd_layer *l)
+{
+    return l->p.global || (l->p.mode == PD_POOL_AVG && l->p.pad && !l->p.count_include_pad);
+}
+
+static void forward_general(const pd_forward_args *a)
+{
+    const pd_layer *l = a->l;
+    const pd_layer_params *p = &l->p;
+    if (p->global) {
+        if (p->mode == PD_POOL_MAX)
+            pd_k_global_max_pool(l->in.c, l->in.h * l->in.w, a->in, a->out);
+        else
+            pd_k_global_avg_pool(l->in.c, l->in.h * l->in.w, a->in, a->out);
+        return;
+    }
+    pd_k_pool_geom g = {l->in.c, l->in.h,  l->in.w, p->kernel, p->kernel, p->stride, p->stride,
+                        p->pad,  p->pad,   p->pad,  p->pad,    l->out.h,  l->out.w};
+    pd_k_avg_pool(&g, false, a->in, a->out);
+}
+
 static void forward(const pd_forward_args *a)
 {
-    rows(a, 0, a->l->out.h, a->scratch);
+    if (general(a->l))
+        forward_general(a);
+    else
+        rows(a, 0, a->l->out.h, a->scratch);
 }
 
 /* Split over threads: each takes a range of output rows of every channel, with its own
@@ -131,11 +158,15 @@ static void part(void *ctx, int p, int parts)
 
 static void forward_split(const pd_forward_args *a, pd_workers *w)
 {
-    if (pd_shape_elems(a->l->in) < SPLIT_MIN)
+    if (pd_shape_elems(a->l->in) < SPLIT_MIN || general(a->l))
         forward(a);
     else
         pd_workers_run(w, part, (void *)a);
 }
 
-const pd_forward_op pd_pool_forward = {forward, scratch_floats, forward_split,
-                                       split_scratch_floats, NULL, NULL};
+const pd_forward_op pd_pool_forward = {
+    .forward = forward,
+    .scratch_floats = scratch_floats,
+    .forward_split = forward_split,
+    .split_scratch_floats = split_scratch_floats,
+};

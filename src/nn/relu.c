@@ -33,4 +33,10 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
         pd_workers_run(w, part, (void *)a);
 }
 
-const pd_forward_op pd_relu_forward = {forward, pd_no_scratch, forward_split, NULL, NULL, NULL};
+/* in place: each value is read before it is written, at the same index */
+const pd_forward_op pd_relu_forward = {
+    .forward = forward,
+    .scratch_floats = pd_no_scratch,
+    .forward_split = forward_split,
+    .in_place = true,
+};

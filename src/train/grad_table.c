@@ -9,6 +9,10 @@ static const pd_grad_op *const ops[] = {
     [PD_LAYER_DROPOUT] = &pd_dropout_grad, [PD_LAYER_FC] = &pd_fc_grad,
     /* no training passes yet: pd_trainer_new refuses a model with these */
     [PD_LAYER_ADD] = NULL,                 [PD_LAYER_CONCAT] = NULL,
+    [PD_LAYER_BN] = NULL,                  [PD_LAYER_MUL] = NULL,
+    [PD_LAYER_CLIP] = NULL,                [PD_LAYER_SIGMOID] = NULL,
+    [PD_LAYER_HARDSIGMOID] = NULL,         [PD_LAYER_HARDSWISH] = NULL,
+    [PD_LAYER_FLATTEN] = NULL,
 };
 _Static_assert(sizeof ops / sizeof ops[0] == PD_LAYER_TYPE_COUNT, "one training pass per type");
 
@@ -52,7 +56,9 @@ static void by_sample(const pd_grad_args *a, size_t s0, size_t s1, int part, int
     size_t in_n = (size_t)pd_shape_elems(l->in), out_n = (size_t)pd_shape_elems(l->out);
     float *scratch = a->scratch + (size_t)part * runtime_part(l);
     for (size_t s = s0; s < s1; s++) {
-        pd_forward_args f = {l, a->w, a->b, a->in + s * in_n, a->out + s * out_n, scratch, false, NULL};
+        const float *in = a->in + s * in_n;
+        pd_forward_args f = {l,     a->w, a->b, in, a->out + s * out_n, scratch, false, NULL,
+                             &in, 1,    &l->in};
         op->forward(&f);
     }
 }

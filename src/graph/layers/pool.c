@@ -1,4 +1,5 @@
-/* Pooling, max or average, floor or ceil mode as PyTorch's. */
+/* Pooling, max or average, floor or ceil mode as PyTorch's, padding counted in the average
+ * or not (count_include_pad), or global: the window is the whole map. */
 #include <stddef.h>
 #include <stdio.h>
 
@@ -9,16 +10,27 @@
 static const char *const modes[] = {"max", "avg", NULL};
 
 static const pd_param_desc params[] = {
-    {"kernel", PD_PARAM_INT, offsetof(pd_layer_params, kernel), 1, 0, 1, 4096, NULL, {0}},
+    {"kernel", PD_PARAM_INT, offsetof(pd_layer_params, kernel), 0, 0, 1, 4096, NULL, {0}},
     {"stride", PD_PARAM_INT, offsetof(pd_layer_params, stride), 0, 0, 1, BIG, NULL, {0}},
     {"pad", PD_PARAM_INT, offsetof(pd_layer_params, pad), 0, 0, 0, BIG, NULL, {0}},
     {"mode", PD_PARAM_ENUM, offsetof(pd_layer_params, mode), 0, PD_POOL_MAX, 0, 1, modes, {0}},
     {"ceil", PD_PARAM_BOOL, offsetof(pd_layer_params, ceil), 0, 0, 0, 1, NULL, {0}},
+    {"global", PD_PARAM_BOOL, offsetof(pd_layer_params, global), 0, 0, 0, 1, NULL, {0}},
+    {"count_include_pad", PD_PARAM_BOOL, offsetof(pd_layer_params, count_include_pad), 0, 1, 0, 1,
+     NULL, {0}},
 };
 
 static pd_status infer(pd_layer *l, pd_error *err)
 {
     pd_layer_params *p = &l->p;
+    if (p->global) {
+        if (p->kernel || p->stride || p->pad || p->ceil)
+            return pd_error_set(err, PD_EINPUT, "a global pool takes no kernel, stride, pad or ceil");
+        l->out = (pd_shape){l->in.c, 1, 1};
+        return PD_OK;
+    }
+    if (p->kernel == 0)
+        return pd_error_set(err, PD_EINPUT, "missing field \"kernel\"");
     if (p->stride == 0)
         p->stride = p->kernel; /* the documented default */
     if (2 * p->pad > p->kernel)
@@ -35,19 +47,28 @@ static pd_status infer(pd_layer *l, pd_error *err)
 /* One comparison or addition per window element. */
 static double macs(const pd_layer *l)
 {
+    if (l->p.global)
+        return (double)pd_shape_elems(l->in);
     return (double)pd_shape_elems(l->out) * (double)(l->p.kernel * l->p.kernel);
 }
 
 static double kernel_filters(const pd_layer *l)
 {
+    if (l->p.global) /* one window, the map, per channel */
+        return (double)l->in.c;
     double r = (double)l->p.kernel / (double)l->p.stride;
     return r * r * (double)l->in.c;
 }
 
 static void describe(const pd_layer *l, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s k%lld s%lld p%lld%s", modes[l->p.mode], (long long)l->p.kernel,
-             (long long)l->p.stride, (long long)l->p.pad, l->p.ceil ? " ceil" : "");
+    if (l->p.global)
+        snprintf(buf, n, "%s global", modes[l->p.mode]);
+    else
+        snprintf(buf, n, "%s k%lld s%lld p%lld%s%s", modes[l->p.mode], (long long)l->p.kernel,
+                 (long long)l->p.stride, (long long)l->p.pad, l->p.ceil ? " ceil" : "",
+                 l->p.mode == PD_POOL_AVG && l->p.pad && !l->p.count_include_pad ? " nopadcount"
+                                                                                   : "");
 }
 
 static size_t sweep(pd_sweep_emit emit, void *ctx)
