@@ -42,6 +42,9 @@ const int32_t *pd_net_path(const pd_net *net, size_t exit, size_t *len);
  * was made. */
 int pd_net_threads(const pd_net *net);
 
+/* The floats of the net's activation buffers, all exits' plans together. */
+size_t pd_net_buffer_floats(const pd_net *net);
+
 /* Whether a run of exit k may start or end at position `cut` (0..len): only one tensor
  * crosses there (always, on a tree). */
 bool pd_net_can_cut(const pd_net *net, size_t exit, size_t cut);

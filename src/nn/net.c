@@ -172,6 +172,14 @@ static bool in_other_buffer(const pd_net *net, const float *p, size_t n, const f
     return false;
 }
 
+size_t pd_net_buffer_floats(const pd_net *net)
+{
+    size_t n = 0;
+    for (size_t s = 0; s < net->plan.n_slots; s++)
+        n += net->plan.slot_floats[s];
+    return n;
+}
+
 bool pd_net_can_cut(const pd_net *net, size_t exit, size_t cut)
 {
     size_t len;
