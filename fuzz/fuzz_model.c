@@ -1,5 +1,6 @@
 /* libFuzzer harness: model descriptions (pd_graph_from_json) and what a parsed
- * graph offers: every feature of every layer, descriptions and exit paths. */
+ * graph offers: every feature of every layer, descriptions, the topology (inputs,
+ * readers, each exit's sub-graph A(k)) and peak activations. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,7 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
 
     volatile double sink = pd_graph_model_bytes(g);
-    size_t on_path_calls = 0;
+    const pd_topology *t = g->topo;
+    if (!t || t->n_layers != g->n_layers || t->n_exits != g->n_exits)
+        abort();
+    size_t membership_calls = 0;
     char buf[128];
     for (size_t i = 0; i < g->n_layers; i++) {
         const pd_layer *l = &g->layers[i];
@@ -40,21 +44,58 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (pd_graph_find(g, l->name) != (int32_t)i)
             abort();
-        if (l->parent >= (int32_t)i)
+        /* the layer's inputs come before it, and the topology has them, in order */
+        size_t n_in;
+        const int32_t *in = pd_topology_inputs(t, i, &n_in);
+        if (n_in != l->n_inputs || n_in == 0)
             abort();
-        /* every exit's path, within a budget: each call walks up to n_layers
-         * parents, and a long chain of exits would make this cubic */
-        for (size_t k = 0; k < g->n_exits && on_path_calls < MAX_ON_PATH_CALLS; k++) {
-            on_path_calls++;
-            sink += pd_graph_on_path(g, i, (size_t)g->exits[k]) ? 1.0 : 0.0;
+        for (size_t j = 0; j < n_in; j++) {
+            if (in[j] != l->inputs[j] || in[j] < PD_TENSOR_INPUT || in[j] >= (int32_t)i)
+                abort();
+            /* and the layer is among its input's readers */
+            size_t n_rd, found = 0;
+            const int32_t *rd = pd_topology_readers(t, in[j], &n_rd);
+            for (size_t r = 0; r < n_rd; r++)
+                found += rd[r] == (int32_t)i;
+            if (found != 1)
+                abort();
+        }
+        if (t->tree && n_in != 1)
+            abort();
+        /* membership in every exit's sub-graph, within a budget (exits x layers) */
+        for (size_t k = 0; k < g->n_exits && membership_calls < MAX_ON_PATH_CALLS; k++) {
+            membership_calls++;
+            sink += pd_graph_in_exit(g, i, k) ? 1.0 : 0.0;
         }
     }
+    size_t walked = 0;
     for (size_t k = 0; k < g->n_exits; k++) {
         size_t e = (size_t)g->exits[k];
-        if (!g->layers[e].is_exit || !pd_graph_on_path(g, e, e))
+        if (!g->layers[e].is_exit || !pd_graph_in_exit(g, e, k))
             abort();
-        int32_t p = g->layers[e].parent;
-        if (p >= 0 && !pd_graph_on_path(g, (size_t)p, e))
+        for (size_t j = 0; j < g->layers[e].n_inputs; j++) {
+            int32_t p = g->layers[e].inputs[j];
+            if (p >= 0 && !pd_graph_in_exit(g, (size_t)p, k))
+                abort();
+        }
+        if (walked > (size_t)MAX_ON_PATH_CALLS * 16)
+            continue;
+        /* the walk gives A(k) from the exit back, each layer once and a member */
+        pd_sub_walk w = pd_sub_walk_begin(t, k);
+        size_t len = 0;
+        int32_t prev = INT32_MAX;
+        for (int32_t v; (v = pd_sub_walk_next(&w)) >= 0; len++) {
+            if (v >= prev || !pd_topology_in_sub(t, k, (size_t)v))
+                abort();
+            prev = v;
+        }
+        walked += len;
+        if (len != t->sub_len[k])
+            abort();
+        double peak;
+        if (pd_graph_exit_peak_bytes(g, k, &peak, &err) == PD_OK)
+            sink += peak;
+        else if (err.status != PD_ENOMEM)
             abort();
     }
     (void)sink;

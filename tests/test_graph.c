@@ -779,6 +779,237 @@ static void test_errors_graph(void **state)
               "layer \"f\"", "exit", "\"acc\"", NULL);
 }
 
+/* ---- DAGs ---- */
+
+/* a residual add, then a concat with a second branch from the input */
+#define DAG                                                                                     \
+    M("{\"name\": \"c1\", \"type\": \"conv\", \"filters\": 4, \"kernel\": 3, \"pad\": 1, "      \
+      "\"input\": \"@input\"}, "                                                                \
+      "{\"name\": \"r1\", \"type\": \"relu\"}, "                                                \
+      "{\"name\": \"c2\", \"type\": \"conv\", \"filters\": 4, \"kernel\": 3, \"pad\": 1}, "     \
+      "{\"name\": \"sum\", \"type\": \"add\", \"inputs\": [\"c2\", \"c1\"]}, "                  \
+      "{\"name\": \"e1\", \"type\": \"fc\", \"outputs\": 10, \"exit\": true}, "                 \
+      "{\"name\": \"c3\", \"type\": \"conv\", \"filters\": 2, \"kernel\": 1, "                  \
+      "\"inputs\": [\"@input\"]}, "                                                             \
+      "{\"name\": \"cat\", \"type\": \"concat\", \"inputs\": [\"sum\", \"c3\", \"sum\"]}, "     \
+      "{\"name\": \"e2\", \"type\": \"fc\", \"outputs\": 10, \"exit\": true}")
+
+static void test_dag_parse(void **state)
+{
+    (void)state;
+    pd_graph *g = parse_ok(DAG);
+#define IDX(n) pd_graph_find(g, n)
+    const pd_layer *sum = layer(g, "sum"), *cat = layer(g, "cat");
+    assert_int_equal(sum->n_inputs, 2);
+    assert_int_equal(sum->inputs[0], IDX("c2"));
+    assert_int_equal(sum->inputs[1], IDX("c1"));
+    assert_int_equal(layer(g, "c1")->inputs[0], PD_TENSOR_INPUT);
+    assert_int_equal(layer(g, "c3")->inputs[0], PD_TENSOR_INPUT);
+    assert_int_equal(cat->n_inputs, 3); /* in order, a repeat kept: it matters for concat */
+    assert_int_equal(cat->inputs[2], IDX("sum"));
+    /* add keeps the shape; concat sums the channels */
+    shape_is(g, "sum", 4, 8, 8);
+    shape_is(g, "cat", 10, 8, 8);
+    shape_is(g, "e2", 10, 1, 1);
+    NEAR(pd_layer_weight_count(sum), 0);
+    NEAR(pd_layer_macs(sum), 4 * 8 * 8);
+    NEAR(pd_layer_macs(cat), 0);
+    NEAR(pd_layer_weight_count(layer(g, "e2")), 10 * 640 + 10);
+    /* in_elems sums the inputs (formats.md) */
+    NEAR(feat(g, "sum", PD_FEAT_IN_ELEMS), 2 * 256);
+    NEAR(feat(g, "cat", PD_FEAT_IN_ELEMS), 256 + 128 + 256);
+    NEAR(feat(g, "cat", PD_FEAT_IN_BYTES), 4 * 640);
+    NEAR(feat(g, "e1", PD_FEAT_IN_ELEMS), 256);
+    /* the topology */
+    const pd_topology *t = g->topo;
+    assert_false(t->tree);
+    assert_int_equal(t->first_join, IDX("sum"));
+    assert_null(pd_topology_tree_parents(t));
+    size_t n;
+    const int32_t *rd = pd_topology_readers(t, PD_TENSOR_INPUT, &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(rd[0], IDX("c1"));
+    assert_int_equal(rd[1], IDX("c3"));
+    rd = pd_topology_readers(t, IDX("c1"), &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(rd[0], IDX("r1"));
+    assert_int_equal(rd[1], IDX("sum"));
+    rd = pd_topology_readers(t, IDX("sum"), &n); /* cat reads sum twice: listed once */
+    assert_int_equal(n, 2);
+    assert_int_equal(rd[0], IDX("e1"));
+    assert_int_equal(rd[1], IDX("cat"));
+    pd_topology_readers(t, IDX("e2"), &n);
+    assert_int_equal(n, 0);
+    /* A(e1) = c1 r1 c2 sum e1; A(e2) = all but e1 */
+    assert_int_equal(t->sub_len[0], 5);
+    assert_int_equal(t->sub_len[1], 7);
+    for (size_t i = 0; i < g->n_layers; i++) {
+        const char *name = g->layers[i].name;
+        assert_int_equal(pd_graph_in_exit(g, i, 0), i <= (size_t)IDX("e1"));
+        assert_int_equal(pd_graph_in_exit(g, i, 1), strcmp(name, "e1") != 0);
+    }
+    int32_t list[7];
+    pd_topology_sub_list(t, 1, list);
+    const char *const want[] = {"c1", "r1", "c2", "sum", "c3", "cat", "e2"};
+    for (size_t i = 0; i < 7; i++)
+        assert_int_equal(list[i], IDX(want[i]));
+    /* peak activations, worked out: input 768 B. Exit e1: c1 runs (768 + 1024), the input
+     * goes; r1, c2 (1024 x 3), r1 goes; sum (3072), c2 and c1 go; e1: peak 3072. Exit e2:
+     * the input stays for c3: c1 1792, r1 2816, c2 3840, r1 goes; sum 3840, c2 and c1 go
+     * (1792); c3 2304, the input goes; cat 1024 + 512 + 2560 = 4096; e2 2600 */
+    double peak;
+    assert_int_equal(pd_graph_exit_peak_bytes(g, 0, &peak, NULL), PD_OK);
+    NEAR(peak, 3072);
+    assert_int_equal(pd_graph_exit_peak_bytes(g, 1, &peak, NULL), PD_OK);
+    NEAR(peak, 4096);
+#undef IDX
+    pd_graph_free(g);
+    /* "@input" in "input" of a later layer: a second root */
+    g = parse_ok(M("{\"name\": \"a\", \"type\": \"relu\"}, "
+                   "{\"name\": \"b\", \"type\": \"relu\", \"input\": \"@input\"}, "
+                   "{\"name\": \"s\", \"type\": \"add\", \"inputs\": [\"a\", \"b\"]}" EXIT));
+    assert_int_equal(layer(g, "b")->inputs[0], PD_TENSOR_INPUT);
+    assert_int_equal(layer(g, "a")->inputs[0], PD_TENSOR_INPUT);
+    pd_graph_free(g);
+}
+
+static void test_dag_errors(void **state)
+{
+    (void)state;
+    /* input and inputs together */
+    bad_model(M("{\"name\": \"a\", \"type\": \"relu\", \"input\": \"@input\", "
+                "\"inputs\": [\"@input\"]}" EXIT),
+              "layer \"a\"", "\"input\"", "\"inputs\"", "together", NULL);
+    /* inputs of the wrong kind */
+    bad_model(M("{\"name\": \"a\", \"type\": \"relu\", \"inputs\": []}" EXIT), "layer \"a\"",
+              "\"inputs\"", "non-empty", NULL);
+    bad_model(M("{\"name\": \"a\", \"type\": \"relu\", \"inputs\": \"@input\"}" EXIT),
+              "layer \"a\"", "\"inputs\"", NULL);
+    bad_model(M("{\"name\": \"a\", \"type\": \"add\", \"inputs\": [\"@input\", 3]}" EXIT),
+              "layer \"a\"", "\"inputs\"", "entry 2", NULL);
+    /* unknown parents, self and later ones, in inputs */
+    bad_model(M("{\"name\": \"a\", \"type\": \"relu\"}, "
+                "{\"name\": \"s\", \"type\": \"add\", \"inputs\": [\"a\", \"nope\"]}" EXIT),
+              "layer \"s\"", "\"inputs\"", "unknown parent", "\"nope\"", NULL);
+    bad_model(M("{\"name\": \"a\", \"type\": \"relu\"}, "
+                "{\"name\": \"s\", \"type\": \"add\", \"inputs\": [\"a\", \"s\"]}" EXIT),
+              "layer \"s\"", "\"inputs\"", "itself", "cycle", NULL);
+    /* a longer cycle: s reads c, c reads b, b reads s */
+    bad_model(M("{\"name\": \"a\", \"type\": \"relu\"}, "
+                "{\"name\": \"s\", \"type\": \"add\", \"inputs\": [\"a\", \"c\"]}, "
+                "{\"name\": \"b\", \"type\": \"relu\", \"input\": \"s\"}, "
+                "{\"name\": \"c\", \"type\": \"relu\", \"input\": \"b\"}" EXIT),
+              "layer \"s\"", "\"inputs\"", "cycle", "\"c\"", NULL);
+    /* a parent listed late that does not read back: the order rule, not a cycle */
+    bad_model(M("{\"name\": \"a\", \"type\": \"relu\"}, "
+                "{\"name\": \"s\", \"type\": \"add\", \"inputs\": [\"a\", \"c\"]}, "
+                "{\"name\": \"c\", \"type\": \"relu\", \"input\": \"@input\"}" EXIT),
+              "layer \"s\"", "\"inputs\"", "\"c\"", "listed after it", NULL);
+    /* the reserved name */
+    bad_model(M("{\"name\": \"@input\", \"type\": \"relu\"}" EXIT), "\"@input\"", "reserved",
+              NULL);
+    /* how many inputs a type takes */
+    bad_model(M("{\"name\": \"a\", \"type\": \"relu\"}, "
+                "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 1, \"kernel\": 1, "
+                "\"inputs\": [\"a\", \"@input\"]}" EXIT),
+              "layer \"c\"", "\"inputs\"", "\"conv\" reads one tensor, not 2", NULL);
+    bad_model(M("{\"name\": \"a\", \"type\": \"relu\"}, {\"name\": \"s\", \"type\": \"add\"}" EXIT),
+              "layer \"s\"", "\"add\"", "two or more", "\"inputs\"", NULL);
+    bad_model(M("{\"name\": \"s\", \"type\": \"concat\", \"inputs\": [\"@input\"]}" EXIT),
+              "layer \"s\"", "\"concat\"", "two or more", NULL);
+    /* shapes that do not fit: add of 4x8x8 and 3x8x8; concat of 8x8 and 4x4 */
+    bad_model(M("{\"name\": \"c\", \"type\": \"conv\", \"filters\": 4, \"kernel\": 1}, "
+                "{\"name\": \"s\", \"type\": \"add\", \"inputs\": [\"c\", \"@input\"]}" EXIT),
+              "layer \"s\"", "\"inputs\"", "input 2 is 3x8x8 but input 1 is 4x8x8", "one shape",
+              NULL);
+    bad_model(M("{\"name\": \"p\", \"type\": \"pool\", \"kernel\": 2}, "
+                "{\"name\": \"s\", \"type\": \"concat\", \"inputs\": [\"@input\", \"p\"]}" EXIT),
+              "layer \"s\"", "\"inputs\"", "input 2 is 3x4x4", "height and width", NULL);
+    /* a layer that feeds only a layer no exit uses: both lead nowhere; the first is named */
+    bad_model(M("{\"name\": \"a\", \"type\": \"relu\"}, "
+                "{\"name\": \"b\", \"type\": \"relu\", \"input\": \"@input\"}, "
+                "{\"name\": \"s\", \"type\": \"add\", \"inputs\": [\"a\", \"b\"]}, "
+                "{\"name\": \"out\", \"type\": \"fc\", \"outputs\": 2, \"input\": \"a\", "
+                "\"exit\": true}"),
+              "layer \"b\"", "no exit", NULL);
+    /* too many inputs is a limit */
+    char *json = malloc(100000);
+    assert_non_null(json);
+    size_t len = (size_t)snprintf(json, 100000, "{\"name\": \"t\", \"input\": [1, 1, 1], "
+                                  "\"layers\": [{\"name\": \"s\", \"type\": \"add\", \"inputs\": [");
+    for (int i = 0; i < 4097; i++)
+        len += (size_t)snprintf(json + len, 100000 - len, "%s\"@input\"", i ? ", " : "");
+    snprintf(json + len, 100000 - len, "], \"exit\": true}]}");
+    pd_graph *g = NULL;
+    pd_error err;
+    assert_int_equal(pd_graph_from_json(json, strlen(json), "wide.json", &g, &err), PD_ELIMIT);
+    assert_non_null(strstr(err.msg, "wide.json: layer \"s\": field \"inputs\": 4097 tensors"));
+    free(json);
+}
+
+/* The topology of plain arrays: what pd_topology_new checks, and a DAG's bound. */
+static void test_topology_arrays(void **state)
+{
+    (void)state;
+    pd_topology *t = (pd_topology *)0x1;
+    pd_error err;
+    const int32_t exit1[] = {1};
+    /* layer 1 reads layer 1: not before it */
+    const size_t start[] = {0, 1, 2};
+    const int32_t self[] = {PD_TENSOR_INPUT, 1};
+    assert_int_equal(pd_topology_new(2, start, self, 1, exit1, &t, &err), PD_EINPUT);
+    assert_null(t);
+    assert_non_null(strstr(err.msg, "layer 1: input 1 does not come before it"));
+    /* a layer reading nothing */
+    const size_t empty[] = {0, 1, 1};
+    const int32_t one[] = {PD_TENSOR_INPUT};
+    assert_int_equal(pd_topology_new(2, empty, one, 1, exit1, &t, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "layer 1 reads no tensor"));
+    /* an exit that is no layer */
+    const int32_t chain[] = {PD_TENSOR_INPUT, 0};
+    const int32_t bad_exit[] = {2};
+    assert_int_equal(pd_topology_new(2, start, chain, 1, bad_exit, &t, &err), PD_EINPUT);
+    /* a chain is a tree: its parents are its inputs, A(k) the path */
+    assert_int_equal(pd_topology_new(2, start, chain, 1, exit1, &t, &err), PD_OK);
+    assert_true(t->tree);
+    assert_int_equal(pd_topology_tree_parents(t)[1], 0);
+    assert_true(pd_topology_in_sub(t, 0, 0) && pd_topology_in_sub(t, 0, 1));
+    const double bytes[] = {10, 30};
+    double peak;
+    assert_int_equal(pd_topology_peak_bytes(t, 0, bytes, 100, &peak, NULL), PD_OK);
+    assert_true(peak == 110); /* input + layer 0, then layer 0 + layer 1 = 40 */
+    pd_topology *copy;
+    assert_int_equal(pd_topology_copy(t, &copy, NULL), PD_OK);
+    assert_true(copy->tree && copy->sub_len[0] == 2);
+    pd_topology_free(copy);
+    pd_topology_free(t);
+    pd_topology_free(NULL);
+    /* a DAG of 4097 layers with 4097 exits is beyond 2^24 exits x layers */
+    enum { N = 4097 };
+    size_t *st = malloc((N + 1) * sizeof *st);
+    int32_t *ids = malloc((N + 1) * sizeof *ids), *ex = malloc(N * sizeof *ex);
+    assert_true(st && ids && ex);
+    st[0] = 0;
+    for (size_t i = 0; i < N; i++) {
+        ids[st[i]] = (int32_t)i - 1;
+        st[i + 1] = st[i] + 1;
+        ex[i] = (int32_t)i;
+    }
+    ids[N] = PD_TENSOR_INPUT; /* the last layer reads the one before and the input */
+    st[N] = N + 1;
+    assert_int_equal(pd_topology_new(N, st, ids, N, ex, &t, &err), PD_ELIMIT);
+    assert_non_null(strstr(err.msg, "4097 layers (not a tree) with 4097 exits"));
+    /* the same as a tree is fine: no bitset */
+    st[N] = N;
+    assert_int_equal(pd_topology_new(N, st, ids, N, ex, &t, &err), PD_OK);
+    assert_true(t->tree && t->sub_len[N - 1] == N && pd_topology_in_sub(t, N - 1, 0));
+    assert_false(pd_topology_in_sub(t, 0, 1));
+    pd_topology_free(t);
+    free(st);
+    free(ids);
+    free(ex);
+}
+
 /* ---- opening by name or path ---- */
 
 static void test_open(void **state)
@@ -842,6 +1073,9 @@ int main(void)
         cmocka_unit_test(test_alexnet_shapes),
         cmocka_unit_test(test_alexnet_features),
         cmocka_unit_test(test_on_path),
+        cmocka_unit_test(test_dag_parse),
+        cmocka_unit_test(test_dag_errors),
+        cmocka_unit_test(test_topology_arrays),
         cmocka_unit_test(test_lenet),
         cmocka_unit_test(test_pool_ceil_rule),
         cmocka_unit_test(test_conv_shapes),

@@ -135,7 +135,8 @@ static void inputs_of(const pd_graph *g, size_t i, char *buf, size_t n)
     const int32_t *in = pd_topology_inputs(g->topo, i, &n_in);
     buf[0] = '\0';
     for (size_t j = 0; j < n_in; j++) {
-        const char *name = in[j] < 0 ? "@input" : cli_safe_name(g->layers[in[j]].name, nb, sizeof nb);
+        const char *name =
+            in[j] < 0 ? "@input" : cli_safe_name(g->layers[in[j]].name, nb, sizeof nb);
         if (len + strlen(name) + 5 > n) {
             snprintf(buf + len, n - len, "%s...", j ? "," : "");
             return;

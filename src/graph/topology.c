@@ -230,7 +230,8 @@ pd_status pd_topology_peak_bytes(const pd_topology *t, size_t k, const double *o
 {
     size_t len = t->sub_len[k];
     int32_t *list = malloc(len * sizeof *list);
-    size_t *last = malloc((t->n_layers + 1) * sizeof *last); /* [tensor + 1]: step of its last reader */
+    /* [tensor + 1]: the step of its last reader in A(k) */
+    size_t *last = malloc((t->n_layers + 1) * sizeof *last);
     if (!list || !last) {
         free(list);
         free(last);
