@@ -639,6 +639,53 @@ static void test_eval_matches_runtime(void **state)
     pd_graph_free(g);
 }
 
+
+/* A model with a layer the trainer has no gradient for is refused, naming the type (or
+ * what of it) and the layer, before anything is made. */
+static void test_untrainable_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *layers, *message;
+    } cases[] = {
+        {"{\"name\": \"n\", \"type\": \"bn\"}",
+         "cannot train layers of type \"bn\" yet (layer \"n\")"},
+        {"{\"name\": \"s\", \"type\": \"sigmoid\"}",
+         "cannot train layers of type \"sigmoid\" yet (layer \"s\")"},
+        {"{\"name\": \"c\", \"type\": \"conv\", \"filters\": 2, \"kernel\": 3, \"groups\": 2}",
+         "no gradient yet for a conv that is grouped, dilated, rectangular, unevenly padded or "
+         "bias-free (layer \"c\")"},
+        {"{\"name\": \"p\", \"type\": \"pool\", \"mode\": \"avg\", \"global\": true}",
+         "no gradient yet for a global pool (layer \"p\")"},
+        {"{\"name\": \"p\", \"type\": \"pool\", \"mode\": \"avg\", \"kernel\": 3, \"stride\": 1, "
+         "\"pad\": 1, \"count_include_pad\": false}",
+         "no gradient yet for a pool with count_include_pad false (layer \"p\")"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char json[1024];
+        snprintf(json, sizeof json,
+                 "{\"name\": \"u\", \"input\": [2, 6, 6], \"layers\": [%s, {\"name\": \"f\", "
+                 "\"type\": \"fc\", \"outputs\": 3, \"exit\": true}]}",
+                 cases[i].layers);
+        pd_graph *g = NULL;
+        pd_weights *w = NULL;
+        pd_error err;
+        if (pd_graph_from_json(json, strlen(json), "u.json", &g, &err) ||
+            pd_weights_random(g, 1, &w, &err))
+            fail_msg("%s: %s", cases[i].layers, err.msg);
+        pd_train_config c;
+        pd_train_config_default(&c);
+        c.threads = 1;
+        pd_trainer *t = (pd_trainer *)0x1;
+        assert_int_equal(pd_trainer_new(g, w, &c, &t, &err), PD_ELIMIT);
+        assert_null(t);
+        if (!strstr(err.msg, cases[i].message))
+            fail_msg("got \"%s\", wanted \"%s\"", err.msg, cases[i].message);
+        pd_weights_free(w);
+        pd_graph_free(g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -646,7 +693,7 @@ int main(void)
         cmocka_unit_test(test_steps_reduce_loss),  cmocka_unit_test(test_nan_loss_refused),
         cmocka_unit_test(test_config_and_state),   cmocka_unit_test(test_eval_matches_runtime),
         cmocka_unit_test(test_other_tensors_untouched), cmocka_unit_test(test_alexnet_dropout_seeded),
-        cmocka_unit_test(test_pytorch_steps),      cmocka_unit_test(test_threads_deterministic),
+        cmocka_unit_test(test_untrainable_refused), cmocka_unit_test(test_pytorch_steps),      cmocka_unit_test(test_threads_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

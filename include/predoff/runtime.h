@@ -61,6 +61,14 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
                      size_t input_count, const float **output, size_t *output_count,
                      double *layer_ms, pd_error *err);
 
+/* Runs layer `layer` alone on the caller's inputs: ins[j] holds its j-th input (n_ins of
+ * them, as the graph gives the layer, each of that tensor's shape; none in the net's own
+ * buffers). *output points into the net's buffers until the next run; *layer_ms (if not
+ * NULL) receives the pass's wall time. For the profiler:
+ * a layer of a DAG has no run of its own where its inputs are several. */
+pd_status pd_net_run_layer(pd_net *net, size_t layer, const float *const *ins, size_t n_ins,
+                           const float **output, double *layer_ms, pd_error *err);
+
 /* What an exit's logits say: BranchyNet's confidence is the softmax's entropy. */
 typedef struct pd_exit_summary {
     size_t top_class;

@@ -13,23 +13,6 @@ void pd_profiler_options_init(pd_profiler_options *o)
     *o = (pd_profiler_options){.repeats = 30, .warmup = 5, .seed = 1};
 }
 
-/* Where layer i sits: an exit whose path holds it, and its position on that path. */
-static void locate(const pd_net *net, const pd_graph *g, size_t i, size_t *exit, size_t *pos)
-{
-    for (size_t k = 0; k < g->n_exits; k++) {
-        size_t len;
-        const int32_t *path = pd_net_path(net, k, &len);
-        for (size_t j = 0; j < len; j++)
-            if ((size_t)path[j] == i) {
-                *exit = k;
-                *pos = j;
-                return;
-            }
-    }
-    *exit = 0;
-    *pos = 0; /* unreachable: every layer leads to an exit (the model reader checks) */
-}
-
 pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
                            const pd_profiler_options *o, pd_timings *out, pd_error *err)
 {
@@ -37,15 +20,21 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
     pd_status st = pd_net_new(g, w, "weights", o->threads, &net, err);
     if (st)
         return st;
-    size_t max_in = 0;
+    size_t max_in = 1, max_inputs = 1; /* every input of every layer */
     for (size_t i = 0; i < g->n_layers; i++) {
-        size_t e = (size_t)pd_shape_elems(g->layers[i].in);
-        max_in = e > max_in ? e : max_in;
+        size_t n;
+        const int32_t *in = pd_topology_inputs(g->topo, i, &n);
+        for (size_t j = 0; j < n; j++) {
+            pd_shape s = in[j] == PD_TENSOR_INPUT ? g->input : g->layers[in[j]].out;
+            max_in = (size_t)pd_shape_elems(s) > max_in ? (size_t)pd_shape_elems(s) : max_in;
+        }
+        max_inputs = n > max_inputs ? n : max_inputs;
     }
     size_t repeats = o->repeats ? o->repeats : 1, cap = repeats;
     float *input = malloc(max_in * sizeof *input);
     double *ms = malloc(repeats * sizeof *ms);
-    if (!input || !ms) {
+    const float **ins = malloc(max_inputs * sizeof *ins);
+    if (!input || !ms || !ins) {
         st = pd_error_set(err, PD_ENOMEM, "out of memory");
         goto done;
     }
@@ -55,15 +44,17 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
         input[i] = (float)(2.0 * pd_rng_uniform(&rng) - 1.0);
     for (size_t i = 0; i < g->n_layers && !st; i++) {
         const pd_layer *l = &g->layers[i];
-        size_t exit, pos, count = (size_t)pd_shape_elems(l->in), out_count;
+        size_t n_ins;
+        pd_topology_inputs(g->topo, i, &n_ins);
+        for (size_t j = 0; j < n_ins; j++) /* one random tensor serves every input */
+            ins[j] = input;
         const float *y;
-        locate(net, g, i, &exit, &pos);
         /* `repeats` timed runs, then more until they add up to the window */
         size_t runs = 0;
         double sum = 0.0;
         for (size_t r = 0; !st && (r < o->warmup + repeats || sum < o->min_window_ms); r++) {
             double t;
-            st = pd_net_run(net, exit, pos, pos + 1, input, count, &y, &out_count, &t, err);
+            st = pd_net_run_layer(net, i, ins, n_ins, &y, &t, err);
             if (st || r < o->warmup)
                 continue;
             if (runs == cap) {
@@ -99,6 +90,7 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
 done:
     free(input);
     free(ms);
+    free(ins);
     pd_net_free(net);
     return st;
 }

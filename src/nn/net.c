@@ -187,6 +187,44 @@ bool pd_net_can_cut(const pd_net *net, size_t exit, size_t cut)
     return cut <= len && net->plan.cut_ok[pd_net_plan_cut(&net->plan, exit) + cut];
 }
 
+pd_status pd_net_run_layer(pd_net *net, size_t layer, const float *const *ins, size_t n_ins,
+                           const float **output, double *layer_ms, pd_error *err)
+{
+    const pd_graph *g = net->g;
+    const pd_net_plan *pl = &net->plan;
+    if (layer >= g->n_layers)
+        return pd_error_set(err, PD_EINPUT, "no layer %zu (the model has %zu)", layer,
+                            g->n_layers);
+    size_t want_in;
+    pd_topology_inputs(g->topo, layer, &want_in);
+    if (n_ins != want_in)
+        return pd_error_set(err, PD_EINPUT, "layer \"%s\" reads %zu tensors, not %zu",
+                            g->layers[layer].name, want_in, n_ins);
+    size_t p = pl->first_pos[layer]; /* in the first exit that has it: a slot that holds it */
+    const pd_layer *l = &g->layers[layer];
+    const pd_shape *shapes = pl->in_shape + pl->in_start[p];
+    for (size_t j = 0; j < n_ins; j++) {
+        net->ins[j] = ins[j];
+        if (in_other_buffer(net, ins[j], (size_t)pd_shape_elems(shapes[j]), NULL))
+            return pd_error_set(err, PD_EINPUT, "layer \"%s\": input %zu lies in the net's own "
+                                "buffers", l->name, j + 1);
+    }
+    float *dst = net->slot[pl->out_slot[p]];
+    const float *const *t = tensors_of(net, layer);
+    pd_forward_args a = {l,      t[0],  t[1],    net->ins[0],       dst, net->scratch,
+                         false, net->prep[layer], net->ins, n_ins, shapes};
+    const pd_forward_op *op = pd_forward_op_of(l->type);
+    double t0 = layer_ms ? pd_now_ms() : 0.0;
+    if (net->pool && op->forward_split)
+        op->forward_split(&a, net->pool);
+    else
+        op->forward(&a);
+    if (layer_ms)
+        *layer_ms = pd_now_ms() - t0;
+    *output = dst;
+    return PD_OK;
+}
+
 pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const float *input,
                      size_t input_count, const float **output, size_t *output_count,
                      double *layer_ms, pd_error *err)

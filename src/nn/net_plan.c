@@ -19,6 +19,7 @@ void pd_net_plan_free(pd_net_plan *p)
     free(p->in_shape);
     free(p->cut_ok);
     free(p->slot_floats);
+    free(p->first_pos);
     memset(p, 0, sizeof *p);
 }
 
@@ -172,6 +173,15 @@ pd_status pd_net_plan_make(const pd_graph *g, const bool *in_place, const bool *
             refs_total += n;
         }
     }
+    p->first_pos = malloc((g->n_layers ? g->n_layers : 1) * sizeof *p->first_pos);
+    if (!p->first_pos) {
+        pd_net_plan_free(p);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < g->n_layers; i++)
+        p->first_pos[i] = SIZE_MAX;
+    for (size_t q = total; q-- > 0;) /* from the back: the first exit's position wins */
+        p->first_pos[p->layer[q]] = q;
     work w = {0};
     p->out_slot = malloc((total ? total : 1) * sizeof *p->out_slot);
     p->fuse_relu = malloc((total ? total : 1) * sizeof *p->fuse_relu);

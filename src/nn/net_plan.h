@@ -25,6 +25,7 @@ typedef struct pd_net_plan {
     pd_shape *in_shape;  /* the shape of each input */
     bool *cut_ok;        /* [positions + n_exits]: exit k's cut c (0..len) at cut_start(k) + c:
                           * a run may start or end there (one tensor crosses it) */
+    size_t *first_pos;   /* [n_layers]: a layer's position in the first exit holding it */
     size_t n_slots;
     size_t *slot_floats; /* [n_slots]: the most any tensor planned into it holds */
     size_t max_inputs;   /* of any layer */

@@ -173,6 +173,21 @@ static pd_status plan(pd_trainer *t, pd_error *err)
     return PD_OK;
 }
 
+/* What the gradients of a type that trains do not cover yet, or NULL. */
+static const char *untrainable(const pd_layer *l)
+{
+    const pd_layer_params *p = &l->p;
+    if (l->type == PD_LAYER_CONV && !pd_conv_is_plain(l))
+        return "conv that is grouped, dilated, rectangular, unevenly padded or bias-free";
+    if (l->type == PD_LAYER_FC && !p->bias)
+        return "bias-free fc";
+    if (l->type == PD_LAYER_POOL && p->global)
+        return "global pool";
+    if (l->type == PD_LAYER_POOL && p->mode == PD_POOL_AVG && p->pad && !p->count_include_pad)
+        return "pool with count_include_pad false";
+    return NULL;
+}
+
 pd_status pd_trainer_new(const pd_graph *g, pd_weights *w, const pd_train_config *cfg,
                          pd_trainer **out, pd_error *err)
 {
@@ -186,14 +201,12 @@ pd_status pd_trainer_new(const pd_graph *g, pd_weights *w, const pd_train_config
     if (pd_weights_check(w, g, "the weights", err))
         return err ? err->status : PD_EINPUT;
     for (size_t i = 0; i < g->n_layers; i++) {
-        const pd_layer *l = &g->layers[i];
-        if ((l->type == PD_LAYER_CONV && !pd_conv_is_plain(l)) ||
-            (l->type == PD_LAYER_FC && !l->p.bias))
+        const char *why = untrainable(&g->layers[i]);
+        if (why)
             return pd_error_set(err, PD_ELIMIT,
-                                "layer \"%.64s\": training has no gradient yet for a %s %s",
-                                l->name, l->type == PD_LAYER_FC ? "bias-free" : "non-square, "
-                                "grouped, dilated, unevenly padded or bias-free",
-                                pd_layer_type_name(l->type));
+                                "model \"%.64s\": the trainer has no gradient yet for a %s "
+                                "(layer \"%.64s\")",
+                                g->name, why, g->layers[i].name);
     }
     if (cfg->batch == 0 || cfg->batch > (1u << 20))
         return pd_error_set(err, PD_EINPUT, "batch %zu: give 1 to %u", cfg->batch, 1u << 20);
