@@ -730,6 +730,32 @@ if grep -qE '^exact +n/a: solver exact: the tree DP needs a tree model' "$tmp/ou
     grep -qE '^brute +[0-9.]+ +\+0\.00%' "$tmp/out" && ! grep -q nan "$tmp/out"; then ok; else bad "compare tiny-dag: $(cat "$tmp/out")"; fi
 expect 2 'profile "paper-rpi3b" has no model for layer type "add"' -- plan "$dag" --solver brute
 expect 2 'expected shape \[3, 8, 8\] or \[N, 3, 8, 8\] for model "tiny-dag"' -- run "$dag" --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit e1
+# a DAG's exit split across tiers where one tensor crosses (the residual block whole on
+# the edge) answers as run does; a split inside the block is refused when the plan loads
+dr="$fx/dag-residual"
+mk_dag_plan() { # LAST_MOBILE_LAYER: that layer and those before it on the mobile, the rest on the edge
+    local at=mobile first=1
+    printf '{"model": "dag-residual", "placement": {'
+    for n in $(grep -o '"name": "[^"]*"' "$dr/model.json" | tail -n +2 | cut -d'"' -f4); do
+        [ $first = 1 ] || printf ', '
+        first=0
+        printf '"%s": "%s"' "$n" "$at"
+        [ "$n" = "$1" ] && at=edge
+    done
+    printf '}}\n'
+}
+mk_dag_plan stem_relu >"$tmp/dag-split.json"
+mk_dag_plan res_bn >"$tmp/dag-bad.json"
+# (bounded: a server that took the plan would serve until stopped)
+rc=0; timeout 60 "$bin" serve "$dr/model.json" --tier edge --listen "$any" --weights "$dr/weights.safetensors" --plan "$tmp/dag-bad.json" >"$tmp/out" 2>&1 || rc=$?
+if [ $rc = 2 ] && grep -q 'exit "b1_fc": the plan puts "res_bn" and "res_add" on different tiers where more than one tensor crosses' "$tmp/out"; then ok; else bad "serve with a plan split inside a residual block: status $rc, $(cat "$tmp/out")"; fi
+start_server dagedge "$dr/model.json" --tier edge --listen "$any" --weights "$dr/weights.safetensors" --plan "$tmp/dag-split.json"
+for e in b1_fc fc2; do
+    "$bin" run "$dr/model.json" --weights "$dr/weights.safetensors" --input "$dr/input-1.npy" --exit "$e" -o "$tmp/dag-run.npy" >/dev/null
+    "$bin" infer "$dr/model.json" --plan "$tmp/dag-split.json" --server "$dagedge" --weights "$dr/weights.safetensors" --input "$dr/input-1.npy" --exit "$e" -o "$tmp/dag-inf.npy" >"$tmp/inf.txt" 2>&1
+    if cmp -s "$tmp/dag-inf.npy" "$tmp/dag-run.npy" && ! grep -q "finished the path" "$tmp/inf.txt"; then ok; else bad "infer dag-residual to $e: $(cat "$tmp/inf.txt")"; fi
+done
+stop_server "$dagedge_pid"
 # the DAG fixtures run at every exit (their figures against PyTorch: tests/test_dag_runtime.c)
 for net in dag-residual:b1_fc:fc2 dag-inception:b1_fc:fc; do
     IFS=: read -r name e1 e2 <<<"$net"

@@ -186,6 +186,19 @@ pd_status pd_deployment_read_plan(pd_deployment *d, const char *text, size_t len
     pd_status st = pd_placement_tiers_from_json(text, len, source, d->g, d->tier_of, err);
     if (st)
         return st;
+    /* a message carries one tensor: a DAG's exit may change tiers only where one crosses */
+    for (size_t k = 0; k < d->g->n_exits; k++) {
+        size_t n;
+        const int32_t *path = pd_net_path(d->net, k, &n);
+        for (size_t p = 1; p < n; p++)
+            if (d->tier_of[path[p]] != d->tier_of[path[p - 1]] && !pd_net_can_cut(d->net, k, p))
+                return pd_error_set(err, PD_EINPUT,
+                                    "%s: exit \"%.64s\": the plan puts \"%.64s\" and \"%.64s\" "
+                                    "on different tiers where more than one tensor crosses "
+                                    "between them; the split runtime ships one tensor a message",
+                                    source, d->g->layers[d->g->exits[k]].name,
+                                    d->g->layers[path[p - 1]].name, d->g->layers[path[p]].name);
+    }
     d->plan_hash = PD_WIRE_HASH_SEED;
     for (size_t i = 0; i < d->g->n_layers; i++) {
         uint8_t t = (uint8_t)d->tier_of[i];
