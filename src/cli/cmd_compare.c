@@ -43,9 +43,9 @@ int cmd_compare(const cli_parsed *p)
         char nb[CLI_NAME_BUF];
         printf("model: %s (%zu layers, %zu exits)\n", cli_safe_name(s.g->name, nb, sizeof nb), s.g->n_layers,
                s.g->n_exits);
-        report_scenario_line(stdout, &s.sc);
+        cli_report_scenario_line(stdout, &s.sc);
         printf("\n");
-        report_comparison(stdout, s.g, s.pb, r, n, "exact");
+        cli_report_comparison(stdout, s.g, s.pb, r, n, "exact");
     }
     free(r);
     cli_setup_close(&s);

@@ -44,10 +44,11 @@ int cmd_eval(const cli_parsed *p)
         pd_evaluate(s.pb, placement, &ev, &err)) {
         status = cli_fail(&err);
     } else {
-        plan_view v = {s.g, &s.sc, s.pb, "eval", placement, &ev, NULL, NULL};
+        pd_plan plan;
+        pd_plan_init(&plan, s.g, &s.sc, s.pb, "eval", placement, &ev);
         if (!json || strcmp(json, "-") != 0)
-            report_text(stdout, &v);
-        if (json && report_json(json, &v, &err))
+            cli_report_text(stdout, &plan, NULL);
+        if (json && pd_plan_write(&plan, json, &err))
             status = cli_fail(&err);
     }
     pd_evaluation_free(&ev);

@@ -29,7 +29,7 @@ static void print_paper(const cli_setup *s, const experiment_run *run, const exp
     printf("The paper's section-5 experiment (Pre-DNNOff, section 5.2)\n");
     printf("model: %s (%zu layers, %zu exits; exit accuracies assumed, see docs/REPRODUCTION.md)\n",
            s->g->name, s->g->n_layers, s->g->n_exits);
-    report_scenario_line(stdout, &s->sc);
+    cli_report_scenario_line(stdout, &s->sc);
     experiment_print(s, run, a);
 
     const pd_solver_result *ex = experiment_result(run, "exact");

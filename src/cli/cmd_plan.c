@@ -39,10 +39,13 @@ int cmd_plan(const cli_parsed *p)
         if (pd_evaluate(s.pb, sol.placement, &ev, &err)) {
             status = cli_fail(&err);
         } else {
-            plan_view v = {s.g, &s.sc, s.pb, solver->name, sol.placement, &ev, &sol, &opt};
+            pd_plan plan;
+            pd_plan_ga ga;
+            pd_plan_init(&plan, s.g, &s.sc, s.pb, solver->name, sol.placement, &ev);
+            pd_plan_from_solution(&plan, &sol, &opt, &ga);
             if (!json || strcmp(json, "-") != 0)
-                report_text(stdout, &v);
-            if (json && report_json(json, &v, &err))
+                cli_report_text(stdout, &plan, &opt);
+            if (json && pd_plan_write(&plan, json, &err))
                 status = cli_fail(&err);
         }
         pd_evaluation_free(&ev);

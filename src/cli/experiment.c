@@ -78,7 +78,7 @@ void experiment_print(const cli_setup *s, const experiment_run *run, const exper
     const pd_ga_runs *runs = &run->runs;
     const pd_solve_options *opt = &a->opt;
     printf("\nevery solver (solve time: median of %g runs):\n", a->repeats);
-    report_comparison(stdout, s->g, s->pb, run->r, run->n, "edgent");
+    cli_report_comparison(stdout, s->g, s->pb, run->r, run->n, "edgent");
 
     double *sorted = malloc(runs->runs * sizeof *sorted);
     double *times = malloc(runs->runs * sizeof *times);

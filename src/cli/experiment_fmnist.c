@@ -87,7 +87,7 @@ static void print_header(const cli_setup *s, const fmnist_flags *f,
            "(max - min)/4, at least %g)%s\n",
            centred->spec, PD_CENTRED_MIN_SIGMA,
            f->accuracy_dist ? "; not used: --accuracy-dist is given" : "");
-    report_scenario_line(stdout, &s->sc);
+    cli_report_scenario_line(stdout, &s->sc);
 }
 
 /* b-alexnet's exit accuracies (the paper's, assumed) for g's exits by name; *found = 0 when
