@@ -1,8 +1,8 @@
-/* Exits in path order from the input (exit_order.h). */
-#include "exit_order.h"
-
+/* Exits in the order a sample meets them on its way from the input (graph.h). */
 #include <stdint.h>
 #include <stdlib.h>
+
+#include "predoff/graph.h"
 
 static size_t path_length(const pd_graph *g, int32_t layer)
 {
@@ -12,7 +12,7 @@ static size_t path_length(const pd_graph *g, int32_t layer)
     return n;
 }
 
-pd_status cli_exit_order(const pd_graph *g, size_t *order, pd_error *err)
+pd_status pd_graph_exit_path_order(const pd_graph *g, size_t *order, pd_error *err)
 {
     size_t n = g->n_exits, trunk = 0;
     size_t *key = malloc(n * sizeof *key);
