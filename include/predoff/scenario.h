@@ -77,6 +77,14 @@ pd_status pd_scenario_parse_accuracies(pd_scenario *sc, const pd_graph *g, const
 pd_status pd_scenario_read_accuracies(pd_scenario *sc, const pd_graph *g, const char *path,
                                       pd_error *err);
 
+/* The measured accuracies the repository ships for g (models/accuracy/MODEL.json, compiled
+ * in), into sc as the readers above put them, their source "models/accuracy/MODEL.json
+ * (built in)"; a model without any leaves sc as it was. */
+pd_status pd_scenario_shipped_accuracies(pd_scenario *sc, const pd_graph *g, pd_error *err);
+/* The same only when some exit of g has no accuracy of its own: the accuracies a plan takes
+ * when none are given. */
+pd_status pd_scenario_default_accuracies(pd_scenario *sc, const pd_graph *g, pd_error *err);
+
 /* What `predoff accuracy -o` records (formats.md): each exit's accuracy on a data set and,
  * when n_thresholds > 0, BranchyNet's entropy rule at each threshold. Pointers borrowed. */
 typedef struct pd_accuracy_record {

@@ -59,6 +59,22 @@ pd_status pd_bandwidth_sweep(pd_problem *pb, const pd_solve_options *opt, double
                              pd_error *err);
 void pd_sweep_free(pd_sweep *s);
 
+/* The GA over seeds 1..runs at every rate of a sweep: the best, median and worst result,
+ * and how many seeds reached the exact optimum. */
+typedef struct pd_sweep_ga {
+    size_t runs;
+    double *best, *median, *worst; /* [n_points], owned */
+    size_t *reached;               /* [n_points], owned */
+} pd_sweep_ga;
+
+/* Runs it at sw's rates, pb's links reset for each as pd_bandwidth_sweep resets them (and
+ * left at the last). */
+pd_status pd_sweep_ga_run(pd_problem *pb, const pd_solve_options *opt, size_t runs,
+                          const pd_sweep *sw, double wired_bps, double wireless_delay_ms,
+                          double wired_delay_ms, pd_sweep_ga *out, pd_error *err);
+/* Frees what ga owns and empties it; NULL is a no-op. */
+void pd_sweep_ga_free(pd_sweep_ga *ga);
+
 /* The requirement distribution of experiment fmnist, centred among the exits' accuracies:
  * normal with mean = the mean of the n accuracies and sigma = (max - min) / 4, at least
  * PD_CENTRED_MIN_SIGMA (so that equal accuracies still give a distribution). Its spec is

@@ -125,19 +125,9 @@ static void exits_using(const exit_lists *e, size_t i, char *buf, size_t n)
 static double *shipped_accuracies(const pd_graph *g, char *source, size_t source_size,
                                   pd_error *err, pd_status *st)
 {
-    *st = PD_OK;
-    int lacking = 0;
-    for (size_t k = 0; k < g->n_exits; k++)
-        lacking |= !g->layers[g->exits[k]].has_accuracy;
-    size_t len;
-    const char *text = lacking ? pd_builtin_accuracy(g->name, &len) : NULL;
-    if (!text)
-        return NULL;
     pd_scenario sc;
     memset(&sc, 0, sizeof sc);
-    char from[256];
-    snprintf(from, sizeof from, "models/accuracy/%s.json (built in)", g->name);
-    if ((*st = pd_scenario_parse_accuracies(&sc, g, text, len, from, err)))
+    if ((*st = pd_scenario_default_accuracies(&sc, g, err)) || !sc.n_exit_accuracy)
         return NULL;
     double *acc = sc.exit_accuracy; /* taken from the scenario, which holds nothing else */
     sc.exit_accuracy = NULL;

@@ -48,7 +48,7 @@ static pd_status setup(const cli_parsed *p, const fmnist_flags *f, cli_setup *s,
     if (st)
         return st;
     /* a model with accuracies of its own may still have measured ones shipped */
-    if (!s->sc.accuracy_source[0] && (st = cli_setup_shipped_accuracy(s, err))) {
+    if (!s->sc.accuracy_source[0] && (st = pd_scenario_shipped_accuracies(&s->sc, s->g, err))) {
         cli_setup_close(s);
         return st;
     }

@@ -64,6 +64,25 @@ pd_status pd_scenario_parse_accuracies(pd_scenario *sc, const pd_graph *g, const
     return PD_OK;
 }
 
+pd_status pd_scenario_shipped_accuracies(pd_scenario *sc, const pd_graph *g, pd_error *err)
+{
+    size_t len;
+    const char *shipped = pd_builtin_accuracy(g->name, &len);
+    if (!shipped)
+        return PD_OK;
+    char source[256];
+    snprintf(source, sizeof source, "models/accuracy/%s.json (built in)", g->name);
+    return pd_scenario_parse_accuracies(sc, g, shipped, len, source, err);
+}
+
+pd_status pd_scenario_default_accuracies(pd_scenario *sc, const pd_graph *g, pd_error *err)
+{
+    for (size_t k = 0; k < g->n_exits; k++)
+        if (!g->layers[g->exits[k]].has_accuracy)
+            return pd_scenario_shipped_accuracies(sc, g, err);
+    return PD_OK;
+}
+
 static cJSON *accuracy_json(const pd_accuracy_record *r)
 {
     const pd_graph *g = r->g;
