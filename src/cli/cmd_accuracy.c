@@ -12,7 +12,7 @@
 #include "predoff/train.h"
 #include "predoff/weights.h"
 
-const cli_flag cmd_accuracy_flags[] = {
+const cli_flag cli_cmd_accuracy_flags[] = {
     {"--weights", "W.safetensors", "trained weights, with their normalisation (required)"},
     {"--data", "DIR", "IDX files: t10k-images-idx3-ubyte[.gz] and the rest (required)"},
     {"--split", "test|train", "which split (default test)"},
@@ -92,7 +92,7 @@ static pd_status read_args(const cli_parsed *p, acc_args *a, pd_error *err)
     return PD_OK;
 }
 
-int cmd_accuracy(const cli_parsed *p)
+int cli_cmd_accuracy(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -108,7 +108,7 @@ int cmd_accuracy(const cli_parsed *p)
     uint8_t *correct = NULL;
     float *entropy = NULL;
     double *rows = NULL; /* per threshold: accuracy, mean exit, then each exit's share */
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     pd_train_config cfg;
     pd_train_config_default(&cfg);
     cfg.batch = EVAL_BATCH;

@@ -10,7 +10,7 @@
 #include "predoff/npy.h"
 #include "predoff/weights.h"
 
-const cli_flag cmd_dataset_sample_flags[] = {
+const cli_flag cli_cmd_dataset_sample_flags[] = {
     {"--data", "DIR", "IDX files (required)"},
     {"--split", "test|train", "which split (default test)"},
     {"--index", "I", "the first image (default 0)"},
@@ -20,7 +20,7 @@ const cli_flag cmd_dataset_sample_flags[] = {
     {NULL, NULL, NULL},
 };
 
-int cmd_dataset_sample(const cli_parsed *p)
+int cli_cmd_dataset_sample(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -60,7 +60,7 @@ int cmd_dataset_sample(const cli_parsed *p)
     pd_model_data d = {0};
     float *x = NULL;
     size_t *idx = NULL;
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     if (pd_graph_open(p->pos[0], &g, &err) || (wpath && pd_weights_read_safetensors(wpath, &w, &err)) ||
         (w && pd_train_check_model(w, wpath, g, &err)) ||
         pd_model_data_open(data, split, g, 0, &d, &err) ||

@@ -7,7 +7,7 @@
 #include "commands.h"
 #include "predoff/measure.h"
 
-const cli_flag cmd_fit_flags[] = {
+const cli_flag cli_cmd_fit_flags[] = {
     {"--features", "SET", "paper (table 4.1, default), macs, or auto (lowest CV error per type)"},
     {"--folds", "K", "folds of the cross-validation (default 5)"},
     {"--name", "NAME", "the profile's name (default: the output file's name)"},
@@ -189,7 +189,7 @@ static void print_held_out(const pd_profile *prof, const pd_timings *held, const
                    q[k].samples, q[k].r2, q[k].mape);
 }
 
-int cmd_fit(const cli_parsed *p)
+int cli_cmd_fit(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -204,7 +204,7 @@ int cmd_fit(const cli_parsed *p)
     pd_timings t = {0}, held = {0}, test = {0};
     pd_profile *prof = NULL;
     pd_fit_quality q[PD_LAYER_TYPE_COUNT];
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     if (pd_timings_read_csv(a.csv, &t, &err) || (a.use_mean && pd_timings_use_mean(&t, &err)) ||
         (a.hold_out && pd_timings_hold_out(&t, a.hold_out, a.csv, &held, &err) &&
          pd_error_prefix(&err, "--hold-out")) ||

@@ -19,21 +19,21 @@ static int no_arguments(const cli_parsed *p, const char *cmd)
     return 1;
 }
 
-int cmd_models(const cli_parsed *p)
+int cli_cmd_models(const cli_parsed *p)
 {
     if (no_arguments(p, "models"))
-        return EXIT_BAD_INPUT;
+        return CLI_EXIT_BAD_INPUT;
     size_t n;
     const pd_builtin_model *m = pd_builtin_models(&n);
     for (size_t i = 0; i < n; i++)
         printf("%-14s %s\n", m[i].name, m[i].summary);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
-int cmd_profiles(const cli_parsed *p)
+int cli_cmd_profiles(const cli_parsed *p)
 {
     if (no_arguments(p, "profiles"))
-        return EXIT_BAD_INPUT;
+        return CLI_EXIT_BAD_INPUT;
     size_t n;
     const pd_preset_profile *pre = pd_preset_profiles(&n);
     for (size_t i = 0; i < n; i++) {
@@ -44,18 +44,18 @@ int cmd_profiles(const cli_parsed *p)
         printf("%-22s %s\n", prof->name, prof->note ? prof->note : "");
         pd_profile_free(prof);
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
-int cmd_solvers(const cli_parsed *p)
+int cli_cmd_solvers(const cli_parsed *p)
 {
     if (no_arguments(p, "solvers"))
-        return EXIT_BAD_INPUT;
+        return CLI_EXIT_BAD_INPUT;
     size_t n;
     const pd_solver *s = pd_solvers(&n);
     for (size_t i = 0; i < n; i++)
         printf("%-14s %s\n", s[i].name, s[i].summary);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 static void shape_str(pd_shape s, char *buf, size_t n)
@@ -136,11 +136,11 @@ static double *shipped_accuracies(const pd_graph *g, char *source, size_t source
     return acc;
 }
 
-int cmd_show(const cli_parsed *p)
+int cli_cmd_show(const cli_parsed *p)
 {
     if (p->n_pos != 1) {
         fprintf(stderr, "predoff: show takes one MODEL (predoff models lists them)\n");
-        return EXIT_BAD_INPUT;
+        return CLI_EXIT_BAD_INPUT;
     }
     pd_graph *g;
     pd_error err;
@@ -197,5 +197,5 @@ int cmd_show(const cli_parsed *p)
     free(shipped);
     exit_lists_free(&uses);
     pd_graph_free(g);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }

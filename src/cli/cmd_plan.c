@@ -6,14 +6,14 @@
 #include "setup.h"
 #include "predoff/solve.h"
 
-const cli_flag cmd_plan_flags[] = {
+const cli_flag cli_cmd_plan_flags[] = {
     {"--solver", "NAME", "exact (default), ga, brute, edgent, neurosurgeon, mobile, edge, cloud"},
     {"--json", "FILE", "also write the plan as JSON (\"-\": standard output, no report)"},
     CLI_SOLVER_FLAGS,
     {NULL, NULL, NULL},
 };
 
-int cmd_plan(const cli_parsed *p)
+int cli_cmd_plan(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -32,7 +32,7 @@ int cmd_plan(const cli_parsed *p)
         return cli_fail(&err);
     pd_solution sol;
     pd_evaluation ev = {0};
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     if (pd_solve(solver, s.pb, &opt, &sol, &err)) {
         status = cli_fail(&err);
     } else {

@@ -15,7 +15,7 @@
 #include "predoff/scenario.h"
 #include "predoff/weights.h"
 
-const cli_flag cmd_run_flags[] = {
+const cli_flag cli_cmd_run_flags[] = {
     CLI_WEIGHTS_FLAGS,
     {"--input", "X.npy", "float32 [C, H, W] or [N, C, H, W] (required)"},
     {"--exit", "NAME", "the exit layer to run to"},
@@ -144,7 +144,7 @@ static size_t count_non_finite(const float *x, size_t n)
     return bad;
 }
 
-int cmd_run(const cli_parsed *p)
+int cli_cmd_run(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -158,7 +158,7 @@ int cmd_run(const cli_parsed *p)
     pd_net *net = NULL;
     pd_array x = {0};
     float *logits = NULL;
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     size_t exit = 0, not_finite = 0;
     char source[320];
     if (pd_graph_open(p->pos[0], &g, &err) ||

@@ -15,7 +15,7 @@
 #include "predoff/train.h"
 #include "predoff/weights.h"
 
-const cli_flag cmd_train_flags[] = {
+const cli_flag cli_cmd_train_flags[] = {
     {"--data", "DIR", "IDX files: train-images-idx3-ubyte[.gz] and the rest (required)"},
     {"-o", "W.safetensors", "the trained weights, with their normalisation (required)"},
     {"--epochs", "N", "epochs in all, counting those a resumed run has done (default 15)"},
@@ -90,7 +90,7 @@ static pd_status read_args(const cli_parsed *p, cli_train_args *a, pd_error *err
     return PD_OK;
 }
 
-int cmd_train(const cli_parsed *p)
+int cli_cmd_train(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -108,7 +108,7 @@ int cmd_train(const cli_parsed *p)
     pd_checkpoint ck = {0};
     pd_training tr = {0};
     pd_train_job *j = &tr.job;
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     signal(SIGINT, on_signal); /* from here on a stop waits for the next batch boundary */
     signal(SIGTERM, on_signal);
     pd_status st = pd_graph_open(p->pos[0], &g, &err);
@@ -153,7 +153,7 @@ int cmd_train(const cli_parsed *p)
         fprintf(stderr, "predoff: stopped at epoch %" PRIu64 " after batch %" PRIu64
                 "; the checkpoint is %s (go on with --resume)\n",
                 j->epoch + 1, j->batches_done, a.checkpoint);
-        status = EXIT_FAILURE_OTHER;
+        status = CLI_EXIT_FAILURE_OTHER;
     } else if ((st = pd_train_write_weights(j, a.out, &err))) {
         status = cli_fail(&err);
     } else {

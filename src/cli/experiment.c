@@ -9,10 +9,10 @@
 #include "plot.h"
 #include "report.h"
 
-pd_status experiment_read_args(const cli_parsed *p, const char *name, const char *default_out,
-                               experiment_args *a, pd_error *err)
+pd_status cli_experiment_read_args(const cli_parsed *p, const char *name, const char *default_out,
+                               cli_experiment_args *a, pd_error *err)
 {
-    *a = (experiment_args){name, default_out, 20, 31, 5, {0}};
+    *a = (cli_experiment_args){name, default_out, 20, 31, 5, {0}};
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
         if (cli_is(o, "--out"))
@@ -32,7 +32,7 @@ pd_status experiment_read_args(const cli_parsed *p, const char *name, const char
     return st ? st : cli_out_mkdir(a->out, err);
 }
 
-const pd_solver_result *experiment_result(const experiment_run *run, const char *name)
+const pd_solver_result *cli_experiment_result(const cli_experiment_run *run, const char *name)
 {
     for (size_t i = 0; i < run->n; i++)
         if (strcmp(run->r[i].solver->name, name) == 0)
@@ -51,8 +51,8 @@ static pd_status write_convergence(const char *dir, const pd_solution *sol, pd_e
     return cli_out_close(f, dir, "ga-convergence.dat", err);
 }
 
-pd_status experiment_solve(const cli_setup *s, const experiment_args *a, experiment_run *run,
-                           pd_error *err)
+pd_status cli_experiment_solve(const cli_setup *s, const cli_experiment_args *a,
+                               cli_experiment_run *run, pd_error *err)
 {
     memset(run, 0, sizeof *run);
     pd_solvers(&run->n);
@@ -69,11 +69,12 @@ pd_status experiment_solve(const cli_setup *s, const experiment_args *a, experim
     if (!st)
         st = write_convergence(a->out, &run->conv, err);
     if (st)
-        experiment_run_free(run);
+        cli_experiment_run_free(run);
     return st;
 }
 
-void experiment_print(const cli_setup *s, const experiment_run *run, const experiment_args *a)
+void cli_experiment_print(const cli_setup *s, const cli_experiment_run *run,
+                          const cli_experiment_args *a)
 {
     const pd_ga_runs *runs = &run->runs;
     const pd_solve_options *opt = &a->opt;
@@ -132,8 +133,8 @@ static void print_sweep_ga(const pd_sweep *sw, const pd_sweep_ga *ga, size_t exa
            o[wa * n + exact_col], ga_gap, ga->median[wa]);
 }
 
-pd_status experiment_sweep(cli_setup *s, const experiment_args *a, const experiment_run *run,
-                           pd_error *err)
+pd_status cli_experiment_sweep(cli_setup *s, const cli_experiment_args *a,
+                               const cli_experiment_run *run, pd_error *err)
 {
     size_t n;
     const pd_solver *solvers = pd_solvers(&n);
@@ -170,7 +171,7 @@ pd_status experiment_sweep(cli_setup *s, const experiment_args *a, const experim
     return st;
 }
 
-void experiment_run_free(experiment_run *run)
+void cli_experiment_run_free(cli_experiment_run *run)
 {
     pd_solution_free(&run->conv);
     pd_ga_runs_free(&run->runs);

@@ -191,32 +191,32 @@ static pd_status print_assumptions(cli_setup *s, pd_error *err)
     return st;
 }
 
-int experiment_fmnist(const cli_parsed *p)
+int cli_experiment_fmnist(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
     fmnist_flags f = read_flags(p);
-    experiment_args a;
+    cli_experiment_args a;
     cli_setup s;
-    if (experiment_read_args(p, "fmnist", "out/fmnist", &a, &err) ||
+    if (cli_experiment_read_args(p, "fmnist", "out/fmnist", &a, &err) ||
         setup(p, &f, &s, &err))
         return cli_fail(&err);
     pd_distribution centred = {0};
-    experiment_run run = {0};
-    int status = EXIT_OK;
+    cli_experiment_run run = {0};
+    int status = CLI_EXIT_OK;
     if (pd_centred_demand(s.pb->exit_accuracy, s.pb->n_exits, &centred, &err) ||
-        experiment_solve(&s, &a, &run, &err)) {
+        cli_experiment_solve(&s, &a, &run, &err)) {
         status = cli_fail(&err);
     } else {
         print_header(&s, &f, &centred);
-        experiment_print(&s, &run, &a);
+        cli_experiment_print(&s, &run, &a);
         if (print_assumptions(&s, &err))
             status = cli_fail(&err);
         fflush(stdout);
-        if (!status && experiment_sweep(&s, &a, &run, &err))
+        if (!status && cli_experiment_sweep(&s, &a, &run, &err))
             status = cli_fail(&err);
     }
-    experiment_run_free(&run);
+    cli_experiment_run_free(&run);
     pd_distribution_free(&centred);
     cli_setup_close(&s);
     return status;
