@@ -3,6 +3,7 @@
 #ifndef PREDOFF_STUDY_H
 #define PREDOFF_STUDY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "predoff/error.h"
@@ -96,6 +97,10 @@ typedef struct pd_what_if {
  * accuracies, probabilities and weights are put back before returning, failed or not. */
 pd_status pd_what_if_solve(pd_problem *pb, const double *accuracy, const pd_distribution *demand,
                            pd_what_if *out, pd_error *err);
+/* Another model's exit accuracies for g's exits, matched by name: acc[k] is the accuracy
+ * of ref's exit named as g's exit k. Returns whether every exit of g found one (with an
+ * accuracy); acc is then complete, else partly written. */
+bool pd_exit_accuracies_by_name(const pd_graph *g, const pd_graph *ref, double *acc);
 void pd_what_if_free(pd_what_if *w);
 
 /* The median of n values (reorders them). */

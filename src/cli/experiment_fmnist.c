@@ -99,17 +99,7 @@ static pd_status paper_accuracies(const pd_graph *g, double *acc, int *found, pd
     pd_status st = pd_graph_open(PAPER_MODEL, &ref, err);
     if (st)
         return st;
-    size_t matched = 0;
-    for (size_t k = 0; k < g->n_exits; k++)
-        for (size_t j = 0; j < ref->n_exits; j++) {
-            const pd_layer *l = &ref->layers[ref->exits[j]];
-            if (l->has_accuracy && strcmp(l->name, g->layers[g->exits[k]].name) == 0) {
-                acc[k] = l->accuracy;
-                matched++;
-                break;
-            }
-        }
-    *found = g->n_exits > 0 && matched == g->n_exits;
+    *found = pd_exit_accuracies_by_name(g, ref, acc);
     pd_graph_free(ref);
     return PD_OK;
 }
