@@ -946,10 +946,38 @@ static void test_csv_file(void **state)
     assert_non_null(strstr(err.msg, "/nonexistent/x.csv"));
 }
 
+/* --hold-out's split: the listed sources' rows move to held, both keep their order. */
+static void test_timings_hold_out(void **state)
+{
+    (void)state;
+    static const char *const sources[] = {"a", "b", "c", "b", "a", "ab"};
+    pd_timings t = {0}, held = {0};
+    for (size_t i = 0; i < 6; i++) {
+        pd_layer_timing row = {0};
+        snprintf(row.source, sizeof row.source, "%s", sources[i]);
+        row.median_ms = (double)i;
+        assert_int_equal(pd_timings_add(&t, &row, NULL), PD_OK);
+    }
+    assert_int_equal(pd_timings_hold_out(&t, "c,a", "x.csv", &held, NULL), PD_OK);
+    assert_int_equal(t.n, 3); /* b, b, ab: "ab" is not "a" */
+    assert_true(t.rows[0].median_ms == 1 && t.rows[1].median_ms == 3 && t.rows[2].median_ms == 5);
+    assert_int_equal(held.n, 3); /* a, c, a */
+    assert_true(held.rows[0].median_ms == 0 && held.rows[1].median_ms == 2 &&
+                held.rows[2].median_ms == 4);
+    pd_timings_free(&held);
+    memset(&held, 0, sizeof held);
+    pd_error err;
+    assert_int_equal(pd_timings_hold_out(&t, "b,zz", "x.csv", &held, &err), PD_EINPUT);
+    assert_string_equal(err.msg, "x.csv has no timings from \"zz\"");
+    pd_timings_free(&held);
+    pd_timings_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options_init),
+        cmocka_unit_test(test_timings_hold_out),
         cmocka_unit_test(test_recover_exact),
         cmocka_unit_test(test_recover_noisy),
         cmocka_unit_test(test_relative_error_minimised),

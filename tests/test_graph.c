@@ -1066,6 +1066,49 @@ static void test_open(void **state)
     assert_non_null(strstr(err.msg, "\"filters\""));
 }
 
+/* ---- exits in path order ---- */
+
+static void order_is(const char *json, const size_t *want, size_t n)
+{
+    pd_graph *g = parse_ok(json);
+    assert_int_equal(g->n_exits, n);
+    size_t order[8];
+    assert_int_equal(pd_graph_exit_path_order(g, order, NULL), PD_OK);
+    for (size_t i = 0; i < n; i++)
+        if (order[i] != want[i])
+            fail_msg("%s\n  order[%zu] = %zu, want %zu", json, i, order[i], want[i]);
+    pd_graph_free(g);
+}
+
+#define FC_EXIT(name, from) \
+    "{\"name\": \"" name "\", \"type\": \"fc\", \"outputs\": 2, \"exit\": true, \"input\": \"" from "\"}"
+
+static void test_exit_path_order(void **state)
+{
+    (void)state;
+    /* b-lenet: the branch leaves after conv1, the trunk's exit fc5 last */
+    pd_graph *g = open_ok("b-lenet");
+    size_t order[2];
+    assert_int_equal(pd_graph_exit_path_order(g, order, NULL), PD_OK);
+    assert_string_equal(g->layers[g->exits[order[0]]].name, "b1_fc");
+    assert_string_equal(g->layers[g->exits[order[1]]].name, "fc5");
+    pd_graph_free(g);
+    /* exits in model order xb, x1, out, xa: x1 leaves the trunk first (after r1); xb and xa
+     * both after r2, in model order; the trunk's exit out last */
+    static const size_t want[] = {1, 0, 3, 2};
+    order_is(M("{\"name\": \"r1\", \"type\": \"relu\"}, {\"name\": \"r2\", \"type\": \"relu\"}, "
+               "{\"name\": \"r3\", \"type\": \"relu\"}, " FC_EXIT("xb", "r2") ", "
+               FC_EXIT("x1", "r1") ", {\"name\": \"r4\", \"type\": \"relu\", \"input\": \"r3\"}, "
+               "{\"name\": \"out\", \"type\": \"fc\", \"outputs\": 2, \"exit\": true}, "
+               FC_EXIT("xa", "r2")),
+             want, 4);
+    /* two exits with paths as long: the later one is the trunk's, met last */
+    static const size_t tie[] = {0, 1};
+    order_is(M("{\"name\": \"r1\", \"type\": \"relu\"}, " FC_EXIT("e1", "r1") ", "
+               FC_EXIT("e2", "r1")),
+             tie, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1088,6 +1131,7 @@ int main(void)
         cmocka_unit_test(test_errors_window),
         cmocka_unit_test(test_errors_graph),
         cmocka_unit_test(test_open),
+        cmocka_unit_test(test_exit_path_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

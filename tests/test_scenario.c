@@ -559,10 +559,34 @@ static void test_json_writer_refuses_non_finite(void **state)
     cJSON_Delete(root);
 }
 
+/* A model lacking an exit accuracy takes those that ship for it; one with its own does not. */
+static void test_default_accuracies(void **state)
+{
+    (void)state;
+    pd_graph *lenet, *alexnet;
+    assert_int_equal(pd_graph_open("b-lenet", &lenet, NULL), PD_OK);
+    assert_int_equal(pd_graph_open("b-alexnet", &alexnet, NULL), PD_OK);
+    pd_scenario sc;
+    memset(&sc, 0, sizeof sc);
+    assert_int_equal(pd_scenario_default_accuracies(&sc, alexnet, NULL), PD_OK);
+    assert_int_equal(sc.n_exit_accuracy, 0);
+    assert_int_equal(pd_scenario_shipped_accuracies(&sc, alexnet, NULL), PD_OK);
+    assert_int_equal(sc.n_exit_accuracy, 0); /* none ship for it */
+    assert_int_equal(pd_scenario_default_accuracies(&sc, lenet, NULL), PD_OK);
+    assert_int_equal(sc.n_exit_accuracy, lenet->n_exits);
+    assert_string_equal(sc.accuracy_source, "models/accuracy/b-lenet.json (built in)");
+    for (size_t k = 0; k < sc.n_exit_accuracy; k++)
+        assert_true(sc.exit_accuracy[k] > 0 && sc.exit_accuracy[k] <= 1);
+    pd_scenario_free(&sc);
+    pd_graph_free(alexnet);
+    pd_graph_free(lenet);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rate_parse),
+        cmocka_unit_test(test_default_accuracies),
         cmocka_unit_test(test_problem_build_refuses_non_finite),
         cmocka_unit_test(test_json_writer_refuses_non_finite),
         cmocka_unit_test(test_shannon),

@@ -101,10 +101,67 @@ static void test_what_if_restores(void **state)
     pd_problem_free(pb);
 }
 
+static void test_exit_accuracies_by_name(void **state)
+{
+    (void)state;
+    pd_graph *a, *lenet;
+    assert_int_equal(pd_graph_open("b-alexnet", &a, NULL), PD_OK);
+    assert_int_equal(pd_graph_open("b-lenet", &lenet, NULL), PD_OK);
+    double acc[8] = {0};
+    assert_true(pd_exit_accuracies_by_name(a, a, acc));
+    for (size_t k = 0; k < a->n_exits; k++)
+        assert_true(acc[k] == a->layers[a->exits[k]].accuracy);
+    assert_false(pd_exit_accuracies_by_name(lenet, a, acc)); /* no namesakes */
+    pd_graph_free(lenet);
+    pd_graph_free(a);
+}
+
+/* The GA over seeds at each rate of a sweep: best <= median <= worst, never below the
+ * exact optimum of that rate. */
+static void test_sweep_ga(void **state)
+{
+    (void)state;
+    pd_graph *g;
+    pd_scenario sc;
+    pd_problem *pb;
+    assert_int_equal(pd_graph_open("b-alexnet", &g, NULL), PD_OK);
+    assert_int_equal(pd_scenario_init(&sc, NULL), PD_OK);
+    assert_int_equal(pd_problem_build(g, &sc, &pb, NULL), PD_OK);
+    pd_solve_options opt;
+    pd_solve_options_init(&opt);
+    opt.ga.generations = 5;
+    pd_sweep sw = {0};
+    pd_sweep_ga ga = {0};
+    assert_int_equal(pd_bandwidth_sweep(pb, &opt, 1e6, 1e8, 3, sc.wired_bps, 0, 0, &sw, NULL),
+                     PD_OK);
+    assert_int_equal(pd_sweep_ga_run(pb, &opt, 3, &sw, sc.wired_bps, 0, 0, &ga, NULL), PD_OK);
+    size_t n;
+    const pd_solver *solvers = pd_solvers(&n);
+    size_t exact = 0;
+    while (strcmp(solvers[exact].name, "exact") != 0)
+        exact++;
+    assert_int_equal(ga.runs, 3);
+    for (size_t p = 0; p < sw.n_points; p++) {
+        double ex = sw.objective_ms[p * sw.n_solvers + exact];
+        assert_true(ga.best[p] <= ga.median[p] && ga.median[p] <= ga.worst[p]);
+        assert_true(ga.best[p] >= ex * (1 - 1e-9));
+        assert_true(ga.reached[p] <= 3);
+        assert_true((ga.reached[p] > 0) == (ga.best[p] <= ex * (1 + 1e-9)));
+    }
+    pd_sweep_ga_free(&ga);
+    pd_sweep_ga_free(NULL);
+    pd_sweep_free(&sw);
+    pd_problem_free(pb);
+    pd_scenario_free(&sc);
+    pd_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_centred_demand),
+        cmocka_unit_test(test_exit_accuracies_by_name),
+        cmocka_unit_test(test_sweep_ga),
         cmocka_unit_test(test_what_if_restores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -686,9 +686,42 @@ static void test_untrainable_refused(void **state)
     }
 }
 
+/* BranchyNet's rule on four samples, three exits met in the order 2, 0, 1: a sample leaves
+ * at the first exit whose entropy is strictly below t, the last exit takes the rest. */
+static void test_entropy_rule(void **state)
+{
+    (void)state;
+    enum { N = 4 };
+    static const size_t order[] = {2, 0, 1};
+    static const float entropy[3 * N] = {
+        0.0f, 0.2f, 0.5f, 0.9f, /* exit 0 */
+        0.0f, 0.0f, 0.0f, 0.0f, /* exit 1: last met, never asked */
+        0.1f, 0.9f, 0.5f, 0.9f, /* exit 2 */
+    };
+    static const uint8_t correct[3 * N] = {0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0};
+    double acc, mean, share[3];
+    /* sample 0 at exit 2, sample 1 at exit 0, samples 2 (0.5 is not below 0.5) and 3 at 1 */
+    pd_entropy_rule(3, order, N, correct, entropy, 0.5, &acc, &mean, share);
+    assert_true(acc == 0.75);
+    assert_true(mean == (1 + 2 + 3 + 3) / 4.0);
+    assert_true(share[0] == 0.25 && share[1] == 0.5 && share[2] == 0.25);
+    /* nothing is below 0: every sample goes to the last exit met */
+    pd_entropy_rule(3, order, N, correct, entropy, 0.0, &acc, &mean, share);
+    assert_true(acc == 0.25);
+    assert_true(mean == 3.0);
+    assert_true(share[0] == 0 && share[1] == 1 && share[2] == 0);
+    /* above every entropy: all leave at the first exit met */
+    pd_entropy_rule(3, order, N, correct, entropy, 1.0, &acc, &mean, share);
+    assert_true(acc == 0.25 && mean == 1.0 && share[2] == 1.0);
+    double per_exit[3];
+    pd_exit_accuracies(3, N, correct, per_exit);
+    assert_true(per_exit[0] == 0.25 && per_exit[1] == 0.25 && per_exit[2] == 0.25);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_entropy_rule),
         cmocka_unit_test(test_tree_gradients),     cmocka_unit_test(test_branch_point_sums),
         cmocka_unit_test(test_steps_reduce_loss),  cmocka_unit_test(test_nan_loss_refused),
         cmocka_unit_test(test_config_and_state),   cmocka_unit_test(test_eval_matches_runtime),

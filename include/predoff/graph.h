@@ -186,6 +186,12 @@ typedef void (*pd_sweep_emit)(void *ctx, const pd_sweep_point *p);
  * there are (0: the type is not swept). */
 size_t pd_layer_type_sweep(pd_layer_type t, pd_sweep_emit emit, void *ctx);
 
+/* The exits in the order a sample meets them on its way from the input: by the place on
+ * the trunk (the path of the exit with the longest path, the later in model order of two as
+ * long) where each leaves it, an exit on the trunk by its own place, so the trunk's exit
+ * comes last; ties keep model order. order[i] is the model-order index (into g->exits) of the i-th exit met. */
+pd_status pd_graph_exit_path_order(const pd_graph *g, size_t *order, pd_error *err);
+
 const char *pd_layer_type_name(pd_layer_type t);
 /* Returns the type with that name, or PD_LAYER_TYPE_COUNT. */
 pd_layer_type pd_layer_type_parse(const char *name);

@@ -42,6 +42,12 @@ pd_status pd_timings_use_mean(pd_timings *t, pd_error *err);
  * microseconds are fixed costs and timer resolution more than work. */
 size_t pd_timings_drop_below(pd_timings *t, const double min_ms[PD_LAYER_TYPE_COUNT]);
 
+/* Moves the rows whose source is one of the comma-separated `sources` from t to held (both
+ * keep their order). A listed source with no rows is PD_EINPUT: "<name> has no timings from
+ * \"SOURCE\"", name naming t (its file). */
+pd_status pd_timings_hold_out(pd_timings *t, const char *sources, const char *name,
+                              pd_timings *held, pd_error *err);
+
 /* Appends a copy of row (grows the array). */
 pd_status pd_timings_add(pd_timings *t, const pd_layer_timing *row, pd_error *err);
 void pd_timings_free(pd_timings *t);
@@ -130,6 +136,10 @@ void pd_profile_evaluate(const pd_profile *p, const pd_timings *t, pd_fit_qualit
 
 /* Writes a profile as JSON that pd_profile_open reads back. */
 pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err);
+/* The same to path ("-": standard output). A path that cannot be opened is PD_EINPUT; a
+ * failed write removes a regular file it left half-written (never a device such as
+ * /dev/full). */
+pd_status pd_profile_write_path(const pd_profile *p, const char *path, pd_error *err);
 
 /* The link as the cost model sees it: every transfer of B bytes costs
  * delay_ms + 8 B / rate_bps (seconds, shown in ms). */

@@ -77,6 +77,31 @@ pd_status pd_scenario_parse_accuracies(pd_scenario *sc, const pd_graph *g, const
 pd_status pd_scenario_read_accuracies(pd_scenario *sc, const pd_graph *g, const char *path,
                                       pd_error *err);
 
+/* The measured accuracies the repository ships for g (models/accuracy/MODEL.json, compiled
+ * in), into sc as the readers above put them, their source "models/accuracy/MODEL.json
+ * (built in)"; a model without any leaves sc as it was. */
+pd_status pd_scenario_shipped_accuracies(pd_scenario *sc, const pd_graph *g, pd_error *err);
+/* The same only when some exit of g has no accuracy of its own: the accuracies a plan takes
+ * when none are given. */
+pd_status pd_scenario_default_accuracies(pd_scenario *sc, const pd_graph *g, pd_error *err);
+
+/* What `predoff accuracy -o` records (formats.md): each exit's accuracy on a data set and,
+ * when n_thresholds > 0, BranchyNet's entropy rule at each threshold. Pointers borrowed. */
+typedef struct pd_accuracy_record {
+    const pd_graph *g;
+    const char *weights, *data, *split; /* where the figures came from */
+    size_t samples;
+    const double *accuracy;             /* [g->n_exits], model order */
+    size_t n_thresholds;
+    const double *threshold, *rule_accuracy, *mean_exit; /* [n_thresholds] */
+    const double *share;                /* [n_thresholds * g->n_exits]: share of the samples
+                                         * leaving at each exit (model order), row by row */
+} pd_accuracy_record;
+
+/* Writes the accuracy file the readers above take, to path ("-": standard output); a figure
+ * that is not finite is PD_EINPUT and nothing is written. */
+pd_status pd_accuracy_write(const pd_accuracy_record *r, const char *path, pd_error *err);
+
 /* Parses "74Mbps" (units bps, kbps, Mbps, Gbps; powers of 1000) into bits per second;
  * a rate below PD_MIN_RATE_BPS or beyond a double is PD_EINPUT. */
 pd_status pd_rate_parse(const char *text, double *bps, pd_error *err);

@@ -8,6 +8,7 @@
 
 #include "predoff/error.h"
 #include "predoff/objective.h"
+#include "predoff/placement.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +66,12 @@ const pd_solver *pd_solver_find(const char *name);
 pd_status pd_solve(const pd_solver *solver, const pd_problem *pb, const pd_solve_options *opt,
                    pd_solution *out, pd_error *err);
 void pd_solution_free(pd_solution *sol);
+
+/* A plan's solver figures from sol (solved, solve time, shortfall, the served exit); with a
+ * GA history, *ga holds opt's GA parameters and the history and plan->ga points to it.
+ * sol, opt and ga are borrowed by plan. */
+void pd_plan_from_solution(pd_plan *plan, const pd_solution *sol, const pd_solve_options *opt,
+                           pd_plan_ga *ga);
 
 /* The solvers themselves, callable directly. */
 pd_status pd_solve_exact(const pd_problem *pb, const pd_solve_options *opt, pd_slot *placement,

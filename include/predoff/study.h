@@ -3,6 +3,7 @@
 #ifndef PREDOFF_STUDY_H
 #define PREDOFF_STUDY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "predoff/error.h"
@@ -59,6 +60,22 @@ pd_status pd_bandwidth_sweep(pd_problem *pb, const pd_solve_options *opt, double
                              pd_error *err);
 void pd_sweep_free(pd_sweep *s);
 
+/* The GA over seeds 1..runs at every rate of a sweep: the best, median and worst result,
+ * and how many seeds reached the exact optimum. */
+typedef struct pd_sweep_ga {
+    size_t runs;
+    double *best, *median, *worst; /* [n_points], owned */
+    size_t *reached;               /* [n_points], owned */
+} pd_sweep_ga;
+
+/* Runs it at sw's rates, pb's links reset for each as pd_bandwidth_sweep resets them (and
+ * left at the last). */
+pd_status pd_sweep_ga_run(pd_problem *pb, const pd_solve_options *opt, size_t runs,
+                          const pd_sweep *sw, double wired_bps, double wireless_delay_ms,
+                          double wired_delay_ms, pd_sweep_ga *out, pd_error *err);
+/* Frees what ga owns and empties it; NULL is a no-op. */
+void pd_sweep_ga_free(pd_sweep_ga *ga);
+
 /* The requirement distribution of experiment fmnist, centred among the exits' accuracies:
  * normal with mean = the mean of the n accuracies and sigma = (max - min) / 4, at least
  * PD_CENTRED_MIN_SIGMA (so that equal accuracies still give a distribution). Its spec is
@@ -80,6 +97,10 @@ typedef struct pd_what_if {
  * accuracies, probabilities and weights are put back before returning, failed or not. */
 pd_status pd_what_if_solve(pd_problem *pb, const double *accuracy, const pd_distribution *demand,
                            pd_what_if *out, pd_error *err);
+/* Another model's exit accuracies for g's exits, matched by name: acc[k] is the accuracy
+ * of ref's exit named as g's exit k. Returns whether every exit of g found one (with an
+ * accuracy); acc is then complete, else partly written. */
+bool pd_exit_accuracies_by_name(const pd_graph *g, const pd_graph *ref, double *acc);
 void pd_what_if_free(pd_what_if *w);
 
 /* The median of n values (reorders them). */

@@ -1,23 +1,18 @@
 /* predoff accuracy: each exit's accuracy on a data set with trained weights (their recorded
  * normalisation applied), as a table and a small JSON file that plans read with
  * --accuracy-from; and BranchyNet's own exit rule, by softmax entropy thresholds. */
-#include <cjson/cJSON.h>
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "safe_name.h"
 #include "commands.h"
-#include "core/json_util.h"
-#include "exit_order.h"
-#include "train_data.h"
 #include "predoff/graph.h"
+#include "predoff/scenario.h"
 #include "predoff/train.h"
 #include "predoff/weights.h"
 
-const cli_flag cmd_accuracy_flags[] = {
+const cli_flag cli_cmd_accuracy_flags[] = {
     {"--weights", "W.safetensors", "trained weights, with their normalisation (required)"},
     {"--data", "DIR", "IDX files: t10k-images-idx3-ubyte[.gz] and the rest (required)"},
     {"--split", "test|train", "which split (default test)"},
@@ -97,69 +92,7 @@ static pd_status read_args(const cli_parsed *p, acc_args *a, pd_error *err)
     return PD_OK;
 }
 
-/* One threshold of BranchyNet's rule: each sample leaves at the first exit in path order
- * whose entropy is below t, the last exit taking the rest. */
-typedef struct entropy_row {
-    double threshold, accuracy, mean_exit; /* mean_exit: 1 = the first exit met */
-    double share[PD_TRAIN_MAX_EXITS];      /* by model-order exit */
-} entropy_row;
-
-static void entropy_rule(const pd_graph *g, const size_t *order, size_t count,
-                         const uint8_t *correct, const float *entropy, double t, entropy_row *r)
-{
-    size_t n = g->n_exits, right = 0, depth = 0;
-    size_t taken[PD_TRAIN_MAX_EXITS] = {0};
-    for (size_t i = 0; i < count; i++) {
-        size_t at = n - 1;
-        for (size_t o = 0; o + 1 < n; o++)
-            if (entropy[order[o] * count + i] < t) {
-                at = o;
-                break;
-            }
-        size_t k = order[at];
-        taken[k]++;
-        right += correct[k * count + i];
-        depth += at + 1;
-    }
-    r->threshold = t;
-    r->accuracy = (double)right / (double)count;
-    r->mean_exit = (double)depth / (double)count;
-    for (size_t k = 0; k < n; k++)
-        r->share[k] = (double)taken[k] / (double)count;
-}
-
-static pd_status write_json(const char *path, const pd_graph *g, const acc_args *a,
-                            size_t count, const double *acc, const entropy_row *rows,
-                            size_t n_rows, pd_error *err)
-{
-    cJSON *root = cJSON_CreateObject(), *exits = NULL;
-    int ok = root && cJSON_AddStringToObject(root, "model", g->name) &&
-             cJSON_AddStringToObject(root, "weights", a->weights) &&
-             cJSON_AddStringToObject(root, "data", a->data) &&
-             cJSON_AddStringToObject(root, "split", a->split) &&
-             cJSON_AddNumberToObject(root, "samples", (double)count) &&
-             (exits = cJSON_AddObjectToObject(root, "exits"));
-    for (size_t k = 0; ok && k < g->n_exits; k++)
-        ok = cJSON_AddNumberToObject(exits, g->layers[g->exits[k]].name, acc[k]) != NULL;
-    cJSON *list = ok && n_rows ? cJSON_AddArrayToObject(root, "entropy_thresholds") : NULL;
-    ok = ok && (!n_rows || list);
-    for (size_t r = 0; ok && r < n_rows; r++) {
-        cJSON *row = cJSON_CreateObject(), *share = NULL;
-        ok = row && cJSON_AddItemToArray(list, row) &&
-             cJSON_AddNumberToObject(row, "threshold", rows[r].threshold) &&
-             cJSON_AddNumberToObject(row, "accuracy", rows[r].accuracy) &&
-             cJSON_AddNumberToObject(row, "mean_exit", rows[r].mean_exit) &&
-             (share = cJSON_AddObjectToObject(row, "share"));
-        for (size_t k = 0; ok && k < g->n_exits; k++)
-            ok = cJSON_AddNumberToObject(share, g->layers[g->exits[k]].name, rows[r].share[k]) != NULL;
-    }
-    pd_status st = ok ? pd_json_write(root, path, err)
-                      : pd_error_set(err, PD_ENOMEM, "%s: out of memory", path);
-    cJSON_Delete(root);
-    return st;
-}
-
-int cmd_accuracy(const cli_parsed *p)
+int cli_cmd_accuracy(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -169,11 +102,11 @@ int cmd_accuracy(const cli_parsed *p)
     pd_graph *g = NULL;
     pd_weights *w = NULL;
     pd_trainer *t = NULL;
-    cli_data d = {0};
+    pd_model_data d = {0};
     uint8_t *correct = NULL;
     float *entropy = NULL;
-    entropy_row *rows = NULL;
-    int status = EXIT_OK;
+    double *rows = NULL; /* per threshold: accuracy, mean exit, then each exit's share */
+    int status = CLI_EXIT_OK;
     pd_train_config cfg;
     pd_train_config_default(&cfg);
     cfg.batch = EVAL_BATCH;
@@ -181,38 +114,36 @@ int cmd_accuracy(const cli_parsed *p)
     size_t order[PD_TRAIN_MAX_EXITS];
     double acc[PD_TRAIN_MAX_EXITS];
     if (pd_graph_open(p->pos[0], &g, &err) || pd_weights_read_safetensors(a.weights, &w, &err) ||
-        cli_data_check_model(w, a.weights, g, &err) || pd_weights_check(w, g, a.weights, &err))
+        pd_train_check_model(w, a.weights, g, &err) || pd_weights_check(w, g, a.weights, &err))
         goto fail;
     if (g->n_exits > PD_TRAIN_MAX_EXITS) {
         pd_error_set(&err, PD_ELIMIT, "model \"%s\": %zu exits; at most %d", g->name, g->n_exits,
                      PD_TRAIN_MAX_EXITS);
         goto fail;
     }
-    if (cli_data_open(a.data, a.split, g, (size_t)a.limit, &d, &err) ||
-        cli_data_norm_from_weights(&d, w, a.weights, &err) ||
-        pd_trainer_new(g, w, &cfg, &t, &err) || cli_exit_order(g, order, &err))
+    if (pd_model_data_open(a.data, a.split, g, (size_t)a.limit, &d, &err) ||
+        pd_model_data_norm_from_weights(&d, w, a.weights, &err) ||
+        pd_trainer_new(g, w, &cfg, &t, &err) || pd_graph_exit_path_order(g, order, &err))
         goto fail;
     size_t count = d.set.count;
     correct = malloc(g->n_exits * count);
     entropy = malloc(g->n_exits * count * sizeof *entropy);
-    rows = calloc(a.n_thresholds ? a.n_thresholds : 1, sizeof *rows);
+    size_t ne = g->n_exits, nt = a.n_thresholds;
+    rows = calloc((nt ? nt : 1) * (2 + ne), sizeof *rows);
+    double *rule_acc = rows, *mean_exit = rows + nt, *share = rows + 2 * nt;
     if (!correct || !entropy || !rows) {
         pd_error_set(&err, PD_ENOMEM, "out of memory");
         goto fail;
     }
-    if (cli_data_evaluate(t, &d, g->n_exits, EVAL_BATCH, correct, entropy, &err))
+    if (pd_model_data_evaluate(t, &d, g->n_exits, EVAL_BATCH, correct, entropy, &err))
         goto fail;
+    pd_exit_accuracies(g->n_exits, count, correct, acc);
     char nb[CLI_NAME_BUF];
     printf("model %s, weights %s: %s split of %s, %zu images\n\n", cli_safe_name(g->name, nb, sizeof nb), a.weights, a.split,
            a.data, count);
     printf("  exit                accuracy\n");
-    for (size_t k = 0; k < g->n_exits; k++) {
-        size_t c = 0;
-        for (size_t i = 0; i < count; i++)
-            c += correct[k * count + i];
-        acc[k] = (double)c / (double)count;
+    for (size_t k = 0; k < g->n_exits; k++)
         printf("  %-18s  %8.4f\n", cli_safe_name(g->layers[g->exits[k]].name, nb, sizeof nb), acc[k]);
-    }
     if (a.n_thresholds) {
         printf("\nBranchyNet's rule: a sample leaves at the first exit (from the input) whose "
                "softmax entropy is below T; the last takes the rest\n\n  %9s  %8s  %9s",
@@ -221,16 +152,19 @@ int cmd_accuracy(const cli_parsed *p)
             printf("  %8.8s", cli_safe_name(g->layers[g->exits[order[o]]].name, nb, sizeof nb));
         printf("\n");
         for (size_t r = 0; r < a.n_thresholds; r++) {
-            entropy_rule(g, order, count, correct, entropy, a.thresholds[r], &rows[r]);
-            printf("  %9.3f  %8.4f  %9.3f", rows[r].threshold, rows[r].accuracy, rows[r].mean_exit);
+            pd_entropy_rule(ne, order, count, correct, entropy, a.thresholds[r], &rule_acc[r],
+                            &mean_exit[r], &share[r * ne]);
+            printf("  %9.3f  %8.4f  %9.3f", a.thresholds[r], rule_acc[r], mean_exit[r]);
             for (size_t o = 0; o < g->n_exits; o++)
-                printf("  %8.3f", rows[r].share[order[o]]);
+                printf("  %8.3f", share[r * ne + order[o]]);
             printf("\n");
         }
         printf("(mean exit: 1 is the first exit met; the exit columns are shares of the samples)\n");
     }
     if (a.out) {
-        if (write_json(a.out, g, &a, count, acc, rows, a.n_thresholds, &err))
+        pd_accuracy_record rec = {g, a.weights, a.data, a.split, count, acc, nt, a.thresholds,
+                                  rule_acc, mean_exit, share};
+        if (pd_accuracy_write(&rec, a.out, &err))
             goto fail;
         printf("\nwrote %s (plan with --accuracy-from %s)\n", a.out, a.out);
     }
@@ -242,7 +176,7 @@ done:
     free(entropy);
     free(correct);
     pd_trainer_free(t);
-    cli_data_close(&d);
+    pd_model_data_close(&d);
     pd_weights_free(w);
     pd_graph_free(g);
     return status;

@@ -9,13 +9,13 @@
 #include "setup.h"
 #include "predoff/study.h"
 
-const cli_flag cmd_compare_flags[] = {
+const cli_flag cli_cmd_compare_flags[] = {
     {"--repeats", "N", "time each solver N times and report the median (default 5)"},
     CLI_SOLVER_FLAGS,
     {NULL, NULL, NULL},
 };
 
-int cmd_compare(const cli_parsed *p)
+int cli_cmd_compare(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -34,7 +34,7 @@ int cmd_compare(const cli_parsed *p)
     size_t n;
     pd_solvers(&n);
     pd_solver_result *r = malloc(n * sizeof *r);
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     if (!r || pd_compare_solvers(s.pb, &opt, (size_t)repeats, r, &err)) {
         if (!r)
             pd_error_set(&err, PD_ENOMEM, "out of memory");
@@ -43,10 +43,10 @@ int cmd_compare(const cli_parsed *p)
         char nb[CLI_NAME_BUF];
         printf("model: %s (%zu layers, %zu exits)\n", cli_safe_name(s.g->name, nb, sizeof nb), s.g->n_layers,
                s.g->n_exits);
-        report_scenario_line(stdout, &s.sc);
+        cli_report_scenario_line(stdout, &s.sc);
         printf("\n");
         /* brute reaches the same optimum where the tree DP cannot go */
-        report_comparison(stdout, s.g, s.pb, r, n, s.g->topo->tree ? "exact" : "brute");
+        cli_report_comparison(stdout, s.g, s.pb, r, n, s.g->topo->tree ? "exact" : "brute");
     }
     free(r);
     cli_setup_close(&s);

@@ -5,12 +5,12 @@
 #include <string.h>
 
 #include "commands.h"
-#include "train_data.h"
+#include "predoff/train.h"
 #include "predoff/graph.h"
 #include "predoff/npy.h"
 #include "predoff/weights.h"
 
-const cli_flag cmd_dataset_sample_flags[] = {
+const cli_flag cli_cmd_dataset_sample_flags[] = {
     {"--data", "DIR", "IDX files (required)"},
     {"--split", "test|train", "which split (default test)"},
     {"--index", "I", "the first image (default 0)"},
@@ -20,7 +20,7 @@ const cli_flag cmd_dataset_sample_flags[] = {
     {NULL, NULL, NULL},
 };
 
-int cmd_dataset_sample(const cli_parsed *p)
+int cli_cmd_dataset_sample(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -57,14 +57,14 @@ int cmd_dataset_sample(const cli_parsed *p)
         return cli_fail(&err);
     pd_graph *g = NULL;
     pd_weights *w = NULL;
-    cli_data d = {0};
+    pd_model_data d = {0};
     float *x = NULL;
     size_t *idx = NULL;
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     if (pd_graph_open(p->pos[0], &g, &err) || (wpath && pd_weights_read_safetensors(wpath, &w, &err)) ||
-        (w && cli_data_check_model(w, wpath, g, &err)) ||
-        cli_data_open(data, split, g, 0, &d, &err) ||
-        (w && cli_data_norm_from_weights(&d, w, wpath, &err)))
+        (w && pd_train_check_model(w, wpath, g, &err)) ||
+        pd_model_data_open(data, split, g, 0, &d, &err) ||
+        (w && pd_model_data_norm_from_weights(&d, w, wpath, &err)))
         goto fail;
     if (index >= d.set.count || count > d.set.count - index) {
         pd_error_set(&err, PD_EINPUT, "--index %llu --count %llu: the %s split of %s has %zu images",
@@ -93,7 +93,7 @@ fail:
 done:
     free(idx);
     free(x);
-    cli_data_close(&d);
+    pd_model_data_close(&d);
     pd_weights_free(w);
     pd_graph_free(g);
     return status;

@@ -8,13 +8,13 @@
 #include "report.h"
 #include "setup.h"
 
-const cli_flag cmd_eval_flags[] = {
+const cli_flag cli_cmd_eval_flags[] = {
     {"--placement", "PLAN.json", "plan file whose \"placement\" object is evaluated (required)"},
     {"--json", "FILE", "also write the result as plan JSON (\"-\": standard output, no report)"},
     {NULL, NULL, NULL},
 };
 
-int cmd_eval(const cli_parsed *p)
+int cli_cmd_eval(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -36,7 +36,7 @@ int cmd_eval(const cli_parsed *p)
     size_t len = 0;
     pd_slot *placement = calloc(s.g->n_layers, sizeof *placement);
     pd_evaluation ev = {0};
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     if (!placement)
         pd_error_set(&err, PD_ENOMEM, "out of memory");
     if (!placement || pd_read_file(plan_path, PD_MAX_TEXT_FILE, &text, &len, &err) ||
@@ -44,10 +44,11 @@ int cmd_eval(const cli_parsed *p)
         pd_evaluate(s.pb, placement, &ev, &err)) {
         status = cli_fail(&err);
     } else {
-        plan_view v = {s.g, &s.sc, s.pb, "eval", placement, &ev, NULL, NULL};
+        pd_plan plan;
+        pd_plan_init(&plan, s.g, &s.sc, s.pb, "eval", placement, &ev);
         if (!json || strcmp(json, "-") != 0)
-            report_text(stdout, &v);
-        if (json && report_json(json, &v, &err))
+            cli_report_text(stdout, &plan, NULL);
+        if (json && pd_plan_write(&plan, json, &err))
             status = cli_fail(&err);
     }
     pd_evaluation_free(&ev);

@@ -10,7 +10,7 @@
 #include "report.h"
 #include "setup.h"
 
-const cli_flag cmd_experiment_flags[] = {
+const cli_flag cli_cmd_experiment_flags[] = {
     {"--model", "MODEL", "fmnist: the model (default b-alexnet-gray); paper runs b-alexnet"},
     {"--out", "DIR", "where the data, the gnuplot script and the pictures go (default out/NAME)"},
     {"--runs", "N", "genetic-algorithm runs, seeds 1..N (default 20, as the paper)"},
@@ -24,16 +24,17 @@ const cli_flag cmd_experiment_flags[] = {
 #define PAPER_PREDNNOFF_MS 188.93
 #define PAPER_EDGENT_MS 207.11
 
-static void print_paper(const cli_setup *s, const experiment_run *run, const experiment_args *a)
+static void print_paper(const cli_setup *s, const cli_experiment_run *run,
+                        const cli_experiment_args *a)
 {
     printf("The paper's section-5 experiment (Pre-DNNOff, section 5.2)\n");
     printf("model: %s (%zu layers, %zu exits; exit accuracies assumed, see docs/REPRODUCTION.md)\n",
            s->g->name, s->g->n_layers, s->g->n_exits);
-    report_scenario_line(stdout, &s->sc);
-    experiment_print(s, run, a);
+    cli_report_scenario_line(stdout, &s->sc);
+    cli_experiment_print(s, run, a);
 
-    const pd_solver_result *ex = experiment_result(run, "exact");
-    const pd_solver_result *ed = experiment_result(run, "edgent");
+    const pd_solver_result *ex = cli_experiment_result(run, "exact");
+    const pd_solver_result *ed = cli_experiment_result(run, "edgent");
     printf("\n%-28s %12s %12s %10s\n", "", "Pre-DNNOff", "Edgent", "difference");
     printf("%-28s %9.2f ms %9.2f ms %+9.1f%%\n", "paper (table 4.2, GA)", PAPER_PREDNNOFF_MS,
            PAPER_EDGENT_MS, 100.0 * (PAPER_PREDNNOFF_MS - PAPER_EDGENT_MS) / PAPER_EDGENT_MS);
@@ -53,33 +54,33 @@ static int experiment_paper(const cli_parsed *p)
                          "experiment fmnist");
             return cli_fail(&err);
         }
-    experiment_args a;
-    if (experiment_read_args(p, "paper", "out/paper", &a, &err))
+    cli_experiment_args a;
+    if (cli_experiment_read_args(p, "paper", "out/paper", &a, &err))
         return cli_fail(&err);
     cli_setup s;
     if (cli_setup_model(p, "b-alexnet", &s, &err))
         return cli_fail(&err);
-    experiment_run run;
-    int status = EXIT_OK;
-    if (experiment_solve(&s, &a, &run, &err)) {
+    cli_experiment_run run;
+    int status = CLI_EXIT_OK;
+    if (cli_experiment_solve(&s, &a, &run, &err)) {
         status = cli_fail(&err);
     } else {
         print_paper(&s, &run, &a);
         fflush(stdout);
-        if (experiment_sweep(&s, &a, &run, &err))
+        if (cli_experiment_sweep(&s, &a, &run, &err))
             status = cli_fail(&err);
-        experiment_run_free(&run);
+        cli_experiment_run_free(&run);
     }
     cli_setup_close(&s);
     return status;
 }
 
-int cmd_experiment(const cli_parsed *p)
+int cli_cmd_experiment(const cli_parsed *p)
 {
     if (p->n_pos == 1 && strcmp(p->pos[0], "paper") == 0)
         return experiment_paper(p);
     if (p->n_pos == 1 && strcmp(p->pos[0], "fmnist") == 0)
-        return experiment_fmnist(p);
+        return cli_experiment_fmnist(p);
     pd_error err;
     pd_error_clear(&err);
     pd_error_set(&err, PD_EINPUT,

@@ -1,15 +1,13 @@
 /* predoff fit: a tier profile fitted to measured layer times (a profile CSV). */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "commands.h"
 #include "predoff/measure.h"
 
-const cli_flag cmd_fit_flags[] = {
+const cli_flag cli_cmd_fit_flags[] = {
     {"--features", "SET", "paper (table 4.1, default), macs, or auto (lowest CV error per type)"},
     {"--folds", "K", "folds of the cross-validation (default 5)"},
     {"--name", "NAME", "the profile's name (default: the output file's name)"},
@@ -191,53 +189,7 @@ static void print_held_out(const pd_profile *prof, const pd_timings *held, const
                    q[k].samples, q[k].r2, q[k].mape);
 }
 
-/* Whether list item [item, item + len) is `name`. */
-static int is_item(const char *item, size_t len, const char *name)
-{
-    return strlen(name) == len && strncmp(item, name, len) == 0;
-}
-
-/* Whether `source` is one of the comma-separated names in `list`. */
-static int listed(const char *list, const char *source)
-{
-    const char *item;
-    size_t len;
-    for (const char *c = list; cli_list_next(&c, &item, &len);)
-        if (is_item(item, len, source))
-            return 1;
-    return 0;
-}
-
-/* Moves the rows of the sources listed in `list` from t to held; each listed source must
- * have rows. */
-static pd_status split_held_out(pd_timings *t, const char *list, const char *csv,
-                                pd_timings *held, pd_error *err)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (!listed(list, t->rows[i].source)) {
-            t->rows[kept++] = t->rows[i];
-            continue;
-        }
-        pd_status st = pd_timings_add(held, &t->rows[i], err);
-        if (st)
-            return st;
-    }
-    t->n = kept;
-    const char *item;
-    size_t len;
-    for (const char *c = list; cli_list_next(&c, &item, &len);) {
-        size_t i = 0;
-        while (i < held->n && !is_item(item, len, held->rows[i].source))
-            i++;
-        if (i == held->n)
-            return pd_error_set(err, PD_EINPUT, "--hold-out: %s has no timings from \"%.*s\"",
-                                csv, (int)len, item);
-    }
-    return PD_OK;
-}
-
-int cmd_fit(const cli_parsed *p)
+int cli_cmd_fit(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -252,9 +204,10 @@ int cmd_fit(const cli_parsed *p)
     pd_timings t = {0}, held = {0}, test = {0};
     pd_profile *prof = NULL;
     pd_fit_quality q[PD_LAYER_TYPE_COUNT];
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     if (pd_timings_read_csv(a.csv, &t, &err) || (a.use_mean && pd_timings_use_mean(&t, &err)) ||
-        (a.hold_out && split_held_out(&t, a.hold_out, a.csv, &held, &err)) ||
+        (a.hold_out && pd_timings_hold_out(&t, a.hold_out, a.csv, &held, &err) &&
+         pd_error_prefix(&err, "--hold-out")) ||
         (a.test && (pd_timings_read_csv(a.test, &test, &err) ||
                     (a.use_mean && pd_timings_use_mean(&test, &err))))) {
         status = cli_fail(&err);
@@ -267,20 +220,7 @@ int cmd_fit(const cli_parsed *p)
         goto done;
     }
     int to_stdout = strcmp(a.out, "-") == 0;
-    FILE *f = to_stdout ? stdout : fopen(a.out, "w");
-    if (!f) {
-        pd_error_set(&err, PD_EINPUT, "%s: cannot write: %s", a.out, strerror(errno));
-        status = cli_fail(&err);
-        goto done;
-    }
-    struct stat info;
-    int regular = !to_stdout && fstat(fileno(f), &info) == 0 && S_ISREG(info.st_mode);
-    pd_status st = pd_profile_write_json(prof, f, &err);
-    if (!to_stdout && fclose(f) != 0 && !st)
-        st = pd_error_set(&err, PD_EIO, "%s: writing failed", a.out);
-    if (st) {
-        if (regular)
-            remove(a.out); /* no half-written profile; never a device such as /dev/full */
+    if (pd_profile_write_path(prof, a.out, &err)) {
         status = cli_fail(&err);
         goto done;
     }

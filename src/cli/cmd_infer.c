@@ -9,7 +9,7 @@
 #include "predoff/node.h"
 #include "predoff/npy.h"
 
-const cli_flag cmd_infer_flags[] = {
+const cli_flag cli_cmd_infer_flags[] = {
     CLI_WEIGHTS_FLAGS,
     {"--plan", "PLAN.json", "the plan (predoff plan --json) to run (required)"},
     {"--server", "ENDPOINT", "the first server: the edge (or the cloud without an edge)"},
@@ -23,7 +23,7 @@ const cli_flag cmd_infer_flags[] = {
     {NULL, NULL, NULL},
 };
 
-int cmd_infer(const cli_parsed *p)
+int cli_cmd_infer(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -73,7 +73,7 @@ int cmd_infer(const cli_parsed *p)
     pd_deployment *d = NULL;
     pd_client *c = NULL;
     pd_array x = {0};
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     uint32_t exit = 0;
     pd_infer_result r;
     if (cli_client_keys_read(&keys, &err) ||
@@ -126,7 +126,7 @@ int cmd_infer(const cli_parsed *p)
         if (pd_npy_write(out, r.logits, 1, dims, &err))
             status = cli_fail(&err);
     }
-    if (!s.finite && status == EXIT_OK) { /* as run: -o written, then a failure */
+    if (!s.finite && status == CLI_EXIT_OK) { /* as run: -o written, then a failure */
         pd_error_set(&err, PD_EIO, "the output of exit %s is not finite",
                      d->g->layers[d->g->exits[exit]].name);
         status = cli_fail(&err);

@@ -4,12 +4,12 @@
 #include "commands.h"
 #include "predoff/keys.h"
 
-const cli_flag cmd_keygen_flags[] = {
+const cli_flag cli_cmd_keygen_flags[] = {
     {"--force", NULL, "replace NAME.key and NAME.pub if they exist"},
     {NULL, NULL, NULL},
 };
 
-int cmd_keygen(const cli_parsed *p)
+int cli_cmd_keygen(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -26,5 +26,5 @@ int cmd_keygen(const cli_parsed *p)
     printf("wrote %s.key (keep it secret: a server's --key, or a client's) and %s.pub (for its "
            "peers: a client's --server-key, or a line of a server's --authorized-keys)\n",
            p->pos[0], p->pos[0]);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }

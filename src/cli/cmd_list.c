@@ -19,21 +19,21 @@ static int no_arguments(const cli_parsed *p, const char *cmd)
     return 1;
 }
 
-int cmd_models(const cli_parsed *p)
+int cli_cmd_models(const cli_parsed *p)
 {
     if (no_arguments(p, "models"))
-        return EXIT_BAD_INPUT;
+        return CLI_EXIT_BAD_INPUT;
     size_t n;
     const pd_builtin_model *m = pd_builtin_models(&n);
     for (size_t i = 0; i < n; i++)
         printf("%-14s %s\n", m[i].name, m[i].summary);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
-int cmd_profiles(const cli_parsed *p)
+int cli_cmd_profiles(const cli_parsed *p)
 {
     if (no_arguments(p, "profiles"))
-        return EXIT_BAD_INPUT;
+        return CLI_EXIT_BAD_INPUT;
     size_t n;
     const pd_preset_profile *pre = pd_preset_profiles(&n);
     for (size_t i = 0; i < n; i++) {
@@ -44,18 +44,18 @@ int cmd_profiles(const cli_parsed *p)
         printf("%-22s %s\n", prof->name, prof->note ? prof->note : "");
         pd_profile_free(prof);
     }
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
-int cmd_solvers(const cli_parsed *p)
+int cli_cmd_solvers(const cli_parsed *p)
 {
     if (no_arguments(p, "solvers"))
-        return EXIT_BAD_INPUT;
+        return CLI_EXIT_BAD_INPUT;
     size_t n;
     const pd_solver *s = pd_solvers(&n);
     for (size_t i = 0; i < n; i++)
         printf("%-14s %s\n", s[i].name, s[i].summary);
-    return EXIT_OK;
+    return CLI_EXIT_OK;
 }
 
 static void shape_str(pd_shape s, char *buf, size_t n)
@@ -150,19 +150,9 @@ static void inputs_of(const pd_graph *g, size_t i, char *buf, size_t n)
 static double *shipped_accuracies(const pd_graph *g, char *source, size_t source_size,
                                   pd_error *err, pd_status *st)
 {
-    *st = PD_OK;
-    int lacking = 0;
-    for (size_t k = 0; k < g->n_exits; k++)
-        lacking |= !g->layers[g->exits[k]].has_accuracy;
-    size_t len;
-    const char *text = lacking ? pd_builtin_accuracy(g->name, &len) : NULL;
-    if (!text)
-        return NULL;
     pd_scenario sc;
     memset(&sc, 0, sizeof sc);
-    char from[256];
-    snprintf(from, sizeof from, "models/accuracy/%s.json (built in)", g->name);
-    if ((*st = pd_scenario_parse_accuracies(&sc, g, text, len, from, err)))
+    if ((*st = pd_scenario_default_accuracies(&sc, g, err)) || !sc.n_exit_accuracy)
         return NULL;
     double *acc = sc.exit_accuracy; /* taken from the scenario, which holds nothing else */
     sc.exit_accuracy = NULL;
@@ -171,11 +161,11 @@ static double *shipped_accuracies(const pd_graph *g, char *source, size_t source
     return acc;
 }
 
-int cmd_show(const cli_parsed *p)
+int cli_cmd_show(const cli_parsed *p)
 {
     if (p->n_pos != 1) {
         fprintf(stderr, "predoff: show takes one MODEL (predoff models lists them)\n");
-        return EXIT_BAD_INPUT;
+        return CLI_EXIT_BAD_INPUT;
     }
     pd_graph *g;
     pd_error err;
@@ -246,5 +236,5 @@ int cmd_show(const cli_parsed *p)
     free(shipped);
     exit_lists_free(&uses);
     pd_graph_free(g);
-    return st ? cli_fail(&err) : EXIT_OK;
+    return st ? cli_fail(&err) : CLI_EXIT_OK;
 }

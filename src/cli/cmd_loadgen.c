@@ -12,7 +12,7 @@
 #include "predoff/loadgen.h"
 #include "predoff/study.h"
 
-const cli_flag cmd_loadgen_flags[] = {
+const cli_flag cli_cmd_loadgen_flags[] = {
     {"--plan", "PLAN.json", "the plan (predoff plan --json) to run (required)"},
     {"--server", "ENDPOINT", "the first server: the edge (or the cloud without an edge)"},
     CLI_WEIGHTS_FLAGS,
@@ -90,7 +90,7 @@ done:
     free(per_exit_ms);
 }
 
-int cmd_loadgen(const cli_parsed *p)
+int cli_cmd_loadgen(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -159,7 +159,7 @@ int cmd_loadgen(const cli_parsed *p)
     o.demand = &demand;
     pd_deployment *d = NULL;
     pd_loadgen_report r = {0};
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     /* the deployment is opened here once too: to fail early on bad input, and for the report */
     if (pd_deployment_open(o.model, o.weights, o.weights_seed, o.plan, o.threads, &d, &err) ||
         pd_loadgen_run(&o, &r, &err)) {
@@ -169,7 +169,7 @@ int cmd_loadgen(const cli_parsed *p)
         if (records && pd_loadgen_records_write(records, &r, &err))
             status = cli_fail(&err);
         else if (r.failures)
-            status = EXIT_FAILURE_OTHER;
+            status = CLI_EXIT_FAILURE_OTHER;
     }
     pd_loadgen_report_free(&r);
     pd_deployment_free(d);

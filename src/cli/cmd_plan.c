@@ -6,14 +6,14 @@
 #include "setup.h"
 #include "predoff/solve.h"
 
-const cli_flag cmd_plan_flags[] = {
+const cli_flag cli_cmd_plan_flags[] = {
     {"--solver", "NAME", "exact (default), ga, brute, edgent, neurosurgeon, mobile, edge, cloud"},
     {"--json", "FILE", "also write the plan as JSON (\"-\": standard output, no report)"},
     CLI_SOLVER_FLAGS,
     {NULL, NULL, NULL},
 };
 
-int cmd_plan(const cli_parsed *p)
+int cli_cmd_plan(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -32,17 +32,20 @@ int cmd_plan(const cli_parsed *p)
         return cli_fail(&err);
     pd_solution sol;
     pd_evaluation ev = {0};
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     if (pd_solve(solver, s.pb, &opt, &sol, &err)) {
         status = cli_fail(&err);
     } else {
         if (pd_evaluate(s.pb, sol.placement, &ev, &err)) {
             status = cli_fail(&err);
         } else {
-            plan_view v = {s.g, &s.sc, s.pb, solver->name, sol.placement, &ev, &sol, &opt};
+            pd_plan plan;
+            pd_plan_ga ga;
+            pd_plan_init(&plan, s.g, &s.sc, s.pb, solver->name, sol.placement, &ev);
+            pd_plan_from_solution(&plan, &sol, &opt, &ga);
             if (!json || strcmp(json, "-") != 0)
-                report_text(stdout, &v);
-            if (json && report_json(json, &v, &err))
+                cli_report_text(stdout, &plan, &opt);
+            if (json && pd_plan_write(&plan, json, &err))
                 status = cli_fail(&err);
         }
         pd_evaluation_free(&ev);

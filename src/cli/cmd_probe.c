@@ -13,7 +13,7 @@
 #include "predoff/measure.h"
 #include "predoff/probe.h"
 
-const cli_flag cmd_probe_flags[] = {
+const cli_flag cli_cmd_probe_flags[] = {
     {"--server", "ENDPOINT", "a running predoff server (serve), e.g. tcp://10.77.1.2:5555 (required)"},
     CLI_CLIENT_KEY_FLAGS,
     {"--sizes", "F1,F2,..", "payloads in floats (default 1,256,1024,2048,4096; at most the "
@@ -75,7 +75,7 @@ static pd_status write_json(const char *path, const char *endpoint, const size_s
     return st;
 }
 
-int cmd_probe(const cli_parsed *p)
+int cli_cmd_probe(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -122,7 +122,7 @@ int cmd_probe(const cli_parsed *p)
     size_stats stats[MAX_SIZES];
     double bytes[MAX_SIZES], means[MAX_SIZES];
     pd_link_fit fit;
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     if (pd_probe_run(&o, rtt, &err)) {
         status = cli_fail(&err);
         goto done;

@@ -11,7 +11,7 @@
 #include "predoff/measure.h"
 #include "predoff/runtime.h"
 
-const cli_flag cmd_profile_flags[] = {
+const cli_flag cli_cmd_profile_flags[] = {
     /* the shared weights flags, with this command's default spelled out */
     {"--weights", "W.safetensors", "the model's weights (default: random weights, seed 1)"},
     {"--random-weights", "SEED", "PyTorch-style random weights from a seed"},
@@ -66,7 +66,7 @@ static pd_status profile_round(const cli_parsed *p, pd_graph *const *g, pd_weigh
     return pd_profile_sweep(o, t, err);
 }
 
-int cmd_profile(const cli_parsed *p)
+int cli_cmd_profile(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -121,7 +121,7 @@ int cmd_profile(const cli_parsed *p)
     pd_weights **w = calloc(p->n_pos + 1, sizeof *w);
     pd_timings *round_t = calloc(n_rounds, sizeof *round_t);
     pd_timings t = {0};
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     if (!g || !w || !round_t) {
         pd_error_set(&err, PD_ENOMEM, "out of memory");
         status = cli_fail(&err);

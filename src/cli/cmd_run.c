@@ -15,7 +15,7 @@
 #include "predoff/scenario.h"
 #include "predoff/weights.h"
 
-const cli_flag cmd_run_flags[] = {
+const cli_flag cli_cmd_run_flags[] = {
     CLI_WEIGHTS_FLAGS,
     {"--input", "X.npy", "float32 [C, H, W] or [N, C, H, W] (required)"},
     {"--exit", "NAME", "the exit layer to run to"},
@@ -79,20 +79,6 @@ static pd_status read_args(const cli_parsed *p, run_args *a, pd_error *err)
     return PD_OK;
 }
 
-/* Measured accuracies from an accuracy file's text (plan's reader), into acc[]. */
-static pd_status measured_accuracies(const pd_graph *g, const char *path, const char *text,
-                                     size_t len, double *acc, pd_error *err)
-{
-    pd_scenario sc;
-    memset(&sc, 0, sizeof sc);
-    pd_status st = text ? pd_scenario_parse_accuracies(&sc, g, text, len, path, err)
-                        : pd_scenario_read_accuracies(&sc, g, path, err);
-    if (!st)
-        memcpy(acc, sc.exit_accuracy, g->n_exits * sizeof *acc);
-    pd_scenario_free(&sc);
-    return st;
-}
-
 /* The exit index: by name, or by the requirement rule over the exits' accuracies, which
  * come as plan's do: --exit-accuracy, --accuracy-from, the model's own, or else the
  * measured ones that ship for it (models/accuracy/MODEL.json, compiled in). `source`
@@ -115,11 +101,8 @@ static pd_status pick_exit(const pd_graph *g, const run_args *a, size_t *exit, c
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     pd_status st = PD_OK;
     const char *s = a->exit_accuracy;
-    int lacking = 0;
-    for (size_t k = 0; k < g->n_exits; k++)
-        lacking |= !g->layers[g->exits[k]].has_accuracy;
-    size_t shipped_len = 0;
-    const char *shipped = lacking ? pd_builtin_accuracy(g->name, &shipped_len) : NULL;
+    pd_scenario sc;
+    memset(&sc, 0, sizeof sc);
     if (s) {
         if (cli_reals(s, acc, g->n_exits) != (int)g->n_exits)
             st = pd_error_set(err, PD_EINPUT, "--exit-accuracy: expected %zu accuracies in [0, 1]",
@@ -130,22 +113,22 @@ static pd_status pick_exit(const pd_graph *g, const run_args *a, size_t *exit, c
                                   "--exit-accuracy: expected %zu accuracies in [0, 1]",
                                   g->n_exits);
         snprintf(source, source_len, "--exit-accuracy");
-    } else if (a->accuracy_from) {
-        st = measured_accuracies(g, a->accuracy_from, NULL, 0, acc, err);
-        snprintf(source, source_len, "%s", a->accuracy_from);
-    } else if (!lacking) {
-        for (size_t k = 0; k < g->n_exits; k++)
-            acc[k] = g->layers[g->exits[k]].accuracy;
-    } else if (shipped) {
-        snprintf(source, source_len, "models/accuracy/%s.json (built in)", g->name);
-        st = measured_accuracies(g, source, shipped, shipped_len, acc, err);
     } else {
-        for (size_t k = 0; k < g->n_exits && !st; k++)
+        st = a->accuracy_from ? pd_scenario_read_accuracies(&sc, g, a->accuracy_from, err)
+                              : pd_scenario_default_accuracies(&sc, g, err);
+        if (sc.n_exit_accuracy) { /* measured: from the file, or those that ship */
+            memcpy(acc, sc.exit_accuracy, g->n_exits * sizeof *acc);
+            snprintf(source, source_len, "%s", sc.accuracy_source);
+        }
+        for (size_t k = 0; k < g->n_exits && !st && !sc.n_exit_accuracy; k++) {
+            acc[k] = g->layers[g->exits[k]].accuracy;
             if (!g->layers[g->exits[k]].has_accuracy)
                 st = pd_error_set(err, PD_EINPUT,
                                   "--accuracy: exit \"%s\" has no accuracy; give "
                                   "--exit-accuracy, --accuracy-from ACC.json or --exit",
                                   g->layers[g->exits[k]].name);
+        }
+        pd_scenario_free(&sc);
     }
     if (!st)
         *exit = pd_choose_exit(acc, g->exits, g->n_exits, a->accuracy);
@@ -162,7 +145,7 @@ static size_t count_non_finite(const float *x, size_t n)
     return bad;
 }
 
-int cmd_run(const cli_parsed *p)
+int cli_cmd_run(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -174,7 +157,7 @@ int cmd_run(const cli_parsed *p)
     pd_net *net = NULL;
     pd_array x = {0};
     float *logits = NULL;
-    int status = EXIT_OK;
+    int status = CLI_EXIT_OK;
     size_t exit = 0, not_finite = 0;
     char source[320];
     if (pd_graph_open(p->pos[0], &g, &err) ||

@@ -7,7 +7,7 @@
 #include "weights_flags.h"
 #include "predoff/node.h"
 
-const cli_flag cmd_serve_flags[] = {
+const cli_flag cli_cmd_serve_flags[] = {
     {"--tier", "edge|cloud", "which tier this process is (required)"},
     {"--listen", "ENDPOINT", "where to listen, e.g. tcp://127.0.0.1:5555, or :* for a free port (required)"},
     {"--cloud", "ENDPOINT", "edge only: the cloud server to forward cloud layers to"},
@@ -49,7 +49,7 @@ static void on_signal(int sig)
         stop_requested = 1;
 }
 
-int cmd_serve(const cli_parsed *p)
+int cli_cmd_serve(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
@@ -144,7 +144,7 @@ int cmd_serve(const cli_parsed *p)
     o.ready_ctx = &o;
     o.on_note = note;
     o.note_ctx = &o;
-    int status = pd_serve(d, &o, &err) ? cli_fail(&err) : EXIT_OK;
+    int status = pd_serve(d, &o, &err) ? cli_fail(&err) : CLI_EXIT_OK;
     pd_deployment_free(d);
     return status;
 }

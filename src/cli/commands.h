@@ -5,7 +5,7 @@
 #include "args.h"
 
 /* Exit statuses of the command contract (formats.md). */
-enum { EXIT_OK = 0, EXIT_FAILURE_OTHER = 1, EXIT_BAD_INPUT = 2 };
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE_OTHER = 1, CLI_EXIT_BAD_INPUT = 2 };
 
 typedef struct cli_command {
     const char *name;
@@ -21,28 +21,29 @@ int cli_fail(const pd_error *err);
 /* Prints usage and flags of a command. */
 void cli_usage(FILE *f, const cli_command *c);
 
-int cmd_plan(const cli_parsed *p);
-int cmd_eval(const cli_parsed *p);
-int cmd_compare(const cli_parsed *p);
-int cmd_experiment(const cli_parsed *p);
-int cmd_run(const cli_parsed *p);
-int cmd_profile(const cli_parsed *p);
-int cmd_serve(const cli_parsed *p);
-int cmd_infer(const cli_parsed *p);
-int cmd_loadgen(const cli_parsed *p);
-int cmd_keygen(const cli_parsed *p);
-int cmd_models(const cli_parsed *p);
-int cmd_show(const cli_parsed *p);
-int cmd_profiles(const cli_parsed *p);
-int cmd_solvers(const cli_parsed *p);
-int cmd_fit(const cli_parsed *p);
-int cmd_probe(const cli_parsed *p);
-int cmd_train(const cli_parsed *p);
-int cmd_accuracy(const cli_parsed *p);
-int cmd_dataset_sample(const cli_parsed *p);
-extern const cli_flag cmd_plan_flags[], cmd_eval_flags[], cmd_compare_flags[],
-    cmd_experiment_flags[], cmd_fit_flags[], cmd_run_flags[], cmd_profile_flags[],
-    cmd_serve_flags[], cmd_infer_flags[], cmd_loadgen_flags[], cmd_probe_flags[], cmd_keygen_flags[],
-    cmd_train_flags[], cmd_accuracy_flags[], cmd_dataset_sample_flags[];
+int cli_cmd_plan(const cli_parsed *p);
+int cli_cmd_eval(const cli_parsed *p);
+int cli_cmd_compare(const cli_parsed *p);
+int cli_cmd_experiment(const cli_parsed *p);
+int cli_cmd_run(const cli_parsed *p);
+int cli_cmd_profile(const cli_parsed *p);
+int cli_cmd_serve(const cli_parsed *p);
+int cli_cmd_infer(const cli_parsed *p);
+int cli_cmd_loadgen(const cli_parsed *p);
+int cli_cmd_keygen(const cli_parsed *p);
+int cli_cmd_models(const cli_parsed *p);
+int cli_cmd_show(const cli_parsed *p);
+int cli_cmd_profiles(const cli_parsed *p);
+int cli_cmd_solvers(const cli_parsed *p);
+int cli_cmd_fit(const cli_parsed *p);
+int cli_cmd_probe(const cli_parsed *p);
+int cli_cmd_train(const cli_parsed *p);
+int cli_cmd_accuracy(const cli_parsed *p);
+int cli_cmd_dataset_sample(const cli_parsed *p);
+extern const cli_flag cli_cmd_plan_flags[], cli_cmd_eval_flags[], cli_cmd_compare_flags[],
+    cli_cmd_experiment_flags[], cli_cmd_fit_flags[], cli_cmd_run_flags[], cli_cmd_profile_flags[],
+    cli_cmd_serve_flags[], cli_cmd_infer_flags[], cli_cmd_loadgen_flags[], cli_cmd_probe_flags[],
+    cli_cmd_keygen_flags[], cli_cmd_train_flags[], cli_cmd_accuracy_flags[],
+    cli_cmd_dataset_sample_flags[];
 
 #endif

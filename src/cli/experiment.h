@@ -7,39 +7,40 @@
 #include "setup.h"
 #include "predoff/study.h"
 
-typedef struct experiment_args {
+typedef struct cli_experiment_args {
     const char *name; /* "paper", "fmnist": for the plots' header */
     const char *out;
     double runs, points, repeats;
     pd_solve_options opt;
-} experiment_args;
+} cli_experiment_args;
 
 /* Reads --out (default default_out), --runs, --points, --repeats and the solver flags, and
  * creates the output folder. */
-pd_status experiment_read_args(const cli_parsed *p, const char *name, const char *default_out,
-                               experiment_args *a, pd_error *err);
+pd_status cli_experiment_read_args(const cli_parsed *p, const char *name, const char *default_out,
+                               cli_experiment_args *a, pd_error *err);
 
-typedef struct experiment_run {
+typedef struct cli_experiment_run {
     size_t n;            /* solvers, as pd_solvers lists them */
     pd_solver_result *r; /* [n], owned */
     pd_ga_runs runs;     /* seeds 1..runs */
     pd_solution conv;    /* the GA with seed 1, its generations */
-} experiment_run;
+} cli_experiment_run;
 
 /* Every solver, the GA runs, and GA seed 1's convergence (written to OUT/ga-convergence.dat). */
-pd_status experiment_solve(const cli_setup *s, const experiment_args *a, experiment_run *run,
-                           pd_error *err);
+pd_status cli_experiment_solve(const cli_setup *s, const cli_experiment_args *a,
+                               cli_experiment_run *run, pd_error *err);
 /* Prints the solver table and the GA runs' summary. */
-void experiment_print(const cli_setup *s, const experiment_run *run, const experiment_args *a);
+void cli_experiment_print(const cli_setup *s, const cli_experiment_run *run,
+                          const cli_experiment_args *a);
 /* The named solver's result, or NULL when it did not apply. */
-const pd_solver_result *experiment_result(const experiment_run *run, const char *name);
+const pd_solver_result *cli_experiment_result(const cli_experiment_run *run, const char *name);
 /* The bandwidth sweep (it leaves s->pb's links at the last point), its data, plots.gp and
  * the two pictures; prints where they are. */
-pd_status experiment_sweep(cli_setup *s, const experiment_args *a, const experiment_run *run,
-                           pd_error *err);
-void experiment_run_free(experiment_run *run);
+pd_status cli_experiment_sweep(cli_setup *s, const cli_experiment_args *a,
+                               const cli_experiment_run *run, pd_error *err);
+void cli_experiment_run_free(cli_experiment_run *run);
 
 /* experiment fmnist (experiment_fmnist.c); returns the exit status. */
-int experiment_fmnist(const cli_parsed *p);
+int cli_experiment_fmnist(const cli_parsed *p);
 
 #endif

@@ -48,7 +48,7 @@ static pd_status setup(const cli_parsed *p, const fmnist_flags *f, cli_setup *s,
     if (st)
         return st;
     /* a model with accuracies of its own may still have measured ones shipped */
-    if (!s->sc.accuracy_source[0] && (st = cli_setup_shipped_accuracy(s, err))) {
+    if (!s->sc.accuracy_source[0] && (st = pd_scenario_shipped_accuracies(&s->sc, s->g, err))) {
         cli_setup_close(s);
         return st;
     }
@@ -87,7 +87,7 @@ static void print_header(const cli_setup *s, const fmnist_flags *f,
            "(max - min)/4, at least %g)%s\n",
            centred->spec, PD_CENTRED_MIN_SIGMA,
            f->accuracy_dist ? "; not used: --accuracy-dist is given" : "");
-    report_scenario_line(stdout, &s->sc);
+    cli_report_scenario_line(stdout, &s->sc);
 }
 
 /* b-alexnet's exit accuracies (the paper's, assumed) for g's exits by name; *found = 0 when
@@ -99,17 +99,7 @@ static pd_status paper_accuracies(const pd_graph *g, double *acc, int *found, pd
     pd_status st = pd_graph_open(PAPER_MODEL, &ref, err);
     if (st)
         return st;
-    size_t matched = 0;
-    for (size_t k = 0; k < g->n_exits; k++)
-        for (size_t j = 0; j < ref->n_exits; j++) {
-            const pd_layer *l = &ref->layers[ref->exits[j]];
-            if (l->has_accuracy && strcmp(l->name, g->layers[g->exits[k]].name) == 0) {
-                acc[k] = l->accuracy;
-                matched++;
-                break;
-            }
-        }
-    *found = g->n_exits > 0 && matched == g->n_exits;
+    *found = pd_exit_accuracies_by_name(g, ref, acc);
     pd_graph_free(ref);
     return PD_OK;
 }
@@ -191,32 +181,32 @@ static pd_status print_assumptions(cli_setup *s, pd_error *err)
     return st;
 }
 
-int experiment_fmnist(const cli_parsed *p)
+int cli_experiment_fmnist(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
     fmnist_flags f = read_flags(p);
-    experiment_args a;
+    cli_experiment_args a;
     cli_setup s;
-    if (experiment_read_args(p, "fmnist", "out/fmnist", &a, &err) ||
+    if (cli_experiment_read_args(p, "fmnist", "out/fmnist", &a, &err) ||
         setup(p, &f, &s, &err))
         return cli_fail(&err);
     pd_distribution centred = {0};
-    experiment_run run = {0};
-    int status = EXIT_OK;
+    cli_experiment_run run = {0};
+    int status = CLI_EXIT_OK;
     if (pd_centred_demand(s.pb->exit_accuracy, s.pb->n_exits, &centred, &err) ||
-        experiment_solve(&s, &a, &run, &err)) {
+        cli_experiment_solve(&s, &a, &run, &err)) {
         status = cli_fail(&err);
     } else {
         print_header(&s, &f, &centred);
-        experiment_print(&s, &run, &a);
+        cli_experiment_print(&s, &run, &a);
         if (print_assumptions(&s, &err))
             status = cli_fail(&err);
         fflush(stdout);
-        if (!status && experiment_sweep(&s, &a, &run, &err))
+        if (!status && cli_experiment_sweep(&s, &a, &run, &err))
             status = cli_fail(&err);
     }
-    experiment_run_free(&run);
+    cli_experiment_run_free(&run);
     pd_distribution_free(&centred);
     cli_setup_close(&s);
     return status;

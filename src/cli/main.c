@@ -10,63 +10,63 @@
 static const cli_command commands[] = {
     {"plan", "MODEL [scenario flags] [--solver NAME] [--json FILE]",
      "place each layer on mobile, edge or cloud for the lowest expected latency",
-     cmd_plan_flags, 1, cmd_plan},
+     cli_cmd_plan_flags, 1, cli_cmd_plan},
     {"eval", "MODEL --placement PLAN.json [scenario flags] [--json FILE]",
-     "evaluate a given placement under a scenario", cmd_eval_flags, 1, cmd_eval},
+     "evaluate a given placement under a scenario", cli_cmd_eval_flags, 1, cli_cmd_eval},
     {"compare", "MODEL [scenario flags]",
      "plan with every solver and print their expected latencies side by side",
-     cmd_compare_flags, 1, cmd_compare},
+     cli_cmd_compare_flags, 1, cli_cmd_compare},
     {"experiment",
      "paper|fmnist [--model MODEL] [--accuracy-from ACC.json] [scenario flags] [--out DIR] "
      "[--runs N]",
      "paper: the paper's section-5 experiment (every solver, 20 GA runs, a bandwidth sweep, "
      "pictures); fmnist: the same with measured exit accuracies and a demand centred among them",
-     cmd_experiment_flags, 1, cmd_experiment},
+     cli_cmd_experiment_flags, 1, cli_cmd_experiment},
     {"fit", "PROFILE.csv [--features paper|macs|auto] [--folds K] [--name NAME] -o TIER.json",
      "fit a tier profile (one linear model per layer type) to measured layer times",
-     cmd_fit_flags, 0, cmd_fit},
+     cli_cmd_fit_flags, 0, cli_cmd_fit},
     {"run", "MODEL --weights W.safetensors --input X.npy (--exit NAME | --accuracy A [--accuracy-from ACC.json]) [-o OUT.npy]",
      "run inputs through the model to an exit: top class, probability, entropy, time",
-     cmd_run_flags, 0, cmd_run},
+     cli_cmd_run_flags, 0, cli_cmd_run},
     {"profile", "MODEL... [--weights W | --random-weights SEED] [--repeat N] [--rounds R] [--sweep] -o PROFILE.csv",
      "time every layer (and, with --sweep, a grid of shapes per layer type) into a CSV",
-     cmd_profile_flags, 0, cmd_profile},
+     cli_cmd_profile_flags, 0, cli_cmd_profile},
     {"serve", "MODEL --tier edge|cloud --listen ENDPOINT --plan PLAN.json [--cloud ENDPOINT]",
      "run the edge's or the cloud's share of a plan for mobile clients (ZeroMQ)",
-     cmd_serve_flags, 0, cmd_serve},
+     cli_cmd_serve_flags, 0, cli_cmd_serve},
     {"infer", "MODEL --plan PLAN.json --server ENDPOINT --input X.npy (--accuracy A | --exit NAME)",
      "one input from the mobile through the plan's tiers: the answer, times, the prediction",
-     cmd_infer_flags, 0, cmd_infer},
+     cli_cmd_infer_flags, 0, cli_cmd_infer},
     {"loadgen", "MODEL --plan PLAN.json --server ENDPOINT (--requests N | --duration S) [--clients N]",
      "many requests through the plan's tiers: throughput, percentiles, measured vs predicted",
-     cmd_loadgen_flags, 0, cmd_loadgen},
+     cli_cmd_loadgen_flags, 0, cli_cmd_loadgen},
     {"probe", "--server ENDPOINT [--sizes F1,F2,..] [--repeat N] [--json FILE]",
      "measure the link to a running server: per-hop delay and rate for plan's flags",
-     cmd_probe_flags, 0, cmd_probe},
+     cli_cmd_probe_flags, 0, cli_cmd_probe},
     {"train", "MODEL --data DIR [--epochs N] [--batch B] [--lr X] [--checkpoint FILE [--resume]] -o W.safetensors",
      "train every exit jointly (BranchyNet) on an IDX data set, with exact-resume checkpoints",
-     cmd_train_flags, 0, cmd_train},
+     cli_cmd_train_flags, 0, cli_cmd_train},
     {"accuracy", "MODEL --weights W.safetensors --data DIR [--split test|train] [-o ACC.json]",
      "each exit's accuracy on a data set, and BranchyNet's entropy-threshold exits",
-     cmd_accuracy_flags, 0, cmd_accuracy},
+     cli_cmd_accuracy_flags, 0, cli_cmd_accuracy},
     {"dataset-sample", "MODEL --data DIR --index I [--count N] [--weights W] -o X.npy",
      "images of a data set as a network input (.npy), normalised as W's metadata says",
-     cmd_dataset_sample_flags, 0, cmd_dataset_sample},
+     cli_cmd_dataset_sample_flags, 0, cli_cmd_dataset_sample},
     {"keygen", "NAME [--force]", "a CURVE key pair for a server or a client: NAME.key and NAME.pub",
-     cmd_keygen_flags, 0, cmd_keygen},
-    {"models", "", "list the built-in models", NULL, 0, cmd_models},
+     cli_cmd_keygen_flags, 0, cli_cmd_keygen},
+    {"models", "", "list the built-in models", NULL, 0, cli_cmd_models},
     {"show", "MODEL", "print each layer: shapes, features, MACs, bytes, exits using it", NULL, 0,
-     cmd_show},
-    {"profiles", "", "list the built-in tier profiles", NULL, 0, cmd_profiles},
-    {"solvers", "", "list the solvers", NULL, 0, cmd_solvers},
+     cli_cmd_show},
+    {"profiles", "", "list the built-in tier profiles", NULL, 0, cli_cmd_profiles},
+    {"solvers", "", "list the solvers", NULL, 0, cli_cmd_solvers},
 };
 
 int cli_fail(const pd_error *err)
 {
     char msg[4 * PD_ERROR_MSG_MAX]; /* messages quote names from models and files */
     fprintf(stderr, "predoff: %s\n", err->msg[0] ? cli_safe_name(err->msg, msg, sizeof msg) : "failed");
-    return err->status == PD_EINPUT || err->status == PD_ELIMIT ? EXIT_BAD_INPUT
-                                                                 : EXIT_FAILURE_OTHER;
+    return err->status == PD_EINPUT || err->status == PD_ELIMIT ? CLI_EXIT_BAD_INPUT
+                                                                 : CLI_EXIT_FAILURE_OTHER;
 }
 
 void cli_usage(FILE *f, const cli_command *c)
@@ -98,10 +98,10 @@ static int finish(int status)
     int saved = errno;
     if (flushed && !ferror(stdout))
         return status;
-    if (status == EXIT_OK) {
+    if (status == CLI_EXIT_OK) {
         fprintf(stderr, "predoff: standard output: write failed%s%s\n", flushed ? "" : ": ",
                 flushed ? "" : strerror(saved));
-        return EXIT_FAILURE_OTHER;
+        return CLI_EXIT_FAILURE_OTHER;
     }
     return status; /* the command's own failure, already reported */
 }
@@ -110,12 +110,12 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
-        return EXIT_BAD_INPUT;
+        return CLI_EXIT_BAD_INPUT;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return finish(EXIT_OK);
+        return finish(CLI_EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         const cli_command *c = &commands[i];
@@ -132,10 +132,10 @@ int main(int argc, char **argv)
         }
         if (p.help) {
             cli_usage(stdout, c);
-            return finish(EXIT_OK);
+            return finish(CLI_EXIT_OK);
         }
         return finish(c->run(&p));
     }
     fprintf(stderr, "predoff: unknown command \"%s\" (predoff --help lists them)\n", argv[1]);
-    return EXIT_BAD_INPUT;
+    return CLI_EXIT_BAD_INPUT;
 }

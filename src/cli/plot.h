@@ -5,14 +5,21 @@
 #include <stdio.h>
 
 #include "predoff/error.h"
+#include "predoff/study.h"
 
 /* Creates a folder and its missing parents. */
-pd_status out_mkdir(const char *path, pd_error *err);
+pd_status cli_out_mkdir(const char *path, pd_error *err);
 /* Opens dir/name for writing. */
-FILE *out_open(const char *dir, const char *name, pd_error *err);
+FILE *cli_out_open(const char *dir, const char *name, pd_error *err);
 /* Closes f, reporting a failed write as an error naming dir/name. */
-pd_status out_close(FILE *f, const char *dir, const char *name, pd_error *err);
+pd_status cli_out_close(FILE *f, const char *dir, const char *name, pd_error *err);
 /* Runs `gnuplot script` inside dir; fails with a clear message when gnuplot is missing. */
-pd_status plot_run(const char *dir, const char *script, pd_error *err);
+pd_status cli_plot_run(const char *dir, const char *script, pd_error *err);
+/* experiment NAME's plots.gp and bandwidth.dat in dir, then gnuplot draws them (with
+ * ga-convergence.dat, written before): the GA's convergence against the exact optimum
+ * exact_ms, and every solver against the bandwidth. */
+pd_status cli_plot_experiment(const char *dir, const char *name, const pd_graph *g,
+                              const pd_sweep *sw, const pd_sweep_ga *ga, const pd_solver *solvers,
+                              double exact_ms, const pd_scenario *sc, pd_error *err);
 
 #endif

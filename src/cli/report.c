@@ -1,13 +1,11 @@
-/* The readable plan report and the plan JSON. */
+/* The readable plan report (the plan JSON is pd_plan_write's). */
 #include "report.h"
 #include "safe_name.h"
 
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/json_util.h"
 #include "predoff/branches.h"
 
 enum { MAX_DRAWN_LAYERS = 400 }; /* beyond this the report summarises; --json has it all */
@@ -26,7 +24,7 @@ static void print_rate(FILE *f, double bps)
         fprintf(f, "%gbps", bps);
 }
 
-void report_scenario_line(FILE *f, const pd_scenario *sc)
+void cli_report_scenario_line(FILE *f, const pd_scenario *sc)
 {
     const char *sep = "";
     char nb[CLI_NAME_BUF], from[4 * sizeof sc->accuracy_source];
@@ -59,32 +57,19 @@ void report_scenario_line(FILE *f, const pd_scenario *sc)
                 cli_safe_name(sc->accuracy_source, from, sizeof from));
 }
 
-/* The one exit that serves every task (Edgent, Neurosurgeon), or -1. */
-static int32_t served_exit(const plan_view *v)
-{
-    return v->sol ? v->sol->served_exit : -1;
-}
-
-/* The spec's rule is evaluated exit by exit, as eval does, so plan and eval agree to the bit. */
-static double expected_ms(const plan_view *v)
-{
-    return served_exit(v) >= 0 ? v->sol->objective_ms : v->ev->expected_ms;
-}
-
-static void print_exits(FILE *f, const plan_view *v)
+static void print_exits(FILE *f, const pd_plan *v, const pd_solve_options *opt)
 {
     const pd_problem *pb = v->pb;
-    int32_t served = served_exit(v);
+    int32_t served = v->served_exit;
     char nb[CLI_NAME_BUF];
     if (served >= 0) {
         fprintf(f, "\none exit serves every task: %s (accuracy %.4f), %.3f ms\n",
                 cli_safe_name(v->g->layers[pb->exit_layer[served]].name, nb, sizeof nb),
-                pb->exit_accuracy[served],
-                v->sol->objective_ms);
-        fprintf(f, "served below their requirement: %.4f of tasks\n", v->sol->below_requirement);
-        if (v->sol->deadline_missed)
+                pb->exit_accuracy[served], v->served_ms);
+        fprintf(f, "served below their requirement: %.4f of tasks\n", v->below_requirement);
+        if (v->deadline_missed)
             fprintf(f, "no exit meets the deadline of %g ms: the fastest is shown\n",
-                    v->opt->deadline_ms);
+                    opt->deadline_ms);
         return;
     }
     fprintf(f, "\n  #  exit                accuracy  probability  latency (ms)\n");
@@ -98,7 +83,7 @@ static void print_exits(FILE *f, const plan_view *v)
 }
 
 /* One branch: its letters, then its runs of layers on one tier. */
-static void print_branch(FILE *f, const plan_view *v, const pd_branches *br, size_t b)
+static void print_branch(FILE *f, const pd_plan *v, const pd_branches *br, size_t b)
 {
     const pd_graph *g = v->g;
     char nb[CLI_NAME_BUF];
@@ -133,7 +118,7 @@ static void print_branch(FILE *f, const plan_view *v, const pd_branches *br, siz
     fprintf(f, "\n");
 }
 
-static void print_placement(FILE *f, const plan_view *v)
+static void print_placement(FILE *f, const pd_plan *v)
 {
     const pd_problem *pb = v->pb;
     fprintf(f, v->g->topo->tree ? "\nplacement, branch by branch ("
@@ -168,121 +153,32 @@ static void print_placement(FILE *f, const plan_view *v)
     pd_branches_free(&br);
 }
 
-void report_text(FILE *f, const plan_view *v)
+void cli_report_text(FILE *f, const pd_plan *v, const pd_solve_options *opt)
 {
     char nb[CLI_NAME_BUF];
     fprintf(f, "model: %s (%zu layers, %zu exits)   solver: %s\n",
             cli_safe_name(v->g->name, nb, sizeof nb), v->g->n_layers, v->g->n_exits, v->solver);
-    report_scenario_line(f, v->sc);
-    print_exits(f, v);
-    fprintf(f, "\nexpected latency   %.3f ms\n", expected_ms(v));
-    if (v->ev->load_ms > 0 && served_exit(v) < 0)
+    cli_report_scenario_line(f, v->sc);
+    print_exits(f, v, opt);
+    fprintf(f, "\nexpected latency   %.3f ms\n", pd_plan_expected_ms(v));
+    if (v->ev->load_ms > 0 && v->served_exit < 0)
         fprintf(f, "  of which loading %.3f ms (amortised)\n", v->ev->load_ms);
     if (v->pb->parse_ms > 0)
         fprintf(f, "  with parsing     %.3f ms in every exit\n", v->pb->parse_ms);
     fprintf(f, "unmet probability  %.4f (requirements above the best exit's accuracy)\n",
             v->pb->unmet_probability);
-    if (v->sol)
-        fprintf(f, "solve time         %.3f ms\n", v->sol->solve_ms);
-    if (v->sol && v->sol->n_history)
+    if (v->solved)
+        fprintf(f, "solve time         %.3f ms\n", v->solve_ms);
+    if (v->ga && v->ga->n_history)
         fprintf(f, "ga                 best %.3f ms after %zu generations of %zu (seed %llu)\n",
-                v->sol->history_best[v->sol->n_history - 1], v->sol->n_history - 1,
-                v->opt->ga.population, (unsigned long long)v->opt->seed);
+                v->ga->best_ms[v->ga->n_history - 1], v->ga->n_history - 1, v->ga->population,
+                (unsigned long long)v->ga->seed);
     print_placement(f, v);
-    if (served_exit(v) >= 0)
+    if (v->served_exit >= 0)
         fprintf(f, "  (layers off the served exit's path never run; they are shown on the mobile)\n");
 }
 
-static cJSON *scenario_json(const pd_scenario *sc)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON *prof = cJSON_AddObjectToObject(o, "profiles");
-    for (int t = 0; t < PD_TIER_COUNT; t++)
-        if (sc->uses[t])
-            cJSON_AddStringToObject(prof, pd_tier_name((pd_tier)t), sc->profile[t]->name);
-    cJSON_AddNumberToObject(o, "uplink_bps", sc->uplink_bps);
-    cJSON_AddNumberToObject(o, "downlink_bps", sc->downlink_bps);
-    cJSON_AddNumberToObject(o, "wired_bps", sc->wired_bps);
-    cJSON_AddNumberToObject(o, "wireless_delay_ms", sc->wireless_delay_ms);
-    cJSON_AddNumberToObject(o, "wired_delay_ms", sc->wired_delay_ms);
-    cJSON_AddStringToObject(o, "accuracy_dist", sc->demand.spec);
-    cJSON_AddNumberToObject(o, "load_requests", sc->load_requests);
-    cJSON_AddBoolToObject(o, "parse", sc->parse);
-    return o;
-}
-
-static cJSON *ga_json(const plan_view *v)
-{
-    const pd_ga_params *p = &v->opt->ga;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "population", (double)p->population);
-    cJSON_AddNumberToObject(o, "generations", (double)p->generations);
-    cJSON_AddNumberToObject(o, "crossover", p->crossover);
-    cJSON_AddNumberToObject(o, "mutation", p->mutation);
-    cJSON_AddNumberToObject(o, "elitism", (double)p->elitism);
-    cJSON_AddNumberToObject(o, "scaling", p->scaling);
-    cJSON_AddNumberToObject(o, "seed", (double)v->opt->seed);
-    cJSON_AddItemToObject(o, "best_ms",
-                          cJSON_CreateDoubleArray(v->sol->history_best, (int)v->sol->n_history));
-    cJSON_AddItemToObject(o, "mean_ms",
-                          cJSON_CreateDoubleArray(v->sol->history_mean, (int)v->sol->n_history));
-    return o;
-}
-
-static cJSON *plan_json(const plan_view *v)
-{
-    const pd_problem *pb = v->pb;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "model", v->g->name);
-    cJSON_AddStringToObject(o, "solver", v->solver);
-    cJSON *tiers = cJSON_AddArrayToObject(o, "tiers");
-    for (int s = 0; s < pb->n_tiers; s++)
-        cJSON_AddItemToArray(tiers, cJSON_CreateString(pd_tier_name(pb->tier[s])));
-    int32_t served = served_exit(v);
-    cJSON_AddNumberToObject(o, "expected_latency_ms", expected_ms(v));
-    cJSON_AddNumberToObject(o, "unmet_probability", pb->unmet_probability);
-    if (v->sol) {
-        cJSON_AddNumberToObject(o, "solve_time_ms", v->sol->solve_ms);
-        cJSON_AddNumberToObject(o, "below_requirement", v->sol->below_requirement);
-    }
-    if (served < 0)
-        cJSON_AddNumberToObject(o, "load_ms", v->ev->load_ms);
-    cJSON_AddNumberToObject(o, "parse_ms", pb->parse_ms);
-    if (served >= 0) {
-        cJSON_AddStringToObject(o, "served_exit", v->g->layers[pb->exit_layer[served]].name);
-        cJSON_AddBoolToObject(o, "deadline_missed", v->sol->deadline_missed);
-    }
-    cJSON *exits = cJSON_AddArrayToObject(o, "exits");
-    for (size_t k = 0; k < pb->n_exits; k++) {
-        if (served >= 0 && (size_t)served != k)
-            continue;
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "exit", v->g->layers[pb->exit_layer[k]].name);
-        cJSON_AddNumberToObject(e, "accuracy", pb->exit_accuracy[k]);
-        cJSON_AddNumberToObject(e, "probability", served >= 0 ? 1.0 : pb->exit_prob[k]);
-        cJSON_AddNumberToObject(e, "latency_ms", served >= 0 ? v->sol->objective_ms : v->ev->exit_ms[k]);
-        cJSON_AddItemToArray(exits, e);
-    }
-    if (v->sol && v->sol->n_history)
-        cJSON_AddItemToObject(o, "ga", ga_json(v));
-    cJSON *pl = cJSON_AddObjectToObject(o, "placement");
-    for (size_t i = 0; i < pb->n_layers; i++)
-        cJSON_AddStringToObject(pl, v->g->layers[i].name, pd_tier_name(pb->tier[v->placement[i]]));
-    cJSON_AddItemToObject(o, "scenario", scenario_json(v->sc));
-    return o;
-}
-
-pd_status report_json(const char *path, const plan_view *v, pd_error *err)
-{
-    cJSON *o = plan_json(v);
-    if (!o)
-        return pd_error_set(err, PD_ENOMEM, "out of memory writing the plan");
-    pd_status st = pd_json_write(o, path, err);
-    cJSON_Delete(o);
-    return st;
-}
-
-void report_comparison(FILE *f, const pd_graph *g, const pd_problem *pb,
+void cli_report_comparison(FILE *f, const pd_graph *g, const pd_problem *pb,
                        const pd_solver_result *r, size_t n, const char *reference)
 {
     double ref = NAN;

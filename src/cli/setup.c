@@ -17,17 +17,6 @@ pd_status cli_setup_open(const cli_parsed *p, cli_setup *s, pd_error *err)
     return cli_setup_model(p, p->pos[0], s, err);
 }
 
-pd_status cli_setup_shipped_accuracy(cli_setup *s, pd_error *err)
-{
-    size_t len;
-    const char *shipped = pd_builtin_accuracy(s->g->name, &len);
-    if (!shipped)
-        return PD_OK;
-    char source[256];
-    snprintf(source, sizeof source, "models/accuracy/%s.json (built in)", s->g->name);
-    return pd_scenario_parse_accuracies(&s->sc, s->g, shipped, len, source, err);
-}
-
 /* --accuracy-from needs the model, so it is applied here rather than with the other
  * scenario flags; it and --exit-accuracy exclude each other. Without either, a model any
  * of whose exits lacks an accuracy takes, for all its exits, the measured ones the
@@ -41,12 +30,8 @@ static pd_status apply_accuracy_from(const cli_parsed *p, cli_setup *s, pd_error
             from = p->opts[i].value;
         exit_accuracy |= cli_is(&p->opts[i], "--exit-accuracy");
     }
-    if (!from) {
-        int lacking = 0;
-        for (size_t k = 0; k < s->g->n_exits; k++)
-            lacking |= !s->g->layers[s->g->exits[k]].has_accuracy;
-        return exit_accuracy || !lacking ? PD_OK : cli_setup_shipped_accuracy(s, err);
-    }
+    if (!from)
+        return exit_accuracy ? PD_OK : pd_scenario_default_accuracies(&s->sc, s->g, err);
     if (exit_accuracy)
         return pd_error_set(err, PD_EINPUT, "give --exit-accuracy or --accuracy-from %s, not both",
                             from);

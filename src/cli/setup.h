@@ -24,10 +24,6 @@ pd_status cli_setup_model(const cli_parsed *p, const char *model, cli_setup *s, 
 pd_status cli_setup_begin(const cli_parsed *p, const char *model, cli_setup *s, pd_error *err);
 pd_status cli_setup_finish(cli_setup *s, pd_error *err);
 void cli_setup_close(cli_setup *s);
-/* Reads the measured accuracies the repository ships for s's model (models/accuracy/,
- * compiled in) into its scenario, which names them in sc.accuracy_source; a model without
- * any leaves the scenario as it was. */
-pd_status cli_setup_shipped_accuracy(cli_setup *s, pd_error *err);
 
 /* The flags every solving command takes (the table rows). */
 #define CLI_SOLVER_FLAGS                                                                       \

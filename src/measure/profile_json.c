@@ -1,8 +1,10 @@
 /* Writing a tier profile as the JSON pd_profile_from_json reads (formats.md, "Tier latency
  * profile"); numbers with 17 significant digits, so they read back bit for bit. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "predoff/measure.h"
 
@@ -103,4 +105,20 @@ pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err)
     if (ferror(f))
         return pd_error_set(err, PD_EIO, "%s: writing the profile failed", p->name);
     return PD_OK;
+}
+
+pd_status pd_profile_write_path(const pd_profile *p, const char *path, pd_error *err)
+{
+    int to_stdout = strcmp(path, "-") == 0;
+    FILE *f = to_stdout ? stdout : fopen(path, "w");
+    if (!f)
+        return pd_error_set(err, PD_EINPUT, "%s: cannot write: %s", path, strerror(errno));
+    struct stat info;
+    int regular = !to_stdout && fstat(fileno(f), &info) == 0 && S_ISREG(info.st_mode);
+    pd_status st = pd_profile_write_json(p, f, err);
+    if (!to_stdout && fclose(f) != 0 && !st)
+        st = pd_error_set(err, PD_EIO, "%s: writing failed", path);
+    if (st && regular)
+        remove(path); /* no half-written profile */
+    return st;
 }

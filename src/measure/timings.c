@@ -118,3 +118,63 @@ pd_status pd_timings_use_mean(pd_timings *t, pd_error *err)
         t->rows[i].median_ms = t->rows[i].mean_ms;
     return PD_OK;
 }
+
+/* The items of a comma-separated list, one per call (possibly empty). */
+static int list_next(const char **cursor, const char **item, size_t *len)
+{
+    const char *c = *cursor;
+    if (!c)
+        return 0;
+    const char *comma = strchr(c, ',');
+    *item = c;
+    *len = comma ? (size_t)(comma - c) : strlen(c);
+    *cursor = comma ? comma + 1 : NULL;
+    return 1;
+}
+
+/* Whether list item [item, item + len) is `name`. */
+static int is_item(const char *item, size_t len, const char *name)
+{
+    return strlen(name) == len && strncmp(item, name, len) == 0;
+}
+
+/* Whether `source` is one of the comma-separated names in `list`. */
+static int listed(const char *list, const char *source)
+{
+    const char *item;
+    size_t len;
+    for (const char *c = list; list_next(&c, &item, &len);)
+        if (is_item(item, len, source))
+            return 1;
+    return 0;
+}
+
+pd_status pd_timings_hold_out(pd_timings *t, const char *list, const char *name,
+                              pd_timings *held, pd_error *err)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (!listed(list, t->rows[i].source)) {
+            t->rows[kept++] = t->rows[i];
+            continue;
+        }
+        pd_status st = pd_timings_add(held, &t->rows[i], err);
+        if (st) { /* every row in t or held once, the one that failed left in t */
+            memmove(t->rows + kept, t->rows + i, (t->n - i) * sizeof *t->rows);
+            t->n = kept + (t->n - i);
+            return st;
+        }
+    }
+    t->n = kept;
+    const char *item;
+    size_t len;
+    for (const char *c = list; list_next(&c, &item, &len);) {
+        size_t i = 0;
+        while (i < held->n && !is_item(item, len, held->rows[i].source))
+            i++;
+        if (i == held->n)
+            return pd_error_set(err, PD_EINPUT, "%s has no timings from \"%.*s\"", name,
+                                (int)len, item);
+    }
+    return PD_OK;
+}

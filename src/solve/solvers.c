@@ -117,3 +117,22 @@ void pd_solution_free(pd_solution *sol)
         sol->n_history = 0;
     }
 }
+
+void pd_plan_from_solution(pd_plan *plan, const pd_solution *sol, const pd_solve_options *opt,
+                           pd_plan_ga *ga)
+{
+    plan->solved = true;
+    plan->solve_ms = sol->solve_ms;
+    plan->below_requirement = sol->below_requirement;
+    plan->served_exit = sol->served_exit;
+    plan->served_ms = sol->served_exit >= 0 ? sol->objective_ms : 0.0;
+    plan->deadline_missed = sol->deadline_missed;
+    plan->ga = NULL;
+    if (sol->n_history) {
+        const pd_ga_params *p = &opt->ga;
+        *ga = (pd_plan_ga){p->population, p->generations, p->elitism, p->crossover, p->mutation,
+                           p->scaling, opt->seed, sol->n_history, sol->history_best,
+                           sol->history_mean};
+        plan->ga = ga;
+    }
+}

@@ -51,3 +51,48 @@ void pd_sweep_free(pd_sweep *s)
         s->n_points = 0;
     }
 }
+
+void pd_sweep_ga_free(pd_sweep_ga *ga)
+{
+    if (!ga)
+        return;
+    free(ga->best);
+    free(ga->median);
+    free(ga->worst);
+    free(ga->reached);
+    memset(ga, 0, sizeof *ga);
+}
+
+pd_status pd_sweep_ga_run(pd_problem *pb, const pd_solve_options *opt, size_t runs,
+                          const pd_sweep *sw, double wired_bps, double wireless_delay_ms,
+                          double wired_delay_ms, pd_sweep_ga *ga, pd_error *err)
+{
+    size_t np = sw->n_points;
+    *ga = (pd_sweep_ga){runs, malloc(np * sizeof(double)), malloc(np * sizeof(double)),
+                        malloc(np * sizeof(double)), malloc(np * sizeof(size_t))};
+    if (!ga->best || !ga->median || !ga->worst || !ga->reached) {
+        pd_sweep_ga_free(ga);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    for (size_t p = 0; p < np; p++) {
+        pd_problem_set_links(pb, sw->rate_bps[p], sw->rate_bps[p], wired_bps, wireless_delay_ms,
+                             wired_delay_ms);
+        pd_ga_runs r;
+        pd_status st = pd_ga_repeat(pb, opt, 1, runs, &r, err);
+        if (st) {
+            pd_sweep_ga_free(ga);
+            return st;
+        }
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t i = 0; i < r.runs; i++) {
+            lo = fmin(lo, r.objective_ms[i]);
+            hi = fmax(hi, r.objective_ms[i]);
+        }
+        ga->best[p] = lo;
+        ga->worst[p] = hi;
+        ga->median[p] = pd_median(r.objective_ms, r.runs);
+        ga->reached[p] = r.reached;
+        pd_ga_runs_free(&r);
+    }
+    return PD_OK;
+}

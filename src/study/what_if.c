@@ -61,3 +61,18 @@ void pd_what_if_free(pd_what_if *w)
     free(w->placement);
     memset(w, 0, sizeof *w);
 }
+
+bool pd_exit_accuracies_by_name(const pd_graph *g, const pd_graph *ref, double *acc)
+{
+    size_t matched = 0;
+    for (size_t k = 0; k < g->n_exits; k++)
+        for (size_t j = 0; j < ref->n_exits; j++) {
+            const pd_layer *l = &ref->layers[ref->exits[j]];
+            if (l->has_accuracy && strcmp(l->name, g->layers[g->exits[k]].name) == 0) {
+                acc[k] = l->accuracy;
+                matched++;
+                break;
+            }
+        }
+    return g->n_exits > 0 && matched == g->n_exits;
+}

@@ -18,3 +18,38 @@ pd_status pd_eval_batch(pd_trainer *t, const float *x, size_t batch, pd_exit_sum
     }
     return PD_OK;
 }
+
+void pd_exit_accuracies(size_t n_exits, size_t count, const uint8_t *correct, double *acc)
+{
+    for (size_t k = 0; k < n_exits; k++) {
+        size_t c = 0;
+        for (size_t i = 0; i < count; i++)
+            c += correct[k * count + i];
+        acc[k] = (double)c / (double)count;
+    }
+}
+
+void pd_entropy_rule(size_t n_exits, const size_t *order, size_t count, const uint8_t *correct,
+                     const float *entropy, double t, double *accuracy, double *mean_exit,
+                     double *share)
+{
+    size_t n = n_exits, right = 0, depth = 0;
+    for (size_t k = 0; k < n; k++)
+        share[k] = 0.0; /* counts first: whole numbers, exact in a double */
+    for (size_t i = 0; i < count; i++) {
+        size_t at = n - 1;
+        for (size_t o = 0; o + 1 < n; o++)
+            if (entropy[order[o] * count + i] < t) {
+                at = o;
+                break;
+            }
+        size_t k = order[at];
+        share[k] += 1.0;
+        right += correct[k * count + i];
+        depth += at + 1;
+    }
+    *accuracy = (double)right / (double)count;
+    *mean_exit = (double)depth / (double)count;
+    for (size_t k = 0; k < n; k++)
+        share[k] /= (double)count;
+}

@@ -1,4 +1,4 @@
-/* A plan file with every layer of a model on one tier. */
+/* Plan files for tests: the tiers chosen here, the file written by the library's writer. */
 #include "plan_file.h"
 
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "predoff/graph.h"
+#include "predoff/placement.h"
 
 int plan_file_all_on(const char *model, const char *tier, char *path, size_t size)
 {
@@ -39,24 +40,18 @@ int plan_file_spec(const char *model, const char *tier, const char *overrides, c
     int fd = mkstemp(path);
     if (fd < 0)
         return -1;
-    FILE *f = fdopen(fd, "w");
+    close(fd);
     pd_graph *g = NULL;
-    if (!f || pd_graph_open(model, &g, NULL)) {
-        if (f)
-            fclose(f);
-        else
-            close(fd);
-        unlink(path);
-        return -1;
-    }
-    int bad = fprintf(f, "{\"placement\": {") < 0;
-    for (size_t i = 0; i < g->n_layers; i++) {
+    pd_tier *tiers = NULL;
+    int bad = pd_graph_open(model, &g, NULL) != PD_OK ||
+              !(tiers = malloc(g->n_layers * sizeof *tiers));
+    for (size_t i = 0; !bad && i < g->n_layers; i++) {
         char buf[16];
-        bad |= fprintf(f, "%s\"%s\": \"%s\"", i ? ", " : "", g->layers[i].name,
-                       tier_for(g->layers[i].name, tier, overrides, buf, sizeof buf)) < 0;
+        tiers[i] = pd_tier_parse(tier_for(g->layers[i].name, tier, overrides, buf, sizeof buf));
+        bad = tiers[i] == PD_TIER_COUNT;
     }
-    bad |= fprintf(f, "}}") < 0;
-    bad |= fclose(f) != 0;
+    bad = bad || pd_placement_write_tiers(g, tiers, path, NULL) != PD_OK;
+    free(tiers);
     pd_graph_free(g);
     if (bad) {
         unlink(path);

@@ -1,13 +1,14 @@
-/* A data set split checked against a model, its normalisation, and evaluation over it. */
-#include "train_data.h"
+/* A data set split checked against a model, its normalisation, and evaluation over it
+ * (train.h). */
+#include "predoff/train.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-pd_status cli_data_open(const char *dir, const char *split, const pd_graph *g, size_t limit,
-                        cli_data *d, pd_error *err)
+pd_status pd_model_data_open(const char *dir, const char *split, const pd_graph *g, size_t limit,
+                        pd_model_data *d, pd_error *err)
 {
     memset(d, 0, sizeof *d);
     d->dir = dir;
@@ -16,7 +17,7 @@ pd_status cli_data_open(const char *dir, const char *split, const pd_graph *g, s
     if (st)
         return st;
     const pd_dataset *s = &d->set;
-    if (s->channels != g->input.c || s->channels > CLI_DATA_MAX_CHANNELS)
+    if (s->channels != g->input.c || s->channels > PD_MODEL_DATA_MAX_CHANNELS)
         st = pd_error_set(err, PD_EINPUT,
                           "%s: the %s images have %d channel%s, but model \"%s\" takes %lld", dir,
                           split, s->channels, s->channels == 1 ? "" : "s", g->name,
@@ -42,7 +43,7 @@ pd_status cli_data_open(const char *dir, const char *split, const pd_graph *g, s
     }
     if (limit > 0 && limit < d->set.count)
         d->set.count = limit; /* the first `limit` samples; the buffers keep their size */
-    for (int c = 0; c < CLI_DATA_MAX_CHANNELS; c++) {
+    for (int c = 0; c < PD_MODEL_DATA_MAX_CHANNELS; c++) {
         d->mean[c] = 0.0f;
         d->std[c] = 1.0f;
     }
@@ -52,9 +53,9 @@ pd_status cli_data_open(const char *dir, const char *split, const pd_graph *g, s
     return PD_OK;
 }
 
-void cli_data_norm_from_set(cli_data *d)
+void pd_model_data_norm_from_set(pd_model_data *d)
 {
-    double mean[CLI_DATA_MAX_CHANNELS], std[CLI_DATA_MAX_CHANNELS];
+    double mean[PD_MODEL_DATA_MAX_CHANNELS], std[PD_MODEL_DATA_MAX_CHANNELS];
     pd_dataset_stats(&d->set, mean, std);
     for (int c = 0; c < d->set.channels; c++) {
         d->mean[c] = (float)mean[c];
@@ -76,7 +77,7 @@ static int parse_list(const char *text, int n, float *out)
     return 0;
 }
 
-pd_status cli_data_norm_from_weights(cli_data *d, const pd_weights *w, const char *wpath,
+pd_status pd_model_data_norm_from_weights(pd_model_data *d, const pd_weights *w, const char *wpath,
                                      pd_error *err)
 {
     const char *keys[] = {"input_mean", "input_std"};
@@ -108,7 +109,7 @@ pd_status cli_data_norm_from_weights(cli_data *d, const pd_weights *w, const cha
     return PD_OK;
 }
 
-pd_status cli_data_check_model(const pd_weights *w, const char *wpath, const pd_graph *g,
+pd_status pd_train_check_model(const pd_weights *w, const char *wpath, const pd_graph *g,
                                pd_error *err)
 {
     const char *model = pd_weights_meta_get(w, "model");
@@ -127,7 +128,7 @@ static pd_status list_meta(pd_weights *w, const char *key, const float *v, int n
     return pd_weights_meta_set(w, key, buf, err);
 }
 
-pd_status cli_data_norm_record(const cli_data *d, pd_weights *w, pd_error *err)
+pd_status pd_model_data_norm_record(const pd_model_data *d, pd_weights *w, pd_error *err)
 {
     char pad[16], shape[64];
     snprintf(pad, sizeof pad, "%d", d->pad);
@@ -142,13 +143,15 @@ pd_status cli_data_norm_record(const cli_data *d, pd_weights *w, pd_error *err)
     return PD_OK;
 }
 
-void cli_data_close(cli_data *d)
+void pd_model_data_close(pd_model_data *d)
 {
+    if (!d)
+        return;
     pd_dataset_free(&d->set);
     memset(d, 0, sizeof *d);
 }
 
-pd_status cli_data_evaluate(pd_trainer *t, const cli_data *d, size_t n_exits, size_t batch,
+pd_status pd_model_data_evaluate(pd_trainer *t, const pd_model_data *d, size_t n_exits, size_t batch,
                             uint8_t *correct, float *entropy, pd_error *err)
 {
     size_t count = d->set.count;

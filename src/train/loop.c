@@ -1,17 +1,15 @@
-/* The epochs of predoff train (train_loop.h). */
-#include "train_loop.h"
-
-#include "safe_name.h"
-
+/* A training run's epochs, and its position within them kept in checkpoints (train.h). */
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "predoff/checkpoint.h"
+#include "predoff/train.h"
 
-pd_status train_position_record(const train_job *j, pd_weights *w, pd_error *err)
+pd_status pd_train_position_record(const pd_train_job *j, pd_weights *w, pd_error *err)
 {
     char v[32], list[PD_TRAIN_MAX_EXITS * 24] = "";
     size_t len = 0;
@@ -47,7 +45,7 @@ static pd_status count_of(const pd_weights *w, const char *key, const char *sour
     return PD_OK;
 }
 
-pd_status train_position_read(train_job *j, const pd_weights *w, const char *source,
+pd_status pd_train_position_read(pd_train_job *j, const pd_weights *w, const char *source,
                               pd_error *err)
 {
     pd_status st;
@@ -76,71 +74,40 @@ pd_status train_position_read(train_job *j, const pd_weights *w, const char *sou
     return PD_OK;
 }
 
-static uint64_t batches_per_epoch(const train_job *j)
+static uint64_t batches_per_epoch(const pd_train_job *j)
 {
     return (j->train->set.count + j->batch - 1) / j->batch;
 }
 
-static void draw_bar(const train_job *j, uint64_t done, uint64_t total)
+pd_status pd_train_save(pd_train_job *j, pd_error *err)
 {
-    enum { WIDTH = 24 };
-    int fill = (int)(WIDTH * done / (total ? total : 1));
-    fprintf(j->bar, "\repoch %" PRIu64 "/%" PRIu64 " [%.*s%*s] %" PRIu64 "/%" PRIu64 " loss %.4f acc",
-            j->epoch + 1, j->epochs, fill, "########################", WIDTH - fill, "", done,
-            total, j->seen ? j->loss_sum / (double)j->seen : 0.0);
-    for (size_t k = 0; k < j->g->n_exits; k++)
-        fprintf(j->bar, " %.3f", j->seen ? (double)j->correct[k] / (double)j->seen : 0.0);
-    fflush(j->bar);
-}
-
-static pd_status save(train_job *j, pd_error *err)
-{
-    pd_status st = train_position_record(j, j->w, err);
+    pd_status st = pd_train_position_record(j, j->w, err);
     if (!st && j->checkpoint)
         st = pd_checkpoint_write(j->checkpoint, j->w, j->t, err);
     return st;
 }
 
-static pd_status test_accuracy(train_job *j, pd_error *err)
+static pd_status test_accuracy(pd_train_job *j, pd_error *err)
 {
     size_t n = j->test->set.count, exits = j->g->n_exits;
     uint8_t *correct = malloc(exits * n);
     if (!correct)
         return pd_error_set(err, PD_ENOMEM, "test accuracy: out of memory");
-    pd_status st = cli_data_evaluate(j->t, j->test, exits, j->batch, correct, NULL, err);
-    for (size_t k = 0; k < exits && !st; k++) {
-        size_t c = 0;
-        for (size_t i = 0; i < n; i++)
-            c += correct[k * n + i];
-        j->test_accuracy[k] = (double)c / (double)n;
-    }
+    pd_status st = pd_model_data_evaluate(j->t, j->test, exits, j->batch, correct, NULL, err);
+    if (!st)
+        pd_exit_accuracies(exits, n, correct, j->test_accuracy);
     free(correct);
     return st;
 }
 
-static void print_epoch(const train_job *j, double seconds)
+pd_train_end pd_train_run(pd_train_job *j, pd_error *err)
 {
-    char nb[CLI_NAME_BUF];
-    printf("epoch %" PRIu64 "/%" PRIu64 ": loss %.4f; train accuracy", j->epoch + 1, j->epochs,
-           j->loss_sum / (double)j->seen);
-    for (size_t k = 0; k < j->g->n_exits; k++)
-        printf(" %s %.4f", cli_safe_name(j->g->layers[j->g->exits[k]].name, nb, sizeof nb),
-               (double)j->correct[k] / (double)j->seen);
-    printf("; test accuracy");
-    for (size_t k = 0; k < j->g->n_exits; k++)
-        printf(" %s %.4f", cli_safe_name(j->g->layers[j->g->exits[k]].name, nb, sizeof nb), j->test_accuracy[k]);
-    printf(" (%.1f s)\n", seconds);
-    fflush(stdout);
-}
-
-train_end train_loop(train_job *j, pd_error *err)
-{
-    const cli_data *d = j->train;
+    const pd_model_data *d = j->train;
     size_t n = d->set.count;
     size_t *order = malloc(n * sizeof *order);
     float *x = malloc(j->batch * d->in_elems * sizeof *x);
     uint8_t *labels = malloc(j->batch);
-    train_end end = TRAIN_FAILED;
+    pd_train_end end = PD_TRAIN_FAILED;
     if (!order || !x || !labels) {
         pd_error_set(err, PD_ENOMEM, "training: out of memory");
         goto done;
@@ -150,9 +117,10 @@ train_end train_loop(train_job *j, pd_error *err)
         double t0 = pd_now_ms();
         pd_dataset_shuffle(n, j->seed, j->epoch, order);
         for (; j->batches_done < nb; j->batches_done++) {
-            if (*j->stop || (j->stop_after_batches && steps == j->stop_after_batches)) {
-                if (!save(j, err))
-                    end = TRAIN_STOPPED;
+            if ((j->stop && *j->stop) ||
+                (j->stop_after_batches && steps == j->stop_after_batches)) {
+                if (!pd_train_save(j, err))
+                    end = PD_TRAIN_STOPPED;
                 goto done;
             }
             size_t at = (size_t)j->batches_done * j->batch;
@@ -179,25 +147,24 @@ train_end train_loop(train_job *j, pd_error *err)
             steps++;
             for (size_t k = 0; k < j->g->n_exits; k++)
                 j->correct[k] += s.exit_correct[k];
-            if (j->bar && (j->batches_done % 8 == 0 || j->batches_done + 1 == nb))
-                draw_bar(j, j->batches_done + 1, nb);
+            if (j->on_batch)
+                j->on_batch(j->ctx, j, j->batches_done + 1, nb);
         }
-        if (j->bar)
-            fprintf(j->bar, "\r\033[K");
         if (test_accuracy(j, err))
             goto done;
-        print_epoch(j, (pd_now_ms() - t0) / 1000.0);
+        if (j->on_epoch)
+            j->on_epoch(j->ctx, j, (pd_now_ms() - t0) / 1000.0);
         j->epoch++;
         j->batches_done = 0;
         j->loss_sum = 0;
         j->seen = 0;
         memset(j->correct, 0, sizeof j->correct);
-        pd_status st = save(j, err);
+        pd_status st = pd_train_save(j, err);
         j->epoch--; /* the loop's increment */
         if (st)
             goto done;
     }
-    end = TRAIN_DONE;
+    end = PD_TRAIN_DONE;
 done:
     free(labels);
     free(x);

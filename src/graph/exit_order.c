@@ -1,10 +1,10 @@
-/* Exits in path order from the input (exit_order.h). */
-#include "exit_order.h"
-
+/* Exits in the order a sample meets them on its way from the input (graph.h). */
 #include <stdint.h>
 #include <stdlib.h>
 
-pd_status cli_exit_order(const pd_graph *g, size_t *order, pd_error *err)
+#include "predoff/graph.h"
+
+pd_status pd_graph_exit_path_order(const pd_graph *g, size_t *order, pd_error *err)
 {
     const pd_topology *t = g->topo;
     size_t n = g->n_exits, trunk = 0;
