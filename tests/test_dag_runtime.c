@@ -66,6 +66,80 @@ static double rel_error(const float *got, const float *want, size_t n)
 
 static const char *const nets[] = {"dag-residual", "dag-inception"};
 
+/* Every allocation predoff's code makes, counted: this test is linked with --wrap for
+ * malloc, calloc, realloc and aligned_alloc (tests/CMakeLists.txt), so the calls of the
+ * library's objects come here first. (OpenBLAS's own, inside its shared library, do not.) */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__real_aligned_alloc(size_t align, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+void *__wrap_aligned_alloc(size_t align, size_t n);
+static size_t allocations;
+void *__wrap_malloc(size_t n)
+{
+    allocations++;
+    return __real_malloc(n);
+}
+void *__wrap_calloc(size_t n, size_t size)
+{
+    allocations++;
+    return __real_calloc(n, size);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+    allocations++;
+    return __real_realloc(p, n);
+}
+void *__wrap_aligned_alloc(size_t align, size_t n)
+{
+    allocations++;
+    return __real_aligned_alloc(align, n);
+}
+
+/* pd_net_run allocates nothing: every exit of both DAGs, whole and cut, 1 and 2 threads,
+ * once the net is made. */
+static void test_run_allocates_nothing(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < sizeof nets / sizeof nets[0]; m++) {
+        fixture f;
+        open_fixture(&f, nets[m]);
+        pd_array x;
+        read_npy(&f, "input-0.npy", &x);
+        for (int threads = 1; threads <= 2; threads++) {
+            pd_net *net = NULL;
+            size_t before = allocations;
+            assert_int_equal(pd_net_new(f.g, f.w, "weights", threads, &net, NULL), PD_OK);
+            assert_true(allocations > before); /* the counter sees the library's calls */
+            before = allocations;
+            for (size_t k = 0; k < f.g->n_exits; k++) {
+                size_t len, n, n_mid;
+                const float *out, *mid;
+                pd_net_path(net, k, &len);
+                assert_int_equal(pd_net_run(net, k, 0, len, x.data, x.count, &out, &n, NULL,
+                                            NULL),
+                                 PD_OK);
+                for (size_t cut = 1; cut < len; cut++)
+                    if (pd_net_can_cut(net, k, cut)) {
+                        assert_int_equal(pd_net_run(net, k, 0, cut, x.data, x.count, &mid,
+                                                    &n_mid, NULL, NULL),
+                                         PD_OK);
+                        assert_int_equal(pd_net_run(net, k, cut, len, mid, n_mid, &out, &n,
+                                                    NULL, NULL),
+                                         PD_OK);
+                    }
+            }
+            assert_int_equal(allocations, before);
+            pd_net_free(net);
+        }
+        pd_array_free(&x);
+        close_fixture(&f);
+    }
+}
+
 /* Each exit alone (a fresh net per exit, so no other exit has run before it), 1 and 2
  * threads, both inputs. */
 static void test_exits_match_pytorch(void **state)
@@ -217,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_exits_match_pytorch),
         cmocka_unit_test(test_runs_cut_where_one_tensor_crosses),
         cmocka_unit_test(test_buffers_by_liveness),
+        cmocka_unit_test(test_run_allocates_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
