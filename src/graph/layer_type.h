@@ -67,6 +67,9 @@ void pd_layer_no_params(const pd_layer *l, char *buf, size_t n);
 pd_status pd_layer_same_shape(pd_layer *l, pd_error *err);
 /* The grid the elementwise types share: channels x map sizes, `fields` the layer's JSON. */
 size_t pd_sweep_elementwise(const char *fields, pd_sweep_emit emit, void *ctx);
+/* The grid of the feature maps of today's CNNs (MobileNet, EfficientNet, ResNet: 16 to
+ * 1024 channels, 7 x 7 to 112 x 112 maps, the pairs that occur), for the types they use. */
+size_t pd_sweep_feature_maps(const char *fields, pd_sweep_emit emit, void *ctx);
 /* Emits one point (when emit is set) and returns 1. */
 size_t pd_sweep_point_emit(pd_sweep_emit emit, void *ctx, int c, int hw, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -85,6 +85,17 @@ size_t pd_sweep_elementwise(const char *fields, pd_sweep_emit emit, void *ctx)
             n += pd_sweep_point_emit(emit, ctx, c[a], hw[b], "%s", fields);
     return n;
 }
+
+size_t pd_sweep_feature_maps(const char *fields, pd_sweep_emit emit, void *ctx)
+{
+    static const int c[] = {16, 32, 64, 128, 256, 512, 1024}, hw[] = {7, 14, 28, 56, 112};
+    size_t n = 0;
+    for (size_t a = 0; a < sizeof c / sizeof c[0]; a++)
+        for (size_t b = 0; b < sizeof hw / sizeof hw[0]; b++)
+            if (c[a] * hw[b] <= 16384) /* the sizes that occur together */
+                n += pd_sweep_point_emit(emit, ctx, c[a], hw[b], "%s", fields);
+    return n;
+}
 double pd_layer_macs(const pd_layer *l) { return types[l->type]->macs(l); }
 
 double pd_layer_no_weights(const pd_layer *l)

@@ -24,7 +24,7 @@ static double macs(const pd_layer *l)
 
 static size_t sweep(pd_sweep_emit emit, void *ctx)
 {
-    return pd_sweep_elementwise("\"type\": \"add\", \"inputs\": [\"@input\", \"@input\"]", emit,
+    return pd_sweep_feature_maps("\"type\": \"add\", \"inputs\": [\"@input\", \"@input\"]", emit,
                                 ctx);
 }
 

@@ -41,7 +41,7 @@ static size_t tensors(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS]
 
 static size_t sweep(pd_sweep_emit emit, void *ctx)
 {
-    return pd_sweep_elementwise("\"type\": \"bn\"", emit, ctx);
+    return pd_sweep_feature_maps("\"type\": \"bn\"", emit, ctx);
 }
 
 static const pd_feature_set candidates[] = {{1, {PD_FEAT_IN_ELEMS}}};

@@ -25,7 +25,7 @@ static void describe(const pd_layer *l, char *buf, size_t n)
 
 static size_t sweep(pd_sweep_emit emit, void *ctx)
 {
-    return pd_sweep_elementwise("\"type\": \"clip\"", emit, ctx);
+    return pd_sweep_feature_maps("\"type\": \"clip\"", emit, ctx);
 }
 
 static const pd_feature_set candidates[] = {{1, {PD_FEAT_IN_ELEMS}}};

@@ -21,7 +21,7 @@ static pd_status infer_inputs(pd_layer *l, const pd_shape *in, size_t n, pd_erro
 
 static size_t sweep(pd_sweep_emit emit, void *ctx)
 {
-    return pd_sweep_elementwise("\"type\": \"concat\", \"inputs\": [\"@input\", \"@input\"]",
+    return pd_sweep_feature_maps("\"type\": \"concat\", \"inputs\": [\"@input\", \"@input\"]",
                                 emit, ctx);
 }
 

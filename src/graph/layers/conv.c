@@ -136,6 +136,29 @@ static size_t sweep(pd_sweep_emit emit, void *ctx)
                                                      "\"type\": \"conv\", \"filters\": %d, "
                                                      "\"kernel\": %d, \"stride\": %d, \"pad\": %d",
                                                      fs[f], ks[k], s, ks[k] / 2);
+    /* the convolutions of MobileNets and EfficientNets: depthwise 3 x 3 and 5 x 5 at the
+     * channel counts and map sizes they use, and pointwise 1 x 1 between such widths */
+    static const int dw_c[] = {16, 32, 72, 96, 144, 240, 384, 576, 960},
+                     dw_hw[] = {7, 14, 28, 56, 112}, pw_c[] = {16, 24, 40, 80, 160, 320, 640},
+                     pw_hw[] = {7, 14, 28, 56};
+    for (size_t a = 0; a < sizeof dw_c / sizeof dw_c[0]; a++)
+        for (size_t b = 0; b < sizeof dw_hw / sizeof dw_hw[0]; b++)
+            for (int k = 3; k <= 5; k += 2)
+                for (int s = 1; s <= 2; s++)
+                    if (dw_c[a] * dw_hw[b] <= 16384) /* the sizes that occur together */
+                        n += pd_sweep_point_emit(emit, ctx, dw_c[a], dw_hw[b],
+                                                 "\"type\": \"conv\", \"filters\": %d, "
+                                                 "\"kernel\": %d, \"stride\": %d, \"pad\": %d, "
+                                                 "\"groups\": %d, \"bias\": false",
+                                                 dw_c[a], k, s, k / 2, dw_c[a]);
+    for (size_t a = 0; a < sizeof pw_c / sizeof pw_c[0]; a++)
+        for (size_t f = 0; f < sizeof pw_c / sizeof pw_c[0]; f++)
+            for (size_t b = 0; b < sizeof pw_hw / sizeof pw_hw[0]; b++)
+                if (pw_c[a] * pw_hw[b] <= 8960 && pw_c[f] * pw_hw[b] <= 8960)
+                    n += pd_sweep_point_emit(emit, ctx, pw_c[a], pw_hw[b],
+                                             "\"type\": \"conv\", \"filters\": %d, "
+                                             "\"kernel\": 1, \"bias\": false",
+                                             pw_c[f]);
     return n;
 }
 

@@ -10,7 +10,7 @@ static pd_status infer(pd_layer *l, pd_error *err)
 
 static size_t sweep(pd_sweep_emit emit, void *ctx)
 {
-    return pd_sweep_elementwise("\"type\": \"flatten\"", emit, ctx);
+    return pd_sweep_feature_maps("\"type\": \"flatten\"", emit, ctx);
 }
 
 static const pd_feature_set candidates[] = {{1, {PD_FEAT_IN_ELEMS}}};

@@ -28,7 +28,7 @@ static double macs(const pd_layer *l)
 
 static size_t sweep(pd_sweep_emit emit, void *ctx)
 {
-    return pd_sweep_elementwise("\"type\": \"mul\", \"inputs\": [\"@input\", \"@input\"]", emit,
+    return pd_sweep_feature_maps("\"type\": \"mul\", \"inputs\": [\"@input\", \"@input\"]", emit,
                                 ctx);
 }
 

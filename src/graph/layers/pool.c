@@ -83,6 +83,10 @@ static size_t sweep(pd_sweep_emit emit, void *ctx)
                                              "\"type\": \"pool\", \"mode\": \"%s\", "
                                              "\"kernel\": %d, \"stride\": 2, \"pad\": %d",
                                              m ? "avg" : "max", k, k / 2);
+    n += pd_sweep_feature_maps("\"type\": \"pool\", \"mode\": \"avg\", \"global\": true",
+                               emit, ctx);
+    n += pd_sweep_feature_maps("\"type\": \"pool\", \"mode\": \"max\", \"global\": true",
+                               emit, ctx);
     return n;
 }
 

@@ -3,7 +3,7 @@
 
 static size_t sweep(pd_sweep_emit emit, void *ctx)
 {
-    return pd_sweep_elementwise("\"type\": \"sigmoid\"", emit, ctx);
+    return pd_sweep_feature_maps("\"type\": \"sigmoid\"", emit, ctx);
 }
 
 static const pd_feature_set candidates[] = {{1, {PD_FEAT_IN_ELEMS}}};
