@@ -35,7 +35,8 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
 void pd_net_free(pd_net *net);
 
 /* The layers of exit k's sub-graph A(k) in topological order (on a tree, its path from the
- * root); *len receives their number. Runs take positions in this list. */
+ * root); *len receives their number. Runs take positions in this list. NULL and 0 for an
+ * exit the model does not have. */
 const int32_t *pd_net_path(const pd_net *net, size_t exit, size_t *len);
 
 /* The threads the net splits each layer over (the caller's included), as resolved when it

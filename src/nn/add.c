@@ -24,8 +24,8 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
     pd_forward_ranges(a, w, (size_t)pd_shape_elems(a->l->out), PD_ELEMENTWISE_SPLIT_MIN, sum);
 }
 
-/* The output may be written over the first input; a later input is read at the same
- * index before the write, so that is safe for any of them. */
+/* The output may be written over the first input (the net never plans that when the first
+ * input is also a third or later one, which is read after the first write). */
 const pd_forward_op pd_add_forward = {
     .forward = forward,
     .scratch_floats = pd_no_scratch,

@@ -46,7 +46,9 @@ typedef struct pd_forward_op {
     size_t (*prepared_floats)(const pd_layer *l);
     void (*prepare)(const pd_layer *l, const float *const *tensors, float *prep);
     /* The pass may write its output over its first input (out == in exactly): a net then
-     * plans them one buffer when nothing else reads that input afterwards. */
+     * plans them one buffer when nothing else reads that input afterwards, and the layer
+     * does not read it again as its third or a later input (which the pass may read after
+     * writing). */
     bool in_place;
 } pd_forward_op;
 

@@ -157,11 +157,15 @@ int pd_net_threads(const pd_net *net)
 
 const int32_t *pd_net_path(const pd_net *net, size_t exit, size_t *len)
 {
+    if (exit >= net->plan.n_exits) {
+        *len = 0;
+        return NULL;
+    }
     *len = net->plan.start[exit + 1] - net->plan.start[exit];
     return net->plan.layer + net->plan.start[exit];
 }
 
-/* Whether p lies in one of the net's buffers other than `keep`. */
+/* Whether [p, p + n) overlaps one of the net's buffers other than `keep` (NULL: any). */
 static bool in_other_buffer(const pd_net *net, const float *p, size_t n, const float *keep)
 {
     for (size_t s = 0; s < net->plan.n_slots; s++) {
@@ -183,6 +187,8 @@ size_t pd_net_buffer_floats(const pd_net *net)
 bool pd_net_can_cut(const pd_net *net, size_t exit, size_t cut)
 {
     size_t len;
+    if (exit >= net->plan.n_exits)
+        return false;
     pd_net_path(net, exit, &len);
     return cut <= len && net->plan.cut_ok[pd_net_plan_cut(&net->plan, exit) + cut];
 }
@@ -256,7 +262,7 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
                             (long long)enter.w, want, input_count);
     const float *planned = from ? net->slot[pl->out_slot[base + from - 1]] : NULL;
     const float *src = input;
-    if (input != planned && in_other_buffer(net, input, want, planned)) {
+    if (input != planned && in_other_buffer(net, input, want, NULL)) {
         memmove(net->stage, input, want * sizeof *input); /* this run may write over it */
         src = net->stage;
     }

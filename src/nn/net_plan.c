@@ -124,6 +124,10 @@ static pd_status plan_exit(const pd_graph *g, size_t k, const bool *in_place,
         /* over its first input when that input dies here and is a layer's (not the
          * caller's); a ReLU after a convolution is such a case, and the conv fuses it */
         bool over = in_place[l->type] && src >= 0 && w->last_read[src] == (int32_t)q;
+        /* a pass reads its first two inputs before it writes, the third and later after
+         * (add sums them in turn): not over an input it reads again there */
+        for (size_t j = first + 2; over && j < p->in_start[base + q + 1]; j++)
+            over = p->in_pos[j] != src;
         int32_t s = over ? w->slot_of[src] : take_slot(p, w, (size_t)pd_shape_elems(l->out));
         if (s < 0)
             return PD_ENOMEM;

@@ -1,6 +1,7 @@
 /* Convolution, PyTorch's Conv2d: kernels, strides and dilations square or [h, w], zero
  * padding alike on every side, [h, w] or [top, left, bottom, right], groups (depthwise:
  * groups = channels = filters), an optional bias. */
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -44,6 +45,13 @@ static pd_status infer(pd_layer *l, pd_error *err)
         side(l->in.w, p->kernel_w, p->stride_w, p->dilation_w, p->pad_w + p->pad_r, "width", &w,
              err))
         return PD_EINPUT;
+    /* the products' sizes go to BLAS as int */
+    if (h * w > INT_MAX || (l->in.c / p->groups) * p->kernel * p->kernel_w > INT_MAX)
+        return pd_error_set(err, PD_EINPUT,
+                            "%lld x %lld outputs, each over %lld inputs: more than %d, the most "
+                            "one matrix product takes",
+                            (long long)h, (long long)w,
+                            (long long)((l->in.c / p->groups) * p->kernel * p->kernel_w), INT_MAX);
     l->out = (pd_shape){p->filters, h, w};
     return PD_OK;
 }

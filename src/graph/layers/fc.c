@@ -1,4 +1,5 @@
 /* Fully connected: the input flattened in C, H, W order, times a weight matrix. */
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -11,7 +12,9 @@ static const pd_param_desc params[] = {
 
 static pd_status infer(pd_layer *l, pd_error *err)
 {
-    (void)err;
+    if (pd_shape_elems(l->in) > INT_MAX) /* the product's sizes go to BLAS as int */
+        return pd_error_set(err, PD_EINPUT, "%lld inputs: more than %d, the most one matrix "
+                            "product takes", (long long)pd_shape_elems(l->in), INT_MAX);
     l->out = (pd_shape){l->p.outputs, 1, 1};
     return PD_OK;
 }
