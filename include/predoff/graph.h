@@ -129,6 +129,8 @@ pd_status pd_graph_builder_add(pd_graph_builder *b, const pd_layer_spec *s, pd_e
 /* Index of the layer added with that name, or -1; the number added so far. */
 int32_t pd_graph_builder_find(const pd_graph_builder *b, const char *name);
 size_t pd_graph_builder_count(const pd_graph_builder *b);
+/* Layer i as added (its shapes inferred), i below the count. */
+const pd_layer *pd_graph_builder_layer(const pd_graph_builder *b, size_t i);
 /* Checks the whole (an exit at least, every layer leading to one), computes the topology
  * and hands the graph over. Frees b, whatever the outcome. */
 pd_status pd_graph_builder_finish(pd_graph_builder *b, pd_graph **out, pd_error *err);

@@ -75,6 +75,11 @@ size_t pd_graph_builder_count(const pd_graph_builder *b)
     return b->g->n_layers;
 }
 
+const pd_layer *pd_graph_builder_layer(const pd_graph_builder *b, size_t i)
+{
+    return &b->g->layers[i];
+}
+
 void pd_layer_params_default(pd_layer_type t, pd_layer_params *p)
 {
     memset(p, 0, sizeof *p);
