@@ -1,4 +1,5 @@
 /* Writes a graph as the JSON model description that model_json.c reads back. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +7,14 @@
 
 #include "layer_type.h"
 #include "predoff/graph.h"
+
+/* cJSON prints 15 digits when they come within its tolerance: 17 read back exactly. */
+static cJSON *exact_number(double v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return cJSON_CreateRaw(buf);
+}
 
 static int64_t int_at(const pd_layer_params *p, size_t offset)
 {
@@ -26,7 +35,7 @@ static cJSON *param_json(const pd_param_desc *d, const pd_layer_params *p, bool 
     case PD_PARAM_REAL: {
         double v = *(const double *)(const void *)slot;
         *skip = !d->required && v == d->def;
-        return cJSON_CreateNumber(v);
+        return exact_number(v);
     }
     case PD_PARAM_BOOL: return cJSON_CreateBool(*(const bool *)(const void *)slot);
     case PD_PARAM_PAIR:
@@ -84,7 +93,7 @@ static cJSON *layer_json(const pd_graph *g, const pd_layer *l)
     }
     if (l->is_exit) {
         cJSON *e = cJSON_AddObjectToObject(o, "exit");
-        if (!e || (l->has_accuracy && !cJSON_AddNumberToObject(e, "accuracy", l->accuracy)))
+        if (!e || (l->has_accuracy && !cJSON_AddItemToObject(e, "accuracy", exact_number(l->accuracy))))
             goto fail;
     }
     return o;

@@ -370,6 +370,15 @@ static pd_shape shape_of(const reader *r, int32_t id)
 
 /* ---- layers ---- */
 
+static void dims_text(const int64_t *d, int n, char *buf, size_t size)
+{
+    size_t at = (size_t)snprintf(buf, size, "[");
+    for (int k = 0; k < n && at < size; k++)
+        at += (size_t)snprintf(buf + at, size - at, "%s%lld", k ? ", " : "", (long long)d[k]);
+    if (at < size)
+        snprintf(buf + at, size - at, "]");
+}
+
 /* Adds the node's layer (first pass): checked and shaped by the builder, its tensors
  * checked against what the layer needs. Takes t (n_t of them). */
 static pd_status add_layer(reader *r, pd_layer_type type, const pd_layer_params *p, size_t n_in,
@@ -416,11 +425,14 @@ static pd_status add_layer(reader *r, pd_layer_type type, const pd_layer_params 
         bool same = l->t[j].ndim == need[k].ndim;
         for (int d = 0; same && d < need[k].ndim; d++)
             same = l->t[j].dims[d] == need[k].dims[d];
-        if (!same)
-            return fail(r, PD_EINPUT, "weight %s has %d dimensions [%lld, ...], the layer needs "
-                        "[%lld, ...] of %d (does it fit the input's %lld channels?)",
-                        l->t[j].suffix + 1, l->t[j].ndim, (long long)l->t[j].dims[0],
-                        (long long)need[k].dims[0], need[k].ndim, (long long)built->in.c);
+        if (!same) {
+            char have[96], want[96];
+            dims_text(l->t[j].dims, l->t[j].ndim, have, sizeof have);
+            dims_text(need[k].dims, need[k].ndim, want, sizeof want);
+            return fail(r, PD_EINPUT, "%s of shape %s, the layer needs %s (input %lldx%lldx%lld)",
+                        l->t[j].suffix + 1, have, want, (long long)built->in.c,
+                        (long long)built->in.h, (long long)built->in.w);
+        }
     }
     return set_value(r, n->output[0], (value){V_LAYER, (int32_t)(r->n_pl - 1), rank, NULL});
 }
