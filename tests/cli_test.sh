@@ -780,6 +780,9 @@ for e in b1_fc fc; do
         if cmp -s "$tmp/ox-onnx.npy" "$tmp/ox-json.npy" && cmp -s "$tmp/ox-onnx.npy" "$tmp/ox-import.npy"; then ok; else bad "run $ox, exit $e, input $i: not the JSON model's output"; fi
     done
 done
+# --weights replaces the initializers: the JSON model's file has other names
+expect 2 'tensor "/net/stem/Conv.weight" is missing' -- run "$ox" --weights "$fx/dag-inception/weights.safetensors" --input "$fx/dag-inception/input-0.npy" --exit fc
+expect 0 "" -- run "$ox" --weights "$tmp/ox.safetensors" --input "$fx/dag-inception/input-0.npy" --exit fc
 expect 2 'bad_op.onnx: node "soft" \(Softmax\): unsupported operator' -- show "$fx/onnx/ops/bad_op.onnx"
 expect 2 'import: expected one X.onnx' -- import "$fx/dag-inception/model.json" -o "$tmp/x.json" --weights-out "$tmp/x.st"
 sed 's/\[3, 8, 8\]/[1, 28, 28]/' "$dag" >"$tmp/dag28.json"
