@@ -190,6 +190,7 @@ static void test_errors(void **state)
         {"bad_weight", "(Conv): unsupported weight \"r\" that is not an initializer"},
         {"bad_missing", "input \"nowhere\" is no initializer"},
         {"bad_reshape", "(Reshape): unsupported shape"},
+        {"bad_reshape_empty", "(Reshape): unsupported shape"},
         {"bad_broadcast", "(Add): unsupported broadcasting of [4, 9, 9] and [4, 1, 1]"},
         {"bad_attr", "(Conv): unsupported attribute \"foo\""},
         {"bad_lrn", "(LRN): unsupported even size 4"},

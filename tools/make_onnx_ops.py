@@ -97,6 +97,9 @@ def main():
         "bad_weight": ([N("Relu", ["x"], ["r"]), N("Conv", ["x", "r"], ["y"], name="c")], []),
         "bad_missing": ([N("Conv", ["x", "nowhere"], ["y"], name="c")], []),
         "bad_reshape": ([N("Reshape", ["x", "s"], ["y"], name="rs")], [t("s", [2, -1], np.int64)]),
+        # found by fuzz_onnx: an empty shape tensor, which has no data at all
+        "bad_reshape_empty": ([N("Reshape", ["x", "s"], ["y"], name="rs")],
+                              [t("s", np.zeros(0), np.int64)]),
         "bad_broadcast": ([N("GlobalAveragePool", ["x"], ["g"]), N("Add", ["x", "g"], ["y"], name="a")], []),
         "bad_attr": ([N("Conv", ["x", "w"], ["y"], name="c", foo=1)], [t("w", ar(2, 4, 1, 1))]),
         "bad_lrn": ([N("LRN", ["x"], ["y"], name="l", size=4)], []),

@@ -170,6 +170,8 @@ static pd_status tensor_ints(reader *r, const Onnx__TensorProto *t, const char *
                     (int)t->data_type);
     if (*n > max)
         return fail(r, PD_EINPUT, "%s: %zu values, at most %zu supported", what, *n, max);
+    if (*n == 0) /* an empty tensor's data may be absent: nothing to copy */
+        return PD_OK;
     if (t->has_raw_data) {
         if (t->raw_data.len != *n * 8)
             return fail(r, PD_EINPUT, "%s: %zu bytes of data for %zu int64", what,
