@@ -763,6 +763,28 @@ for net in dag-residual:b1_fc:fc2 dag-inception:b1_fc:fc; do
         expect 0 "" -- run "$fx/$name/model.json" --weights "$fx/$name/weights.safetensors" --input "$fx/$name/input-0.npy" --exit "$e"
     done
 done
+# an ONNX export of dag-inception (tools/make_onnx_fixtures.py): shown, run with its own
+# initializers to the very outputs of the JSON model (which match PyTorch:
+# tests/test_dag_runtime.c, tests/test_onnx.c), imported back to JSON + safetensors
+ox="$fx/onnx/dag-inception.onnx"
+expect 0 "" -- show "$ox"
+if grep -q '^  1  b1_fc .*accuracy 0.250' "$tmp/out" && grep -q '^  2  fc .*accuracy 0.500' "$tmp/out" &&
+    grep -q '^/net/stem/Conv ' "$tmp/out"; then ok; else bad "show $ox: $(head -5 "$tmp/out")"; fi
+expect 0 "" -- import "$ox" -o "$tmp/ox.json" --weights-out "$tmp/ox.safetensors"
+for e in b1_fc fc; do
+    for i in 0 1; do
+        in="$fx/dag-inception/input-$i.npy"
+        expect 0 "" -- run "$ox" --input "$in" --exit "$e" -o "$tmp/ox-onnx.npy"
+        expect 0 "" -- run "$fx/dag-inception/model.json" --weights "$fx/dag-inception/weights.safetensors" --input "$in" --exit "$e" -o "$tmp/ox-json.npy"
+        expect 0 "" -- run "$tmp/ox.json" --weights "$tmp/ox.safetensors" --input "$in" --exit "$e" -o "$tmp/ox-import.npy"
+        if cmp -s "$tmp/ox-onnx.npy" "$tmp/ox-json.npy" && cmp -s "$tmp/ox-onnx.npy" "$tmp/ox-import.npy"; then ok; else bad "run $ox, exit $e, input $i: not the JSON model's output"; fi
+    done
+done
+# --weights replaces the initializers: the JSON model's file has other names
+expect 2 'tensor "/net/stem/Conv.weight" is missing' -- run "$ox" --weights "$fx/dag-inception/weights.safetensors" --input "$fx/dag-inception/input-0.npy" --exit fc
+expect 0 "" -- run "$ox" --weights "$tmp/ox.safetensors" --input "$fx/dag-inception/input-0.npy" --exit fc
+expect 2 'bad_op.onnx: node "soft" \(Softmax\): unsupported operator' -- show "$fx/onnx/ops/bad_op.onnx"
+expect 2 'import: expected one X.onnx' -- import "$fx/dag-inception/model.json" -o "$tmp/x.json" --weights-out "$tmp/x.st"
 sed 's/\[3, 8, 8\]/[1, 28, 28]/' "$dag" >"$tmp/dag28.json"
 expect 2 'the trainer cannot train layers of type "add" yet \(layer "sum"\)' -- train "$tmp/dag28.json" --data /usr/share/datasets/fashion-mnist --limit 64 --epochs 1 -o "$tmp/dag.safetensors"
 # the model reader's DAG errors name the file, the layer and the field

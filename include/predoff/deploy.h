@@ -36,7 +36,8 @@ typedef struct pd_deployment {
 } pd_deployment;
 
 /* Opens a model (built-in name or file), its weights (a safetensors file, or random from
- * `seed` when weights_path is NULL) and a plan file (its "placement", and its "exits" for
+ * `seed` when weights_path is NULL, or for an ONNX model weights_path the model's own path:
+ * its initializers) and a plan file (its "placement", and its "exits" for
  * the predictions and accuracies). The net runs each layer on `threads` threads
  * (pd_net_new: 0 takes pd_threads_default()). */
 pd_status pd_deployment_open(const char *model, const char *weights_path, uint64_t seed,

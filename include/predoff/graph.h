@@ -107,6 +107,41 @@ typedef struct pd_graph {
 pd_status pd_graph_from_json(const char *text, size_t len, const char *source, pd_graph **out,
                              pd_error *err);
 
+/* Building a graph layer by layer: what every model reader (JSON, ONNX) goes through, so
+ * that one set of checks applies to all. A layer is added with its inputs already added. */
+enum { PD_GRAPH_MAX_INPUTS = 4096 }; /* tensors one layer reads */
+typedef struct pd_layer_spec {
+    const char *name;
+    pd_layer_type type;
+    pd_layer_params p;     /* start from pd_layer_params_default */
+    size_t n_inputs;
+    const int32_t *inputs; /* PD_TENSOR_INPUT or the index of a layer added before */
+    bool is_exit, has_accuracy;
+    double accuracy;
+} pd_layer_spec;
+typedef struct pd_graph_builder pd_graph_builder;
+/* A builder of a graph called name (note may be NULL) of up to max_layers layers. */
+pd_status pd_graph_builder_new(const char *name, const char *note, pd_shape input,
+                               size_t max_layers, pd_graph_builder **out, pd_error *err);
+/* Checks the layer (name unique, parameters in range, inputs that fit), infers its shape
+ * and appends it; a message starts with 'layer "NAME"'. Exits come in the order added. */
+pd_status pd_graph_builder_add(pd_graph_builder *b, const pd_layer_spec *s, pd_error *err);
+/* Index of the layer added with that name, or -1; the number added so far. */
+int32_t pd_graph_builder_find(const pd_graph_builder *b, const char *name);
+size_t pd_graph_builder_count(const pd_graph_builder *b);
+/* Layer i as added (its shapes inferred), i below the count. */
+const pd_layer *pd_graph_builder_layer(const pd_graph_builder *b, size_t i);
+/* Checks the whole (an exit at least, every layer leading to one), computes the topology
+ * and hands the graph over. Frees b, whatever the outcome. */
+pd_status pd_graph_builder_finish(pd_graph_builder *b, pd_graph **out, pd_error *err);
+void pd_graph_builder_free(pd_graph_builder *b);
+/* The defaults of type t's parameters, what a JSON layer that gives none gets. */
+void pd_layer_params_default(pd_layer_type t, pd_layer_params *p);
+
+/* Writes g as the JSON model description (formats.md) that pd_graph_from_json reads back
+ * to the same graph; *out is a new string owned by the caller. */
+pd_status pd_graph_to_json(const pd_graph *g, char **out, pd_error *err);
+
 /* Opens a built-in model by name, or else reads the JSON file at that path. */
 pd_status pd_graph_open(const char *name_or_path, pd_graph **out, pd_error *err);
 

@@ -7,6 +7,7 @@
 
 #include "safe_name.h"
 #include "commands.h"
+#include "predoff/onnx.h"
 #include "predoff/graph.h"
 #include "predoff/scenario.h"
 #include "predoff/train.h"
@@ -113,7 +114,7 @@ int cli_cmd_accuracy(const cli_parsed *p)
     cfg.threads = a.threads;
     size_t order[PD_TRAIN_MAX_EXITS];
     double acc[PD_TRAIN_MAX_EXITS];
-    if (pd_graph_open(p->pos[0], &g, &err) || pd_weights_read_safetensors(a.weights, &w, &err) ||
+    if (pd_model_open(p->pos[0], &g, NULL, &err) || pd_weights_read_safetensors(a.weights, &w, &err) ||
         pd_train_check_model(w, a.weights, g, &err) || pd_weights_check(w, g, a.weights, &err))
         goto fail;
     if (g->n_exits > PD_TRAIN_MAX_EXITS) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "predoff/onnx.h"
 #include "predoff/train.h"
 #include "predoff/graph.h"
 #include "predoff/npy.h"
@@ -61,7 +62,7 @@ int cli_cmd_dataset_sample(const cli_parsed *p)
     float *x = NULL;
     size_t *idx = NULL;
     int status = CLI_EXIT_OK;
-    if (pd_graph_open(p->pos[0], &g, &err) || (wpath && pd_weights_read_safetensors(wpath, &w, &err)) ||
+    if (pd_model_open(p->pos[0], &g, NULL, &err) || (wpath && pd_weights_read_safetensors(wpath, &w, &err)) ||
         (w && pd_train_check_model(w, wpath, g, &err)) ||
         pd_model_data_open(data, split, g, 0, &d, &err) ||
         (w && pd_model_data_norm_from_weights(&d, w, wpath, &err)))

@@ -64,7 +64,7 @@ int cli_cmd_infer(const cli_parsed *p)
         pd_error_set(&err, PD_EINPUT, "infer: expected one MODEL");
     else if (!plan || !input)
         pd_error_set(&err, PD_EINPUT, "infer: --plan PLAN.json and --input X.npy are required");
-    else if (!cli_weights_given(&weights))
+    else if (!cli_weights_given(&weights, p->pos[0]))
         cli_weights_missing("infer", &err);
     else if ((exit_name != NULL) == !isnan(accuracy))
         pd_error_set(&err, PD_EINPUT, "infer: give --accuracy A or --exit NAME");
@@ -77,7 +77,7 @@ int cli_cmd_infer(const cli_parsed *p)
     uint32_t exit = 0;
     pd_infer_result r;
     if (cli_client_keys_read(&keys, &err) ||
-        pd_deployment_open(p->pos[0], weights.path, weights.seed, plan, threads, &d, &err) ||
+        pd_deployment_open(p->pos[0], cli_weights_source(&weights, p->pos[0]), weights.seed, plan, threads, &d, &err) ||
         pd_npy_read(input, &x, &err)) {
         status = cli_fail(&err);
         goto done;

@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "safe_name.h"
+#include "predoff/onnx.h"
 #include "predoff/graph.h"
 #include "predoff/profile.h"
 #include "predoff/scenario.h"
@@ -169,7 +170,7 @@ int cli_cmd_show(const cli_parsed *p)
     }
     pd_graph *g;
     pd_error err;
-    if (pd_graph_open(p->pos[0], &g, &err))
+    if (pd_model_open(p->pos[0], &g, NULL, &err))
         return cli_fail(&err);
     exit_lists uses;
     pd_status st;

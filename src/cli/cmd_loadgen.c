@@ -139,7 +139,7 @@ int cli_cmd_loadgen(const cli_parsed *p)
         pd_error_set(&err, PD_EINPUT, "loadgen: expected one MODEL");
     else if (!o.plan)
         pd_error_set(&err, PD_EINPUT, "loadgen: --plan PLAN.json is required");
-    else if (!cli_weights_given(&weights))
+    else if (!cli_weights_given(&weights, p->pos[0]))
         cli_weights_missing("loadgen", &err);
     else if (requests > 0 && o.duration_s > 0)
         pd_error_set(&err, PD_EINPUT, "loadgen: give --requests N or --duration S, not both");
@@ -151,7 +151,7 @@ int cli_cmd_loadgen(const cli_parsed *p)
     if (pd_distribution_parse(dist, &demand, &err))
         return cli_fail(&err);
     o.model = p->pos[0];
-    o.weights = weights.path;
+    o.weights = cli_weights_source(&weights, p->pos[0]);
     o.weights_seed = weights.seed;
     o.requests = (size_t)requests;
     o.clients = (size_t)clients;

@@ -127,12 +127,21 @@ int cli_cmd_profile(const cli_parsed *p)
         status = cli_fail(&err);
         goto done;
     }
-    for (size_t m = 0; m < p->n_pos; m++)
-        if (pd_graph_open(p->pos[m], &g[m], &err) ||
-            cli_weights_load(&weights, g[m], &w[m], &err)) {
+    {
+        pd_weights *own = NULL;
+        pd_status st = PD_OK;
+        for (size_t m = 0; m < p->n_pos && !st; m++) {
+            st = pd_model_open(p->pos[m], &g[m], &own, &err);
+            if (!st)
+                st = cli_weights_load(&weights, g[m], &own, &w[m], &err);
+            pd_weights_free(own);
+            own = NULL;
+        }
+        if (st) {
             status = cli_fail(&err);
             goto done;
         }
+    }
     for (size_t r = 0; r < n_rounds; r++)
         if (profile_round(p, g, w, sweep, r, n_rounds, &o, &round_t[r], &err)) {
             status = cli_fail(&err);

@@ -63,7 +63,7 @@ static pd_status read_args(const cli_parsed *p, run_args *a, pd_error *err)
     }
     if (p->n_pos != 1)
         return pd_error_set(err, PD_EINPUT, "run: expected one MODEL, got %zu arguments", p->n_pos);
-    if (!cli_weights_given(&a->weights))
+    if (!cli_weights_given(&a->weights, p->pos[0]))
         return cli_weights_missing("run", err);
     if (!a->input)
         return pd_error_set(err, PD_EINPUT, "run: --input X.npy is required");
@@ -160,11 +160,12 @@ int cli_cmd_run(const cli_parsed *p)
     int status = CLI_EXIT_OK;
     size_t exit = 0, not_finite = 0;
     char source[320];
-    if (pd_graph_open(p->pos[0], &g, &err) ||
+    pd_weights *own = NULL;
+    const char *wsrc = cli_weights_source(&a.weights, p->pos[0]);
+    if (pd_model_open(p->pos[0], &g, &own, &err) ||
         pick_exit(g, &a, &exit, source, sizeof source, &err) ||
-        cli_weights_load(&a.weights, g, &w, &err) ||
-        pd_net_new(g, w, a.weights.path ? a.weights.path : "random weights", a.threads, &net,
-                   &err) ||
+        cli_weights_load(&a.weights, g, &own, &w, &err) ||
+        pd_net_new(g, w, wsrc ? wsrc : "random weights", a.threads, &net, &err) ||
         pd_npy_read(a.input, &x, &err)) {
         status = cli_fail(&err);
         goto done;
@@ -241,6 +242,7 @@ int cli_cmd_run(const cli_parsed *p)
         status = cli_fail(&err);
     }
 done:
+    pd_weights_free(own);
     free(logits);
     pd_array_free(&x);
     pd_net_free(net);

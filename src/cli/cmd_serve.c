@@ -99,7 +99,7 @@ int cli_cmd_serve(const cli_parsed *p)
         pd_error_set(&err, PD_EINPUT, "serve: --tier must be edge or cloud");
     else if (!o.listen || !plan)
         pd_error_set(&err, PD_EINPUT, "serve: --listen ENDPOINT and --plan PLAN.json are required");
-    else if (!cli_weights_given(&weights))
+    else if (!cli_weights_given(&weights, p->pos[0]))
         cli_weights_missing("serve", &err);
     else if (o.cloud && o.tier != PD_TIER_EDGE)
         pd_error_set(&err, PD_EINPUT, "serve: --cloud is for the edge");
@@ -126,7 +126,7 @@ int cli_cmd_serve(const cli_parsed *p)
     o.cloud_key = cloud_key_path ? &cloud_key : NULL;
     o.max_requests = (long)max_requests;
     pd_deployment *d;
-    if (pd_deployment_open(p->pos[0], weights.path, weights.seed, plan, threads, &d, &err))
+    if (pd_deployment_open(p->pos[0], cli_weights_source(&weights, p->pos[0]), weights.seed, plan, threads, &d, &err))
         return cli_fail(&err);
     /* sigaction, not signal(): under POSIX feature macros signal() is reset after the
      * first delivery, and a second SIGHUP would end the server */

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "train_flags.h"
 #include "train_progress.h"
+#include "predoff/onnx.h"
 #include "predoff/checkpoint.h"
 #include "predoff/graph.h"
 #include "predoff/train.h"
@@ -109,7 +110,7 @@ int cli_cmd_train(const cli_parsed *p)
     int status = CLI_EXIT_OK;
     signal(SIGINT, on_signal); /* from here on a stop waits for the next batch boundary */
     signal(SIGTERM, on_signal);
-    pd_status st = pd_graph_open(p->pos[0], &g, &err);
+    pd_status st = pd_model_open(p->pos[0], &g, NULL, &err);
     if (!st)
         st = cli_train_exit_weights(&a, g, &err);
     if (!st && a.resume && !(st = pd_checkpoint_read(a.checkpoint, &ck, &err)) &&

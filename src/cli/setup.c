@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "scenario_flags.h"
+#include "predoff/onnx.h"
 #include "predoff/runtime.h"
 #include "predoff/solve.h"
 
@@ -41,7 +42,7 @@ static pd_status apply_accuracy_from(const cli_parsed *p, cli_setup *s, pd_error
 pd_status cli_setup_begin(const cli_parsed *p, const char *model, cli_setup *s, pd_error *err)
 {
     memset(s, 0, sizeof *s);
-    pd_status st = pd_graph_open(model, &s->g, err);
+    pd_status st = pd_model_open(model, &s->g, NULL, err);
     if (!st) {
         pd_graph_set_feature_hook(s->g, pd_runtime_feature); /* profiles may read them */
         st = cli_scenario_build(p, &s->sc, err);

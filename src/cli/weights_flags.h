@@ -6,6 +6,7 @@
 
 #include "args.h"
 #include "predoff/graph.h"
+#include "predoff/onnx.h"
 #include "predoff/weights.h"
 
 /* The two rows of a command's flag table. */
@@ -24,12 +25,17 @@ typedef struct cli_weights {
 /* Reads o into w if it is one of the weights flags: returns 1 (and *st, the status of
  * reading its value), else 0. */
 int cli_weights_flag(const cli_opt *o, cli_weights *w, pd_status *st, pd_error *err);
-/* Whether exactly one of the two flags was given. */
-int cli_weights_given(const cli_weights *w);
+/* Whether exactly one of the two flags was given, or neither for an ONNX MODEL (its
+ * initializers are its weights; either flag overrides them). */
+int cli_weights_given(const cli_weights *w, const char *model);
+/* The weights' path for pd_deployment_open: --weights, the ONNX model itself, or NULL
+ * (random weights). */
+const char *cli_weights_source(const cli_weights *w, const char *model);
 /* The error for when it was not; the message names the command. */
 pd_status cli_weights_missing(const char *cmd, pd_error *err);
-/* The weights for g: the file's, or random ones from the seed. */
-pd_status cli_weights_load(const cli_weights *w, const pd_graph *g, pd_weights **out,
-                           pd_error *err);
+/* The weights for g: the file's, random ones from the seed, or else *own (an ONNX model's,
+ * taken over: *own becomes NULL). own may be NULL. */
+pd_status cli_weights_load(const cli_weights *w, const pd_graph *g, pd_weights **own,
+                           pd_weights **out, pd_error *err);
 
 #endif

@@ -10,8 +10,7 @@
 #include "layer_type.h"
 #include "predoff/graph.h"
 
-#define MAX_DIM 1048576       /* any one side of the input */
-#define MAX_ELEMS 1099511627776.0 /* 2^40 elements in one tensor or weight set */
+#define MAX_DIM 1048576 /* any one side of the input */
 
 static pd_status set_ints(pd_layer_params *p, const pd_param_desc *d, int64_t a, int64_t b,
                           int64_t c, int64_t e)
@@ -95,7 +94,7 @@ static pd_status read_param(const cJSON *obj, const pd_param_desc *d, pd_layer_p
     return PD_OK;
 }
 
-static pd_status read_exit(const cJSON *item, pd_layer *l, pd_error *err)
+static pd_status read_exit(const cJSON *item, pd_layer_spec *l, pd_error *err)
 {
     static const char *const keys[] = {"accuracy", NULL};
     if (cJSON_IsBool(item)) {
@@ -116,7 +115,7 @@ static pd_status read_exit(const cJSON *item, pd_layer *l, pd_error *err)
     return PD_OK;
 }
 
-#define MAX_INPUTS 4096 /* tensors one layer reads */
+#define MAX_INPUTS PD_GRAPH_MAX_INPUTS
 
 /* The model's layers as JSON, with every name's first position: the reader sees the
  * whole list, to tell a cycle from a parent merely listed late. */
@@ -187,7 +186,7 @@ static int reaches(const layer_list *ls, size_t from, size_t target)
 }
 
 /* One name in "input" or "inputs" of layer i: "@input", or a layer listed before it. */
-static pd_status resolve_input(const layer_list *ls, const pd_name_index *before, size_t i,
+static pd_status resolve_input(const layer_list *ls, const pd_graph_builder *before, size_t i,
                                const char *self, const char *field, const char *name,
                                int32_t *id, pd_error *err)
 {
@@ -195,7 +194,7 @@ static pd_status resolve_input(const layer_list *ls, const pd_name_index *before
         *id = PD_TENSOR_INPUT;
         return PD_OK;
     }
-    int32_t p = pd_name_index_get(before, name);
+    int32_t p = pd_graph_builder_find(before, name);
     if (p >= 0) {
         *id = p;
         return PD_OK;
@@ -223,8 +222,9 @@ static pd_status resolve_input(const layer_list *ls, const pd_name_index *before
 
 /* Layer i's "input" (one name) or "inputs" (an array of names), or else the layer
  * listed before it (the network input for the first). */
-static pd_status read_inputs(const cJSON *obj, const layer_list *ls, const pd_name_index *before,
-                             size_t i, pd_layer *l, pd_error *err)
+static pd_status read_inputs(const cJSON *obj, const layer_list *ls,
+                             const pd_graph_builder *before, size_t i, const char *self,
+                             pd_layer_spec *l, int32_t **ids, pd_error *err)
 {
     const cJSON *input = cJSON_GetObjectItemCaseSensitive(obj, "input");
     const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(obj, "inputs");
@@ -245,14 +245,15 @@ static pd_status read_inputs(const cJSON *obj, const layer_list *ls, const pd_na
                                 count, MAX_INPUTS);
         n = (size_t)count;
     }
-    if (!(l->inputs = malloc(n * sizeof *l->inputs)))
+    if (!(*ids = malloc(n * sizeof **ids)))
         return pd_error_set(err, PD_ENOMEM, "out of memory");
+    l->inputs = *ids;
     l->n_inputs = n;
     if (input)
-        return resolve_input(ls, before, i, l->name, "input", input->valuestring, &l->inputs[0],
+        return resolve_input(ls, before, i, self, "input", input->valuestring, &(*ids)[0],
                              err);
     if (!inputs) {
-        l->inputs[0] = (int32_t)i - 1; /* the previous layer; -1 reads the network input */
+        (*ids)[0] = (int32_t)i - 1; /* the previous layer; -1 reads the network input */
         return PD_OK;
     }
     size_t j = 0;
@@ -263,54 +264,20 @@ static pd_status read_inputs(const cJSON *obj, const layer_list *ls, const pd_na
             return pd_error_set(err, PD_EINPUT,
                                 "field \"inputs\": entry %zu must be a layer name or \"@input\"",
                                 j + 1);
-        pd_status st = resolve_input(ls, before, i, l->name, "inputs", it->valuestring,
-                                     &l->inputs[j++], err);
+        pd_status st =
+            resolve_input(ls, before, i, self, "inputs", it->valuestring, &(*ids)[j++], err);
         if (st)
             return st;
     }
     return PD_OK;
 }
 
-static pd_shape tensor_shape(const pd_graph *g, int32_t t)
-{
-    return t < 0 ? g->input : g->layers[t].out;
-}
-
-/* Output shape from the input shapes: one input, or two or more for the types that join. */
-static pd_status infer_shape(pd_graph *g, pd_layer *l, const pd_layer_type_def *def,
-                             pd_error *err)
-{
-    const char *type = def->name;
-    l->in = tensor_shape(g, l->inputs[0]);
-    if (!def->infer_inputs) {
-        if (l->n_inputs != 1)
-            return pd_error_set(err, PD_EINPUT,
-                                "field \"inputs\": type \"%s\" reads one tensor, not %zu", type,
-                                l->n_inputs);
-        return def->infer(l, err);
-    }
-    if (l->n_inputs < 2)
-        return pd_error_set(err, PD_EINPUT,
-                            "type \"%s\" reads two or more tensors: give them in field "
-                            "\"inputs\"",
-                            type);
-    pd_shape *in = malloc(l->n_inputs * sizeof *in);
-    if (!in)
-        return pd_error_set(err, PD_ENOMEM, "out of memory");
-    for (size_t j = 0; j < l->n_inputs; j++)
-        in[j] = tensor_shape(g, l->inputs[j]);
-    pd_status st = def->infer_inputs(l, in, l->n_inputs, err);
-    free(in);
-    return st;
-}
-
-/* Everything about layer i except its name, which the caller has set. */
-static pd_status read_layer(const cJSON *obj, pd_graph *g, size_t i, const layer_list *ls,
-                            const pd_name_index *names, pd_error *err)
+/* Everything about layer i but its name, into l (*ids: its inputs, for the caller to free). */
+static pd_status read_layer(const cJSON *obj, const pd_graph_builder *b, size_t i,
+                            const layer_list *ls, pd_layer_spec *l, int32_t **ids, pd_error *err)
 {
     static const char *const common[] = {"name", "type", "input", "inputs", "exit"};
     enum { N_COMMON = sizeof common / sizeof common[0], MAX_PARAMS = 8 };
-    pd_layer *l = &g->layers[i];
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "type");
     if (!cJSON_IsString(type))
         return pd_error_set(err, PD_EINPUT, "missing field \"type\"");
@@ -332,27 +299,18 @@ static pd_status read_layer(const cJSON *obj, pd_graph *g, size_t i, const layer
     if (pd_json_known_keys(obj, allowed, err))
         return PD_EINPUT;
 
+    pd_layer_params_default(l->type, &l->p);
     for (size_t k = 0; k < def->n_params; k++)
         if (read_param(obj, &def->params[k], &l->p, err))
             return PD_EINPUT;
 
-    pd_status st = read_inputs(obj, ls, names, i, l, err);
+    pd_status st = read_inputs(obj, ls, b, i, l->name, l, ids, err);
     if (st)
         return st;
 
     const cJSON *exit = cJSON_GetObjectItemCaseSensitive(obj, "exit");
     if (exit && read_exit(exit, l, err))
         return PD_EINPUT;
-
-    if ((st = infer_shape(g, l, def, err)))
-        return st;
-    double elems = (double)l->out.c * (double)l->out.h * (double)l->out.w;
-    if (elems > MAX_ELEMS)
-        return pd_error_set(err, PD_EINPUT, "output of %g elements is beyond the limit of 2^40",
-                            elems);
-    if (pd_layer_weight_count(l) > MAX_ELEMS)
-        return pd_error_set(err, PD_EINPUT, "%g weights are beyond the limit of 2^40",
-                            pd_layer_weight_count(l));
     return PD_OK;
 }
 
@@ -369,53 +327,7 @@ static pd_status read_input(const cJSON *item, pd_shape *s, pd_error *err)
     return PD_OK;
 }
 
-/* Every layer must lead to an exit: a dangling layer is a mistake in the model. */
-static pd_status check_reaches_exit(pd_graph *g, pd_error *err)
-{
-    bool *useful = calloc(g->n_layers, sizeof *useful);
-    if (!useful)
-        return pd_error_set(err, PD_ENOMEM, "out of memory");
-    for (size_t i = g->n_layers; i-- > 0;) {
-        const pd_layer *l = &g->layers[i];
-        if (l->is_exit)
-            useful[i] = true;
-        for (size_t j = 0; useful[i] && j < l->n_inputs; j++)
-            if (l->inputs[j] >= 0)
-                useful[l->inputs[j]] = true;
-    }
-    pd_status st = PD_OK;
-    for (size_t i = 0; i < g->n_layers && !st; i++)
-        if (!useful[i])
-            st = pd_error_set(err, PD_EINPUT, "layer \"%.64s\" leads to no exit",
-                              g->layers[i].name);
-    free(useful);
-    return st;
-}
-
-static pd_status build_topology(pd_graph *g, pd_error *err)
-{
-    size_t n = g->n_layers, edges = 0;
-    for (size_t i = 0; i < n; i++)
-        edges += g->layers[i].n_inputs;
-    size_t *start = malloc((n + 1) * sizeof *start);
-    int32_t *ids = malloc(edges * sizeof *ids);
-    pd_status st = PD_OK;
-    if (!start || !ids) {
-        st = pd_error_set(err, PD_ENOMEM, "out of memory");
-    } else {
-        start[0] = 0;
-        for (size_t i = 0; i < n; i++) {
-            memcpy(ids + start[i], g->layers[i].inputs, g->layers[i].n_inputs * sizeof *ids);
-            start[i + 1] = start[i] + g->layers[i].n_inputs;
-        }
-        st = pd_topology_new(n, start, ids, g->n_exits, g->exits, &g->topo, err);
-    }
-    free(start);
-    free(ids);
-    return st;
-}
-
-static pd_status build(const cJSON *root, pd_graph *g, pd_error *err)
+static pd_status build(const cJSON *root, pd_graph **out, pd_error *err)
 {
     static const char *const keys[] = {"name", "note", "input", "layers", NULL};
     if (!cJSON_IsObject(root))
@@ -425,19 +337,14 @@ static pd_status build(const cJSON *root, pd_graph *g, pd_error *err)
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
     if (!cJSON_IsString(name) || !name->valuestring[0])
         return pd_error_set(err, PD_EINPUT, "missing field \"name\"");
-    if (!(g->name = pd_strdup(name->valuestring)))
-        return pd_error_set(err, PD_ENOMEM, "out of memory");
     const cJSON *note = cJSON_GetObjectItemCaseSensitive(root, "note");
-    if (note) {
-        if (!cJSON_IsString(note))
-            return pd_error_set(err, PD_EINPUT, "field \"note\" must be a string");
-        if (!(g->note = pd_strdup(note->valuestring)))
-            return pd_error_set(err, PD_ENOMEM, "out of memory");
-    }
+    if (note && !cJSON_IsString(note))
+        return pd_error_set(err, PD_EINPUT, "field \"note\" must be a string");
     const cJSON *input = cJSON_GetObjectItemCaseSensitive(root, "input");
     if (!input)
         return pd_error_set(err, PD_EINPUT, "missing field \"input\"");
-    if (read_input(input, &g->input, err))
+    pd_shape in;
+    if (read_input(input, &in, err))
         return PD_EINPUT;
 
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
@@ -446,17 +353,15 @@ static pd_status build(const cJSON *root, pd_graph *g, pd_error *err)
     size_t n = (size_t)cJSON_GetArraySize(layers);
     if (n > (size_t)INT32_MAX / 4)
         return pd_error_set(err, PD_ELIMIT, "too many layers (%zu)", n);
-    g->layers = calloc(n, sizeof *g->layers);
-    g->exits = calloc(n, sizeof *g->exits);
-    pd_name_index names;
+    pd_graph_builder *b = NULL;
+    pd_status st = pd_graph_builder_new(name->valuestring, note ? note->valuestring : NULL, in,
+                                        n, &b, err);
+    if (st)
+        return st;
     layer_list ls = {n, calloc(n, sizeof *ls.obj), {0}};
     if (!ls.obj || pd_name_index_init(&ls.all, n)) {
         free(ls.obj);
-        return pd_error_set(err, PD_ENOMEM, "out of memory");
-    }
-    if (!g->layers || !g->exits || pd_name_index_init(&names, n)) {
-        free(ls.obj);
-        pd_name_index_free(&ls.all);
+        pd_graph_builder_free(b);
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     }
     size_t at = 0;
@@ -470,7 +375,6 @@ static pd_status build(const cJSON *root, pd_graph *g, pd_error *err)
         at++;
     }
 
-    pd_status st = PD_OK;
     size_t i = 0;
     const cJSON *obj;
     cJSON_ArrayForEach(obj, layers)
@@ -484,43 +388,29 @@ static pd_status build(const cJSON *root, pd_graph *g, pd_error *err)
             st = pd_error_set(err, PD_EINPUT, "layer %zu: missing field \"name\"", i + 1);
             break;
         }
-        if (strcmp(lname->valuestring, "@input") == 0) {
-            st = pd_error_set(err, PD_EINPUT,
-                              "layer %zu: the name \"@input\" is reserved for the network input",
-                              i + 1);
-            break;
-        }
-        g->n_layers = i + 1; /* so that pd_graph_free releases the name */
-        if (!(g->layers[i].name = pd_strdup(lname->valuestring))) {
-            st = pd_error_set(err, PD_ENOMEM, "out of memory");
-            break;
-        }
-        if (read_layer(obj, g, i, &ls, &names, err)) {
+        pd_layer_spec spec = {.name = lname->valuestring};
+        int32_t *ids = NULL;
+        if (strcmp(lname->valuestring, "@input") != 0 &&
+            read_layer(obj, b, i, &ls, &spec, &ids, err)) {
             char where[128];
-            snprintf(where, sizeof where, "layer \"%.64s\"", g->layers[i].name);
+            snprintf(where, sizeof where, "layer \"%.64s\"", lname->valuestring);
             st = pd_error_prefix(err, where);
+            free(ids);
             break;
         }
-        if (pd_name_index_add(&names, g->layers[i].name, (int32_t)i)) {
-            st = pd_error_set(err, PD_EINPUT, "layer \"%.64s\": duplicate name",
-                              g->layers[i].name);
+        st = pd_graph_builder_add(b, &spec, err);
+        free(ids);
+        if (st)
             break;
-        }
-        if (g->layers[i].is_exit)
-            g->exits[g->n_exits++] = (int32_t)i;
-        g->model_bytes += 4.0 * pd_layer_weight_count(&g->layers[i]);
         i++;
     }
-    pd_name_index_free(&names);
     pd_name_index_free(&ls.all);
     free(ls.obj);
-    if (st)
+    if (st) {
+        pd_graph_builder_free(b);
         return st;
-    if (g->n_exits == 0)
-        return pd_error_set(err, PD_EINPUT, "the model has no exit (mark a layer with \"exit\")");
-    if ((st = check_reaches_exit(g, err)))
-        return st;
-    return build_topology(g, err);
+    }
+    return pd_graph_builder_finish(b, out, err);
 }
 
 pd_status pd_graph_from_json(const char *text, size_t len, const char *source, pd_graph **out,
@@ -530,13 +420,9 @@ pd_status pd_graph_from_json(const char *text, size_t len, const char *source, p
     cJSON *root = NULL;
     if (pd_json_parse(text, len, &root, err))
         return pd_error_prefix(err, source);
-    pd_graph *g = calloc(1, sizeof *g);
-    pd_status st = g ? build(root, g, err) : pd_error_set(err, PD_ENOMEM, "out of memory");
+    pd_status st = build(root, out, err);
     cJSON_Delete(root);
-    if (st) {
-        pd_graph_free(g);
+    if (st)
         return pd_error_prefix(err, source);
-    }
-    *out = g;
     return PD_OK;
 }

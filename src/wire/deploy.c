@@ -9,6 +9,7 @@
 #include "core/json_util.h"
 #include "predoff/deploy.h"
 #include "predoff/objective.h"
+#include "predoff/onnx.h"
 #include "predoff/placement.h"
 
 void pd_deployment_free(pd_deployment *d)
@@ -40,7 +41,7 @@ static pd_status hash_model(const char *model, uint64_t *h, pd_error *err)
         }
     char *text;
     size_t len;
-    pd_status st = pd_read_file(model, PD_MAX_TEXT_FILE, &text, &len, err);
+    pd_status st = pd_read_file(model, (size_t)1 << 31, &text, &len, err); /* ONNX: 2 GB */
     if (!st) {
         *h = pd_wire_hash(*h, text, len);
         free(text);
@@ -98,12 +99,16 @@ pd_status pd_deployment_open(const char *model, const char *weights_path, uint64
     char *text = NULL;
     size_t len = 0;
     uint64_t h = PD_WIRE_HASH_SEED;
-    pd_status st = pd_graph_open(model, &d->g, err);
+    pd_weights *own = NULL; /* an ONNX model's initializers */
+    pd_status st = pd_model_open(model, &d->g, &own, err);
     if (!st) {
         pd_graph_set_feature_hook(d->g, pd_runtime_feature); /* the tiers' profiles may read them */
         st = hash_model(model, &h, err);
     }
-    if (!st && weights_path) {
+    if (!st && weights_path && own && strcmp(weights_path, model) == 0) {
+        d->w = own; /* the model's hash covers its weights */
+        own = NULL;
+    } else if (!st && weights_path) {
         st = pd_weights_read_safetensors(weights_path, &d->w, err);
         if (!st)
             st = pd_read_file(weights_path, (size_t)1 << 34, &text, &len, err);
@@ -115,6 +120,7 @@ pd_status pd_deployment_open(const char *model, const char *weights_path, uint64
         st = pd_weights_random(d->g, seed, &d->w, err);
         h = pd_wire_hash(h, &seed, sizeof seed);
     }
+    pd_weights_free(own);
     if (!st)
         st = pd_net_new(d->g, d->w, weights_path ? weights_path : "random weights", threads,
                         &d->net, err);
