@@ -3,7 +3,9 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer. Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh gnuplot-nox iproute2
+# python3-torch and python3-torchvision: tests/onnx_models_test.sh exports six real
+# architectures at test time (too large to commit)
+scripts/deps.sh gnuplot-nox iproute2 python3-torch python3-torchvision python3-numpy
 jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== build and test (Release, warnings are errors)"
