@@ -21,6 +21,7 @@
 #include "predoff/npy.h"
 #include "predoff/runtime.h"
 #include "predoff/weights.h"
+#include "rel_error.h"
 
 typedef struct fixture {
     pd_graph *g;
@@ -56,17 +57,6 @@ static void read_npy(const fixture *f, const char *name, pd_array *a)
     snprintf(path, sizeof path, "%s/%s", f->dir, name);
     if (pd_npy_read(path, a, &err))
         fail_msg("%s", err.msg);
-}
-
-/* max |got - want| / max |want| */
-static double rel_error(const float *got, const float *want, size_t n)
-{
-    double scale = 1e-12, worst = 0.0;
-    for (size_t i = 0; i < n; i++)
-        scale = fmax(scale, fabs(want[i]));
-    for (size_t i = 0; i < n; i++)
-        worst = fmax(worst, fabs((double)got[i] - want[i]));
-    return worst / scale;
 }
 
 static void check_exits_on(const char *model, int threads)

@@ -20,6 +20,7 @@
 #include "predoff/runtime.h"
 #include "predoff/train.h"
 #include "predoff/weights.h"
+#include "rel_error.h"
 
 /* A small tree: conv0 branches into an exit through relu and fc (a), and a trunk of
  * avg pool, lrn, max pool (ceil), dropout-free conv and fc (b). conv0 gets its gradient
@@ -497,17 +498,6 @@ static pd_weights *read_weights(const char *name)
     if (pd_weights_read_safetensors(path, &w, &err))
         fail_msg("%s", err.msg);
     return w;
-}
-
-/* max |got - want| / max |want| */
-static double rel_error(const float *got, const float *want, size_t n)
-{
-    double scale = 1e-12, worst = 0.0;
-    for (size_t i = 0; i < n; i++)
-        scale = fmax(scale, fabs(want[i]));
-    for (size_t i = 0; i < n; i++)
-        worst = fmax(worst, fabs((double)got[i] - want[i]));
-    return worst / scale;
 }
 
 /* b-lenet: two SGD steps (momentum, weight decay, unequal exit weights, all read from the

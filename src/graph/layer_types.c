@@ -76,25 +76,28 @@ size_t pd_sweep_point_emit(pd_sweep_emit emit, void *ctx, int c, int hw, const c
     return 1;
 }
 
+/* Every (channels, map size) pair of the two lists whose product is at most `limit`. */
+static size_t sweep_grid(const char *fields, const int *c, size_t nc, const int *hw, size_t nhw,
+                         int limit, pd_sweep_emit emit, void *ctx)
+{
+    size_t n = 0;
+    for (size_t a = 0; a < nc; a++)
+        for (size_t b = 0; b < nhw; b++)
+            if (c[a] * hw[b] <= limit)
+                n += pd_sweep_point_emit(emit, ctx, c[a], hw[b], "%s", fields);
+    return n;
+}
+
 size_t pd_sweep_elementwise(const char *fields, pd_sweep_emit emit, void *ctx)
 {
     static const int c[] = {16, 32, 64, 96}, hw[] = {4, 8, 16, 32};
-    size_t n = 0;
-    for (size_t a = 0; a < sizeof c / sizeof c[0]; a++)
-        for (size_t b = 0; b < sizeof hw / sizeof hw[0]; b++)
-            n += pd_sweep_point_emit(emit, ctx, c[a], hw[b], "%s", fields);
-    return n;
+    return sweep_grid(fields, c, 4, hw, 4, 96 * 32, emit, ctx);
 }
 
 size_t pd_sweep_feature_maps(const char *fields, pd_sweep_emit emit, void *ctx)
 {
     static const int c[] = {16, 32, 64, 128, 256, 512, 1024}, hw[] = {7, 14, 28, 56, 112};
-    size_t n = 0;
-    for (size_t a = 0; a < sizeof c / sizeof c[0]; a++)
-        for (size_t b = 0; b < sizeof hw / sizeof hw[0]; b++)
-            if (c[a] * hw[b] <= 16384) /* the sizes that occur together */
-                n += pd_sweep_point_emit(emit, ctx, c[a], hw[b], "%s", fields);
-    return n;
+    return sweep_grid(fields, c, 7, hw, 5, 16384, emit, ctx); /* the pairs that occur */
 }
 double pd_layer_macs(const pd_layer *l) { return types[l->type]->macs(l); }
 
