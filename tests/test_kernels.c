@@ -172,9 +172,9 @@ static void check_conv_with(const pd_k_conv_geom *g, const float *w, const float
     expect_close(what, gemm, want, n_out, TOL, fl);
 
     if (pd_k_conv_is_depthwise(g)) {
-        assert_int_equal(pd_k_conv_scratch_floats(g), 0);
+        assert_int_equal(pd_k_conv_scratch_floats(g), pd_k_depthwise_scratch_floats(g));
         float *direct = poisoned(n_out);
-        pd_k_conv_depthwise(g, w, b, in, direct, relu);
+        pd_k_conv_depthwise(g, w, b, in, direct, scratch, relu);
         expect_close(what, direct, want, n_out, TOL, fl);
         assert_memory_equal(direct, out, n_out * sizeof *out); /* pd_k_conv took this loop */
         free(direct);
@@ -184,10 +184,13 @@ static void check_conv_with(const pd_k_conv_geom *g, const float *w, const float
         pd_workers *pool = NULL;
         assert_int_equal(pd_workers_new(threads, &pool, NULL), PD_OK);
         float *first = poisoned(n_out), *again = poisoned(n_out);
-        pd_k_conv_split(g, w, b, in, first, scratch, relu, pool);
+        size_t n_split = pd_k_conv_split_scratch_floats(g, threads);
+        float *split = floats(n_split); /* exactly: ASan sees overruns */
+        pd_k_conv_split(g, w, b, in, first, split, relu, pool);
         expect_close(what, first, want, n_out, TOL, fl);
-        memset(scratch, 0xff, pd_k_conv_scratch_floats(g) * sizeof *scratch);
-        pd_k_conv_split(g, w, b, in, again, scratch, relu, pool);
+        memset(split, 0xff, n_split * sizeof *split);
+        pd_k_conv_split(g, w, b, in, again, split, relu, pool);
+        free(split);
         assert_memory_equal(first, again, n_out * sizeof *first);
         if (pd_k_conv_is_depthwise(g)) /* each output summed the same way, whatever the split */
             assert_memory_equal(first, out, n_out * sizeof *first);

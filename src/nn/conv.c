@@ -55,7 +55,7 @@ static size_t split_scratch_floats(const pd_layer *l, int threads)
 {
     if (!pd_conv_is_plain(l)) {
         pd_k_conv_geom g = geom_of(l);
-        return pd_k_conv_scratch_floats(&g);
+        return pd_k_conv_split_scratch_floats(&g, threads);
     }
     if (pd_direct_conv(l))
         return pd_direct_scratch_floats(l, threads);

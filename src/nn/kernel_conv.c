@@ -1,10 +1,11 @@
 /* Convolution of any geometry (groups, dilation, rectangular kernels and strides, asymmetric
- * padding, optional bias): depthwise by a direct loop, the rest by im2col and one sgemm per
- * group, out_g[F/G, OH OW] = W_g[F/G, C/G kh kw] col_g[C/G kh kw, OH OW] + bias.
+ * padding, optional bias): depthwise by its own kernel (kernel_depthwise.c), the rest by
+ * im2col and one sgemm per group,
+ * out_g[F/G, OH OW] = W_g[F/G, C/G kh kw] col_g[C/G kh kw, OH OW] + bias.
  *
  * Split over threads, the sgemm path gives each thread a range of output pixels (its own
- * block of the column matrix, for every group in turn), the depthwise loop a range of
- * output rows: the threads share nothing they write. */
+ * block of the column matrix, for every group in turn): the threads share nothing they
+ * write. */
 #include <cblas.h>
 #include <limits.h>
 #include <string.h>
@@ -79,7 +80,16 @@ size_t pd_k_conv_gemm_scratch_floats(const pd_k_conv_geom *g)
 
 size_t pd_k_conv_scratch_floats(const pd_k_conv_geom *g)
 {
-    return pd_k_conv_is_depthwise(g) ? 0 : pd_k_conv_gemm_scratch_floats(g);
+    return pd_k_conv_is_depthwise(g) ? pd_k_depthwise_scratch_floats(g)
+                                     : pd_k_conv_gemm_scratch_floats(g);
+}
+
+size_t pd_k_conv_split_scratch_floats(const pd_k_conv_geom *g, int threads)
+{
+    /* the sgemm path's threads take disjoint blocks of one column matrix */
+    if (!pd_k_conv_is_depthwise(g) || !pd_k_conv_splits(g))
+        return pd_k_conv_scratch_floats(g);
+    return (size_t)(threads > 1 ? threads : 1) * pd_k_depthwise_scratch_floats(g);
 }
 
 /* [lo, hi) of the output positions o in [0, out) whose tap o s + off lies in [0, n). */
@@ -205,69 +215,13 @@ static void gemm_part(void *ctx, int p, int parts)
                     (int64_t)n0, (int64_t)n1);
 }
 
-/* ---- depthwise ---- */
-
-/* Output rows [r0, r1) of the flattened [C x OH] rows: each the bias, then tap by tap the
- * weight times the input row it reads (taps in the padding skipped: they add 0). */
-static void depthwise_rows(const conv_call *x, int64_t r0, int64_t r1)
-{
-    const pd_k_conv_geom *g = x->g;
-    const int64_t H = g->h, W = g->w, OH = pd_k_conv_out_h(g), OW = pd_k_conv_out_w(g),
-                  sw = g->sw;
-    for (int64_t r = r0; r < r1; r++) {
-        const int64_t ch = r / OH, oy = r % OH;
-        float *restrict o = x->out + r * OW;
-        const float bias = x->b ? x->b[ch] : 0.0f;
-        for (int64_t ox = 0; ox < OW; ox++)
-            o[ox] = bias;
-        for (int64_t ky = 0; ky < g->kh; ky++) {
-            const int64_t iy = oy * g->sh - g->pt + ky * g->dh;
-            if (iy < 0 || iy >= H)
-                continue;
-            const float *restrict src = x->in + (ch * H + iy) * W;
-            const float *wt = x->w + (ch * g->kh + ky) * g->kw;
-            for (int64_t kx = 0; kx < g->kw; kx++) {
-                const int64_t off = kx * g->dw - g->pl;
-                const float v = wt[kx];
-                int64_t lo, hi;
-                tap_range(W, sw, off, OW, &lo, &hi);
-                if (sw == 1) /* vectorised by the compiler */
-                    for (int64_t ox = lo; ox < hi; ox++)
-                        o[ox] += v * src[ox + off];
-                else if (sw == 2)
-                    for (int64_t ox = lo; ox < hi; ox++)
-                        o[ox] += v * src[2 * ox + off];
-                else
-                    for (int64_t ox = lo; ox < hi; ox++)
-                        o[ox] += v * src[ox * sw + off];
-            }
-        }
-        if (x->relu)
-            relu_rows(o, 1, OW, OW);
-    }
-}
-
-void pd_k_conv_depthwise(const pd_k_conv_geom *g, const float *w, const float *b, const float *in,
-                         float *out, bool relu)
-{
-    conv_call x = {g, w, b, in, out, NULL, relu};
-    depthwise_rows(&x, 0, g->c * pd_k_conv_out_h(g));
-}
-
-static void depthwise_part(void *ctx, int p, int parts)
-{
-    const conv_call *x = ctx;
-    const int64_t rows = x->g->c * pd_k_conv_out_h(x->g);
-    depthwise_rows(x, rows * p / parts, rows * (p + 1) / parts);
-}
-
 /* ---- either ---- */
 
 void pd_k_conv(const pd_k_conv_geom *g, const float *w, const float *b, const float *in, float *out,
                float *scratch, bool relu)
 {
     if (pd_k_conv_is_depthwise(g))
-        pd_k_conv_depthwise(g, w, b, in, out, relu);
+        pd_k_conv_depthwise(g, w, b, in, out, scratch, relu);
     else
         pd_k_conv_gemm(g, w, b, in, out, scratch, relu);
 }
@@ -290,6 +244,10 @@ void pd_k_conv_split(const pd_k_conv_geom *g, const float *w, const float *b, co
         pd_k_conv(g, w, b, in, out, scratch, relu);
         return;
     }
+    if (pd_k_conv_is_depthwise(g)) {
+        pd_k_conv_depthwise_split(g, w, b, in, out, scratch, relu, pool);
+        return;
+    }
     conv_call x = {g, w, b, in, out, scratch, relu};
-    pd_workers_run(pool, pd_k_conv_is_depthwise(g) ? depthwise_part : gemm_part, &x);
+    pd_workers_run(pool, gemm_part, &x);
 }

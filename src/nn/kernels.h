@@ -42,15 +42,17 @@ bool pd_k_conv_valid(const pd_k_conv_geom *g);
 /* groups = c = filters: each channel convolved with its own filter. */
 bool pd_k_conv_is_depthwise(const pd_k_conv_geom *g);
 
-/* Floats of scratch that pd_k_conv and pd_k_conv_split (any thread count) need: one
- * group's im2col matrix; 0 for depthwise and for 1x1, stride-1, unpadded convolutions. */
+/* Floats of scratch that pd_k_conv needs: one group's im2col matrix (0 for 1x1, stride-1,
+ * unpadded convolutions), or for depthwise g one channel's padded planes and accumulator;
+ * and what pd_k_conv_split needs over `threads` threads (depthwise: one block a thread). */
 size_t pd_k_conv_scratch_floats(const pd_k_conv_geom *g);
+size_t pd_k_conv_split_scratch_floats(const pd_k_conv_geom *g, int threads);
 /* What pd_k_conv_gemm needs for any g, depthwise included. */
 size_t pd_k_conv_gemm_scratch_floats(const pd_k_conv_geom *g);
 
 /* out [filters, OH, OW] = conv(in [c, h, w], w) + b. `b` (filters) may be NULL: no bias.
  * `relu` applies PyTorch's ReLU (NaN kept) to the result, for a ReLU fused into the layer.
- * Depthwise geometries take the direct loop (pd_k_conv_depthwise), others im2col and one
+ * Depthwise geometries take their own kernel (pd_k_conv_depthwise), others im2col and one
  * sgemm per group (pd_k_conv_gemm). `scratch` has pd_k_conv_scratch_floats(g) floats (may
  * be NULL when that is 0); in, out, w, b and scratch do not overlap. */
 void pd_k_conv(const pd_k_conv_geom *g, const float *w, const float *b, const float *in, float *out,
@@ -58,7 +60,8 @@ void pd_k_conv(const pd_k_conv_geom *g, const float *w, const float *b, const fl
 
 /* The same, split over the pool's threads (NULL: the caller alone); the result for a given
  * thread count never changes. A convolution too small to be worth a hand-off runs on the
- * caller alone (pd_k_conv_splits). Same scratch as pd_k_conv. */
+ * caller alone (pd_k_conv_splits). Scratch: pd_k_conv_split_scratch_floats(g, the pool's
+ * threads). */
 void pd_k_conv_split(const pd_k_conv_geom *g, const float *w, const float *b, const float *in,
                      float *out, float *scratch, bool relu, pd_workers *pool);
 
@@ -66,12 +69,17 @@ void pd_k_conv_split(const pd_k_conv_geom *g, const float *w, const float *b, co
 bool pd_k_conv_splits(const pd_k_conv_geom *g);
 
 /* The two algorithms, for the tests: im2col + sgemm for any valid g (scratch:
- * pd_k_conv_gemm_scratch_floats), and the direct loop for depthwise g only (no scratch;
- * split or not, the same floats bit for bit). */
+ * pd_k_conv_gemm_scratch_floats), and the depthwise kernel for depthwise g only (scratch:
+ * pd_k_depthwise_scratch_floats; pd_k_conv_depthwise_split, threads times that; split or
+ * not, the same floats bit for bit). AVX-512 or AVX2 where the CPU has them. */
 void pd_k_conv_gemm(const pd_k_conv_geom *g, const float *w, const float *b, const float *in,
                     float *out, float *scratch, bool relu);
+size_t pd_k_depthwise_scratch_floats(const pd_k_conv_geom *g);
 void pd_k_conv_depthwise(const pd_k_conv_geom *g, const float *w, const float *b, const float *in,
-                         float *out, bool relu);
+                         float *out, float *scratch, bool relu);
+void pd_k_conv_depthwise_split(const pd_k_conv_geom *g, const float *w, const float *b,
+                               const float *in, float *out, float *scratch, bool relu,
+                               pd_workers *pool);
 
 /* ---- Batch norm at inference (kernel_bn.c) ---- */
 
