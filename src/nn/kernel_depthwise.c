@@ -9,16 +9,16 @@
  * 2. So each tap adds weight x a contiguous run of a sub-plane to a contiguous accumulator
  *    acc[oy Wq + ox], one long loop the compiler vectorises over the whole output at once
  *    (the Wq - OW columns past each row are computed and dropped), three taps a pass.
- * 3. The accumulator's OW x OH values, with the bias and an optional ReLU, are the output.
+ * 3. The accumulator's OH x OW values, with the bias and an optional ReLU, are the output.
  *
  * Vectorised over a channel's whole output rather than its rows, a 7 x 7 output with a
- * 3 x 3 kernel fills 7 of every 9 lanes, not 7 of 16. The loop is compiled three times,
- * for AVX-512, for AVX2 with FMA and for the baseline, and the CPU picks at run time
- * (__builtin_cpu_supports); this file is built with -ffp-contract=fast so that the
+ * 3 x 3 kernel fills 7 of every 9 lanes, not 7 of 16. The loop is compiled for AVX-512,
+ * AVX2 with FMA and the baseline, and the CPU picks at run time (cpu_clones.h); this file is built with -ffp-contract=fast so that the
  * multiply-adds fuse where the CPU has FMA. Every channel is summed in the same order, so
  * a split over threads (by channels) gives the same floats bit for bit. */
 #include <string.h>
 
+#include "cpu_clones.h"
 #include "forward.h" /* pd_relu */
 #include "kernels.h"
 
@@ -43,7 +43,7 @@ size_t pd_k_depthwise_scratch_floats(const pd_k_conv_geom *g)
 }
 
 /* Sub-plane (a, b) of channel `in` (h x w) into dst (hq x wq). */
-static inline __attribute__((always_inline)) void split_plane(const pd_k_conv_geom *g,
+PD_INLINE void split_plane(const pd_k_conv_geom *g,
                                                               const dw_shape *s, const float *in,
                                                               int64_t a, int64_t b, float *dst)
 {
@@ -75,7 +75,7 @@ static inline __attribute__((always_inline)) void split_plane(const pd_k_conv_ge
 }
 
 /* acc[i] += w0 s0[i] (+ w1 s1[i] (+ w2 s2[i])) over [0, n). */
-static inline __attribute__((always_inline)) void taps(float *restrict acc, int64_t n, int k,
+PD_INLINE void taps(float *restrict acc, int64_t n, int k,
                                                        const float *const *src, const float *w)
 {
     const float *restrict s0 = src[0], *restrict s1 = src[k > 1], *restrict s2 = src[k > 2 ? 2 : 0];
@@ -99,7 +99,7 @@ typedef struct dw_call {
 } dw_call;
 
 /* Channels [c0, c1), `scratch` pd_k_depthwise_scratch_floats(g) floats. */
-static inline __attribute__((always_inline)) void channels(const dw_call *x, int64_t c0,
+PD_INLINE void channels_any_body(const dw_call *x, int64_t c0,
                                                            int64_t c1, float *scratch)
 {
     const pd_k_conv_geom *g = x->g;
@@ -141,34 +141,8 @@ static inline __attribute__((always_inline)) void channels(const dw_call *x, int
     }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx512f,prefer-vector-width=512"))) static void
-channels_avx512(const dw_call *x, int64_t c0, int64_t c1, float *scratch)
-{
-    channels(x, c0, c1, scratch);
-}
-
-__attribute__((target("avx2,fma"))) static void channels_avx2(const dw_call *x, int64_t c0,
-                                                              int64_t c1, float *scratch)
-{
-    channels(x, c0, c1, scratch);
-}
-#endif
-
-static void channels_any(const dw_call *x, int64_t c0, int64_t c1, float *scratch)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx512f")) {
-        channels_avx512(x, c0, c1, scratch);
-        return;
-    }
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        channels_avx2(x, c0, c1, scratch);
-        return;
-    }
-#endif
-    channels(x, c0, c1, scratch);
-}
+PD_CPU_CLONES(channels_any, (const dw_call *x, int64_t c0, int64_t c1, float *scratch),
+              (x, c0, c1, scratch))
 
 void pd_k_conv_depthwise(const pd_k_conv_geom *g, const float *w, const float *b, const float *in,
                          float *out, float *scratch, bool relu)

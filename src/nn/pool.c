@@ -2,6 +2,7 @@
  * (count_include_pad) but not the part of a ceil-mode window past the padded input. */
 #include <math.h>
 
+#include "cpu_clones.h"
 #include "forward.h"
 #include "kernels.h"
 #include "pool_window.h"
@@ -10,7 +11,7 @@
 
 /* The larger of a and b, or NaN if either is NaN: PyTorch's max pooling lets a NaN
  * anywhere in a window through (a plain comparison would drop one that comes second). */
-static inline float max_nan(float a, float b)
+PD_INLINE float max_nan(float a, float b)
 {
     float m = b > a ? b : a; /* a if a is NaN */
     return b != b ? b : m;   /* two selects, which the compiler vectorises (an || it did not) */
@@ -19,10 +20,11 @@ static inline float max_nan(float a, float b)
 /* Row by row: first the window's rows reduced elementwise into `row` (a loop the compiler
  * vectorises), between -inf borders, then each output the maximum of its k values of that
  * row: with the borders no window needs clipping, and the common (k 3, stride 2) and
- * (k 2, stride 2) windows get loops of their own that the compiler vectorises too. A
+ * (k 2, stride 2) windows get loops of their own that the compiler vectorises too, as
+ * does stride 1 (tap by tap over the whole row). A
  * window that runs into a border still holds an input value (the model reader refuses
  * windows that would not), so -inf never comes out. */
-static void max_plane(const float *in, float *out, float *row, int64_t H, int64_t W, int64_t k,
+PD_INLINE void max_plane(const float *in, float *out, float *row, int64_t H, int64_t W, int64_t k,
                       int64_t s, int64_t p, int64_t oy0, int64_t oy1, int64_t OW)
 {
     const int64_t span = (OW - 1) * s + k; /* the bordered row the windows read */
@@ -50,7 +52,13 @@ static void max_plane(const float *in, float *out, float *row, int64_t H, int64_
             for (int64_t ox = 0; ox < OW; ox++) {
                 o[ox] = max_nan(row[2 * ox], row[2 * ox + 1]);
             }
-        else
+        else if (s == 1) {
+            for (int64_t ox = 0; ox < OW; ox++)
+                o[ox] = row[ox];
+            for (int64_t j = 1; j < k; j++)
+                for (int64_t ox = 0; ox < OW; ox++)
+                    o[ox] = max_nan(o[ox], row[ox + j]);
+        } else
             for (int64_t ox = 0; ox < OW; ox++) {
                 const float *wnd = row + ox * s;
                 float m = wnd[0];
@@ -61,7 +69,7 @@ static void max_plane(const float *in, float *out, float *row, int64_t H, int64_
     }
 }
 
-static void avg_plane(const float *in, float *out, float *row, int64_t H, int64_t W, int64_t k,
+PD_INLINE void avg_plane(const float *in, float *out, float *row, int64_t H, int64_t W, int64_t k,
                       int64_t s, int64_t p, int64_t oy0, int64_t oy1, int64_t OW)
 {
     for (int64_t oy = oy0; oy < oy1; oy++) {
@@ -94,8 +102,9 @@ static size_t split_scratch_floats(const pd_layer *l, int threads)
     return (size_t)threads * scratch_floats(l); /* one row each */
 }
 
-/* Output rows [oy0, oy1) of every channel, `row` the scratch row. */
-static void rows(const pd_forward_args *a, int64_t oy0, int64_t oy1, float *row)
+/* Output rows [oy0, oy1) of every channel, `row` the scratch row; vectorised for the CPU
+ * at hand (cpu_clones.h). */
+PD_INLINE void rows_body(const pd_forward_args *a, int64_t oy0, int64_t oy1, float *row)
 {
     const pd_layer *l = a->l;
     const int64_t H = l->in.h, W = l->in.w, OH = l->out.h, OW = l->out.w;
@@ -108,6 +117,9 @@ static void rows(const pd_forward_args *a, int64_t oy0, int64_t oy1, float *row)
             avg_plane(in, out, row, H, W, l->p.kernel, l->p.stride, l->p.pad, oy0, oy1, OW);
     }
 }
+
+PD_CPU_CLONES(rows, (const pd_forward_args *a, int64_t oy0, int64_t oy1, float *row),
+              (a, oy0, oy1, row))
 
 /* A global pool, or an average that leaves the padding out of its count: the general
  * kernels (kernel_pool.c), on the caller alone. */
