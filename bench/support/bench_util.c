@@ -1,7 +1,9 @@
 /* What every benchmark prints and measures with: a monotonic clock, the CPU, the date. */
 #include "bench_util.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -42,4 +44,22 @@ void bench_date(char *buf, size_t n)
         strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm);
     else
         snprintf(buf, n, "?");
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double bench_quantile(double *v, size_t n, double q)
+{
+    if (n == 0)
+        return NAN;
+    qsort(v, n, sizeof *v, cmp_double);
+    double pos = q * (double)(n - 1);
+    size_t i = (size_t)pos;
+    if (i + 1 >= n)
+        return v[n - 1];
+    return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
 }
