@@ -361,6 +361,62 @@ static void test_input_from_another_exits_buffer(void **state)
     pd_graph_free(g);
 }
 
+/* SiLU as PyTorch exports it, a Sigmoid and a Mul of its input by it, runs as one pass (the
+ * sigmoid's time is 0: its multiply did the work) with x sigmoid(x); a multiply of another
+ * tensor by a sigmoid stays two passes. */
+static void test_silu_runs_as_one_pass(void **state)
+{
+    (void)state;
+    static const char *const muls[] = {"\"a\", \"s\"", "\"s\", \"a\"", "\"b\", \"s\""};
+    for (int v = 0; v < 3; v++) {
+        char json[1024];
+        snprintf(json, sizeof json,
+                 "{\"name\": \"t\", \"input\": [2, 5, 5], \"layers\": ["
+                 "{\"name\": \"b\", \"type\": \"conv\", \"filters\": 3, \"kernel\": 1},"
+                 "{\"name\": \"a\", \"type\": \"conv\", \"filters\": 3, \"kernel\": 1, "
+                 "\"input\": \"@input\"},"
+                 "{\"name\": \"s\", \"type\": \"sigmoid\"},"
+                 "{\"name\": \"m\", \"type\": \"mul\", \"inputs\": [%s]},"
+                 "{\"name\": \"f\", \"type\": \"fc\", \"outputs\": 10, \"exit\": true},"
+                 "{\"name\": \"fb\", \"type\": \"fc\", \"outputs\": 10, \"exit\": true, "
+                 "\"input\": \"b\"},"
+                 "{\"name\": \"fa\", \"type\": \"fc\", \"outputs\": 10, \"exit\": true, "
+                 "\"input\": \"a\"}]}",
+                 muls[v]);
+        pd_graph *g = NULL;
+        pd_weights *w = NULL;
+        pd_net *net = net_of_json(json, &g, &w, 1);
+        float x[50], a[75], b[75];
+        for (int i = 0; i < 50; i++)
+            x[i] = (float)(i % 9) - 4.0f;
+        size_t len, n;
+        const float *y;
+        const int32_t *path = pd_net_path(net, 0, &len);
+        assert_int_equal(len, v < 2 ? 4 : 5); /* a, s, m, f; and b first when m reads it */
+        const size_t at = len - 3;         /* s */
+        assert_string_equal(g->layers[path[at]].name, "s");
+        assert_int_equal(pd_net_run(net, 1, 0, 1, x, 50, &y, &n, NULL, NULL), PD_OK); /* b */
+        memcpy(b, y, sizeof b);
+        assert_int_equal(pd_net_run(net, 2, 0, 1, x, 50, &y, &n, NULL, NULL), PD_OK); /* a */
+        memcpy(a, y, sizeof a);
+        double ms[5] = {-1, -1, -1, -1, -1};
+        assert_int_equal(pd_net_run(net, 0, 0, at + 2, x, 50, &y, &n, ms, NULL), PD_OK);
+        assert_int_equal(n, 75);
+        for (int i = 0; i < 75; i++) {
+            double sig = 1.0 / (1.0 + exp(-(double)a[i]));
+            double want = (v < 2 ? (double)a[i] : (double)b[i]) * sig;
+            assert_true(fabs(y[i] - want) <= 1e-6 * (1.0 + fabs(want)));
+        }
+        if (v < 2)
+            assert_true(ms[at] == 0.0); /* the sigmoid did not run on its own */
+        else
+            assert_true(ms[at] > 0.0);
+        pd_net_free(net);
+        pd_weights_free(w);
+        pd_graph_free(g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_run_allocates_nothing),
         cmocka_unit_test(test_add_reading_its_first_input_again),
         cmocka_unit_test(test_input_from_another_exits_buffer),
+        cmocka_unit_test(test_silu_runs_as_one_pass),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,6 +74,10 @@ static inline float pd_relu(float x)
     return !(x <= 0.0f) ? x : 0.0f;
 }
 
+/* x sigmoid(x) of a->in (a->l->out's elements) into a->out (which may be a->in), split over
+ * w: the pass a net runs for a sigmoid and the multiply that takes it times its input. */
+void pd_silu_forward_split(const pd_forward_args *a, pd_workers *w);
+
 /* Whether a layer of type t applies a following ReLU in its own pass (args.relu): a
  * convolution does, on each part's outputs while they are in cache. */
 static inline bool pd_forward_fuses_relu(pd_layer_type t)

@@ -121,6 +121,10 @@ void pd_k_clip(const float *in, float *out, size_t n, float lo, float hi);
 /* 1 / (1 + exp(-x)), within a few ulp (exp(-|x|) by a polynomial on AVX2, expf otherwise). */
 void pd_k_sigmoid(const float *in, float *out, size_t n);
 
+/* x sigmoid(x) (SiLU, which PyTorch exports as a Sigmoid and a Mul): exactly pd_k_sigmoid
+ * then pd_k_mul of x by it, in one pass. */
+void pd_k_silu(const float *in, float *out, size_t n);
+
 /* max(0, min(1, alpha x + beta)). With PyTorch's alpha 1/6 and beta 0.5 (given as
  * 1.0f / 6.0f and 0.5f), PyTorch's own arithmetic: min(max(x + 3, 0), 6) / 6. */
 void pd_k_hardsigmoid(const float *in, float *out, size_t n, float alpha, float beta);

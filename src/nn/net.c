@@ -274,7 +274,21 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
             int32_t q = pl->in_pos[pl->in_start[p] + j];
             net->ins[j] = q < (int32_t)from ? src : net->slot[pl->out_slot[base + (size_t)q]];
         }
+        if (pl->silu[p] && i + 1 < to) { /* the multiply next computes it (net_plan.h) */
+            if (layer_ms)
+                layer_ms[i - from] = 0.0;
+            continue;
+        }
         float *dst = net->slot[pl->out_slot[p]];
+        if (i > from && pl->silu[p - 1]) { /* x sigmoid(x), x the input that is not the sigmoid */
+            const int32_t x = pl->in_pos[pl->in_start[p]] == (int32_t)(i - 1);
+            double t0 = layer_ms ? pd_now_ms() : 0.0;
+            pd_forward_args a = {.l = l, .in = net->ins[x], .out = dst};
+            pd_silu_forward_split(&a, net->pool);
+            if (layer_ms)
+                layer_ms[i - from] = pd_now_ms() - t0;
+            continue;
+        }
         bool fuse = pl->fuse_relu[p] && i + 1 < to;
         const float *const *t = tensors_of(net, (size_t)path[i]);
         pd_forward_args a = {l,     t[0],          t[1], net->ins[0], dst,

@@ -14,6 +14,7 @@ void pd_net_plan_free(pd_net_plan *p)
     free(p->layer);
     free(p->out_slot);
     free(p->fuse_relu);
+    free(p->silu);
     free(p->in_start);
     free(p->in_pos);
     free(p->in_shape);
@@ -70,6 +71,23 @@ static int32_t take_slot(pd_net_plan *p, work *w, size_t need)
     return best;
 }
 
+/* Whether position q is a sigmoid of x that only the multiply at q + 1 reads, and that
+ * multiply's inputs are x and the sigmoid, all of one shape: SiLU, x sigmoid(x). */
+static bool is_silu(const pd_graph *g, const pd_net_plan *p, const int32_t *A, size_t base,
+                    size_t len, size_t q, const int32_t *last_read)
+{
+    if (q + 1 >= len || g->layers[A[q]].type != PD_LAYER_SIGMOID ||
+        g->layers[A[q + 1]].type != PD_LAYER_MUL || last_read[q] != (int32_t)q + 1)
+        return false;
+    const size_t s = p->in_start[base + q], m = p->in_start[base + q + 1];
+    if (p->in_start[base + q + 2] - m != 2 || p->in_start[base + q + 1] - s != 1)
+        return false;
+    const int32_t x = p->in_pos[s], a = p->in_pos[m], b = p->in_pos[m + 1];
+    const int64_t n = pd_shape_elems(g->layers[A[q + 1]].out);
+    return ((a == x && b == (int32_t)q) || (b == x && a == (int32_t)q)) &&
+           pd_shape_elems(p->in_shape[m]) == n && pd_shape_elems(p->in_shape[m + 1]) == n;
+}
+
 static pd_status plan_exit(const pd_graph *g, size_t k, const bool *in_place,
                            const bool *fuses_relu, pd_net_plan *p, work *w, size_t *refs)
 {
@@ -117,6 +135,8 @@ static pd_status plan_exit(const pd_graph *g, size_t k, const bool *in_place,
         crossing += w->count[c];
         cut[c] = c == 0 || c == len || crossing == 1;
     }
+    for (size_t q = 0; q < len; q++)
+        p->silu[base + q] = is_silu(g, p, A, base, len, q, w->last_read);
     for (size_t q = 0; q < len; q++) {
         const pd_layer *l = &g->layers[A[q]];
         const size_t first = p->in_start[base + q];
@@ -189,6 +209,7 @@ pd_status pd_net_plan_make(const pd_graph *g, const bool *in_place, const bool *
     work w = {0};
     p->out_slot = malloc((total ? total : 1) * sizeof *p->out_slot);
     p->fuse_relu = malloc((total ? total : 1) * sizeof *p->fuse_relu);
+    p->silu = malloc((total ? total : 1) * sizeof *p->silu);
     p->in_start = malloc((total + 1) * sizeof *p->in_start);
     p->in_pos = malloc((refs_total ? refs_total : 1) * sizeof *p->in_pos);
     p->in_shape = malloc((refs_total ? refs_total : 1) * sizeof *p->in_shape);
@@ -201,7 +222,7 @@ pd_status pd_net_plan_make(const pd_graph *g, const bool *in_place, const bool *
     p->slot_floats = malloc(8 * sizeof *p->slot_floats);
     w.busy_cap = 8;
     pd_status st = PD_OK;
-    if (!p->out_slot || !p->fuse_relu || !p->in_start || !p->in_pos || !p->in_shape ||
+    if (!p->out_slot || !p->fuse_relu || !p->silu || !p->in_start || !p->in_pos || !p->in_shape ||
         !p->cut_ok || !w.pos_of || !w.last_read || !w.slot_of || !w.count || !w.busy ||
         !p->slot_floats)
         st = PD_ENOMEM;

@@ -1,7 +1,7 @@
 /* A net's activation plan, made once: for each exit, its sub-graph A(k) in topological
  * order, the buffer (slot) each layer writes, where each of its inputs comes from, which
- * cuts of the order a run may start or end at, and which convolutions take the ReLU after
- * them into their own pass. Buffers are planned by liveness: a tensor's slot is free again
+ * cuts of the order a run may start or end at, which convolutions take the ReLU after
+ * them into their own pass, and which sigmoid-multiply pairs run as one SiLU pass. Buffers are planned by liveness: a tensor's slot is free again
  * after its last reader in A(k), and an in-place type writes over its input's slot when
  * nothing later reads that input. */
 #ifndef PD_NN_NET_PLAN_H
@@ -19,6 +19,9 @@ typedef struct pd_net_plan {
     int32_t *layer;      /* [positions]: the layer at each position (A(k), in order) */
     int32_t *out_slot;   /* [positions]: the slot the layer writes */
     bool *fuse_relu;     /* [positions]: a conv whose ReLU (the next position) runs in its pass */
+    bool *silu;          /* [positions]: a sigmoid read only by the multiply at the next
+                          * position, which multiplies it by the sigmoid's own input (SiLU):
+                          * that multiply's pass computes x sigmoid(x), the sigmoid's none */
     size_t *in_start;    /* [positions + 1]: the position's inputs are in_pos[in_start[p]..] */
     int32_t *in_pos;     /* the position (within the exit) of the layer writing each input,
                           * -1 for the network input */
