@@ -351,6 +351,11 @@ static void test_conv_split(void **state)
         geom(32, 31, 31, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1), /* depthwise */
         geom(64, 45, 45, 64, 64, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2), /* depthwise, dilated */
         geom(33, 40, 33, 33, 33, 5, 3, 1, 2, 1, 1, 2, 1, 2, 1), /* depthwise, odd */
+        /* depthwise outputs narrower than 16: sixteen channels to a vector, the last block
+         * partial, split by blocks */
+        geom(600, 14, 14, 600, 600, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+        geom(520, 13, 15, 520, 520, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2),
+        geom(300, 12, 12, 300, 300, 3, 3, 1, 1, 2, 2, 1, 2, 2, 1), /* dilated, uneven */
     };
     for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++) {
         assert_true(pd_k_conv_splits(&gs[i]));

@@ -11,8 +11,10 @@
  *    (the Wq - OW columns past each row are computed and dropped), three taps a pass.
  * 3. The accumulator's OH x OW values, with the bias and an optional ReLU, are the output.
  *
- * Vectorised over a channel's whole output rather than its rows, a 7 x 7 output with a
- * 3 x 3 kernel fills 7 of every 9 lanes, not 7 of 16. The loop is compiled for AVX-512,
+ * An output narrower than a vector (7 x 7, 14 x 14) takes another way (by_lanes): sixteen
+ * channels at a time, a channel to a lane, so each tap is one multiply-add of 16 weights
+ * by 16 inputs, with a transposition in and out (per-channel planes spent more on the
+ * set-up of their short loops than on the sums). The loops are compiled for AVX-512,
  * AVX2 with FMA and the baseline, and the CPU picks at run time (cpu_clones.h); this file is built with -ffp-contract=fast so that the
  * multiply-adds fuse where the CPU has FMA. Every channel is summed in the same order, so
  * a split over threads (by channels) gives the same floats bit for bit. */
@@ -36,42 +38,61 @@ static dw_shape shape_of(const pd_k_conv_geom *g)
     return s;
 }
 
-size_t pd_k_depthwise_scratch_floats(const pd_k_conv_geom *g)
+/* Outputs narrower than a vector run sixteen channels to a vector instead (by_lanes). */
+#define LANES 16
+
+static bool lanes(const pd_k_conv_geom *g)
 {
-    dw_shape s = shape_of(g);
-    return (size_t)((s.planes + 1) * s.hq * s.wq);
+    return pd_k_conv_out_w(g) < LANES;
 }
 
-/* Sub-plane (a, b) of channel `in` (h x w) into dst (hq x wq). */
-PD_INLINE void split_plane(const pd_k_conv_geom *g,
-                                                              const dw_shape *s, const float *in,
-                                                              int64_t a, int64_t b, float *dst)
+size_t pd_k_depthwise_scratch_floats(const pd_k_conv_geom *g)
 {
-    /* columns j whose input column j sw + b - pl lies in [0, w) */
-    const int64_t off = b - g->pl;
-    int64_t jlo = off >= 0 ? 0 : (-off + g->sw - 1) / g->sw;
-    int64_t jhi = g->w - off <= 0 ? 0 : (g->w - off + g->sw - 1) / g->sw;
-    jhi = jhi < s->wq ? jhi : s->wq;
-    jlo = jlo < jhi ? jlo : jhi;
-    for (int64_t i = 0; i < s->hq; i++) {
-        float *restrict d = dst + i * s->wq;
-        const int64_t y = i * g->sh + a - g->pt;
-        if (y < 0 || y >= g->h || jhi == jlo) {
-            memset(d, 0, (size_t)s->wq * sizeof *d);
-            continue;
-        }
-        const float *restrict src = in + y * g->w + off;
-        memset(d, 0, (size_t)jlo * sizeof *d);
-        if (g->sw == 1)
-            memcpy(d + jlo, src + jlo, (size_t)(jhi - jlo) * sizeof *d);
-        else if (g->sw == 2)
-            for (int64_t j = jlo; j < jhi; j++)
-                d[j] = src[2 * j];
-        else
-            for (int64_t j = jlo; j < jhi; j++)
-                d[j] = src[j * g->sw];
-        memset(d + jhi, 0, (size_t)(s->wq - jhi) * sizeof *d);
+    if (lanes(g)) /* the padded input, the output, the weights and the bias, in lanes */
+        return (size_t)(((g->h + g->pt + g->pb) * (g->w + g->pl + g->pr) +
+                         pd_k_conv_out_h(g) * pd_k_conv_out_w(g) + g->kh * g->kw + 1) *
+                        LANES);
+    dw_shape s = shape_of(g);
+    /* the sub-planes, the accumulator, one padded input row (wq sw >= wp) */
+    return (size_t)((s.planes + 1) * s.hq * s.wq + s.wq * g->sw);
+}
+
+/* Row i of every sub-plane (a, b), b = 0 .. sw - 1, from channel `in` (h x w): the padded
+ * input row first, into `row` (wq sw floats), then its columns b, b + sw, ... into each,
+ * all phases in one loop (a strided read the compiler vectorises, as it does not one phase
+ * at a time). */
+PD_INLINE void split_row(const pd_k_conv_geom *g, const dw_shape *s, const float *in, int64_t a,
+                         int64_t i, float *planes, float *restrict row)
+{
+    const int64_t plane = s->hq * s->wq, y = i * g->sh + a - g->pt, n = s->wq * g->sw;
+    float *d0 = planes + a * g->sw * plane + i * s->wq;
+    if (y < 0 || y >= g->h) {
+        for (int64_t b = 0; b < g->sw; b++)
+            for (int64_t j = 0; j < s->wq; j++)
+                d0[b * plane + j] = 0.0f;
+        return;
     }
+    const float *src = in + y * g->w;
+    const int64_t lo = g->pl < n ? g->pl : n, hi = g->pl + g->w < n ? g->pl + g->w : n;
+    for (int64_t x = 0; x < lo; x++)
+        row[x] = 0.0f;
+    for (int64_t x = lo; x < hi; x++)
+        row[x] = src[x - g->pl];
+    for (int64_t x = hi; x < n; x++)
+        row[x] = 0.0f;
+    if (g->sw == 1) {
+        for (int64_t j = 0; j < s->wq; j++)
+            d0[j] = row[j];
+    } else if (g->sw == 2) {
+        float *restrict e = d0, *restrict o = d0 + plane;
+        for (int64_t j = 0; j < s->wq; j++) {
+            e[j] = row[2 * j];
+            o[j] = row[2 * j + 1];
+        }
+    } else
+        for (int64_t b = 0; b < g->sw; b++)
+            for (int64_t j = 0; j < s->wq; j++)
+                d0[b * plane + j] = row[j * g->sw + b];
 }
 
 /* acc[i] += w0 s0[i] (+ w1 s1[i] (+ w2 s2[i])) over [0, n). */
@@ -98,9 +119,8 @@ typedef struct dw_call {
     bool relu;
 } dw_call;
 
-/* Channels [c0, c1), `scratch` pd_k_depthwise_scratch_floats(g) floats. */
-PD_INLINE void channels_any_body(const dw_call *x, int64_t c0,
-                                                           int64_t c1, float *scratch)
+/* Channels [c0, c1) one at a time (planes). */
+PD_INLINE void by_planes(const dw_call *x, int64_t c0, int64_t c1, float *scratch)
 {
     const pd_k_conv_geom *g = x->g;
     const dw_shape s = shape_of(g);
@@ -109,8 +129,8 @@ PD_INLINE void channels_any_body(const dw_call *x, int64_t c0,
     for (int64_t ch = c0; ch < c1; ch++) {
         const float *in = x->in + ch * g->h * g->w, *wt = x->w + ch * ntaps;
         for (int64_t a = 0; a < g->sh; a++)
-            for (int64_t b = 0; b < g->sw; b++)
-                split_plane(g, &s, in, a, b, scratch + (a * g->sw + b) * plane);
+            for (int64_t i = 0; i < s.hq; i++)
+                split_row(g, &s, in, a, i, scratch, acc + plane);
         const float bias = x->b ? x->b[ch] : 0.0f;
         for (int64_t i = 0; i < s.len; i++)
             acc[i] = bias;
@@ -141,6 +161,67 @@ PD_INLINE void channels_any_body(const dw_call *x, int64_t c0,
     }
 }
 
+/* Channels [c0, c1) sixteen at a time, lanes (small outputs): the padded input of 16
+ * channels as [hp][wp][16], so that each tap of 16 outputs is one multiply-add of 16
+ * weights by 16 inputs, the results back to C, H, W order. */
+PD_INLINE void by_lanes(const dw_call *x, int64_t c0, int64_t c1, float *scratch)
+{
+    const pd_k_conv_geom *g = x->g;
+    const int64_t hp = g->h + g->pt + g->pb, wp = g->w + g->pl + g->pr, oh = pd_k_conv_out_h(g),
+                  ow = pd_k_conv_out_w(g), ntaps = g->kh * g->kw, hw = g->h * g->w;
+    float *restrict p = scratch, *restrict o = p + hp * wp * LANES,
+                    *restrict wl = o + oh * ow * LANES, *restrict bl = wl + ntaps * LANES;
+    for (int64_t b0 = c0; b0 < c1; b0 += LANES) {
+        const int64_t n = c1 - b0 < LANES ? c1 - b0 : LANES;
+        for (int64_t i = 0; i < hp * wp * LANES; i++)
+            p[i] = 0.0f;
+        for (int64_t j = 0; j < n; j++) {
+            const float *in = x->in + (b0 + j) * hw;
+            for (int64_t y = 0; y < g->h; y++)
+                for (int64_t xx = 0; xx < g->w; xx++)
+                    p[((y + g->pt) * wp + xx + g->pl) * LANES + j] = in[y * g->w + xx];
+        }
+        for (int64_t t = 0; t < ntaps; t++)
+            for (int64_t j = 0; j < LANES; j++)
+                wl[t * LANES + j] = j < n ? x->w[(b0 + j) * ntaps + t] : 0.0f;
+        for (int64_t j = 0; j < LANES; j++)
+            bl[j] = j < n && x->b ? x->b[b0 + j] : 0.0f;
+        for (int64_t oy = 0; oy < oh; oy++)
+            for (int64_t ox = 0; ox < ow; ox++) {
+                float acc[LANES];
+                for (int64_t j = 0; j < LANES; j++)
+                    acc[j] = bl[j];
+                for (int64_t ky = 0; ky < g->kh; ky++) {
+                    const float *row = p + ((oy * g->sh + ky * g->dh) * wp + ox * g->sw) * LANES;
+                    const float *wt = wl + ky * g->kw * LANES;
+                    for (int64_t kx = 0; kx < g->kw; kx++) {
+                        const float *v = row + kx * g->dw * LANES, *u = wt + kx * LANES;
+                        for (int64_t j = 0; j < LANES; j++)
+                            acc[j] += u[j] * v[j];
+                    }
+                }
+                float *d = o + (oy * ow + ox) * LANES;
+                for (int64_t j = 0; j < LANES; j++)
+                    d[j] = x->relu ? pd_relu(acc[j]) : acc[j];
+            }
+        for (int64_t j = 0; j < n; j++) {
+            float *out = x->out + (b0 + j) * oh * ow;
+            for (int64_t i = 0; i < oh * ow; i++)
+                out[i] = o[i * LANES + j];
+        }
+    }
+}
+
+/* Channels [c0, c1) (c0 a multiple of LANES when lanes(g)), `scratch`
+ * pd_k_depthwise_scratch_floats(g) floats. */
+PD_INLINE void channels_any_body(const dw_call *x, int64_t c0, int64_t c1, float *scratch)
+{
+    if (lanes(x->g))
+        by_lanes(x, c0, c1, scratch);
+    else
+        by_planes(x, c0, c1, scratch);
+}
+
 PD_CPU_CLONES(channels_any, (const dw_call *x, int64_t c0, int64_t c1, float *scratch),
               (x, c0, c1, scratch))
 
@@ -155,7 +236,9 @@ void pd_k_conv_depthwise(const pd_k_conv_geom *g, const float *w, const float *b
 static void depthwise_part(void *ctx, int p, int parts)
 {
     const dw_call *x = ctx;
-    const int64_t c0 = x->g->c * p / parts, c1 = x->g->c * (p + 1) / parts;
+    const int64_t unit = lanes(x->g) ? LANES : 1, units = (x->g->c + unit - 1) / unit,
+                  c0 = units * p / parts * unit, c1e = units * (p + 1) / parts * unit,
+                  c1 = c1e < x->g->c ? c1e : x->g->c;
     if (c1 > c0)
         channels_any(x, c0, c1, x->scratch + (size_t)p * pd_k_depthwise_scratch_floats(x->g));
 }
