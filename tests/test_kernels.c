@@ -814,7 +814,8 @@ static void test_avg_pool(void **state)
 }
 
 
-/* The net runs a conv that is not plain through these kernels: a model of such layers,
+/* The net runs a conv that is not plain through these kernels, and a plain 1 x 1 one through
+ * its own product (conv_pointwise.c): a model of such layers,
  * random weights, each exit's output on 1 and 2 threads against ref_conv. */
 static void test_net_runs_general_conv(void **state)
 {
@@ -831,6 +832,11 @@ static void test_net_runs_general_conv(void **state)
         {"\"filters\": 24, \"kernel\": 3, \"dilation\": 2, \"pad\": [1, 2, 3, 0], "
          "\"stride\": [1, 2]",
          {5, 40, 40, 24, 1, 3, 3, 1, 2, 2, 2, 1, 2, 3, 0}, true},
+        /* plain 1 x 1 (conv_pointwise.c): filters past a panel of 12, pixels past a block,
+         * alone and split */
+        {"\"filters\": 29, \"kernel\": 1", {37, 9, 11, 29, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0}, true},
+        {"\"filters\": 100, \"kernel\": 1", {64, 20, 21, 100, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+         true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const pd_k_conv_geom *g = &cases[i].g;

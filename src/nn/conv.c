@@ -1,5 +1,6 @@
 /* Convolution. With prepared weights (a net's) a layer that pd_winograd_tile accepts runs
- * by Winograd's minimal filtering (winograd.c); a stride-1 layer with few filters that
+ * by Winograd's minimal filtering (winograd.c), a 1 x 1 layer by a product of our own
+ * (conv_pointwise.c); a stride-1 layer with few filters that
  * pd_direct_conv accepts, directly (conv_direct.c); every other one, and a Winograd layer
  * given the plain weights alone, by im2col into the scratch buffer, then one sgemm,
  * out[F, HW] = W[F, C k k] col[C k k, HW] + bias. A 1x1 convolution with stride 1 and no
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "conv_direct.h"
+#include "conv_pointwise.h"
 #include "forward.h"
 #include "kernels.h"
 #include "winograd.h"
@@ -173,7 +175,10 @@ static void forward(const pd_forward_args *a)
         return;
     }
     if (a->prep) {
-        pd_winograd_part(a, 0, 1);
+        if (pd_pointwise_conv(l))
+            pd_pointwise_part(a, 0, 1);
+        else
+            pd_winograd_part(a, 0, 1);
         return;
     }
     if (pd_direct_conv(l)) {
@@ -210,6 +215,12 @@ static void tiles_part(void *ctx, int part, int parts)
     pd_winograd_part(ctx, part, parts);
 }
 
+/* Part p of `parts`: a range of the 1 x 1 product's blocks. */
+static void blocks_part(void *ctx, int part, int parts)
+{
+    pd_pointwise_part(ctx, part, parts);
+}
+
 /* Part p of `parts`: a range of the direct convolution's output rows. */
 static void rows_part(void *ctx, int part, int parts)
 {
@@ -224,13 +235,24 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
     } else if (pd_layer_macs(a->l) < SPLIT_MIN_MACS)
         forward(a);
     else
-        pd_workers_run(w, a->prep ? tiles_part : pd_direct_conv(a->l) ? rows_part : pixels_part,
+        pd_workers_run(w,
+                       a->prep ? (pd_pointwise_conv(a->l) ? blocks_part : tiles_part)
+                       : pd_direct_conv(a->l) ? rows_part
+                                              : pixels_part,
                        (void *)a);
+}
+
+static size_t prepared_floats(const pd_layer *l)
+{
+    return pd_pointwise_conv(l) ? pd_pointwise_prepared_floats(l) : pd_winograd_prepared_floats(l);
 }
 
 static void prepare(const pd_layer *l, const float *const *t, float *prep)
 {
-    pd_winograd_prepare(l, t[0], t[1], prep);
+    if (pd_pointwise_conv(l))
+        pd_pointwise_prepare(l, t[0], t[1], prep);
+    else
+        pd_winograd_prepare(l, t[0], t[1], prep);
 }
 
 const pd_forward_op pd_conv_forward = {
@@ -238,6 +260,6 @@ const pd_forward_op pd_conv_forward = {
     .scratch_floats = scratch_floats,
     .forward_split = forward_split,
     .split_scratch_floats = split_scratch_floats,
-    .prepared_floats = pd_winograd_prepared_floats,
+    .prepared_floats = prepared_floats,
     .prepare = prepare,
 };
