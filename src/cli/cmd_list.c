@@ -191,15 +191,19 @@ int cli_cmd_show(const cli_parsed *p)
            (long long)g->input.w, g->n_layers, g->n_exits, pd_graph_model_bytes(g));
     if (g->note)
         printf("note: %s\n", cli_safe_name(g->note, note, sizeof note));
-    int ex_width = 5; /* the exits column, as wide as its widest entry, then the inputs */
+    /* the name and exits columns as wide as their widest entries (names at most 64: an
+     * ONNX export's path-like names can be long), then the inputs */
+    int ex_width = 5, name_width = 10;
     for (size_t i = 0; i < g->n_layers; i++) {
         char ex[128];
         exits_using(&uses, i, ex, sizeof ex);
         ex_width = (int)strlen(ex) > ex_width ? (int)strlen(ex) : ex_width;
+        int n = (int)strlen(cli_safe_name(g->layers[i].name, nb, sizeof nb));
+        name_width = n > name_width ? (n < 64 ? n : 64) : name_width;
     }
-    printf("\n%-10s %-7s %-34s %-11s %-11s %12s %10s %10s %10s  %-*s  %s\n", "layer", "type",
-           "params", "input", "output", "MACs", "weight B", "output B", "k.filters", ex_width,
-           "exits", "inputs");
+    printf("\n%-*s %-7s %-34s %-11s %-11s %12s %10s %10s %10s  %-*s  %s\n", name_width, "layer",
+           "type", "params", "input", "output", "MACs", "weight B", "output B", "k.filters",
+           ex_width, "exits", "inputs");
     for (size_t i = 0; i < g->n_layers; i++) {
         const pd_layer *l = &g->layers[i];
         char params[64], in[40], out[40], ex[128], from[512];
@@ -208,8 +212,8 @@ int cli_cmd_show(const cli_parsed *p)
         shape_str(l->out, out, sizeof out);
         exits_using(&uses, i, ex, sizeof ex);
         inputs_of(g, i, from, sizeof from);
-        printf("%-10s %-7s %-34s %-11s %-11s %12.0f %10.0f %10.0f %10.0f  %-*s  %s\n",
-               cli_safe_name(l->name, nb, sizeof nb), pd_layer_type_name(l->type), params, in,
+        printf("%-*s %-7s %-34s %-11s %-11s %12.0f %10.0f %10.0f %10.0f  %-*s  %s\n",
+               name_width, cli_safe_name(l->name, nb, sizeof nb), pd_layer_type_name(l->type), params, in,
                out, pd_layer_macs(l), pd_graph_feature(g, i, PD_FEAT_WEIGHT_BYTES),
                pd_graph_feature(g, i, PD_FEAT_OUT_BYTES),
                pd_graph_feature(g, i, PD_FEAT_KERNEL_FILTERS), ex_width, ex, from);
@@ -229,7 +233,8 @@ int cli_cmd_show(const cli_parsed *p)
             snprintf(acc, sizeof acc, "accuracy %.3f", l->accuracy);
         else
             snprintf(acc, sizeof acc, "accuracy not given");
-        printf("  %zu  %-10s %-25s  peak activations %.0f B\n", k + 1, name, acc, peak);
+        printf("  %zu  %-*s %-25s  peak activations %.0f B\n", k + 1, name_width, name, acc,
+               peak);
     }
     if (shipped)
         printf("exit accuracies: measured, from %s; plan, eval and compare use them unless "
