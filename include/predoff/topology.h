@@ -127,6 +127,19 @@ static inline int32_t pd_sub_walk_next(pd_sub_walk *w)
 /* Writes A(k) in topological order into out (t->sub_len[k] entries). */
 void pd_topology_sub_list(const pd_topology *t, size_t k, int32_t *out);
 
+/* What pd_topology_sub_cuts writes for a position more than one tensor crosses. */
+enum { PD_CUT_SEVERAL = -2 };
+
+/* The cut points of A(k), the rule the split runtime uses (pd_net_can_cut): with `list`
+ * A(k) in topological order (pd_topology_sub_list, len = t->sub_len[k] layers), cut c
+ * (0..len) puts list[0 .. c) before and list[c .. len) after it, and cross[c] receives
+ * the one tensor that crosses it, produced before it (or the network input) and read
+ * after it, or PD_CUT_SEVERAL when more than one does. cross[0] is PD_TENSOR_INPUT;
+ * cross[len] is the exit (its output, the result, is all that is left). On a tree every
+ * cut has one: cross[c] = list[c - 1]. O(len); only PD_ENOMEM fails. */
+pd_status pd_topology_sub_cuts(const pd_topology *t, size_t k, const int32_t *list,
+                               int32_t *cross, pd_error *err);
+
 /* Peak activation memory of running A(k) alone, layer by layer in topological order:
  * the most bytes of tensors alive at once. The network input is alive from the start
  * until its last reader in A(k) has run; a layer's output from when the layer runs

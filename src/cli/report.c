@@ -195,8 +195,12 @@ void cli_report_comparison(FILE *f, const pd_graph *g, const pd_problem *pb,
             fprintf(f, "%-14s n/a: %s\n", r[i].solver->name, cli_safe_name(r[i].msg, msg, sizeof msg));
             continue;
         }
-        fprintf(f, "%-14s %14.3f %+10.2f%% %10.4f %16.4f  ", r[i].solver->name, r[i].objective_ms,
-                100.0 * (r[i].objective_ms - ref) / ref, r[i].below_requirement, r[i].solve_ms);
+        /* the reference could not run (brute on a DAG too large): no gap to show */
+        char gap[32] = "-";
+        if (!isnan(ref))
+            snprintf(gap, sizeof gap, "%+.2f%%", 100.0 * (r[i].objective_ms - ref) / ref);
+        fprintf(f, "%-14s %14.3f %11s %10.4f %16.4f  ", r[i].solver->name, r[i].objective_ms, gap,
+                r[i].below_requirement, r[i].solve_ms);
         if (r[i].served_exit >= 0)
             fprintf(f, "all tasks at %s\n", cli_safe_name(g->layers[pb->exit_layer[r[i].served_exit]].name, nb, sizeof nb));
         else

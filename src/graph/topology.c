@@ -225,6 +225,59 @@ void pd_topology_sub_list(const pd_topology *t, size_t k, int32_t *out)
         out[--at] = v;
 }
 
+pd_status pd_topology_sub_cuts(const pd_topology *t, size_t k, const int32_t *list,
+                               int32_t *cross, pd_error *err)
+{
+    size_t len = t->sub_len[k];
+    /* [tensor + 1]: the position of its last reader in A(k); a layer's own position when
+     * none reads it */
+    size_t *last = malloc((t->n_layers + 1) * sizeof *last);
+    /* cut c: how many tensors cross it and the sum of their ids, by differences */
+    long long *count = calloc(len + 2, sizeof *count), *ids = calloc(len + 2, sizeof *ids);
+    if (!last || !count || !ids) {
+        free(last);
+        free(count);
+        free(ids);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    last[0] = 0;
+    for (size_t p = 0; p < len; p++)
+        last[list[p] + 1] = p;
+    for (size_t p = 0; p < len; p++) {
+        size_t n;
+        const int32_t *in = pd_topology_inputs(t, (size_t)list[p], &n);
+        for (size_t a = 0; a < n; a++)
+            last[in[a] + 1] = p; /* positions ascend: the last write is the last reader */
+    }
+    /* the input crosses cuts 0 .. its last reader; the output of the layer at p, cuts
+     * p + 1 .. its last reader */
+    count[0]++;
+    ids[0] += PD_TENSOR_INPUT;
+    count[last[0] + 1]--;
+    ids[last[0] + 1] -= PD_TENSOR_INPUT;
+    for (size_t p = 0; p < len; p++) {
+        size_t q = last[list[p] + 1];
+        if (q > p) {
+            count[p + 1]++;
+            ids[p + 1] += list[p];
+            count[q + 1]--;
+            ids[q + 1] -= list[p];
+        }
+    }
+    long long crossing = 0, sum = 0;
+    for (size_t c = 0; c < len; c++) {
+        crossing += count[c];
+        sum += ids[c];
+        cross[c] = crossing == 1 ? (int32_t)sum : PD_CUT_SEVERAL;
+    }
+    cross[0] = PD_TENSOR_INPUT;
+    cross[len] = list[len - 1];
+    free(last);
+    free(count);
+    free(ids);
+    return PD_OK;
+}
+
 pd_status pd_topology_peak_bytes(const pd_topology *t, size_t k, const double *out_bytes,
                                  double input_bytes, double *peak, pd_error *err)
 {

@@ -5,6 +5,10 @@
  *   latency meets the deadline (none given: the most accurate) serves every task.
  * - Neurosurgeon (Kang et al. 2017): no early exit; the trunk's exit with its best single
  *   partition point between the mobile and the edge (the cloud if there is no edge).
+ * On a DAG a partition point is a cut of A(k) in topological order that one tensor
+ * crosses (pd_topology_sub_cuts, the split runtime's rule), and Neurosurgeon's trunk is
+ * the most accurate exit's sub-graph. Layers outside the chosen sub-graph stay on the
+ * mobile.
  * - Every layer on one tier; each task still takes the exit its requirement calls for. */
 #include <math.h>
 #include <stdlib.h>
@@ -31,57 +35,76 @@ pd_status pd_solve_all_on(const pd_problem *pb, pd_tier tier, pd_slot *placement
     return PD_OK;
 }
 
-/* The best single partition of exit k's path between the mobile (a prefix) and `server`;
- * writes it into placement (other layers untouched) and returns its latency. Every prefix
- * is costed in one pass (pd_objective_single_exit's terms, kept as running sums): costing
- * each of the len + 1 placements by walking the path made Neurosurgeon and Edgent
- * quadratic, 30 s on a chain of 100k layers. */
-static double best_partition(const pd_problem *pb, size_t k, int server, pd_slot *placement,
-                             int32_t *path)
+/* The best single cut of exit k's sub-graph A(k) between the mobile (the layers before the
+ * cut in topological order) and `server` (the rest), over the cuts one tensor crosses
+ * (pd_topology_sub_cuts: on a tree, every position of the path; the input's, where
+ * everything is on the server; and the end, where nothing is). Writes it into placement
+ * (other layers untouched) and returns its latency. Every cut is costed in one pass, the
+ * terms as running sums: with one tensor crossing, a cut's latency is the compute of each
+ * side, that tensor up, the result back (and each side's loading). Costing each of the
+ * len + 1 placements by walking the path made Neurosurgeon and Edgent quadratic, 30 s on
+ * a chain of 100k layers. list and cross hold n_layers and n_layers + 1 entries. */
+static pd_status best_partition(const pd_problem *pb, size_t k, int server, pd_slot *placement,
+                                int32_t *list, int32_t *cross, double *latency, pd_error *err)
 {
-    size_t len = 0, nt = (size_t)pb->n_tiers;
-    pd_sub_walk w = pd_sub_walk_begin(pb->topo, k);
-    for (int32_t v; (v = pd_sub_walk_next(&w)) >= 0;)
-        path[len++] = v;
-    /* path[len-1] is the root: the first `prefix` layers from the root stay on the mobile */
-    int32_t exit = path[0];
+    const pd_topology *topo = pb->topo;
+    size_t len = topo->sub_len[k], nt = (size_t)pb->n_tiers;
+    pd_topology_sub_list(topo, k, list);
+    if (pd_topology_sub_cuts(topo, k, list, cross, err))
+        return err ? err->status : PD_ENOMEM;
+    int32_t exit = list[len - 1];
     double mobile = 0.0, on_server = 0.0; /* compute and loading of each side */
-    for (size_t i = 0; i < len; i++) {
-        size_t v = (size_t)path[i];
+    double mobile_load = 0.0, server_load = 0.0; /* the loading alone, for its clamp */
+    for (size_t i = len; i-- > 0;) { /* from the exit back, as the path walk summed them */
+        size_t v = (size_t)list[i];
         on_server += pb->compute_ms[v * nt + (size_t)server];
-        if (pb->load_on)
+        if (pb->load_on) {
             on_server += pb->load_ms[v * nt + (size_t)server];
+            server_load += pb->load_ms[v * nt + (size_t)server];
+        }
     }
     double best = INFINITY;
-    size_t best_prefix = len;
-    for (size_t prefix = 0; prefix <= len; prefix++) {
-        if (prefix > 0) { /* the layer path[len - prefix] moves to the mobile */
-            size_t v = (size_t)path[len - prefix];
+    size_t best_cut = len;
+    for (size_t cut = 0; cut <= len; cut++) {
+        if (cut > 0) { /* the layer list[cut - 1] moves to the mobile */
+            size_t v = (size_t)list[cut - 1];
             on_server -= pb->compute_ms[v * nt + (size_t)server];
             mobile += pb->compute_ms[v * nt];
             if (pb->load_on) {
                 on_server -= pb->load_ms[v * nt + (size_t)server];
                 mobile += pb->load_ms[v * nt];
+                server_load -= pb->load_ms[v * nt + (size_t)server];
+                mobile_load += pb->load_ms[v * nt];
             }
         }
-        /* the one hop: the input up (prefix 0), a layer's output up, or none (all mobile) */
-        double hop = prefix == 0     ? pd_transfer_ms(pb, 0, server, pb->input_bytes)
-                     : prefix < len ? pd_transfer_ms(pb, 0, server, pb->out_bytes[path[len - prefix]])
-                                    : 0.0;
-        double back = prefix < len ? pd_transfer_ms(pb, server, 0, pb->out_bytes[exit]) : 0.0;
-        double t = mobile + (prefix < len ? on_server : 0.0) + hop + back + pb->parse_ms;
-        if (pb->load_on)
-            t += (prefix > 0 ? pb->load_fixed_ms[0] : 0.0) +
-                 (prefix < len ? pb->load_fixed_ms[server] : 0.0);
+        int32_t u = cross[cut];
+        if (u == PD_CUT_SEVERAL)
+            continue;
+        /* the one hop: the tensor crossing up (the input at cut 0), or none (all mobile) */
+        double hop = cut < len ? pd_transfer_ms(pb, 0, server,
+                                                u < 0 ? pb->input_bytes : pb->out_bytes[u])
+                               : 0.0;
+        double back = cut < len ? pd_transfer_ms(pb, server, 0, pb->out_bytes[exit]) : 0.0;
+        double t = mobile + (cut < len ? on_server : 0.0) + hop + back + pb->parse_ms;
+        if (pb->load_on) {
+            t += (cut > 0 ? pb->load_fixed_ms[0] : 0.0) +
+                 (cut < len ? pb->load_fixed_ms[server] : 0.0);
+            /* a tier's loading is clamped at 0 (cost-model.md); added apart, so where no
+             * clamp binds the figure is the sums' alone */
+            double m = pb->load_fixed_ms[0] + mobile_load;
+            double e = pb->load_fixed_ms[server] + server_load;
+            t -= (cut > 0 && m < 0.0 ? m : 0.0) + (cut < len && e < 0.0 ? e : 0.0);
+        }
         if (t < best) {
             best = t;
-            best_prefix = prefix;
+            best_cut = cut;
         }
     }
     for (size_t i = 0; i < len; i++)
-        placement[path[len - 1 - i]] = (pd_slot)(i < best_prefix ? 0 : server);
+        placement[list[i]] = (pd_slot)(i < best_cut ? 0 : server);
     /* the figure of the placement chosen, summed as the objective sums it */
-    return pd_objective_single_exit(pb, placement, k);
+    *latency = pd_objective_single_exit(pb, placement, k);
+    return PD_OK;
 }
 
 /* Exit indices from the most accurate down (the reverse of the spec's serving order). */
@@ -97,19 +120,17 @@ static int cmp_desc(const void *a, const void *b, const pd_problem *pb)
 pd_status pd_solve_edgent(const pd_problem *pb, const pd_solve_options *opt, pd_solution *sol,
                           pd_error *err)
 {
-    if (!pb->topo->tree)
-        return pd_problem_need_tree(pb, "solver edgent: one partition point on a path",
-                                    err);
     int edge = slot_of(pb, PD_TIER_EDGE);
     if (edge < 0)
         return pd_error_set(err, PD_EINPUT, "edgent: needs the edge tier (Edgent is mobile + edge)");
-    size_t n_exits = pb->n_exits;
+    size_t n_exits = pb->n_exits, n = pb->n_layers;
     size_t *order = malloc(n_exits * sizeof *order);
-    int32_t *path = malloc(pb->n_layers * sizeof *path);
-    pd_slot *trial = calloc(pb->n_layers, sizeof *trial); /* only path layers are read */
-    if (!order || !path || !trial) {
+    int32_t *list = malloc(n * sizeof *list), *cross = malloc((n + 1) * sizeof *cross);
+    pd_slot *trial = calloc(n, sizeof *trial); /* only the sub-graph's layers are read */
+    if (!order || !list || !cross || !trial) {
         free(order);
-        free(path);
+        free(list);
+        free(cross);
         free(trial);
         return pd_error_set(err, PD_ENOMEM, "edgent: out of memory");
     }
@@ -124,14 +145,17 @@ pd_status pd_solve_edgent(const pd_problem *pb, const pd_solve_options *opt, pd_
         }
     double fastest = INFINITY;
     sol->served_exit = -1;
-    for (size_t r = 0; r < n_exits; r++) {
+    pd_status st = PD_OK;
+    for (size_t r = 0; r < n_exits && !st; r++) {
         size_t k = order[r];
-        double t = best_partition(pb, k, edge, trial, path);
+        double t;
+        if ((st = best_partition(pb, k, edge, trial, list, cross, &t, err)))
+            break;
         bool meets = opt->deadline_ms <= 0.0 || t <= opt->deadline_ms;
         if (meets || t < fastest) {
             /* until an exit meets the deadline, hold on to the fastest configuration */
             fastest = t;
-            memset(sol->placement, 0, pb->n_layers * sizeof *sol->placement);
+            memset(sol->placement, 0, n * sizeof *sol->placement);
             pd_sub_walk w = pd_sub_walk_begin(pb->topo, k);
             for (int32_t v; (v = pd_sub_walk_next(&w)) >= 0;)
                 sol->placement[v] = trial[v];
@@ -142,8 +166,31 @@ pd_status pd_solve_edgent(const pd_problem *pb, const pd_solve_options *opt, pd_
             break;
     }
     free(order);
-    free(path);
+    free(list);
+    free(cross);
     free(trial);
+    return st;
+}
+
+/* Neurosurgeon's network: on a tree the trunk of pd_branches (the longest path), whose
+ * last layer must be an exit; on a DAG the sub-graph of the most accurate exit. */
+static pd_status trunk_exit(const pd_problem *pb, int32_t *exit, pd_error *err)
+{
+    *exit = -1;
+    if (!pb->topo->tree) {
+        *exit = (int32_t)pd_problem_best_exit(pb);
+        return PD_OK;
+    }
+    pd_branches br;
+    if (pd_branches_build(pb->n_layers, pd_topology_tree_parents(pb->topo), &br, err))
+        return err ? err->status : PD_ENOMEM;
+    int32_t trunk_end = br.order[br.start[1] - 1];
+    pd_branches_free(&br);
+    for (size_t k = 0; k < pb->n_exits; k++)
+        if (pb->exit_layer[k] == trunk_end)
+            *exit = (int32_t)k;
+    if (*exit < 0)
+        return pd_error_set(err, PD_EINPUT, "neurosurgeon: the trunk's last layer is not an exit");
     return PD_OK;
 }
 
@@ -154,29 +201,24 @@ pd_status pd_solve_neurosurgeon(const pd_problem *pb, const pd_solve_options *op
     int server = slot_of(pb, PD_TIER_EDGE);
     if (server < 0)
         server = slot_of(pb, PD_TIER_CLOUD);
-    if (!pb->topo->tree)
-        return pd_problem_need_tree(pb, "solver neurosurgeon: one partition point on the trunk",
-                                    err);
-    pd_branches br;
-    if (pd_branches_build(pb->n_layers, pd_topology_tree_parents(pb->topo), &br, err))
-        return err ? err->status : PD_ENOMEM;
-    int32_t trunk_end = br.order[br.start[1] - 1];
-    pd_branches_free(&br);
-    int32_t *path = malloc(pb->n_layers * sizeof *path);
-    if (!path)
-        return pd_error_set(err, PD_ENOMEM, "neurosurgeon: out of memory");
     sol->served_exit = -1;
-    for (size_t k = 0; k < pb->n_exits; k++)
-        if (pb->exit_layer[k] == trunk_end)
-            sol->served_exit = (int32_t)k;
-    pd_status st = PD_OK;
-    if (sol->served_exit < 0) {
-        st = pd_error_set(err, PD_EINPUT, "neurosurgeon: the trunk's last layer is not an exit");
-    } else {
-        memset(sol->placement, 0, pb->n_layers * sizeof *sol->placement);
-        if (server >= 0)
-            best_partition(pb, (size_t)sol->served_exit, server, sol->placement, path);
+    int32_t k;
+    pd_status st = trunk_exit(pb, &k, err);
+    if (st)
+        return st;
+    size_t n = pb->n_layers;
+    int32_t *list = malloc(n * sizeof *list), *cross = malloc((n + 1) * sizeof *cross);
+    if (!list || !cross) {
+        free(list);
+        free(cross);
+        return pd_error_set(err, PD_ENOMEM, "neurosurgeon: out of memory");
     }
-    free(path);
+    sol->served_exit = k;
+    memset(sol->placement, 0, n * sizeof *sol->placement);
+    double t;
+    if (server >= 0)
+        st = best_partition(pb, (size_t)k, server, sol->placement, list, cross, &t, err);
+    free(list);
+    free(cross);
     return st;
 }
