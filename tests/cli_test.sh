@@ -721,7 +721,7 @@ if grep -q '^placement, layer by layer in topological order' "$tmp/out" && grep 
 brute_ms=$(awk '/^expected latency/ { print $3 }' "$tmp/out")
 expect 0 "" -- eval "$dag" "${dagp[@]}" --tiers mobile,edge,cloud --placement "$tmp/dag-plan.json"
 if [ "$(awk '/^expected latency/ { print $3 }' "$tmp/out")" = "$brute_ms" ]; then ok; else bad "eval of brute's DAG plan: $(cat "$tmp/out") (brute: $brute_ms)"; fi
-expect 2 '^predoff: solver exact: the tree DP needs a tree model; model "tiny-dag" has layer "sum" with 2 inputs; use --solver brute$' -- plan "$dag" "${dagp[@]}"
+expect 2 '^predoff: solver exact: the tree DP needs a tree model; model "tiny-dag" has layer "sum" with 2 inputs; on a DAG use --solver neurosurgeon or edgent \(single cuts\), brute \(small models\) or mobile, edge, cloud$' -- plan "$dag" "${dagp[@]}"
 expect 2 'solver ga: .*needs a tree model' -- plan "$dag" "${dagp[@]}" --solver ga
 # Edgent and Neurosurgeon cut e2's sub-graph where one tensor crosses: before c1 (the
 # input), after cat, or at the end; here all of it on the edge, e1 (off it) on the mobile

@@ -95,8 +95,9 @@ pd_status pd_problem_need_tree(const pd_problem *pb, const char *who, pd_error *
     else
         snprintf(layer, sizeof layer, "%d", t->first_join);
     return pd_error_set(err, PD_ELIMIT,
-                        "%s needs a tree model; %s has layer %s with %zu inputs; use --solver "
-                        "brute",
+                        "%s needs a tree model; %s has layer %s with %zu inputs; on a DAG use "
+                        "--solver neurosurgeon or edgent (single cuts), brute (small models) "
+                        "or mobile, edge, cloud",
                         who, model, layer, t->first_join_inputs);
 }
 
