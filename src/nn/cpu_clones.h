@@ -8,9 +8,16 @@
 
 #define PD_INLINE static inline __attribute__((always_inline))
 
+/* GCC vectorises for 256 bits unless told 512; clang takes no such target option */
+#if defined(__clang__)
+#define PD_AVX512_TARGET "avx512f,avx512bw,avx512dq"
+#else
+#define PD_AVX512_TARGET "avx512f,avx512bw,avx512dq,prefer-vector-width=512"
+#endif
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define PD_CPU_CLONES(name, params, args)                                                    \
-    __attribute__((target("avx512f,avx512bw,avx512dq,prefer-vector-width=512"))) static void \
+    __attribute__((target(PD_AVX512_TARGET))) static void                                    \
     name##_avx512 params                                                                      \
     {                                                                                         \
         name##_body args;                                                                     \
