@@ -83,11 +83,26 @@ static size_t sweep(pd_sweep_emit emit, void *ctx)
                                              "\"type\": \"pool\", \"mode\": \"%s\", "
                                              "\"kernel\": %d, \"stride\": 2, \"pad\": %d",
                                              m ? "avg" : "max", k, k / 2);
+    /* the max pools of today's CNNs: GoogLeNet's stride-1 3 x 3 in its inception blocks, the
+     * stride-2 3 x 3 (ceil mode) between stages */
+    n += pd_sweep_feature_maps("\"type\": \"pool\", \"mode\": \"max\", \"kernel\": 3, "
+                               "\"stride\": 1, \"pad\": 1, \"ceil\": true",
+                               emit, ctx);
+    n += pd_sweep_feature_maps("\"type\": \"pool\", \"mode\": \"max\", \"kernel\": 3, "
+                               "\"stride\": 2, \"ceil\": true",
+                               emit, ctx);
     n += pd_sweep_feature_maps("\"type\": \"pool\", \"mode\": \"avg\", \"global\": true",
                                emit, ctx);
     n += pd_sweep_feature_maps("\"type\": \"pool\", \"mode\": \"max\", \"global\": true",
                                emit, ctx);
     return n;
+}
+
+/* A global pool reads each value once for one output a channel; a windowed one reads each
+ * window: their costs follow different features. */
+static pd_layer_kind kind(const pd_layer *l)
+{
+    return l->p.global ? PD_KIND_POOL_GLOBAL : PD_KIND_NONE;
 }
 
 #define IN PD_FEAT_IN_ELEMS
@@ -108,4 +123,5 @@ const pd_layer_type_def pd_pool_type = {
     .describe = describe,
     .fit = {{2, {IN, OUT}}, {1, {MACS}}, sizeof candidates / sizeof candidates[0], candidates},
     .sweep = sweep,
+    .kind = kind,
 };
