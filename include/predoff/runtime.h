@@ -62,6 +62,10 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
                      size_t input_count, const float **output, size_t *output_count,
                      double *layer_ms, pd_error *err);
 
+/* Whether position pos of exit k's path runs in the pass of the layer before it (a ReLU
+ * after a convolution) whenever a run holds both: its layer_ms is then 0. */
+bool pd_net_fused(const pd_net *net, size_t exit, size_t pos);
+
 /* Runs layer `layer` alone on the caller's inputs: ins[j] holds its j-th input (n_ins of
  * them, as the graph gives the layer, each of that tensor's shape; none in the net's own
  * buffers). *output points into the net's buffers until the next run; *layer_ms (if not

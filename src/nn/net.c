@@ -193,6 +193,14 @@ bool pd_net_can_cut(const pd_net *net, size_t exit, size_t cut)
     return cut <= len && net->plan.cut_ok[pd_net_plan_cut(&net->plan, exit) + cut];
 }
 
+bool pd_net_fused(const pd_net *net, size_t exit, size_t pos)
+{
+    size_t len;
+    if (exit >= net->plan.n_exits || !pd_net_path(net, exit, &len) || pos == 0 || pos >= len)
+        return false;
+    return net->plan.fuse_relu[net->plan.start[exit] + pos - 1];
+}
+
 pd_status pd_net_run_layer(pd_net *net, size_t layer, const float *const *ins, size_t n_ins,
                            const float **output, double *layer_ms, pd_error *err)
 {
