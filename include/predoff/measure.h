@@ -85,6 +85,9 @@ typedef struct pd_profiler_options {
     size_t warmup;           /* untimed runs first (5) */
     double min_window_ms;    /* go on timing until the timed runs add up to this (0) */
     bool alone;              /* time each layer alone, not inside whole runs (false) */
+    bool cold_weights;       /* flush the weights from the caches before each run (false;
+                              * the sweep's: a single layer would find them in the cache,
+                              * which a layer of a large model never does) */
     uint64_t seed;           /* inputs and, for the sweep, weights */
     int threads;             /* each net's (pd_net_new; 0: pd_threads_default()) */
     pd_progress_fn progress; /* called after each layer; may be NULL */

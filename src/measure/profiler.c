@@ -164,6 +164,8 @@ static pd_status time_in_runs(pd_net *net, const pd_graph *g, const pd_profiler_
         size_t ny, runs = 0;
         double sum = 0.0;
         for (size_t r = 0; !st && (r < o->warmup + repeats || sum < o->min_window_ms); r++) {
+            for (size_t p = 0; o->cold_weights && p < len; p++)
+                pd_net_evict(net, (size_t)path[p]);
             double t0 = pd_now_ms();
             st = pd_net_run(net, k, 0, len, x, n_in, &y, &ny, lm, err);
             double whole = pd_now_ms() - t0;

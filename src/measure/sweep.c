@@ -39,6 +39,8 @@ static void time_point(void *vctx, const sweep_point *p)
     pd_weights *w = NULL;
     pd_profiler_options one = *ctx->o;
     one.progress = NULL;
+    one.alone = false;
+    one.cold_weights = true; /* as a layer of a large model meets them, not cache-warm */
     if (!pd_sweep_point_json(p, "sweep", json, sizeof json))
         ctx->st = pd_error_set(ctx->err, PD_ELIMIT, "sweep point %zu: its model is longer than "
                                "%zu bytes", ctx->done + 1, sizeof json);

@@ -108,8 +108,12 @@ static pd_layer_kind kind(const pd_layer *l)
 #define IN PD_FEAT_IN_ELEMS
 #define OUT PD_FEAT_OUT_ELEMS
 #define MACS PD_FEAT_MACS
+/* kernel_filters, (k/s)^2 x channels, counts the channels: a pool's passes go channel by
+ * channel and row by row, so a 7 x 7 map costs more per value than a 56 x 56 one */
 static const pd_feature_set candidates[] = {
     {2, {IN, OUT}}, {1, {MACS}}, {2, {MACS, IN}}, {2, {MACS, OUT}}, {3, {MACS, IN, OUT}},
+    {2, {MACS, PD_FEAT_KERNEL_FILTERS}}, {3, {MACS, OUT, PD_FEAT_KERNEL_FILTERS}},
+    {3, {IN, OUT, PD_FEAT_KERNEL_FILTERS}},
 };
 
 const pd_layer_type_def pd_pool_type = {
