@@ -736,7 +736,11 @@ if grep -qE '^exact +n/a: solver exact: the tree DP needs a tree model' "$tmp/ou
     grep -qE '^brute +[0-9.]+ +\+0\.00%' "$tmp/out" && ! grep -q nan "$tmp/out"; then ok; else bad "compare tiny-dag: $(cat "$tmp/out")"; fi
 expect 2 'profile "paper-rpi3b" has no model for layer type "add"' -- plan "$dag" --solver brute
 # ... and the line gives the fix: the built-in profiles with the type, or how to fit one
-expect 2 '"add", which model "tiny-dag" uses \(layer "sum"\); use a profile that has one \(none is built in\) or fit one for this machine: predoff profile MODEL -o T.csv && predoff fit T.csv --features auto -o T.json$' -- plan "$dag" --solver brute
+expect 2 '"add", which model "tiny-dag" uses \(layer "sum"\); use a profile that has one \(built in: x86-2core, x86-1core\) or fit one for this machine: predoff profile MODEL -o T.csv && predoff fit T.csv --features auto -o T.json$' -- plan "$dag" --solver brute
+# the built-in profiles measured here model every type (their conv reads runtime_macs, which
+# the planning commands take from predoff's runtime)
+expect 0 "" -- plan "$dag" --solver brute --mobile x86-1core --edge x86-2core --cloud x86-2core
+if grep -q '^tiers: mobile (x86-1core), edge (x86-2core)' "$tmp/out"; then ok; else bad "plan with the x86 profiles: $(head -3 "$tmp/out")"; fi
 # kinds (conv/depthwise ...): the profile CSV names each layer's, a fit gives a kind a model of
 # its own when cross-validation says so, and a profile's kind names are checked
 expect 0 "" -- profile "$fx/dag-residual/model.json" --repeat 2 --warmup 1 -o "$tmp/kinds.csv"
