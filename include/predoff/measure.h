@@ -70,8 +70,9 @@ pd_status pd_timings_read_csv(const char *path, pd_timings *out, pd_error *err);
  * the times of the runs of the first exit (in model order) whose sub-graph holds it; the
  * median, 10th and 90th percentile and the mean of them. Timed so, a layer meets the caches
  * as a run leaves them (its weights evicted by the other layers', its input just written):
- * timed alone, back to back, it found its weights and inputs in the cache and took 2 to 17%
- * less in all (an fc's 4 MB of weights: 4 to 5 times less; docs/PERFORMANCE.md). A ReLU that
+ * timed alone, back to back, it found its weights and inputs in the cache, and a network's
+ * layers took 4 to 34% less in all (an fc with 4 MB of weights 4 to 7 times less;
+ * docs/PERFORMANCE.md). A ReLU that
  * the runtime runs inside its convolution's pass has no time of its own in a run: it is
  * timed alone (what it costs unfused), and its convolution's time holds both.
  * With `alone`, every layer is timed alone instead, on random inputs of its shapes, and the
