@@ -70,8 +70,11 @@ pd_status pd_layer_same_shape(pd_layer *l, pd_error *err);
 /* The grid the elementwise types share: channels x map sizes, `fields` the layer's JSON. */
 size_t pd_sweep_elementwise(const char *fields, pd_sweep_emit emit, void *ctx);
 /* The grid of the feature maps of today's CNNs (MobileNet, EfficientNet, ResNet: 16 to
- * 1024 channels, 7 x 7 to 112 x 112 maps, the pairs that occur), for the types they use. */
+ * 1024 channels, 7 x 7 to 112 x 112 maps, the pairs that occur, and 1 x 1 ones as
+ * squeeze-and-excitation has), for the types they use. */
 size_t pd_sweep_feature_maps(const char *fields, pd_sweep_emit emit, void *ctx);
+/* The same grid without its 1 x 1 maps, for windows of 2 x 2 and more. */
+size_t pd_sweep_feature_maps_windowed(const char *fields, pd_sweep_emit emit, void *ctx);
 /* The same grid, each point's layer "l" after a layer "pre" with the fields `pre`. */
 size_t pd_sweep_feature_maps_after(const char *pre, const char *fields, pd_sweep_emit emit,
                                    void *ctx);

@@ -164,17 +164,24 @@ size_t pd_sweep_elementwise(const char *fields, pd_sweep_emit emit, void *ctx)
     return sweep_grid(NULL, fields, c, 4, hw, 4, 96 * 32, emit, ctx);
 }
 
-static const int maps_c[] = {16, 32, 64, 128, 256, 512, 1024}, maps_hw[] = {7, 14, 28, 56, 112};
+/* 1 x 1: the [C, 1, 1] tensors of squeeze-and-excitation (its activations, its factor) */
+static const int maps_c[] = {16, 32, 64, 128, 256, 512, 1024},
+                 maps_hw[] = {1, 7, 14, 28, 56, 112};
 
 size_t pd_sweep_feature_maps(const char *fields, pd_sweep_emit emit, void *ctx)
 {
-    return sweep_grid(NULL, fields, maps_c, 7, maps_hw, 5, 16384, emit, ctx); /* as they occur */
+    return sweep_grid(NULL, fields, maps_c, 7, maps_hw, 6, 16384, emit, ctx); /* as they occur */
+}
+
+size_t pd_sweep_feature_maps_windowed(const char *fields, pd_sweep_emit emit, void *ctx)
+{
+    return sweep_grid(NULL, fields, maps_c, 7, maps_hw + 1, 5, 16384, emit, ctx); /* no 1 x 1 */
 }
 
 size_t pd_sweep_feature_maps_after(const char *pre, const char *fields, pd_sweep_emit emit,
                                    void *ctx)
 {
-    return sweep_grid(pre, fields, maps_c, 7, maps_hw, 5, 16384, emit, ctx);
+    return sweep_grid(pre, fields, maps_c, 7, maps_hw, 6, 16384, emit, ctx);
 }
 double pd_layer_macs(const pd_layer *l) { return types[l->type]->macs(l); }
 

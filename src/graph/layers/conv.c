@@ -174,6 +174,17 @@ static size_t sweep(pd_sweep_emit emit, void *ctx)
                                              "\"kernel\": 3, \"stride\": %d, \"pad\": 1",
                                              d_f[f], s);
                 }
+    /* the largest the six architectures have beyond that grid: GoogLeNet's 64 -> 192 on
+     * 56 x 56 (3.5e8), SqueezeNet's 512 -> 1000 classifier on 13 x 13, the MobileNets' and
+     * EfficientNet's 16 and 32 -> 96 pointwise on 112 x 112 */
+    n += pd_sweep_point_emit(emit, ctx, 64, 56,
+                             "\"type\": \"conv\", \"filters\": 192, \"kernel\": 3, \"pad\": 1");
+    n += pd_sweep_point_emit(emit, ctx, 512, 13, "\"type\": \"conv\", \"filters\": 1000, "
+                                                 "\"kernel\": 1");
+    for (int c = 16; c <= 32; c *= 2)
+        n += pd_sweep_point_emit(emit, ctx, c, 112,
+                                 "\"type\": \"conv\", \"filters\": 96, \"kernel\": 1, "
+                                 "\"bias\": false");
     for (int f = 16; f <= 64; f *= 2)
         for (int k = 3; k <= 7; k += 4)
             n += pd_sweep_point_emit(emit, ctx, 3, 224,
