@@ -73,9 +73,11 @@ size_t pd_sweep_elementwise(const char *fields, pd_sweep_emit emit, void *ctx);
  * 1024 channels, 7 x 7 to 112 x 112 maps, the pairs that occur, and 1 x 1 ones as
  * squeeze-and-excitation has), for the types they use. */
 size_t pd_sweep_feature_maps(const char *fields, pd_sweep_emit emit, void *ctx);
-/* The same grid without its 1 x 1 maps, for windows of 2 x 2 and more. */
-size_t pd_sweep_feature_maps_windowed(const char *fields, pd_sweep_emit emit, void *ctx);
-/* The same grid, each point's layer "l" after a layer "pre" with the fields `pre`. */
+/* The same grid without its 1 x 1 maps: for windows, and for what squeeze-and-excitation
+ * does to maps larger than its [C, 1, 1] (a global pool of, a factor for). */
+size_t pd_sweep_spatial_maps(const char *fields, pd_sweep_emit emit, void *ctx);
+/* The same grid without its 1 x 1 maps, each point's layer "l" after a layer "pre" with the
+ * fields `pre`. */
 size_t pd_sweep_feature_maps_after(const char *pre, const char *fields, pd_sweep_emit emit,
                                    void *ctx);
 /* Emits one point (when emit is set) and returns 1. */

@@ -173,7 +173,7 @@ size_t pd_sweep_feature_maps(const char *fields, pd_sweep_emit emit, void *ctx)
     return sweep_grid(NULL, fields, maps_c, 7, maps_hw, 6, 16384, emit, ctx); /* as they occur */
 }
 
-size_t pd_sweep_feature_maps_windowed(const char *fields, pd_sweep_emit emit, void *ctx)
+size_t pd_sweep_spatial_maps(const char *fields, pd_sweep_emit emit, void *ctx)
 {
     return sweep_grid(NULL, fields, maps_c, 7, maps_hw + 1, 5, 16384, emit, ctx); /* no 1 x 1 */
 }
@@ -181,7 +181,7 @@ size_t pd_sweep_feature_maps_windowed(const char *fields, pd_sweep_emit emit, vo
 size_t pd_sweep_feature_maps_after(const char *pre, const char *fields, pd_sweep_emit emit,
                                    void *ctx)
 {
-    return sweep_grid(pre, fields, maps_c, 7, maps_hw, 6, 16384, emit, ctx);
+    return sweep_grid(pre, fields, maps_c, 7, maps_hw + 1, 5, 16384, emit, ctx); /* no 1 x 1 */
 }
 double pd_layer_macs(const pd_layer *l) { return types[l->type]->macs(l); }
 

@@ -85,15 +85,15 @@ static size_t sweep(pd_sweep_emit emit, void *ctx)
                                              m ? "avg" : "max", k, k / 2);
     /* the max pools of today's CNNs: GoogLeNet's stride-1 3 x 3 in its inception blocks, the
      * stride-2 3 x 3 (ceil mode) between stages */
-    n += pd_sweep_feature_maps_windowed("\"type\": \"pool\", \"mode\": \"max\", \"kernel\": 3, "
-                                        "\"stride\": 1, \"pad\": 1, \"ceil\": true",
-                                        emit, ctx);
-    n += pd_sweep_feature_maps_windowed("\"type\": \"pool\", \"mode\": \"max\", \"kernel\": 3, "
-                                        "\"stride\": 2, \"ceil\": true",
-                                        emit, ctx);
-    n += pd_sweep_feature_maps("\"type\": \"pool\", \"mode\": \"avg\", \"global\": true",
+    n += pd_sweep_spatial_maps("\"type\": \"pool\", \"mode\": \"max\", \"kernel\": 3, "
+                               "\"stride\": 1, \"pad\": 1, \"ceil\": true",
                                emit, ctx);
-    n += pd_sweep_feature_maps("\"type\": \"pool\", \"mode\": \"max\", \"global\": true",
+    n += pd_sweep_spatial_maps("\"type\": \"pool\", \"mode\": \"max\", \"kernel\": 3, "
+                               "\"stride\": 2, \"ceil\": true",
+                               emit, ctx);
+    n += pd_sweep_spatial_maps("\"type\": \"pool\", \"mode\": \"avg\", \"global\": true",
+                               emit, ctx);
+    n += pd_sweep_spatial_maps("\"type\": \"pool\", \"mode\": \"max\", \"global\": true",
                                emit, ctx);
     return n;
 }
