@@ -1,5 +1,6 @@
 /* libFuzzer harness: tier latency profiles (pd_profile_from_json), then every
- * linear model a parsed profile holds, on one fixed feature vector. */
+ * linear model a parsed profile holds (the types', and the kinds' as the cost model picks
+ * them), on one fixed feature vector. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +36,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++)
         if (p->layer[t].present)
             sink += pd_linear_predict(&p->layer[t], features);
+    if (p->kind[PD_KIND_NONE].present)
+        abort(); /* a model of no kind */
+    for (int k = PD_KIND_NONE + 1; k < PD_LAYER_KIND_COUNT; k++) {
+        pd_layer_type t = pd_layer_kind_type((pd_layer_kind)k);
+        const pd_linear_model *m = pd_profile_model_for(p, t, (pd_layer_kind)k);
+        if (m != (p->kind[k].present ? &p->kind[k] : &p->layer[t]))
+            abort(); /* a kind's model, else its type's */
+        if (m->present)
+            sink += pd_linear_predict(m, features);
+    }
     if (p->load.present)
         sink += pd_linear_predict(&p->load, features);
     if (p->parse.present)

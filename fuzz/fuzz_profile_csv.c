@@ -44,7 +44,7 @@ static void csv_round_trip(const pd_timings *t)
     for (size_t i = 0; i < t->n; i++) {
         const pd_layer_timing *x = &t->rows[i], *y = &back.rows[i];
         int ok = strcmp(x->source, y->source) == 0 && strcmp(x->layer, y->layer) == 0 &&
-                 x->type == y->type && same(x->median_ms, y->median_ms) &&
+                 x->type == y->type && x->kind == y->kind && same(x->median_ms, y->median_ms) &&
                  same(x->p10_ms, y->p10_ms) && same(x->p90_ms, y->p90_ms) &&
                  x->repeats == y->repeats;
         for (int k = 0; k < PD_FEATURE_COUNT; k++)
@@ -71,8 +71,11 @@ static void json_round_trip(const pd_profile *p)
     pd_profile *back = NULL;
     if (pd_profile_from_json(buf, len, "fitted.json", &back, &err) != PD_OK)
         abort();
-    for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++) {
-        const pd_linear_model *a = &p->layer[t], *b = &back->layer[t];
+    for (int t = 0; t < PD_LAYER_TYPE_COUNT + PD_LAYER_KIND_COUNT; t++) {
+        const pd_linear_model *a = t < PD_LAYER_TYPE_COUNT ? &p->layer[t]
+                                                           : &p->kind[t - PD_LAYER_TYPE_COUNT];
+        const pd_linear_model *b = t < PD_LAYER_TYPE_COUNT ? &back->layer[t]
+                                                           : &back->kind[t - PD_LAYER_TYPE_COUNT];
         if (a->present != b->present || a->n != b->n || !(a->intercept == b->intercept))
             abort();
         for (int j = 0; j < a->n; j++)
@@ -105,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.features = (pd_feature_choice)choice;
         o.folds = 2;
         pd_profile *p = NULL;
-        pd_fit_quality q[PD_LAYER_TYPE_COUNT];
+        pd_fit_quality q[PD_FIT_QUALITY_ROWS];
         st = pd_fit_profile(&t, &o, "fuzz", &p, q, &err);
         if (st != PD_OK) {
             if (st == PD_ENOMEM)
@@ -116,8 +119,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue;
         }
         size_t samples = 0;
-        for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++) {
-            if ((q[k].samples > 0) != p->layer[k].present || q[k].type != (pd_layer_type)k)
+        for (int k = 0; k < PD_FIT_QUALITY_ROWS; k++) { /* the types', then the kinds' */
+            int is_kind = k >= PD_LAYER_TYPE_COUNT;
+            const pd_linear_model *m = is_kind ? &p->kind[k - PD_LAYER_TYPE_COUNT] : &p->layer[k];
+            if ((q[k].samples > 0) != m->present ||
+                q[k].kind != (is_kind ? (pd_layer_kind)(k - PD_LAYER_TYPE_COUNT) : PD_KIND_NONE) ||
+                (!is_kind && q[k].type != (pd_layer_type)k))
                 abort();
             if (q[k].samples && (!(q[k].mape >= 0) || (q[k].samples >= 2 && isnan(q[k].cv_mape))))
                 abort();

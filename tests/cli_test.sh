@@ -210,10 +210,16 @@ expect 0 "" -- profile b-lenet --repeat 3 --warmup 1 -o "$tmp/prof.csv"
 if [ "$(grep -c '' "$tmp/prof.csv")" = 18 ]; then ok; else bad "profile: want a header and 17 layers"; fi
 expect 0 "" -- fit "$tmp/prof.csv" -o "$tmp/fitted.json" --test "$tmp/prof.csv"
 if head -1 "$tmp/prof.csv" | grep -q ',mean_ms,'; then ok; else bad "profile CSV lacks mean_ms"; fi
-# a window: each layer timed until its runs add up to 20 ms (mean x runs >= 20, runs >= 3)
-expect 0 "" -- profile b-lenet --repeat 3 --warmup 1 --min-window-ms 20 -o "$tmp/profw.csv"
+# a window: with --alone, each layer timed until its runs add up to 20 ms (mean x runs >= 20,
+# runs >= 3); inside whole runs, each exit's runs add up to 20 ms (a b-lenet run takes well
+# under 2 ms: 10 runs or more for every layer)
+expect 0 "" -- profile b-lenet --repeat 3 --warmup 1 --min-window-ms 20 --alone -o "$tmp/profw.csv"
 if awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
             { n++; if ($col["repeats"] < 3 || $col["mean_ms"] * $col["repeats"] < 19.999) short++ }
+            END { exit !(n == 17 && short == 0) }' "$tmp/profw.csv"; then ok; else bad "profile --min-window-ms --alone: $(cat "$tmp/profw.csv")"; fi
+expect 0 "" -- profile b-lenet --repeat 3 --warmup 1 --min-window-ms 20 -o "$tmp/profw.csv"
+if awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+            { n++; if ($col["repeats"] < 10) short++ }
             END { exit !(n == 17 && short == 0) }' "$tmp/profw.csv"; then ok; else bad "profile --min-window-ms: $(cat "$tmp/profw.csv")"; fi
 expect 0 "" -- fit "$tmp/prof.csv" --statistic mean -o "$tmp/fitted-mean.json" --test "$tmp/prof.csv"
 expect 2 "--statistic" -- fit "$tmp/prof.csv" --statistic mode -o "$tmp/x.json"
@@ -222,7 +228,7 @@ expect 2 "fit needs -o" -- fit "$tmp/prof.csv"
 expect 2 "-o PROFILE.csv is required" -- profile b-lenet
 # two models in rounds, then a fit that holds one model out
 expect 0 "" -- profile b-lenet b-alexnet --repeat 2 --warmup 1 --rounds 2 -o "$tmp/two.csv"
-if grep -q "69 layers timed (2 runs each in each of 2 rounds" "$tmp/out"; then ok; else bad "profile in rounds: $(cat "$tmp/out")"; fi
+if grep -q "69 layers timed (inside whole runs; 2 runs each in each of 2 rounds" "$tmp/out"; then ok; else bad "profile in rounds: $(cat "$tmp/out")"; fi
 if [ "$(grep -c '^b-lenet,' "$tmp/two.csv")" = 17 ] && [ "$(grep -c '^b-alexnet,' "$tmp/two.csv")" = 52 ] &&
     awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } $col["repeats"] != 4 { bad++ }
              END { exit bad > 0 }' "$tmp/two.csv"; then ok; else bad "profile of two models in 2 rounds: $(head -3 "$tmp/two.csv")"; fi
@@ -742,6 +748,30 @@ if grep -qE '^brute +n/a: brute: 2\^8 = 256 placements' "$tmp/out" &&
     grep -qE '^edgent +[0-9.]+ +- +[0-9.]+ +[0-9.]+  all tasks at e2$' "$tmp/out" &&
     grep -qE '^mobile +[0-9.]+ +- ' "$tmp/out" && ! grep -q nan "$tmp/out"; then ok; else bad "compare tiny-dag, brute refused: $(cat "$tmp/out")"; fi
 expect 2 'profile "paper-rpi3b" has no model for layer type "add"' -- plan "$dag" --solver brute
+# ... and the line gives the fix: the built-in profiles with the type, or how to fit one
+expect 2 '"add", which model "tiny-dag" uses \(layer "sum"\); use a profile that has one \(built in: x86-2core, x86-1core\) or fit one for this machine: predoff profile MODEL -o T.csv && predoff fit T.csv --features auto -o T.json$' -- plan "$dag" --solver brute
+# the built-in profiles measured here model every type (their conv reads runtime_macs, which
+# the planning commands take from predoff's runtime)
+expect 0 "" -- plan "$dag" --solver brute --mobile x86-1core --edge x86-2core --cloud x86-2core
+if grep -q '^tiers: mobile (x86-1core), edge (x86-2core)' "$tmp/out"; then ok; else bad "plan with the x86 profiles: $(head -3 "$tmp/out")"; fi
+# kinds (conv/depthwise ...): the profile CSV names each layer's, a fit gives a kind a model of
+# its own when cross-validation says so, and a profile's kind names are checked
+expect 0 "" -- profile "$fx/dag-residual/model.json" --repeat 2 --warmup 1 -o "$tmp/kinds.csv"
+if head -1 "$tmp/kinds.csv" | grep -q ',repeats,kind$' && grep -q ',conv/depthwise$' "$tmp/kinds.csv" &&
+    grep -q ',conv,.*,conv$' "$tmp/kinds.csv" && grep -q ',relu,.*,relu$' "$tmp/kinds.csv"; then ok; else bad "profile: the kind column: $(head -4 "$tmp/kinds.csv")"; fi
+awk 'BEGIN { print "source,layer,type,macs,in_elems,median_ms,kind"
+             for (i = 1; i <= 30; i++) { m = i * 1e5; e = 1 + (i % 3) * 0.01
+                 printf "s,d%d,conv,%d,%d,%.9g,conv\n", i, m, m / 9, (0.01 + 1e-6 * m) * e
+                 printf "s,w%d,conv,%d,%d,%.9g,conv/depthwise\n", i, m, m / 9, (0.01 + 2e-5 * m) * e } }' >"$tmp/synth-kinds.csv"
+expect 0 "" -- fit "$tmp/synth-kinds.csv" --features macs -o "$tmp/kinds.json"
+if grep -qE '^conv +30 ' "$tmp/out" && grep -qE '^conv/depthwise +30 ' "$tmp/out" &&
+    grep -q '"conv/depthwise": {"features": \["macs"\]' "$tmp/kinds.json"; then ok; else bad "fit of a kind: $(cat "$tmp/out")"; fi
+expect 0 "" -- fit "$tmp/synth-kinds.csv" --features macs --no-kinds -o "$tmp/nokinds.json"
+if grep -qE '^conv +60 ' "$tmp/out" && ! grep -q 'conv/depthwise' "$tmp/nokinds.json"; then ok; else bad "fit --no-kinds: $(cat "$tmp/out")"; fi
+sed 's#"conv/depthwise"#"conv/dephtwise"#' "$tmp/kinds.json" >"$tmp/badkind.json"
+expect 2 'badkind.json: layers: unknown layer type or kind "conv/dephtwise" \(kinds: conv/depthwise, conv/grouped, conv/pointwise' -- plan b-lenet --edge "$tmp/badkind.json"
+printf 'type,macs,median_ms,kind\nconv,10,1,conv/dephtwise\n' >"$tmp/badkind.csv"
+expect 2 'badkind.csv: line 2: column "kind": unknown kind "conv/dephtwise"' -- fit "$tmp/badkind.csv" -o "$tmp/x.json"
 expect 2 'expected shape \[3, 8, 8\] or \[N, 3, 8, 8\] for model "tiny-dag"' -- run "$dag" --random-weights 1 --input "$fx/b-lenet/input-0.npy" --exit e1
 # a DAG's exit split across tiers where one tensor crosses (the residual block whole on
 # the edge) answers as run does; a split inside the block is refused when the plan loads

@@ -174,7 +174,7 @@ static void test_recover_exact(void **state)
     (void)state;
     pd_timings t = {0};
     synth(&t, 0, 0.0, 1);
-    pd_fit_quality q[PD_LAYER_TYPE_COUNT];
+    pd_fit_quality q[PD_FIT_QUALITY_ROWS];
     pd_profile *p = fit_ok(&t, PD_FEATURES_PAPER, 5, q);
     assert_string_equal(p->name, "fitted");
     assert_non_null(p->note);
@@ -210,7 +210,7 @@ static void test_recover_noisy(void **state)
     pd_timings t = {0};
     for (uint64_t rep = 0; rep < 4; rep++) /* four noisy draws of every shape */
         synth(&t, 0, 0.05, 100 + rep);
-    pd_fit_quality q[PD_LAYER_TYPE_COUNT];
+    pd_fit_quality q[PD_FIT_QUALITY_ROWS];
     pd_profile *p = fit_ok(&t, PD_FEATURES_PAPER, 5, q);
     /* coefficients where the features are far from collinear ... */
     expect_model(p, PD_LAYER_CONV, &conv_paper, 0.05);
@@ -293,7 +293,7 @@ static void test_auto_picks_truth(void **state)
         pd_timings t = {0};
         for (uint64_t rep = 0; rep < (noisy ? 3u : 1u); rep++)
             synth(&t, 1, noisy ? 0.02 : 0.0, 11 + rep);
-        pd_fit_quality q[PD_LAYER_TYPE_COUNT];
+        pd_fit_quality q[PD_FIT_QUALITY_ROWS];
         pd_profile *p = fit_ok(&t, PD_FEATURES_AUTO, 5, q);
         double tol = noisy ? 0.05 : 1e-9;
         expect_model(p, PD_LAYER_CONV, &conv_macs, tol);
@@ -323,7 +323,7 @@ static void test_cv_needs_folds(void **state)
     for (int i = 1; i <= 4; i++) /* 4 conv samples, 5 folds */
         add(&t, row_of(PD_LAYER_CONV, 1000.0 * i, 500, 100.0 * (i * i % 5 + 1), 1, 1),
             &conv_paper, 0.0, &rng);
-    pd_fit_quality q[PD_LAYER_TYPE_COUNT];
+    pd_fit_quality q[PD_FIT_QUALITY_ROWS];
     for (int choice = PD_FEATURES_PAPER; choice <= PD_FEATURES_AUTO; choice++) {
         pd_profile *p = fit_ok(&t, (pd_feature_choice)choice, 5, q);
         assert_int_equal(q[PD_LAYER_CONV].samples, 4);
@@ -352,7 +352,7 @@ static void test_fallbacks(void **state)
     (void)state;
     pd_rng rng;
     pd_rng_seed(&rng, 1);
-    pd_fit_quality q[PD_LAYER_TYPE_COUNT];
+    pd_fit_quality q[PD_FIT_QUALITY_ROWS];
     /* two conv samples cannot fix three parameters: one feature and the intercept */
     pd_timings t = {0};
     add(&t, row_of(PD_LAYER_CONV, 1000, 10, 100, 1, 1), &conv_paper, 0.0, &rng);
@@ -405,7 +405,7 @@ static void fit_fails(const pd_timings *t, const pd_fit_options *o, const char *
                       const char *want1, const char *want2)
 {
     pd_profile *p = (pd_profile *)0x1;
-    pd_fit_quality q[PD_LAYER_TYPE_COUNT];
+    pd_fit_quality q[PD_FIT_QUALITY_ROWS];
     pd_error err;
     pd_error_clear(&err);
     pd_status st = pd_fit_profile(t, o, name, &p, q, &err);
@@ -469,7 +469,7 @@ static void test_deterministic(void **state)
     (void)state;
     pd_timings t = {0};
     synth(&t, 0, 0.1, 9);
-    pd_fit_quality a[PD_LAYER_TYPE_COUNT], b[PD_LAYER_TYPE_COUNT];
+    pd_fit_quality a[PD_FIT_QUALITY_ROWS], b[PD_FIT_QUALITY_ROWS];
     pd_profile *p = fit_ok(&t, PD_FEATURES_AUTO, 5, a);
     pd_profile *r = fit_ok(&t, PD_FEATURES_AUTO, 5, b);
     for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++) {
@@ -622,6 +622,7 @@ static void same_rows(const pd_timings *a, const pd_timings *b)
         assert_string_equal(x->source, y->source);
         assert_string_equal(x->layer, y->layer);
         assert_int_equal(x->type, y->type);
+        assert_int_equal(x->kind, y->kind);
         for (int f = 0; f < PD_FEATURE_COUNT; f++)
             if (!same(x->features[f], y->features[f]))
                 fail_msg("row %zu feature %s: %.17g vs %.17g", i, pd_feature_name(f),
@@ -741,13 +742,17 @@ static void test_csv_round_trip(void **state)
     t.rows[3].features[PD_FEAT_IN_ELEMS] = 1e15;
     t.rows[3].median_ms = 1e-9;
     snprintf(t.rows[4].source, sizeof t.rows[4].source, "%s", "");
+    assert_int_equal(t.rows[5].type, PD_LAYER_CONV);
+    t.rows[5].kind = PD_KIND_CONV_DEPTHWISE;
     size_t len;
     char *csv = write_csv(&t, &len);
+    assert_non_null(strstr(csv, ",30,conv/depthwise\n")); /* the kind's name */
+    assert_non_null(strstr(csv, ",30,conv\n"));           /* the type's, for no kind */
     static const char header[] = "source,layer,type,in_elems,out_elems,in_bytes,out_bytes,"
                                  "kernel_filters,kernel_filters_channels,macs,weight_bytes,"
                                  "model_bytes,runtime_macs,transform_elems,median_ms,p10_ms,"
                                  "p90_ms,mean_ms,"
-                                 "repeats\n";
+                                 "repeats,kind\n";
     assert_int_equal(strncmp(csv, header, sizeof header - 1), 0);
     pd_timings back = {0};
     pd_error err;
@@ -768,6 +773,8 @@ static void test_csv_round_trip(void **state)
     FILE *f = fopen("/dev/null", "w");
     assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
     t.rows[5].median_ms = 1;
+    t.rows[5].type = PD_LAYER_RELU; /* conv/depthwise is no kind of relu */
+    assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
     t.rows[5].type = PD_LAYER_TYPE_COUNT;
     assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
     fclose(f);
@@ -924,7 +931,7 @@ static void test_csv_file(void **state)
     assert_string_equal(t.rows[0].source, "fixture");
     assert_string_equal(t.rows[0].layer, "conv0");
     assert_true(isnan(t.rows[0].features[PD_FEAT_IN_BYTES])); /* not a column there */
-    pd_fit_quality q[PD_LAYER_TYPE_COUNT];
+    pd_fit_quality q[PD_FIT_QUALITY_ROWS];
     pd_profile *p = fit_ok(&t, PD_FEATURES_PAPER, 5, q);
     static const truth conv = {0.5, {[PD_FEAT_IN_ELEMS] = 1e-5, [PD_FEAT_KERNEL_FILTERS] = 2e-3}};
     static const truth relu = {0.05, {[PD_FEAT_IN_ELEMS] = 2e-6}};
@@ -944,6 +951,119 @@ static void test_csv_file(void **state)
     /* errors name the path */
     assert_int_equal(pd_timings_read_csv("/nonexistent/x.csv", &t, &err), PD_EINPUT);
     assert_non_null(strstr(err.msg, "/nonexistent/x.csv"));
+}
+
+/* The kind column: a kind's name, the type's own name or nothing (no kind of its own), no
+ * column at all (a file of the first format); an unknown kind, or one of another type, is
+ * an error naming the column. */
+static void test_csv_kinds(void **state)
+{
+    (void)state;
+    pd_timings t = parse_ok("type,median_ms,macs,kind\n"
+                            "conv,1,5,conv/depthwise\n"
+                            "conv,1,5,conv\n"
+                            "conv,1,5,\n"
+                            "conv,1,5,conv/pointwise\n"
+                            "relu,1,5,relu\n"
+                            "conv,1,5,conv/grouped\n");
+    assert_int_equal(t.n, 6);
+    static const pd_layer_kind want[] = {PD_KIND_CONV_DEPTHWISE, PD_KIND_NONE, PD_KIND_NONE,
+                                         PD_KIND_CONV_POINTWISE, PD_KIND_NONE, PD_KIND_CONV_GROUPED};
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(t.rows[i].kind, want[i]);
+    pd_timings_free(&t);
+    t = parse_ok("type,median_ms,macs\nconv,1,5\n");
+    assert_int_equal(t.rows[0].kind, PD_KIND_NONE);
+    pd_timings_free(&t);
+    bad_csv("type,median_ms,macs,kind\nconv,1,5,conv/dephtwise\n", 2, "kind",
+            "unknown kind \"conv/dephtwise\" (known: conv/depthwise, conv/grouped, "
+            "conv/pointwise");
+    bad_csv("type,median_ms,macs,kind\nrelu,1,5,conv/depthwise\n", 2, "kind",
+            "\"conv/depthwise\" is not a kind of type \"relu\"");
+    bad_csv("type,median_ms,macs,kind\nconv,1,5,relu\n", 2, "kind", "unknown kind \"relu\"");
+}
+
+/* Depthwise rows 20 times slower per multiply-accumulate than the rest: the fit gives
+ * conv/depthwise a model of its own (cross-validation shows one model cannot serve both),
+ * which the cost model then takes for them; with no_kinds, or rows without kinds, one conv
+ * model serves all, as before. */
+static void test_fit_kinds(void **state)
+{
+    (void)state;
+    pd_timings t = {0};
+    synth(&t, 1, 0.02, 31);
+    size_t n_dense = 0;
+    for (size_t i = 0; i < t.n; i++)
+        n_dense += t.rows[i].type == PD_LAYER_CONV;
+    static const truth dw = {0.02, {[PD_FEAT_MACS] = 4e-6}};
+    pd_rng rng;
+    pd_rng_seed(&rng, 5);
+    static const int cs[] = {32, 64, 144, 240, 576}, hws[] = {7, 14, 28, 56};
+    for (int a = 0; a < 5; a++)
+        for (int b = 0; b < 4; b++)
+            for (int k = 3; k <= 5; k += 2) {
+                double c = cs[a], hw = hws[b], in = c * hw * hw;
+                pd_layer_timing r = row_of(PD_LAYER_CONV, in, in, k * k * c, k * k * c * c,
+                                           in * k * k);
+                r.kind = PD_KIND_CONV_DEPTHWISE;
+                add(&t, r, &dw, 0.02, &rng);
+            }
+    size_t n_dw = 0;
+    for (size_t i = 0; i < t.n; i++)
+        n_dw += t.rows[i].kind == PD_KIND_CONV_DEPTHWISE;
+    assert_int_equal(n_dw, 40);
+    pd_fit_quality q[PD_FIT_QUALITY_ROWS];
+    pd_profile *p = fit_ok(&t, PD_FEATURES_AUTO, 5, q);
+    const size_t dwq = PD_LAYER_TYPE_COUNT + PD_KIND_CONV_DEPTHWISE;
+    assert_true(p->kind[PD_KIND_CONV_DEPTHWISE].present);
+    assert_false(p->kind[PD_KIND_CONV_POINTWISE].present); /* no rows of it */
+    assert_int_equal(q[dwq].samples, n_dw);
+    assert_int_equal(q[dwq].kind, PD_KIND_CONV_DEPTHWISE);
+    assert_int_equal(q[dwq].type, PD_LAYER_CONV);
+    assert_int_equal(q[PD_LAYER_CONV].samples, n_dense);
+    assert_true(q[dwq].cv_mape < 3.0 && q[PD_LAYER_CONV].cv_mape < 3.0);
+    const pd_layer_timing *last = &t.rows[t.n - 1];
+    const pd_linear_model *m = pd_profile_model_for(p, PD_LAYER_CONV, PD_KIND_CONV_DEPTHWISE);
+    assert_ptr_equal(m, &p->kind[PD_KIND_CONV_DEPTHWISE]);
+    NEAR_REL(pd_linear_predict(m, last->features), true_ms(&dw, last), 0.05);
+    /* a plain conv, and a pointwise one (no model of its own), take conv's model */
+    assert_ptr_equal(pd_profile_model_for(p, PD_LAYER_CONV, PD_KIND_NONE), &p->layer[PD_LAYER_CONV]);
+    assert_ptr_equal(pd_profile_model_for(p, PD_LAYER_CONV, PD_KIND_CONV_POINTWISE),
+                     &p->layer[PD_LAYER_CONV]);
+    /* the held-out report puts the depthwise rows under their kind */
+    pd_fit_quality e[PD_FIT_QUALITY_ROWS];
+    pd_profile_evaluate(p, &t, e);
+    assert_int_equal(e[dwq].samples, n_dw);
+    assert_int_equal(e[PD_LAYER_CONV].samples, n_dense);
+    assert_true(e[dwq].mape < 3.0);
+    /* the profile JSON holds the kind's model */
+    size_t len;
+    char *json = write_json(p, &len);
+    assert_non_null(strstr(json, "\"conv/depthwise\": {"));
+    pd_profile *back = NULL;
+    pd_error err;
+    if (pd_profile_from_json(json, len, "kinds.json", &back, &err) != PD_OK)
+        fail_msg("%s\n  reads back as: %s", json, err.msg);
+    for (int k = 0; k < PD_LAYER_KIND_COUNT; k++)
+        same_model(&p->kind[k], &back->kind[k]);
+    pd_profile_free(back);
+    free(json);
+    /* one model for every conv: as a fit without kinds */
+    pd_fit_options o;
+    pd_fit_options_init(&o);
+    o.features = PD_FEATURES_AUTO;
+    o.no_kinds = true;
+    pd_profile *one = NULL;
+    assert_int_equal(pd_fit_profile(&t, &o, "one", &one, q, &err), PD_OK);
+    assert_false(one->kind[PD_KIND_CONV_DEPTHWISE].present);
+    assert_int_equal(q[PD_LAYER_CONV].samples, n_dense + n_dw);
+    assert_int_equal(q[dwq].samples, 0);
+    assert_true(q[PD_LAYER_CONV].cv_mape > 20.0); /* what the split was for */
+    pd_profile_evaluate(one, &t, e);
+    assert_int_equal(e[dwq].samples, n_dw); /* still reported apart, by conv's model */
+    pd_profile_free(one);
+    pd_profile_free(p);
+    pd_timings_free(&t);
 }
 
 /* --hold-out's split: the listed sources' rows move to held, both keep their order. */
@@ -996,6 +1116,8 @@ int main(void)
         cmocka_unit_test(test_csv_accepts),
         cmocka_unit_test(test_csv_rejects),
         cmocka_unit_test(test_csv_file),
+        cmocka_unit_test(test_csv_kinds),
+        cmocka_unit_test(test_fit_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,15 +40,14 @@ static void parse_point(void *vctx, const pd_sweep_point *p)
 {
     sweep_check *c = vctx;
     char json[512];
-    snprintf(json, sizeof json,
-             "{\"name\": \"s\", \"input\": [%d, %d, %d], \"layers\": [{\"name\": \"l\", %s, "
-             "\"exit\": true}]}",
-             p->c, p->hw, p->hw, p->layer);
+    assert_true(pd_sweep_point_json(p, "s", json, sizeof json));
     pd_graph *g = NULL;
     pd_error err;
     if (pd_graph_from_json(json, strlen(json), "sweep", &g, &err) != PD_OK)
         fail_msg("%s: %s", json, err.msg);
-    assert_int_equal(g->layers[0].type, c->type);
+    assert_int_equal(g->n_layers, p->pre[0] ? 2 : 1);
+    assert_string_equal(g->layers[g->n_layers - 1].name, "l");
+    assert_int_equal(g->layers[g->n_layers - 1].type, c->type);
     pd_graph_free(g);
     c->n++;
 }

@@ -74,6 +74,13 @@ static void bad_profile(const char *json, ...)
 #define P(layers) "{\"name\": \"p\", \"layers\": {" layers "}}"
 #define RELU "\"relu\": {\"features\": [\"in_elems\"], \"coef\": [1e-5], \"intercept\": 0.5}"
 
+/* An engine's features as a stand-in engine would give them (the planner's tests have no
+ * runtime): what a profile fitted on predoff's runtime reads. */
+static double fake_engine(const pd_layer *l, pd_feature f)
+{
+    return f == PD_FEAT_RUNTIME_MACS ? pd_layer_macs(l) : 0.0;
+}
+
 static void test_presets_open(void **state)
 {
     (void)state;
@@ -92,6 +99,8 @@ static void test_presets_open(void **state)
     pd_error err;
     assert_int_equal(pd_graph_open("b-alexnet", &alex, &err), PD_OK);
     assert_int_equal(pd_graph_open("b-lenet", &lenet, &err), PD_OK);
+    pd_graph_set_feature_hook(alex, fake_engine); /* for the presets fitted on the runtime */
+    pd_graph_set_feature_hook(lenet, fake_engine);
     for (size_t i = 0; i < n; i++) {
         pd_profile *p = open_ok(pre[i].name);
         /* the preset's name inside its JSON is the name it is listed under */
@@ -291,6 +300,107 @@ static void test_covers(void **state)
     pd_graph_free(lenet);
 }
 
+/* Kinds: a depthwise conv costed by conv/depthwise's model, the other convs by conv's; a
+ * profile without the kind costs it by conv's (as every profile did before kinds); a
+ * profile with the kind alone does not cover a plain conv. */
+static void test_kinds(void **state)
+{
+    (void)state;
+    pd_graph *g = graph_ok(
+        "{\"name\": \"k\", \"input\": [8, 6, 6], \"layers\": ["
+        "{\"name\": \"dw\", \"type\": \"conv\", \"filters\": 8, \"kernel\": 3, \"pad\": 1, "
+        "\"groups\": 8},"
+        "{\"name\": \"pw\", \"type\": \"conv\", \"filters\": 16, \"kernel\": 1},"
+        "{\"name\": \"g\", \"type\": \"conv\", \"filters\": 16, \"kernel\": 3, \"pad\": 1, "
+        "\"groups\": 4},"
+        "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 4, \"kernel\": 3, \"exit\": true}]}");
+    static const pd_layer_kind want[] = {PD_KIND_CONV_DEPTHWISE, PD_KIND_CONV_POINTWISE,
+                                         PD_KIND_CONV_GROUPED, PD_KIND_NONE};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(pd_layer_kind_of(&g->layers[i]), want[i]);
+    assert_string_equal(pd_layer_kind_name(PD_KIND_CONV_DEPTHWISE), "conv/depthwise");
+    assert_int_equal(pd_layer_kind_parse("conv/pointwise"), PD_KIND_CONV_POINTWISE);
+    assert_int_equal(pd_layer_kind_parse("conv"), PD_LAYER_KIND_COUNT);
+    assert_int_equal(pd_layer_kind_type(PD_KIND_CONV_GROUPED), PD_LAYER_CONV);
+    assert_int_equal(pd_layer_kind_type(PD_KIND_NONE), PD_LAYER_TYPE_COUNT);
+    assert_string_equal(pd_layer_model_name(PD_LAYER_CONV, PD_KIND_NONE), "conv");
+    pd_graph *pools = graph_ok(
+        "{\"name\": \"p\", \"input\": [8, 6, 6], \"layers\": ["
+        "{\"name\": \"w\", \"type\": \"pool\", \"kernel\": 2},"
+        "{\"name\": \"g\", \"type\": \"pool\", \"mode\": \"avg\", \"global\": true, "
+        "\"exit\": true}]}");
+    assert_int_equal(pd_layer_kind_of(&pools->layers[0]), PD_KIND_NONE);
+    assert_int_equal(pd_layer_kind_of(&pools->layers[1]), PD_KIND_POOL_GLOBAL);
+    assert_int_equal(pd_layer_kind_type(PD_KIND_POOL_GLOBAL), PD_LAYER_POOL);
+    pd_graph_free(pools);
+#define CONV "\"conv\": {\"features\": [\"macs\"], \"coef\": [1e-3], \"intercept\": 1}"
+#define DW "\"conv/depthwise\": {\"features\": [\"macs\"], \"coef\": [1e-2], \"intercept\": 2}"
+    pd_profile *both = parse_ok(P(CONV ", " DW)), *conv = parse_ok(P(CONV)),
+               *dw_only = parse_ok(P(DW));
+    assert_true(both->kind[PD_KIND_CONV_DEPTHWISE].present);
+    assert_false(both->kind[PD_KIND_CONV_POINTWISE].present);
+    assert_false(conv->kind[PD_KIND_CONV_DEPTHWISE].present);
+    const double dw_macs = pd_layer_macs(&g->layers[0]); /* 8 x 36 x 9 */
+    NEAR(dw_macs, 2592.0);
+    NEAR(pd_profile_layer_ms(both, g, 0), 2.0 + 1e-2 * dw_macs);
+    NEAR(pd_profile_layer_ms(conv, g, 0), 1.0 + 1e-3 * dw_macs); /* the fallback */
+    for (size_t i = 1; i < 4; i++) /* no model of their own kind: conv's */
+        NEAR(pd_profile_layer_ms(both, g, i), pd_profile_layer_ms(conv, g, i));
+    pd_error err;
+    pd_error_clear(&err);
+    assert_int_equal(pd_profile_covers(both, g, &err), PD_OK);
+    assert_int_equal(pd_profile_covers(conv, g, &err), PD_OK);
+    assert_int_equal(pd_profile_covers(dw_only, g, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "no model for layer type \"conv\""));
+    assert_non_null(strstr(err.msg, "(layer \"pw\")"));
+    pd_profile_free(both);
+    pd_profile_free(conv);
+    pd_profile_free(dw_only);
+    pd_graph_free(g);
+    /* names: an unknown kind, one given twice */
+    bad_profile(P(CONV ", \"conv/dephtwise\": {\"features\": [], \"coef\": [], "
+                  "\"intercept\": 0}"),
+                "unknown layer type or kind \"conv/dephtwise\"",
+                "kinds: conv/depthwise, conv/grouped, conv/pointwise, pool/global", NULL);
+    bad_profile(P(DW ", " DW), "\"conv/depthwise\" given twice", NULL);
+#undef CONV
+#undef DW
+}
+
+/* A model a profile cannot cost: the message names the type and the fix, the built-in
+ * profiles that have the type (whichever those are) and the commands that fit one. */
+static void test_covers_fix(void **state)
+{
+    (void)state;
+    pd_graph *g = graph_ok(
+        "{\"name\": \"res\", \"input\": [4, 6, 6], \"layers\": ["
+        "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 4, \"kernel\": 3, \"pad\": 1},"
+        "{\"name\": \"sum\", \"type\": \"add\", \"inputs\": [\"@input\", \"c\"], \"exit\": true}]}");
+    pd_profile *rpi = open_ok("paper-rpi3b");
+    pd_error err;
+    pd_error_clear(&err);
+    assert_int_equal(pd_profile_covers(rpi, g, &err), PD_EINPUT);
+    char want[256] = "none is built in";
+    size_t n, len = 0;
+    const pd_preset_profile *pre = pd_preset_profiles(&n);
+    for (size_t i = 0; i < n; i++) {
+        pd_profile *q = open_ok(pre[i].name);
+        if (q->layer[PD_LAYER_ADD].present)
+            len += (size_t)snprintf(want + len, sizeof want - len, "%s%s",
+                                    len ? ", " : "built in: ", pre[i].name);
+        pd_profile_free(q);
+    }
+    if (!strstr(err.msg, "profile \"paper-rpi3b\" has no model for layer type \"add\", which "
+                         "model \"res\" uses (layer \"sum\"); use a profile that has one (") ||
+        !strstr(err.msg, want) ||
+        !strstr(err.msg, ") or fit one for this machine: predoff profile MODEL -o T.csv && "
+                         "predoff fit T.csv --features auto -o T.json"))
+        fail_msg("message: %s (want the presets: %s)", err.msg, want);
+    assert_null(strchr(err.msg, '\n'));
+    pd_profile_free(rpi);
+    pd_graph_free(g);
+}
+
 static void test_parse_errors(void **state)
 {
     (void)state;
@@ -443,6 +553,8 @@ int main(void)
         cmocka_unit_test(test_linear_predict),
         cmocka_unit_test(test_layer_ms),
         cmocka_unit_test(test_covers),
+        cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_covers_fix),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_parse_ok),
         cmocka_unit_test(test_open),

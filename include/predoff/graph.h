@@ -34,6 +34,19 @@ typedef enum pd_layer_type {
 
 typedef enum pd_pool_mode { PD_POOL_MAX, PD_POOL_AVG } pd_pool_mode;
 
+/* Kinds: the layers of some types split, by a rule on their shape, into kinds whose cost
+ * differs enough that a tier profile may model them apart (formats: "conv/depthwise"). A
+ * layer is costed by its kind's model when the profile has one, else by its type's. Most
+ * layers have no kind of their own (PD_KIND_NONE). */
+typedef enum pd_layer_kind {
+    PD_KIND_NONE,           /* the type's model */
+    PD_KIND_CONV_DEPTHWISE, /* "conv/depthwise": groups = channels = filters > 1 */
+    PD_KIND_CONV_GROUPED,   /* "conv/grouped": any other groups > 1 */
+    PD_KIND_CONV_POINTWISE, /* "conv/pointwise": a 1 x 1 kernel, one group */
+    PD_KIND_POOL_GLOBAL,    /* "pool/global": the window is the whole map */
+    PD_LAYER_KIND_COUNT
+} pd_layer_kind;
+
 /* Latency-model features of a layer (formats.md names them). */
 typedef enum pd_feature {
     PD_FEAT_IN_ELEMS,
@@ -210,13 +223,19 @@ typedef struct pd_fit_sets {
 } pd_fit_sets;
 const pd_fit_sets *pd_layer_type_fit_sets(pd_layer_type t);
 
-/* One point of a type's sweep grid (`predoff profile --sweep`): a single-layer model with
- * input [c, hw, hw] and the layer's JSON fields (`"type": ...` included). */
+/* One point of a type's sweep grid (`predoff profile --sweep`): a model with input
+ * [c, hw, hw] and one timed layer "l", its JSON fields (`"type": ...` included) in `layer`;
+ * `pre`, when not empty, the fields of a layer "pre" before it, which reads the input and
+ * which "l" may read (to give a mul its [C, 1, 1] factor). */
 typedef struct pd_sweep_point {
     int c, hw;
     char layer[160];
+    char pre[96];
 } pd_sweep_point;
 typedef void (*pd_sweep_emit)(void *ctx, const pd_sweep_point *p);
+/* The JSON model description of point p into buf (named `name`); false if it does not fit
+ * in n bytes. */
+bool pd_sweep_point_json(const pd_sweep_point *p, const char *name, char *buf, size_t n);
 /* Calls emit (when not NULL) for every point of type t's grid, in order; returns how many
  * there are (0: the type is not swept). */
 size_t pd_layer_type_sweep(pd_layer_type t, pd_sweep_emit emit, void *ctx);
@@ -230,6 +249,23 @@ pd_status pd_graph_exit_path_order(const pd_graph *g, size_t *order, pd_error *e
 const char *pd_layer_type_name(pd_layer_type t);
 /* Returns the type with that name, or PD_LAYER_TYPE_COUNT. */
 pd_layer_type pd_layer_type_parse(const char *name);
+
+/* The kind of layer l: the one rule, which the profiler (its CSV rows), the fitter and the
+ * cost model all use. */
+pd_layer_kind pd_layer_kind_of(const pd_layer *l);
+/* The type whose layers kind k (not PD_KIND_NONE) is one kind of; PD_LAYER_TYPE_COUNT for
+ * PD_KIND_NONE or a value out of range. */
+pd_layer_type pd_layer_kind_type(pd_layer_kind k);
+/* "conv/depthwise"; "?" for PD_KIND_NONE or a value out of range. */
+const char *pd_layer_kind_name(pd_layer_kind k);
+/* Returns the kind with that name, or PD_LAYER_KIND_COUNT (never PD_KIND_NONE). */
+pd_layer_kind pd_layer_kind_parse(const char *name);
+/* The name a layer of type t and kind k goes by in profiles: the kind's, or for
+ * PD_KIND_NONE the type's. */
+const char *pd_layer_model_name(pd_layer_type t, pd_layer_kind k);
+/* "conv/depthwise, conv/grouped, conv/pointwise, pool/global": every kind's name, for
+ * messages. */
+const char *pd_layer_kind_names(void);
 /* Short parameter summary such as "32 k5 s1 p2" into buf. */
 void pd_layer_describe(const pd_layer *l, char *buf, size_t n);
 

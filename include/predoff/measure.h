@@ -21,6 +21,7 @@ typedef struct pd_layer_timing {
     char source[64];   /* the model it came from, or "sweep" */
     char layer[64];
     pd_layer_type type;
+    pd_layer_kind kind; /* pd_layer_kind_of the layer; PD_KIND_NONE also when not given */
     double features[PD_FEATURE_COUNT];  /* indexed by pd_feature */
     double median_ms, p10_ms, p90_ms;
     double mean_ms;    /* NAN when not given; under a CPU quota the mean, not the median,
@@ -53,25 +54,41 @@ pd_status pd_timings_add(pd_timings *t, const pd_layer_timing *row, pd_error *er
 void pd_timings_free(pd_timings *t);
 
 /* The profile CSV: a header line naming the columns
- *   source,layer,type,<every feature name>,median_ms,p10_ms,p90_ms,mean_ms,repeats
- * then one line per layer. The reader finds columns by name (any order; extra columns
- * ignored); every error names the file, line and column. */
+ *   source,layer,type,<every feature name>,median_ms,p10_ms,p90_ms,mean_ms,repeats,kind
+ * then one line per layer (kind: "conv/depthwise", or the type's name for a layer with no
+ * kind of its own). The reader finds columns by name (any order; extra columns ignored; a
+ * file without kind reads every row as PD_KIND_NONE); every error names the file, line and
+ * column. */
 pd_status pd_timings_write_csv(const pd_timings *t, FILE *f);
 pd_status pd_timings_parse_csv(const char *text, size_t len, const char *source,
                                pd_timings *out, pd_error *err);
 pd_status pd_timings_read_csv(const char *path, pd_timings *out, pd_error *err);
 
-/* The profiler: each layer run alone on a random input of its shape, `warmup` times
- * untimed, then `repeats` times, and more until the timed runs add up to min_window_ms;
- * the median, 10th and 90th percentile and the mean of all timed runs. The window is for a
- * tier under a CPU quota (cgroup cpu.max): its stalls (e.g. 9 ms in every 10) land in a few
- * runs at random, and only a window of many quota periods gives each layer its fair share. */
+/* The profiler: each layer timed where it runs, inside whole runs of its model: the path of
+ * each exit (pd_net_run on a fixed random input) is run `warmup` times untimed, then
+ * `repeats` times, and more until those runs add up to min_window_ms, and each layer takes
+ * the times of the runs of the first exit (in model order) whose sub-graph holds it; the
+ * median, 10th and 90th percentile and the mean of them. Timed so, a layer meets the caches
+ * as a run leaves them (its weights evicted by the other layers', its input just written):
+ * timed alone, back to back, it found its weights and inputs in the cache, and a network's
+ * layers took 4 to 34% less in all (an fc with 4 MB of weights 4 to 7 times less;
+ * docs/PERFORMANCE.md). A ReLU that
+ * the runtime runs inside its convolution's pass has no time of its own in a run: it is
+ * timed alone (what it costs unfused), and its convolution's time holds both.
+ * With `alone`, every layer is timed alone instead, on random inputs of its shapes, and the
+ * window is each layer's. The window is for a tier under a CPU quota (cgroup cpu.max): its
+ * stalls (e.g. 9 ms in every 10) land in a few runs at random, and only a window of many
+ * quota periods gives each layer its fair share. */
 typedef void (*pd_progress_fn)(void *ctx, size_t done, size_t total);
 
 typedef struct pd_profiler_options {
     size_t repeats;          /* timed runs per layer (30) */
     size_t warmup;           /* untimed runs first (5) */
     double min_window_ms;    /* go on timing until the timed runs add up to this (0) */
+    bool alone;              /* time each layer alone, not inside whole runs (false) */
+    bool cold_weights;       /* flush the weights from the caches before each run (false;
+                              * the sweep's: a single layer would find them in the cache,
+                              * which a layer of a large model never does) */
     uint64_t seed;           /* inputs and, for the sweep, weights */
     int threads;             /* each net's (pd_net_new; 0: pd_threads_default()) */
     pd_progress_fn progress; /* called after each layer; may be NULL */
@@ -105,9 +122,14 @@ typedef enum pd_feature_choice {
     PD_FEATURES_AUTO,  /* per type, the candidate set with the lowest cross-validated error */
 } pd_feature_choice;
 
-/* How well one layer type's model fits. */
+/* How well one layer type's or kind's model fits. An array of quality rows has
+ * PD_FIT_QUALITY_ROWS of them: one per type (index t, kind PD_KIND_NONE), then one per kind
+ * (index PD_LAYER_TYPE_COUNT + k, of kind k and its type; the row of PD_KIND_NONE there is
+ * never used). */
+enum { PD_FIT_QUALITY_ROWS = PD_LAYER_TYPE_COUNT + PD_LAYER_KIND_COUNT };
 typedef struct pd_fit_quality {
     pd_layer_type type;
+    pd_layer_kind kind;
     size_t samples;
     double r2;        /* on all samples */
     double mape;      /* mean absolute percentage error on all samples, in % */
@@ -118,20 +140,26 @@ typedef struct pd_fit_options {
     pd_feature_choice features;
     size_t folds;      /* k of the cross-validation (5) */
     uint64_t seed;     /* the folds' shuffle */
+    bool no_kinds;     /* one model per type, whatever kinds the rows have (false) */
 } pd_fit_options;
 
 void pd_fit_options_init(pd_fit_options *o);
 
 /* Fits one linear model per layer type present in t, by least squares on the relative
  * error (each row weighted by 1 / its time) with LAPACKE; writes them into *out (a new
- * profile named `name`, owned by the caller) and one quality row per fitted type into
- * quality[PD_LAYER_TYPE_COUNT] (types without samples get samples = 0). */
+ * profile named `name`, owned by the caller) and one quality row per fitted model into
+ * quality[PD_FIT_QUALITY_ROWS] (models not fitted get samples = 0). The rows of a kind
+ * (pd_layer_kind) get a model of their own, and leave their type's, when that lowers the
+ * cross-validated error over the type's rows (and both keep `folds` rows or more); a type
+ * all of whose rows went to kinds keeps a model over all of them, for its other layers. */
 pd_status pd_fit_profile(const pd_timings *t, const pd_fit_options *o, const char *name,
                          pd_profile **out, pd_fit_quality *quality, pd_error *err);
 
 /* How well a profile predicts timings it was not fitted on (layers of real models
- * measured apart): per type, samples, R^2 and MAPE of the clamped predictions against the
- * medians (cv_mape is NAN). Types without samples get samples = 0. */
+ * measured apart): per type and kind, samples, R^2 and MAPE of the clamped predictions
+ * against the medians (cv_mape is NAN), each row under its kind's quality row (its type's
+ * for PD_KIND_NONE) whichever model costs it (pd_profile_model_for); rows the profile has no
+ * model for are left out. Rows without samples get samples = 0. */
 void pd_profile_evaluate(const pd_profile *p, const pd_timings *t, pd_fit_quality *quality);
 
 /* Writes a profile as JSON that pd_profile_open reads back. */

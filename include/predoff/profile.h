@@ -25,6 +25,10 @@ typedef struct pd_profile {
     char *name;
     char *note; /* where the numbers come from; may be NULL */
     pd_linear_model layer[PD_LAYER_TYPE_COUNT];
+    /* Models of kinds (graph.h's pd_layer_kind, "conv/depthwise"): a layer of kind k is
+     * costed by kind[k] when present, else by its type's layer[t]. kind[PD_KIND_NONE] is
+     * never present. */
+    pd_linear_model kind[PD_LAYER_KIND_COUNT];
     pd_linear_model load;  /* model loading, over weight bytes; optional */
     pd_linear_model parse; /* result parsing on the mobile, over model bytes; optional */
 } pd_profile;
@@ -39,11 +43,18 @@ void pd_profile_free(pd_profile *p);
 /* The model's value for a feature vector indexed by pd_feature. */
 double pd_linear_predict(const pd_linear_model *m, const double features[PD_FEATURE_COUNT]);
 
-/* Compute time of layer i of g on this tier: max(0, prediction), per cost-model.md. */
+/* The model that costs a layer of type t and kind k: kind k's when p has one, else type
+ * t's (which may be absent: `present` false). */
+const pd_linear_model *pd_profile_model_for(const pd_profile *p, pd_layer_type t, pd_layer_kind k);
+
+/* Compute time of layer i of g on this tier: max(0, prediction), per cost-model.md, by the
+ * model pd_profile_model_for gives for its type and kind. */
 double pd_profile_layer_ms(const pd_profile *p, const pd_graph *g, size_t i);
 
-/* Fails, naming profile and type, when p has no model for a layer type g uses, or one
- * reads an engine feature (pd_feature_of_engine) and g has no feature hook. */
+/* Fails, naming profile and type, when p has no model for a layer type g uses (nor for
+ * the layer's kind), or one reads an engine feature (pd_feature_of_engine) and g has no
+ * feature hook. The message for a missing type ends with the fix: the built-in profiles
+ * that have a model for it, and how to fit one. */
 pd_status pd_profile_covers(const pd_profile *p, const pd_graph *g, pd_error *err);
 
 typedef struct pd_preset_profile {

@@ -62,6 +62,16 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
                      size_t input_count, const float **output, size_t *output_count,
                      double *layer_ms, pd_error *err);
 
+/* Flushes layer `layer`'s weights, and the form its pass prepared them in, from the CPU's
+ * caches (x86's clflush; a no-op on other CPUs), as a run of a model larger than the caches
+ * leaves them for the layer's next run; split over the net's threads, which are then awake
+ * for the run that follows. For the profiler's sweep of single layers. */
+void pd_net_evict(pd_net *net, size_t layer);
+
+/* Whether position pos of exit k's path runs in the pass of the layer before it (a ReLU
+ * after a convolution) whenever a run holds both: its layer_ms is then 0. */
+bool pd_net_fused(const pd_net *net, size_t exit, size_t pos);
+
 /* Runs layer `layer` alone on the caller's inputs: ins[j] holds its j-th input (n_ins of
  * them, as the graph gives the layer, each of that tensor's shape; none in the net's own
  * buffers). *output points into the net's buffers until the next run; *layer_ms (if not

@@ -19,6 +19,8 @@ const cli_flag cli_cmd_fit_flags[] = {
     {"--hold-out", "SOURCE,..", "fit without the rows of these sources (models) and report the "
                                 "error on them"},
     {"--statistic", "median|mean", "which time of each layer to fit (default median; mean under a CPU quota)"},
+    {"--no-kinds", NULL, "one model per layer type (default: a kind's rows, e.g. conv/depthwise, "
+                         "get their own model when cross-validation says it predicts better)"},
     {NULL, NULL, NULL},
 };
 
@@ -92,6 +94,8 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
                 return pd_error_set(err, PD_EINPUT, "--statistic: \"%s\" is not median or mean",
                                     o->value);
             a->use_mean = strcmp(o->value, "mean") == 0;
+        } else if (cli_is(o, "--no-kinds")) {
+            a->opt.no_kinds = true;
         } else if (cli_is(o, "--name")) {
             a->name = o->value;
         } else if (cli_is(o, "--folds")) {
@@ -141,18 +145,23 @@ static void print_table(const pd_profile *prof, const pd_fit_quality *q, const f
     if (a->min_ms_text)
         printf("%zu timings left out of the fit (--min-ms %s)\n", n_dropped, a->min_ms_text);
     printf("\n");
-    printf("%-8s %8s  %-30s %9s %9s %10s\n", "type", "samples", "features", "R^2", "MAPE %",
+    printf("%-14s %8s  %-30s %9s %9s %10s\n", "type", "samples", "features", "R^2", "MAPE %",
            "CV MAPE %");
-    char none[128] = "";
+    char none[256] = "";
     size_t nl = 0;
     int dash = 0;
-    for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++) {
-        const char *tn = pd_layer_type_name((pd_layer_type)t);
+    for (int t = 0; t < PD_FIT_QUALITY_ROWS; t++) {
+        const int is_kind = t >= PD_LAYER_TYPE_COUNT;
+        const pd_layer_kind kind = is_kind ? (pd_layer_kind)(t - PD_LAYER_TYPE_COUNT) : PD_KIND_NONE;
+        if (is_kind && kind == PD_KIND_NONE)
+            continue;
+        const char *tn = is_kind ? pd_layer_kind_name(kind) : pd_layer_type_name((pd_layer_type)t);
         if (!q[t].samples) {
-            nl += (size_t)snprintf(none + nl, sizeof none - nl, "%s%s", nl ? ", " : "", tn);
+            if (!is_kind && nl < sizeof none)
+                nl += (size_t)snprintf(none + nl, sizeof none - nl, "%s%s", nl ? ", " : "", tn);
             continue;
         }
-        const pd_linear_model *m = &prof->layer[t];
+        const pd_linear_model *m = is_kind ? &prof->kind[kind] : &prof->layer[t];
         char feats[96] = "";
         size_t fl = 0;
         for (int j = 0; j < m->n && fl < sizeof feats; j++)
@@ -166,7 +175,7 @@ static void print_table(const pd_profile *prof, const pd_fit_quality *q, const f
         if (!isnan(q[t].cv_mape))
             snprintf(cv, sizeof cv, "%.2f", q[t].cv_mape);
         dash |= isnan(q[t].r2) || isnan(q[t].cv_mape);
-        printf("%-8s %8zu  %-30s %9s %9.2f %10s\n", tn, q[t].samples, feats, r2, q[t].mape, cv);
+        printf("%-14s %8zu  %-30s %9s %9.2f %10s\n", tn, q[t].samples, feats, r2, q[t].mape, cv);
     }
     if (nl)
         printf("\nno samples for %s: the profile has no model for them\n", none);
@@ -176,17 +185,23 @@ static void print_table(const pd_profile *prof, const pd_fit_quality *q, const f
                a->opt.folds);
 }
 
-/* The profile's error on timings it was not fitted on, per type. */
+/* The profile's error on timings it was not fitted on, per type and kind (a kind's rows
+ * apart from their type's, whichever model costs them). */
 static void print_held_out(const pd_profile *prof, const pd_timings *held, const char *what)
 {
-    pd_fit_quality q[PD_LAYER_TYPE_COUNT];
+    pd_fit_quality q[PD_FIT_QUALITY_ROWS];
     pd_profile_evaluate(prof, held, q);
-    printf("\nheld out: %zu timings from %s\n%-8s %8s %9s %9s\n", held->n, what, "type",
-           "samples", "R^2", "MAPE %");
-    for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++)
-        if (q[k].samples)
-            printf("%-8s %8zu %9.4f %9.2f\n", pd_layer_type_name((pd_layer_type)k),
-                   q[k].samples, q[k].r2, q[k].mape);
+    printf("\nheld out: %zu timings from %s\n%-14s %8s %9s %9s  %s\n", held->n, what, "type",
+           "samples", "R^2", "MAPE %", "model");
+    for (int k = 0; k < PD_FIT_QUALITY_ROWS; k++) {
+        if (!q[k].samples)
+            continue;
+        const pd_linear_model *m = pd_profile_model_for(prof, q[k].type, q[k].kind);
+        const char *by = m == &prof->kind[q[k].kind] ? pd_layer_kind_name(q[k].kind)
+                                                     : pd_layer_type_name(q[k].type);
+        printf("%-14s %8zu %9.4f %9.2f  %s\n", pd_layer_model_name(q[k].type, q[k].kind),
+               q[k].samples, q[k].r2, q[k].mape, by);
+    }
 }
 
 int cli_cmd_fit(const cli_parsed *p)
@@ -203,7 +218,7 @@ int cli_cmd_fit(const cli_parsed *p)
         default_name(&a, name, sizeof name);
     pd_timings t = {0}, held = {0}, test = {0};
     pd_profile *prof = NULL;
-    pd_fit_quality q[PD_LAYER_TYPE_COUNT];
+    pd_fit_quality q[PD_FIT_QUALITY_ROWS];
     int status = CLI_EXIT_OK;
     if (pd_timings_read_csv(a.csv, &t, &err) || (a.use_mean && pd_timings_use_mean(&t, &err)) ||
         (a.hold_out && pd_timings_hold_out(&t, a.hold_out, a.csv, &held, &err) &&

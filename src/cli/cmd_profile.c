@@ -1,6 +1,6 @@
-/* predoff profile: time every layer of one or more models (and, with --sweep, a grid of
- * shapes per layer type), in rounds if asked, and write the profile CSV that predoff fit
- * reads. */
+/* predoff profile: time every layer of one or more models (inside whole runs, or alone),
+ * and with --sweep a grid of shapes per layer type, in rounds if asked, and write the
+ * profile CSV that predoff fit reads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +17,11 @@ const cli_flag cli_cmd_profile_flags[] = {
     {"--random-weights", "SEED", "PyTorch-style random weights from a seed"},
     {"--repeat", "N", "timed runs per layer after the warm-up (default 30)"},
     {"--warmup", "N", "untimed runs per layer first (default 5)"},
-    {"--min-window-ms", "MS", "time each layer at least this long in all (default 0; under a "
-                              "CPU quota, many quota periods: e.g. 200)"},
+    {"--min-window-ms", "MS", "time each run (of an exit's path; with --alone, of a layer) at "
+                              "least this long in all (default 0; under a CPU quota, many "
+                              "quota periods: e.g. 200)"},
+    {"--alone", NULL, "time each layer alone, back to back, not inside whole runs of its "
+                      "model (its weights then stay in the cache: faster than in a run)"},
     {"--rounds", "R", "time everything R times over, round robin, and keep the median round "
                       "(default 1; a host that drifts then touches every layer alike)"},
     CLI_THREADS_FLAG,
@@ -73,7 +76,7 @@ int cli_cmd_profile(const cli_parsed *p)
     const char *out = NULL;
     cli_weights weights = {.seed = 1};
     double repeat = 30, warmup = 5, window = 0, rounds = 1;
-    int sweep = 0, weights_given = 0, threads = 0;
+    int sweep = 0, weights_given = 0, threads = 0, alone = 0;
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
         pd_status st = PD_OK;
@@ -91,6 +94,8 @@ int cli_cmd_profile(const cli_parsed *p)
             st = cli_threads(o->value, &threads, &err);
         else if (cli_is(o, "--sweep"))
             sweep = 1;
+        else if (cli_is(o, "--alone"))
+            alone = 1;
         else if (cli_is(o, "-o"))
             out = o->value;
         if (st)
@@ -114,6 +119,7 @@ int cli_cmd_profile(const cli_parsed *p)
     o.repeats = (size_t)repeat;
     o.warmup = (size_t)warmup;
     o.min_window_ms = window;
+    o.alone = alone;
     o.seed = weights.seed;
     o.threads = threads > 0 ? threads : pd_threads_default(); /* one count for every net */
     size_t n_rounds = (size_t)rounds;
@@ -166,9 +172,9 @@ int cli_cmd_profile(const cli_parsed *p)
     char each[64] = "";
     if (n_rounds > 1)
         snprintf(each, sizeof each, " in each of %zu rounds", n_rounds);
-    printf("%zu layers timed (%zu runs each%s%s after %zu warm-up, %d threads) -> %s\n", t.n,
-           o.repeats, window > 0 ? " or more, to fill the window," : "", each, o.warmup,
-           o.threads, out);
+    printf("%zu layers timed (%s; %zu runs each%s%s after %zu warm-up, %d threads) -> %s\n",
+           t.n, alone ? "each alone" : "inside whole runs", o.repeats,
+           window > 0 ? " or more, to fill the window," : "", each, o.warmup, o.threads, out);
 done:
     pd_timings_free(&t);
     if (round_t)

@@ -11,6 +11,8 @@ static const pd_preset_profile presets[] = {
     {"paper-cloud", EMBEDDED(pd_profile_paper_cloud)},
     {"paper-literal-rpi3b", EMBEDDED(pd_profile_paper_literal_rpi3b)},
     {"paper-literal-laptop", EMBEDDED(pd_profile_paper_literal_laptop)},
+    {"x86-2core", EMBEDDED(pd_profile_x86_2core)},
+    {"x86-1core", EMBEDDED(pd_profile_x86_1core)},
 };
 
 const pd_preset_profile *pd_preset_profiles(size_t *count)

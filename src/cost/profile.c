@@ -86,12 +86,17 @@ static pd_status build(const cJSON *root, pd_profile *p, pd_error *err)
     cJSON_ArrayForEach(it, layers)
     {
         pd_layer_type t = pd_layer_type_parse(it->string);
-        if (t == PD_LAYER_TYPE_COUNT)
-            return pd_error_set(err, PD_EINPUT, "layers: unknown layer type \"%.64s\"",
-                                it->string);
-        if (p->layer[t].present)
-            return pd_error_set(err, PD_EINPUT, "layers: type \"%s\" given twice", it->string);
-        if (read_model(it, &p->layer[t], err)) {
+        pd_layer_kind k = t == PD_LAYER_TYPE_COUNT ? pd_layer_kind_parse(it->string)
+                                                    : PD_KIND_NONE;
+        if (t == PD_LAYER_TYPE_COUNT && k == PD_LAYER_KIND_COUNT)
+            return pd_error_set(err, PD_EINPUT,
+                                "layers: unknown layer type or kind \"%.64s\" (kinds: %s; "
+                                "types: predoff show lists them)",
+                                it->string, pd_layer_kind_names());
+        pd_linear_model *m = k != PD_KIND_NONE ? &p->kind[k] : &p->layer[t];
+        if (m->present)
+            return pd_error_set(err, PD_EINPUT, "layers: \"%s\" given twice", it->string);
+        if (read_model(it, m, err)) {
             char where[96];
             snprintf(where, sizeof where, "layers.%s", it->string);
             return pd_error_prefix(err, where);
@@ -165,32 +170,68 @@ double pd_linear_predict(const pd_linear_model *m, const double features[PD_FEAT
     return t;
 }
 
+const pd_linear_model *pd_profile_model_for(const pd_profile *p, pd_layer_type t, pd_layer_kind k)
+{
+    if ((unsigned)k < PD_LAYER_KIND_COUNT && p->kind[k].present)
+        return &p->kind[k];
+    return &p->layer[t];
+}
+
 double pd_profile_layer_ms(const pd_profile *p, const pd_graph *g, size_t i)
 {
     double f[PD_FEATURE_COUNT];
     for (int k = 0; k < PD_FEATURE_COUNT; k++)
         f[k] = pd_graph_feature(g, i, (pd_feature)k);
-    double t = pd_linear_predict(&p->layer[g->layers[i].type], f);
+    const pd_layer *l = &g->layers[i];
+    double t = pd_linear_predict(pd_profile_model_for(p, l->type, pd_layer_kind_of(l)), f);
     return t > 0.0 ? t : 0.0;
+}
+
+/* ", x86-1core, x86-2core" into buf: the built-in profiles with a model for type t (any
+ * kind of t's will do only together with the type's, so the type's is what counts). */
+static void presets_with(pd_layer_type t, char *buf, size_t n)
+{
+    size_t count, len = 0;
+    const pd_preset_profile *pre = pd_preset_profiles(&count);
+    buf[0] = '\0';
+    for (size_t i = 0; i < count && len < n; i++) {
+        pd_profile *q;
+        pd_error ignored;
+        if (pd_profile_from_json(pre[i].json, pre[i].json_len, pre[i].name, &q, &ignored))
+            continue;
+        if (q->layer[t].present)
+            len += (size_t)snprintf(buf + len, n - len, ", %s", pre[i].name);
+        pd_profile_free(q);
+    }
 }
 
 pd_status pd_profile_covers(const pd_profile *p, const pd_graph *g, pd_error *err)
 {
     for (size_t i = 0; i < g->n_layers; i++) {
         pd_layer_type t = g->layers[i].type;
-        if (!p->layer[t].present)
-            return pd_error_set(err, PD_EINPUT,
-                                "profile \"%s\" has no model for layer type \"%s\", which model "
-                                "\"%s\" uses (layer \"%.64s\")",
-                                p->name, pd_layer_type_name(t), g->name, g->layers[i].name);
-        const pd_linear_model *m = &p->layer[t];
+        pd_layer_kind kind = pd_layer_kind_of(&g->layers[i]);
+        const pd_linear_model *m = pd_profile_model_for(p, t, kind);
+        if (!m->present) {
+            char with[256];
+            presets_with(t, with, sizeof with);
+            return pd_error_set(
+                err, PD_EINPUT,
+                "profile \"%s\" has no model for layer type \"%s\", which model \"%s\" uses "
+                "(layer \"%.64s\"); use a profile that has one (%s%s) or fit one for this "
+                "machine: predoff profile MODEL -o T.csv && predoff fit T.csv --features auto "
+                "-o T.json",
+                p->name, pd_layer_type_name(t), g->name, g->layers[i].name,
+                with[0] ? "built in: " : "none is built in", with[0] ? with + 2 : "");
+        }
         for (int k = 0; k < m->n && !g->engine_feature; k++)
             if (pd_feature_of_engine(m->features[k]))
                 return pd_error_set(err, PD_EINPUT,
                                     "profile \"%s\": its \"%s\" model reads feature \"%s\", "
                                     "which only an inference engine gives, and model \"%s\" "
                                     "has no feature hook (pd_graph_set_feature_hook)",
-                                    p->name, pd_layer_type_name(t),
+                                    p->name,
+                                    m == &p->kind[kind] ? pd_layer_kind_name(kind)
+                                                        : pd_layer_type_name(t),
                                     pd_feature_name(m->features[k]), g->name);
     }
     return PD_OK;

@@ -51,6 +51,8 @@ typedef struct pd_layer_type_def {
     pd_fit_sets fit;
     /* Its sweep grid (pd_layer_type_sweep); NULL: not swept. */
     size_t (*sweep)(pd_sweep_emit emit, void *ctx);
+    /* The kind of one of its layers (pd_layer_kind_of); NULL: PD_KIND_NONE always. */
+    pd_layer_kind (*kind)(const pd_layer *l);
 } pd_layer_type_def;
 
 extern const pd_layer_type_def pd_conv_type, pd_relu_type, pd_pool_type, pd_lrn_type,
@@ -68,8 +70,16 @@ pd_status pd_layer_same_shape(pd_layer *l, pd_error *err);
 /* The grid the elementwise types share: channels x map sizes, `fields` the layer's JSON. */
 size_t pd_sweep_elementwise(const char *fields, pd_sweep_emit emit, void *ctx);
 /* The grid of the feature maps of today's CNNs (MobileNet, EfficientNet, ResNet: 16 to
- * 1024 channels, 7 x 7 to 112 x 112 maps, the pairs that occur), for the types they use. */
+ * 1024 channels, 7 x 7 to 112 x 112 maps, the pairs that occur, and 1 x 1 ones as
+ * squeeze-and-excitation has), for the types they use. */
 size_t pd_sweep_feature_maps(const char *fields, pd_sweep_emit emit, void *ctx);
+/* The same grid without its 1 x 1 maps: for windows, and for what squeeze-and-excitation
+ * does to maps larger than its [C, 1, 1] (a global pool of, a factor for). */
+size_t pd_sweep_spatial_maps(const char *fields, pd_sweep_emit emit, void *ctx);
+/* The same grid without its 1 x 1 maps, each point's layer "l" after a layer "pre" with the
+ * fields `pre`. */
+size_t pd_sweep_feature_maps_after(const char *pre, const char *fields, pd_sweep_emit emit,
+                                   void *ctx);
 /* Emits one point (when emit is set) and returns 1. */
 size_t pd_sweep_point_emit(pd_sweep_emit emit, void *ctx, int c, int hw, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -38,6 +38,54 @@ pd_layer_type pd_layer_type_parse(const char *name)
     return PD_LAYER_TYPE_COUNT;
 }
 
+/* The kinds, each with the type it is a kind of (its rule is in the type's file). */
+static const struct {
+    const char *name;
+    pd_layer_type type;
+} kinds[] = {
+    [PD_KIND_NONE] = {"?", PD_LAYER_TYPE_COUNT},
+    [PD_KIND_CONV_DEPTHWISE] = {"conv/depthwise", PD_LAYER_CONV},
+    [PD_KIND_CONV_GROUPED] = {"conv/grouped", PD_LAYER_CONV},
+    [PD_KIND_CONV_POINTWISE] = {"conv/pointwise", PD_LAYER_CONV},
+    [PD_KIND_POOL_GLOBAL] = {"pool/global", PD_LAYER_POOL},
+};
+_Static_assert(sizeof kinds / sizeof kinds[0] == PD_LAYER_KIND_COUNT, "one row per kind");
+
+pd_layer_kind pd_layer_kind_of(const pd_layer *l)
+{
+    const pd_layer_type_def *d = pd_layer_type_def_of(l->type);
+    return d && d->kind ? d->kind(l) : PD_KIND_NONE;
+}
+
+pd_layer_type pd_layer_kind_type(pd_layer_kind k)
+{
+    return (unsigned)k < PD_LAYER_KIND_COUNT ? kinds[k].type : PD_LAYER_TYPE_COUNT;
+}
+
+const char *pd_layer_kind_name(pd_layer_kind k)
+{
+    return (unsigned)k < PD_LAYER_KIND_COUNT ? kinds[k].name : "?";
+}
+
+pd_layer_kind pd_layer_kind_parse(const char *name)
+{
+    for (int k = PD_KIND_NONE + 1; k < PD_LAYER_KIND_COUNT; k++)
+        if (strcmp(kinds[k].name, name) == 0)
+            return (pd_layer_kind)k;
+    return PD_LAYER_KIND_COUNT;
+}
+
+const char *pd_layer_model_name(pd_layer_type t, pd_layer_kind k)
+{
+    return k == PD_KIND_NONE ? pd_layer_type_name(t) : pd_layer_kind_name(k);
+}
+
+_Static_assert(PD_LAYER_KIND_COUNT == 5, "pd_layer_kind_names lists every kind");
+const char *pd_layer_kind_names(void)
+{
+    return "conv/depthwise, conv/grouped, conv/pointwise, pool/global";
+}
+
 void pd_layer_describe(const pd_layer *l, char *buf, size_t n)
 {
     types[l->type]->describe(l, buf, n);
@@ -76,28 +124,64 @@ size_t pd_sweep_point_emit(pd_sweep_emit emit, void *ctx, int c, int hw, const c
     return 1;
 }
 
-/* Every (channels, map size) pair of the two lists whose product is at most `limit`. */
-static size_t sweep_grid(const char *fields, const int *c, size_t nc, const int *hw, size_t nhw,
-                         int limit, pd_sweep_emit emit, void *ctx)
+bool pd_sweep_point_json(const pd_sweep_point *p, const char *name, char *buf, size_t n)
+{
+    char pre[sizeof p->pre + 48] = "";
+    if (p->pre[0])
+        snprintf(pre, sizeof pre, "{\"name\": \"pre\", %s}, ", p->pre);
+    int len = snprintf(buf, n,
+                       "{\"name\": \"%s\", \"input\": [%d, %d, %d], \"layers\": "
+                       "[%s{\"name\": \"l\", %s, \"exit\": true}]}",
+                       name, p->c, p->hw, p->hw, pre, p->layer);
+    return len >= 0 && (size_t)len < n;
+}
+
+/* Every (channels, map size) pair of the two lists whose product is at most `limit`, the
+ * layer after a layer `pre` unless that is NULL. */
+static size_t sweep_grid(const char *pre, const char *fields, const int *c, size_t nc,
+                         const int *hw, size_t nhw, int limit, pd_sweep_emit emit, void *ctx)
 {
     size_t n = 0;
     for (size_t a = 0; a < nc; a++)
         for (size_t b = 0; b < nhw; b++)
-            if (c[a] * hw[b] <= limit)
-                n += pd_sweep_point_emit(emit, ctx, c[a], hw[b], "%s", fields);
+            if (c[a] * hw[b] <= limit) {
+                if (!emit) {
+                    n++;
+                    continue;
+                }
+                pd_sweep_point p = {.c = c[a], .hw = hw[b]};
+                snprintf(p.layer, sizeof p.layer, "%s", fields);
+                snprintf(p.pre, sizeof p.pre, "%s", pre ? pre : "");
+                emit(ctx, &p);
+                n++;
+            }
     return n;
 }
 
 size_t pd_sweep_elementwise(const char *fields, pd_sweep_emit emit, void *ctx)
 {
     static const int c[] = {16, 32, 64, 96}, hw[] = {4, 8, 16, 32};
-    return sweep_grid(fields, c, 4, hw, 4, 96 * 32, emit, ctx);
+    return sweep_grid(NULL, fields, c, 4, hw, 4, 96 * 32, emit, ctx);
 }
+
+/* 1 x 1: the [C, 1, 1] tensors of squeeze-and-excitation (its activations, its factor) */
+static const int maps_c[] = {16, 32, 64, 128, 256, 512, 1024},
+                 maps_hw[] = {1, 7, 14, 28, 56, 112};
 
 size_t pd_sweep_feature_maps(const char *fields, pd_sweep_emit emit, void *ctx)
 {
-    static const int c[] = {16, 32, 64, 128, 256, 512, 1024}, hw[] = {7, 14, 28, 56, 112};
-    return sweep_grid(fields, c, 7, hw, 5, 16384, emit, ctx); /* the pairs that occur */
+    return sweep_grid(NULL, fields, maps_c, 7, maps_hw, 6, 16384, emit, ctx); /* as they occur */
+}
+
+size_t pd_sweep_spatial_maps(const char *fields, pd_sweep_emit emit, void *ctx)
+{
+    return sweep_grid(NULL, fields, maps_c, 7, maps_hw + 1, 5, 16384, emit, ctx); /* no 1 x 1 */
+}
+
+size_t pd_sweep_feature_maps_after(const char *pre, const char *fields, pd_sweep_emit emit,
+                                   void *ctx)
+{
+    return sweep_grid(pre, fields, maps_c, 7, maps_hw + 1, 5, 16384, emit, ctx); /* no 1 x 1 */
 }
 double pd_layer_macs(const pd_layer *l) { return types[l->type]->macs(l); }
 

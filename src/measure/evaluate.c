@@ -3,27 +3,38 @@
 
 #include "predoff/measure.h"
 
+/* The quality row of a timing: its kind's, or its type's when it has none. */
+static size_t row_of(const pd_layer_timing *r)
+{
+    return r->kind != PD_KIND_NONE ? PD_LAYER_TYPE_COUNT + (size_t)r->kind : (size_t)r->type;
+}
+
 void pd_profile_evaluate(const pd_profile *p, const pd_timings *t, pd_fit_quality *quality)
 {
-    double sum[PD_LAYER_TYPE_COUNT] = {0}, sum_sq[PD_LAYER_TYPE_COUNT] = {0},
-           err_sq[PD_LAYER_TYPE_COUNT] = {0}, ape[PD_LAYER_TYPE_COUNT] = {0};
-    for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++)
-        quality[k] = (pd_fit_quality){(pd_layer_type)k, 0, NAN, NAN, NAN};
+    double sum[PD_FIT_QUALITY_ROWS] = {0}, sum_sq[PD_FIT_QUALITY_ROWS] = {0},
+           err_sq[PD_FIT_QUALITY_ROWS] = {0}, ape[PD_FIT_QUALITY_ROWS] = {0};
+    for (int k = 0; k < PD_FIT_QUALITY_ROWS; k++) {
+        pd_layer_kind kind = k < PD_LAYER_TYPE_COUNT ? PD_KIND_NONE
+                                                     : (pd_layer_kind)(k - PD_LAYER_TYPE_COUNT);
+        pd_layer_type type = kind == PD_KIND_NONE ? (pd_layer_type)k : pd_layer_kind_type(kind);
+        quality[k] = (pd_fit_quality){type, kind, 0, NAN, NAN, NAN};
+    }
     for (size_t i = 0; i < t->n; i++) {
         const pd_layer_timing *r = &t->rows[i];
-        const pd_linear_model *m = &p->layer[r->type];
+        const pd_linear_model *m = pd_profile_model_for(p, r->type, r->kind);
         if (!m->present)
             continue;
         double pred = fmax(0.0, pd_linear_predict(m, r->features)), y = r->median_ms;
         if (!isfinite(pred))
             continue; /* a feature the model needs is missing from this row */
-        quality[r->type].samples++;
-        sum[r->type] += y;
-        sum_sq[r->type] += y * y;
-        err_sq[r->type] += (pred - y) * (pred - y);
-        ape[r->type] += fabs(pred - y) / y;
+        size_t q = row_of(r);
+        quality[q].samples++;
+        sum[q] += y;
+        sum_sq[q] += y * y;
+        err_sq[q] += (pred - y) * (pred - y);
+        ape[q] += fabs(pred - y) / y;
     }
-    for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++) {
+    for (int k = 0; k < PD_FIT_QUALITY_ROWS; k++) {
         double n = (double)quality[k].samples;
         if (n == 0)
             continue;

@@ -167,12 +167,17 @@ static pd_status nomem(pd_error *err)
     return pd_error_set(err, PD_ENOMEM, "out of memory");
 }
 
-static pd_status fit_type(type_fit *c, pd_layer_type type, const pd_fit_options *o,
-                          pd_linear_model *model, pd_fit_quality *q, pd_error *err)
+/* Fits rows c->idx[0..c->n) of type `type` (of kind `kind`, or PD_KIND_NONE: the type's
+ * own model) into *model and *q; messages name the type or kind. */
+static pd_status fit_rows(type_fit *c, pd_layer_type type, pd_layer_kind kind,
+                          const pd_fit_options *o, pd_linear_model *model, pd_fit_quality *q,
+                          pd_error *err)
 {
-    const char *tname = pd_layer_type_name(type);
-    pd_rng rng; /* one shuffle per type, whatever other types the timings hold */
-    pd_rng_seed(&rng, o->seed + (uint64_t)type);
+    const char *tname = pd_layer_model_name(type, kind);
+    const char *what = kind == PD_KIND_NONE ? "layer type" : "kind";
+    pd_rng rng; /* one shuffle per type (and kind), whatever other types the timings hold */
+    pd_rng_seed(&rng, o->seed + (uint64_t)type +
+                          (kind == PD_KIND_NONE ? 0 : (uint64_t)(PD_LAYER_TYPE_COUNT + kind)));
     memcpy(c->perm, c->idx, c->n * sizeof *c->perm);
     for (size_t i = c->n; i > 1; i--) {
         size_t j = (size_t)pd_rng_below(&rng, i), tmp = c->perm[i - 1];
@@ -181,8 +186,8 @@ static pd_status fit_type(type_fit *c, pd_layer_type type, const pd_fit_options 
     }
     const pd_fit_sets *ts = pd_layer_type_fit_sets(type);
     if (!ts || !ts->paper.n || ts->n_candidates > MAX_CANDIDATES)
-        return pd_error_set(err, PD_ELIMIT, "type \"%s\": no feature sets to fit with, or "
-                            "more than %d", tname, MAX_CANDIDATES);
+        return pd_error_set(err, PD_ELIMIT, "%s \"%s\": no feature sets to fit with, or "
+                            "more than %d", what, tname, MAX_CANDIDATES);
     const feature_set *cand = o->features == PD_FEATURES_AUTO    ? ts->candidates
                               : o->features == PD_FEATURES_MACS ? &ts->macs
                                                                  : &ts->paper;
@@ -205,9 +210,8 @@ static pd_status fit_type(type_fit *c, pd_layer_type type, const pd_fit_options 
         if (r == PD_LSQ_NOMEM)
             return nomem(err);
         if (r != PD_LSQ_OK)
-            return pd_error_set(err, PD_EINPUT,
-                                "layer type \"%s\": no linear model fits its %zu samples", tname,
-                                c->n);
+            return pd_error_set(err, PD_EINPUT, "%s \"%s\": no linear model fits its %zu samples",
+                                what, tname, c->n);
         unsigned mask = 0; /* a reduced set may equal another candidate: judge it once */
         for (int i = 0; i < j->model.n; i++)
             mask |= 1u << j->model.features[i];
@@ -223,22 +227,23 @@ static pd_status fit_type(type_fit *c, pd_layer_type type, const pd_fit_options 
     }
     if (!n_tried)
         return pd_error_set(err, PD_EINPUT,
-                            "layer type \"%s\": feature \"%s\" is not given (its column is "
+                            "%s \"%s\": feature \"%s\" is not given (its column is "
                             "missing, or empty) in %zu of %zu samples",
-                            tname, pd_feature_name(missing), n_missing, c->n);
+                            what, tname, pd_feature_name(missing), n_missing, c->n);
     const judged *best = &cands[choose(cands, n_tried)];
     *model = best->model;
     for (int j = -1; j < model->n; j++) {
         double v = j < 0 ? model->intercept : model->coef[j];
         if (fabs(v) <= MAX_COEF)
             continue;
-        char what[64] = "intercept";
+        char which[64] = "intercept";
         if (j >= 0)
-            snprintf(what, sizeof what, "coefficient of %s", pd_feature_name(model->features[j]));
+            snprintf(which, sizeof which, "coefficient of %s",
+                     pd_feature_name(model->features[j]));
         return pd_error_set(err, PD_EINPUT,
-                            "layer type \"%s\": the fitted %s is %g, beyond the 1e12 a profile "
+                            "%s \"%s\": the fitted %s is %g, beyond the 1e12 a profile "
                             "holds (are the features counts, the times in ms?)",
-                            tname, what, v);
+                            what, tname, which, v);
     }
     double mean = 0.0, ss_tot = 0.0, ss_res = 0.0;
     for (size_t i = 0; i < c->n; i++)
@@ -254,6 +259,77 @@ static pd_status fit_type(type_fit *c, pd_layer_type type, const pd_fit_options 
     q->r2 = ss_tot > 0.0 ? 1.0 - ss_res / ss_tot : NAN; /* undefined when every time is equal */
     q->mape = 100.0 * abs_rel_error(c, model, c->idx, c->n) / (double)c->n;
     q->cv_mape = best->cv;
+    return PD_OK;
+}
+
+/* One way to model a type's rows: the kinds split off (split[k]) each with a model of its
+ * own, the type's model over the rest. */
+typedef struct type_models {
+    bool split[PD_LAYER_KIND_COUNT];
+    pd_linear_model type_model, kind_model[PD_LAYER_KIND_COUNT];
+    pd_fit_quality type_q, kind_q[PD_LAYER_KIND_COUNT];
+    double cv; /* the cross-validated MAPE over all the type's rows, in %; NAN: not known */
+} type_models;
+
+static pd_fit_quality no_quality(pd_layer_type type, pd_layer_kind kind)
+{
+    return (pd_fit_quality){type, kind, 0, NAN, NAN, NAN};
+}
+
+/* Fits the rows all[0..n_all) of `type` as m->split says, into m. */
+static pd_status fit_split(type_fit *c, const size_t *all, size_t n_all, pd_layer_type type,
+                           const pd_fit_options *o, type_models *m, pd_error *err)
+{
+    c->n = 0;
+    for (size_t i = 0; i < n_all; i++)
+        if (!m->split[c->rows[all[i]].kind])
+            c->idx[c->n++] = all[i];
+    m->type_q = no_quality(type, PD_KIND_NONE);
+    pd_status st = fit_rows(c, type, PD_KIND_NONE, o, &m->type_model, &m->type_q, err);
+    double sum = m->type_q.cv_mape * (double)m->type_q.samples;
+    for (int k = PD_KIND_NONE + 1; k < PD_LAYER_KIND_COUNT && !st; k++) {
+        m->kind_q[k] = no_quality(type, (pd_layer_kind)k);
+        if (!m->split[k])
+            continue;
+        c->n = 0;
+        for (size_t i = 0; i < n_all; i++)
+            if (c->rows[all[i]].kind == (pd_layer_kind)k)
+                c->idx[c->n++] = all[i];
+        st = fit_rows(c, type, (pd_layer_kind)k, o, &m->kind_model[k], &m->kind_q[k], err);
+        sum += m->kind_q[k].cv_mape * (double)m->kind_q[k].samples;
+    }
+    m->cv = sum / (double)n_all;
+    return st;
+}
+
+/* The type's rows all[0..n_all) modelled: first by one model, then, kind by kind, with the
+ * kind's rows split off into a model of their own when that lowers the cross-validated error
+ * over all of them (each side keeping `folds` rows or more, so both are cross-validated). */
+static pd_status fit_type(type_fit *c, const size_t *all, size_t n_all, pd_layer_type type,
+                          const pd_fit_options *o, type_models *best, pd_error *err)
+{
+    memset(best, 0, sizeof *best);
+    pd_status st = fit_split(c, all, n_all, type, o, best, err);
+    if (st || o->no_kinds)
+        return st;
+    size_t rest = n_all;
+    for (int k = PD_KIND_NONE + 1; k < PD_LAYER_KIND_COUNT; k++) {
+        size_t n_k = 0;
+        for (size_t i = 0; i < n_all; i++)
+            n_k += c->rows[all[i]].kind == (pd_layer_kind)k;
+        if (n_k < o->folds || rest - n_k < o->folds)
+            continue;
+        type_models trial = *best;
+        trial.split[k] = true;
+        pd_error trial_err; /* a split that cannot be fitted is one not taken */
+        st = fit_split(c, all, n_all, type, o, &trial, &trial_err);
+        if (st == PD_ENOMEM)
+            return nomem(err);
+        if (!st && trial.cv < best->cv) { /* false when either is NAN */
+            *best = trial;
+            rest -= n_k;
+        }
+    }
     return PD_OK;
 }
 
@@ -299,8 +375,11 @@ pd_status pd_fit_profile(const pd_timings *t, const pd_fit_options *o, const cha
                          pd_profile **out, pd_fit_quality *quality, pd_error *err)
 {
     *out = NULL;
-    for (int k = 0; quality && k < PD_LAYER_TYPE_COUNT; k++)
-        quality[k] = (pd_fit_quality){(pd_layer_type)k, 0, NAN, NAN, NAN};
+    for (int k = 0; quality && k < PD_FIT_QUALITY_ROWS; k++)
+        quality[k] = k < PD_LAYER_TYPE_COUNT
+                         ? no_quality((pd_layer_type)k, PD_KIND_NONE)
+                         : no_quality(pd_layer_kind_type((pd_layer_kind)(k - PD_LAYER_TYPE_COUNT)),
+                                      (pd_layer_kind)(k - PD_LAYER_TYPE_COUNT));
     if ((unsigned)o->features > PD_FEATURES_AUTO)
         return pd_error_set(err, PD_EINPUT, "unknown feature choice %d", (int)o->features);
     if (o->folds < 2 || o->folds > MAX_FOLDS)
@@ -323,11 +402,12 @@ pd_status pd_fit_profile(const pd_timings *t, const pd_fit_options *o, const cha
 
     type_fit c = {.rows = t->rows, .folds = o->folds};
     pd_profile *p = calloc(1, sizeof *p);
+    size_t *all = malloc(most * sizeof *all); /* one type's rows */
     c.idx = malloc(most * sizeof *c.idx);
     c.perm = malloc(most * sizeof *c.perm);
     c.train = malloc(most * sizeof *c.train);
     pd_status st = PD_OK;
-    if (!p || !c.idx || !c.perm || !c.train || !(p->name = malloc(strlen(name) + 1)) ||
+    if (!p || !all || !c.idx || !c.perm || !c.train || !(p->name = malloc(strlen(name) + 1)) ||
         !(p->note = make_note(t, o)))
         st = nomem(err);
     else
@@ -337,15 +417,25 @@ pd_status pd_fit_profile(const pd_timings *t, const pd_fit_options *o, const cha
     for (int k = 0; k < PD_LAYER_TYPE_COUNT && !st; k++) {
         if (!count[k])
             continue;
-        c.n = 0;
+        size_t n_all = 0;
         for (size_t i = 0; i < t->n; i++)
             if (t->rows[i].type == (pd_layer_type)k)
-                c.idx[c.n++] = i;
-        pd_fit_quality q = {(pd_layer_type)k, 0, NAN, NAN, NAN};
-        st = fit_type(&c, (pd_layer_type)k, o, &p->layer[k], &q, err);
-        if (!st && quality)
-            quality[k] = q;
+                all[n_all++] = i;
+        type_models m;
+        st = fit_type(&c, all, n_all, (pd_layer_type)k, o, &m, err);
+        if (st)
+            break;
+        p->layer[k] = m.type_model;
+        if (quality)
+            quality[k] = m.type_q;
+        for (int j = PD_KIND_NONE + 1; j < PD_LAYER_KIND_COUNT; j++)
+            if (m.split[j]) {
+                p->kind[j] = m.kind_model[j];
+                if (quality)
+                    quality[PD_LAYER_TYPE_COUNT + j] = m.kind_q[j];
+            }
     }
+    free(all);
     pd_lsq_work_free(&c.w);
     free(c.idx);
     free(c.perm);

@@ -62,7 +62,7 @@ pd_status pd_timings_write_csv(const pd_timings *t, FILE *f)
         fputc(',', f);
         if (r->repeats)
             fprintf(f, "%zu", r->repeats);
-        fputc('\n', f);
+        fprintf(f, ",%s\n", pd_layer_model_name(r->type, r->kind));
     }
     return ferror(f) ? PD_EIO : PD_OK;
 }
@@ -275,8 +275,21 @@ static pd_status read_row(csv_reader *r, pd_layer_timing *row)
     row->type = pd_layer_type_parse(type);
     if (row->type == PD_LAYER_TYPE_COUNT)
         return fail(r, PD_EINPUT, "type",
-                    "unknown layer type \"%s\" (known: conv, relu, pool, lrn, dropout, fc)",
+                    "unknown layer type \"%s\" (known: conv, relu, pool, lrn, dropout, fc, "
+                    "add, concat, bn, mul, clip, sigmoid, hardsigmoid, hardswish, flatten)",
                     excerpt(type, buf, sizeof buf));
+    const char *kind = field(r, PD_CSV_KIND);
+    if (kind && kind[0] && strcmp(kind, type) != 0) { /* empty, or the type's name: none */
+        row->kind = pd_layer_kind_parse(kind);
+        if (row->kind == PD_LAYER_KIND_COUNT)
+            return fail(r, PD_EINPUT, "kind",
+                        "unknown kind \"%s\" (known: %s, or the type's name for a layer "
+                        "with no kind of its own)",
+                        excerpt(kind, buf, sizeof buf), pd_layer_kind_names());
+        if (pd_layer_kind_type(row->kind) != row->type)
+            return fail(r, PD_EINPUT, "kind", "\"%s\" is not a kind of type \"%s\"",
+                        excerpt(kind, buf, sizeof buf), pd_layer_type_name(row->type));
+    }
     for (int f = 0; f < PD_FEATURE_COUNT; f++) {
         int c = PD_CSV_FEATURE0 + f;
         const char *why;

@@ -76,6 +76,14 @@ pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err)
         if (p->layer[t].present && check_model(&p->layer[t], what, err))
             return pd_error_prefix(err, p->name);
     }
+    for (int k = 0; k < PD_LAYER_KIND_COUNT; k++) {
+        char what[64];
+        snprintf(what, sizeof what, "layers.%s", pd_layer_kind_name((pd_layer_kind)k));
+        if (p->kind[k].present && (k == PD_KIND_NONE || check_model(&p->kind[k], what, err)))
+            return k == PD_KIND_NONE
+                       ? pd_error_set(err, PD_EINPUT, "%s: a model of no kind", p->name)
+                       : pd_error_prefix(err, p->name);
+    }
     for (int k = 0; k < 2; k++)
         if (extra[k]->present && check_model(extra[k], extra_name[k], err))
             return pd_error_prefix(err, p->name);
@@ -93,6 +101,13 @@ pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err)
             continue;
         fprintf(f, "%s\n    \"%s\": ", first ? "" : ",", pd_layer_type_name((pd_layer_type)t));
         put_model(f, &p->layer[t]);
+        first = 0;
+    }
+    for (int k = PD_KIND_NONE + 1; k < PD_LAYER_KIND_COUNT; k++) { /* after the types */
+        if (!p->kind[k].present)
+            continue;
+        fprintf(f, "%s\n    \"%s\": ", first ? "" : ",", pd_layer_kind_name((pd_layer_kind)k));
+        put_model(f, &p->kind[k]);
         first = 0;
     }
     fputs(first ? "}" : "\n  }", f);

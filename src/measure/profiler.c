@@ -1,8 +1,12 @@
-/* The profiler: every layer timed alone, with warm-up, on a random input of its shape. */
+/* The profiler: every layer timed inside whole runs of its exits' paths (or, asked, alone),
+ * with warm-up; see measure.h for why inside runs. Inputs are random: the network's for a
+ * run, one tensor of its own for each input of a layer timed alone (a concat or add reading
+ * one buffer twice would find the second read in the cache). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/stats.h"
 #include "predoff/measure.h"
 #include "predoff/rng.h"
@@ -13,6 +17,201 @@ void pd_profiler_options_init(pd_profiler_options *o)
     *o = (pd_profiler_options){.repeats = 30, .warmup = 5, .seed = 1};
 }
 
+static pd_status nomem(pd_error *err)
+{
+    return pd_error_set(err, PD_ENOMEM, "out of memory");
+}
+
+/* Room for one more value in *v (of capacity *cap). */
+static pd_status grow(double **v, size_t n, size_t *cap, pd_error *err)
+{
+    if (n < *cap)
+        return PD_OK;
+    double *more = realloc(*v, 2 * *cap * sizeof **v);
+    if (!more)
+        return nomem(err);
+    *v = more;
+    *cap *= 2;
+    return PD_OK;
+}
+
+/* Layer i's row from its `runs` timed runs ms[0..runs) (sorted here), summing to sum. */
+static void make_row(const pd_graph *g, size_t i, double *ms, size_t runs, double sum,
+                     pd_layer_timing *row)
+{
+    const pd_layer *l = &g->layers[i];
+    pd_sort_doubles(ms, runs);
+    *row = (pd_layer_timing){.type = l->type, .kind = pd_layer_kind_of(l), .repeats = runs};
+    snprintf(row->source, sizeof row->source, "%s", g->name);
+    snprintf(row->layer, sizeof row->layer, "%s", l->name);
+    for (int f = 0; f < PD_FEATURE_COUNT; f++) /* the engine timed is this runtime */
+        row->features[f] = pd_feature_of_engine((pd_feature)f)
+                               ? pd_runtime_feature(l, (pd_feature)f)
+                               : pd_graph_feature(g, i, (pd_feature)f);
+    row->median_ms = pd_quantile_sorted(ms, runs, 0.5);
+    row->p10_ms = pd_quantile_sorted(ms, runs, 0.1);
+    row->p90_ms = pd_quantile_sorted(ms, runs, 0.9);
+    row->mean_ms = sum / (double)runs;
+}
+
+/* What timing layers alone needs: one random buffer that holds all the inputs of any one
+ * layer, end to end, and their pointers. */
+typedef struct alone_inputs {
+    float *data;
+    const float **ins;
+} alone_inputs;
+
+static pd_status alone_inputs_new(const pd_graph *g, uint64_t seed, alone_inputs *a,
+                                  pd_error *err)
+{
+    size_t max_in = 1, max_inputs = 1;
+    for (size_t i = 0; i < g->n_layers; i++) {
+        size_t n, sum = 0;
+        const int32_t *in = pd_topology_inputs(g->topo, i, &n);
+        for (size_t j = 0; j < n; j++) {
+            pd_shape s = in[j] == PD_TENSOR_INPUT ? g->input : g->layers[in[j]].out;
+            sum += (size_t)pd_shape_elems(s);
+        }
+        max_in = sum > max_in ? sum : max_in;
+        max_inputs = n > max_inputs ? n : max_inputs;
+    }
+    a->data = malloc(max_in * sizeof *a->data);
+    a->ins = malloc(max_inputs * sizeof *a->ins);
+    if (!a->data || !a->ins)
+        return nomem(err);
+    pd_rng rng;
+    pd_rng_seed(&rng, seed);
+    for (size_t i = 0; i < max_in; i++)
+        a->data[i] = (float)(2.0 * pd_rng_uniform(&rng) - 1.0);
+    return PD_OK;
+}
+
+static void alone_inputs_free(alone_inputs *a)
+{
+    free(a->data);
+    free(a->ins);
+}
+
+/* Times layer i alone: `warmup` untimed runs, `repeats` timed, more until they add up to
+ * the window; its row into *row. */
+static pd_status time_alone(pd_net *net, const pd_graph *g, size_t i, alone_inputs *a,
+                            const pd_profiler_options *o, double **ms, size_t *cap,
+                            pd_layer_timing *row, pd_error *err)
+{
+    size_t n_ins, at = 0;
+    const int32_t *in = pd_topology_inputs(g->topo, i, &n_ins);
+    for (size_t j = 0; j < n_ins; j++) { /* each input a random tensor of its own */
+        a->ins[j] = a->data + at;
+        at += (size_t)pd_shape_elems(in[j] == PD_TENSOR_INPUT ? g->input : g->layers[in[j]].out);
+    }
+    const size_t repeats = o->repeats ? o->repeats : 1;
+    const float *y;
+    size_t runs = 0;
+    double sum = 0.0;
+    pd_status st = PD_OK;
+    for (size_t r = 0; !st && (r < o->warmup + repeats || sum < o->min_window_ms); r++) {
+        double t;
+        st = pd_net_run_layer(net, i, a->ins, n_ins, &y, &t, err);
+        if (st || r < o->warmup)
+            continue;
+        if (!(st = grow(ms, runs, cap, err))) {
+            (*ms)[runs++] = t;
+            sum += t;
+        }
+    }
+    if (!st)
+        make_row(g, i, *ms, runs, sum, row);
+    return st;
+}
+
+/* Every layer inside whole runs of the first exit whose sub-graph holds it; into row[i]. A
+ * layer fused into the pass before it there is left to be timed alone (timed[i] false). */
+static pd_status time_in_runs(pd_net *net, const pd_graph *g, const pd_profiler_options *o,
+                              pd_layer_timing *row, bool *timed, pd_error *err)
+{
+    const size_t repeats = o->repeats ? o->repeats : 1;
+    const size_t n_in = (size_t)pd_shape_elems(g->input);
+    size_t longest = 1;
+    for (size_t k = 0; k < g->n_exits; k++) {
+        size_t len;
+        pd_net_path(net, k, &len);
+        longest = len > longest ? len : longest;
+    }
+    float *x = malloc(n_in * sizeof *x);
+    double *lm = malloc(longest * sizeof *lm);
+    size_t cap = repeats;
+    double *all = malloc(longest * cap * sizeof *all); /* [position][run] */
+    double *ms = malloc(cap * sizeof *ms);
+    bool *owned = malloc(longest * sizeof *owned);
+    pd_status st = PD_OK;
+    if (!x || !lm || !all || !ms || !owned)
+        st = nomem(err);
+    pd_rng rng;
+    pd_rng_seed(&rng, o->seed);
+    for (size_t i = 0; !st && i < n_in; i++)
+        x[i] = (float)(2.0 * pd_rng_uniform(&rng) - 1.0);
+    bool *claimed = timed; /* a layer's exit is the first that holds it: claimed in order */
+    for (size_t k = 0; k < g->n_exits && !st; k++) {
+        size_t len, n_owned = 0;
+        const int32_t *path = pd_net_path(net, k, &len);
+        for (size_t p = 0; p < len; p++) {
+            owned[p] = !claimed[path[p]] && !pd_net_fused(net, k, p);
+            n_owned += owned[p];
+        }
+        if (!n_owned)
+            continue;
+        const float *y;
+        size_t ny, runs = 0;
+        double sum = 0.0;
+        for (size_t r = 0; !st && (r < o->warmup + repeats || sum < o->min_window_ms); r++) {
+            for (size_t p = 0; o->cold_weights && p < len; p++)
+                pd_net_evict(net, (size_t)path[p]);
+            double t0 = pd_now_ms();
+            st = pd_net_run(net, k, 0, len, x, n_in, &y, &ny, lm, err);
+            double whole = pd_now_ms() - t0;
+            if (st || r < o->warmup)
+                continue;
+            if (runs == cap) {
+                double *more = realloc(all, longest * 2 * cap * sizeof *all),
+                       *more_ms = more ? realloc(ms, 2 * cap * sizeof *ms) : NULL;
+                if (more)
+                    all = more;
+                if (!more || !more_ms) {
+                    st = nomem(err);
+                    break;
+                }
+                ms = more_ms;
+                for (size_t p = len; p-- > 0;) /* [p][run] with twice the runs a row */
+                    memmove(all + p * 2 * cap, all + p * cap, cap * sizeof *all);
+                cap *= 2;
+            }
+            for (size_t p = 0; p < len; p++)
+                all[p * cap + runs] = lm[p];
+            runs++;
+            sum += whole;
+        }
+        for (size_t p = 0; p < len && !st; p++) {
+            if (!owned[p])
+                continue;
+            double layer_sum = 0.0;
+            for (size_t r = 0; r < runs; r++) {
+                ms[r] = all[p * cap + r];
+                layer_sum += ms[r];
+            }
+            make_row(g, (size_t)path[p], ms, runs, layer_sum, &row[path[p]]);
+            claimed[path[p]] = true;
+        }
+        if (!st && o->progress)
+            o->progress(o->progress_ctx, k + 1, g->n_exits);
+    }
+    free(x);
+    free(lm);
+    free(all);
+    free(ms);
+    free(owned);
+    return st;
+}
+
 pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
                            const pd_profiler_options *o, pd_timings *out, pd_error *err)
 {
@@ -20,77 +219,33 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
     pd_status st = pd_net_new(g, w, "weights", o->threads, &net, err);
     if (st)
         return st;
-    size_t max_in = 1, max_inputs = 1; /* every input of every layer */
-    for (size_t i = 0; i < g->n_layers; i++) {
-        size_t n;
-        const int32_t *in = pd_topology_inputs(g->topo, i, &n);
-        for (size_t j = 0; j < n; j++) {
-            pd_shape s = in[j] == PD_TENSOR_INPUT ? g->input : g->layers[in[j]].out;
-            max_in = (size_t)pd_shape_elems(s) > max_in ? (size_t)pd_shape_elems(s) : max_in;
-        }
-        max_inputs = n > max_inputs ? n : max_inputs;
-    }
-    size_t repeats = o->repeats ? o->repeats : 1, cap = repeats;
-    float *input = malloc(max_in * sizeof *input);
-    double *ms = malloc(repeats * sizeof *ms);
-    const float **ins = malloc(max_inputs * sizeof *ins);
-    if (!input || !ms || !ins) {
-        st = pd_error_set(err, PD_ENOMEM, "out of memory");
-        goto done;
-    }
-    pd_rng rng;
-    pd_rng_seed(&rng, o->seed);
-    for (size_t i = 0; i < max_in; i++)
-        input[i] = (float)(2.0 * pd_rng_uniform(&rng) - 1.0);
+    size_t cap = o->repeats ? o->repeats : 1;
+    double *ms = malloc(cap * sizeof *ms);
+    pd_layer_timing *row = calloc(g->n_layers ? g->n_layers : 1, sizeof *row);
+    bool *timed = calloc(g->n_layers ? g->n_layers : 1, sizeof *timed);
+    alone_inputs a = {0};
+    if (!ms || !row || !timed)
+        st = nomem(err);
+    if (!st && !o->alone)
+        st = time_in_runs(net, g, o, row, timed, err);
+    bool any_alone = false;
+    for (size_t i = 0; i < g->n_layers; i++)
+        any_alone |= !timed[i];
+    if (!st && any_alone)
+        st = alone_inputs_new(g, o->seed, &a, err);
     for (size_t i = 0; i < g->n_layers && !st; i++) {
-        const pd_layer *l = &g->layers[i];
-        size_t n_ins;
-        pd_topology_inputs(g->topo, i, &n_ins);
-        for (size_t j = 0; j < n_ins; j++) /* one random tensor serves every input */
-            ins[j] = input;
-        const float *y;
-        /* `repeats` timed runs, then more until they add up to the window */
-        size_t runs = 0;
-        double sum = 0.0;
-        for (size_t r = 0; !st && (r < o->warmup + repeats || sum < o->min_window_ms); r++) {
-            double t;
-            st = pd_net_run_layer(net, i, ins, n_ins, &y, &t, err);
-            if (st || r < o->warmup)
-                continue;
-            if (runs == cap) {
-                double *more = realloc(ms, 2 * cap * sizeof *ms);
-                if (!more) {
-                    st = pd_error_set(err, PD_ENOMEM, "out of memory");
-                    break;
-                }
-                ms = more;
-                cap *= 2;
-            }
-            ms[runs++] = t;
-            sum += t;
+        if (!timed[i]) {
+            st = time_alone(net, g, i, &a, o, &ms, &cap, &row[i], err);
+            if (!st && o->progress && o->alone)
+                o->progress(o->progress_ctx, i + 1, g->n_layers);
         }
-        if (st)
-            break;
-        pd_sort_doubles(ms, runs);
-        pd_layer_timing row = {.type = l->type, .repeats = runs};
-        snprintf(row.source, sizeof row.source, "%s", g->name);
-        snprintf(row.layer, sizeof row.layer, "%s", l->name);
-        for (int f = 0; f < PD_FEATURE_COUNT; f++) /* the engine timed is this runtime */
-            row.features[f] = pd_feature_of_engine((pd_feature)f)
-                                  ? pd_runtime_feature(l, (pd_feature)f)
-                                  : pd_graph_feature(g, i, (pd_feature)f);
-        row.median_ms = pd_quantile_sorted(ms, runs, 0.5);
-        row.p10_ms = pd_quantile_sorted(ms, runs, 0.1);
-        row.p90_ms = pd_quantile_sorted(ms, runs, 0.9);
-        row.mean_ms = sum / (double)runs;
-        st = pd_timings_add(out, &row, err);
-        if (!st && o->progress)
-            o->progress(o->progress_ctx, i + 1, g->n_layers);
     }
-done:
-    free(input);
+    for (size_t i = 0; i < g->n_layers && !st; i++) /* in layer order, whichever way timed */
+        st = pd_timings_add(out, &row[i], err);
+    alone_inputs_free(&a);
     free(ms);
-    free(ins);
+    free(row);
+    free(timed);
     pd_net_free(net);
     return st;
 }

@@ -35,24 +35,29 @@ static void time_point(void *vctx, const sweep_point *p)
     if (ctx->st)
         return;
     char json[512];
-    snprintf(json, sizeof json,
-             "{\"name\": \"sweep\", \"input\": [%d, %d, %d], \"layers\": "
-             "[{\"name\": \"l\", %s, \"exit\": true}]}",
-             p->c, p->hw, p->hw, p->layer);
     pd_graph *g = NULL;
     pd_weights *w = NULL;
     pd_profiler_options one = *ctx->o;
     one.progress = NULL;
-    ctx->st = pd_graph_from_json(json, strlen(json), "sweep", &g, ctx->err);
+    one.alone = false;
+    one.cold_weights = true; /* as a layer of a large model meets them, not cache-warm */
+    if (!pd_sweep_point_json(p, "sweep", json, sizeof json))
+        ctx->st = pd_error_set(ctx->err, PD_ELIMIT, "sweep point %zu: its model is longer than "
+                               "%zu bytes", ctx->done + 1, sizeof json);
+    if (!ctx->st)
+        ctx->st = pd_graph_from_json(json, strlen(json), "sweep", &g, ctx->err);
     if (!ctx->st)
         ctx->st = pd_weights_random(g, ctx->o->seed + ctx->done, &w, ctx->err);
     size_t first = ctx->out->n;
     if (!ctx->st)
         ctx->st = pd_profile_model(g, w, &one, ctx->out, ctx->err);
-    if (!ctx->st) /* name the row after its shape so a reader can tell the points apart */
-        for (size_t i = first; i < ctx->out->n; i++)
-            snprintf(ctx->out->rows[i].layer, sizeof ctx->out->rows[i].layer, "%s-%zu",
-                     pd_layer_type_name(g->layers[0].type), ctx->done);
+    if (!ctx->st) { /* the timed layer "l" alone (the last), named after its point */
+        pd_layer_timing *row = &ctx->out->rows[first];
+        *row = ctx->out->rows[ctx->out->n - 1];
+        ctx->out->n = first + 1;
+        snprintf(row->layer, sizeof row->layer, "%s-%zu",
+                 pd_layer_type_name(g->layers[g->n_layers - 1].type), ctx->done);
+    }
     pd_weights_free(w);
     pd_graph_free(g);
     ctx->done++;

@@ -31,6 +31,7 @@ enum {
     PD_CSV_P90,
     PD_CSV_MEAN,
     PD_CSV_REPEATS,
+    PD_CSV_KIND, /* appended after the columns of the first format */
     PD_CSV_COLUMNS
 };
 const char *pd_csv_column_name(int column);

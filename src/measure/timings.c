@@ -52,6 +52,7 @@ const char *pd_csv_column_name(int column)
     case PD_CSV_P90: return "p90_ms";
     case PD_CSV_MEAN: return "mean_ms";
     case PD_CSV_REPEATS: return "repeats";
+    case PD_CSV_KIND: return "kind";
     default: break;
     }
     if (column >= PD_CSV_FEATURE0 && column < PD_CSV_MEDIAN)
@@ -87,6 +88,10 @@ const char *pd_timing_row_problem(const pd_layer_timing *row, const char **colum
     if ((unsigned)row->type >= PD_LAYER_TYPE_COUNT) {
         *column = pd_csv_column_name(PD_CSV_TYPE);
         return "is not a layer type";
+    }
+    if (row->kind != PD_KIND_NONE && pd_layer_kind_type(row->kind) != row->type) {
+        *column = pd_csv_column_name(PD_CSV_KIND);
+        return "is not a kind of the row's type";
     }
     for (int f = 0; f < PD_FEATURE_COUNT; f++)
         if ((why = pd_timing_feature_problem(row->features[f]))) {

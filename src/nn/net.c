@@ -1,5 +1,6 @@
 /* A model ready to run: weights bound to layers, each exit's sub-graph and its buffers
  * planned once by liveness (net_plan.c), so that a run allocates nothing. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,71 @@ bool pd_net_can_cut(const pd_net *net, size_t exit, size_t cut)
         return false;
     pd_net_path(net, exit, &len);
     return cut <= len && net->plan.cut_ok[pd_net_plan_cut(&net->plan, exit) + cut];
+}
+
+/* The buffers a flush covers, split by cache lines between the parts of a pool's run. */
+typedef struct flush_job {
+    const float *p[PD_LAYER_MAX_TENSORS + 1];
+    size_t n[PD_LAYER_MAX_TENSORS + 1];
+    int count;
+} flush_job;
+
+/* Flushes part `part` of `parts` of each buffer from every cache level (x86's clflush;
+ * nothing elsewhere). */
+static void flush_part(void *ctx, int part, int parts)
+{
+    const flush_job *job = ctx;
+#if defined(__x86_64__) || defined(__i386__)
+    for (int b = 0; b < job->count; b++) {
+        uintptr_t lo = (uintptr_t)job->p[b] & ~(uintptr_t)63,
+                  hi = (uintptr_t)(job->p[b] + job->n[b]), lines = (hi - lo + 63) / 64;
+        for (uintptr_t k = lines * (uintptr_t)part / (uintptr_t)parts,
+                       end = lines * (uintptr_t)(part + 1) / (uintptr_t)parts;
+             k < end; k++)
+            __builtin_ia32_clflush((const void *)(lo + 64 * k));
+    }
+    __builtin_ia32_mfence();
+#else
+    (void)job;
+    (void)part;
+    (void)parts;
+#endif
+}
+
+void pd_net_evict(pd_net *net, size_t layer)
+{
+    if (layer >= net->g->n_layers)
+        return;
+    const pd_layer *l = &net->g->layers[layer];
+    pd_layer_tensor lt[PD_LAYER_MAX_TENSORS];
+    size_t nt = pd_layer_tensors(l, lt);
+    const float **t = tensors_of(net, layer);
+    flush_job job = {.count = 0};
+    for (size_t k = 0; k < nt; k++) {
+        size_t n = 1;
+        for (int d = 0; d < lt[k].ndim; d++)
+            n *= (size_t)lt[k].dims[d];
+        if (t[k]) {
+            job.p[job.count] = t[k];
+            job.n[job.count++] = n;
+        }
+    }
+    const pd_forward_op *op = pd_forward_op_of(l->type);
+    if (net->prep[layer] && op->prepared_floats) {
+        job.p[job.count] = net->prep[layer];
+        job.n[job.count++] = op->prepared_floats(l);
+    }
+    /* by the pool, whose threads are then awake for the run that follows (a flush of
+     * megabytes outlasts their spin, and a woken pool costs a layer 0.1 ms or more) */
+    pd_workers_run(net->pool, flush_part, &job);
+}
+
+bool pd_net_fused(const pd_net *net, size_t exit, size_t pos)
+{
+    size_t len;
+    if (exit >= net->plan.n_exits || !pd_net_path(net, exit, &len) || pos == 0 || pos >= len)
+        return false;
+    return net->plan.fuse_relu[net->plan.start[exit] + pos - 1];
 }
 
 pd_status pd_net_run_layer(pd_net *net, size_t layer, const float *const *ins, size_t n_ins,

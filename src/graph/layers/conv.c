@@ -64,6 +64,18 @@ bool pd_conv_is_plain(const pd_layer *l)
            p->dilation_w == 1 && p->groups == 1 && p->bias;
 }
 
+/* Depthwise, other grouped, pointwise (1 x 1, one group), or none: the convolutions of
+ * today's CNNs, whose cost per multiply-accumulate differs several-fold (a depthwise layer
+ * reads each input once for a few taps; a pointwise one is a plain matrix product). */
+static pd_layer_kind kind(const pd_layer *l)
+{
+    const pd_layer_params *p = &l->p;
+    if (p->groups > 1)
+        return p->groups == l->in.c && p->groups == p->filters ? PD_KIND_CONV_DEPTHWISE
+                                                                : PD_KIND_CONV_GROUPED;
+    return p->kernel == 1 && p->kernel_w == 1 ? PD_KIND_CONV_POINTWISE : PD_KIND_NONE;
+}
+
 /* One group's channels times the kernel's taps: what each output value sums. */
 static double taps(const pd_layer *l)
 {
@@ -144,11 +156,65 @@ static size_t sweep(pd_sweep_emit emit, void *ctx)
                                                      "\"type\": \"conv\", \"filters\": %d, "
                                                      "\"kernel\": %d, \"stride\": %d, \"pad\": %d",
                                                      fs[f], ks[k], s, ks[k] / 2);
+    /* the dense 3 x 3 convolutions of ResNet-18, GoogLeNet and SqueezeNet: 16 to 512
+     * channels and filters on 7 x 7 to 56 x 56 maps (the pairs that occur), up to 2.5e8
+     * multiply-accumulates; and the stems, 3 channels at 224 x 224 */
+    static const int d_c[] = {16, 32, 64, 128, 256, 512}, d_hw[] = {7, 14, 28, 56},
+                     d_f[] = {32, 64, 128, 256, 512};
+    for (size_t a = 0; a < sizeof d_c / sizeof d_c[0]; a++)
+        for (size_t b = 0; b < sizeof d_hw / sizeof d_hw[0]; b++)
+            for (size_t f = 0; f < sizeof d_f / sizeof d_f[0]; f++)
+                for (int s = 1; s <= 2; s++) {
+                    const double o = (d_hw[b] - 1) / s + 1;
+                    if (d_c[a] * d_hw[b] > 7168 || (d_c[a] >= 32 && d_f[f] > 4 * d_c[a]) ||
+                        o * o * d_f[f] * d_c[a] * 9.0 > 2.5e8)
+                        continue;
+                    n += pd_sweep_point_emit(emit, ctx, d_c[a], d_hw[b],
+                                             "\"type\": \"conv\", \"filters\": %d, "
+                                             "\"kernel\": 3, \"stride\": %d, \"pad\": 1",
+                                             d_f[f], s);
+                }
+    /* the largest the six architectures have beyond that grid: GoogLeNet's 64 -> 192 on
+     * 56 x 56 (3.5e8), SqueezeNet's 512 -> 1000 classifier on 13 x 13, the MobileNets' and
+     * EfficientNet's 16 and 32 -> 96 pointwise on 112 x 112 */
+    n += pd_sweep_point_emit(emit, ctx, 64, 56,
+                             "\"type\": \"conv\", \"filters\": 192, \"kernel\": 3, \"pad\": 1");
+    n += pd_sweep_point_emit(emit, ctx, 512, 13, "\"type\": \"conv\", \"filters\": 1000, "
+                                                 "\"kernel\": 1");
+    for (int c = 16; c <= 32; c *= 2)
+        n += pd_sweep_point_emit(emit, ctx, c, 112,
+                                 "\"type\": \"conv\", \"filters\": 96, \"kernel\": 1, "
+                                 "\"bias\": false");
+    for (int f = 16; f <= 64; f *= 2)
+        for (int k = 3; k <= 7; k += 4)
+            n += pd_sweep_point_emit(emit, ctx, 3, 224,
+                                     "\"type\": \"conv\", \"filters\": %d, \"kernel\": %d, "
+                                     "\"stride\": 2, \"pad\": %d",
+                                     f, k, k / 2);
+    /* grouped convolutions that are not depthwise (ResNeXt's, AlexNet's two groups) */
+    static const int g_c[] = {32, 64, 128, 256}, g_g[] = {2, 4, 32}, g_hw[] = {7, 14, 28};
+    for (size_t a = 0; a < sizeof g_c / sizeof g_c[0]; a++)
+        for (size_t g = 0; g < sizeof g_g / sizeof g_g[0]; g++)
+            for (size_t b = 0; b < sizeof g_hw / sizeof g_hw[0]; b++)
+                n += pd_sweep_point_emit(emit, ctx, g_c[a], g_hw[b],
+                                         "\"type\": \"conv\", \"filters\": %d, "
+                                         "\"kernel\": 3, \"pad\": 1, \"groups\": %d",
+                                         g_c[a], g_g[g]);
     /* the convolutions of MobileNets and EfficientNets: depthwise 3 x 3 and 5 x 5 at the
-     * channel counts and map sizes they use, and pointwise 1 x 1 between such widths */
-    static const int dw_c[] = {16, 32, 72, 96, 144, 240, 384, 576, 960},
-                     dw_hw[] = {7, 14, 28, 56, 112}, pw_c[] = {16, 24, 40, 80, 160, 320, 640},
-                     pw_hw[] = {7, 14, 28, 56};
+     * channel counts and map sizes they use, and pointwise 1 x 1 between such widths (up to
+     * 1152 channels, maps up to 112 x 112) and on the 1 x 1 maps of squeeze-and-excitation */
+    static const int dw_c[] = {16, 32, 72, 96, 120, 144, 240, 384, 480, 576, 672, 960, 1152},
+                     dw_hw[] = {7, 14, 28, 56, 112},
+                     pw_c[] = {16, 24, 40, 80, 160, 320, 640, 1152},
+                     pw_hw[] = {7, 14, 28, 56, 112},
+                     se_c[] = {4, 8, 16, 32, 64, 144, 288, 576, 1152};
+    for (size_t a = 0; a < sizeof se_c / sizeof se_c[0]; a++)
+        for (size_t f = 0; f < sizeof se_c / sizeof se_c[0]; f++)
+            if (se_c[a] * se_c[f] <= 1152 * 64) /* squeeze or excite, not both wide */
+                n += pd_sweep_point_emit(emit, ctx, se_c[a], 1,
+                                         "\"type\": \"conv\", \"filters\": %d, "
+                                         "\"kernel\": 1",
+                                         se_c[f]);
     for (size_t a = 0; a < sizeof dw_c / sizeof dw_c[0]; a++)
         for (size_t b = 0; b < sizeof dw_hw / sizeof dw_hw[0]; b++)
             for (int k = 3; k <= 5; k += 2)
@@ -162,7 +228,7 @@ static size_t sweep(pd_sweep_emit emit, void *ctx)
     for (size_t a = 0; a < sizeof pw_c / sizeof pw_c[0]; a++)
         for (size_t f = 0; f < sizeof pw_c / sizeof pw_c[0]; f++)
             for (size_t b = 0; b < sizeof pw_hw / sizeof pw_hw[0]; b++)
-                if (pw_c[a] * pw_hw[b] <= 8960 && pw_c[f] * pw_hw[b] <= 8960)
+                if (pw_c[a] * pw_hw[b] <= 10752 && pw_c[f] * pw_hw[b] <= 10752)
                     n += pd_sweep_point_emit(emit, ctx, pw_c[a], pw_hw[b],
                                              "\"type\": \"conv\", \"filters\": %d, "
                                              "\"kernel\": 1, \"bias\": false",
@@ -175,14 +241,18 @@ static size_t sweep(pd_sweep_emit emit, void *ctx)
 #define KF PD_FEAT_KERNEL_FILTERS
 #define MACS PD_FEAT_MACS
 #define RMACS PD_FEAT_RUNTIME_MACS
+#define WB PD_FEAT_WEIGHT_BYTES
 /* runtime_macs counts the multiplies of the algorithm the runtime runs the layer with
  * (Winograd's for many), so the sets come in both; transform_elems, the work of
- * Winograd's transforms, goes with runtime_macs. */
+ * Winograd's transforms, goes with runtime_macs; weight_bytes, what a layer of a model
+ * larger than the caches reads from memory each run (512 x 512 x 3 x 3: 9.4 MB). */
 static const pd_feature_set candidates[] = {
     {2, {IN, KF}}, {1, {MACS}}, {2, {MACS, IN}}, {2, {MACS, OUT}}, {3, {MACS, IN, OUT}},
     {2, {PD_FEAT_KERNEL_FILTERS_CHANNELS, IN}}, {1, {RMACS}}, {2, {RMACS, IN}},
     {2, {RMACS, OUT}}, {3, {RMACS, IN, OUT}}, {2, {RMACS, PD_FEAT_TRANSFORM_ELEMS}},
-    {3, {RMACS, PD_FEAT_TRANSFORM_ELEMS, OUT}},
+    {3, {RMACS, PD_FEAT_TRANSFORM_ELEMS, OUT}}, {2, {MACS, WB}}, {3, {MACS, WB, OUT}},
+    {2, {RMACS, WB}}, {3, {RMACS, WB, OUT}}, {3, {RMACS, WB, IN}},
+    {3, {RMACS, PD_FEAT_TRANSFORM_ELEMS, WB}},
 };
 
 const pd_layer_type_def pd_conv_type = {
@@ -197,4 +267,5 @@ const pd_layer_type_def pd_conv_type = {
     .tensors = tensors,
     .fit = {{2, {IN, KF}}, {1, {MACS}}, sizeof candidates / sizeof candidates[0], candidates},
     .sweep = sweep,
+    .kind = kind,
 };

@@ -54,7 +54,9 @@ static size_t tensors(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS]
 
 static size_t sweep(pd_sweep_emit emit, void *ctx)
 {
-    static const int ins[] = {64, 256, 720, 1024, 2048, 4096}, outs[] = {10, 32, 84, 128, 256, 512};
+    /* the classifiers of today's CNNs too: 512 to 1280 inputs, 1000 outputs */
+    static const int ins[] = {32, 64, 256, 576, 720, 1024, 1280, 2048, 4096},
+                     outs[] = {10, 32, 84, 128, 256, 512, 1000};
     size_t n = 0;
     for (size_t a = 0; a < sizeof ins / sizeof ins[0]; a++)
         for (size_t b = 0; b < sizeof outs / sizeof outs[0]; b++)

@@ -28,8 +28,12 @@ static double macs(const pd_layer *l)
 
 static size_t sweep(pd_sweep_emit emit, void *ctx)
 {
+    /* equal shapes (SiLU's x * sigmoid(x)), and a [C, 1, 1] factor (squeeze-and-excitation) */
     return pd_sweep_feature_maps("\"type\": \"mul\", \"inputs\": [\"@input\", \"@input\"]", emit,
-                                ctx);
+                                 ctx) +
+           pd_sweep_feature_maps_after("\"type\": \"pool\", \"mode\": \"avg\", \"global\": true",
+                                       "\"type\": \"mul\", \"inputs\": [\"@input\", \"pre\"]",
+                                       emit, ctx);
 }
 
 static const pd_feature_set candidates[] = {{1, {PD_FEAT_OUT_ELEMS}}};

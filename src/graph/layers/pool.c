@@ -83,18 +83,37 @@ static size_t sweep(pd_sweep_emit emit, void *ctx)
                                              "\"type\": \"pool\", \"mode\": \"%s\", "
                                              "\"kernel\": %d, \"stride\": 2, \"pad\": %d",
                                              m ? "avg" : "max", k, k / 2);
-    n += pd_sweep_feature_maps("\"type\": \"pool\", \"mode\": \"avg\", \"global\": true",
+    /* the max pools of today's CNNs: GoogLeNet's stride-1 3 x 3 in its inception blocks, the
+     * stride-2 3 x 3 (ceil mode) between stages */
+    n += pd_sweep_spatial_maps("\"type\": \"pool\", \"mode\": \"max\", \"kernel\": 3, "
+                               "\"stride\": 1, \"pad\": 1, \"ceil\": true",
                                emit, ctx);
-    n += pd_sweep_feature_maps("\"type\": \"pool\", \"mode\": \"max\", \"global\": true",
+    n += pd_sweep_spatial_maps("\"type\": \"pool\", \"mode\": \"max\", \"kernel\": 3, "
+                               "\"stride\": 2, \"ceil\": true",
+                               emit, ctx);
+    n += pd_sweep_spatial_maps("\"type\": \"pool\", \"mode\": \"avg\", \"global\": true",
+                               emit, ctx);
+    n += pd_sweep_spatial_maps("\"type\": \"pool\", \"mode\": \"max\", \"global\": true",
                                emit, ctx);
     return n;
+}
+
+/* A global pool reads each value once for one output a channel; a windowed one reads each
+ * window: their costs follow different features. */
+static pd_layer_kind kind(const pd_layer *l)
+{
+    return l->p.global ? PD_KIND_POOL_GLOBAL : PD_KIND_NONE;
 }
 
 #define IN PD_FEAT_IN_ELEMS
 #define OUT PD_FEAT_OUT_ELEMS
 #define MACS PD_FEAT_MACS
+/* kernel_filters, (k/s)^2 x channels, counts the channels: a pool's passes go channel by
+ * channel and row by row, so a 7 x 7 map costs more per value than a 56 x 56 one */
 static const pd_feature_set candidates[] = {
     {2, {IN, OUT}}, {1, {MACS}}, {2, {MACS, IN}}, {2, {MACS, OUT}}, {3, {MACS, IN, OUT}},
+    {2, {MACS, PD_FEAT_KERNEL_FILTERS}}, {3, {MACS, OUT, PD_FEAT_KERNEL_FILTERS}},
+    {3, {IN, OUT, PD_FEAT_KERNEL_FILTERS}},
 };
 
 const pd_layer_type_def pd_pool_type = {
@@ -108,4 +127,5 @@ const pd_layer_type_def pd_pool_type = {
     .describe = describe,
     .fit = {{2, {IN, OUT}}, {1, {MACS}}, sizeof candidates / sizeof candidates[0], candidates},
     .sweep = sweep,
+    .kind = kind,
 };

@@ -3,7 +3,8 @@
 
 static size_t sweep(pd_sweep_emit emit, void *ctx)
 {
-    return pd_sweep_elementwise("\"type\": \"relu\"", emit, ctx);
+    return pd_sweep_elementwise("\"type\": \"relu\"", emit, ctx) +
+           pd_sweep_feature_maps("\"type\": \"relu\"", emit, ctx);
 }
 
 static const pd_feature_set candidates[] = {{1, {PD_FEAT_IN_ELEMS}}};
