@@ -68,8 +68,9 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
  * for the run that follows. For the profiler's sweep of single layers. */
 void pd_net_evict(pd_net *net, size_t layer);
 
-/* Whether position pos of exit k's path runs in the pass of the layer before it (a ReLU
- * after a convolution) whenever a run holds both: its layer_ms is then 0. */
+/* Whether position pos of exit k's path runs in the pass of a neighbour whenever a run
+ * holds both: a ReLU in the convolution's before it, a sigmoid in the SiLU pass of the
+ * multiply after it. Its layer_ms is then 0, the neighbour's holds both. */
 bool pd_net_fused(const pd_net *net, size_t exit, size_t pos);
 
 /* Runs layer `layer` alone on the caller's inputs: ins[j] holds its j-th input (n_ins of

@@ -254,9 +254,10 @@ void pd_net_evict(pd_net *net, size_t layer)
 bool pd_net_fused(const pd_net *net, size_t exit, size_t pos)
 {
     size_t len;
-    if (exit >= net->plan.n_exits || !pd_net_path(net, exit, &len) || pos == 0 || pos >= len)
+    if (exit >= net->plan.n_exits || !pd_net_path(net, exit, &len) || pos >= len)
         return false;
-    return net->plan.fuse_relu[net->plan.start[exit] + pos - 1];
+    const size_t at = net->plan.start[exit] + pos;
+    return (pos > 0 && net->plan.fuse_relu[at - 1]) || (pos + 1 < len && net->plan.silu[at]);
 }
 
 pd_status pd_net_run_layer(pd_net *net, size_t layer, const float *const *ins, size_t n_ins,
