@@ -6,10 +6,11 @@
  * ratios to the run's, the layers whose time alone differs most, and the whole run's median.
  *
  * Usage: bench_profile_check MODEL [--threads T] [--runs N] [--rounds R]
- * A ReLU that a whole run fuses into the convolution before it (its time 0 there) is
- * compared together with it: profile(conv) + profile(relu) against run(conv), and its own
- * profiled time is also reported apart (what a per-layer cost model counts and a run does not
- * spend). */
+ * A layer that a whole run runs in a neighbour's pass (pd_net_fused: a ReLU in the
+ * convolution's before it, a sigmoid in the SiLU pass of the multiply after it; its time 0
+ * there) is compared together with that neighbour: profile(conv) + profile(relu) against
+ * run(conv), and its own profiled time is also reported apart (what a per-layer cost model
+ * counts and a run does not spend). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,16 +142,18 @@ int main(int argc, char **argv)
         }
     }
     /* per path position: the run's median, the profile's median round */
-    double sum_run = 0, sum_prof = 0, sum_in = 0, fused_relu = 0;
+    double sum_run = 0, sum_prof = 0, sum_in = 0, fused_ms = 0;
     double grp_run[PD_FIT_QUALITY_ROWS] = {0}, grp_prof[PD_FIT_QUALITY_ROWS] = {0},
            grp_in[PD_FIT_QUALITY_ROWS] = {0};
     int grp_n[PD_FIT_QUALITY_ROWS] = {0};
     double *p_med = malloc(len * sizeof *p_med), *r_med = malloc(len * sizeof *r_med),
            *i_med = malloc(len * sizeof *i_med);
-    if (!p_med || !r_med || !i_med) {
+    bool *fused = malloc(len * sizeof *fused);
+    if (!p_med || !r_med || !i_med || !fused) {
         free(p_med);
         free(r_med);
         free(i_med);
+        free(fused);
         fprintf(stderr, "bench_profile_check: out of memory\n");
         goto done;
     }
@@ -162,26 +165,27 @@ int main(int argc, char **argv)
         memcpy(v, inrun + (size_t)path[i] * (size_t)rounds, (size_t)rounds * sizeof *v);
         i_med[i] = bench_quantile(v, (size_t)rounds, 0.5);
     }
+    /* a layer run in a neighbour's pass: its profiled times added to the neighbour's */
     for (size_t i = 0; i < len; i++) {
-        const pd_layer *l = &g->layers[path[i]];
-        double pr = p_med[i], in = i_med[i];
-        /* a ReLU the run fused into the convolution before it: compared with it */
-        if (i + 1 < len && g->layers[path[i + 1]].type == PD_LAYER_RELU && r_med[i + 1] == 0.0) {
-            pr += p_med[i + 1];
-            in += i_med[i + 1];
-            fused_relu += i_med[i + 1];
-        } else if (l->type == PD_LAYER_RELU && r_med[i] == 0.0 && i > 0) {
+        fused[i] = pd_net_fused(net, exit_k, i);
+        if (!fused[i])
             continue;
-        }
-        size_t q = group_of(l);
+        size_t j = g->layers[path[i]].type == PD_LAYER_RELU ? i - 1 : i + 1;
+        p_med[j] += p_med[i];
+        i_med[j] += i_med[i];
+        fused_ms += i_med[i];
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (fused[i])
+            continue;
+        size_t q = group_of(&g->layers[path[i]]);
         grp_run[q] += r_med[i];
-        grp_prof[q] += pr;
-        grp_in[q] += in;
+        grp_prof[q] += p_med[i];
+        grp_in[q] += i_med[i];
         grp_n[q]++;
         sum_run += r_med[i];
-        sum_prof += pr;
-        sum_in += in;
-        p_med[i] = pr; /* for the list below */
+        sum_prof += p_med[i];
+        sum_in += i_med[i];
     }
     memcpy(v, whole, total_runs * sizeof *v);
     double whole_med = bench_quantile(v, total_runs, 0.5);
@@ -198,18 +202,18 @@ int main(int argc, char **argv)
             printf("%-16s %6d %10.3f %7.3f %10.3f %7.3f %10.3f\n", group_name(q), grp_n[q],
                    grp_prof[q], grp_run[q] > 0 ? grp_prof[q] / grp_run[q] : NAN, grp_in[q],
                    grp_run[q] > 0 ? grp_in[q] / grp_run[q] : NAN, grp_run[q]);
-    printf("path: alone %.3f ms, profile %.3f ms (of which fused ReLUs timed alone %.3f), "
+    printf("path: alone %.3f ms, profile %.3f ms (of which fused layers timed alone %.3f), "
            "layers in run %.3f ms, whole run median %.3f ms\n",
-           sum_prof, sum_in, fused_relu, sum_run, whole_med);
-    printf("alone_ms=%.6f profile_ms=%.6f fused_relu_ms=%.6f in_run_ms=%.6f whole_ms=%.6f\n",
-           sum_prof, sum_in, fused_relu, sum_run, whole_med);
+           sum_prof, sum_in, fused_ms, sum_run, whole_med);
+    printf("alone_ms=%.6f profile_ms=%.6f fused_ms=%.6f in_run_ms=%.6f whole_ms=%.6f\n",
+           sum_prof, sum_in, fused_ms, sum_run, whole_med);
     /* the ten layers whose time alone and in a run differ most, in ms */
     printf("largest differences (alone - in run):\n");
     for (int top = 0; top < 10; top++) {
         size_t best = len;
         double bd = -1;
         for (size_t i = 0; i < len; i++) {
-            if (g->layers[path[i]].type == PD_LAYER_RELU && r_med[i] == 0.0 && i > 0)
+            if (fused[i])
                 continue;
             double d = fabs(p_med[i] - r_med[i]);
             if (d > bd) {
@@ -230,6 +234,7 @@ int main(int argc, char **argv)
     free(p_med);
     free(r_med);
     free(i_med);
+    free(fused);
     status = 0;
 done:
     pd_timings_free(&t);
