@@ -70,17 +70,6 @@ static const char *kind_name(int k)
     return k < KIND_FIRST_TYPE ? conv[k] : pd_layer_type_name((pd_layer_type)(k - KIND_FIRST_TYPE));
 }
 
-/* A whole decimal integer in [lo, hi], into *out; false for anything else. */
-static bool int_arg(const char *s, long lo, long hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || v < lo || v > hi)
-        return false;
-    *out = (int)v;
-    return true;
-}
-
 typedef struct options {
     const char *model, *exit_name;
     int threads, runs, warmup, peak_reps;
@@ -114,13 +103,13 @@ static bool parse_args(int argc, char **argv, options *o)
             if (strcmp(a, "--exit") == 0)
                 o->exit_name = v;
             else if (strcmp(a, "--threads") == 0)
-                ok = int_arg(v, 1, PD_THREADS_MAX, &o->threads);
+                ok = bench_int_arg(v, 1, PD_THREADS_MAX, &o->threads);
             else if (strcmp(a, "--runs") == 0)
-                ok = int_arg(v, 1, 1000000, &o->runs);
+                ok = bench_int_arg(v, 1, 1000000, &o->runs);
             else if (strcmp(a, "--warmup") == 0)
-                ok = int_arg(v, 0, 1000000, &o->warmup);
+                ok = bench_int_arg(v, 0, 1000000, &o->warmup);
             else
-                ok = int_arg(v, 0, 1000, &o->peak_reps);
+                ok = bench_int_arg(v, 0, 1000, &o->peak_reps);
             if (!ok) {
                 fprintf(stderr, "bench_models: %s \"%s\": expected a whole number (%s)\n", a,
                         v,

@@ -25,16 +25,6 @@
 static const char USAGE[] = "usage: bench_profile_check MODEL [--threads T] [--runs N] "
                             "[--rounds R]\n";
 
-static bool int_arg(const char *s, long lo, long hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || v < lo || v > hi)
-        return false;
-    *out = (int)v;
-    return true;
-}
-
 /* Quality rows' index: a layer's kind, or its type. */
 static size_t group_of(const pd_layer *l)
 {
@@ -56,11 +46,11 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         bool ok = true;
         if (strcmp(a, "--threads") == 0 && i + 1 < argc)
-            ok = int_arg(argv[++i], 1, PD_THREADS_MAX, &threads);
+            ok = bench_int_arg(argv[++i], 1, PD_THREADS_MAX, &threads);
         else if (strcmp(a, "--runs") == 0 && i + 1 < argc)
-            ok = int_arg(argv[++i], 1, 100000, &runs);
+            ok = bench_int_arg(argv[++i], 1, 100000, &runs);
         else if (strcmp(a, "--rounds") == 0 && i + 1 < argc)
-            ok = int_arg(argv[++i], 1, 1000, &rounds);
+            ok = bench_int_arg(argv[++i], 1, 1000, &rounds);
         else if (a[0] != '-' && !model)
             model = a;
         else

@@ -63,3 +63,13 @@ double bench_quantile(double *v, size_t n, double q)
         return v[n - 1];
     return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
 }
+
+bool bench_int_arg(const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || v < lo || v > hi)
+        return false;
+    *out = (int)v;
+    return true;
+}

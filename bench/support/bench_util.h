@@ -2,6 +2,7 @@
 #ifndef PD_BENCH_UTIL_H
 #define PD_BENCH_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Milliseconds on CLOCK_MONOTONIC. */
@@ -13,5 +14,8 @@ void bench_date(char *buf, size_t n);
 /* The q-quantile (0 to 1) of n values, linear between order statistics, as numpy's
  * default; it sorts v in place. NaN for n == 0. */
 double bench_quantile(double *v, size_t n, double q);
+/* A whole decimal integer in [lo, hi] (a benchmark's flag), into *out; false for anything
+ * else ("1.5", "x", out of range). */
+bool bench_int_arg(const char *s, long lo, long hi, int *out);
 
 #endif
