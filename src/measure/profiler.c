@@ -125,7 +125,8 @@ static pd_status time_alone(pd_net *net, const pd_graph *g, size_t i, alone_inpu
 }
 
 /* Every layer inside whole runs of the first exit whose sub-graph holds it; into row[i]. A
- * layer fused into the pass before it there is left to be timed alone (timed[i] false). */
+ * layer that runs in a neighbour's pass there (pd_net_fused: a ReLU in its convolution's, a
+ * sigmoid in its multiply's SiLU pass) is left to be timed alone (timed[i] false). */
 static pd_status time_in_runs(pd_net *net, const pd_graph *g, const pd_profiler_options *o,
                               pd_layer_timing *row, bool *timed, pd_error *err)
 {

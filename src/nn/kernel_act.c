@@ -94,24 +94,6 @@ INLINE __m256 sigmoid8(__m256 x)
     return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
 
-/* x sigmoid(x), the product rounded as pd_k_mul rounds it: the same floats as a sigmoid
- * pass and then a multiply. */
-TARGET static void silu_avx2(const float *in, float *out, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 x = _mm256_loadu_ps(in + i);
-        _mm256_storeu_ps(out + i, _mm256_mul_ps(x, sigmoid8(x)));
-    }
-    if (i < n) {
-        float tmp[8] = {0};
-        memcpy(tmp, in + i, (n - i) * sizeof *tmp);
-        __m256 x = _mm256_loadu_ps(tmp);
-        _mm256_storeu_ps(tmp, _mm256_mul_ps(x, sigmoid8(x)));
-        memcpy(out + i, tmp, (n - i) * sizeof *tmp);
-    }
-}
-
 TARGET static void clip_avx2(const float *in, float *out, size_t n, float lo, float hi)
 {
     const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
@@ -122,17 +104,24 @@ TARGET static void clip_avx2(const float *in, float *out, size_t n, float lo, fl
         out[i] = clip1(in[i], lo, hi);
 }
 
-/* The last n % 8 through the vector path too (from a copy): every element gets the same
- * arithmetic wherever it lies. */
-TARGET static void sigmoid_avx2(const float *in, float *out, size_t n)
+/* sigmoid(x), or with times_x x sigmoid(x) (SiLU, the product rounded as pd_k_mul rounds
+ * it: the same floats as a sigmoid pass and then a multiply). The last n % 8 through the
+ * vector path too (from a copy): every element gets the same arithmetic wherever it lies. */
+INLINE __m256 sigmoid_or_silu8(__m256 x, bool times_x)
+{
+    __m256 y = sigmoid8(x);
+    return times_x ? _mm256_mul_ps(x, y) : y;
+}
+
+TARGET static void sigmoid_avx2(const float *in, float *out, size_t n, bool times_x)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(out + i, sigmoid8(_mm256_loadu_ps(in + i)));
+        _mm256_storeu_ps(out + i, sigmoid_or_silu8(_mm256_loadu_ps(in + i), times_x));
     if (i < n) {
         float tmp[8] = {0};
         memcpy(tmp, in + i, (n - i) * sizeof *tmp);
-        _mm256_storeu_ps(tmp, sigmoid8(_mm256_loadu_ps(tmp)));
+        _mm256_storeu_ps(tmp, sigmoid_or_silu8(_mm256_loadu_ps(tmp), times_x));
         memcpy(out + i, tmp, (n - i) * sizeof *tmp);
     }
 }
@@ -195,7 +184,7 @@ void pd_k_sigmoid(const float *in, float *out, size_t n)
 {
 #ifdef HAVE_AVX2
     if (have_avx2()) {
-        sigmoid_avx2(in, out, n);
+        sigmoid_avx2(in, out, n, false);
         return;
     }
 #endif
@@ -207,7 +196,7 @@ void pd_k_silu(const float *in, float *out, size_t n)
 {
 #ifdef HAVE_AVX2
     if (have_avx2()) {
-        silu_avx2(in, out, n);
+        sigmoid_avx2(in, out, n, true);
         return;
     }
 #endif
