@@ -10,7 +10,10 @@
  * seed 1). It prints a human summary and one machine-readable line
  *   median_ms=... p10_ms=... p90_ms=... gflops=... macs=... peak_gflops=... ...
  * and with --layers each layer type's share of the time (a line kind=... each, then
- * layers_total_ms=...). GFLOPS count 2 a multiply-accumulate of pd_layer_macs: what a direct
+ * layers_total_ms=...). With --stdin-rounds it loads the model once and then does one round
+ * (warm-up, timed runs, FMA peak, that line) for each line read from standard input, until
+ * its end: a driver that keeps its other side warm across rounds (bench_models.py keeps
+ * PyTorch loaded) keeps this side warm too. GFLOPS count 2 a multiply-accumulate of pd_layer_macs: what a direct
  * convolution does, so a layer run by Winograd's method may pass the FMA peak. */
 #include <math.h>
 #include <stdio.h>
@@ -27,14 +30,15 @@
 
 static const char USAGE[] =
     "usage: bench_models MODEL [--exit NAME] [--threads T] [--runs N] [--warmup N] "
-    "[--layers] [--peak-reps N]\n"
+    "[--layers] [--peak-reps N] [--stdin-rounds]\n"
     "  MODEL         an ONNX file, or a built-in model or JSON file (random weights)\n"
     "  --exit NAME   the exit to run to (default: the trunk's, the network's classifier)\n"
     "  --threads T   threads the net splits each layer over, 1 to 256 (default 2)\n"
     "  --runs N      timed runs, and with --layers the runs timed per layer (default 20)\n"
     "  --warmup N    untimed runs first (default 5)\n"
     "  --layers      also time each layer and print each layer type's share\n"
-    "  --peak-reps N repetitions of the FMA peak, 0 to skip it (default 7)\n";
+    "  --peak-reps N repetitions of the FMA peak, 0 to skip it (default 7)\n"
+    "  --stdin-rounds one round for each line on standard input, in one process\n";
 
 /* Layer kinds of the --layers report: the convolutions by how the runtime runs them. */
 enum {
@@ -73,7 +77,7 @@ static const char *kind_name(int k)
 typedef struct options {
     const char *model, *exit_name;
     int threads, runs, warmup, peak_reps;
-    bool layers;
+    bool layers, stdin_rounds;
 } options;
 
 /* Parses argv into o; prints what is wrong and returns false on a bad argument. */
@@ -85,6 +89,10 @@ static bool parse_args(int argc, char **argv, options *o)
         bool has_value = i + 1 < argc;
         if (strcmp(a, "--layers") == 0) {
             o->layers = true;
+            continue;
+        }
+        if (strcmp(a, "--stdin-rounds") == 0) {
+            o->stdin_rounds = true;
             continue;
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -277,6 +285,68 @@ done:
     return status;
 }
 
+/* What a round needs: the net on its path, the input, room for the run times. */
+typedef struct bench_run {
+    pd_net *net;
+    const pd_graph *g;
+    size_t exit_k, len, n_in;
+    const int32_t *path;
+    const float *x;
+    double *ms, macs;
+    bool random_weights;
+} bench_run;
+
+/* One round: the warm-up, the timed runs, the FMA peak, the summary and the
+ * machine-readable line (flushed). Writes the median to *median_out. */
+static bool do_round(const options *o, const bench_run *b, double *median_out)
+{
+    pd_error err;
+    const float *y;
+    size_t ny;
+    for (int i = 0; i < o->warmup; i++)
+        if (pd_net_run(b->net, b->exit_k, 0, b->len, b->x, b->n_in, &y, &ny, NULL, &err)) {
+            fprintf(stderr, "bench_models: %s\n", err.msg);
+            return false;
+        }
+    for (int r = 0; r < o->runs; r++) {
+        double t0 = bench_now_ms();
+        if (pd_net_run(b->net, b->exit_k, 0, b->len, b->x, b->n_in, &y, &ny, NULL, &err)) {
+            fprintf(stderr, "bench_models: %s\n", err.msg);
+            return false;
+        }
+        b->ms[r] = bench_now_ms() - t0;
+    }
+    double p10 = bench_quantile(b->ms, (size_t)o->runs, 0.1);
+    double p90 = bench_quantile(b->ms, (size_t)o->runs, 0.9);
+    double med = bench_quantile(b->ms, (size_t)o->runs, 0.5);
+    double gflops = 2.0 * b->macs / (med * 1e6);
+    int threads = pd_net_threads(b->net);
+
+    char cpu[128], date[64];
+    bench_cpu_model(cpu, sizeof cpu);
+    bench_date(date, sizeof date);
+    printf("bench_models: %s; %s; %d threads; convolutions %s\n", date, cpu, threads,
+           pd_runtime_vector_convolutions() ? "hand-vectorised (AVX2 and FMA)"
+                                            : "as im2col (no AVX2 and FMA)");
+    const char *isa;
+    double peak = report_peak(threads, o->peak_reps, &isa);
+    const char *exit_name = b->g->layers[b->g->exits[b->exit_k]].name;
+    printf("%s to exit %s (%zu layers), batch 1, %s weights: median %.3f ms (p10 %.3f, p90 "
+           "%.3f; %d runs after %d warm-up) = %.1f GFLOPS of %.3f G multiply-accumulates",
+           o->model, exit_name, b->len, b->random_weights ? "random" : "its own", med, p10, p90,
+           o->runs, o->warmup, gflops, b->macs / 1e9);
+    if (peak > 0)
+        printf(", %.1f%% of the FMA peak", 100.0 * gflops / peak);
+    printf("\n");
+    printf("median_ms=%.6f p10_ms=%.6f p90_ms=%.6f gflops=%.3f macs=%.0f peak_gflops=%.3f "
+           "peak_isa=%s peak_pct=%.3f threads=%d runs=%d layers=%zu exit=%s\n",
+           med, p10, p90, gflops, b->macs, peak > 0 ? peak : NAN, isa,
+           peak > 0 ? 100.0 * gflops / peak : NAN, threads, o->runs, b->len, exit_name);
+    fflush(stdout);
+    *median_out = med;
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -327,47 +397,18 @@ int main(int argc, char **argv)
     pd_rng_seed(&rng, 7);
     for (size_t i = 0; i < n_in; i++)
         x[i] = (float)(2.0 * pd_rng_uniform(&rng) - 1.0);
-    const float *y;
-    size_t ny;
-    for (int i = 0; i < o.warmup; i++)
-        if (pd_net_run(net, exit_k, 0, len, x, n_in, &y, &ny, NULL, &err)) {
-            fprintf(stderr, "bench_models: %s\n", err.msg);
-            goto done;
-        }
-    for (int r = 0; r < o.runs; r++) {
-        double t0 = bench_now_ms();
-        if (pd_net_run(net, exit_k, 0, len, x, n_in, &y, &ny, NULL, &err)) {
-            fprintf(stderr, "bench_models: %s\n", err.msg);
-            goto done;
-        }
-        ms[r] = bench_now_ms() - t0;
+    bench_run b = {.net = net, .g = g, .exit_k = exit_k, .len = len, .n_in = n_in,
+                   .path = path, .x = x, .ms = ms, .macs = macs,
+                   .random_weights = random_weights};
+    double med = 0;
+    if (o.stdin_rounds) {
+        char line[256];
+        while (fgets(line, sizeof line, stdin))
+            if (!do_round(&o, &b, &med))
+                goto done;
+    } else if (!do_round(&o, &b, &med)) {
+        goto done;
     }
-    double p10 = bench_quantile(ms, (size_t)o.runs, 0.1);
-    double p90 = bench_quantile(ms, (size_t)o.runs, 0.9);
-    double med = bench_quantile(ms, (size_t)o.runs, 0.5);
-    double gflops = 2.0 * macs / (med * 1e6);
-    int threads = pd_net_threads(net);
-
-    char cpu[128], date[64];
-    bench_cpu_model(cpu, sizeof cpu);
-    bench_date(date, sizeof date);
-    printf("bench_models: %s; %s; %d threads; convolutions %s\n", date, cpu, threads,
-           pd_runtime_vector_convolutions() ? "hand-vectorised (AVX2 and FMA)"
-                                            : "as im2col (no AVX2 and FMA)");
-    const char *isa;
-    double peak = report_peak(threads, o.peak_reps, &isa);
-    printf("%s to exit %s (%zu layers), batch 1, %s weights: median %.3f ms (p10 %.3f, p90 "
-           "%.3f; %d runs after %d warm-up) = %.1f GFLOPS of %.3f G multiply-accumulates",
-           o.model, g->layers[g->exits[exit_k]].name, len, random_weights ? "random" : "its own",
-           med, p10, p90, o.runs, o.warmup, gflops, macs / 1e9);
-    if (peak > 0)
-        printf(", %.1f%% of the FMA peak", 100.0 * gflops / peak);
-    printf("\n");
-    printf("median_ms=%.6f p10_ms=%.6f p90_ms=%.6f gflops=%.3f macs=%.0f peak_gflops=%.3f "
-           "peak_isa=%s peak_pct=%.3f threads=%d runs=%d layers=%zu exit=%s\n",
-           med, p10, p90, gflops, macs, peak > 0 ? peak : NAN, isa,
-           peak > 0 ? 100.0 * gflops / peak : NAN, threads, o.runs, len,
-           g->layers[g->exits[exit_k]].name);
     status = 0;
     if (o.layers)
         status = report_layers(net, g, exit_k, path, len, x, n_in, o.runs, med);

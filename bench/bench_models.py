@@ -4,8 +4,10 @@
 What: for each of ResNet-18, MobileNetV2, SqueezeNet 1.1, GoogLeNet, MobileNetV3-Small and
 EfficientNet-B0 (the multi-exit ONNX models tools/make_onnx_models.py makes, in DIR/<arch>/
 model.onnx; made here when missing), R rounds of, in turn:
-  predoff: bench/bench_models (C, a new process each round) on the path to the network's own
-           classifier, batch 1, T threads: a warm-up, then N timed runs, their median;
+  predoff: bench/bench_models (C) on the path to the network's own classifier, batch 1,
+           T threads: a warm-up, then N timed runs, their median; one process an
+           architecture, loaded once and alive across its rounds (--stdin-rounds), as torch
+           is;
   torch eager: the same torchvision architecture (torchvision.models.<arch>(weights=None)
            from the seed the export used, so the same weights; eval mode, its own classifier,
            no side exits) on a 1x3x224x224 input, in torch.inference_mode(),
@@ -159,14 +161,10 @@ def key_values(line):
     return out
 
 
-def run_c(a, model, extra):
-    """bench_models on model: its output, the machine-readable line as a dict, the kind lines."""
-    cmd = [a.bench, model, "--threads", str(a.threads), "--warmup", str(a.warmup)] + extra
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        fail(f"{' '.join(map(shlex.quote, cmd))} exited with {r.returncode}:\n{r.stderr}")
+def parse_c(cmd, text):
+    """bench_models' output: the machine-readable line as a dict, the kind lines, the total."""
     line, kinds, total = None, [], None
-    for ln in r.stdout.splitlines():
+    for ln in text.splitlines():
         if ln.startswith("median_ms="):
             line = key_values(ln)
         elif ln.startswith("kind="):
@@ -174,7 +172,7 @@ def run_c(a, model, extra):
         elif ln.startswith("layers_total_ms="):
             total = key_values(ln)
     if line is None:
-        fail(f"{' '.join(map(shlex.quote, cmd))} printed no median_ms= line:\n{r.stdout}")
+        fail(f"{' '.join(map(shlex.quote, cmd))} printed no median_ms= line:\n{text}")
     try:
         for k in ("median_ms", "gflops", "macs", "peak_gflops"):
             line[k] = float(line[k])
@@ -183,8 +181,53 @@ def run_c(a, model, extra):
         if total is not None:
             line["layers_total_ms"] = float(total["layers_total_ms"])
     except (KeyError, ValueError) as e:
-        fail(f"bench_models' output unreadable ({e}):\n{r.stdout}")
+        fail(f"bench_models' output unreadable ({e}):\n{text}")
+    return line, kinds
+
+
+def run_c(a, model, extra):
+    """bench_models on model, a process of its own: its output, the line, the kind lines."""
+    cmd = [a.bench, model, "--threads", str(a.threads), "--warmup", str(a.warmup)] + extra
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        fail(f"{' '.join(map(shlex.quote, cmd))} exited with {r.returncode}:\n{r.stderr}")
+    line, kinds = parse_c(cmd, r.stdout)
     return r.stdout, line, kinds
+
+
+class CRounds:
+    """bench_models --stdin-rounds on one model: loaded once, one round a line sent, so
+    that predoff's process stays warm across the rounds as torch's does."""
+
+    def __init__(self, a, model, extra):
+        self.cmd = [a.bench, model, "--threads", str(a.threads), "--warmup", str(a.warmup),
+                    "--stdin-rounds"] + extra
+        self.p = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+
+    def round(self):
+        """One round: its output and the machine-readable line."""
+        self.p.stdin.write("round\n")
+        self.p.stdin.flush()
+        out = []
+        while True:
+            ln = self.p.stdout.readline()
+            if not ln:
+                err = self.p.stderr.read()
+                fail(f"{' '.join(map(shlex.quote, self.cmd))} stopped "
+                     f"(status {self.p.wait()}):\n{err}")
+            out.append(ln)
+            if ln.startswith("median_ms="):
+                break
+        text = "".join(out)
+        return text, parse_c(self.cmd, text)[0]
+
+    def close(self):
+        self.p.stdin.close()
+        status = self.p.wait()
+        if status != 0:
+            fail(f"{' '.join(map(shlex.quote, self.cmd))} exited with {status}:\n"
+                 f"{self.p.stderr.read()}")
 
 
 def torch_model(torch, torchvision, arch):
@@ -274,7 +317,8 @@ def main():
           f", {torch.get_num_threads()} threads, OPENBLAS_NUM_THREADS=1), torchvision "
           f"{torchvision.__version__}")
     print(f"command: {command}")
-    print(f"{a.rounds} rounds an architecture, each: predoff (bench_models, a new process), then "
+    print(f"{a.rounds} rounds an architecture, each: predoff (bench_models --stdin-rounds, one "
+          f"process an architecture, alive across its rounds), then "
           f"PyTorch eager, then PyTorch optimized (optimize_for_inference of the traced model; "
           f"both in this process), {a.warmup} warm-up and {a.runs} timed runs each")
     g = torch.Generator().manual_seed(7)
@@ -293,9 +337,9 @@ def main():
         pd_ms, eg_ms, op_ms, ratio, ratio_eager = [], [], [], [], []
         opt_wins = 0
         macs = None
+        c = CRounds(a, model, ["--runs", str(a.runs), "--peak-reps", str(a.peak_reps)])
         for r in range(a.rounds):
-            out, line, _ = run_c(a, model, ["--runs", str(a.runs),
-                                            "--peak-reps", str(a.peak_reps)])
+            out, line = c.round()
             if a.verbose:
                 print(out, end="")
             te = time_torch(torch, net, x, a.warmup, a.runs)
@@ -318,6 +362,7 @@ def main():
                   f"{te:.3f} ms, torch optimized {opt_txt}, faster torch / predoff "
                   f"{ratio[-1]:.3f}; FMA peak {line['peak_gflops']:.1f} GFLOPS "
                   f"({line.get('peak_isa', '?')})", flush=True)
+        c.close()
         del net, opt
         if not op_ms:
             faster = "eager only*"
