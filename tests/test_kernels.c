@@ -114,9 +114,20 @@ static size_t weight_elems(const pd_k_conv_geom *g)
     return (size_t)(g->filters * (g->c / g->groups) * g->kh * g->kw);
 }
 
-/* PyTorch's conv2d, one output at a time, then its ReLU (which keeps NaN). */
+/* The activation a test runs a convolution with: 0 none, 1 ReLU, 2 ReLU capped at 0.5 (as
+ * ReLU6 is at 6: 0.5, so that random sums pass it often). */
+static pd_act act_of(int kind)
+{
+    pd_act a = kind ? pd_act_relu() : pd_act_none();
+    if (kind == 2)
+        a.cap = 0.5f;
+    return a;
+}
+
+/* PyTorch's conv2d, one output at a time, then its ReLU (which keeps NaN), then the cap
+ * (min, NaN kept). */
 static void ref_conv(const pd_k_conv_geom *g, const float *w, const float *b, const float *in,
-                     bool relu, double *out)
+                     pd_act act, double *out)
 {
     const int64_t OH = out_h(g), OW = out_w(g), cg = g->c / g->groups, fg = g->filters / g->groups;
     for (int64_t f = 0; f < g->filters; f++) {
@@ -134,8 +145,10 @@ static void ref_conv(const pd_k_conv_geom *g, const float *w, const float *b, co
                             s += (double)w[((f * cg + c) * g->kh + ky) * g->kw + kx] *
                                  in[((group * cg + c) * g->h + iy) * g->w + ix];
                         }
-                if (relu && s <= 0.0)
+                if (act.relu && s <= 0.0)
                     s = 0.0;
+                if (act.relu && s > act.cap)
+                    s = act.cap;
                 out[(f * OH + oy) * OW + ox] = s;
             }
     }
@@ -144,12 +157,13 @@ static void ref_conv(const pd_k_conv_geom *g, const float *w, const float *b, co
 /* Every way of running g against the reference: pd_k_conv, the sgemm path, the depthwise
  * loop (when g is depthwise), and pd_k_conv_split over 1 and 2 threads, twice each. */
 static void check_conv_with(const pd_k_conv_geom *g, const float *w, const float *b,
-                            const float *in, bool relu)
+                            const float *in, int act_kind)
 {
     assert_true(pd_k_conv_valid(g));
     size_t n_out = out_elems(g);
     double *want = doubles(n_out);
-    ref_conv(g, w, b, in, relu, want);
+    const pd_act act = act_of(act_kind);
+    ref_conv(g, w, b, in, act, want);
     double fl = norm_floor(want, n_out);
     char what[200];
     snprintf(what, sizeof what,
@@ -159,22 +173,22 @@ static void check_conv_with(const pd_k_conv_geom *g, const float *w, const float
              (long long)g->groups, (long long)g->kh, (long long)g->kw, (long long)g->sh,
              (long long)g->sw, (long long)g->dh, (long long)g->dw, (long long)g->pt,
              (long long)g->pl, (long long)g->pb, (long long)g->pr, b ? "" : " no bias",
-             relu ? " relu" : "");
+             act_kind == 2 ? " relu capped at 0.5" : act_kind ? " relu" : "");
 
     float *out = poisoned(n_out);
     float *scratch = floats(pd_k_conv_scratch_floats(g)); /* exactly: ASan sees overruns */
-    pd_k_conv(g, w, b, in, out, scratch, relu);
+    pd_k_conv(g, w, b, in, out, scratch, act);
     expect_close(what, out, want, n_out, TOL, fl);
 
     float *gemm = poisoned(n_out);
     float *gemm_scratch = floats(pd_k_conv_gemm_scratch_floats(g));
-    pd_k_conv_gemm(g, w, b, in, gemm, gemm_scratch, relu);
+    pd_k_conv_gemm(g, w, b, in, gemm, gemm_scratch, act);
     expect_close(what, gemm, want, n_out, TOL, fl);
 
     if (pd_k_conv_is_depthwise(g)) {
         assert_int_equal(pd_k_conv_scratch_floats(g), pd_k_depthwise_scratch_floats(g));
         float *direct = poisoned(n_out);
-        pd_k_conv_depthwise(g, w, b, in, direct, scratch, relu);
+        pd_k_conv_depthwise(g, w, b, in, direct, scratch, act);
         expect_close(what, direct, want, n_out, TOL, fl);
         assert_memory_equal(direct, out, n_out * sizeof *out); /* pd_k_conv took this loop */
         free(direct);
@@ -186,10 +200,10 @@ static void check_conv_with(const pd_k_conv_geom *g, const float *w, const float
         float *first = poisoned(n_out), *again = poisoned(n_out);
         size_t n_split = pd_k_conv_split_scratch_floats(g, threads);
         float *split = floats(n_split); /* exactly: ASan sees overruns */
-        pd_k_conv_split(g, w, b, in, first, split, relu, pool);
+        pd_k_conv_split(g, w, b, in, first, split, act, pool);
         expect_close(what, first, want, n_out, TOL, fl);
         memset(split, 0xff, n_split * sizeof *split);
-        pd_k_conv_split(g, w, b, in, again, split, relu, pool);
+        pd_k_conv_split(g, w, b, in, again, split, act, pool);
         free(split);
         assert_memory_equal(first, again, n_out * sizeof *first);
         if (pd_k_conv_is_depthwise(g)) /* each output summed the same way, whatever the split */
@@ -206,12 +220,12 @@ static void check_conv_with(const pd_k_conv_geom *g, const float *w, const float
 }
 
 /* Random weights, bias and input for g. */
-static void check_conv(pd_rng *r, const pd_k_conv_geom *g, bool bias, bool relu)
+static void check_conv(pd_rng *r, const pd_k_conv_geom *g, bool bias, int act_kind)
 {
     float *w = random_floats(r, weight_elems(g), -1.0f, 1.0f);
     float *b = random_floats(r, (size_t)g->filters, -1.0f, 1.0f);
     float *in = random_floats(r, in_elems(g), -1.0f, 1.0f);
-    check_conv_with(g, w, bias ? b : NULL, in, relu);
+    check_conv_with(g, w, bias ? b : NULL, in, act_kind);
     free(w);
     free(b);
     free(in);
@@ -295,8 +309,8 @@ static void test_conv_fixed(void **state)
         geom(3, 9, 14, 4, 1, 2, 5, 3, 2, 1, 1, 0, 2, 1, 0),    /* rectangular */
     };
     for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++)
-        for (int variant = 0; variant < 4; variant++)
-            check_conv(&r, &gs[i], variant & 1, variant & 2);
+        for (int variant = 0; variant < 6; variant++)
+            check_conv(&r, &gs[i], variant & 1, variant / 2);
 }
 
 static pd_k_conv_geom random_geom(pd_rng *r, bool depthwise)
@@ -334,7 +348,7 @@ static void test_conv_random(void **state)
     pd_rng_seed(&r, 12);
     for (int t = 0; t < 300; t++) {
         pd_k_conv_geom g = random_geom(&r, t % 3 == 0);
-        check_conv(&r, &g, below(&r, 2), below(&r, 2));
+        check_conv(&r, &g, below(&r, 2), (int)below(&r, 3));
     }
 }
 
@@ -380,7 +394,7 @@ static void test_conv_nan(void **state)
         in[below(&r, (int64_t)in_elems(&g))] = NAN;
         if (below(&r, 2))
             in[below(&r, (int64_t)in_elems(&g))] = NAN;
-        check_conv_with(&g, w, b, in, t % 3 == 0);
+        check_conv_with(&g, w, b, in, t % 3);
         free(w);
         free(b);
         free(in);
@@ -815,8 +829,9 @@ static void test_avg_pool(void **state)
 
 
 /* The net runs a conv that is not plain through these kernels, and a plain 1 x 1 one through
- * its own product (conv_pointwise.c): a model of such layers,
- * random weights, each exit's output on 1 and 2 threads against ref_conv. */
+ * its own product (conv_pointwise.c), with the ReLU or Clip(0, cap) after it in its pass: a
+ * model of such layers, random weights, each exit's output on 1 and 2 threads against
+ * ref_conv. */
 static void test_net_runs_general_conv(void **state)
 {
     (void)state;
@@ -837,48 +852,68 @@ static void test_net_runs_general_conv(void **state)
         {"\"filters\": 29, \"kernel\": 1", {37, 9, 11, 29, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0}, true},
         {"\"filters\": 100, \"kernel\": 1", {64, 20, 21, 100, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
          true},
+        /* plain 3 x 3: Winograd's method (winograd.c) where the CPU has AVX2 */
+        {"\"filters\": 40, \"kernel\": 3, \"pad\": 1",
+         {32, 14, 14, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, true},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const pd_k_conv_geom *g = &cases[i].g;
-        char json[512];
-        snprintf(json, sizeof json,
-                 "{\"name\": \"t\", \"input\": [%lld, %lld, %lld], \"layers\": [{\"name\": "
-                 "\"c\", \"type\": \"conv\", %s}, {\"name\": \"r\", \"type\": \"relu\", "
-                 "\"exit\": true}]}",
-                 (long long)g->c, (long long)g->h, (long long)g->w, cases[i].layer);
-        pd_graph *graph = NULL;
-        pd_weights *w = NULL;
-        pd_error err;
-        if (pd_graph_from_json(json, strlen(json), "t.json", &graph, &err) ||
-            pd_weights_random(graph, 7 + i, &w, &err))
-            fail_msg("%s", err.msg);
-        const pd_named_tensor *wt = pd_weights_find(w, "c.weight"),
-                              *bt = pd_weights_find(w, "c.bias");
-        assert_non_null(wt);
-        assert_true(cases[i].bias ? bt != NULL : bt == NULL);
-        pd_rng r;
-        pd_rng_seed(&r, 99 + i);
-        size_t n_in = in_elems(g), n_out = out_elems(g);
-        assert_int_equal((int64_t)n_out, pd_shape_elems(graph->layers[1].out));
-        float *in = random_floats(&r, n_in, -1, 1);
-        double *want = doubles(n_out);
-        ref_conv(g, wt->data, bt ? bt->data : NULL, in, true, want);
-        for (int threads = 1; threads <= 2; threads++) {
-            pd_net *net = NULL;
-            if (pd_net_new(graph, w, "random", threads, &net, &err))
+    /* after each: a ReLU, a ReLU6-like Clip(0, 0.5) (both run in the convolution's pass),
+     * a Clip(-0.5, 0.5) (run apart) */
+    static const struct {
+        const char *layer;
+        int act_kind; /* act_of's */
+        bool fused;
+    } acts[] = {{"\"type\": \"relu\"", 1, true},
+                {"\"type\": \"clip\", \"min\": 0, \"max\": 0.5", 2, true},
+                {"\"type\": \"clip\", \"min\": -0.5, \"max\": 0.5", 0, false}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (size_t ai = 0; ai < sizeof acts / sizeof acts[0]; ai++) {
+            const pd_k_conv_geom *g = &cases[i].g;
+            char json[512];
+            snprintf(json, sizeof json,
+                     "{\"name\": \"t\", \"input\": [%lld, %lld, %lld], \"layers\": [{\"name\": "
+                     "\"c\", \"type\": \"conv\", %s}, {\"name\": \"r\", %s, \"exit\": true}]}",
+                     (long long)g->c, (long long)g->h, (long long)g->w, cases[i].layer,
+                     acts[ai].layer);
+            pd_graph *graph = NULL;
+            pd_weights *w = NULL;
+            pd_error err;
+            if (pd_graph_from_json(json, strlen(json), "t.json", &graph, &err) ||
+                pd_weights_random(graph, 7 + i, &w, &err))
                 fail_msg("%s", err.msg);
-            const float *out;
-            size_t count;
-            assert_int_equal(pd_net_run(net, 0, 0, 2, in, n_in, &out, &count, NULL, &err), PD_OK);
-            assert_int_equal(count, n_out);
-            expect_close("net conv", out, want, n_out, TOL, norm_floor(want, n_out));
-            pd_net_free(net);
+            const pd_named_tensor *wt = pd_weights_find(w, "c.weight"),
+                                  *bt = pd_weights_find(w, "c.bias");
+            assert_non_null(wt);
+            assert_true(cases[i].bias ? bt != NULL : bt == NULL);
+            pd_rng r;
+            pd_rng_seed(&r, 99 + i);
+            size_t n_in = in_elems(g), n_out = out_elems(g);
+            assert_int_equal((int64_t)n_out, pd_shape_elems(graph->layers[1].out));
+            if (i == sizeof cases / sizeof cases[0] - 1) /* the case that says Winograd */
+                assert_int_not_equal(pd_layer_winograd_tile(&graph->layers[0]), 0);
+            float *in = random_floats(&r, n_in, -1, 1);
+            double *want = doubles(n_out);
+            ref_conv(g, wt->data, bt ? bt->data : NULL, in, act_of(acts[ai].act_kind), want);
+            if (!acts[ai].fused)
+                for (size_t j = 0; j < n_out; j++)
+                    want[j] = want[j] < -0.5 ? -0.5 : want[j] > 0.5 ? 0.5 : want[j];
+            for (int threads = 1; threads <= 2; threads++) {
+                pd_net *net = NULL;
+                if (pd_net_new(graph, w, "random", threads, &net, &err))
+                    fail_msg("%s", err.msg);
+                assert_int_equal(pd_net_fused(net, 0, 1), acts[ai].fused);
+                const float *out;
+                size_t count;
+                assert_int_equal(pd_net_run(net, 0, 0, 2, in, n_in, &out, &count, NULL, &err),
+                                 PD_OK);
+                assert_int_equal(count, n_out);
+                expect_close("net conv", out, want, n_out, TOL, norm_floor(want, n_out));
+                pd_net_free(net);
+            }
+            free(in);
+            free(want);
+            pd_weights_free(w);
+            pd_graph_free(graph);
         }
-        free(in);
-        free(want);
-        pd_weights_free(w);
-        pd_graph_free(graph);
-    }
 }
 
 int main(void)

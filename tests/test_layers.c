@@ -58,7 +58,7 @@ static void check_pass(const pd_layer *l, const float *w, const float *b, const 
     float *scratch = malloc((ns ? ns : 1) * sizeof *scratch);
     assert_non_null(out);
     assert_non_null(scratch);
-    pd_forward_args a = {l, w, b, in, out, scratch, false, prep, &in, 1, &l->in};
+    pd_forward_args a = {l, w, b, in, out, scratch, pd_act_none(), prep, &in, 1, &l->in};
     op->forward(&a);
     double worst = 0.0, scale = 1e-6;
     for (size_t i = 0; i < n_out; i++)
@@ -82,7 +82,8 @@ static void check_pass(const pd_layer *l, const float *w, const float *b, const 
             assert_non_null(first);
             for (int run = 0; run < 3; run++) {
                 memset(split, 0xff, n_out * sizeof *split); /* NaNs where nothing is written */
-                pd_forward_args s = {l, w, b, in, split, split_scratch, false, prep, &in, 1, &l->in};
+                pd_forward_args s = {l, w, b, in, split, split_scratch, pd_act_none(), prep, &in, 1,
+                                     &l->in};
                 op->forward_split(&s, pool);
                 double gap = 0.0, size = 1e-6;
                 for (size_t i = 0; i < n_out; i++) {
@@ -335,7 +336,7 @@ static void test_max_pool_nan(void **state)
         assert_non_null(scratch);
         for (int split = 0; split < 2; split++) {
             const float *ins = in;
-            pd_forward_args a = {l, NULL, NULL, in, out, scratch, false, NULL, &ins, 1, &l->in};
+            pd_forward_args a = {l, NULL, NULL, in, out, scratch, pd_act_none(), NULL, &ins, 1, &l->in};
             if (split)
                 op->forward_split(&a, pool);
             else
@@ -369,7 +370,7 @@ static void test_max_pool_nan(void **state)
 
 /* Runs l's pass on `in` into out: alone, or split over `pool`. */
 static void run_pass(const pd_layer *l, const float *w, const float *b, const float *in,
-                     float *out, bool relu, const float *prep, pd_workers *pool)
+                     float *out, pd_act act, const float *prep, pd_workers *pool)
 {
     const pd_forward_op *op = pd_forward_op_of(l->type);
     size_t ns = op->scratch_floats(l), nss = op->split_scratch_floats
@@ -378,7 +379,7 @@ static void run_pass(const pd_layer *l, const float *w, const float *b, const fl
     size_t n = ns > nss ? ns : nss;
     float *scratch = malloc((n ? n : 1) * sizeof *scratch);
     assert_non_null(scratch);
-    pd_forward_args a = {l, w, b, in, out, scratch, relu, prep, &in, 1, &l->in};
+    pd_forward_args a = {l, w, b, in, out, scratch, act, prep, &in, 1, &l->in};
     if (pool && op->forward_split)
         op->forward_split(&a, pool);
     else
@@ -410,7 +411,7 @@ static void test_nan_propagates(void **state)
     in[8] = -INFINITY;
     in[9] = -0.0f;
     for (int split = 0; split < 2; split++) {
-        run_pass(&g->layers[0], NULL, NULL, in, out, false, NULL, split ? pool : NULL);
+        run_pass(&g->layers[0], NULL, NULL, in, out, pd_act_none(), NULL, split ? pool : NULL);
         for (size_t i = 0; i < n; i++) {
             if (isnan(in[i]))
                 assert_true(isnan(out[i]));
@@ -452,7 +453,7 @@ static void test_nan_propagates(void **state)
         out = malloc((size_t)(F * OH * OH) * sizeof *out);
         assert_non_null(out);
         for (int split = 0; split < 2; split++) {
-            run_pass(l, w, b, in, out, true, prep, split ? pool : NULL);
+            run_pass(l, w, b, in, out, pd_act_relu(), prep, split ? pool : NULL);
             for (int64_t f = 0; f < F; f++)
                 for (int64_t oy = 0; oy < OH; oy++)
                     for (int64_t ox = 0; ox < OH; ox++) {
@@ -490,7 +491,7 @@ static void test_nan_propagates(void **state)
         in[3 * HW + 10] = NAN;
         in[0 * HW + 20] = INFINITY;
         for (int split = 0; split < 2; split++) {
-            run_pass(&g->layers[0], NULL, NULL, in, out, false, NULL, split ? pool : NULL);
+            run_pass(&g->layers[0], NULL, NULL, in, out, pd_act_none(), NULL, split ? pool : NULL);
             for (int64_t c = 0; c < C; c++)
                 for (int64_t i = 0; i < HW; i++) {
                     double sum = 0.0;

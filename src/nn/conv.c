@@ -158,11 +158,12 @@ static void conv_pixels(const pd_forward_args *a, float *col, float *pad, int n0
     else /* the same product seen column-major, out^T = col^T W^T: few filters tile badly as rows */
         cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, F, K, 1.0f, cols, ldc, a->w, K,
                     1.0f, a->out + n0, N);
-    if (a->relu)
+    const pd_act act = a->act; /* a copy: o's stores could alias a->act.cap */
+    if (act.relu)
         for (int f = 0; f < F; f++) {
             float *o = a->out + (size_t)f * (size_t)N + n0;
             for (int i = 0; i < n; i++)
-                o[i] = pd_relu(o[i]);
+                o[i] = pd_act1(act, o[i]);
         }
 }
 
@@ -171,7 +172,7 @@ static void forward(const pd_forward_args *a)
     const pd_layer *l = a->l;
     if (!pd_conv_is_plain(l)) {
         pd_k_conv_geom g = geom_of(l);
-        pd_k_conv(&g, a->w, a->b, a->in, a->out, a->scratch, a->relu);
+        pd_k_conv(&g, a->w, a->b, a->in, a->out, a->scratch, a->act);
         return;
     }
     if (a->prep) {
@@ -231,7 +232,7 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
 {
     if (!pd_conv_is_plain(a->l)) {
         pd_k_conv_geom g = geom_of(a->l);
-        pd_k_conv_split(&g, a->w, a->b, a->in, a->out, a->scratch, a->relu, w);
+        pd_k_conv_split(&g, a->w, a->b, a->in, a->out, a->scratch, a->act, w);
     } else if (pd_layer_macs(a->l) < SPLIT_MIN_MACS)
         forward(a);
     else

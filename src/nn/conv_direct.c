@@ -93,10 +93,10 @@ INLINE void block(const int nf, const int nv, const pd_forward_args *a, const fl
                 }
             }
         }
-    const __m256 zero = _mm256_setzero_ps();
+    const __m256 zero = _mm256_setzero_ps(), cap = _mm256_set1_ps(a->act.cap);
     for (int f = 0; f < nf; f++)
         for (int v = 0; v < nv; v++) {
-            __m256 y = a->relu ? pd_relu8(acc[f][v], zero) : acc[f][v];
+            __m256 y = a->act.relu ? pd_act8(acc[f][v], zero, cap) : acc[f][v];
             float *o = a->out + ((f0 + f) * OH + oy) * OW + (v0 + v) * 8;
             int64_t lanes = OW - (v0 + v) * 8;
             if (lanes >= 8) {

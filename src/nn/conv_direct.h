@@ -14,7 +14,7 @@ int pd_direct_conv(const pd_layer *l);
 /* Scratch for a pass split into `parts` (each part pads the input rows it reads). */
 size_t pd_direct_scratch_floats(const pd_layer *l, int parts);
 /* Part `part` of `parts` of the pass: a range of output rows of every filter, from a->w
- * and a->b into a->out; a->relu applies max(0, x) as well. */
+ * and a->b into a->out; a->act is applied as well. */
 void pd_direct_part(const pd_forward_args *a, int part, int parts);
 
 #endif

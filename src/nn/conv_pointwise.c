@@ -35,7 +35,7 @@ static bool have_avx2(void)
  * in (row stride ld), into out (row stride ld). */
 __attribute__((target("avx512f"))) static void block512(const float *panel, const float *bias,
                                                         const float *in, int64_t ld, int64_t C,
-                                                        float *out, int nv, int mv, bool relu)
+                                                        float *out, int nv, int mv, pd_act act)
 {
     const __mmask16 k0 = nv >= 16 ? 0xffff : (__mmask16)((1u << nv) - 1u),
                     k1 = nv >= 32 ? 0xffff : nv > 16 ? (__mmask16)((1u << (nv - 16)) - 1u) : 0;
@@ -53,15 +53,17 @@ __attribute__((target("avx512f"))) static void block512(const float *panel, cons
             c1[m] = _mm512_fmadd_ps(b, a1, c1[m]);
         }
     }
-    const __m512 zero = _mm512_setzero_ps();
+    const __m512 zero = _mm512_setzero_ps(), cap = _mm512_set1_ps(act.cap);
 #pragma GCC unroll 12
     for (int m = 0; m < MR; m++) { /* constant m: the sums stay in registers */
         if (m >= mv)
             break;
         __m512 y0 = c0[m], y1 = c1[m];
-        if (relu) { /* pd_relu: 0 where x <= 0, NaN kept */
+        if (act.relu) { /* pd_act1: 0 where x <= 0, then min(x, cap); NaN kept */
             y0 = _mm512_mask_mov_ps(y0, _mm512_cmp_ps_mask(y0, zero, _CMP_LE_OQ), zero);
             y1 = _mm512_mask_mov_ps(y1, _mm512_cmp_ps_mask(y1, zero, _CMP_LE_OQ), zero);
+            y0 = _mm512_mask_mov_ps(y0, _mm512_cmp_ps_mask(y0, cap, _CMP_GT_OQ), cap);
+            y1 = _mm512_mask_mov_ps(y1, _mm512_cmp_ps_mask(y1, cap, _CMP_GT_OQ), cap);
         }
         _mm512_mask_storeu_ps(out + m * ld, k0, y0);
         _mm512_mask_storeu_ps(out + m * ld + 16, k1, y1);
@@ -71,7 +73,7 @@ __attribute__((target("avx512f"))) static void block512(const float *panel, cons
 /* The same with AVX2: pixels [0, nv), nv <= 8. */
 __attribute__((target("avx2,fma"))) static void block256(const float *panel, const float *bias,
                                                          const float *in, int64_t ld, int64_t C,
-                                                         float *out, int nv, int mv, bool relu)
+                                                         float *out, int nv, int mv, pd_act act)
 {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv), lane);
@@ -86,12 +88,12 @@ __attribute__((target("avx2,fma"))) static void block256(const float *panel, con
         for (int m = 0; m < MR; m++)
             c[m] = _mm256_fmadd_ps(_mm256_set1_ps(w[m]), a, c[m]);
     }
-    const __m256 zero = _mm256_setzero_ps();
+    const __m256 zero = _mm256_setzero_ps(), cap = _mm256_set1_ps(act.cap);
 #pragma GCC unroll 12
     for (int m = 0; m < MR; m++) {
         if (m >= mv)
             break;
-        _mm256_maskstore_ps(out + m * ld, mask, relu ? pd_relu8(c[m], zero) : c[m]);
+        _mm256_maskstore_ps(out + m * ld, mask, act.relu ? pd_act8(c[m], zero, cap) : c[m]);
     }
 }
 #else
@@ -152,9 +154,9 @@ void pd_pointwise_part(const pd_forward_args *a, int part, int parts)
         float *out = a->out + f0 * N + n0;
 #if defined(__x86_64__) && defined(__GNUC__)
         if (wide)
-            block512(panel, bias + f0, a->in + n0, N, C, out, nv, mv, a->relu);
+            block512(panel, bias + f0, a->in + n0, N, C, out, nv, mv, a->act);
         else
-            block256(panel, bias + f0, a->in + n0, N, C, out, nv, mv, a->relu);
+            block256(panel, bias + f0, a->in + n0, N, C, out, nv, mv, a->act);
 #else
         (void)panel, (void)out, (void)nv, (void)mv, (void)bias;
 #endif

@@ -22,7 +22,7 @@ size_t pd_pointwise_prepared_floats(const pd_layer *l);
 void pd_pointwise_prepare(const pd_layer *l, const float *w, const float *b, float *prep);
 
 /* Part `part` of `parts`: a range of (pixels, filters) blocks, from a->prep, into a->out;
- * a->relu applies ReLU. Every output is summed the same way whatever the split. */
+ * a->act is applied (act.h). Every output is summed the same way whatever the split. */
 void pd_pointwise_part(const pd_forward_args *a, int part, int parts);
 
 #endif

@@ -5,13 +5,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "act.h"
 #include "predoff/graph.h"
 
 /* What one layer's forward pass reads and writes. `in` holds l->in (C, H, W order),
  * `out` receives l->out; `w` and `b` are the layer's weights (NULL for layers without);
  * `scratch` has at least the type's scratch_floats(l) floats. in and out never alias.
- * `relu`: the pass applies max(0, x) to its output as well, for a ReLU that follows the
- * layer on the path (only conv takes it: pd_forward_fuses_relu). `prep`: the weights as
+ * `act`: the activation the pass applies to its output as well (act.h), for a ReLU or a
+ * Clip(0, cap) that follows the layer on the path (only conv takes one:
+ * pd_forward_fuses_relu); pd_act_none() for none. `prep`: the weights as
  * the type's prepare() left them, when it has prepared_floats(l) > 0 and the caller
  * prepared them (a net does, once); NULL, the pass works from w and b alone.
  * `ins`: every tensor the layer reads, in its inputs' order (ins[0] is `in`), n_ins of
@@ -22,7 +24,7 @@ typedef struct pd_forward_args {
     const float *in;
     float *out;
     float *scratch;
-    bool relu;
+    pd_act act;
     const float *prep;
     const float *const *ins;
     size_t n_ins;
@@ -67,19 +69,12 @@ typedef void (*pd_range_fn)(const pd_forward_args *a, size_t i0, size_t i1);
 void pd_forward_ranges(const pd_forward_args *a, pd_workers *w, size_t n, size_t split_min,
                        pd_range_fn fn);
 
-/* ReLU as PyTorch's: max(0, x), but NaN stays NaN (x <= 0 is false for it), so a NaN
- * input is not passed on as a clean 0. Every ReLU of the runtime, fused or not, is this. */
-static inline float pd_relu(float x)
-{
-    return !(x <= 0.0f) ? x : 0.0f;
-}
-
 /* x sigmoid(x) of a->in (a->l->out's elements) into a->out (which may be a->in), split over
  * w: the pass a net runs for a sigmoid and the multiply that takes it times its input. */
 void pd_silu_forward_split(const pd_forward_args *a, pd_workers *w);
 
-/* Whether a layer of type t applies a following ReLU in its own pass (args.relu): a
- * convolution does, on each part's outputs while they are in cache. */
+/* Whether a layer of type t applies a following ReLU or Clip(0, cap) in its own pass
+ * (args.act): a convolution does, on each part's outputs while they are in cache. */
 static inline bool pd_forward_fuses_relu(pd_layer_type t)
 {
     return t == PD_LAYER_CONV;

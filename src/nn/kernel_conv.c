@@ -10,7 +10,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "forward.h" /* pd_relu, pd_part_start */
+#include "forward.h" /* pd_part_start */
 #include "kernels.h"
 
 int64_t pd_k_conv_out(int64_t n, int64_t lo, int64_t hi, int64_t k, int64_t s, int64_t d)
@@ -109,15 +109,15 @@ typedef struct conv_call {
     const pd_k_conv_geom *g;
     const float *w, *b, *in;
     float *out, *scratch;
-    bool relu;
+    pd_act act;
 } conv_call;
 
-static void relu_rows(float *out, int64_t rows, int64_t ld, int64_t n)
+static void act_rows(float *out, int64_t rows, int64_t ld, int64_t n, pd_act act)
 {
     for (int64_t r = 0; r < rows; r++) {
         float *o = out + r * ld;
         for (int64_t i = 0; i < n; i++)
-            o[i] = pd_relu(o[i]);
+            o[i] = pd_act1(act, o[i]);
     }
 }
 
@@ -193,14 +193,14 @@ static void gemm_pixels(const conv_call *x, float *col, int64_t n0, int64_t n1)
             cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)fg, (int)K, 1.0f,
                         cols, (int)ldb, w, (int)K, beta, out, (int)N);
     }
-    if (x->relu)
-        relu_rows(x->out + n0, g->filters, N, n);
+    if (x->act.relu)
+        act_rows(x->out + n0, g->filters, N, n, x->act);
 }
 
 void pd_k_conv_gemm(const pd_k_conv_geom *g, const float *w, const float *b, const float *in,
-                    float *out, float *scratch, bool relu)
+                    float *out, float *scratch, pd_act act)
 {
-    conv_call x = {g, w, b, in, out, scratch, relu};
+    conv_call x = {g, w, b, in, out, scratch, act};
     gemm_pixels(&x, scratch, 0, pd_k_conv_out_h(g) * pd_k_conv_out_w(g));
 }
 
@@ -218,12 +218,12 @@ static void gemm_part(void *ctx, int p, int parts)
 /* ---- either ---- */
 
 void pd_k_conv(const pd_k_conv_geom *g, const float *w, const float *b, const float *in, float *out,
-               float *scratch, bool relu)
+               float *scratch, pd_act act)
 {
     if (pd_k_conv_is_depthwise(g))
-        pd_k_conv_depthwise(g, w, b, in, out, scratch, relu);
+        pd_k_conv_depthwise(g, w, b, in, out, scratch, act);
     else
-        pd_k_conv_gemm(g, w, b, in, out, scratch, relu);
+        pd_k_conv_gemm(g, w, b, in, out, scratch, act);
 }
 
 /* Fewer multiply-adds than this run alone: a hand-off to the pool costs about a
@@ -238,16 +238,16 @@ bool pd_k_conv_splits(const pd_k_conv_geom *g)
 }
 
 void pd_k_conv_split(const pd_k_conv_geom *g, const float *w, const float *b, const float *in,
-                     float *out, float *scratch, bool relu, pd_workers *pool)
+                     float *out, float *scratch, pd_act act, pd_workers *pool)
 {
     if (!pd_k_conv_splits(g)) {
-        pd_k_conv(g, w, b, in, out, scratch, relu);
+        pd_k_conv(g, w, b, in, out, scratch, act);
         return;
     }
     if (pd_k_conv_is_depthwise(g)) {
-        pd_k_conv_depthwise_split(g, w, b, in, out, scratch, relu, pool);
+        pd_k_conv_depthwise_split(g, w, b, in, out, scratch, act, pool);
         return;
     }
-    conv_call x = {g, w, b, in, out, scratch, relu};
+    conv_call x = {g, w, b, in, out, scratch, act};
     pd_workers_run(pool, gemm_part, &x);
 }

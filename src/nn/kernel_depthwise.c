@@ -20,8 +20,8 @@
  * a split over threads (by channels) gives the same floats bit for bit. */
 #include <string.h>
 
+#include "act.h"
 #include "cpu_clones.h"
-#include "forward.h" /* pd_relu */
 #include "kernels.h"
 
 /* What one channel needs: its sub-planes, then its accumulator. */
@@ -116,7 +116,7 @@ typedef struct dw_call {
     const pd_k_conv_geom *g;
     const float *w, *b, *in;
     float *out, *scratch;
-    bool relu;
+    pd_act act;
 } dw_call;
 
 /* Channels [c0, c1) one at a time (planes). */
@@ -125,6 +125,7 @@ PD_INLINE void by_planes(const dw_call *x, int64_t c0, int64_t c1, float *scratc
     const pd_k_conv_geom *g = x->g;
     const dw_shape s = shape_of(g);
     const int64_t plane = s.hq * s.wq, ntaps = g->kh * g->kw;
+    const pd_act act = x->act; /* a copy: the stores could alias x->act.cap */
     float *restrict acc = scratch + s.planes * plane;
     for (int64_t ch = c0; ch < c1; ch++) {
         const float *in = x->in + ch * g->h * g->w, *wt = x->w + ch * ntaps;
@@ -152,9 +153,9 @@ PD_INLINE void by_planes(const dw_call *x, int64_t c0, int64_t c1, float *scratc
         for (int64_t oy = 0; oy < s.oh; oy++) {
             const float *restrict r = acc + oy * s.wq;
             float *restrict d = o + oy * s.ow;
-            if (x->relu)
+            if (act.relu)
                 for (int64_t ox = 0; ox < s.ow; ox++)
-                    d[ox] = pd_relu(r[ox]);
+                    d[ox] = pd_act1(act, r[ox]);
             else
                 memcpy(d, r, (size_t)s.ow * sizeof *d);
         }
@@ -169,6 +170,7 @@ PD_INLINE void by_lanes(const dw_call *x, int64_t c0, int64_t c1, float *scratch
     const pd_k_conv_geom *g = x->g;
     const int64_t hp = g->h + g->pt + g->pb, wp = g->w + g->pl + g->pr, oh = pd_k_conv_out_h(g),
                   ow = pd_k_conv_out_w(g), ntaps = g->kh * g->kw, hw = g->h * g->w;
+    const pd_act act = x->act; /* a copy: the stores could alias x->act.cap */
     float *restrict p = scratch, *restrict o = p + hp * wp * LANES,
                     *restrict wl = o + oh * ow * LANES, *restrict bl = wl + ntaps * LANES;
     for (int64_t b0 = c0; b0 < c1; b0 += LANES) {
@@ -202,7 +204,7 @@ PD_INLINE void by_lanes(const dw_call *x, int64_t c0, int64_t c1, float *scratch
                 }
                 float *d = o + (oy * ow + ox) * LANES;
                 for (int64_t j = 0; j < LANES; j++)
-                    d[j] = x->relu ? pd_relu(acc[j]) : acc[j];
+                    d[j] = pd_act1(act, acc[j]);
             }
         for (int64_t j = 0; j < n; j++) {
             float *out = x->out + (b0 + j) * oh * ow;
@@ -226,9 +228,9 @@ PD_CPU_CLONES(channels_any, (const dw_call *x, int64_t c0, int64_t c1, float *sc
               (x, c0, c1, scratch))
 
 void pd_k_conv_depthwise(const pd_k_conv_geom *g, const float *w, const float *b, const float *in,
-                         float *out, float *scratch, bool relu)
+                         float *out, float *scratch, pd_act act)
 {
-    dw_call x = {g, w, b, in, out, scratch, relu};
+    dw_call x = {g, w, b, in, out, scratch, act};
     channels_any(&x, 0, g->c, scratch);
 }
 
@@ -244,9 +246,9 @@ static void depthwise_part(void *ctx, int p, int parts)
 }
 
 void pd_k_conv_depthwise_split(const pd_k_conv_geom *g, const float *w, const float *b,
-                               const float *in, float *out, float *scratch, bool relu,
+                               const float *in, float *out, float *scratch, pd_act act,
                                pd_workers *pool)
 {
-    dw_call x = {g, w, b, in, out, scratch, relu};
+    dw_call x = {g, w, b, in, out, scratch, act};
     pd_workers_run(pool, depthwise_part, &x);
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "act.h"
 #include "workers.h"
 
 /* ---- Convolution (kernel_conv.c, kernel_depthwise.c) ---- */
@@ -51,19 +52,19 @@ size_t pd_k_conv_split_scratch_floats(const pd_k_conv_geom *g, int threads);
 size_t pd_k_conv_gemm_scratch_floats(const pd_k_conv_geom *g);
 
 /* out [filters, OH, OW] = conv(in [c, h, w], w) + b. `b` (filters) may be NULL: no bias.
- * `relu` applies PyTorch's ReLU (NaN kept) to the result, for a ReLU fused into the layer.
+ * `act` is applied to the result (act.h), for a ReLU or ReLU6 fused into the layer.
  * Depthwise geometries take their own kernel (pd_k_conv_depthwise), others im2col and one
  * sgemm per group (pd_k_conv_gemm). `scratch` has pd_k_conv_scratch_floats(g) floats (may
  * be NULL when that is 0); in, out, w, b and scratch do not overlap. */
 void pd_k_conv(const pd_k_conv_geom *g, const float *w, const float *b, const float *in, float *out,
-               float *scratch, bool relu);
+               float *scratch, pd_act act);
 
 /* The same, split over the pool's threads (NULL: the caller alone); the result for a given
  * thread count never changes. A convolution too small to be worth a hand-off runs on the
  * caller alone (pd_k_conv_splits). Scratch: pd_k_conv_split_scratch_floats(g, the pool's
  * threads). */
 void pd_k_conv_split(const pd_k_conv_geom *g, const float *w, const float *b, const float *in,
-                     float *out, float *scratch, bool relu, pd_workers *pool);
+                     float *out, float *scratch, pd_act act, pd_workers *pool);
 
 /* Whether pd_k_conv_split hands g to the pool at all. */
 bool pd_k_conv_splits(const pd_k_conv_geom *g);
@@ -73,12 +74,12 @@ bool pd_k_conv_splits(const pd_k_conv_geom *g);
  * pd_k_depthwise_scratch_floats; pd_k_conv_depthwise_split, threads times that; split or
  * not, the same floats bit for bit). AVX-512 or AVX2 where the CPU has them. */
 void pd_k_conv_gemm(const pd_k_conv_geom *g, const float *w, const float *b, const float *in,
-                    float *out, float *scratch, bool relu);
+                    float *out, float *scratch, pd_act act);
 size_t pd_k_depthwise_scratch_floats(const pd_k_conv_geom *g);
 void pd_k_conv_depthwise(const pd_k_conv_geom *g, const float *w, const float *b, const float *in,
-                         float *out, float *scratch, bool relu);
+                         float *out, float *scratch, pd_act act);
 void pd_k_conv_depthwise_split(const pd_k_conv_geom *g, const float *w, const float *b,
-                               const float *in, float *out, float *scratch, bool relu,
+                               const float *in, float *out, float *scratch, pd_act act,
                                pd_workers *pool);
 
 /* ---- Batch norm at inference (kernel_bn.c) ---- */

@@ -284,8 +284,8 @@ pd_status pd_net_run_layer(pd_net *net, size_t layer, const float *const *ins, s
     }
     float *dst = net->slot[pl->out_slot[p]];
     const float *const *t = tensors_of(net, layer);
-    pd_forward_args a = {l,      t[0],  t[1],    net->ins[0],       dst, net->scratch,
-                         false, net->prep[layer], net->ins, n_ins, shapes};
+    pd_forward_args a = {l,           t[0],  t[1],    net->ins[0],       dst, net->scratch,
+                         pd_act_none(), net->prep[layer], net->ins, n_ins, shapes};
     const pd_forward_op *op = pd_forward_op_of(l->type);
     double t0 = layer_ms ? pd_now_ms() : 0.0;
     if (net->pool && op->forward_split)
@@ -357,9 +357,10 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
             continue;
         }
         bool fuse = pl->fuse_relu[p] && i + 1 < to;
+        const pd_act act = fuse ? pd_net_plan_act_of(&g->layers[path[i + 1]]) : pd_act_none();
         const float *const *t = tensors_of(net, (size_t)path[i]);
         pd_forward_args a = {l,     t[0],          t[1], net->ins[0], dst,
-                             net->scratch, fuse,   net->prep[path[i]], net->ins, n_in,
+                             net->scratch, act,    net->prep[path[i]], net->ins, n_in,
                              pl->in_shape + pl->in_start[p]};
         double t0 = layer_ms ? pd_now_ms() : 0.0;
         const pd_forward_op *op = pd_forward_op_of(l->type);

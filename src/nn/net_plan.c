@@ -156,7 +156,7 @@ static pd_status plan_exit(const pd_graph *g, size_t k, const bool *in_place,
         w->slot_of[q] = s;
         p->out_slot[base + q] = s;
         p->fuse_relu[base + q] = false;
-        if (over && l->type == PD_LAYER_RELU && fuses_relu[g->layers[A[src]].type] &&
+        if (over && pd_net_plan_fusable_act(l) && fuses_relu[g->layers[A[src]].type] &&
             src == (int32_t)q - 1)
             p->fuse_relu[base + src] = true;
         for (size_t j = first; j < p->in_start[base + q + 1]; j++) {

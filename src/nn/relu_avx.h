@@ -11,4 +11,13 @@ static inline __attribute__((always_inline, target("avx2,fma"))) __m256 pd_relu8
     return _mm256_blendv_ps(zero, x, _mm256_cmp_ps(x, zero, _CMP_NLE_UQ));
 }
 
+/* pd_act1 on eight: the ReLU, then min(x, cap) with the cap first, since _mm256_min_ps(a, b)
+ * returns b when either is NaN; cap +inf for a plain ReLU. */
+static inline __attribute__((always_inline, target("avx2,fma"))) __m256 pd_act8(__m256 x,
+                                                                                __m256 zero,
+                                                                                __m256 cap)
+{
+    return _mm256_min_ps(cap, pd_relu8(x, zero));
+}
+
 #endif

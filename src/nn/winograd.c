@@ -224,7 +224,7 @@ INLINE void product(const int nt, const float *u, const float *v, int64_t C, flo
 /* Tile t's output transform from mm[xi][j][f], plus bias and ReLU, into out; n and m
  * constants once inlined. */
 INLINE void output_tile(const int n, const int m, const wshape *s, const float *at,
-                        const float *bias, const float *mm, int64_t t, int j, int relu,
+                        const float *bias, const float *mm, int64_t t, int j, pd_act act,
                         float *out)
 {
     const int64_t ty = t / s->TW, tx = t % s->TW, OH = s->OH, OW = s->OW;
@@ -235,15 +235,16 @@ INLINE void output_tile(const int n, const int m, const wshape *s, const float *
             for (int x = 0; x < n; x++)
                 mv[y][x] = _mm256_loadu_ps(mm + (y * n + x) * s->ms + j * s->F16 + f0);
         left_multiply(m, n, at, mv, tmp);
-        const __m256 b = _mm256_loadu_ps(bias + f0), zero = _mm256_setzero_ps();
+        const __m256 b = _mm256_loadu_ps(bias + f0), zero = _mm256_setzero_ps(),
+                     cap = _mm256_set1_ps(act.cap);
         const int64_t lanes = s->F - f0 < 8 ? s->F - f0 : 8;
         for (int i = 0; i < m; i++)
             for (int k = 0; k < m; k++) {
                 __m256 acc = b;
                 for (int x = 0; x < n; x++)
                     acc = _mm256_fmadd_ps(tmp[i][x], _mm256_set1_ps(at[k * n + x]), acc);
-                if (relu)
-                    acc = pd_relu8(acc, zero);
+                if (act.relu)
+                    acc = pd_act8(acc, zero, cap);
                 int64_t oy = ty * m + i, ox = tx * m + k;
                 if (oy >= OH || ox >= OW)
                     continue;
@@ -270,7 +271,7 @@ INLINE void products(const int nt, const wshape *s, const float *u, const float 
 /* A group of g tiles from tile t0, steps 1 to 3; n and m constants once inlined. */
 INLINE void tile_group(const int n, const int m, const wshape *s, const float *prep,
                        const float *din, int64_t y_lo, int64_t t0, int g, float *v, float *mm,
-                       int relu, float *out)
+                       pd_act act, float *out)
 {
     const float *at = prep, *bt = prep + BT_AT, *bias = prep + HEADER, *u = bias + s->F16;
     for (int j = 0; j < g; j++)
@@ -289,18 +290,18 @@ INLINE void tile_group(const int n, const int m, const wshape *s, const float *p
         j0 += nt;
     }
     for (int j = 0; j < g; j++)
-        output_tile(n, m, s, at, bias, mm, t0 + j, j, relu, out);
+        output_tile(n, m, s, at, bias, mm, t0 + j, j, act, out);
 }
 
 /* The tile groups of one F(m, r), with n = m + r - 1 fixed for the compiler. */
 #define TILE_GROUPS(N, M)                                                                      \
     static TARGET void groups_##N##_##M(const wshape *s, const float *prep, const float *din,  \
                                         int64_t y_lo, int64_t t0, int64_t t1, float *v,         \
-                                        float *mm, int relu, float *out)                        \
+                                        float *mm, pd_act act, float *out)                        \
     {                                                                                          \
         for (int64_t t = t0; t < t1; t += GROUP)                                               \
             tile_group(N, M, s, prep, din, y_lo, t, (int)(t1 - t < GROUP ? t1 - t : GROUP), v, \
-                       mm, relu, out);                                                         \
+                       mm, act, out);                                                         \
     }
 TILE_GROUPS(4, 2) /* F(2, 3) */
 TILE_GROUPS(6, 2) /* F(2, 5) */
@@ -326,7 +327,7 @@ void pd_winograd_part(const pd_forward_args *a, int part, int parts)
     const int64_t y_lo = t0 / s.TW * s.m, y_hi = (t1 - 1) / s.TW * s.m + s.n;
     gather_rows(&s, a->in, din, y_lo, y_hi);
     void (*groups)(const wshape *, const float *, const float *, int64_t, int64_t, int64_t,
-                   float *, float *, int, float *) = NULL;
+                   float *, float *, pd_act, float *) = NULL;
     switch (s.m * 10 + s.r) { /* the F(m, r) that pd_layer_winograd_tile can choose */
     case 23: groups = groups_4_2; break;
     case 25: groups = groups_6_2; break;
@@ -334,7 +335,7 @@ void pd_winograd_part(const pd_forward_args *a, int part, int parts)
     case 45: groups = groups_8_4; break;
     default: return; /* none other: the rule gives only these */
     }
-    groups(&s, a->prep, din, y_lo, t0, t1, v, mm, a->relu, a->out);
+    groups(&s, a->prep, din, y_lo, t0, t1, v, mm, a->act, a->out);
 #else
     (void)a, (void)part, (void)parts; /* pd_winograd_tile is 0: conv.c never comes here */
 #endif

@@ -34,7 +34,7 @@ void pd_winograd_prepare(const pd_layer *l, const float *w, const float *b, floa
 /* Scratch for a pass split into `parts` (each part has a block of its own). */
 size_t pd_winograd_scratch_floats(const pd_layer *l, int parts);
 /* Part `part` of `parts` of the pass: a range of the output's tiles, from a->prep (a->w
- * and a->b are not read), into a->out; a->relu applies max(0, x) as well. */
+ * and a->b are not read), into a->out; a->act is applied as well. */
 void pd_winograd_part(const pd_forward_args *a, int part, int parts);
 
 #endif

@@ -57,8 +57,8 @@ static void by_sample(const pd_grad_args *a, size_t s0, size_t s1, int part, int
     float *scratch = a->scratch + (size_t)part * runtime_part(l);
     for (size_t s = s0; s < s1; s++) {
         const float *in = a->in + s * in_n;
-        pd_forward_args f = {l,     a->w, a->b, in, a->out + s * out_n, scratch, false, NULL,
-                             &in, 1,    &l->in};
+        pd_forward_args f = {l,    a->w, a->b,          in,   a->out + s * out_n, scratch,
+                             pd_act_none(), NULL, &in, 1,    &l->in};
         op->forward(&f);
     }
 }
