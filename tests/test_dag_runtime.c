@@ -362,8 +362,10 @@ static void test_input_from_another_exits_buffer(void **state)
 }
 
 /* SiLU as PyTorch exports it, a Sigmoid and a Mul of its input by it, runs as one pass (the
- * sigmoid's time is 0: its multiply did the work) with x sigmoid(x); a multiply of another
- * tensor by a sigmoid stays two passes. */
+ * sigmoid's time is 0: its multiply did the work) with x sigmoid(x), and after a
+ * convolution that only the pair reads, the multiply writing over it (x times sigmoid(x),
+ * as PyTorch exports SiLU), in the convolution's own pass (the multiply's time 0 too),
+ * giving the same floats; a multiply of another tensor by a sigmoid stays two passes. */
 static void test_silu_runs_as_one_pass(void **state)
 {
     (void)state;
@@ -407,10 +409,25 @@ static void test_silu_runs_as_one_pass(void **state)
             double want = (v < 2 ? (double)a[i] : (double)b[i]) * sig;
             assert_true(fabs(y[i] - want) <= 1e-6 * (1.0 + fabs(want)));
         }
-        if (v < 2)
+        if (v == 1) { /* m writes over s, not over a: a keeps its own pass */
+            assert_true(ms[at] == 0.0 && ms[at + 1] > 0.0);
+            assert_true(pd_net_fused(net, 0, at) && !pd_net_fused(net, 0, at + 1));
+        } else if (v == 0) {
             assert_true(ms[at] == 0.0); /* the sigmoid did not run on its own */
-        else
+            /* nor the multiply, which writes over a: the convolution's pass computed the
+             * SiLU, the floats the SiLU pass gives when the run starts at the sigmoid */
+            assert_true(ms[at + 1] == 0.0);
+            assert_true(pd_net_fused(net, 0, at) && pd_net_fused(net, 0, at + 1));
+            assert_false(pd_net_fused(net, 0, at - 1));
+            float fused[75];
+            memcpy(fused, y, sizeof fused);
+            assert_int_equal(pd_net_run(net, 0, at, at + 2, a, 75, &y, &n, ms, NULL), PD_OK);
+            assert_true(ms[1] > 0.0); /* alone, the multiply ran the SiLU pass */
+            assert_memory_equal(y, fused, sizeof fused);
+        } else { /* m multiplies b by the sigmoid of a */
             assert_true(ms[at] > 0.0);
+            assert_false(pd_net_fused(net, 0, at + 1));
+        }
         pd_net_free(net);
         pd_weights_free(w);
         pd_graph_free(g);

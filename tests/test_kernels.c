@@ -115,9 +115,11 @@ static size_t weight_elems(const pd_k_conv_geom *g)
 }
 
 /* The activation a test runs a convolution with: 0 none, 1 ReLU, 2 ReLU capped at 0.5 (as
- * ReLU6 is at 6: 0.5, so that random sums pass it often). */
+ * ReLU6 is at 6: 0.5, so that random sums pass it often), 3 SiLU. */
 static pd_act act_of(int kind)
 {
+    if (kind == 3)
+        return pd_act_silu();
     pd_act a = kind ? pd_act_relu() : pd_act_none();
     if (kind == 2)
         a.cap = 0.5f;
@@ -149,6 +151,8 @@ static void ref_conv(const pd_k_conv_geom *g, const float *w, const float *b, co
                     s = 0.0;
                 if (act.relu && s > act.cap)
                     s = act.cap;
+                if (act.silu)
+                    s = s / (1.0 + exp(-s));
                 out[(f * OH + oy) * OW + ox] = s;
             }
     }
@@ -173,12 +177,19 @@ static void check_conv_with(const pd_k_conv_geom *g, const float *w, const float
              (long long)g->groups, (long long)g->kh, (long long)g->kw, (long long)g->sh,
              (long long)g->sw, (long long)g->dh, (long long)g->dw, (long long)g->pt,
              (long long)g->pl, (long long)g->pb, (long long)g->pr, b ? "" : " no bias",
-             act_kind == 2 ? " relu capped at 0.5" : act_kind ? " relu" : "");
+             act_kind == 3 ? " silu" : act_kind == 2 ? " relu capped at 0.5" : act_kind ? " relu" : "");
 
     float *out = poisoned(n_out);
     float *scratch = floats(pd_k_conv_scratch_floats(g)); /* exactly: ASan sees overruns */
     pd_k_conv(g, w, b, in, out, scratch, act);
     expect_close(what, out, want, n_out, TOL, fl);
+    if (act.silu) { /* the floats of the separate SiLU pass */
+        float *plain = poisoned(n_out);
+        pd_k_conv(g, w, b, in, plain, scratch, pd_act_none());
+        pd_k_silu(plain, plain, n_out);
+        assert_memory_equal(plain, out, n_out * sizeof *out);
+        free(plain);
+    }
 
     float *gemm = poisoned(n_out);
     float *gemm_scratch = floats(pd_k_conv_gemm_scratch_floats(g));
@@ -309,7 +320,7 @@ static void test_conv_fixed(void **state)
         geom(3, 9, 14, 4, 1, 2, 5, 3, 2, 1, 1, 0, 2, 1, 0),    /* rectangular */
     };
     for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++)
-        for (int variant = 0; variant < 6; variant++)
+        for (int variant = 0; variant < 8; variant++)
             check_conv(&r, &gs[i], variant & 1, variant / 2);
 }
 
@@ -348,7 +359,7 @@ static void test_conv_random(void **state)
     pd_rng_seed(&r, 12);
     for (int t = 0; t < 300; t++) {
         pd_k_conv_geom g = random_geom(&r, t % 3 == 0);
-        check_conv(&r, &g, below(&r, 2), (int)below(&r, 3));
+        check_conv(&r, &g, below(&r, 2), (int)below(&r, 4));
     }
 }
 
@@ -394,7 +405,7 @@ static void test_conv_nan(void **state)
         in[below(&r, (int64_t)in_elems(&g))] = NAN;
         if (below(&r, 2))
             in[below(&r, (int64_t)in_elems(&g))] = NAN;
-        check_conv_with(&g, w, b, in, t % 3);
+        check_conv_with(&g, w, b, in, t % 4);
         free(w);
         free(b);
         free(in);
@@ -856,24 +867,30 @@ static void test_net_runs_general_conv(void **state)
         {"\"filters\": 40, \"kernel\": 3, \"pad\": 1",
          {32, 14, 14, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, true},
     };
-    /* after each: a ReLU, a ReLU6-like Clip(0, 0.5) (both run in the convolution's pass),
-     * a Clip(-0.5, 0.5) (run apart) */
+    /* after each: a ReLU, a ReLU6-like Clip(0, 0.5), SiLU as PyTorch exports it (all run
+     * in the convolution's pass), a Clip(-0.5, 0.5) (run apart) */
     static const struct {
-        const char *layer;
+        const char *layers;
         int act_kind; /* act_of's */
         bool fused;
-    } acts[] = {{"\"type\": \"relu\"", 1, true},
-                {"\"type\": \"clip\", \"min\": 0, \"max\": 0.5", 2, true},
-                {"\"type\": \"clip\", \"min\": -0.5, \"max\": 0.5", 0, false}};
+    } acts[] = {
+        {"{\"name\": \"r\", \"type\": \"relu\", \"exit\": true}", 1, true},
+        {"{\"name\": \"r\", \"type\": \"clip\", \"min\": 0, \"max\": 0.5, \"exit\": true}", 2,
+         true},
+        {"{\"name\": \"s\", \"type\": \"sigmoid\"}, {\"name\": \"r\", \"type\": \"mul\", "
+         "\"inputs\": [\"c\", \"s\"], \"exit\": true}",
+         3, true},
+        {"{\"name\": \"r\", \"type\": \"clip\", \"min\": -0.5, \"max\": 0.5, \"exit\": true}",
+         0, false}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         for (size_t ai = 0; ai < sizeof acts / sizeof acts[0]; ai++) {
             const pd_k_conv_geom *g = &cases[i].g;
             char json[512];
             snprintf(json, sizeof json,
                      "{\"name\": \"t\", \"input\": [%lld, %lld, %lld], \"layers\": [{\"name\": "
-                     "\"c\", \"type\": \"conv\", %s}, {\"name\": \"r\", %s, \"exit\": true}]}",
+                     "\"c\", \"type\": \"conv\", %s}, %s]}",
                      (long long)g->c, (long long)g->h, (long long)g->w, cases[i].layer,
-                     acts[ai].layer);
+                     acts[ai].layers);
             pd_graph *graph = NULL;
             pd_weights *w = NULL;
             pd_error err;
@@ -887,7 +904,8 @@ static void test_net_runs_general_conv(void **state)
             pd_rng r;
             pd_rng_seed(&r, 99 + i);
             size_t n_in = in_elems(g), n_out = out_elems(g);
-            assert_int_equal((int64_t)n_out, pd_shape_elems(graph->layers[1].out));
+            const size_t len = graph->n_layers;
+            assert_int_equal((int64_t)n_out, pd_shape_elems(graph->layers[len - 1].out));
             if (i == sizeof cases / sizeof cases[0] - 1) /* the case that says Winograd */
                 assert_int_not_equal(pd_layer_winograd_tile(&graph->layers[0]), 0);
             float *in = random_floats(&r, n_in, -1, 1);
@@ -900,10 +918,10 @@ static void test_net_runs_general_conv(void **state)
                 pd_net *net = NULL;
                 if (pd_net_new(graph, w, "random", threads, &net, &err))
                     fail_msg("%s", err.msg);
-                assert_int_equal(pd_net_fused(net, 0, 1), acts[ai].fused);
+                assert_int_equal(pd_net_fused(net, 0, len - 1), acts[ai].fused);
                 const float *out;
                 size_t count;
-                assert_int_equal(pd_net_run(net, 0, 0, 2, in, n_in, &out, &count, NULL, &err),
+                assert_int_equal(pd_net_run(net, 0, 0, len, in, n_in, &out, &count, NULL, &err),
                                  PD_OK);
                 assert_int_equal(count, n_out);
                 expect_close("net conv", out, want, n_out, TOL, norm_floor(want, n_out));

@@ -158,13 +158,8 @@ static void conv_pixels(const pd_forward_args *a, float *col, float *pad, int n0
     else /* the same product seen column-major, out^T = col^T W^T: few filters tile badly as rows */
         cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, F, K, 1.0f, cols, ldc, a->w, K,
                     1.0f, a->out + n0, N);
-    const pd_act act = a->act; /* a copy: o's stores could alias a->act.cap */
-    if (act.relu)
-        for (int f = 0; f < F; f++) {
-            float *o = a->out + (size_t)f * (size_t)N + n0;
-            for (int i = 0; i < n; i++)
-                o[i] = pd_act1(act, o[i]);
-        }
+    if (pd_act_on(a->act))
+        pd_k_act_rows(a->out + n0, F, (int64_t)N, n, a->act);
 }
 
 static void forward(const pd_forward_args *a)

@@ -16,7 +16,7 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-#include "relu_avx.h"
+#include "act_avx.h"
 #define HAVE_DIRECT 1
 #define TARGET __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline, target("avx2,fma")))
@@ -96,7 +96,7 @@ INLINE void block(const int nf, const int nv, const pd_forward_args *a, const fl
     const __m256 zero = _mm256_setzero_ps(), cap = _mm256_set1_ps(a->act.cap);
     for (int f = 0; f < nf; f++)
         for (int v = 0; v < nv; v++) {
-            __m256 y = a->act.relu ? pd_act8(acc[f][v], zero, cap) : acc[f][v];
+            __m256 y = pd_act_on(a->act) ? pd_act8(acc[f][v], a->act.silu, zero, cap) : acc[f][v];
             float *o = a->out + ((f0 + f) * OH + oy) * OW + (v0 + v) * 8;
             int64_t lanes = OW - (v0 + v) * 8;
             if (lanes >= 8) {

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "kernels.h" /* pd_k_act_rows */
 #include "predoff/runtime.h"
 
 #define MR 12
@@ -19,7 +20,7 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-#include "relu_avx.h"
+#include "act_avx.h"
 
 static bool have_avx512(void)
 {
@@ -68,6 +69,8 @@ __attribute__((target("avx512f"))) static void block512(const float *panel, cons
         _mm512_mask_storeu_ps(out + m * ld, k0, y0);
         _mm512_mask_storeu_ps(out + m * ld + 16, k1, y1);
     }
+    if (act.silu) /* on the rows just stored, in L1: the floats of the SiLU pass */
+        pd_k_act_rows(out, mv, ld, nv, act);
 }
 
 /* The same with AVX2: pixels [0, nv), nv <= 8. */
@@ -93,7 +96,8 @@ __attribute__((target("avx2,fma"))) static void block256(const float *panel, con
     for (int m = 0; m < MR; m++) {
         if (m >= mv)
             break;
-        _mm256_maskstore_ps(out + m * ld, mask, act.relu ? pd_act8(c[m], zero, cap) : c[m]);
+        _mm256_maskstore_ps(out + m * ld, mask,
+                            pd_act_on(act) ? pd_act8(c[m], act.silu, zero, cap) : c[m]);
     }
 }
 #else

@@ -9,6 +9,8 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+
+#include "act_avx.h" /* pd_sigmoid8 */
 #define HAVE_AVX2 1
 #define TARGET __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline, target("avx2,fma")))
@@ -58,42 +60,6 @@ INLINE __m256 clip8(__m256 x, __m256 lo, __m256 hi)
     return _mm256_min_ps(hi, _mm256_max_ps(lo, x));
 }
 
-/* exp(t) for t <= 0 (NaN gives some number: the caller puts NaN back), 0 below the
- * smallest normal float: Cephes' expf, t = n ln 2 + r, |r| <= ln 2 / 2, a degree-7
- * polynomial in r times 2^n built in the exponent bits. */
-INLINE __m256 exp_nonpositive8(__m256 t)
-{
-    const __m256 least = _mm256_set1_ps(-87.33654475f); /* ln FLT_MIN */
-    const __m256 under = _mm256_cmp_ps(t, least, _CMP_LT_OQ);
-    const __m256 x = _mm256_max_ps(t, least);
-    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504089f)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-    __m256 y = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-    __m256i e = _mm256_slli_epi32(
-        _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23); /* n >= -126 */
-    y = _mm256_mul_ps(y, _mm256_castsi256_ps(e));
-    return _mm256_andnot_ps(under, y);
-}
-
-INLINE __m256 sigmoid8(__m256 x)
-{
-    const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
-    __m256 e = exp_nonpositive8(_mm256_or_ps(x, sign)); /* exp(-|x|) */
-    __m256 d = _mm256_add_ps(one, e);
-    /* 1 / d or e / d: the numerator chosen first, so one division (the costly part) */
-    __m256 y = _mm256_div_ps(
-        _mm256_blendv_ps(e, one, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ)), d);
-    return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-}
-
 TARGET static void clip_avx2(const float *in, float *out, size_t n, float lo, float hi)
 {
     const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
@@ -109,7 +75,7 @@ TARGET static void clip_avx2(const float *in, float *out, size_t n, float lo, fl
  * vector path too (from a copy): every element gets the same arithmetic wherever it lies. */
 INLINE __m256 sigmoid_or_silu8(__m256 x, bool times_x)
 {
-    __m256 y = sigmoid8(x);
+    __m256 y = pd_sigmoid8(x);
     return times_x ? _mm256_mul_ps(x, y) : y;
 }
 
@@ -230,4 +196,16 @@ void pd_k_hardswish(const float *in, float *out, size_t n)
 #endif
     for (size_t i = 0; i < n; i++)
         out[i] = hardswish1(in[i]);
+}
+
+void pd_k_act_rows(float *out, int64_t rows, int64_t ld, int64_t n, pd_act act)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        float *o = out + r * ld;
+        if (act.silu)
+            pd_k_silu(o, o, (size_t)n);
+        else if (act.relu)
+            for (int64_t i = 0; i < n; i++)
+                o[i] = pd_act1(act, o[i]);
+    }
 }

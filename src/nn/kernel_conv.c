@@ -112,14 +112,6 @@ typedef struct conv_call {
     pd_act act;
 } conv_call;
 
-static void act_rows(float *out, int64_t rows, int64_t ld, int64_t n, pd_act act)
-{
-    for (int64_t r = 0; r < rows; r++) {
-        float *o = out + r * ld;
-        for (int64_t i = 0; i < n; i++)
-            o[i] = pd_act1(act, o[i]);
-    }
-}
 
 /* ---- im2col and sgemm ---- */
 
@@ -193,8 +185,8 @@ static void gemm_pixels(const conv_call *x, float *col, int64_t n0, int64_t n1)
             cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)fg, (int)K, 1.0f,
                         cols, (int)ldb, w, (int)K, beta, out, (int)N);
     }
-    if (x->act.relu)
-        act_rows(x->out + n0, g->filters, N, n, x->act);
+    if (pd_act_on(x->act))
+        pd_k_act_rows(x->out + n0, g->filters, N, n, x->act);
 }
 
 void pd_k_conv_gemm(const pd_k_conv_geom *g, const float *w, const float *b, const float *in,

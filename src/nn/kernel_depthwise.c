@@ -153,11 +153,14 @@ PD_INLINE void by_planes(const dw_call *x, int64_t c0, int64_t c1, float *scratc
         for (int64_t oy = 0; oy < s.oh; oy++) {
             const float *restrict r = acc + oy * s.wq;
             float *restrict d = o + oy * s.ow;
-            if (act.relu)
+            if (act.relu) {
                 for (int64_t ox = 0; ox < s.ow; ox++)
                     d[ox] = pd_act1(act, r[ox]);
-            else
+            } else {
                 memcpy(d, r, (size_t)s.ow * sizeof *d);
+                if (act.silu)
+                    pd_k_silu(d, d, (size_t)s.ow);
+            }
         }
     }
 }
@@ -210,6 +213,8 @@ PD_INLINE void by_lanes(const dw_call *x, int64_t c0, int64_t c1, float *scratch
             float *out = x->out + (b0 + j) * oh * ow;
             for (int64_t i = 0; i < oh * ow; i++)
                 out[i] = o[i * LANES + j];
+            if (act.silu)
+                pd_k_silu(out, out, (size_t)(oh * ow));
         }
     }
 }

@@ -82,6 +82,11 @@ void pd_k_conv_depthwise_split(const pd_k_conv_geom *g, const float *w, const fl
                                const float *in, float *out, float *scratch, pd_act act,
                                pd_workers *pool);
 
+/* act (act.h) applied in place to n floats of each of `rows` rows `ld` apart: its ReLU and
+ * cap as pd_act1, its SiLU by pd_k_silu (kernel_act.c). What a convolution's pass runs on
+ * outputs it has just written, while they are in cache. */
+void pd_k_act_rows(float *out, int64_t rows, int64_t ld, int64_t n, pd_act act);
+
 /* ---- Batch norm at inference (kernel_bn.c) ---- */
 
 /* Folds PyTorch's y = (x - mean) / sqrt(var + eps) * weight + bias into y = x scale + shift

@@ -257,7 +257,8 @@ bool pd_net_fused(const pd_net *net, size_t exit, size_t pos)
     if (exit >= net->plan.n_exits || !pd_net_path(net, exit, &len) || pos >= len)
         return false;
     const size_t at = net->plan.start[exit] + pos;
-    return (pos > 0 && net->plan.fuse_relu[at - 1]) || (pos + 1 < len && net->plan.silu[at]);
+    return (pos > 0 && net->plan.fuse_relu[at - 1]) || (pos + 1 < len && net->plan.silu[at]) ||
+           (pos > 1 && net->plan.fuse_silu[at - 2]);
 }
 
 pd_status pd_net_run_layer(pd_net *net, size_t layer, const float *const *ins, size_t n_ins,
@@ -356,8 +357,11 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
                 layer_ms[i - from] = pd_now_ms() - t0;
             continue;
         }
-        bool fuse = pl->fuse_relu[p] && i + 1 < to;
-        const pd_act act = fuse ? pd_net_plan_act_of(&g->layers[path[i + 1]]) : pd_act_none();
+        /* the ReLU or Clip after it in its pass (one position more), or the SiLU pair (two) */
+        const size_t fuse = pl->fuse_silu[p] && i + 2 < to ? 2 : pl->fuse_relu[p] && i + 1 < to;
+        const pd_act act = fuse == 2 ? pd_act_silu()
+                           : fuse    ? pd_net_plan_act_of(&g->layers[path[i + 1]])
+                                     : pd_act_none();
         const float *const *t = tensors_of(net, (size_t)path[i]);
         pd_forward_args a = {l,     t[0],          t[1], net->ins[0], dst,
                              net->scratch, act,    net->prep[path[i]], net->ins, n_in,
@@ -370,8 +374,8 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
             op->forward(&a);
         if (layer_ms)
             layer_ms[i - from] = pd_now_ms() - t0;
-        if (fuse && layer_ms)
-            layer_ms[i + 1 - from] = 0.0; /* its time is in the layer before */
+        for (size_t j = 1; j <= fuse && layer_ms; j++)
+            layer_ms[i + j - from] = 0.0; /* their time is in the layer before */
         i += fuse;
     }
     *output = net->slot[pl->out_slot[base + to - 1]];

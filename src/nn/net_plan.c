@@ -14,6 +14,7 @@ void pd_net_plan_free(pd_net_plan *p)
     free(p->layer);
     free(p->out_slot);
     free(p->fuse_relu);
+    free(p->fuse_silu);
     free(p->silu);
     free(p->in_start);
     free(p->in_pos);
@@ -165,6 +166,15 @@ static pd_status plan_exit(const pd_graph *g, size_t k, const bool *in_place,
                 w->busy[w->slot_of[from]] = false;
         }
     }
+    /* a convolution whose output only a SiLU pair reads, the multiply writing over it: the
+     * convolution's pass computes the SiLU into its own slot, which is the multiply's */
+    for (size_t q = 0; q < len; q++) {
+        p->fuse_silu[base + q] =
+            q + 2 < len && p->silu[base + q + 1] && fuses_relu[g->layers[A[q]].type] &&
+            p->in_pos[p->in_start[base + q + 1]] == (int32_t)q &&
+            w->last_read[q] == (int32_t)q + 2 &&
+            p->out_slot[base + q + 2] == p->out_slot[base + q];
+    }
     return PD_OK;
 }
 
@@ -210,6 +220,7 @@ pd_status pd_net_plan_make(const pd_graph *g, const bool *in_place, const bool *
     p->out_slot = malloc((total ? total : 1) * sizeof *p->out_slot);
     p->fuse_relu = malloc((total ? total : 1) * sizeof *p->fuse_relu);
     p->silu = malloc((total ? total : 1) * sizeof *p->silu);
+    p->fuse_silu = malloc((total ? total : 1) * sizeof *p->fuse_silu);
     p->in_start = malloc((total + 1) * sizeof *p->in_start);
     p->in_pos = malloc((refs_total ? refs_total : 1) * sizeof *p->in_pos);
     p->in_shape = malloc((refs_total ? refs_total : 1) * sizeof *p->in_shape);
@@ -222,7 +233,7 @@ pd_status pd_net_plan_make(const pd_graph *g, const bool *in_place, const bool *
     p->slot_floats = malloc(8 * sizeof *p->slot_floats);
     w.busy_cap = 8;
     pd_status st = PD_OK;
-    if (!p->out_slot || !p->fuse_relu || !p->silu || !p->in_start || !p->in_pos || !p->in_shape ||
+    if (!p->out_slot || !p->fuse_relu || !p->silu || !p->fuse_silu || !p->in_start || !p->in_pos || !p->in_shape ||
         !p->cut_ok || !w.pos_of || !w.last_read || !w.slot_of || !w.count || !w.busy ||
         !p->slot_floats)
         st = PD_ENOMEM;

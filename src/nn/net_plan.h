@@ -1,7 +1,8 @@
 /* A net's activation plan, made once: for each exit, its sub-graph A(k) in topological
  * order, the buffer (slot) each layer writes, where each of its inputs comes from, which
  * cuts of the order a run may start or end at, which convolutions take the ReLU (or ReLU6)
- * after them into their own pass, and which sigmoid-multiply pairs run as one SiLU pass.
+ * after them into their own pass, which sigmoid-multiply pairs run as one SiLU pass, and
+ * which of those the convolution before them takes into its pass.
  * Buffers are planned by liveness: a tensor's slot is free again
  * after its last reader in A(k), and an in-place type writes over its input's slot when
  * nothing later reads that input. */
@@ -25,6 +26,9 @@ typedef struct pd_net_plan {
     bool *silu;          /* [positions]: a sigmoid read only by the multiply at the next
                           * position, which multiplies it by the sigmoid's own input (SiLU):
                           * that multiply's pass computes x sigmoid(x), the sigmoid's none */
+    bool *fuse_silu;     /* [positions]: a conv read only by the SiLU pair at the next two
+                          * positions, the multiply writing over its slot: the conv's pass
+                          * computes the SiLU, the pair's none */
     size_t *in_start;    /* [positions + 1]: the position's inputs are in_pos[in_start[p]..] */
     int32_t *in_pos;     /* the position (within the exit) of the layer writing each input,
                           * -1 for the network input */

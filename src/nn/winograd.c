@@ -30,7 +30,7 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-#include "relu_avx.h"
+#include "act_avx.h"
 #define HAVE_WINOGRAD 1
 #define TARGET __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline, target("avx2,fma")))
@@ -243,8 +243,8 @@ INLINE void output_tile(const int n, const int m, const wshape *s, const float *
                 __m256 acc = b;
                 for (int x = 0; x < n; x++)
                     acc = _mm256_fmadd_ps(tmp[i][x], _mm256_set1_ps(at[k * n + x]), acc);
-                if (act.relu)
-                    acc = pd_act8(acc, zero, cap);
+                if (pd_act_on(act))
+                    acc = pd_act8(acc, act.silu, zero, cap);
                 int64_t oy = ty * m + i, ox = tx * m + k;
                 if (oy >= OH || ox >= OW)
                     continue;
