@@ -165,6 +165,18 @@ PD_INLINE void by_planes(const dw_call *x, int64_t c0, int64_t c1, float *scratc
     }
 }
 
+typedef float lanes16 __attribute__((vector_size(LANES * sizeof(float))));
+
+/* out += u v, sixteen lanes from unaligned memory (by pointers: a function returning a
+ * vector wider than the baseline's registers would have an ABI of its own) */
+PD_INLINE void fma16(lanes16 *out, const float *u, const float *v)
+{
+    lanes16 a, b;
+    memcpy(&a, u, sizeof a);
+    memcpy(&b, v, sizeof b);
+    *out += a * b;
+}
+
 /* Channels [c0, c1) sixteen at a time, lanes (small outputs): the padded input of 16
  * channels as [hp][wp][16], so that each tap of 16 outputs is one multiply-add of 16
  * weights by 16 inputs, the results back to C, H, W order. */
@@ -193,21 +205,22 @@ PD_INLINE void by_lanes(const dw_call *x, int64_t c0, int64_t c1, float *scratch
             bl[j] = j < n && x->b ? x->b[b0 + j] : 0.0f;
         for (int64_t oy = 0; oy < oh; oy++)
             for (int64_t ox = 0; ox < ow; ox++) {
-                float acc[LANES];
-                for (int64_t j = 0; j < LANES; j++)
-                    acc[j] = bl[j];
+                /* one vector of 16 (GCC's vector type: one zmm, two ymm or four xmm, as
+                 * the clone's CPU has), which an array of 16 was not: the compiler kept it
+                 * in 16 scalar registers and rebuilt it through the stack */
+                lanes16 acc;
+                memcpy(&acc, bl, sizeof acc);
                 for (int64_t ky = 0; ky < g->kh; ky++) {
                     const float *row = p + ((oy * g->sh + ky * g->dh) * wp + ox * g->sw) * LANES;
                     const float *wt = wl + ky * g->kw * LANES;
-                    for (int64_t kx = 0; kx < g->kw; kx++) {
-                        const float *v = row + kx * g->dw * LANES, *u = wt + kx * LANES;
-                        for (int64_t j = 0; j < LANES; j++)
-                            acc[j] += u[j] * v[j];
-                    }
+                    for (int64_t kx = 0; kx < g->kw; kx++)
+                        fma16(&acc, wt + kx * LANES, row + kx * g->dw * LANES);
                 }
                 float *d = o + (oy * ow + ox) * LANES;
-                for (int64_t j = 0; j < LANES; j++)
-                    d[j] = pd_act1(act, acc[j]);
+                memcpy(d, &acc, sizeof acc);
+                if (act.relu)
+                    for (int64_t j = 0; j < LANES; j++)
+                        d[j] = pd_act1(act, d[j]);
             }
         for (int64_t j = 0; j < n; j++) {
             float *out = x->out + (b0 + j) * oh * ow;
