@@ -728,8 +728,16 @@ if grep -q '^placement, layer by layer in topological order' "$tmp/out" && grep 
 brute_ms=$(awk '/^expected latency/ { print $3 }' "$tmp/out")
 expect 0 "" -- eval "$dag" "${dagp[@]}" --tiers mobile,edge,cloud --placement "$tmp/dag-plan.json"
 if [ "$(awk '/^expected latency/ { print $3 }' "$tmp/out")" = "$brute_ms" ]; then ok; else bad "eval of brute's DAG plan: $(cat "$tmp/out") (brute: $brute_ms)"; fi
-expect 2 '^predoff: solver exact: the tree DP needs a tree model; model "tiny-dag" has layer "sum" with 2 inputs; on a DAG use --solver neurosurgeon or edgent \(single cuts\), brute \(small models\) or mobile, edge, cloud$' -- plan "$dag" "${dagp[@]}"
-expect 2 'solver ga: .*needs a tree model' -- plan "$dag" "${dagp[@]}" --solver ga
+# exact takes the DAG (the minimum cut): brute's optimum, on three tiers and on two
+expect 0 "" -- plan "$dag" "${dagp[@]}" --tiers mobile,edge,cloud
+if [ "$(awk '/^expected latency/ { print $3 }' "$tmp/out")" = "$brute_ms" ]; then ok; else bad "exact on tiny-dag: $(cat "$tmp/out") (brute: $brute_ms)"; fi
+for tiers in mobile,edge mobile,cloud; do
+    "$bin" plan "$dag" "${dagp[@]}" --tiers $tiers --solver brute >"$tmp/b2.txt" 2>&1
+    "$bin" plan "$dag" "${dagp[@]}" --tiers $tiers >"$tmp/e2.txt" 2>&1
+    if [ "$(awk '/^expected latency/ { print $3 }' "$tmp/e2.txt")" = "$(awk '/^expected latency/ { print $3 }' "$tmp/b2.txt")" ] &&
+        grep -q '^expected latency' "$tmp/b2.txt"; then ok; else bad "exact against brute on tiny-dag, $tiers: $(cat "$tmp/e2.txt" "$tmp/b2.txt")"; fi
+done
+expect 2 'solver ga: .*needs a tree model; .*on a DAG use --solver exact \(optimal\), neurosurgeon or edgent \(single cuts\)' -- plan "$dag" "${dagp[@]}" --solver ga
 # Edgent and Neurosurgeon cut e2's sub-graph where one tensor crosses: before c1 (the
 # input), after cat, or at the end; here all of it on the edge, e1 (off it) on the mobile
 for s in edgent neurosurgeon; do
@@ -739,11 +747,11 @@ for s in edgent neurosurgeon; do
     else bad "plan tiny-dag --solver $s: $(cat "$tmp/out")"; fi
 done
 expect 0 "" -- compare "$dag" "${dagp[@]}"
-if grep -qE '^exact +n/a: solver exact: the tree DP needs a tree model' "$tmp/out" &&
+if grep -qE '^exact +[0-9.]+ +\+0\.00%' "$tmp/out" &&
     grep -qE '^brute +[0-9.]+ +\+0\.00%' "$tmp/out" && ! grep -q nan "$tmp/out"; then ok; else bad "compare tiny-dag: $(cat "$tmp/out")"; fi
-# a DAG too large for brute: the message names what does take a DAG; compare has no gap to
-# show against it ("-", not "+nan%")
-expect 2 '^predoff: brute: 2\^8 = 256 placements is beyond the limit of 10; on a DAG use --solver neurosurgeon or edgent \(single cuts\), mobile, edge or cloud \(one tier\), a model of fewer layers, or raise --max-placements$' -- plan "$dag" "${dagp[@]}" --solver brute --max-placements 10
+# a DAG too large for brute: the message names exact, which takes it; compare has no gap to
+# show against brute ("-", not "+nan%")
+expect 2 '^predoff: brute: 2\^8 = 256 placements is beyond the limit of 10; use --solver exact \(same optimum\) or raise --max-placements$' -- plan "$dag" "${dagp[@]}" --solver brute --max-placements 10
 expect 0 "" -- compare "$dag" "${dagp[@]}" --max-placements 10
 if grep -qE '^brute +n/a: brute: 2\^8 = 256 placements' "$tmp/out" &&
     grep -qE '^edgent +[0-9.]+ +- +[0-9.]+ +[0-9.]+  all tasks at e2$' "$tmp/out" &&
