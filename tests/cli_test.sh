@@ -882,6 +882,38 @@ expect 2 'p5.json: placement: layer "conv1": tier must be' -- eval b-alexnet --p
 # --- a real link: network namespaces joined by veth pairs, the mobile-edge link shaped to
 # 20 Mbit/s; the input's 12 KiB upload then takes about 4 ms (tbf lets its first 4 KiB burst
 # through), against about 1 ms on loopback (needs root, as CI is)
+# --- pins (--pin LAYER=TIER,...): every solver keeps them or says it cannot
+expect 0 "" -- plan b-alexnet --tiers mobile,edge,cloud --pin conv1=mobile,fc8=cloud --pin b1_fc=edge --json "$tmp/pin.json"
+if grep -q '^pinned: conv1=mobile, fc8=cloud, b1_fc=edge$' "$tmp/out" && grep -q '"conv1":[[:space:]]*"mobile"' "$tmp/pin.json" &&
+    grep -q '"fc8":[[:space:]]*"cloud"' "$tmp/pin.json" && grep -q '"b1_fc":[[:space:]]*"edge"' "$tmp/pin.json"; then ok; else bad "plan with pins: $(head -6 "$tmp/out")"; fi
+# pins on a DAG: exact (the cut) keeps them at brute's optimum
+"$bin" plan "$dag" "${dagp[@]}" --tiers mobile,edge,cloud --pin c1=edge,cat=mobile --solver brute >"$tmp/pb.txt"
+expect 0 "" -- plan "$dag" "${dagp[@]}" --tiers mobile,edge,cloud --pin c1=edge,cat=mobile --json "$tmp/pin-dag.json"
+if [ "$(awk '/^expected latency/ { print $3 }' "$tmp/out")" = "$(awk '/^expected latency/ { print $3 }' "$tmp/pb.txt")" ] &&
+    grep -q '"c1":[[:space:]]*"edge"' "$tmp/pin-dag.json" && grep -q '"cat":[[:space:]]*"mobile"' "$tmp/pin-dag.json"; then ok; else bad "exact with pins on tiny-dag: $(cat "$tmp/out" "$tmp/pb.txt")"; fi
+expect 0 "" -- plan b-alexnet --solver ga --generations 5 --population 20 --elitism 2 --pin conv1=edge,fc8=mobile --json "$tmp/pin-ga.json"
+if grep -q '"conv1":[[:space:]]*"edge"' "$tmp/pin-ga.json" && grep -q '"fc8":[[:space:]]*"mobile"' "$tmp/pin-ga.json"; then ok; else bad "ga with pins"; fi
+expect 2 '^predoff: solver mobile cannot honour --pin: it runs every layer on the mobile tier, and 1 pinned layer is elsewhere$' -- plan b-alexnet --solver mobile --pin conv1=edge
+expect 2 '^predoff: neurosurgeon cannot honour --pin: no single cut of the trunk.s exit between the mobile and the edge keeps the pinned layers on their tiers$' -- plan b-alexnet --solver neurosurgeon --pin conv1=edge,relu1=mobile
+expect 0 "" -- plan b-alexnet --solver edgent --pin conv1=mobile
+expect 0 "" -- compare b-alexnet --tiers mobile,edge,cloud --pin conv1=mobile,fc8=cloud
+if grep -qE '^exact +[0-9.]+ +\+0\.00%' "$tmp/out" && grep -qE '^edge +n/a: solver edge cannot honour --pin' "$tmp/out" &&
+    grep -qE '^neurosurgeon +n/a: neurosurgeon cannot honour --pin' "$tmp/out"; then ok; else bad "compare with pins: $(cat "$tmp/out")"; fi
+# eval: a placement that breaks a pin is refused, one that keeps it evaluated
+expect 2 'pin.json: the placement puts layer "fc8" on the cloud; --pin puts it on the edge$' -- eval b-alexnet --tiers mobile,edge,cloud --placement "$tmp/pin.json" --pin fc8=edge
+expect 0 "" -- eval b-alexnet --tiers mobile,edge,cloud --placement "$tmp/pin.json" --pin fc8=cloud
+expect 0 "" -- experiment paper --runs 1 --points 2 --repeats 1 --out "$tmp/exp-pin" --pin conv1=mobile
+if grep -q '^pinned: conv1=mobile$' "$tmp/out"; then ok; else bad "experiment with a pin: $(head -5 "$tmp/out")"; fi
+# bad pins: one line each, exit 2
+expect 2 '^predoff: --pin fc8=cloud: the scenario has no cloud tier \(see --tiers\)$' -- plan b-alexnet --pin fc8=cloud
+expect 2 '^predoff: --pin nosuch=mobile: model "b-alexnet" has no layer "nosuch"$' -- plan b-alexnet --pin nosuch=mobile
+expect 2 '^predoff: --pin: item 1 "conv1" is not LAYER=TIER \(e.g. --pin conv1=mobile,fc=cloud\)$' -- plan b-alexnet --pin conv1
+expect 2 '^predoff: --pin: item 2 "" is not LAYER=TIER' -- compare b-alexnet --pin conv1=mobile,
+expect 2 '^predoff: --pin: item 1 "conv1=phone": unknown tier "phone" \(mobile, edge, cloud\)$' -- eval b-alexnet --placement "$tmp/pin.json" --pin conv1=phone
+expect 2 '^predoff: --pin: layer "conv1" pinned to mobile and to edge$' -- plan b-alexnet --pin conv1=mobile --pin conv1=edge
+expect 2 '^predoff: --pin: layer "conv1" pinned to mobile and to edge$' -- experiment paper --runs 1 --points 2 --repeats 1 --out "$tmp/exp-pin" --pin conv1=mobile,conv1=edge
+expect 0 "" -- plan b-alexnet --pin conv1=mobile,conv1=mobile
+
 if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v tc >/dev/null; then
     tb="$src/scripts/testbed.sh"
     export PD_TESTBED_PREFIX="pdt$$" # its own namespaces: runs of this test may overlap

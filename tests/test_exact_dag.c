@@ -319,6 +319,91 @@ static void test_brute_with_pins(void **state)
     }
 }
 
+/* The best single cut of exit k between the mobile and `server` that keeps the pins, every
+ * cut one tensor crosses tried, the pinned layers off A(k) on their pins; INFINITY if none. */
+static double best_pinned_cut(const pd_problem *pb, size_t k, int server)
+{
+    size_t len = pb->topo->sub_len[k], n = pb->n_layers;
+    int32_t *list = malloc(len * sizeof *list), *cross = malloc((len + 1) * sizeof *cross);
+    pd_slot *pl = malloc(n);
+    assert_true(list && cross && pl);
+    pd_topology_sub_list(pb->topo, k, list);
+    assert_int_equal(pd_topology_sub_cuts(pb->topo, k, list, cross, NULL), PD_OK);
+    double best = INFINITY;
+    for (size_t c = 0; c <= len; c++) {
+        if (cross[c] == PD_CUT_SEVERAL)
+            continue;
+        for (size_t v = 0; v < n; v++)
+            pl[v] = pd_problem_pin_of(pb, v) == PD_SLOT_FREE ? 0 : pb->pin[v];
+        for (size_t i = 0; i < len; i++)
+            pl[list[i]] = (pd_slot)(i < c ? 0 : server);
+        if (pd_problem_pins_kept(pb, pl, NULL))
+            best = fmin(best, pd_objective_single_exit(pb, pl, k));
+    }
+    free(list);
+    free(cross);
+    free(pl);
+    return best;
+}
+
+/* Every solver keeps the pins or refuses, on trees and DAGs with 2 and 3 tiers: exact is
+ * brute's optimum (where brute searches) and never above another solver; the GA keeps them
+ * in every individual; Neurosurgeon is the best single cut that keeps them, or refuses when
+ * there is none; a one-tier baseline refuses a pin to another tier. */
+static void test_every_solver_keeps_pins(void **state)
+{
+    (void)state;
+    pd_rng rng;
+    pd_rng_seed(&rng, 77);
+    size_t n_solvers, refused = 0, kept = 0;
+    const pd_solver *solvers = pd_solvers(&n_solvers);
+    for (int trial = 0; trial < 60; trial++) {
+        pd_problem *pb;
+        if (trial % 2) {
+            dag_config c = {2 + trial % 3 / 2, trial % 3 == 0, 0, 3};
+            assert_int_equal(dag_block_problem(&rng, &c, &pb, NULL), PD_OK);
+        } else {
+            rp_config c = {3 + (size_t)pd_rng_below(&rng, 8), 2 + (trial / 2) % 2, 0, 0.3};
+            assert_int_equal(rp_make(&rng, &c, &pb, NULL), PD_OK);
+        }
+        random_pins(&rng, pb, 3);
+        pd_solve_options opt;
+        pd_solve_options_init(&opt);
+        opt.ga.population = 30;
+        opt.ga.generations = 10;
+        opt.ga.elitism = 2;
+        double exact = solve("exact", pb, NULL);
+        for (size_t i = 0; i < n_solvers; i++) {
+            pd_solution sol;
+            pd_error err;
+            pd_status st = pd_solve(&solvers[i], pb, &opt, &sol, &err);
+            const char *name = solvers[i].name;
+            if (st) {
+                /* a one-tier baseline, or a single cut with no cut that keeps the pins, or a
+                 * solver that does not take this problem at all */
+                assert_true(st == PD_EINPUT || st == PD_ELIMIT);
+                if (strstr(err.msg, "cannot honour --pin"))
+                    refused++;
+                /* on a DAG its exit is the most accurate; its server slot 1 (edge, or cloud) */
+                if (strcmp(name, "neurosurgeon") == 0 && strstr(err.msg, "--pin") &&
+                    !pb->topo->tree)
+                    assert_true(best_pinned_cut(pb, pd_problem_best_exit(pb), 1) == INFINITY);
+                continue;
+            }
+            assert_true(pd_problem_pins_kept(pb, sol.placement, NULL));
+            kept++;
+            if (sol.served_exit < 0)
+                assert_true(exact <= sol.objective_ms + 1e-9 * (1.0 + exact));
+            if (strcmp(name, "neurosurgeon") == 0)
+                assert_true(SAME(sol.objective_ms, best_pinned_cut(pb, (size_t)sol.served_exit, 1)));
+            pd_solution_free(&sol);
+        }
+        pd_problem_free(pb);
+    }
+    print_message("pins: %zu solutions kept them, %zu refusals said they cannot\n", kept, refused);
+    assert_true(kept > 150 && refused > 30);
+}
+
 /* A pin to a second slot, and one out of range, are refused. */
 static void test_pin_conflicts(void **state)
 {
@@ -345,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_exact_dag_equals_brute), cmocka_unit_test(test_adversarial),
         cmocka_unit_test(test_cut_equals_dp_on_trees), cmocka_unit_test(test_clamped_loading),
         cmocka_unit_test(test_brute_with_pins),        cmocka_unit_test(test_pin_conflicts),
+        cmocka_unit_test(test_every_solver_keeps_pins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
