@@ -424,13 +424,44 @@ static void test_pin_conflicts(void **state)
     pd_problem_free(pb);
 }
 
+/* --pin's spelling: items LAYER=TIER, a name ending at its last '=', the same pin twice
+ * taken once; a malformed item, an unknown tier or two tiers for a layer refused. */
+static void test_pin_spelling(void **state)
+{
+    (void)state;
+    pd_scenario sc;
+    memset(&sc, 0, sizeof sc);
+    pd_error err;
+    assert_int_equal(pd_scenario_add_pins(&sc, "conv1=mobile,a=b=cloud", &err), PD_OK);
+    assert_int_equal(pd_scenario_add_pins(&sc, "conv1=mobile,fc=edge", &err), PD_OK);
+    assert_int_equal(sc.n_pins, 3);
+    assert_string_equal(sc.pins[0].layer, "conv1");
+    assert_int_equal(sc.pins[0].tier, PD_TIER_MOBILE);
+    assert_string_equal(sc.pins[1].layer, "a=b");
+    assert_int_equal(sc.pins[1].tier, PD_TIER_CLOUD);
+    assert_string_equal(sc.pins[2].layer, "fc");
+    static const char *const bad[] = {"", "conv1", "=edge", "conv1=", "conv1=Edge", "x=edge,,y=edge",
+                                      "x=edge,", "fc=cloud", "conv1=mobilemobilemobile"};
+    static const char *const why[] = {"is not LAYER=TIER", "is not LAYER=TIER", "is not LAYER=TIER",
+                                      "is not LAYER=TIER", "unknown tier \"Edge\"", "item 2",
+                                      "item 2", "pinned to edge and to cloud",
+                                      "is not LAYER=TIER"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(pd_scenario_add_pins(&sc, bad[i], &err), PD_EINPUT);
+        if (!strstr(err.msg, why[i]))
+            fail_msg("\"%s\": %s", bad[i], err.msg);
+    }
+    pd_scenario_free(&sc);
+    assert_int_equal(sc.n_pins, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_dag_equals_brute), cmocka_unit_test(test_adversarial),
         cmocka_unit_test(test_cut_equals_dp_on_trees), cmocka_unit_test(test_clamped_loading),
         cmocka_unit_test(test_brute_with_pins),        cmocka_unit_test(test_pin_conflicts),
-        cmocka_unit_test(test_every_solver_keeps_pins),
+        cmocka_unit_test(test_every_solver_keeps_pins), cmocka_unit_test(test_pin_spelling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
