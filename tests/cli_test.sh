@@ -728,8 +728,16 @@ if grep -q '^placement, layer by layer in topological order' "$tmp/out" && grep 
 brute_ms=$(awk '/^expected latency/ { print $3 }' "$tmp/out")
 expect 0 "" -- eval "$dag" "${dagp[@]}" --tiers mobile,edge,cloud --placement "$tmp/dag-plan.json"
 if [ "$(awk '/^expected latency/ { print $3 }' "$tmp/out")" = "$brute_ms" ]; then ok; else bad "eval of brute's DAG plan: $(cat "$tmp/out") (brute: $brute_ms)"; fi
-expect 2 '^predoff: solver exact: the tree DP needs a tree model; model "tiny-dag" has layer "sum" with 2 inputs; on a DAG use --solver neurosurgeon or edgent \(single cuts\), brute \(small models\) or mobile, edge, cloud$' -- plan "$dag" "${dagp[@]}"
-expect 2 'solver ga: .*needs a tree model' -- plan "$dag" "${dagp[@]}" --solver ga
+# exact takes the DAG (the minimum cut): brute's optimum, on three tiers and on two
+expect 0 "" -- plan "$dag" "${dagp[@]}" --tiers mobile,edge,cloud
+if [ "$(awk '/^expected latency/ { print $3 }' "$tmp/out")" = "$brute_ms" ]; then ok; else bad "exact on tiny-dag: $(cat "$tmp/out") (brute: $brute_ms)"; fi
+for tiers in mobile,edge mobile,cloud; do
+    "$bin" plan "$dag" "${dagp[@]}" --tiers $tiers --solver brute >"$tmp/b2.txt" 2>&1
+    "$bin" plan "$dag" "${dagp[@]}" --tiers $tiers >"$tmp/e2.txt" 2>&1
+    if [ "$(awk '/^expected latency/ { print $3 }' "$tmp/e2.txt")" = "$(awk '/^expected latency/ { print $3 }' "$tmp/b2.txt")" ] &&
+        grep -q '^expected latency' "$tmp/b2.txt"; then ok; else bad "exact against brute on tiny-dag, $tiers: $(cat "$tmp/e2.txt" "$tmp/b2.txt")"; fi
+done
+expect 2 'solver ga: .*needs a tree model; .*on a DAG use --solver exact \(optimal\), neurosurgeon or edgent \(single cuts\)' -- plan "$dag" "${dagp[@]}" --solver ga
 # Edgent and Neurosurgeon cut e2's sub-graph where one tensor crosses: before c1 (the
 # input), after cat, or at the end; here all of it on the edge, e1 (off it) on the mobile
 for s in edgent neurosurgeon; do
@@ -739,11 +747,11 @@ for s in edgent neurosurgeon; do
     else bad "plan tiny-dag --solver $s: $(cat "$tmp/out")"; fi
 done
 expect 0 "" -- compare "$dag" "${dagp[@]}"
-if grep -qE '^exact +n/a: solver exact: the tree DP needs a tree model' "$tmp/out" &&
+if grep -qE '^exact +[0-9.]+ +\+0\.00%' "$tmp/out" &&
     grep -qE '^brute +[0-9.]+ +\+0\.00%' "$tmp/out" && ! grep -q nan "$tmp/out"; then ok; else bad "compare tiny-dag: $(cat "$tmp/out")"; fi
-# a DAG too large for brute: the message names what does take a DAG; compare has no gap to
-# show against it ("-", not "+nan%")
-expect 2 '^predoff: brute: 2\^8 = 256 placements is beyond the limit of 10; on a DAG use --solver neurosurgeon or edgent \(single cuts\), mobile, edge or cloud \(one tier\), a model of fewer layers, or raise --max-placements$' -- plan "$dag" "${dagp[@]}" --solver brute --max-placements 10
+# a DAG too large for brute: the message names exact, which takes it; compare has no gap to
+# show against brute ("-", not "+nan%")
+expect 2 '^predoff: brute: 2\^8 = 256 placements is beyond the limit of 10; use --solver exact \(same optimum\) or raise --max-placements$' -- plan "$dag" "${dagp[@]}" --solver brute --max-placements 10
 expect 0 "" -- compare "$dag" "${dagp[@]}" --max-placements 10
 if grep -qE '^brute +n/a: brute: 2\^8 = 256 placements' "$tmp/out" &&
     grep -qE '^edgent +[0-9.]+ +- +[0-9.]+ +[0-9.]+  all tasks at e2$' "$tmp/out" &&
@@ -874,6 +882,38 @@ expect 2 'p5.json: placement: layer "conv1": tier must be' -- eval b-alexnet --p
 # --- a real link: network namespaces joined by veth pairs, the mobile-edge link shaped to
 # 20 Mbit/s; the input's 12 KiB upload then takes about 4 ms (tbf lets its first 4 KiB burst
 # through), against about 1 ms on loopback (needs root, as CI is)
+# --- pins (--pin LAYER=TIER,...): every solver keeps them or says it cannot
+expect 0 "" -- plan b-alexnet --tiers mobile,edge,cloud --pin conv1=mobile,fc8=cloud --pin b1_fc=edge --json "$tmp/pin.json"
+if grep -q '^pinned: conv1=mobile, fc8=cloud, b1_fc=edge$' "$tmp/out" && grep -q '"conv1":[[:space:]]*"mobile"' "$tmp/pin.json" &&
+    grep -q '"fc8":[[:space:]]*"cloud"' "$tmp/pin.json" && grep -q '"b1_fc":[[:space:]]*"edge"' "$tmp/pin.json"; then ok; else bad "plan with pins: $(head -6 "$tmp/out")"; fi
+# pins on a DAG: exact (the cut) keeps them at brute's optimum
+"$bin" plan "$dag" "${dagp[@]}" --tiers mobile,edge,cloud --pin c1=edge,cat=mobile --solver brute >"$tmp/pb.txt"
+expect 0 "" -- plan "$dag" "${dagp[@]}" --tiers mobile,edge,cloud --pin c1=edge,cat=mobile --json "$tmp/pin-dag.json"
+if [ "$(awk '/^expected latency/ { print $3 }' "$tmp/out")" = "$(awk '/^expected latency/ { print $3 }' "$tmp/pb.txt")" ] &&
+    grep -q '"c1":[[:space:]]*"edge"' "$tmp/pin-dag.json" && grep -q '"cat":[[:space:]]*"mobile"' "$tmp/pin-dag.json"; then ok; else bad "exact with pins on tiny-dag: $(cat "$tmp/out" "$tmp/pb.txt")"; fi
+expect 0 "" -- plan b-alexnet --solver ga --generations 5 --population 20 --elitism 2 --pin conv1=edge,fc8=mobile --json "$tmp/pin-ga.json"
+if grep -q '"conv1":[[:space:]]*"edge"' "$tmp/pin-ga.json" && grep -q '"fc8":[[:space:]]*"mobile"' "$tmp/pin-ga.json"; then ok; else bad "ga with pins"; fi
+expect 2 '^predoff: solver mobile cannot honour --pin: it runs every layer on the mobile tier, and 1 pinned layer is elsewhere$' -- plan b-alexnet --solver mobile --pin conv1=edge
+expect 2 '^predoff: neurosurgeon cannot honour --pin: no single cut of the trunk.s exit between the mobile and the edge keeps the pinned layers on their tiers$' -- plan b-alexnet --solver neurosurgeon --pin conv1=edge,relu1=mobile
+expect 0 "" -- plan b-alexnet --solver edgent --pin conv1=mobile
+expect 0 "" -- compare b-alexnet --tiers mobile,edge,cloud --pin conv1=mobile,fc8=cloud
+if grep -qE '^exact +[0-9.]+ +\+0\.00%' "$tmp/out" && grep -qE '^edge +n/a: solver edge cannot honour --pin' "$tmp/out" &&
+    grep -qE '^neurosurgeon +n/a: neurosurgeon cannot honour --pin' "$tmp/out"; then ok; else bad "compare with pins: $(cat "$tmp/out")"; fi
+# eval: a placement that breaks a pin is refused, one that keeps it evaluated
+expect 2 'pin.json: the placement puts layer "fc8" on the cloud; --pin puts it on the edge$' -- eval b-alexnet --tiers mobile,edge,cloud --placement "$tmp/pin.json" --pin fc8=edge
+expect 0 "" -- eval b-alexnet --tiers mobile,edge,cloud --placement "$tmp/pin.json" --pin fc8=cloud
+expect 0 "" -- experiment paper --runs 1 --points 2 --repeats 1 --out "$tmp/exp-pin" --pin conv1=mobile
+if grep -q '^pinned: conv1=mobile$' "$tmp/out"; then ok; else bad "experiment with a pin: $(head -5 "$tmp/out")"; fi
+# bad pins: one line each, exit 2
+expect 2 '^predoff: --pin fc8=cloud: the scenario has no cloud tier \(see --tiers\)$' -- plan b-alexnet --pin fc8=cloud
+expect 2 '^predoff: --pin nosuch=mobile: model "b-alexnet" has no layer "nosuch"$' -- plan b-alexnet --pin nosuch=mobile
+expect 2 '^predoff: --pin: item 1 "conv1" is not LAYER=TIER \(e.g. --pin conv1=mobile,fc=cloud\)$' -- plan b-alexnet --pin conv1
+expect 2 '^predoff: --pin: item 2 "" is not LAYER=TIER' -- compare b-alexnet --pin conv1=mobile,
+expect 2 '^predoff: --pin: item 1 "conv1=phone": unknown tier "phone" \(mobile, edge, cloud\)$' -- eval b-alexnet --placement "$tmp/pin.json" --pin conv1=phone
+expect 2 '^predoff: --pin: layer "conv1" pinned to mobile and to edge$' -- plan b-alexnet --pin conv1=mobile --pin conv1=edge
+expect 2 '^predoff: --pin: layer "conv1" pinned to mobile and to edge$' -- experiment paper --runs 1 --points 2 --repeats 1 --out "$tmp/exp-pin" --pin conv1=mobile,conv1=edge
+expect 0 "" -- plan b-alexnet --pin conv1=mobile,conv1=mobile
+
 if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v tc >/dev/null; then
     tb="$src/scripts/testbed.sh"
     export PD_TESTBED_PREFIX="pdt$$" # its own namespaces: runs of this test may overlap

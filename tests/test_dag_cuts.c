@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dag_problem.h"
 #include "random_problem.h"
 #include "predoff/graph.h"
 #include "predoff/runtime.h"
@@ -116,145 +117,14 @@ static void assert_single_cut(const pd_problem *pb, const pd_slot *placement, si
     free(list);
 }
 
-static double uniform(pd_rng *r, double lo, double hi)
-{
-    return lo + (hi - lo) * pd_rng_uniform(r);
-}
-
-/* A random network made of blocks, as real ones are: plain layers, residual blocks (an add
- * of a two-layer branch and the block's input, or of its projection), inception blocks (a
- * concat of two or three branches), a long skip (an add with an earlier block's output),
- * side exits (a head on the current tensor, now and then also reading an earlier one),
- * and an exit at the end. Random costs as random_problem.c's; tiers mobile and then
- * `server_tiers` of edge and cloud (cloud_only: the second tier is the cloud). */
-static pd_problem *block_problem(pd_rng *rng, int n_tiers, bool cloud_only, int load)
-{
-    enum { MAX = 96 };
-    size_t start[MAX + 1] = {0};
-    int32_t ids[3 * MAX], exit_of[MAX];
-    size_t n = 0, n_exits = 0;
-    int32_t x = PD_TENSOR_INPUT, outs[MAX];
-    size_t n_outs = 0;
-#define LAYER(...)                                                                             \
-    do {                                                                                       \
-        const int32_t in_[] = {__VA_ARGS__};                                                   \
-        size_t m_ = sizeof in_ / sizeof in_[0];                                                \
-        memcpy(ids + start[n], in_, sizeof in_);                                               \
-        start[n + 1] = start[n] + m_;                                                          \
-        n++;                                                                                   \
-    } while (0)
-    size_t blocks = 2 + pd_rng_below(rng, 7);
-    for (size_t b = 0; b < blocks; b++) {
-        switch (pd_rng_below(rng, 6)) {
-        case 0: /* plain layers */
-            for (size_t j = 1 + pd_rng_below(rng, 3); j-- > 0;) {
-                LAYER(x);
-                x = (int32_t)n - 1;
-            }
-            break;
-        case 1: { /* residual */
-            int32_t skip = x;
-            if (pd_rng_below(rng, 2)) {
-                LAYER(x);
-                skip = (int32_t)n - 1;
-            }
-            LAYER(x);
-            LAYER((int32_t)n - 1);
-            LAYER((int32_t)n - 1, skip);
-            x = (int32_t)n - 1;
-            break;
-        }
-        case 2: { /* inception */
-            int32_t from = x;
-            LAYER(from);
-            int32_t a = (int32_t)n - 1;
-            LAYER(from);
-            LAYER((int32_t)n - 1);
-            int32_t c = (int32_t)n - 1;
-            if (pd_rng_below(rng, 2))
-                LAYER(a, c);
-            else
-                LAYER(a, c, from);
-            x = (int32_t)n - 1;
-            break;
-        }
-        case 3: /* a long skip */
-            if (n_outs) {
-                LAYER(x, outs[pd_rng_below(rng, n_outs)]);
-                x = (int32_t)n - 1;
-            }
-            break;
-        default: /* a side exit */
-            if (n_outs && pd_rng_below(rng, 3) == 0)
-                LAYER(x, outs[pd_rng_below(rng, n_outs)]);
-            else
-                LAYER(x);
-            if (pd_rng_below(rng, 2)) {
-                LAYER((int32_t)n - 1);
-            }
-            exit_of[n_exits++] = (int32_t)n - 1;
-            break;
-        }
-        outs[n_outs++] = x;
-    }
-    bool joined = false; /* a DAG, not a tree: a join somewhere, or a residual block now */
-    for (size_t i = 0; i < n && !joined; i++)
-        joined = start[i + 1] - start[i] > 1;
-    if (!joined) {
-        LAYER(x);
-        LAYER((int32_t)n - 1, x);
-        x = (int32_t)n - 1;
-    }
-    LAYER(x);
-    LAYER((int32_t)n - 1);
-    exit_of[n_exits++] = (int32_t)n - 1;
-#undef LAYER
-    assert_true(n <= MAX);
-    pd_problem *pb;
-    assert_int_equal(pd_problem_new(n, n_tiers, n_exits, load != 0, &pb, NULL), PD_OK);
-    if (cloud_only)
-        pb->tier[1] = PD_TIER_CLOUD;
-    size_t nt = (size_t)n_tiers;
-    double slowness[PD_MAX_TIERS] = {uniform(rng, 1, 10), uniform(rng, 0.1, 3),
-                                     uniform(rng, 0.05, 1)};
-    for (size_t i = 0; i < n; i++) {
-        pb->out_bytes[i] = exp(uniform(rng, log(1e2), log(1e5)));
-        double work = exp(uniform(rng, -2.0, 4.0));
-        for (size_t s = 0; s < nt; s++) {
-            pb->compute_ms[i * nt + s] = work * slowness[pb->tier[s]] * exp(uniform(rng, -1.5, 1.5));
-            if (load)
-                pb->load_ms[i * nt + s] = uniform(rng, -0.1, 0.3);
-        }
-    }
-    for (size_t k = 0; k < n_exits; k++) {
-        pb->exit_layer[k] = exit_of[k];
-        pb->exit_accuracy[k] = uniform(rng, 0.4, 0.95);
-    }
-    pb->input_bytes = exp(uniform(rng, log(1e3), log(1e5)));
-    for (size_t s = 0; s < nt && load; s++)
-        pb->load_fixed_ms[s] = uniform(rng, -4.0, 4.0); /* the clamp binds now and then */
-    pd_problem_set_links(pb, uniform(rng, 1e6, 2e8), uniform(rng, 1e6, 2e8),
-                         uniform(rng, 1e7, 1e9), uniform(rng, 0.0, 2.0), uniform(rng, 0.0, 2.0));
-    pd_distribution d = {.kind = PD_DIST_NORMAL, .a = uniform(rng, 0.45, 0.9),
-                         .b = uniform(rng, 0.02, 0.2)};
-    assert_int_equal(pd_problem_set_inputs(pb, start, ids, NULL), PD_OK);
-    assert_int_equal(pd_problem_set_demand(pb, &d, NULL), PD_OK);
-    return pb;
-}
-
-/* The t-th random problem: blocks (mostly), or random_problem.c's DAGs, whose far reads
- * leave few cuts; 2 and 3 tiers, now and then mobile + cloud; loading every other one. */
+/* The t-th random DAG (dag_problem.c). */
 static pd_problem *random_dag(pd_rng *rng, int trial)
 {
-    int tiers = 2 + trial % 2, load = (trial / 2) % 2;
-    if (trial % 5 == 4) {
-        rp_config c = {2 + (size_t)pd_rng_below(rng, 20), tiers, load,
-                       uniform(rng, 0.1, 0.5)};
-        pd_problem *pb;
-        assert_int_equal(rp_make_dag(rng, &c, &pb, NULL), PD_OK);
-        return pb;
-    }
-    return block_problem(rng, tiers, tiers == 2 && trial % 7 == 0, load);
+    pd_problem *pb;
+    pd_error err;
+    if (dag_random(rng, trial, &pb, &err))
+        fail_msg("random DAG %d: %s", trial, err.msg);
+    return pb;
 }
 
 static pd_solution run(const char *name, const pd_problem *pb, double deadline)

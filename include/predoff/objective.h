@@ -20,6 +20,8 @@ enum { PD_MAX_TIERS = 3 };
 
 /* A placement gives each layer a tier slot (an index into pd_problem.tier). */
 typedef uint8_t pd_slot;
+/* pd_problem.pin of a layer no pin names. */
+enum { PD_SLOT_FREE = 0xFF };
 
 typedef struct pd_problem {
     size_t n_layers;
@@ -45,6 +47,9 @@ typedef struct pd_problem {
     double load_fixed_ms[PD_MAX_TIERS]; /* loading intercept per request, if the slot runs a layer;
                                          * a slot's intercept + slopes is clamped at 0 */
     double parse_ms;                   /* result parsing, added to every exit */
+    pd_slot *pin;                      /* [layer]: the slot a pin (--pin) fixes, or PD_SLOT_FREE;
+                                        * NULL when nothing is pinned. Every solver honours it
+                                        * or refuses */
 } pd_problem;
 
 /* Allocates a zeroed problem with these sizes (load_ms only if load_on); its layer graph
@@ -62,7 +67,8 @@ pd_status pd_problem_set_parents(pd_problem *pb, const int32_t *parent, pd_error
 
 /* PD_OK when the problem's graph is a tree; else an error for a solver that needs one:
  * "WHO needs a tree model; model M has layer L with N inputs; on a DAG use --solver
- * neurosurgeon or edgent (single cuts), brute (small models) or mobile, edge, cloud". */
+ * exact (optimal), neurosurgeon or edgent (single cuts), brute (small models) or mobile,
+ * edge, cloud". */
 pd_status pd_problem_need_tree(const pd_problem *pb, const char *who, pd_error *err);
 
 /* Folds a model and a scenario into a problem: compute times, bytes, rates,
@@ -80,6 +86,19 @@ pd_status pd_problem_set_weights(pd_problem *pb, pd_error *err);
  * (bits per second) and per-link delays (cost-model.md, "Transfer time"). */
 void pd_problem_set_links(pd_problem *pb, double uplink_bps, double downlink_bps,
                           double wired_bps, double wireless_delay_ms, double wired_delay_ms);
+
+/* Pins layer `layer` to slot `slot` (allocating pb->pin on the first); a layer pinned to
+ * another slot already is PD_EINPUT. */
+pd_status pd_problem_pin(pd_problem *pb, size_t layer, int slot, pd_error *err);
+/* The slot layer i is pinned to, or PD_SLOT_FREE. */
+static inline int pd_problem_pin_of(const pd_problem *pb, size_t i)
+{
+    return pb->pin ? pb->pin[i] : PD_SLOT_FREE;
+}
+/* Whether a placement honours every pin; if not, *layer receives the first layer it breaks. */
+bool pd_problem_pins_kept(const pd_problem *pb, const pd_slot *placement, size_t *layer);
+/* The number of pinned layers. */
+size_t pd_problem_n_pinned(const pd_problem *pb);
 
 /* Transfer time of `bytes` from slot a to slot b, milliseconds. */
 static inline double pd_transfer_ms(const pd_problem *pb, int a, int b, double bytes)

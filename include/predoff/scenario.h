@@ -42,6 +42,12 @@ double pd_distribution_sample(const pd_distribution *d, double u1, double u2);
 /* P(requirement <= x). */
 double pd_distribution_cdf(const pd_distribution *d, double x);
 
+/* A pin (--pin LAYER=TIER, cost-model.md): the layer named runs on that tier. */
+typedef struct pd_pin {
+    char *layer;  /* owned */
+    pd_tier tier;
+} pd_pin;
+
 typedef struct pd_scenario {
     bool uses[PD_TIER_COUNT];            /* uses[PD_TIER_MOBILE] is always true */
     pd_profile *profile[PD_TIER_COUNT];  /* owned */
@@ -53,6 +59,8 @@ typedef struct pd_scenario {
     char accuracy_source[256]; /* the accuracy file they came from ("": --exit-accuracy) */
     double load_requests;    /* > 0: amortise model loading over that many requests */
     bool parse;              /* add the mobile's result-parsing time */
+    size_t n_pins;
+    pd_pin *pins;            /* owned; each layer once; resolved by pd_problem_build */
 } pd_scenario;
 
 /* The paper's section-5 scenario: mobile paper-rpi3b and edge paper-laptop
@@ -63,6 +71,11 @@ void pd_scenario_free(pd_scenario *sc);
 /* The lowest link rate a scenario takes, bits per second: below it a tensor's transfer time
  * stops meaning anything, and near 0 it overflows to infinity (cost-model.md, "Numbers"). */
 #define PD_MIN_RATE_BPS 1.0
+
+/* Adds the pins of "LAYER=TIER[,LAYER=TIER...]" (a name ends at its last '='; tiers mobile,
+ * edge, cloud). A malformed item, an unknown tier or a layer pinned to two tiers is
+ * PD_EINPUT with one line naming it; the same pin twice is taken once. */
+pd_status pd_scenario_add_pins(pd_scenario *sc, const char *spec, pd_error *err);
 
 /* Checks every value is in range (rates finite and at least PD_MIN_RATE_BPS, ...). */
 pd_status pd_scenario_check(const pd_scenario *sc, pd_error *err);

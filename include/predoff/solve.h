@@ -73,9 +73,15 @@ void pd_solution_free(pd_solution *sol);
 void pd_plan_from_solution(pd_plan *plan, const pd_solution *sol, const pd_solve_options *opt,
                            pd_plan_ga *ga);
 
-/* The solvers themselves, callable directly. */
+/* The solvers themselves, callable directly. Each honours pb->pin or refuses.
+ * pd_solve_exact: the tree DP on a tree, pd_solve_exact_dag on any other graph. */
 pd_status pd_solve_exact(const pd_problem *pb, const pd_solve_options *opt, pd_slot *placement,
                          pd_error *err);
+/* The exact solver on any layer graph (a tree too), by one minimum s-t cut per set of tiers
+ * in use (exact_dag.c; igraph's max-flow). Not to be run in two threads at once: igraph's
+ * error handler is process-wide. */
+pd_status pd_solve_exact_dag(const pd_problem *pb, const pd_solve_options *opt,
+                             pd_slot *placement, pd_error *err);
 pd_status pd_solve_brute(const pd_problem *pb, const pd_solve_options *opt, pd_slot *placement,
                          pd_error *err);
 /* The paper's genetic algorithm; records best and mean objective per generation in sol. */

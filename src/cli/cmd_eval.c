@@ -6,6 +6,7 @@
 #include "core/file.h"
 #include "predoff/placement.h"
 #include "report.h"
+#include "safe_name.h"
 #include "setup.h"
 
 const cli_flag cli_cmd_eval_flags[] = {
@@ -13,6 +14,18 @@ const cli_flag cli_cmd_eval_flags[] = {
     {"--json", "FILE", "also write the result as plan JSON (\"-\": standard output, no report)"},
     {NULL, NULL, NULL},
 };
+
+/* The error for a placement that puts a pinned layer elsewhere. */
+static pd_status pin_broken(const cli_setup *s, const char *path, size_t layer, pd_slot at,
+                            pd_error *err)
+{
+    char nb[CLI_NAME_BUF];
+    return pd_error_set(err, PD_EINPUT,
+                        "%s: the placement puts layer \"%s\" on the %s; --pin puts it on the %s",
+                        path, cli_safe_name(s->g->layers[layer].name, nb, sizeof nb),
+                        pd_tier_name(s->pb->tier[at]),
+                        pd_tier_name(s->pb->tier[s->pb->pin[layer]]));
+}
 
 int cli_cmd_eval(const cli_parsed *p)
 {
@@ -39,8 +52,11 @@ int cli_cmd_eval(const cli_parsed *p)
     int status = CLI_EXIT_OK;
     if (!placement)
         pd_error_set(&err, PD_ENOMEM, "out of memory");
+    size_t broken;
     if (!placement || pd_read_file(plan_path, PD_MAX_TEXT_FILE, &text, &len, &err) ||
         pd_placement_from_json(text, len, plan_path, s.g, s.pb, placement, &err) ||
+        (!pd_problem_pins_kept(s.pb, placement, &broken) &&
+         pin_broken(&s, plan_path, broken, placement[broken], &err)) ||
         pd_evaluate(s.pb, placement, &ev, &err)) {
         status = cli_fail(&err);
     } else {

@@ -55,6 +55,10 @@ void cli_report_scenario_line(FILE *f, const pd_scenario *sc)
     if (sc->n_exit_accuracy && sc->accuracy_source[0])
         fprintf(f, "exit accuracies: measured, from %s\n",
                 cli_safe_name(sc->accuracy_source, from, sizeof from));
+    for (size_t i = 0; i < sc->n_pins; i++)
+        fprintf(f, "%s%s=%s%s", i ? ", " : "pinned: ",
+                cli_safe_name(sc->pins[i].layer, nb, sizeof nb), pd_tier_name(sc->pins[i].tier),
+                i + 1 == sc->n_pins ? "\n" : "");
 }
 
 static void print_exits(FILE *f, const pd_plan *v, const pd_solve_options *opt)

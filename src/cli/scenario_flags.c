@@ -23,6 +23,8 @@ const cli_flag cli_scenario_flags[] = {
     {"--accuracy-from", "ACC.json", "exit accuracies measured by predoff accuracy -o"},
     {"--load-requests", "N", "add model loading, amortised over N requests"},
     {"--parse", NULL, "add the mobile's result-parsing time to every request"},
+    {"--pin", "LAYER=TIER,..",
+     "run these layers on these tiers, e.g. conv1=mobile,fc=cloud (may be repeated)"},
     {NULL, NULL, NULL},
 };
 
@@ -147,6 +149,8 @@ static pd_status apply(const cli_parsed *p, pd_scenario *sc, pd_error *err)
             st = cli_real("--load-requests", v, 1.0, 1e15, &sc->load_requests, err);
         else if (cli_is(o, "--parse"))
             sc->parse = true;
+        else if (cli_is(o, "--pin"))
+            st = pd_scenario_add_pins(sc, v, err);
         if (st)
             return st;
     }

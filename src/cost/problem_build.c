@@ -83,6 +83,32 @@ static pd_status set_parsing(pd_problem *pb, const pd_graph *g, const pd_scenari
     return PD_OK;
 }
 
+/* The scenario's pins, by layer name and tier, as slots of the problem. */
+static pd_status set_pins(pd_problem *pb, const pd_graph *g, const pd_scenario *sc,
+                          pd_error *err)
+{
+    for (size_t i = 0; i < sc->n_pins; i++) {
+        const pd_pin *p = &sc->pins[i];
+        int32_t layer = pd_graph_find(g, p->layer);
+        if (layer < 0)
+            return pd_error_set(err, PD_EINPUT,
+                                "--pin %.128s=%s: model \"%.64s\" has no layer \"%.128s\"",
+                                p->layer, pd_tier_name(p->tier), g->name, p->layer);
+        int slot = -1;
+        for (int s = 0; s < pb->n_tiers; s++)
+            if (pb->tier[s] == p->tier)
+                slot = s;
+        if (slot < 0)
+            return pd_error_set(err, PD_EINPUT,
+                                "--pin %.128s=%s: the scenario has no %s tier (see --tiers)",
+                                p->layer, pd_tier_name(p->tier), pd_tier_name(p->tier));
+        pd_status st = pd_problem_pin(pb, (size_t)layer, slot, err);
+        if (st)
+            return st;
+    }
+    return PD_OK;
+}
+
 /* cost-model.md, "Numbers": every time finite. The rates, delays and coefficients are each
  * bounded, but a model's sizes times a profile's coefficients, or many such terms summed,
  * could still overflow: refuse, naming the term, if the costliest placement's E[L] (each
@@ -163,6 +189,8 @@ pd_status pd_problem_build(const pd_graph *g, const pd_scenario *sc, pd_problem 
         st = set_loading(pb, g, sc, err);
     if (!st && sc->parse)
         st = set_parsing(pb, g, sc, err);
+    if (!st)
+        st = set_pins(pb, g, sc, err);
     if (!st)
         st = check_finite(pb, g, sc, err);
     if (st) {

@@ -49,6 +49,11 @@ void pd_scenario_free(pd_scenario *sc)
     free(sc->exit_accuracy);
     sc->exit_accuracy = NULL;
     sc->n_exit_accuracy = 0;
+    for (size_t i = 0; i < sc->n_pins; i++)
+        free(sc->pins[i].layer);
+    free(sc->pins);
+    sc->pins = NULL;
+    sc->n_pins = 0;
 }
 
 static pd_status check_rate(const char *what, double bps, pd_error *err)

@@ -9,7 +9,11 @@
  * crosses (pd_topology_sub_cuts, the split runtime's rule), and Neurosurgeon's trunk is
  * the most accurate exit's sub-graph. Layers outside the chosen sub-graph stay on the
  * mobile.
- * - Every layer on one tier; each task still takes the exit its requirement calls for. */
+ * - Every layer on one tier; each task still takes the exit its requirement calls for.
+ * Pins (--pin): Edgent and Neurosurgeon take only the cuts that keep the pins of the
+ * sub-graph's layers (pinned to the mobile before the cut, to the server after it) and put
+ * the other pinned layers on their pins; a one-tier baseline keeps them when they are all
+ * on its tier. A baseline that cannot says so. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +35,25 @@ pd_status pd_solve_all_on(const pd_problem *pb, pd_tier tier, pd_slot *placement
     if (s < 0)
         return pd_error_set(err, PD_EINPUT, "solver %s: the scenario has no %s tier (see --tiers)",
                             pd_tier_name(tier), pd_tier_name(tier));
+    size_t other = 0;
+    for (size_t i = 0; pb->pin && i < pb->n_layers; i++)
+        other += pb->pin[i] != PD_SLOT_FREE && pb->pin[i] != s;
+    if (other)
+        return pd_error_set(err, PD_EINPUT,
+                            "solver %s cannot honour --pin: it runs every layer on the %s tier, "
+                            "and %zu pinned layer%s elsewhere",
+                            pd_tier_name(tier), pd_tier_name(tier), other,
+                            other == 1 ? " is" : "s are");
     memset(placement, s, pb->n_layers * sizeof *placement);
     return PD_OK;
+}
+
+/* The pinned layers off exit k's sub-graph on their pins (a placement of the sub-graph's). */
+static void pin_the_rest(const pd_problem *pb, size_t k, pd_slot *placement)
+{
+    for (size_t i = 0; pb->pin && i < pb->n_layers; i++)
+        if (pb->pin[i] != PD_SLOT_FREE && !pd_topology_in_sub(pb->topo, k, i))
+            placement[i] = pb->pin[i];
 }
 
 /* The best single cut of exit k's sub-graph A(k) between the mobile (the layers before the
@@ -43,7 +64,9 @@ pd_status pd_solve_all_on(const pd_problem *pb, pd_tier tier, pd_slot *placement
  * terms as running sums: with one tensor crossing, a cut's latency is the compute of each
  * side, that tensor up, the result back (and each side's loading). Costing each of the
  * len + 1 placements by walking the path made Neurosurgeon and Edgent quadratic, 30 s on
- * a chain of 100k layers. list and cross hold n_layers and n_layers + 1 entries. */
+ * a chain of 100k layers. list and cross hold n_layers and n_layers + 1 entries. Only the
+ * cuts that keep the pins are taken; with none, *latency is INFINITY and placement is left
+ * as it was. */
 static pd_status best_partition(const pd_problem *pb, size_t k, int server, pd_slot *placement,
                                 int32_t *list, int32_t *cross, double *latency, pd_error *err)
 {
@@ -53,6 +76,16 @@ static pd_status best_partition(const pd_problem *pb, size_t k, int server, pd_s
     if (pd_topology_sub_cuts(topo, k, list, cross, err))
         return err ? err->status : PD_ENOMEM;
     int32_t exit = list[len - 1];
+    size_t lo = 0, hi = len; /* the cuts that keep the pins: lo .. hi */
+    for (size_t i = 0; pb->pin && i < len; i++) {
+        int pin = pb->pin[list[i]];
+        if (pin == 0)
+            lo = i + 1 > lo ? i + 1 : lo;
+        else if (pin == server)
+            hi = i < hi ? i : hi;
+        else if (pin != PD_SLOT_FREE)
+            lo = len + 1; /* a third tier: no cut */
+    }
     double mobile = 0.0, on_server = 0.0; /* compute and loading of each side */
     double mobile_load = 0.0, server_load = 0.0; /* the loading alone, for its clamp */
     for (size_t i = len; i-- > 0;) { /* from the exit back, as the path walk summed them */
@@ -78,7 +111,7 @@ static pd_status best_partition(const pd_problem *pb, size_t k, int server, pd_s
             }
         }
         int32_t u = cross[cut];
-        if (u == PD_CUT_SEVERAL)
+        if (u == PD_CUT_SEVERAL || cut < lo || cut > hi)
             continue;
         /* the one hop: the tensor crossing up (the input at cut 0), or none (all mobile) */
         double hop = cut < len ? pd_transfer_ms(pb, 0, server,
@@ -99,6 +132,10 @@ static pd_status best_partition(const pd_problem *pb, size_t k, int server, pd_s
             best = t;
             best_cut = cut;
         }
+    }
+    if (best == INFINITY) {
+        *latency = INFINITY;
+        return PD_OK;
     }
     for (size_t i = 0; i < len; i++)
         placement[list[i]] = (pd_slot)(i < best_cut ? 0 : server);
@@ -151,6 +188,8 @@ pd_status pd_solve_edgent(const pd_problem *pb, const pd_solve_options *opt, pd_
         double t;
         if ((st = best_partition(pb, k, edge, trial, list, cross, &t, err)))
             break;
+        if (t == INFINITY)
+            continue; /* no single cut of this exit keeps the pins */
         bool meets = opt->deadline_ms <= 0.0 || t <= opt->deadline_ms;
         if (meets || t < fastest) {
             /* until an exit meets the deadline, hold on to the fastest configuration */
@@ -159,6 +198,7 @@ pd_status pd_solve_edgent(const pd_problem *pb, const pd_solve_options *opt, pd_
             pd_sub_walk w = pd_sub_walk_begin(pb->topo, k);
             for (int32_t v; (v = pd_sub_walk_next(&w)) >= 0;)
                 sol->placement[v] = trial[v];
+            pin_the_rest(pb, k, sol->placement);
             sol->served_exit = (int32_t)k;
             sol->deadline_missed = !meets;
         }
@@ -169,6 +209,10 @@ pd_status pd_solve_edgent(const pd_problem *pb, const pd_solve_options *opt, pd_
     free(list);
     free(cross);
     free(trial);
+    if (!st && sol->served_exit < 0)
+        return pd_error_set(err, PD_EINPUT,
+                            "edgent cannot honour --pin: no exit has a single mobile/edge cut that "
+                            "keeps the pinned layers on their tiers");
     return st;
 }
 
@@ -215,10 +259,17 @@ pd_status pd_solve_neurosurgeon(const pd_problem *pb, const pd_solve_options *op
     }
     sol->served_exit = k;
     memset(sol->placement, 0, n * sizeof *sol->placement);
-    double t;
+    double t = 0.0;
     if (server >= 0)
         st = best_partition(pb, (size_t)k, server, sol->placement, list, cross, &t, err);
     free(list);
     free(cross);
+    if (!st && t == INFINITY)
+        return pd_error_set(err, PD_EINPUT,
+                            "neurosurgeon cannot honour --pin: no single cut of the trunk's exit "
+                            "between the mobile and the %s keeps the pinned layers on their tiers",
+                            pd_tier_name(pb->tier[server]));
+    if (!st)
+        pin_the_rest(pb, (size_t)k, sol->placement);
     return st;
 }

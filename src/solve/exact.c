@@ -1,4 +1,5 @@
-/* The exact solver: a dynamic program over the tree (Bokhari 1981; Towsley 1986).
+/* The exact solver: a dynamic program over the tree (Bokhari 1981; Towsley 1986); a DAG goes
+ * to the minimum cut of exact_dag.c. A pinned layer's only slot is its pin's.
  * Without the loading term the objective is a sum of per-layer and per-edge terms,
  * so each subtree's best cost given its parent's tier is computed bottom up in
  * O(layers x tiers^2). The loading term charges a tier's intercept once if it runs
@@ -59,9 +60,11 @@ static double dp_run(const pd_problem *pb, unsigned allowed, unsigned no_load, d
             if (p >= 0 && !(allowed & (1u << j)))
                 continue;
             double best = INFINITY;
-            int arg = slots[0];
+            int arg = slots[0], pin = pd_problem_pin_of(pb, v);
             for (int q = 0; q < ns; q++) {
                 int k = slots[q];
+                if (pin != PD_SLOT_FREE && k != pin)
+                    continue;
                 double c = cv[k] + pb->weight[v] * pd_transfer_ms(pb, j, k, bytes);
                 if (c < best) {
                     best = c;
@@ -101,9 +104,8 @@ static unsigned clampable_slots(const pd_problem *pb)
 pd_status pd_solve_exact(const pd_problem *pb, const pd_solve_options *opt, pd_slot *placement,
                          pd_error *err)
 {
-    (void)opt;
     if (!pb->topo->tree)
-        return pd_problem_need_tree(pb, "solver exact: the tree DP", err);
+        return pd_solve_exact_dag(pb, opt, placement, err);
     size_t cells = pb->n_layers * (size_t)pb->n_tiers;
     dp_work w = {malloc(cells * sizeof *w.acc), malloc(cells * sizeof *w.best)};
     pd_slot *trial = pb->load_on ? malloc(pb->n_layers * sizeof *trial) : NULL;
@@ -117,9 +119,14 @@ pd_status pd_solve_exact(const pd_problem *pb, const pd_solve_options *opt, pd_s
     if (!pb->load_on) {
         dp_run(pb, all, 0u, &w, placement);
     } else {
-        unsigned clampable = clampable_slots(pb);
+        unsigned clampable = clampable_slots(pb), pinned = 0;
+        for (size_t i = 0; i < pb->n_layers; i++)
+            if (pd_problem_pin_of(pb, i) != PD_SLOT_FREE)
+                pinned |= 1u << pd_problem_pin_of(pb, i);
         double best = INFINITY;
         for (unsigned mask = 1; mask <= all; mask++) {
+            if ((mask & pinned) != pinned)
+                continue; /* a pinned layer's slot is in use */
             unsigned maybe = mask & clampable;
             /* every subset of the set's clampable slots, the empty one first */
             for (unsigned z = 0;; z = (z - maybe) & maybe) {

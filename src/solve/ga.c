@@ -10,7 +10,10 @@
  * - Selection: roulette wheel, P_i = f_i / sum f (eq. 4.10).
  * - Crossover: single point, at a group boundary.
  * - Mutation: one group moved to another tier, chosen uniformly.
- * - Elitism: the best individuals go to the next generation unchanged. */
+ * - Elitism: the best individuals go to the next generation unchanged.
+ * - Pins (--pin): a pinned layer's gene holds its pin in the first generation, and mutation
+ *   moves only the other genes, so every individual keeps the pins (crossover exchanges
+ *   genes at the same positions). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,8 @@ typedef struct ga_state {
     size_t *rank;      /* [pop]: indices by objective, for elitism */
     pd_slot *decoded;  /* [n]: a placement in layer order */
     int32_t *order;    /* gene j is layer order[j] */
+    size_t *free_gene; /* [n_free]: the genes of layers no pin fixes, ascending */
+    size_t n_free;
 } ga_state;
 
 pd_status pd_ga_params_check(const pd_ga_params *p, pd_error *err)
@@ -103,11 +108,13 @@ static size_t spin(const ga_state *s, double total, pd_rng *rng)
     return lo;
 }
 
-static void mutate(pd_slot *c, size_t n, int n_tiers, double rate, pd_rng *rng)
+/* Moves one gene, drawn among the free ones (every gene when nothing is pinned), to another
+ * tier; a pinned gene keeps its pin's tier in every individual. */
+static void mutate(const ga_state *s, pd_slot *c, int n_tiers, double rate, pd_rng *rng)
 {
-    if (n_tiers < 2 || pd_rng_uniform(rng) >= rate)
+    if (n_tiers < 2 || s->n_free == 0 || pd_rng_uniform(rng) >= rate)
         return;
-    size_t g = (size_t)pd_rng_below(rng, n);
+    size_t g = s->free_gene[pd_rng_below(rng, s->n_free)];
     pd_slot to = (pd_slot)pd_rng_below(rng, (uint64_t)n_tiers - 1);
     c[g] = to >= c[g] ? (pd_slot)(to + 1) : to;
 }
@@ -147,6 +154,7 @@ static void ga_free(ga_state *s)
     free(s->fit);
     free(s->rank);
     free(s->decoded);
+    free(s->free_gene);
 }
 
 pd_status pd_solve_ga(const pd_problem *pb, const pd_solve_options *opt, pd_solution *sol,
@@ -166,20 +174,27 @@ pd_status pd_solve_ga(const pd_problem *pb, const pd_solve_options *opt, pd_solu
         return err ? err->status : PD_ENOMEM;
     ga_state s = {pb, n, pop, malloc(pop * n), malloc(pop * n), malloc(pop * sizeof(double)),
                   malloc(pop * sizeof(double)), malloc(pop * sizeof(size_t)), malloc(n),
-                  br.order};
+                  br.order, malloc(n * sizeof(size_t)), 0};
     sol->n_history = p->generations + 1;
     sol->history_best = malloc(sol->n_history * sizeof *sol->history_best);
     sol->history_mean = malloc(sol->n_history * sizeof *sol->history_mean);
-    if (!s.genes || !s.next || !s.obj || !s.fit || !s.rank || !s.decoded || !sol->history_best ||
-        !sol->history_mean) {
+    if (!s.genes || !s.next || !s.obj || !s.fit || !s.rank || !s.decoded || !s.free_gene ||
+        !sol->history_best || !sol->history_mean) {
         ga_free(&s);
         pd_branches_free(&br);
         return pd_error_set(err, PD_ENOMEM, "ga: out of memory");
     }
     pd_rng rng;
     pd_rng_seed(&rng, opt->seed);
-    for (size_t i = 0; i < pop * n; i++)
+    for (size_t j = 0; j < n; j++)
+        if (pd_problem_pin_of(pb, (size_t)br.order[j]) == PD_SLOT_FREE)
+            s.free_gene[s.n_free++] = j;
+    for (size_t i = 0; i < pop * n; i++) {
         s.genes[i] = (pd_slot)pd_rng_below(&rng, (uint64_t)pb->n_tiers);
+        int pin = pd_problem_pin_of(pb, (size_t)br.order[i % n]);
+        if (pin != PD_SLOT_FREE) /* drawn all the same: the stream is as without pins */
+            s.genes[i] = (pd_slot)pin;
+    }
     for (size_t i = 0; i < pop; i++)
         s.obj[i] = evaluate(&s, &s.genes[i * n]);
     record(&s, sol, 0);
@@ -200,12 +215,12 @@ pd_status pd_solve_ga(const pd_problem *pb, const pd_solve_options *opt, pd_solu
                 cut = 1 + (size_t)pd_rng_below(&rng, n - 1);
             memcpy(c1, a, cut);
             memcpy(c1 + cut, b + cut, n - cut);
-            mutate(c1, n, pb->n_tiers, p->mutation, &rng);
+            mutate(&s, c1, pb->n_tiers, p->mutation, &rng);
             filled++;
             if (c2) {
                 memcpy(c2, b, cut);
                 memcpy(c2 + cut, a + cut, n - cut);
-                mutate(c2, n, pb->n_tiers, p->mutation, &rng);
+                mutate(&s, c2, pb->n_tiers, p->mutation, &rng);
                 filled++;
             }
         }

@@ -29,7 +29,8 @@ ALL_ON(run_edge, PD_TIER_EDGE)
 ALL_ON(run_cloud, PD_TIER_CLOUD)
 
 static const pd_solver solvers[] = {
-    {"exact", "dynamic program over the tree, optimal (O(layers x tiers^2))", run_exact},
+    {"exact", "optimal: a DP over a tree (O(layers x tiers^2)), one minimum cut on a DAG",
+     run_exact},
     {"ga", "the paper's genetic algorithm (section 4.4)", pd_solve_ga},
     {"brute", "every placement tried; refuses beyond --max-placements", run_brute},
     {"edgent", "Edgent: one exit and one mobile/edge partition serve every task", pd_solve_edgent},

@@ -147,3 +147,80 @@ done:
     free(read);
     return st;
 }
+
+pd_status rp_make_dag_sized(pd_rng *rng, size_t n, size_t n_exits, int n_tiers, pd_problem **out,
+                            pd_error *err)
+{
+    *out = NULL;
+    if (n == 0 || n_exits == 0 || n_exits > n)
+        return pd_error_set(err, PD_EINPUT, "rp_make_dag_sized: 1 to %zu exits", n);
+    size_t *start = malloc((n + 1) * sizeof *start);
+    int32_t *ids = malloc(3 * n * sizeof *ids);
+    char *is_exit = calloc(n, 1);
+    pd_status st = PD_OK;
+    pd_problem *pb = NULL;
+    if (!start || !ids || !is_exit) {
+        st = pd_error_set(err, PD_ENOMEM, "out of memory");
+        goto done;
+    }
+    start[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t at = start[i];
+        ids[at++] = (int32_t)i - 1; /* the layer before (the input for layer 0) */
+        size_t k = i == 0 ? 1 : 1 + (size_t)pd_rng_below(rng, 3);
+        for (size_t j = 1; j < k; j++) {
+            int32_t v;
+            if (pd_rng_below(rng, 4) == 0)
+                v = (int32_t)pd_rng_below(rng, i + 1) - 1;
+            else {
+                size_t w = i < 64 ? i : 64;
+                v = (int32_t)(i - 1 - (size_t)pd_rng_below(rng, w));
+            }
+            bool again = false;
+            for (size_t q = start[i]; q < at && !again; q++)
+                again = ids[q] == v;
+            if (!again)
+                ids[at++] = v;
+        }
+        start[i + 1] = at;
+    }
+    is_exit[n - 1] = 1;
+    for (size_t e = 1; e < n_exits;) {
+        size_t l = (size_t)pd_rng_below(rng, n);
+        if (!is_exit[l]) {
+            is_exit[l] = 1;
+            e++;
+        }
+    }
+    if ((st = pd_problem_new(n, n_tiers, n_exits, false, &pb, err)))
+        goto done;
+    size_t nt = (size_t)n_tiers, e = 0;
+    const double speed[PD_MAX_TIERS] = {1.0, 0.4, 0.2};
+    for (size_t i = 0; i < n; i++) {
+        pb->out_bytes[i] = exp(uniform(rng, log(1e3), log(1e6)));
+        double work = exp(uniform(rng, -2.0, 3.0));
+        for (size_t s = 0; s < nt; s++)
+            pb->compute_ms[i * nt + s] = work * speed[s] * exp(uniform(rng, -1.5, 1.5));
+        if (is_exit[i]) {
+            pb->exit_layer[e] = (int32_t)i;
+            pb->exit_accuracy[e++] = uniform(rng, 0.4, 0.95);
+        }
+    }
+    pb->input_bytes = exp(uniform(rng, log(1e4), log(1e6)));
+    pd_problem_set_links(pb, uniform(rng, 1e7, 2e8), uniform(rng, 1e7, 2e8),
+                         uniform(rng, 1e8, 1e9), uniform(rng, 0.0, 2.0), uniform(rng, 0.0, 2.0));
+    pd_distribution d = {.kind = PD_DIST_NORMAL, .a = uniform(rng, 0.45, 0.9),
+                         .b = uniform(rng, 0.02, 0.2)};
+    st = pd_problem_set_inputs(pb, start, ids, err);
+    if (!st)
+        st = pd_problem_set_demand(pb, &d, err);
+    if (st)
+        pd_problem_free(pb);
+    else
+        *out = pb;
+done:
+    free(start);
+    free(ids);
+    free(is_exit);
+    return st;
+}

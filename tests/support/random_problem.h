@@ -22,4 +22,14 @@ pd_status rp_make(pd_rng *rng, const rp_config *c, pd_problem **out, pd_error *e
  * when there are two layers or more. The rest as rp_make. */
 pd_status rp_make_dag(pd_rng *rng, const rp_config *c, pd_problem **out, pd_error *err);
 
+/* A large random DAG for benchmarks: n layers, 3 tiers or fewer, layer i > 0 reading one to
+ * three distinct tensors (two on average before duplicates are merged): the layer before
+ * it, and others drawn from the 64 layers before it or, one time in four, from any layer
+ * before it or the input; n_exits exits (at most n), the last layer and others drawn at
+ * random. Outputs of 1 kB to 1 MB, compute a random work at speeds 1, 0.4 and 0.2 (mobile,
+ * edge, cloud) with noise, rates and delays as rp_make_dag's, so that optima use every tier;
+ * no loading term. */
+pd_status rp_make_dag_sized(pd_rng *rng, size_t n, size_t n_exits, int n_tiers, pd_problem **out,
+                            pd_error *err);
+
 #endif
