@@ -31,7 +31,8 @@ typedef struct pd_measured_layer {
 typedef struct pd_measured_model {
     char *model;              /* matched exactly against pd_graph's name */
     size_t n;                 /* at least 1 */
-    pd_measured_layer *layer; /* sorted by name (strcmp), each name once */
+    pd_measured_layer *layer; /* in the order given, each name once */
+    size_t *by_name;          /* the indices of layer sorted by name (strcmp), for lookup */
 } pd_measured_model;
 /* Bounds of a measured table: a time (a day, in ms: more is a mistake of unit), models,
  * layers of one model, the bytes of a name. */

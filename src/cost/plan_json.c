@@ -136,6 +136,14 @@ static cJSON *plan_json(const pd_plan *v)
     cJSON *pl = add_object(&b, o, "placement");
     for (size_t i = 0; b.ok && i < pb->n_layers; i++)
         add_string(&b, pl, v->g->layers[i].name, pd_tier_name(pb->tier[v->placement[i]]));
+    /* c_t(l) as the plan used it: each tier's, measured or predicted */
+    cJSON *cm = add_object(&b, o, "compute_ms");
+    for (size_t i = 0; b.ok && i < pb->n_layers; i++) {
+        cJSON *l = add_object(&b, cm, v->g->layers[i].name);
+        for (int s = 0; b.ok && s < pb->n_tiers; s++)
+            add_number(&b, l, pd_tier_name(pb->tier[s]),
+                       pb->compute_ms[i * (size_t)pb->n_tiers + (size_t)s]);
+    }
     scenario_json(&b, o, v->sc);
     if (!b.ok) {
         cJSON_Delete(o);

@@ -60,9 +60,10 @@ static pd_status read_model(const cJSON *obj, pd_linear_model *m, pd_error *err)
     return PD_OK;
 }
 
-static int by_layer(const void *a, const void *b)
+static int by_name(const void *a, const void *b)
 {
-    return strcmp(((const pd_measured_layer *)a)->layer, ((const pd_measured_layer *)b)->layer);
+    return strcmp((*(const pd_measured_layer *const *)a)->layer,
+                  (*(const pd_measured_layer *const *)b)->layer);
 }
 
 static void measured_free(pd_measured_model *m)
@@ -70,6 +71,7 @@ static void measured_free(pd_measured_model *m)
     for (size_t i = 0; m->layer && i < m->n; i++)
         free(m->layer[i].layer);
     free(m->layer);
+    free(m->by_name);
     free(m->model);
 }
 
@@ -115,25 +117,36 @@ pd_status pd_profile_add_measured(pd_profile *p, const char *model, size_t n,
     if (!more)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     p->measured = more;
-    if (!(m.model = pd_strdup(model)) || !(m.layer = calloc(n, sizeof *m.layer))) {
+    if (!(m.model = pd_strdup(model)) || !(m.layer = calloc(n, sizeof *m.layer)) ||
+        !(m.by_name = malloc(n * sizeof *m.by_name))) {
         measured_free(&m);
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < n; i++) {
+    const pd_measured_layer **sorted = malloc(n * sizeof *sorted);
+    for (size_t i = 0; sorted && i < n; i++) {
         m.layer[i].ms = ms[i];
+        sorted[i] = &m.layer[i];
         if (!(m.layer[i].layer = pd_strdup(layers[i]))) {
-            measured_free(&m);
-            return pd_error_set(err, PD_ENOMEM, "out of memory");
+            free(sorted);
+            sorted = NULL;
         }
     }
-    qsort(m.layer, n, sizeof *m.layer, by_layer);
-    for (size_t i = 1; i < n; i++)
-        if (strcmp(m.layer[i - 1].layer, m.layer[i].layer) == 0) {
-            pd_error_set(err, PD_EINPUT, "measured.%.64s: layer \"%.64s\" given twice", model,
-                         m.layer[i].layer);
+    if (!sorted) {
+        measured_free(&m);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    qsort(sorted, n, sizeof *sorted, by_name);
+    for (size_t i = 0; i < n; i++)
+        m.by_name[i] = (size_t)(sorted[i] - m.layer);
+    free(sorted);
+    for (size_t i = 1; i < n; i++) {
+        const char *a = m.layer[m.by_name[i - 1]].layer, *b = m.layer[m.by_name[i]].layer;
+        if (strcmp(a, b) == 0) {
+            pd_error_set(err, PD_EINPUT, "measured.%.64s: layer \"%.64s\" given twice", model, b);
             measured_free(&m);
             return PD_EINPUT;
         }
+    }
     p->measured[p->n_measured++] = m;
     return PD_OK;
 }
@@ -322,10 +335,18 @@ const pd_measured_model *pd_profile_measured_for(const pd_profile *p, const char
 
 static const pd_measured_layer *find_layer(const pd_measured_model *t, const char *layer)
 {
-    if (!t)
-        return NULL;
-    pd_measured_layer key = {.layer = (char *)layer};
-    return bsearch(&key, t->layer, t->n, sizeof *t->layer, by_layer);
+    for (size_t lo = 0, hi = t ? t->n : 0; lo < hi;) { /* binary search over by_name */
+        size_t mid = lo + (hi - lo) / 2;
+        const pd_measured_layer *l = &t->layer[t->by_name[mid]];
+        int c = strcmp(layer, l->layer);
+        if (c == 0)
+            return l;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
 }
 
 bool pd_measured_find(const pd_measured_model *t, const char *layer, double *ms)
