@@ -684,6 +684,82 @@ expect 2 'profile "thin" has no model for layer type "relu"' -- plan b-alexnet -
 echo '{"name": "p", "layers": {"conv": {"features": ["bogus"], "coef": [1], "intercept": 0}}}' >"$tmp/p.json"
 expect 2 'p.json: layers.conv: unknown feature "bogus"' -- plan b-alexnet --edge "$tmp/p.json"
 
+# measured layer times (a profile's "measured" table) and opaque layers (formats.md)
+mx="$fx/measured"
+vgg="$mx/vgg11-exits.json"
+expect 0 "" -- show "$vgg"
+if grep -qE '^block1 +opaque +measured only +3x64x64 +64x32x32 +7077888 +7168 ' "$tmp/out"; then ok; else bad "show of opaque layers: $(head -4 "$tmp/out")"; fi
+expect 0 "" -- plan "$vgg" --mobile "$mx/torch-1thread.json" --edge "$mx/torch-2threads.json" --exit-accuracy 0.6,0.8 --json "$tmp/vgg-plan.json"
+if grep -q "^measured layer times: mobile 7 of 7 layers ($mx/torch-1thread.json), edge 7 of 7 layers ($mx/torch-2threads.json)$" "$tmp/out"; then ok; else bad "plan with measured tables: $(head -6 "$tmp/out")"; fi
+expect 0 "" -- eval "$vgg" --mobile "$mx/torch-1thread.json" --edge "$mx/torch-2threads.json" --exit-accuracy 0.6,0.8 --placement "$tmp/vgg-plan.json"
+expect 0 "" -- compare "$vgg" --mobile "$mx/torch-1thread.json" --edge "$mx/torch-2threads.json" --exit-accuracy 0.6,0.8
+if grep -q "^measured layer times: mobile 7 of 7" "$tmp/out" && grep -q "^mobile " "$tmp/out" && grep -q "^ga " "$tmp/out"; then ok; else bad "compare with measured tables: $(cat "$tmp/out")"; fi
+# (plan's JSON, compute_ms) against (a table): each layer's time on one tier, the same double
+same_times() { # PLAN TIER TABLE LAYERS: every layer of TABLE, and LAYERS of them in all
+    awk -v tier="$2" '/"compute_ms"/ { on = 1; next }
+        on && /"scenario"/ { on = 0 }
+        on && /\{$/ { match($0, /"[^"]*"/); layer = substr($0, RSTART + 1, RLENGTH - 2); next }
+        on && $0 ~ "\"" tier "\":" { v = $0; sub(/.*:[ \t]*/, "", v); sub(/,$/, "", v); print layer, v }' "$1" >"$tmp/plan-times"
+    awk '/"measured"/ { on = 2; next } on == 2 && /\{$/ { on = 1; next }
+        on == 1 && /^ *"[^"]*": / { v = $0; sub(/^ *"/, "", v); n = v; sub(/".*/, "", n)
+                                   sub(/^[^"]*": /, "", v); sub(/,$/, "", v); print n, v }' "$3" >"$tmp/table-times"
+    awk -v want="$4" 'NR == FNR { t[$1] = $2; n++; next }
+        ($1 in t) { seen++; if (t[$1] + 0 != $2 + 0) { print "differ: " $1; bad++ } }
+        END { exit !(bad == 0 && seen == n && n == want) }' "$tmp/table-times" "$tmp/plan-times"
+}
+if same_times "$tmp/vgg-plan.json" mobile "$mx/torch-1thread.json" 7 &&
+    same_times "$tmp/vgg-plan.json" edge "$mx/torch-2threads.json" 7; then ok; else bad "plan's compute_ms against the tables: $(cat "$tmp/plan-times")"; fi
+# the round trip: profile b-lenet --measured-out, plan with it, the plan's times the table's
+expect 0 "" -- profile b-lenet --repeat 3 --warmup 1 --measured-out "$tmp/lenet-t.json"
+if grep -q "^17 layers timed (inside whole runs; 3 runs each after 1 warm-up, [0-9]* threads) -> measured tables $tmp/lenet-t.json$" "$tmp/out" &&
+    grep -q '"name": "lenet-t"' "$tmp/lenet-t.json" && ! grep -q '"layers"' "$tmp/lenet-t.json"; then ok; else bad "profile --measured-out: $(cat "$tmp/out")"; fi
+expect 0 "" -- plan b-lenet --mobile "$tmp/lenet-t.json" --edge "$tmp/lenet-t.json" --cloud "$tmp/lenet-t.json" --tiers mobile,edge,cloud --json "$tmp/lenet-plan.json"
+if same_times "$tmp/lenet-plan.json" mobile "$tmp/lenet-t.json" 17 && same_times "$tmp/lenet-plan.json" cloud "$tmp/lenet-t.json" 17; then ok; else bad "round trip of b-lenet's measured table: $(cat "$tmp/plan-times")"; fi
+# ... with -o too: both files, the CSV's medians the table's
+expect 0 "" -- profile b-lenet --repeat 3 --warmup 1 -o "$tmp/lenet-t.csv" --measured-out "$tmp/lenet-t2.json"
+if [ "$(grep -c '' "$tmp/lenet-t.csv")" = 18 ] && grep -q '"b1_fc": ' "$tmp/lenet-t2.json"; then ok; else bad "profile -o and --measured-out: $(cat "$tmp/out")"; fi
+expect 2 "profile: -o PROFILE.csv is required \(or --measured-out TIER.json\)" -- profile b-lenet
+expect 2 "profile: --measured-out needs a MODEL and a file name \(not -\)" -- profile b-lenet --measured-out -
+expect 2 "profile: --measured-out: two models are named \"b-lenet\"" -- profile b-lenet b-lenet --measured-out "$tmp/x.json"
+expect 2 "profile: --measured-out needs a MODEL" -- profile --sweep --measured-out "$tmp/x.json"
+# bad tables: one line naming the file, model and layer
+sed 's/"block5"/"block9"/' "$mx/torch-2threads.json" >"$tmp/t-unknown.json"
+expect 2 "^predoff: edge tier: $tmp/t-unknown.json: the measured table of model \"vgg11-exits\" names layer \"block9\", which the model lacks" -- plan "$vgg" --mobile "$mx/torch-1thread.json" --edge "$tmp/t-unknown.json" --exit-accuracy 0.6,0.8
+sed 's/"block5": [0-9.e-]*/"block5": -1.5/' "$mx/torch-2threads.json" >"$tmp/t-neg.json"
+expect 2 "^predoff: $tmp/t-neg.json: measured.vgg11-exits.block5: -1.5 is not a time in \[0, 8.64e\+07\] ms$" -- plan "$vgg" --edge "$tmp/t-neg.json"
+sed 's/"block5": [0-9.e-]*/"block5": 1e300/' "$mx/torch-2threads.json" >"$tmp/t-huge.json"
+expect 2 "t-huge.json: measured.vgg11-exits.block5: 1e\+300 is not a time" -- plan "$vgg" --edge "$tmp/t-huge.json"
+sed 's/"block5": [0-9.e-]*/"block5": NaN/' "$mx/torch-2threads.json" >"$tmp/t-nan.json"
+expect 2 "t-nan.json: not valid JSON" -- plan "$vgg" --edge "$tmp/t-nan.json"
+sed 's/"block5": \([0-9.e-]*\)/"block5": "\1"/' "$mx/torch-2threads.json" >"$tmp/t-str.json"
+expect 2 "t-str.json: measured.vgg11-exits.block5 must be a number" -- plan "$vgg" --edge "$tmp/t-str.json"
+echo '{"name": "t", "measured": {"vgg11-exits": [1, 2]}}' >"$tmp/t-arr.json"
+expect 2 "t-arr.json: measured.vgg11-exits must be an object" -- plan "$vgg" --edge "$tmp/t-arr.json"
+# an opaque layer needs a measured time on every tier: the line names tier, profile and layer
+expect 2 "^predoff: mobile tier: profile \"paper-rpi3b\" has no measured time for layer \"block1\" of model \"vgg11-exits\", which is opaque" -- plan "$vgg" --exit-accuracy 0.6,0.8
+grep -v '"block3"' "$mx/torch-2threads.json" >"$tmp/t-short.json"
+expect 2 "^predoff: edge tier: profile \"torch-2threads\" \($tmp/t-short.json\) has no measured time for layer \"block3\" of model \"vgg11-exits\", which is opaque" -- plan "$vgg" --mobile "$mx/torch-1thread.json" --edge "$tmp/t-short.json" --exit-accuracy 0.6,0.8
+# ... and is never run: every command that would run it says so, naming the layer
+opq='layer "block1" is opaque \(known only by its measured times\): it can be planned but never run$'
+anynpy="$fx/b-lenet/input-0.npy" # any .npy: the model is refused before its input is read
+expect 2 "$opq" -- run "$vgg" --random-weights 1 --input "$anynpy" --exit classifier
+expect 2 "$opq" -- profile "$vgg" -o "$tmp/x.csv"
+expect 2 "$opq" -- train "$vgg" --data "$tmp" -o "$tmp/x.safetensors"
+for c in serve infer loadgen; do
+    case $c in
+        serve) args=(--tier edge --listen "$any") ;;
+        infer) args=(--server "$any" --input "$anynpy" --exit classifier) ;;
+        loadgen) args=(--server "$any" --requests 1) ;;
+    esac
+    rc=0; timeout 60 "$bin" $c "$vgg" --random-weights 1 --plan "$tmp/vgg-plan.json" "${args[@]}" >"$tmp/out" 2>"$tmp/err" || rc=$?
+    if [ $rc = 2 ] && [ "$(grep -c '' "$tmp/err")" = 1 ] && grep -qE "$opq" "$tmp/err"; then ok; else bad "$c of an opaque model: status $rc, $(cat "$tmp/err")"; fi
+done
+# an ONNX model is named after its file: a table for it goes under that name
+expect 0 "" -- profile "$fx/onnx/dag-inception.onnx" --repeat 2 --warmup 1 --measured-out "$tmp/inc-t.json"
+if grep -q '^    "dag-inception": {$' "$tmp/inc-t.json"; then ok; else bad "profile of an ONNX model --measured-out: $(head -5 "$tmp/inc-t.json")"; fi
+expect 0 "" -- plan "$fx/onnx/dag-inception.onnx" --mobile "$tmp/inc-t.json" --edge "$tmp/inc-t.json" --solver mobile --exit-accuracy 0.5,0.7
+if grep -q "^measured layer times: mobile \([0-9]*\) of \1 layers" "$tmp/out"; then ok; else bad "plan an ONNX model with its table: $(head -6 "$tmp/out")"; fi
+
 # models: errors name the file, the layer and the field
 cat >"$tmp/m.json" <<'JSON'
 {"name": "m", "input": [3, 8, 8], "layers": [

@@ -29,6 +29,7 @@ typedef enum pd_layer_type {
     PD_LAYER_HARDSIGMOID,
     PD_LAYER_HARDSWISH,
     PD_LAYER_FLATTEN,
+    PD_LAYER_OPAQUE, /* known only by measurement: planned, never run (formats.md) */
     PD_LAYER_TYPE_COUNT
 } pd_layer_type;
 
@@ -85,6 +86,8 @@ typedef struct pd_layer_params {
     double ratio;                         /* dropout */
     int64_t mode;                         /* pool: pd_pool_mode */
     bool ceil;                            /* pool */
+    pd_shape shape;                       /* opaque: its output */
+    double macs, weight_bytes;            /* opaque: as given (0 when not) */
 } pd_layer_params;
 
 typedef struct pd_layer {
@@ -166,6 +169,11 @@ bool pd_conv_is_plain(const pd_layer *l);
 
 /* Index of the layer with that name, or -1. */
 int32_t pd_graph_find(const pd_graph *g, const char *name);
+
+/* Fails (PD_EINPUT), naming the model and its first opaque layer, when g has one: such a
+ * layer is known only by its measured times and can be planned but never run. What runs,
+ * trains or makes weights for a model calls it first. */
+pd_status pd_graph_check_runnable(const pd_graph *g, pd_error *err);
 
 /* Number of elements of a shape. */
 int64_t pd_shape_elems(pd_shape s);

@@ -1,4 +1,5 @@
-/* Tier latency profiles: one linear model per layer type, in milliseconds. */
+/* Tier latency profiles: one linear model per layer type, and measured times per layer of
+ * named models, in milliseconds. */
 #ifndef PREDOFF_PROFILE_H
 #define PREDOFF_PROFILE_H
 
@@ -21,9 +22,31 @@ typedef struct pd_linear_model {
     double intercept;
 } pd_linear_model;
 
+/* One model's measured layer times (formats.md, "measured"): they replace the linear
+ * models for those layers. */
+typedef struct pd_measured_layer {
+    char *layer;
+    double ms; /* finite, in [0, PD_MEASURED_MAX_MS] */
+} pd_measured_layer;
+typedef struct pd_measured_model {
+    char *model;              /* matched exactly against pd_graph's name */
+    size_t n;                 /* at least 1 */
+    pd_measured_layer *layer; /* in the order given, each name once */
+    size_t *by_name;          /* the indices of layer sorted by name (strcmp), for lookup */
+} pd_measured_model;
+/* Bounds of a measured table: a time (a day, in ms: more is a mistake of unit), models,
+ * layers of one model, the bytes of a name. */
+#define PD_MEASURED_MAX_MS 8.64e7
+enum {
+    PD_MEASURED_MAX_MODELS = 1024,
+    PD_MEASURED_MAX_LAYERS = 1 << 22,
+    PD_MEASURED_MAX_NAME = 4096
+};
+
 typedef struct pd_profile {
     char *name;
     char *note; /* where the numbers come from; may be NULL */
+    char *source; /* the file (or preset) it was read from, for messages; may be NULL */
     pd_linear_model layer[PD_LAYER_TYPE_COUNT];
     /* Models of kinds (graph.h's pd_layer_kind, "conv/depthwise"): a layer of kind k is
      * costed by kind[k] when present, else by its type's layer[t]. kind[PD_KIND_NONE] is
@@ -31,6 +54,8 @@ typedef struct pd_profile {
     pd_linear_model kind[PD_LAYER_KIND_COUNT];
     pd_linear_model load;  /* model loading, over weight bytes; optional */
     pd_linear_model parse; /* result parsing on the mobile, over model bytes; optional */
+    size_t n_measured;
+    pd_measured_model *measured; /* each model name once */
 } pd_profile;
 
 /* Parses a JSON tier profile; `source` names it in error messages. */
@@ -47,14 +72,34 @@ double pd_linear_predict(const pd_linear_model *m, const double features[PD_FEAT
  * t's (which may be absent: `present` false). */
 const pd_linear_model *pd_profile_model_for(const pd_profile *p, pd_layer_type t, pd_layer_kind k);
 
-/* Compute time of layer i of g on this tier: max(0, prediction), per cost-model.md, by the
- * model pd_profile_model_for gives for its type and kind. */
+/* Compute time of layer i of g on this tier, per cost-model.md: its measured time when p
+ * has one (pd_profile_measured_ms), else max(0, prediction) by the model
+ * pd_profile_model_for gives for its type and kind. */
 double pd_profile_layer_ms(const pd_profile *p, const pd_graph *g, size_t i);
 
+/* The table of the model named `model` (exactly), or NULL. */
+const pd_measured_model *pd_profile_measured_for(const pd_profile *p, const char *model);
+/* Whether the table t (may be NULL) has a time for that layer; the time into *ms. */
+bool pd_measured_find(const pd_measured_model *t, const char *layer, double *ms);
+/* Whether p has a measured time for layer i of g (the table of g's name); into *ms. */
+bool pd_profile_measured_ms(const pd_profile *p, const pd_graph *g, size_t i, double *ms);
+/* How many layers of g p has measured times for. */
+size_t pd_profile_measured_count(const pd_profile *p, const pd_graph *g);
+
+/* Adds the table of one model to p: n layers' names and times, checked as the JSON reader
+ * checks them (names not empty and at most PD_MEASURED_MAX_NAME bytes, each once; times
+ * finite in [0, PD_MEASURED_MAX_MS]; 1 to PD_MEASURED_MAX_LAYERS layers; the model not
+ * already in p, and p's models at most PD_MEASURED_MAX_MODELS). The message names the model
+ * and layer at fault; p is unchanged on failure. */
+pd_status pd_profile_add_measured(pd_profile *p, const char *model, size_t n,
+                                  const char *const *layers, const double *ms, pd_error *err);
+
 /* Fails, naming profile and type, when p has no model for a layer type g uses (nor for
- * the layer's kind), or one reads an engine feature (pd_feature_of_engine) and g has no
- * feature hook. The message for a missing type ends with the fix: the built-in profiles
- * that have a model for it, and how to fit one. */
+ * the layer's kind) where it has no measured time, or one reads an engine feature
+ * (pd_feature_of_engine) and g has no feature hook. The message for a missing type ends
+ * with the fix: the built-in profiles that have a model for it, and how to fit one. Fails,
+ * naming profile, file, model and layer, when p's table for g names a layer g lacks, or g
+ * has an opaque layer p has no measured time for. */
 pd_status pd_profile_covers(const pd_profile *p, const pd_graph *g, pd_error *err);
 
 typedef struct pd_preset_profile {

@@ -114,7 +114,8 @@ int cli_cmd_accuracy(const cli_parsed *p)
     cfg.threads = a.threads;
     size_t order[PD_TRAIN_MAX_EXITS];
     double acc[PD_TRAIN_MAX_EXITS];
-    if (pd_model_open(p->pos[0], &g, NULL, &err) || pd_weights_read_safetensors(a.weights, &w, &err) ||
+    if (pd_model_open(p->pos[0], &g, NULL, &err) || pd_graph_check_runnable(g, &err) ||
+        pd_weights_read_safetensors(a.weights, &w, &err) ||
         pd_train_check_model(w, a.weights, g, &err) || pd_weights_check(w, g, a.weights, &err))
         goto fail;
     if (g->n_exits > PD_TRAIN_MAX_EXITS) {

@@ -44,6 +44,7 @@ int cli_cmd_compare(const cli_parsed *p)
         printf("model: %s (%zu layers, %zu exits)\n", cli_safe_name(s.g->name, nb, sizeof nb), s.g->n_layers,
                s.g->n_exits);
         cli_report_scenario_line(stdout, &s.sc);
+        cli_report_measured_line(stdout, &s.sc, s.g);
         printf("\n");
         /* brute reaches the same optimum where the tree DP cannot go */
         cli_report_comparison(stdout, s.g, s.pb, r, n, s.g->topo->tree ? "exact" : "brute");

@@ -1,9 +1,11 @@
 /* predoff profile: time every layer of one or more models (inside whole runs, or alone),
  * and with --sweep a grid of shapes per layer type, in rounds if asked, and write the
- * profile CSV that predoff fit reads. */
+ * profile CSV that predoff fit reads, or (--measured-out) each model's medians as a tier
+ * profile's measured table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -26,9 +28,95 @@ const cli_flag cli_cmd_profile_flags[] = {
                       "(default 1; a host that drifts then touches every layer alike)"},
     CLI_THREADS_FLAG,
     {"--sweep", NULL, "also time each layer type over a grid of shapes"},
-    {"-o", "PROFILE.csv", "where to write the timings (required)"},
+    {"-o", "PROFILE.csv", "where to write the timings"},
+    {"--measured-out", "TIER.json", "also (or instead of -o) write each MODEL's per-layer medians "
+                                    "as a tier profile's measured table, for plan --mobile "
+                                    "TIER.json (formats.md, \"measured\")"},
     {NULL, NULL, NULL},
 };
+
+/* "T" from "dir/T.json": the written profile's name. */
+static char *profile_name_of(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".json") == 0)
+        n -= 5;
+    char *name = malloc(n + 1);
+    if (name) {
+        memcpy(name, base, n);
+        name[n] = '\0';
+    }
+    return name;
+}
+
+/* Every model's rows of t (its layers, in layer order, from row `at` on: as
+ * pd_profile_model appended them, round by round merged) as a measured table of p. */
+static pd_status add_tables(pd_profile *p, pd_graph *const *g, size_t n_models,
+                            const pd_timings *t, pd_error *err)
+{
+    size_t at = 0;
+    for (size_t m = 0; m < n_models; m++) {
+        size_t n = g[m]->n_layers;
+        const char **names = malloc(n * sizeof *names);
+        double *ms = malloc(n * sizeof *ms);
+        pd_status st = names && ms ? PD_OK : pd_error_set(err, PD_ENOMEM, "out of memory");
+        for (size_t i = 0; !st && i < n; i++) {
+            const pd_layer *l = &g[m]->layers[i];
+            const pd_layer_timing *r = at + i < t->n ? &t->rows[at + i] : NULL;
+            /* the row's names are cut to its buffers: compare what they keep */
+            if (!r || r->type != l->type ||
+                strncmp(r->layer, l->name, sizeof r->layer - 1) != 0 ||
+                strncmp(r->source, g[m]->name, sizeof r->source - 1) != 0)
+                st = pd_error_set(err, PD_EINPUT, "profile: the timings of model \"%.64s\" do "
+                                  "not follow its layers (layer \"%.64s\")", g[m]->name, l->name);
+            else {
+                names[i] = l->name;
+                ms[i] = r->median_ms;
+            }
+        }
+        if (!st)
+            st = pd_profile_add_measured(p, g[m]->name, n, names, ms, err);
+        free(names);
+        free(ms);
+        if (st)
+            return st;
+        at += n;
+    }
+    return PD_OK;
+}
+
+static pd_status write_measured(const char *path, pd_graph *const *g, size_t n_models,
+                                const pd_timings *t, const pd_profiler_options *o,
+                                size_t rounds, pd_error *err)
+{
+    pd_profile *p = calloc(1, sizeof *p);
+    char note[512], host[128] = "?", date[64] = "?";
+    if (gethostname(host, sizeof host) != 0)
+        snprintf(host, sizeof host, "?");
+    host[sizeof host - 1] = '\0';
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm))
+        strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", &tm);
+    snprintf(note, sizeof note,
+             "per-layer medians measured by predoff profile on %s, %s: %zu runs each (%s), "
+             "%zu warm-up, %d threads%s",
+             host, date, o->repeats, o->alone ? "each layer alone" : "inside whole runs",
+             o->warmup, o->threads, rounds > 1 ? ", the median of rounds" : "");
+    pd_status st = p && (p->name = profile_name_of(path)) && (p->note = strdup(note))
+                       ? PD_OK
+                       : pd_error_set(err, PD_ENOMEM, "out of memory");
+    if (!st && !p->name[0])
+        st = pd_error_set(err, PD_EINPUT, "--measured-out %s: the file needs a name", path);
+    if (!st)
+        st = add_tables(p, g, n_models, t, err);
+    if (!st)
+        st = pd_profile_write_path(p, path, err);
+    pd_profile_free(p);
+    return st;
+}
 
 /* A progress bar on standard error, drawn only on a terminal. */
 static void progress(void *ctx, size_t done, size_t total)
@@ -73,7 +161,7 @@ int cli_cmd_profile(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
-    const char *out = NULL;
+    const char *out = NULL, *measured_out = NULL;
     cli_weights weights = {.seed = 1};
     double repeat = 30, warmup = 5, window = 0, rounds = 1;
     int sweep = 0, weights_given = 0, threads = 0, alone = 0;
@@ -98,11 +186,19 @@ int cli_cmd_profile(const cli_parsed *p)
             alone = 1;
         else if (cli_is(o, "-o"))
             out = o->value;
+        else if (cli_is(o, "--measured-out"))
+            measured_out = o->value;
         if (st)
             return cli_fail(&err);
     }
-    if (!out) {
-        pd_error_set(&err, PD_EINPUT, "profile: -o PROFILE.csv is required");
+    if (!out && !measured_out) {
+        pd_error_set(&err, PD_EINPUT, "profile: -o PROFILE.csv is required (or --measured-out "
+                     "TIER.json)");
+        return cli_fail(&err);
+    }
+    if (measured_out && (p->n_pos == 0 || strcmp(measured_out, "-") == 0)) {
+        pd_error_set(&err, PD_EINPUT, "profile: --measured-out needs a MODEL and a file name%s",
+                     p->n_pos ? " (not -)" : " (the sweep has no model's table)");
         return cli_fail(&err);
     }
     if (p->n_pos == 0 && !sweep) {
@@ -143,6 +239,16 @@ int cli_cmd_profile(const cli_parsed *p)
             pd_weights_free(own);
             own = NULL;
         }
+        /* a table is per model name: two models of one name (two ONNX files called
+         * model.onnx) would make two tables the reader refuses */
+        for (size_t m = 0; !st && measured_out && m < p->n_pos; m++)
+            for (size_t k = 0; !st && k < m; k++)
+                if (strcmp(g[m]->name, g[k]->name) == 0)
+                    st = pd_error_set(&err, PD_EINPUT,
+                                      "profile: --measured-out: two models are named \"%.64s\" "
+                                      "(%s and %s); a measured table is per model name (an "
+                                      "ONNX model is named after its file)",
+                                      g[m]->name, p->pos[k], p->pos[m]);
         if (st) {
             status = cli_fail(&err);
             goto done;
@@ -157,24 +263,32 @@ int cli_cmd_profile(const cli_parsed *p)
         status = cli_fail(&err);
         goto done;
     }
-    FILE *f = fopen(out, "w");
-    if (!f) {
-        pd_error_set(&err, PD_EINPUT, "%s: cannot write", out);
+    if (out) {
+        FILE *f = fopen(out, "w");
+        if (!f) {
+            pd_error_set(&err, PD_EINPUT, "%s: cannot write", out);
+            status = cli_fail(&err);
+            goto done;
+        }
+        pd_status st = pd_timings_write_csv(&t, f);
+        if (fclose(f) != 0 || st) {
+            pd_error_set(&err, PD_EIO, "%s: write failed", out);
+            status = cli_fail(&err);
+            goto done;
+        }
+    }
+    if (measured_out && write_measured(measured_out, g, p->n_pos, &t, &o, n_rounds, &err)) {
         status = cli_fail(&err);
         goto done;
     }
-    pd_status st = pd_timings_write_csv(&t, f);
-    if (fclose(f) != 0 || st) {
-        pd_error_set(&err, PD_EIO, "%s: write failed", out);
-        status = cli_fail(&err);
-        goto done;
-    }
-    char each[64] = "";
+    char each[64] = "", dest[1024];
     if (n_rounds > 1)
         snprintf(each, sizeof each, " in each of %zu rounds", n_rounds);
+    snprintf(dest, sizeof dest, "%s%s%s%s", out ? out : "", out && measured_out ? ", " : "",
+             measured_out ? "measured tables " : "", measured_out ? measured_out : "");
     printf("%zu layers timed (%s; %zu runs each%s%s after %zu warm-up, %d threads) -> %s\n",
            t.n, alone ? "each alone" : "inside whole runs", o.repeats,
-           window > 0 ? " or more, to fill the window," : "", each, o.warmup, o.threads, out);
+           window > 0 ? " or more, to fill the window," : "", each, o.warmup, o.threads, dest);
 done:
     pd_timings_free(&t);
     if (round_t)

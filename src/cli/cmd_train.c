@@ -112,6 +112,8 @@ int cli_cmd_train(const cli_parsed *p)
     signal(SIGTERM, on_signal);
     pd_status st = pd_model_open(p->pos[0], &g, NULL, &err);
     if (!st)
+        st = pd_graph_check_runnable(g, &err); /* before the data set is read */
+    if (!st)
         st = cli_train_exit_weights(&a, g, &err);
     if (!st && a.resume && !(st = pd_checkpoint_read(a.checkpoint, &ck, &err)) &&
         !(st = pd_weights_check(ck.weights, g, a.checkpoint, &err)))

@@ -61,6 +61,23 @@ void cli_report_scenario_line(FILE *f, const pd_scenario *sc)
                 i + 1 == sc->n_pins ? "\n" : "");
 }
 
+void cli_report_measured_line(FILE *f, const pd_scenario *sc, const pd_graph *g)
+{
+    const char *sep = "measured layer times: ";
+    char nb[CLI_NAME_BUF];
+    for (int t = 0; t < PD_TIER_COUNT; t++) {
+        const pd_profile *p = sc->uses[t] ? sc->profile[t] : NULL;
+        size_t n = p ? pd_profile_measured_count(p, g) : 0;
+        if (!n)
+            continue;
+        fprintf(f, "%s%s %zu of %zu layers (%s)", sep, pd_tier_name((pd_tier)t), n, g->n_layers,
+                cli_safe_name(p->source ? p->source : p->name, nb, sizeof nb));
+        sep = ", ";
+    }
+    if (sep[0] == ',')
+        fprintf(f, "\n");
+}
+
 static void print_exits(FILE *f, const pd_plan *v, const pd_solve_options *opt)
 {
     const pd_problem *pb = v->pb;
@@ -163,6 +180,7 @@ void cli_report_text(FILE *f, const pd_plan *v, const pd_solve_options *opt)
     fprintf(f, "model: %s (%zu layers, %zu exits)   solver: %s\n",
             cli_safe_name(v->g->name, nb, sizeof nb), v->g->n_layers, v->g->n_exits, v->solver);
     cli_report_scenario_line(f, v->sc);
+    cli_report_measured_line(f, v->sc, v->g);
     print_exits(f, v, opt);
     fprintf(f, "\nexpected latency   %.3f ms\n", pd_plan_expected_ms(v));
     if (v->ev->load_ms > 0 && v->served_exit < 0)

@@ -18,5 +18,8 @@ void cli_report_comparison(FILE *f, const pd_graph *g, const pd_problem *pb,
                            const pd_solver_result *r, size_t n, const char *reference);
 /* One line naming the scenario's tiers, links and demand. */
 void cli_report_scenario_line(FILE *f, const pd_scenario *sc);
+/* Where a tier's profile has measured times for g's layers, one line saying how many and
+ * from which file; nothing otherwise. */
+void cli_report_measured_line(FILE *f, const pd_scenario *sc, const pd_graph *g);
 
 #endif

@@ -1,4 +1,5 @@
 /* Writes plan files (formats.md, "Plan"); placement_json.c reads their placement back. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/json_util.h"
@@ -14,6 +15,20 @@ void pd_plan_init(pd_plan *plan, const pd_graph *g, const pd_scenario *sc, const
 double pd_plan_expected_ms(const pd_plan *plan)
 {
     return plan->served_exit >= 0 ? plan->served_ms : plan->ev->expected_ms;
+}
+
+/* v in the fewest digits that read back to the same double (cJSON's own printing accepts
+ * 15 digits within a tolerance, and a time copied from a measured table must come back
+ * whole); a raw item, or NULL when out of memory. */
+static cJSON *exact_number(double v)
+{
+    char buf[32];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return cJSON_CreateRaw(buf);
 }
 
 /* cJSON's adders return NULL when out of memory (and take a NULL parent quietly), so one
@@ -136,6 +151,14 @@ static cJSON *plan_json(const pd_plan *v)
     cJSON *pl = add_object(&b, o, "placement");
     for (size_t i = 0; b.ok && i < pb->n_layers; i++)
         add_string(&b, pl, v->g->layers[i].name, pd_tier_name(pb->tier[v->placement[i]]));
+    /* c_t(l) as the plan used it: each tier's, measured or predicted */
+    cJSON *cm = add_object(&b, o, "compute_ms");
+    for (size_t i = 0; b.ok && i < pb->n_layers; i++) {
+        cJSON *l = add_object(&b, cm, v->g->layers[i].name);
+        for (int s = 0; b.ok && s < pb->n_tiers; s++)
+            add_item(&b, l, pd_tier_name(pb->tier[s]),
+                     exact_number(pb->compute_ms[i * (size_t)pb->n_tiers + (size_t)s]));
+    }
     scenario_json(&b, o, v->sc);
     if (!b.ok) {
         cJSON_Delete(o);

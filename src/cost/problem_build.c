@@ -1,6 +1,7 @@
 /* Folds a model and a scenario into the arrays the solvers work on. */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,8 +162,11 @@ pd_status pd_problem_build(const pd_graph *g, const pd_scenario *sc, pd_problem 
     pd_tier tiers[PD_MAX_TIERS];
     for (int t = 0; t < PD_TIER_COUNT; t++)
         if (sc->uses[t]) {
-            if (pd_profile_covers(sc->profile[t], g, err))
-                return PD_EINPUT;
+            if (pd_profile_covers(sc->profile[t], g, err)) {
+                char where[32];
+                snprintf(where, sizeof where, "%s tier", pd_tier_name((pd_tier)t));
+                return pd_error_prefix(err, where);
+            }
             tiers[n_tiers++] = (pd_tier)t;
         }
     pd_problem *pb;

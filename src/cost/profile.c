@@ -60,9 +60,144 @@ static pd_status read_model(const cJSON *obj, pd_linear_model *m, pd_error *err)
     return PD_OK;
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((*(const pd_measured_layer *const *)a)->layer,
+                  (*(const pd_measured_layer *const *)b)->layer);
+}
+
+static void measured_free(pd_measured_model *m)
+{
+    for (size_t i = 0; m->layer && i < m->n; i++)
+        free(m->layer[i].layer);
+    free(m->layer);
+    free(m->by_name);
+    free(m->model);
+}
+
+static pd_status check_name(const char *name, const char *what, const char *model,
+                            pd_error *err)
+{
+    size_t len = name ? strlen(name) : 0;
+    if (len == 0)
+        return model ? pd_error_set(err, PD_EINPUT, "measured.%.64s: a layer name is empty",
+                                    model)
+                     : pd_error_set(err, PD_EINPUT, "measured: a model name is empty");
+    if (len > PD_MEASURED_MAX_NAME)
+        return pd_error_set(err, PD_EINPUT, "measured: %s name \"%.64s...\" of %zu bytes: at "
+                            "most %d", what, name, len, PD_MEASURED_MAX_NAME);
+    return PD_OK;
+}
+
+pd_status pd_profile_add_measured(pd_profile *p, const char *model, size_t n,
+                                  const char *const *layers, const double *ms, pd_error *err)
+{
+    if (check_name(model, "a model", NULL, err))
+        return PD_EINPUT;
+    if (pd_profile_measured_for(p, model))
+        return pd_error_set(err, PD_EINPUT, "measured: model \"%.64s\" given twice", model);
+    if (p->n_measured >= PD_MEASURED_MAX_MODELS)
+        return pd_error_set(err, PD_EINPUT, "measured: more than %d models",
+                            PD_MEASURED_MAX_MODELS);
+    if (n == 0)
+        return pd_error_set(err, PD_EINPUT, "measured.%.64s: no layers (give each layer's time "
+                            "in ms)", model);
+    if (n > PD_MEASURED_MAX_LAYERS)
+        return pd_error_set(err, PD_EINPUT, "measured.%.64s: %zu layers; at most %d", model, n,
+                            PD_MEASURED_MAX_LAYERS);
+    for (size_t i = 0; i < n; i++) {
+        if (check_name(layers[i], "a layer", model, err))
+            return PD_EINPUT;
+        if (!(ms[i] >= 0.0 && ms[i] <= PD_MEASURED_MAX_MS)) /* NaN fails both */
+            return pd_error_set(err, PD_EINPUT, "measured.%.64s.%.64s: %g is not a time in "
+                                "[0, %g] ms", model, layers[i], ms[i], PD_MEASURED_MAX_MS);
+    }
+    pd_measured_model m = {.n = n};
+    pd_measured_model *more = realloc(p->measured, (p->n_measured + 1) * sizeof *more);
+    if (!more)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    p->measured = more;
+    if (!(m.model = pd_strdup(model)) || !(m.layer = calloc(n, sizeof *m.layer)) ||
+        !(m.by_name = malloc(n * sizeof *m.by_name))) {
+        measured_free(&m);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    const pd_measured_layer **sorted = malloc(n * sizeof *sorted);
+    for (size_t i = 0; sorted && i < n; i++) {
+        m.layer[i].ms = ms[i];
+        sorted[i] = &m.layer[i];
+        if (!(m.layer[i].layer = pd_strdup(layers[i]))) {
+            free(sorted);
+            sorted = NULL;
+        }
+    }
+    if (!sorted) {
+        measured_free(&m);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    qsort(sorted, n, sizeof *sorted, by_name);
+    for (size_t i = 0; i < n; i++)
+        m.by_name[i] = (size_t)(sorted[i] - m.layer);
+    free(sorted);
+    for (size_t i = 1; i < n; i++) {
+        const char *a = m.layer[m.by_name[i - 1]].layer, *b = m.layer[m.by_name[i]].layer;
+        if (strcmp(a, b) == 0) {
+            pd_error_set(err, PD_EINPUT, "measured.%.64s: layer \"%.64s\" given twice", model, b);
+            measured_free(&m);
+            return PD_EINPUT;
+        }
+    }
+    p->measured[p->n_measured++] = m;
+    return PD_OK;
+}
+
+/* "measured": {MODEL: {LAYER: MS, ...}, ...} */
+static pd_status read_measured(const cJSON *obj, pd_profile *p, pd_error *err)
+{
+    if (!cJSON_IsObject(obj))
+        return pd_error_set(err, PD_EINPUT, "field \"measured\" must be an object: model name -> "
+                            "{layer name: time in ms}");
+    const cJSON *model;
+    cJSON_ArrayForEach(model, obj)
+    {
+        const char *name = model->string ? model->string : "";
+        if (!cJSON_IsObject(model))
+            return pd_error_set(err, PD_EINPUT, "measured.%.64s must be an object: layer name -> "
+                                "time in ms", name);
+        int count = cJSON_GetArraySize(model);
+        if (count > PD_MEASURED_MAX_LAYERS)
+            return pd_error_set(err, PD_EINPUT, "measured.%.64s: %d layers; at most %d", name,
+                                count, PD_MEASURED_MAX_LAYERS);
+        size_t n = count > 0 ? (size_t)count : 0;
+        const char **layers = malloc((n ? n : 1) * sizeof *layers);
+        double *ms = malloc((n ? n : 1) * sizeof *ms);
+        pd_status st = layers && ms ? PD_OK : pd_error_set(err, PD_ENOMEM, "out of memory");
+        size_t i = 0;
+        const cJSON *it;
+        cJSON_ArrayForEach(it, model)
+        {
+            if (st || i == n)
+                break;
+            layers[i] = it->string ? it->string : "";
+            if (!cJSON_IsNumber(it))
+                st = pd_error_set(err, PD_EINPUT, "measured.%.64s.%.64s must be a number (the "
+                                  "layer's time in ms)", name, layers[i]);
+            ms[i++] = cJSON_IsNumber(it) ? it->valuedouble : 0.0;
+        }
+        if (!st)
+            st = pd_profile_add_measured(p, name, i, layers, ms, err);
+        free(layers);
+        free(ms);
+        if (st)
+            return st;
+    }
+    return PD_OK;
+}
+
 static pd_status build(const cJSON *root, pd_profile *p, pd_error *err)
 {
-    static const char *const keys[] = {"name", "note", "layers", "load", "parse", NULL};
+    static const char *const keys[] = {"name", "note", "layers", "load", "parse", "measured",
+                                       NULL};
     if (!cJSON_IsObject(root))
         return pd_error_set(err, PD_EINPUT, "a profile must be a JSON object");
     if (pd_json_known_keys(root, keys, err))
@@ -80,7 +215,11 @@ static pd_status build(const cJSON *root, pd_profile *p, pd_error *err)
             return pd_error_set(err, PD_ENOMEM, "out of memory");
     }
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
-    if (!cJSON_IsObject(layers))
+    const cJSON *measured = cJSON_GetObjectItemCaseSensitive(root, "measured");
+    if (!layers && !measured)
+        return pd_error_set(err, PD_EINPUT, "missing field \"layers\" (latency models by layer "
+                            "type) or \"measured\" (times by layer), or both");
+    if (layers && !cJSON_IsObject(layers))
         return pd_error_set(err, PD_EINPUT, "field \"layers\" must be an object of layer types");
     const cJSON *it;
     cJSON_ArrayForEach(it, layers)
@@ -93,6 +232,9 @@ static pd_status build(const cJSON *root, pd_profile *p, pd_error *err)
                                 "layers: unknown layer type or kind \"%.64s\" (kinds: %s; "
                                 "types: predoff show lists them)",
                                 it->string, pd_layer_kind_names());
+        if (t == PD_LAYER_OPAQUE)
+            return pd_error_set(err, PD_EINPUT, "layers: \"opaque\" cannot have a latency model: "
+                                "an opaque layer's time comes from a \"measured\" table");
         pd_linear_model *m = k != PD_KIND_NONE ? &p->kind[k] : &p->layer[t];
         if (m->present)
             return pd_error_set(err, PD_EINPUT, "layers: \"%s\" given twice", it->string);
@@ -109,7 +251,7 @@ static pd_status build(const cJSON *root, pd_profile *p, pd_error *err)
         if (m && read_model(m, slot[k], err))
             return pd_error_prefix(err, extra[k]);
     }
-    return PD_OK;
+    return measured ? read_measured(measured, p, err) : PD_OK;
 }
 
 pd_status pd_profile_from_json(const char *text, size_t len, const char *source,
@@ -121,6 +263,8 @@ pd_status pd_profile_from_json(const char *text, size_t len, const char *source,
         return pd_error_prefix(err, source);
     pd_profile *p = calloc(1, sizeof *p);
     pd_status st = p ? build(root, p, err) : pd_error_set(err, PD_ENOMEM, "out of memory");
+    if (!st && source && !(p->source = pd_strdup(source)))
+        st = pd_error_set(err, PD_ENOMEM, "out of memory");
     cJSON_Delete(root);
     if (st) {
         pd_profile_free(p);
@@ -159,6 +303,10 @@ void pd_profile_free(pd_profile *p)
         return;
     free(p->name);
     free(p->note);
+    free(p->source);
+    for (size_t m = 0; m < p->n_measured; m++)
+        measured_free(&p->measured[m]);
+    free(p->measured);
     free(p);
 }
 
@@ -177,8 +325,63 @@ const pd_linear_model *pd_profile_model_for(const pd_profile *p, pd_layer_type t
     return &p->layer[t];
 }
 
+const pd_measured_model *pd_profile_measured_for(const pd_profile *p, const char *model)
+{
+    for (size_t m = 0; m < p->n_measured; m++)
+        if (strcmp(p->measured[m].model, model) == 0)
+            return &p->measured[m];
+    return NULL;
+}
+
+static const pd_measured_layer *find_layer(const pd_measured_model *t, const char *layer)
+{
+    for (size_t lo = 0, hi = t ? t->n : 0; lo < hi;) { /* binary search over by_name */
+        size_t mid = lo + (hi - lo) / 2;
+        const pd_measured_layer *l = &t->layer[t->by_name[mid]];
+        int c = strcmp(layer, l->layer);
+        if (c == 0)
+            return l;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+bool pd_measured_find(const pd_measured_model *t, const char *layer, double *ms)
+{
+    const pd_measured_layer *l = find_layer(t, layer);
+    if (l)
+        *ms = l->ms;
+    return l != NULL;
+}
+
+bool pd_profile_measured_ms(const pd_profile *p, const pd_graph *g, size_t i, double *ms)
+{
+    return p->n_measured &&
+           pd_measured_find(pd_profile_measured_for(p, g->name), g->layers[i].name, ms);
+}
+
+/* How many of g's layers table t (may be NULL) has times for. */
+static size_t count_in(const pd_measured_model *t, const pd_graph *g)
+{
+    size_t n = 0;
+    for (size_t i = 0; t && i < g->n_layers; i++)
+        n += find_layer(t, g->layers[i].name) != NULL;
+    return n;
+}
+
+size_t pd_profile_measured_count(const pd_profile *p, const pd_graph *g)
+{
+    return count_in(pd_profile_measured_for(p, g->name), g);
+}
+
 double pd_profile_layer_ms(const pd_profile *p, const pd_graph *g, size_t i)
 {
+    double ms;
+    if (pd_profile_measured_ms(p, g, i, &ms))
+        return ms; /* as measured: cost-model.md, "Compute time" */
     double f[PD_FEATURE_COUNT];
     for (int k = 0; k < PD_FEATURE_COUNT; k++)
         f[k] = pd_graph_feature(g, i, (pd_feature)k);
@@ -205,12 +408,68 @@ static void presets_with(pd_layer_type t, char *buf, size_t n)
     }
 }
 
+/* The first layer of table t that g lacks, or NULL: every name of t is g's exactly when as
+ * many of g's (unique) names are in t as t has. */
+static const char *layer_not_in(const pd_measured_model *t, const pd_graph *g)
+{
+    if (count_in(t, g) == t->n)
+        return NULL;
+    for (size_t k = 0; k < t->n; k++) /* the error's path: the slow search is fine */
+        if (pd_graph_find(g, t->layer[k].layer) < 0)
+            return t->layer[k].layer;
+    return NULL;
+}
+
+/* ": its measured tables are for \"a\", \"b\"" into buf, or "" when p has none. */
+static void tables_of(const pd_profile *p, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t m = 0; m < p->n_measured && len < n; m++)
+        len += (size_t)snprintf(buf + len, n - len, "%s\"%.32s\"",
+                                m ? ", " : "; its measured tables are for models ",
+                                p->measured[m].model);
+}
+
 pd_status pd_profile_covers(const pd_profile *p, const pd_graph *g, pd_error *err)
 {
+    const pd_measured_model *table = pd_profile_measured_for(p, g->name);
+    const char *file = p->source ? p->source : p->name;
+    char in_file[160] = ""; /* " (FILE)" when the profile's name is not its file's */
+    if (strcmp(file, p->name) != 0)
+        snprintf(in_file, sizeof in_file, " (%.128s)", file);
+    const char *lacking = table ? layer_not_in(table, g) : NULL;
+    if (lacking)
+        return pd_error_set(err, PD_EINPUT,
+                            "%.128s: the measured table of model \"%.64s\" names layer "
+                            "\"%.64s\", which the model lacks (predoff show lists its layers)",
+                            file, g->name, lacking);
     for (size_t i = 0; i < g->n_layers; i++) {
+        if (find_layer(table, g->layers[i].name))
+            continue; /* measured: no model needed */
         pd_layer_type t = g->layers[i].type;
         pd_layer_kind kind = pd_layer_kind_of(&g->layers[i]);
+        if (t == PD_LAYER_OPAQUE) {
+            char tables[160];
+            tables_of(p, tables, sizeof tables);
+            return pd_error_set(err, PD_EINPUT,
+                                "profile \"%.64s\"%s has no measured time for layer "
+                                "\"%.64s\" of model \"%.64s\", which is opaque: give it in "
+                                "the profile's \"measured\" table under \"%.64s\"%s",
+                                p->name, in_file, g->layers[i].name, g->name, g->name, tables);
+        }
         const pd_linear_model *m = pd_profile_model_for(p, t, kind);
+        if (!m->present && p->n_measured) {
+            char tables[160];
+            tables_of(p, tables, sizeof tables);
+            return pd_error_set(err, PD_EINPUT,
+                                "profile \"%.64s\"%s has no measured time for layer "
+                                "\"%.64s\" of model \"%.64s\" and no model for its type "
+                                "\"%s\"%s%s",
+                                p->name, in_file, g->layers[i].name, g->name,
+                                pd_layer_type_name(t), table ? "" : tables,
+                                table ? "" : " (a table applies to the model of its name)");
+        }
         if (!m->present) {
             char with[256];
             presets_with(t, with, sizeof with);

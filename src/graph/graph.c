@@ -64,6 +64,17 @@ int32_t pd_graph_find(const pd_graph *g, const char *name)
     return -1;
 }
 
+pd_status pd_graph_check_runnable(const pd_graph *g, pd_error *err)
+{
+    for (size_t i = 0; i < g->n_layers; i++)
+        if (g->layers[i].type == PD_LAYER_OPAQUE)
+            return pd_error_set(err, PD_EINPUT,
+                                "model \"%.64s\": layer \"%.64s\" is opaque (known only by its "
+                                "measured times): it can be planned but never run",
+                                g->name, g->layers[i].name);
+    return PD_OK;
+}
+
 double pd_graph_model_bytes(const pd_graph *g)
 {
     return g->model_bytes;

@@ -101,6 +101,10 @@ void pd_layer_params_default(pd_layer_type t, pd_layer_params *p)
             *(int64_t *)(void *)(base + d->offset) = v;
             *(int64_t *)(void *)(base + d->more[0]) = v;
             break;
+        case PD_PARAM_SHAPE:
+            for (int j = 0; j < 3; j++)
+                *(int64_t *)(void *)(base + (j ? d->more[j - 1] : d->offset)) = v;
+            break;
         }
     }
 }
@@ -136,6 +140,10 @@ static pd_status check_params(const pd_layer_type_def *def, const pd_layer_param
             if (!(st = check_int(d, p, d->offset, err)))
                 st = check_int(d, p, d->more[0], err);
             break;
+        case PD_PARAM_SHAPE:
+            for (int j = 0; j < 3 && !st; j++)
+                st = check_int(d, p, j ? d->more[j - 1] : d->offset, err);
+            break;
         case PD_PARAM_REAL: {
             double v = *(const double *)(const void *)((const char *)p + d->offset);
             if (!(v >= d->min && v <= d->max))
@@ -162,7 +170,7 @@ static pd_status infer_shape(pd_graph *g, pd_layer *l, const pd_layer_type_def *
 {
     const char *type = def->name;
     l->in = tensor_shape(g, l->inputs[0]);
-    if (!def->infer_inputs) {
+    if (!def->infer_inputs || (def->any_inputs && l->n_inputs == 1)) {
         if (l->n_inputs != 1)
             return pd_error_set(err, PD_EINPUT,
                                 "field \"inputs\": type \"%s\" reads one tensor, not %zu", type,

@@ -9,14 +9,16 @@
 
 /* PAIR: a number, or [h, w], into offset (h) and more[0] (w). PADS: a number, [h, w] or
  * [top, left, bottom, right], into offset (top), more[0] (left), more[1] (bottom) and
- * more[2] (right). Both are integers. */
+ * more[2] (right). SHAPE: [c, h, w] into offset (c), more[0] (h) and more[1] (w). All three
+ * are integers. */
 typedef enum pd_param_kind {
     PD_PARAM_INT,
     PD_PARAM_REAL,
     PD_PARAM_BOOL,
     PD_PARAM_ENUM,
     PD_PARAM_PAIR,
-    PD_PARAM_PADS
+    PD_PARAM_PADS,
+    PD_PARAM_SHAPE
 } pd_param_kind;
 
 /* One JSON parameter of a layer type, stored at `offset` in pd_layer_params. */
@@ -28,7 +30,7 @@ typedef struct pd_param_desc {
     double def;                /* default when absent and not required */
     double min, max;           /* accepted range, inclusive */
     const char *const *names;  /* PD_PARAM_ENUM: value names, NULL-terminated */
-    size_t more[3];            /* PD_PARAM_PAIR, PD_PARAM_PADS: the other slots */
+    size_t more[3];            /* PD_PARAM_PAIR, PD_PARAM_PADS, PD_PARAM_SHAPE: the others */
 } pd_param_desc;
 
 typedef struct pd_layer_type_def {
@@ -45,6 +47,8 @@ typedef struct pd_layer_type_def {
     /* Types of two or more inputs: checks their shapes `in` (n of them) and sets l->out,
      * in place of `infer`. NULL for a type of one input. */
     pd_status (*infer_inputs)(pd_layer *l, const pd_shape *in, size_t n, pd_error *err);
+    /* A type that reads one tensor or more: `infer` for one, `infer_inputs` for more. */
+    bool any_inputs;
     /* Its weight tensors (pd_layer_tensors); NULL: none. */
     size_t (*tensors)(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS]);
     /* Its latency models' feature sets (pd_layer_type_fit_sets). */
@@ -57,7 +61,8 @@ typedef struct pd_layer_type_def {
 
 extern const pd_layer_type_def pd_conv_type, pd_relu_type, pd_pool_type, pd_lrn_type,
     pd_dropout_type, pd_fc_type, pd_add_type, pd_concat_type, pd_bn_type, pd_mul_type,
-    pd_clip_type, pd_sigmoid_type, pd_hardsigmoid_type, pd_hardswish_type, pd_flatten_type;
+    pd_clip_type, pd_sigmoid_type, pd_hardsigmoid_type, pd_hardswish_type, pd_flatten_type,
+    pd_opaque_type;
 
 const pd_layer_type_def *pd_layer_type_def_of(pd_layer_type t);
 

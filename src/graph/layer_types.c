@@ -14,7 +14,7 @@ static const pd_layer_type_def *const types[] = {
     [PD_LAYER_BN] = &pd_bn_type,           [PD_LAYER_MUL] = &pd_mul_type,
     [PD_LAYER_CLIP] = &pd_clip_type,       [PD_LAYER_SIGMOID] = &pd_sigmoid_type,
     [PD_LAYER_HARDSIGMOID] = &pd_hardsigmoid_type, [PD_LAYER_HARDSWISH] = &pd_hardswish_type,
-    [PD_LAYER_FLATTEN] = &pd_flatten_type,
+    [PD_LAYER_FLATTEN] = &pd_flatten_type, [PD_LAYER_OPAQUE] = &pd_opaque_type,
 };
 _Static_assert(sizeof types / sizeof types[0] == PD_LAYER_TYPE_COUNT,
                "one row per layer type");

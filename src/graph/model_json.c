@@ -25,17 +25,35 @@ static pd_status set_ints(pd_layer_params *p, const pd_param_desc *d, int64_t a,
     return PD_OK;
 }
 
-/* A number, or an array of 2 (PAIR, PADS) or 4 (PADS) numbers, each in d's range. */
+/* A number, or an array of 2 (PAIR, PADS) or 4 (PADS) numbers; for SHAPE an array of 3;
+ * each in d's range. */
 static pd_status read_ints(const cJSON *item, const pd_param_desc *d, pd_layer_params *p,
                            pd_error *err)
 {
     int64_t v[4];
+    if (d->kind == PD_PARAM_SHAPE && !cJSON_IsArray(item))
+        return pd_error_set(err, PD_EINPUT, "field \"%s\" must be [channels, height, width]",
+                            d->key);
     if (!cJSON_IsArray(item)) {
         if (pd_json_int(item, d->key, (int64_t)d->min, (int64_t)d->max, &v[0], err))
             return PD_EINPUT;
         return set_ints(p, d, v[0], v[0], v[0], v[0]);
     }
     int n = cJSON_GetArraySize(item);
+    if (d->kind == PD_PARAM_SHAPE) {
+        if (n != 3)
+            return pd_error_set(err, PD_EINPUT, "field \"%s\" must be [channels, height, width]",
+                                d->key);
+        for (int i = 0; i < 3; i++)
+            if (pd_json_int(cJSON_GetArrayItem(item, i), d->key, (int64_t)d->min,
+                            (int64_t)d->max, &v[i], err))
+                return PD_EINPUT;
+        char *base = (char *)p;
+        *(int64_t *)(void *)(base + d->offset) = v[0];
+        *(int64_t *)(void *)(base + d->more[0]) = v[1];
+        *(int64_t *)(void *)(base + d->more[1]) = v[2];
+        return PD_OK;
+    }
     if (n != 2 && !(n == 4 && d->kind == PD_PARAM_PADS))
         return pd_error_set(err, PD_EINPUT, "field \"%s\" must be a number or %s", d->key,
                             d->kind == PD_PARAM_PADS ? "[h, w] or [top, left, bottom, right]"
@@ -65,6 +83,7 @@ static pd_status read_param(const cJSON *obj, const pd_param_desc *d, pd_layer_p
         case PD_PARAM_PAIR:
         case PD_PARAM_PADS: return set_ints(p, d, (int64_t)d->def, (int64_t)d->def, (int64_t)d->def,
                                             (int64_t)d->def);
+        case PD_PARAM_SHAPE: break; /* always required */
         }
         return PD_OK;
     }
@@ -89,7 +108,8 @@ static pd_status read_param(const cJSON *obj, const pd_param_desc *d, pd_layer_p
         return pd_error_set(err, PD_EINPUT, "field \"%s\" must be one of: %s%s%s", d->key,
                             d->names[0], d->names[1] ? ", " : "", d->names[1] ? d->names[1] : "");
     case PD_PARAM_PAIR:
-    case PD_PARAM_PADS: return read_ints(item, d, p, err);
+    case PD_PARAM_PADS:
+    case PD_PARAM_SHAPE: return read_ints(item, d, p, err);
     }
     return PD_OK;
 }
@@ -282,11 +302,15 @@ static pd_status read_layer(const cJSON *obj, const pd_graph_builder *b, size_t 
     if (!cJSON_IsString(type))
         return pd_error_set(err, PD_EINPUT, "missing field \"type\"");
     l->type = pd_layer_type_parse(type->valuestring);
-    if (l->type == PD_LAYER_TYPE_COUNT)
-        return pd_error_set(err, PD_EINPUT,
-                            "unknown type \"%.64s\" (known: conv, relu, pool, lrn, dropout, fc, "
-                            "add, concat)",
-                            type->valuestring);
+    if (l->type == PD_LAYER_TYPE_COUNT) {
+        char known[256];
+        size_t at = 0;
+        for (int t = 0; t < PD_LAYER_TYPE_COUNT && at < sizeof known; t++)
+            at += (size_t)snprintf(known + at, sizeof known - at, "%s%s", t ? ", " : "",
+                                   pd_layer_type_name((pd_layer_type)t));
+        return pd_error_set(err, PD_EINPUT, "unknown type \"%.64s\" (known: %s)",
+                            type->valuestring, known);
+    }
     const pd_layer_type_def *def = pd_layer_type_def_of(l->type);
 
     const char *allowed[N_COMMON + MAX_PARAMS + 1];

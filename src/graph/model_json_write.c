@@ -38,6 +38,16 @@ static cJSON *param_json(const pd_param_desc *d, const pd_layer_params *p, bool 
         return exact_number(v);
     }
     case PD_PARAM_BOOL: return cJSON_CreateBool(*(const bool *)(const void *)slot);
+    case PD_PARAM_SHAPE: {
+        cJSON *a = cJSON_CreateArray();
+        for (int k = 0; a && k < 3; k++)
+            if (!cJSON_AddItemToArray(
+                    a, cJSON_CreateNumber((double)int_at(p, k ? d->more[k - 1] : d->offset)))) {
+                cJSON_Delete(a);
+                return NULL;
+            }
+        return a;
+    }
     case PD_PARAM_PAIR:
     case PD_PARAM_PADS: {
         int64_t v[4] = {int_at(p, d->offset), int_at(p, d->more[0]), 0, 0};

@@ -278,6 +278,10 @@ static pd_status read_row(csv_reader *r, pd_layer_timing *row)
                     "unknown layer type \"%s\" (known: conv, relu, pool, lrn, dropout, fc, "
                     "add, concat, bn, mul, clip, sigmoid, hardsigmoid, hardswish, flatten)",
                     excerpt(type, buf, sizeof buf));
+    if (row->type == PD_LAYER_OPAQUE) /* a fit would give it a model no profile may hold */
+        return fail(r, PD_EINPUT, "type",
+                    "an opaque layer has no latency model: give its time in a profile's "
+                    "\"measured\" table (docs/PROFILES.md)");
     const char *kind = field(r, PD_CSV_KIND);
     if (kind && kind[0] && strcmp(kind, type) != 0) { /* empty, or the type's name: none */
         row->kind = pd_layer_kind_parse(kind);

@@ -1,5 +1,6 @@
 /* Writing a tier profile as the JSON pd_profile_from_json reads (formats.md, "Tier latency
- * profile"); numbers with 17 significant digits, so they read back bit for bit. */
+ * profile"), its measured tables too; numbers with 17 significant digits, so they read back
+ * bit for bit. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -87,6 +88,23 @@ pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err)
     for (int k = 0; k < 2; k++)
         if (extra[k]->present && check_model(extra[k], extra_name[k], err))
             return pd_error_prefix(err, p->name);
+    int any_layers = 0;
+    for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++)
+        any_layers |= p->layer[t].present;
+    for (int k = 0; k < PD_LAYER_KIND_COUNT; k++)
+        any_layers |= p->kind[k].present;
+    for (size_t m = 0; m < p->n_measured; m++) {
+        const pd_measured_model *t = &p->measured[m];
+        if (!t->model || !t->model[0] || t->n == 0)
+            return pd_error_set(err, PD_EINPUT, "%s: measured table %zu is empty or unnamed",
+                                p->name, m + 1);
+        for (size_t i = 0; i < t->n; i++)
+            if (!t->layer[i].layer || !t->layer[i].layer[0] ||
+                !(t->layer[i].ms >= 0.0 && t->layer[i].ms <= PD_MEASURED_MAX_MS))
+                return pd_error_set(err, PD_EINPUT, "%s: measured.%.64s: layer %zu has no name "
+                                    "or a time outside [0, %g] ms", p->name, t->model, i + 1,
+                                    PD_MEASURED_MAX_MS);
+    }
 
     fputs("{\n  \"name\": ", f);
     put_string(f, p->name);
@@ -94,8 +112,9 @@ pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err)
         fputs(",\n  \"note\": ", f);
         put_string(f, p->note);
     }
-    fputs(",\n  \"layers\": {", f);
     int first = 1;
+    if (any_layers || !p->n_measured) /* a profile of measured times alone needs none */
+        fputs(",\n  \"layers\": {", f);
     for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++) {
         if (!p->layer[t].present)
             continue;
@@ -110,12 +129,29 @@ pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err)
         put_model(f, &p->kind[k]);
         first = 0;
     }
-    fputs(first ? "}" : "\n  }", f);
+    if (any_layers || !p->n_measured)
+        fputs(first ? "}" : "\n  }", f);
     for (int k = 0; k < 2; k++)
         if (extra[k]->present) {
             fprintf(f, ",\n  \"%s\": ", extra_name[k]);
             put_model(f, extra[k]);
         }
+    if (p->n_measured) {
+        fputs(",\n  \"measured\": {", f);
+        for (size_t m = 0; m < p->n_measured; m++) {
+            const pd_measured_model *t = &p->measured[m];
+            fputs(m ? ",\n    " : "\n    ", f);
+            put_string(f, t->model);
+            fputs(": {", f);
+            for (size_t i = 0; i < t->n; i++) {
+                fputs(i ? ",\n      " : "\n      ", f);
+                put_string(f, t->layer[i].layer);
+                fprintf(f, ": %.17g", t->layer[i].ms);
+            }
+            fputs("\n    }", f);
+        }
+        fputs("\n  }", f);
+    }
     fputs("\n}\n", f);
     if (ferror(f))
         return pd_error_set(err, PD_EIO, "%s: writing the profile failed", p->name);

@@ -93,12 +93,16 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
     int n_threads;
     if (pd_threads_resolve(threads, g->name, &n_threads, err))
         return PD_EINPUT;
-    for (size_t i = 0; i < g->n_layers; i++)
-        if (!pd_forward_op_of(g->layers[i].type))
+    if (pd_graph_check_runnable(g, err))
+        return PD_EINPUT;
+    for (size_t i = 0; i < g->n_layers; i++) {
+        const pd_layer *l = &g->layers[i];
+        if (!pd_forward_op_of(l->type))
             return pd_error_set(err, PD_ELIMIT,
                                 "model \"%.64s\": the runtime cannot run layers of type \"%s\" "
                                 "(layer \"%.64s\")",
-                                g->name, pd_layer_type_name(g->layers[i].type), g->layers[i].name);
+                                g->name, pd_layer_type_name(l->type), l->name);
+    }
     if (pd_weights_check(w, g, source, err))
         return err ? err->status : PD_EINPUT;
     pd_net *net = calloc(1, sizeof *net);
@@ -108,7 +112,8 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
     net->threads = n_threads;
     bool in_place[PD_LAYER_TYPE_COUNT], fuses[PD_LAYER_TYPE_COUNT];
     for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++) {
-        in_place[t] = pd_forward_op_of((pd_layer_type)t)->in_place;
+        const pd_forward_op *op = pd_forward_op_of((pd_layer_type)t);
+        in_place[t] = op && op->in_place; /* a type without a pass is in no model here */
         fuses[t] = pd_forward_fuses_relu((pd_layer_type)t);
     }
     pd_status st = pd_net_plan_make(g, in_place, fuses, &net->plan, err);

@@ -51,6 +51,8 @@ static pd_status random_tensor(pd_named_tensor *t, const char *layer, const pd_l
 pd_status pd_weights_random(const pd_graph *g, uint64_t seed, pd_weights **out, pd_error *err)
 {
     *out = NULL;
+    if (pd_graph_check_runnable(g, err))
+        return PD_EINPUT;
     size_t n = 0;
     for (size_t i = 0; i < g->n_layers; i++) {
         pd_layer_tensor lt[PD_LAYER_MAX_TENSORS];
@@ -115,6 +117,8 @@ static pd_status check_tensor(const pd_weights_index *ix, const pd_layer *l, con
 pd_status pd_weights_check(const pd_weights *w, const pd_graph *g, const char *source,
                            pd_error *err)
 {
+    if (pd_graph_check_runnable(g, err))
+        return PD_EINPUT;
     pd_weights_index *ix;
     pd_status st = pd_weights_index_new(w, &ix, err);
     for (size_t i = 0; i < g->n_layers && !st; i++) {

@@ -12,7 +12,7 @@ static const pd_grad_op *const ops[] = {
     [PD_LAYER_BN] = NULL,                  [PD_LAYER_MUL] = NULL,
     [PD_LAYER_CLIP] = NULL,                [PD_LAYER_SIGMOID] = NULL,
     [PD_LAYER_HARDSIGMOID] = NULL,         [PD_LAYER_HARDSWISH] = NULL,
-    [PD_LAYER_FLATTEN] = NULL,
+    [PD_LAYER_FLATTEN] = NULL,             [PD_LAYER_OPAQUE] = NULL, /* never: it cannot run */
 };
 _Static_assert(sizeof ops / sizeof ops[0] == PD_LAYER_TYPE_COUNT, "one training pass per type");
 

@@ -192,6 +192,8 @@ pd_status pd_trainer_new(const pd_graph *g, pd_weights *w, const pd_train_config
                          pd_trainer **out, pd_error *err)
 {
     *out = NULL;
+    if (pd_graph_check_runnable(g, err))
+        return PD_EINPUT;
     for (size_t i = 0; i < g->n_layers; i++)
         if (!pd_grad_op_of(g->layers[i].type))
             return pd_error_set(err, PD_ELIMIT,
