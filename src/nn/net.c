@@ -298,6 +298,59 @@ pd_status pd_net_run_layer(pd_net *net, size_t layer, const float *const *ins, s
     return PD_OK;
 }
 
+/* Runs positions [from, to) of exit k; an input produced before `from` (or the network
+ * input) is before[q + 1] when `before` is given, else `src` (the one tensor crossing). */
+static void run_positions(pd_net *net, size_t exit, size_t from, size_t to, const float *src,
+                          const float *const *before, double *layer_ms)
+{
+    const pd_graph *g = net->g;
+    const pd_net_plan *pl = &net->plan;
+    const size_t base = pl->start[exit];
+    const int32_t *path = pl->layer + base;
+    for (size_t i = from; i < to; i++) {
+        const size_t p = base + i;
+        const pd_layer *l = &g->layers[path[i]];
+        const size_t n_in = pl->in_start[p + 1] - pl->in_start[p];
+        for (size_t j = 0; j < n_in; j++) {
+            int32_t q = pl->in_pos[pl->in_start[p] + j];
+            net->ins[j] = q >= (int32_t)from ? net->slot[pl->out_slot[base + (size_t)q]]
+                          : before          ? before[q + 1]
+                                            : src;
+        }
+        if (pl->silu[p] && i + 1 < to) { /* the multiply next computes it (net_plan.h) */
+            if (layer_ms)
+                layer_ms[i - from] = 0.0;
+            continue;
+        }
+        float *dst = net->slot[pl->out_slot[p]];
+        if (i > from && pl->silu[p - 1]) { /* x sigmoid(x), x the input that is not the sigmoid */
+            const int32_t x = pl->in_pos[pl->in_start[p]] == (int32_t)(i - 1);
+            double t0 = layer_ms ? pd_now_ms() : 0.0;
+            pd_forward_args a = {.l = l, .in = net->ins[x], .out = dst};
+            pd_silu_forward_split(&a, net->pool);
+            if (layer_ms)
+                layer_ms[i - from] = pd_now_ms() - t0;
+            continue;
+        }
+        bool fuse = pl->fuse_relu[p] && i + 1 < to;
+        const float *const *t = tensors_of(net, (size_t)path[i]);
+        pd_forward_args a = {l,     t[0],          t[1], net->ins[0], dst,
+                             net->scratch, fuse,   net->prep[path[i]], net->ins, n_in,
+                             pl->in_shape + pl->in_start[p]};
+        double t0 = layer_ms ? pd_now_ms() : 0.0;
+        const pd_forward_op *op = pd_forward_op_of(l->type);
+        if (net->pool && op->forward_split)
+            op->forward_split(&a, net->pool);
+        else
+            op->forward(&a);
+        if (layer_ms)
+            layer_ms[i - from] = pd_now_ms() - t0;
+        if (fuse && layer_ms)
+            layer_ms[i + 1 - from] = 0.0; /* its time is in the layer before */
+        i += fuse;
+    }
+}
+
 pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const float *input,
                      size_t input_count, const float **output, size_t *output_count,
                      double *layer_ms, pd_error *err)
@@ -333,47 +386,50 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
         memmove(net->stage, input, want * sizeof *input); /* this run may write over it */
         src = net->stage;
     }
-    for (size_t i = from; i < to; i++) {
-        const size_t p = base + i;
-        const pd_layer *l = &g->layers[path[i]];
-        const size_t n_in = pl->in_start[p + 1] - pl->in_start[p];
-        for (size_t j = 0; j < n_in; j++) {
-            int32_t q = pl->in_pos[pl->in_start[p] + j];
-            net->ins[j] = q < (int32_t)from ? src : net->slot[pl->out_slot[base + (size_t)q]];
-        }
-        if (pl->silu[p] && i + 1 < to) { /* the multiply next computes it (net_plan.h) */
-            if (layer_ms)
-                layer_ms[i - from] = 0.0;
-            continue;
-        }
-        float *dst = net->slot[pl->out_slot[p]];
-        if (i > from && pl->silu[p - 1]) { /* x sigmoid(x), x the input that is not the sigmoid */
-            const int32_t x = pl->in_pos[pl->in_start[p]] == (int32_t)(i - 1);
-            double t0 = layer_ms ? pd_now_ms() : 0.0;
-            pd_forward_args a = {.l = l, .in = net->ins[x], .out = dst};
-            pd_silu_forward_split(&a, net->pool);
-            if (layer_ms)
-                layer_ms[i - from] = pd_now_ms() - t0;
-            continue;
-        }
-        bool fuse = pl->fuse_relu[p] && i + 1 < to;
-        const float *const *t = tensors_of(net, (size_t)path[i]);
-        pd_forward_args a = {l,     t[0],          t[1], net->ins[0], dst,
-                             net->scratch, fuse,   net->prep[path[i]], net->ins, n_in,
-                             pl->in_shape + pl->in_start[p]};
-        double t0 = layer_ms ? pd_now_ms() : 0.0;
-        const pd_forward_op *op = pd_forward_op_of(l->type);
-        if (net->pool && op->forward_split)
-            op->forward_split(&a, net->pool);
-        else
-            op->forward(&a);
-        if (layer_ms)
-            layer_ms[i - from] = pd_now_ms() - t0;
-        if (fuse && layer_ms)
-            layer_ms[i + 1 - from] = 0.0; /* its time is in the layer before */
-        i += fuse;
-    }
+    run_positions(net, exit, from, to, src, NULL, layer_ms);
     *output = net->slot[pl->out_slot[base + to - 1]];
     *output_count = (size_t)pd_shape_elems(g->layers[path[to - 1]].out);
     return PD_OK;
+}
+
+pd_status pd_net_run_span(pd_net *net, size_t exit, size_t from, size_t to,
+                          const float *const *before, double *layer_ms, pd_error *err)
+{
+    const pd_graph *g = net->g;
+    const pd_net_plan *pl = &net->plan;
+    if (exit >= g->n_exits)
+        return pd_error_set(err, PD_EINPUT, "no exit %zu (the model has %zu)", exit, g->n_exits);
+    size_t len;
+    const int32_t *path = pd_net_path(net, exit, &len);
+    if (from >= to || to > len)
+        return pd_error_set(err, PD_EINPUT, "layers %zu..%zu are not a run of the %zu layers of "
+                            "exit \"%s\"", from, to, len, g->layers[g->exits[exit]].name);
+    /* every tensor the run reads from before it: given, and not in the net's buffers (which
+     * the run writes) */
+    const size_t base = pl->start[exit];
+    for (size_t i = from; i < to; i++)
+        for (size_t j = pl->in_start[base + i]; j < pl->in_start[base + i + 1]; j++) {
+            int32_t q = pl->in_pos[j];
+            if (q >= (int32_t)from)
+                continue;
+            const char *what = q < 0 ? "the network input" : g->layers[path[q]].name;
+            if (!before[q + 1])
+                return pd_error_set(err, PD_EINPUT, "exit \"%s\": layer \"%s\" reads %s%s, "
+                                    "which the run was not given", g->layers[g->exits[exit]].name,
+                                    g->layers[path[i]].name, what, q < 0 ? "" : "'s output");
+            if (in_other_buffer(net, before[q + 1], (size_t)pd_shape_elems(pl->in_shape[j]), NULL))
+                return pd_error_set(err, PD_EINPUT, "exit \"%s\": %s%s lies in the net's own "
+                                    "buffers", g->layers[g->exits[exit]].name, what,
+                                    q < 0 ? "" : "'s output");
+        }
+    run_positions(net, exit, from, to, NULL, before, layer_ms);
+    return PD_OK;
+}
+
+const float *pd_net_output_at(const pd_net *net, size_t exit, size_t pos)
+{
+    size_t len;
+    if (exit >= net->plan.n_exits || !pd_net_path(net, exit, &len) || pos >= len)
+        return NULL;
+    return net->slot[net->plan.out_slot[net->plan.start[exit] + pos]];
 }
