@@ -812,24 +812,27 @@ rand_plan() {
               for (i = 1; i <= k; i++) printf "%s{\"exit\": \"%s\", \"accuracy\": %s}", (i > 1 ? ", " : ""), e[i], (i > 1 ? "0.9" : "0.5");
               print "]}" }'
 }
-# MODEL|WEIGHTS|INPUT-DIR|EXITS: the two DAG fixtures, and the ONNX export (its own weights)
+# MODEL|WEIGHTS|INPUT-DIR|EXITS: the two DAG fixtures, and the ONNX export (no --weights: its
+# own initializers)
 di="$fx/dag-inception"
 for net in "$dr/model.json|$dr/weights.safetensors|$dr|b1_fc fc2" \
            "$di/model.json|$di/weights.safetensors|$di|b1_fc fc" \
-           "$fx/onnx/dag-inception.onnx|$fx/onnx/dag-inception.onnx|$di|b1_fc fc"; do
+           "$fx/onnx/dag-inception.onnx||$di|b1_fc fc"; do
     IFS='|' read -r model wts ins exits <<<"$net"
+    wf=()
+    [ -z "$wts" ] || wf=(--weights "$wts")
     for seed in 1 2 3; do
         rand_plan "$model" "$seed" "$exits" >"$tmp/rand.json"
-        start_server rcloud "$model" --tier cloud --listen "$any" --weights "$wts" --plan "$tmp/rand.json"
-        start_server redge "$model" --tier edge --listen "$any" --cloud "$rcloud" --weights "$wts" --plan "$tmp/rand.json"
+        start_server rcloud "$model" --tier cloud --listen "$any" "${wf[@]}" --plan "$tmp/rand.json"
+        start_server redge "$model" --tier edge --listen "$any" --cloud "$rcloud" "${wf[@]}" --plan "$tmp/rand.json"
         for e in $exits; do
             for i in 0 1; do
-                "$bin" run "$model" --weights "$wts" --input "$ins/input-$i.npy" --exit "$e" -o "$tmp/dag-run.npy" >/dev/null
-                "$bin" infer "$model" --plan "$tmp/rand.json" --server "$redge" --weights "$wts" --input "$ins/input-$i.npy" --exit "$e" -o "$tmp/dag-inf.npy" >"$tmp/inf.txt" 2>&1
+                "$bin" run "$model" "${wf[@]}" --input "$ins/input-$i.npy" --exit "$e" -o "$tmp/dag-run.npy" >/dev/null
+                "$bin" infer "$model" --plan "$tmp/rand.json" --server "$redge" "${wf[@]}" --input "$ins/input-$i.npy" --exit "$e" -o "$tmp/dag-inf.npy" >"$tmp/inf.txt" 2>&1
                 if cmp -s "$tmp/dag-inf.npy" "$tmp/dag-run.npy" && ! grep -q "finished the path" "$tmp/inf.txt"; then ok; else bad "infer $model (random plan $seed) to $e, input $i: $(cat "$tmp/inf.txt")"; fi
             done
         done
-        "$bin" loadgen "$model" --plan "$tmp/rand.json" --server "$redge" --weights "$wts" --requests 40 --clients 4 --verify --accuracy-dist uniform:0,1 >"$tmp/load.txt" 2>&1
+        "$bin" loadgen "$model" --plan "$tmp/rand.json" --server "$redge" "${wf[@]}" --requests 40 --clients 4 --verify --accuracy-dist uniform:0,1 >"$tmp/load.txt" 2>&1
         if grep -q "^40 requests" "$tmp/load.txt" && grep -q "0 failed" "$tmp/load.txt" && grep -q "0 answers differ" "$tmp/load.txt" &&
             grep -q "0 finished on the mobile" "$tmp/load.txt"; then ok; else bad "loadgen $model (random plan $seed): $(cat "$tmp/load.txt")"; fi
         stop_server "$redge_pid"

@@ -251,7 +251,7 @@ static void answer(pd_handler *h, request *r, pd_wire_kind kind)
     memcpy(m.compute_ms, r->compute_ms, sizeof m.compute_ms);
     pd_link_dir dir = h->o.tier == PD_TIER_EDGE ? PD_TO_MOBILE : PD_FROM_CLOUD;
     if (pd_deployment_fill(h->d, &r->store, r->at, dir, &m, &err)) {
-        refuse(h, r, PD_WIRE_EINTERNAL, err.msg);
+        refuse(h, r, PD_WIRE_EREQUEST, err.msg); /* a tensor it held is gone */
         return;
     }
     if (pd_wire_size(&m) > h->buf_size) { /* cannot happen: the plan's largest message */
@@ -321,6 +321,12 @@ static int try_cloud(pd_handler *h, request *r, double now)
     wait = wait < h->o.cloud_timeout_ms ? wait : h->o.cloud_timeout_ms;
     if (!(wait >= 1.0) || pd_handler_pending(h) >= h->o.max_pending)
         return 0;
+    pd_wire_msg m = {.kind = PD_WIRE_TENSOR, .model_hash = h->d->model_hash,
+                     .plan_hash = h->d->plan_hash, .exit = r->exit, .next = r->at,
+                     .hops = pd_wire_next_hop(r->hops)};
+    memcpy(m.compute_ms, r->compute_ms, sizeof m.compute_ms);
+    if (pd_deployment_fill(h->d, &r->store, r->at, PD_TO_CLOUD, &m, NULL))
+        return 0; /* a tensor it held is gone: the run here says which */
     int allowed = cloud_allowed(h, now);
     if (!allowed)
         return 0;
@@ -328,12 +334,6 @@ static int try_cloud(pd_handler *h, request *r, double now)
         cloud_failed(h, now, "is not connected");
         return 0;
     }
-    pd_wire_msg m = {.kind = PD_WIRE_TENSOR, .model_hash = h->d->model_hash,
-                     .plan_hash = h->d->plan_hash, .exit = r->exit, .next = r->at,
-                     .hops = pd_wire_next_hop(r->hops)};
-    memcpy(m.compute_ms, r->compute_ms, sizeof m.compute_ms);
-    if (pd_deployment_fill(h->d, &r->store, r->at, PD_TO_CLOUD, &m, NULL))
-        return 0; /* cannot happen: the edge holds what it forwards */
     /* one id for the request's every visit there, so that the cloud finds what it holds */
     if (!r->cloud_id)
         r->cloud_id = ++h->next_cloud_id;
@@ -365,6 +365,29 @@ static size_t run_end(const pd_exit_plan *x, size_t at, pd_tier tier)
     return at;
 }
 
+/* Refuses r, which lacks tensor e at its cut: one the cloud made for its own later layers
+ * (the edge, running them, never had it), or one this tier held and no longer does. */
+static void refuse_missing(pd_handler *h, request *r, size_t e)
+{
+    const pd_exit_plan *x = &h->d->exits[r->exit];
+    char what[160], text[PD_ERROR_MSG_MAX];
+    pd_deployment_tensor_text(h->d, r->exit, e, what, sizeof what);
+    int32_t down = x->cut[e * PD_LINK_DIRS + PD_FROM_CLOUD];
+    if (h->o.tier == PD_TIER_EDGE && e > 0 && x->at[e - 1] == PD_TIER_CLOUD &&
+        (down < 0 || down > (int32_t)r->at)) {
+        snprintf(text, sizeof text, "the cloud failed, and the edge cannot run its layers from "
+                 "position %u of exit %u: it lacks %s, which only the cloud held",
+                 (unsigned)r->at, (unsigned)r->exit, what);
+        refuse(h, r, PD_WIRE_EINTERNAL, text);
+        return;
+    }
+    snprintf(text, sizeof text, "this %s does not hold %s of the request any more (its "
+             "deadline passed, it was dropped for room, or it was never sent), which position %u "
+             "of exit %u needs", pd_tier_name(h->o.tier), what, (unsigned)r->at,
+             (unsigned)r->exit);
+    refuse(h, r, PD_WIRE_EREQUEST, text);
+}
+
 /* Takes r as far as this tier goes: its own layers, the cloud's (there, or here), then the
  * answer, unless it now waits for the cloud. Each turn runs at least one layer or ends, so
  * the loop is bounded by the exit's length. */
@@ -380,37 +403,23 @@ static void advance(pd_handler *h, request *r, double now)
             return;
         }
         pd_tier next = x->at[r->at];
-        if (next == PD_TIER_CLOUD && me == PD_TIER_EDGE) {
-            if (!r->bypass && try_cloud(h, r, now))
-                return;
-            long gap = pd_deployment_missing(h->d, &r->store, r->at, run_end(x, r->at, next));
-            if (gap >= 0) { /* made by the cloud for its own later layers: never here */
-                char what[160], text[PD_ERROR_MSG_MAX];
-                pd_deployment_tensor_text(h->d, r->exit, (size_t)gap, what, sizeof what);
-                snprintf(text, sizeof text, "the cloud failed, and the edge cannot run its "
-                         "layers from position %u of exit %u: it lacks %s, which only the cloud "
-                         "held", (unsigned)r->at, (unsigned)r->exit, what);
-                refuse(h, r, PD_WIRE_EINTERNAL, text);
-                return;
-            }
-            r->bypass = 1;
-            h->stats.ran_for_cloud++;
-        } else if (next != me) {
+        int for_cloud = next == PD_TIER_CLOUD && me == PD_TIER_EDGE;
+        if (next != me && !for_cloud) {
             answer(h, r, PD_WIRE_TENSOR); /* the next layer is upstream: the sender goes on */
             return;
         }
+        if (for_cloud && !r->bypass) {
+            if (try_cloud(h, r, now))
+                return;
+            r->bypass = 1; /* the cloud's layers of this request run here from now on */
+        }
         size_t end = run_end(x, r->at, next);
-        long gap = next == me ? pd_deployment_missing(h->d, &r->store, r->at, end) : -1;
-        if (gap >= 0) { /* its earlier tensors are gone: expired, dropped, or never sent */
-            char what[160], text[PD_ERROR_MSG_MAX];
-            pd_deployment_tensor_text(h->d, r->exit, (size_t)gap, what, sizeof what);
-            snprintf(text, sizeof text, "this %s does not hold %s of the request any more "
-                     "(its deadline passed, it was dropped for room, or it was never sent), "
-                     "which position %u of exit %u reads", pd_tier_name(me), what,
-                     (unsigned)r->at, (unsigned)r->exit);
-            refuse(h, r, PD_WIRE_EREQUEST, text);
+        long gap = pd_deployment_missing(h->d, &r->store, r->at, end);
+        if (gap >= 0) {
+            refuse_missing(h, r, (size_t)gap);
             return;
         }
+        h->stats.ran_for_cloud += (uint64_t)for_cloud;
         if (pd_deployment_run(h->d, &r->store, r->at, end, me, me, r->compute_ms, &err)) {
             refuse(h, r, PD_WIRE_EINTERNAL, err.msg);
             return;
