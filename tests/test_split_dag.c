@@ -825,6 +825,31 @@ static void test_hostile_multi_tensor_messages(void **state)
     char want[64];
     snprintf(want, sizeof want, "the message holds [%u]", (unsigned)n0 + 1);
     expect_refused(&r, &bad, PD_WIRE_EREQUEST, want);
+    /* and with the dimensions' number right: the same floats otherwise arranged, and one
+     * row more */
+    uint32_t i3 = 0;
+    while (i3 < good.n_tensors && good.tensor[i3].ndim != 3)
+        i3++;
+    assert_true(i3 < good.n_tensors);
+    bad = good;
+    bad.tensor[i3].dims[0] *= 2;
+    bad.tensor[i3].dims[1] /= 2;
+    assert_int_equal(bad.tensor[i3].dims[0] * bad.tensor[i3].dims[1] * bad.tensor[i3].dims[2],
+                     good.tensor[i3].count);
+    snprintf(want, sizeof want, "the message holds [%u, %u, %u]", (unsigned)bad.tensor[i3].dims[0],
+             (unsigned)bad.tensor[i3].dims[1], (unsigned)bad.tensor[i3].dims[2]);
+    expect_refused(&r, &bad, PD_WIRE_EREQUEST, want);
+    /* (one column more: when that is within the server's limit, else ZeroMQ drops it) */
+    bad = good;
+    bad.tensor[i3].dims[2] += 1;
+    bad.tensor[i3].count += (size_t)bad.tensor[i3].dims[0] * bad.tensor[i3].dims[1];
+    bad.tensor[i3].data = big;
+    if (pd_wire_size(&bad) <= mine->max_message) {
+        snprintf(want, sizeof want, "the message holds [%u, %u, %u]",
+                 (unsigned)bad.tensor[i3].dims[0], (unsigned)bad.tensor[i3].dims[1],
+                 (unsigned)bad.tensor[i3].dims[2]);
+        expect_refused(&r, &bad, PD_WIRE_EREQUEST, want);
+    }
     /* an unknown layer, and a layer that does not cross here */
     bad = good;
     bad.tensor[bad.n_tensors - 1].name = (uint32_t)m.g->n_layers + 5;
