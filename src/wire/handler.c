@@ -596,14 +596,6 @@ void pd_handler_cloud(pd_handler *h, double now_ms, const uint8_t *msg, size_t l
 
 void pd_handler_tick(pd_handler *h, double now_ms)
 {
-    /* held tensors whose client has given up on the request */
-    for (size_t i = 0; i < h->o.max_requests; i++) {
-        request *r = &h->slots[i];
-        if (r->used && !r->parked && r->expect && now_ms >= r->expires) {
-            release(r);
-            h->stats.expired++;
-        }
-    }
     /* the earliest first: it kept back the least time for finishing here */
     for (size_t round = 0; round < h->o.max_pending; round++) {
         request *p = NULL;
@@ -614,11 +606,20 @@ void pd_handler_tick(pd_handler *h, double now_ms)
                 p = q;
         }
         if (!p)
-            return;
+            break;
         char why[96];
         snprintf(why, sizeof why, "did not answer within %.1f ms", p->cloud_budget_us / 1000.0);
         cloud_failed(h, now_ms, why);
         finish_here(h, p, now_ms);
+    }
+    /* then the held tensors whose client has given up on the request (those just finished
+     * included) */
+    for (size_t i = 0; i < h->o.max_requests; i++) {
+        request *r = &h->slots[i];
+        if (r->used && !r->parked && r->expect && now_ms >= r->expires) {
+            release(r);
+            h->stats.expired++;
+        }
     }
 }
 
