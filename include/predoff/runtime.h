@@ -46,8 +46,8 @@ int pd_net_threads(const pd_net *net);
 /* The floats of the net's activation buffers, all exits' plans together. */
 size_t pd_net_buffer_floats(const pd_net *net);
 
-/* Whether a run of exit k may start or end at position `cut` (0..len): only one tensor
- * crosses there (always, on a tree). */
+/* Whether a run of exit k (pd_net_run) may start or end at position `cut` (0..len): only
+ * one tensor crosses there (always, on a tree). pd_net_run_span runs at any cut. */
 bool pd_net_can_cut(const pd_net *net, size_t exit, size_t cut);
 
 /* Runs path positions [from, to) of exit k's path (both cuts as pd_net_can_cut allows). `input` is the tensor entering
