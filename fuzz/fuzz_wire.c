@@ -1,4 +1,5 @@
-/* libFuzzer harness: wire messages (pd_wire_decode), and pd_wire_encode of what decodes. */
+/* libFuzzer harness: wire messages (pd_wire_decode), version 4's tensor lists included,
+ * and pd_wire_encode of what decodes. */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,40 +15,69 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int same(const pd_wire_msg *a, const pd_wire_msg *b)
 {
     if (a->kind != b->kind || a->request_id != b->request_id || a->model_hash != b->model_hash ||
-        a->exit != b->exit || a->next != b->next || a->ndim != b->ndim || a->count != b->count ||
-        a->text_len != b->text_len || memcmp(a->compute_ms, b->compute_ms, sizeof a->compute_ms) ||
-        memcmp(a->dims, b->dims, sizeof a->dims))
+        a->plan_hash != b->plan_hash || a->budget_us != b->budget_us || a->hops != b->hops ||
+        a->code != b->code || a->exit != b->exit || a->next != b->next ||
+        a->n_tensors != b->n_tensors || a->text_len != b->text_len ||
+        memcmp(a->compute_ms, b->compute_ms, sizeof a->compute_ms))
         return 0;
     if (a->kind == PD_WIRE_ERROR)
-        return !a->data && !b->data && (!a->text_len || !memcmp(a->text, b->text, a->text_len));
-    return !a->text && !b->text && !memcmp(a->data, b->data, a->count * sizeof(float));
+        return !a->n_tensors && (!a->text_len || !memcmp(a->text, b->text, a->text_len));
+    for (uint32_t i = 0; i < a->n_tensors; i++) {
+        const pd_wire_tensor *x = &a->tensor[i], *y = &b->tensor[i];
+        if (x->name != y->name || x->ndim != y->ndim || x->count != y->count ||
+            memcmp(x->dims, y->dims, sizeof x->dims) ||
+            (x->count && memcmp(x->data, y->data, x->count * sizeof(float))))
+            return 0;
+    }
+    return !a->text && !b->text;
 }
 
 /* What a successful decode promises about m, decoded from len bytes at buf. */
 static int valid(const pd_wire_msg *m, const uint8_t *buf, size_t len)
 {
-    if (m->kind < PD_WIRE_TENSOR || m->kind > PD_WIRE_ERROR || len < PD_WIRE_HEADER_BYTES)
+    if (m->kind < PD_WIRE_TENSOR || m->kind > PD_WIRE_ECHO || len < PD_WIRE_HEADER_BYTES)
         return 0;
     for (int t = 0; t < 3; t++)
         if (!isfinite(m->compute_ms[t]) || m->compute_ms[t] < 0.0)
             return 0;
+    if ((m->kind == PD_WIRE_ERROR) != (m->code != 0) || m->code >= PD_WIRE_CODE_COUNT)
+        return 0;
     const uint8_t *body = buf + PD_WIRE_HEADER_BYTES;
     size_t payload = len - PD_WIRE_HEADER_BYTES;
     if (m->kind == PD_WIRE_ERROR)
         return (const uint8_t *)m->text == body && m->text_len == payload &&
-               payload <= PD_WIRE_MAX_TEXT && m->count == 0;
-    if (m->ndim < 1 || m->ndim > PD_WIRE_MAX_DIMS || m->data != body || m->text)
+               payload <= PD_WIRE_MAX_TEXT && m->n_tensors == 0;
+    if (m->n_tensors > PD_WIRE_MAX_TENSORS || m->text)
         return 0;
-    size_t count = 1;
-    for (uint32_t i = 0; i < PD_WIRE_MAX_DIMS; i++) {
-        if (i >= m->ndim ? m->dims[i] != 0 : m->dims[i] == 0)
+    /* the tensors: names ascending, each shape's product its count, their floats one after
+     * another just past the descriptors, and exactly the payload */
+    const uint8_t *at = body + (size_t)m->n_tensors * PD_WIRE_TENSOR_BYTES;
+    size_t total = 0;
+    for (uint32_t i = 0; i < m->n_tensors; i++) {
+        const pd_wire_tensor *t = &m->tensor[i];
+        if ((i > 0 && t->name <= m->tensor[i - 1].name) || t->ndim < 1 ||
+            t->ndim > PD_WIRE_MAX_DIMS || (const uint8_t *)t->data != at)
             return 0;
-        if (i < m->ndim)
-            count *= m->dims[i]; /* each step at most 2^24 * 2^24 when valid */
-        if (count > PD_WIRE_MAX_FLOATS)
+        size_t count = 1;
+        for (uint32_t j = 0; j < PD_WIRE_MAX_DIMS; j++) {
+            if (j >= t->ndim ? t->dims[j] != 0 : t->dims[j] == 0)
+                return 0;
+            if (j < t->ndim)
+                count *= t->dims[j]; /* each step at most 2^24 * 2^24 when valid */
+            if (count > PD_WIRE_MAX_FLOATS)
+                return 0;
+        }
+        if (count != t->count)
             return 0;
+        total += count;
+        at += count * sizeof(float);
     }
-    return count == m->count && count * sizeof(float) == payload;
+    for (uint32_t i = m->n_tensors; i < PD_WIRE_MAX_TENSORS; i++)
+        if (m->tensor[i].data || m->tensor[i].count)
+            return 0; /* nothing past the list */
+    return total == pd_wire_floats(m) && total <= PD_WIRE_MAX_FLOATS &&
+           (size_t)m->n_tensors * PD_WIRE_TENSOR_BYTES + total * sizeof(float) == payload &&
+           at == buf + len;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -59,8 +89,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (st != PD_OK) {
         /* a rejection is PD_EINPUT, recorded, one line, and hands out no payload */
         if (st != PD_EINPUT || err.status != st || !err.msg[0] || strchr(err.msg, '\n') ||
-            m.data || m.count)
+            m.n_tensors || m.text)
             abort();
+        for (int i = 0; i < PD_WIRE_MAX_TENSORS; i++)
+            if (m.tensor[i].data)
+                abort();
         return 0;
     }
     if (err.status != PD_OK || !valid(&m, data, size) || pd_wire_size(&m) != size)

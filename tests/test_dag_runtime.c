@@ -17,6 +17,7 @@
 
 #include "predoff/graph.h"
 #include "predoff/npy.h"
+#include "predoff/rng.h"
 #include "predoff/runtime.h"
 #include "predoff/weights.h"
 #include "rel_error.h"
@@ -90,7 +91,7 @@ void *__wrap_aligned_alloc(size_t align, size_t n)
     return __real_aligned_alloc(align, n);
 }
 
-/* pd_net_run allocates nothing: every exit of both DAGs, whole and cut, 1 and 2 threads,
+/* pd_net_run and pd_net_run_span allocate nothing: every exit of both DAGs, whole and cut, 1 and 2 threads,
  * once the net is made. */
 static void test_run_allocates_nothing(void **state)
 {
@@ -113,6 +114,9 @@ static void test_run_allocates_nothing(void **state)
                 assert_int_equal(pd_net_run(net, k, 0, len, x.data, x.count, &out, &n, NULL,
                                             NULL),
                                  PD_OK);
+                const float *given[64] = {x.data}; /* and the span run */
+                assert_true(len < 64);
+                assert_int_equal(pd_net_run_span(net, k, 0, len, given, NULL, NULL), PD_OK);
                 for (size_t cut = 1; cut < len; cut++)
                     if (pd_net_can_cut(net, k, cut)) {
                         assert_int_equal(pd_net_run(net, k, 0, cut, x.data, x.count, &mid,
@@ -434,6 +438,138 @@ static void test_silu_runs_as_one_pass(void **state)
     }
 }
 
+/* Runs exit k of net from x in random spans (boundaries drawn with `rng`), every tensor a
+ * span reads from before it handed over in memory of the caller's, as the split runtime
+ * does between tiers; returns 1 when the exit's output has the floats of `whole`. */
+static int spans_equal_whole(const pd_graph *g, pd_net *net, size_t k, const float *x,
+                             const float *whole, pd_rng *rng)
+{
+    size_t len;
+    const int32_t *path = pd_net_path(net, k, &len);
+    float **held = calloc(len + 1, sizeof *held);
+    int32_t *pos_of = malloc(g->n_layers * sizeof *pos_of);
+    assert_non_null(held);
+    assert_non_null(pos_of);
+    for (size_t q = 0; q < len; q++)
+        pos_of[path[q]] = (int32_t)q;
+    held[0] = (float *)x;
+    size_t from = 0;
+    while (from < len) {
+        size_t to = from + 1 + (size_t)pd_rng_below(rng, len - from < 4 ? len - from : 4);
+        to = to > len ? len : to;
+        assert_int_equal(pd_net_run_span(net, k, from, to, (const float *const *)held, NULL, NULL),
+                         PD_OK);
+        /* copy out what a later span reads (the net's buffers are the next span's) */
+        for (size_t q = from; q < to; q++) {
+            size_t n_rd;
+            const int32_t *rd = pd_topology_readers(g->topo, path[q], &n_rd);
+            int later = q == len - 1;
+            for (size_t j = 0; j < n_rd; j++)
+                later |= pd_topology_in_sub(g->topo, k, (size_t)rd[j]) &&
+                         pos_of[rd[j]] >= (int32_t)to;
+            if (!later)
+                continue;
+            size_t n = (size_t)pd_shape_elems(g->layers[path[q]].out);
+            held[q + 1] = malloc(n * sizeof(float));
+            assert_non_null(held[q + 1]);
+            memcpy(held[q + 1], pd_net_output_at(net, k, q), n * sizeof(float));
+        }
+        from = to;
+    }
+    size_t n = (size_t)pd_shape_elems(g->layers[path[len - 1]].out);
+    int same = memcmp(held[len], whole, n * sizeof *whole) == 0;
+    for (size_t q = 1; q <= len; q++)
+        free(held[q]);
+    free(held);
+    free(pos_of);
+    return same;
+}
+
+/* A run split anywhere, however many tensors cross each cut (a DAG placed across tiers),
+ * with those tensors handed over in the caller's memory, gives the whole run's floats:
+ * both DAG fixtures, b-lenet, and SiLU pairs cut between their sigmoid and multiply; 1 and
+ * 2 threads. A span missing a tensor it reads, or given one in the net's own buffers, is
+ * refused. */
+static void test_runs_split_anywhere(void **state)
+{
+    (void)state;
+    static const char silu[] =
+        "{\"name\": \"t\", \"input\": [2, 5, 5], \"layers\": ["
+        "{\"name\": \"a\", \"type\": \"conv\", \"filters\": 3, \"kernel\": 1},"
+        "{\"name\": \"s\", \"type\": \"sigmoid\"},"
+        "{\"name\": \"m\", \"type\": \"mul\", \"inputs\": [\"a\", \"s\"]},"
+        "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 3, \"kernel\": 1},"
+        "{\"name\": \"r\", \"type\": \"relu\"},"
+        "{\"name\": \"s2\", \"type\": \"sigmoid\"},"
+        "{\"name\": \"m2\", \"type\": \"mul\", \"inputs\": [\"s2\", \"r\"]},"
+        "{\"name\": \"j\", \"type\": \"add\", \"inputs\": [\"m2\", \"a\", \"m\"]},"
+        "{\"name\": \"f\", \"type\": \"fc\", \"outputs\": 10, \"exit\": true}]}";
+    pd_rng rng;
+    pd_rng_seed(&rng, 15);
+    for (size_t m = 0; m < 4; m++)
+        for (int threads = 1; threads <= 2; threads++) {
+            fixture f = {0};
+            pd_net *net = NULL;
+            pd_array x = {0};
+            float *xs = NULL;
+            size_t in_count;
+            if (m < 2) {
+                open_fixture(&f, nets[m]);
+                read_npy(&f, "input-1.npy", &x);
+                assert_int_equal(pd_net_new(f.g, f.w, "weights", threads, &net, NULL), PD_OK);
+                xs = x.data;
+                in_count = x.count;
+            } else {
+                if (m == 2) {
+                    assert_int_equal(pd_graph_open("b-lenet", &f.g, NULL), PD_OK);
+                    assert_int_equal(pd_weights_random(f.g, 3, &f.w, NULL), PD_OK);
+                    assert_int_equal(pd_net_new(f.g, f.w, "random", threads, &net, NULL), PD_OK);
+                } else {
+                    net = net_of_json(silu, &f.g, &f.w, threads);
+                }
+                in_count = (size_t)pd_shape_elems(f.g->input);
+                xs = malloc(in_count * sizeof *xs);
+                assert_non_null(xs);
+                for (size_t i = 0; i < in_count; i++)
+                    xs[i] = (float)pd_rng_uniform(&rng) * 4.0f - 2.0f;
+            }
+            for (size_t k = 0; k < f.g->n_exits; k++) {
+                size_t len, n;
+                const float *out;
+                pd_net_path(net, k, &len);
+                assert_int_equal(pd_net_run(net, k, 0, len, xs, in_count, &out, &n, NULL, NULL),
+                                 PD_OK);
+                float *whole = malloc(n * sizeof *whole);
+                assert_non_null(whole);
+                memcpy(whole, out, n * sizeof *whole);
+                for (int trial = 0; trial < 12; trial++)
+                    if (!spans_equal_whole(f.g, net, k, xs, whole, &rng))
+                        fail_msg("model %zu exit %zu, %d threads, trial %d: other floats", m, k,
+                                 threads, trial);
+                free(whole);
+            }
+            /* refused: a tensor the span reads is missing, or lies in the net's buffers */
+            size_t len;
+            pd_net_path(net, 0, &len);
+            const float **none = calloc(len + 1, sizeof *none);
+            assert_non_null(none);
+            pd_error err;
+            assert_int_equal(pd_net_run_span(net, 0, 0, 1, none, NULL, &err), PD_EINPUT);
+            assert_non_null(strstr(err.msg, "reads the network input, which the run was not given"));
+            none[0] = pd_net_output_at(net, 0, 0);
+            assert_int_equal(pd_net_run_span(net, 0, 0, 1, none, NULL, &err), PD_EINPUT);
+            assert_non_null(strstr(err.msg, "the network input lies in the net's own buffers"));
+            free(none);
+            if (m < 2)
+                pd_array_free(&x);
+            else
+                free(xs);
+            pd_net_free(net);
+            pd_weights_free(f.w);
+            pd_graph_free(f.g);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_add_reading_its_first_input_again),
         cmocka_unit_test(test_input_from_another_exits_buffer),
         cmocka_unit_test(test_silu_runs_as_one_pass),
+        cmocka_unit_test(test_runs_split_anywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

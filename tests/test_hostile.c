@@ -191,14 +191,15 @@ static void test_garbage(void **state)
     static const float zeros[100];
     pd_wire_msg good = {.kind = PD_WIRE_TENSOR, .model_hash = mine->model_hash,
                         .plan_hash = mine->plan_hash, .budget_us = 1000000, .hops = 1,
-                        .exit = 4, .ndim = 1, .dims = {100}, .count = 100, .data = zeros};
+                        .exit = 4, .n_tensors = 1};
+    good.tensor[0] = (pd_wire_tensor){.ndim = 1, .dims = {100}, .count = 100, .data = zeros};
     size_t replies = 0;
     for (int i = 0; i < 10000; i++) {
         size_t n;
         if (i % 2) { /* a well-formed header with a field gone wrong */
             good.request_id = (uint64_t)i;
             n = pd_wire_encode(&good, buf);
-            size_t at = (size_t)(pd_rng_uniform(&rng) * 96);
+            size_t at = (size_t)(pd_rng_uniform(&rng) * (PD_WIRE_HEADER_BYTES + PD_WIRE_TENSOR_BYTES));
             buf[at] ^= (uint8_t)(1 + pd_rng_uniform(&rng) * 254);
         } else { /* bytes */
             n = (size_t)(pd_rng_uniform(&rng) * sizeof buf);
@@ -230,11 +231,12 @@ static void test_flood_without_reading(void **state)
     enum { CLIENTS = 16, EACH = 300 };
     size_t floats = mine->max_floats;
     float *payload = calloc(floats, sizeof *payload);
-    uint8_t *buf = malloc(PD_WIRE_HEADER_BYTES + floats * sizeof(float));
+    uint8_t *buf = malloc(PD_WIRE_HEADER_BYTES + PD_WIRE_TENSOR_BYTES + floats * sizeof(float));
     assert_non_null(payload);
     assert_non_null(buf);
-    pd_wire_msg echo = {.kind = PD_WIRE_ECHO, .ndim = 1, .dims = {(uint32_t)floats},
-                        .count = floats, .data = payload};
+    pd_wire_msg echo = {.kind = PD_WIRE_ECHO, .n_tensors = 1};
+    echo.tensor[0] = (pd_wire_tensor){.ndim = 1, .dims = {(uint32_t)floats}, .count = floats,
+                                      .data = payload};
     size_t n = pd_wire_encode(&echo, buf);
     void *ctx = zmq_ctx_new();
     void *s[CLIENTS];

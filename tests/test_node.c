@@ -72,15 +72,17 @@ static void test_bad_messages_then_a_good_one(void **state)
 
     uint8_t junk[10] = {1, 2, 3};
     expect_error(sock, junk, sizeof junk, NULL, 0, "shorter than");
-    uint8_t buf[PD_WIRE_HEADER_BYTES + 784 * 4];
+    uint8_t buf[PD_WIRE_HEADER_BYTES + PD_WIRE_TENSOR_BYTES + 784 * 4];
     float x[784];
     pd_rng rng;
     pd_rng_seed(&rng, 3);
     for (int i = 0; i < 784; i++)
         x[i] = (float)pd_rng_uniform(&rng);
     pd_wire_msg m = {.kind = PD_WIRE_TENSOR, .request_id = 42, .model_hash = mine->model_hash,
-                     .plan_hash = mine->plan_hash, .budget_us = 5000000, .hops = 1, .exit = 1, .next = 0, .ndim = 3, .dims = {1, 28, 28}, .count = 784,
-                     .data = x};
+                     .plan_hash = mine->plan_hash, .budget_us = 5000000, .hops = 1, .exit = 1,
+                     .next = 0, .n_tensors = 1};
+    m.tensor[0] = (pd_wire_tensor){.name = PD_WIRE_INPUT, .ndim = 3, .dims = {1, 28, 28},
+                                   .count = 784, .data = x};
     size_t n = pd_wire_encode(&m, buf);
     buf[0] = 'X';
     expect_error(sock, buf, n, NULL, 0, "magic");
@@ -92,10 +94,10 @@ static void test_bad_messages_then_a_good_one(void **state)
     n = pd_wire_encode(&other, buf);
     expect_error(sock, buf, n, NULL, 0, "differ");
     pd_wire_msg wrong_size = m;
-    wrong_size.dims[1] = 27;
-    wrong_size.count = 27 * 28;
+    wrong_size.tensor[0].dims[1] = 27;
+    wrong_size.tensor[0].count = 27 * 28;
     n = pd_wire_encode(&wrong_size, buf);
-    expect_error(sock, buf, n, NULL, 0, "takes a tensor of shape [1, 28, 28], the message holds [1, 27, 28]");
+    expect_error(sock, buf, n, NULL, 0, "takes the network input of shape [1, 28, 28], the message holds [1, 27, 28]");
 
     pd_wire_msg no_exit = m;
     no_exit.exit = 0xFFFFFFFFu; /* a valid message naming an exit the model lacks */
@@ -112,29 +114,31 @@ static void test_bad_messages_then_a_good_one(void **state)
     const float *want;
     pd_net_path(mine->net, 1, &len);
     assert_int_equal(pd_net_run(mine->net, 1, 0, len, x, 784, &want, &count, NULL, NULL), PD_OK);
-    assert_int_equal(r.count, count);
-    assert_memory_equal(r.data, want, count * sizeof *want);
+    assert_int_equal(r.n_tensors, 1);
+    assert_int_equal(r.tensor[0].name, (uint32_t)mine->g->exits[1] + 1);
+    assert_int_equal(r.tensor[0].count, count);
+    assert_memory_equal(r.tensor[0].data, want, count * sizeof *want);
     assert_true(r.compute_ms[PD_TIER_EDGE] > 0.0);
     zmq_msg_close(&keep);
 
     /* an ECHO comes back as it went, whatever the model; one larger than the server's
      * largest tensor (b-lenet: 5 x 30 x 30 = 4500 floats) is refused */
-    pd_wire_msg echo = {.kind = PD_WIRE_ECHO, .request_id = 7, .ndim = 1, .dims = {100},
-                        .count = 100, .data = x};
+    pd_wire_msg echo = {.kind = PD_WIRE_ECHO, .request_id = 7, .n_tensors = 1};
+    echo.tensor[0] = (pd_wire_tensor){.ndim = 1, .dims = {100}, .count = 100, .data = x};
     n = pd_wire_encode(&echo, buf);
     r = ask(sock, buf, n, NULL, 0, &keep);
     assert_int_equal(r.kind, PD_WIRE_ECHO);
     assert_int_equal(r.request_id, 7);
-    assert_int_equal(r.count, 100);
-    assert_memory_equal(r.data, x, 100 * sizeof *x);
+    assert_int_equal(r.tensor[0].count, 100);
+    assert_memory_equal(r.tensor[0].data, x, 100 * sizeof *x);
     zmq_msg_close(&keep);
-    uint8_t *big = calloc(1, PD_WIRE_HEADER_BYTES + 4501 * sizeof(float));
+    uint8_t *big = calloc(1, PD_WIRE_HEADER_BYTES + PD_WIRE_TENSOR_BYTES + 4501 * sizeof(float));
     float *zeros = calloc(4501, sizeof *zeros);
     assert_non_null(big);
     assert_non_null(zeros);
-    echo.dims[0] = 4501;
-    echo.count = 4501;
-    echo.data = zeros;
+    echo.tensor[0].dims[0] = 4501;
+    echo.tensor[0].count = 4501;
+    echo.tensor[0].data = zeros;
     n = pd_wire_encode(&echo, big);
     expect_error(sock, big, n, NULL, 0, "an echo of 4501 floats is over this server's 4500");
     free(big);

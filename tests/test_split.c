@@ -118,13 +118,16 @@ static void expect_refusal(raw *r, const pd_wire_msg *m, pd_wire_code code, cons
     zmq_msg_close(&msg);
 }
 
-/* A TENSOR of `count` floats (zeros) shaped [count] for exit 1 at position `next`. */
+/* A TENSOR for exit 1 at position `next`: the tensor entering it on b-lenet's chain (the
+ * input, or the output of the layer before), as `count` floats at data shaped [count]. */
 static pd_wire_msg tensor_at(const pd_deployment *d, uint32_t next, size_t count, float *data)
 {
     pd_wire_msg m = {.kind = PD_WIRE_TENSOR, .request_id = 100 + next,
                      .model_hash = d->model_hash, .plan_hash = d->plan_hash,
-                     .budget_us = 5000000, .hops = 1, .exit = 1, .next = next, .ndim = 1,
-                     .dims = {(uint32_t)count}, .count = count, .data = data};
+                     .budget_us = 5000000, .hops = 1, .exit = 1, .next = next, .n_tensors = 1};
+    uint32_t name = next ? (uint32_t)d->exits[1].list[next - 1] + 1 : PD_WIRE_INPUT;
+    m.tensor[0] = (pd_wire_tensor){.name = name, .ndim = 1, .dims = {(uint32_t)count},
+                                   .count = count, .data = data};
     return m;
 }
 
@@ -150,30 +153,34 @@ static void test_wrong_sizes_on_every_path(void **state)
     float *zeros = calloc(big, sizeof *zeros);
     assert_non_null(zeros);
     raw r = raw_open(edge.endpoint);
-    /* position 0 is conv1, on the mobile: the edge would send it back upstream */
+    /* position 0 is conv1, on the mobile: no tensor goes to the edge there */
     pd_wire_msg m = tensor_at(mine, 0, big, zeros);
-    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "takes a tensor of shape [1, 28, 28], the message holds [4500]");
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "the plan does not hand exit 1 from the mobile to "
+                   "the edge at position 0: layer \"conv1\" there runs on the mobile");
     /* position 1 is pool1, on the edge */
     m = tensor_at(mine, 1, big - 1, zeros);
-    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "position 1 of exit 1 takes a tensor of shape [5, 30, 30]");
-    /* position 6 is conv3, on the cloud: the edge would forward it */
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "position 1 of exit 1 takes layer \"conv1\"'s output of shape [5, 30, 30], the message holds [4499]");
+    /* position 6 is conv3, on the cloud: the edge would forward it (and positions between
+     * hand-overs take nothing from the mobile) */
     m = tensor_at(mine, 6, big, zeros);
-    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "position 6 of exit 1 takes a tensor of shape [10, 9, 9]");
-    /* the right count in the wrong shape is refused too */
-    m = tensor_at(mine, 6, 810, zeros);
-    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "the message holds [810]");
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "the plan does not hand exit 1 from the mobile to the edge at position 6");
+    m = tensor_at(mine, 2, big, zeros);
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "the plan does not hand exit 1 from the mobile to the edge at position 2: layer \"relu1\" there runs on the edge, after the edge's layer");
     /* a RESULT is not a request */
     m = tensor_at(mine, 11, 10, zeros);
     m.kind = PD_WIRE_RESULT;
     expect_refusal(&r, &m, PD_WIRE_EREQUEST, "expected a tensor to run");
     raw_close(&r);
-    /* and the cloud itself */
+    /* and the cloud itself, where the edge hands it the request (position 6, conv3) */
     r = raw_open(cloud.endpoint);
     m = tensor_at(mine, 6, big, zeros);
-    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "takes a tensor of shape [10, 9, 9]");
-    m = tensor_at(mine, 9, 720, zeros);
-    m.dims[0] = 20; m.dims[1] = 36; m.ndim = 2; /* fc4 takes [20, 6, 6] */
-    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "takes a tensor of shape [20, 6, 6], the message holds [20, 36]");
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "takes layer \"relu2\"'s output of shape [10, 9, 9], the message holds [4500]");
+    /* the right count in the wrong shape is refused too */
+    m = tensor_at(mine, 6, 810, zeros);
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "the message holds [810]");
+    m = tensor_at(mine, 6, 810, zeros);
+    m.tensor[0].dims[0] = 10; m.tensor[0].dims[1] = 81; m.tensor[0].ndim = 2;
+    expect_refusal(&r, &m, PD_WIRE_EREQUEST, "takes layer \"relu2\"'s output of shape [10, 9, 9], the message holds [10, 81]");
     raw_close(&r);
     free(zeros);
 
@@ -291,10 +298,10 @@ static void test_plans_differ_and_hops(void **state)
     raw w = raw_open(edge.endpoint);
     float x[IN] = {0};
     pd_wire_msg m = tensor_at(same, 0, IN, x);
-    m.ndim = 3;
-    m.dims[0] = 1;
-    m.dims[1] = 28;
-    m.dims[2] = 28;
+    m.tensor[0].ndim = 3;
+    m.tensor[0].dims[0] = 1;
+    m.tensor[0].dims[1] = 28;
+    m.tensor[0].dims[2] = 28;
     m.hops = 8;
     expect_refusal(&w, &m, PD_WIRE_EHOPS, "the request has made 8 hops, over the 7 its exit needs");
     m.hops = 1;
@@ -317,6 +324,8 @@ typedef struct rogue {
     int answered;
 } rogue;
 
+static uint32_t fc5_name; /* the name of fc5's output in messages */
+
 static void *rogue_thread(void *arg)
 {
     rogue *r = arg;
@@ -335,22 +344,16 @@ static void *rogue_thread(void *arg)
         pd_wire_msg a = m;
         a.kind = r->lie == 2 ? PD_WIRE_TENSOR : PD_WIRE_RESULT;
         a.next = r->lie == 2 ? 0 : 11;
-        a.ndim = 1;
-        memset(a.dims, 0, sizeof a.dims);
-        a.dims[0] = (uint32_t)n;
-        a.count = n;
-        a.data = junk;
+        a.n_tensors = 1;
+        a.tensor[0] = (pd_wire_tensor){.name = fc5_name, .ndim = 1, .dims = {(uint32_t)n},
+                                       .count = n, .data = junk};
         a.hops = 2;
         a.budget_us = 0;
         if (r->lie == 2) { /* a well-shaped input tensor, at position 0 again */
-            a.ndim = 3;
-            a.dims[0] = 1;
-            a.dims[1] = 28;
-            a.dims[2] = 28;
-            a.count = IN;
             free(junk);
             junk = calloc(IN, sizeof *junk);
-            a.data = junk;
+            a.tensor[0] = (pd_wire_tensor){.name = PD_WIRE_INPUT, .ndim = 3, .dims = {1, 28, 28},
+                                           .count = IN, .data = junk};
         }
         if (r->lie == 3)
             a.request_id ^= 1;
@@ -376,8 +379,11 @@ static void test_rogue_server(void **state)
     char plan[64];
     assert_int_equal(plan_file_all_on(MODEL, "edge", plan, sizeof plan), 0);
     pd_deployment *mine = open_plan(plan);
-    const char *why[4] = {"no answer within", "takes a tensor of shape [10], the message holds [5]",
-                          "answered exit 1 position 0 to exit 1 position 0", "no answer within"};
+    fc5_name = (uint32_t)pd_graph_find(mine->g, "fc5") + 1;
+    const char *why[4] = {"no answer within",
+                          "takes layer \"fc5\"'s output of shape [10], the message holds [5]",
+                          "the plan does not hand exit 1 from the edge to the mobile at position 0",
+                          "no answer within"};
     for (int lie = 0; lie < 4; lie++) {
         void *ctx = zmq_ctx_new();
         rogue r = {zmq_socket(ctx, ZMQ_ROUTER), lie, 0};
@@ -418,7 +424,7 @@ static void test_junk_is_not_a_request(void **state)
     float x[IN] = {0};
     for (int i = 0; i < 10; i++) {
         pd_wire_msg m = tensor_at(mine, 0, 10, x); /* the wrong shape */
-        expect_refusal(&w, &m, PD_WIRE_EREQUEST, "takes a tensor of shape [1, 28, 28]");
+        expect_refusal(&w, &m, PD_WIRE_EREQUEST, "takes the network input of shape [1, 28, 28]");
     }
     raw_close(&w);
     pd_client *c = client_for(mine, edge.endpoint, 5000);

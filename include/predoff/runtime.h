@@ -46,8 +46,8 @@ int pd_net_threads(const pd_net *net);
 /* The floats of the net's activation buffers, all exits' plans together. */
 size_t pd_net_buffer_floats(const pd_net *net);
 
-/* Whether a run of exit k may start or end at position `cut` (0..len): only one tensor
- * crosses there (always, on a tree). */
+/* Whether a run of exit k (pd_net_run) may start or end at position `cut` (0..len): only
+ * one tensor crosses there (always, on a tree). pd_net_run_span runs at any cut. */
 bool pd_net_can_cut(const pd_net *net, size_t exit, size_t cut);
 
 /* Runs path positions [from, to) of exit k's path (both cuts as pd_net_can_cut allows). `input` is the tensor entering
@@ -61,6 +61,20 @@ bool pd_net_can_cut(const pd_net *net, size_t exit, size_t cut);
 pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const float *input,
                      size_t input_count, const float **output, size_t *output_count,
                      double *layer_ms, pd_error *err);
+
+/* Runs path positions [from, to) of exit k's sub-graph at any cut, however many tensors
+ * cross it (a DAG's run split across tiers). before[q + 1] is position q's output for a
+ * q < from that a layer of [from, to) reads, before[0] the network input if one reads it
+ * (entries nothing in the run reads are not looked at and may be NULL); each holds that
+ * tensor's elements and lies outside the net's buffers, which the run writes (copy an
+ * earlier run's outputs out first). Afterwards pd_net_output_at gives, until the next run,
+ * the output of each position of [from, to) that a position at or after `to` reads, and
+ * of the exit layer. The floats are those of one whole run. layer_ms as pd_net_run. */
+pd_status pd_net_run_span(pd_net *net, size_t exit, size_t from, size_t to,
+                          const float *const *before, double *layer_ms, pd_error *err);
+/* The buffer that path position `pos` of exit k writes its output to (its elements: the
+ * layer's output shape); NULL for a position the exit does not have. */
+const float *pd_net_output_at(const pd_net *net, size_t exit, size_t pos);
 
 /* Flushes layer `layer`'s weights, and the form its pass prepared them in, from the CPU's
  * caches (x86's clflush; a no-op on other CPUs), as a run of a model larger than the caches

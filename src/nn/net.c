@@ -304,48 +304,24 @@ pd_status pd_net_run_layer(pd_net *net, size_t layer, const float *const *ins, s
     return PD_OK;
 }
 
-pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const float *input,
-                     size_t input_count, const float **output, size_t *output_count,
-                     double *layer_ms, pd_error *err)
+/* Runs positions [from, to) of exit k; an input produced before `from` (or the network
+ * input) is before[q + 1] when `before` is given, else `src` (the one tensor crossing). */
+static void run_positions(pd_net *net, size_t exit, size_t from, size_t to, const float *src,
+                          const float *const *before, double *layer_ms)
 {
     const pd_graph *g = net->g;
     const pd_net_plan *pl = &net->plan;
-    if (exit >= g->n_exits)
-        return pd_error_set(err, PD_EINPUT, "no exit %zu (the model has %zu)", exit, g->n_exits);
-    size_t len;
-    const int32_t *path = pd_net_path(net, exit, &len);
-    if (from >= to || to > len)
-        return pd_error_set(err, PD_EINPUT, "layers %zu..%zu are not a run of the %zu layers of "
-                            "exit \"%s\"", from, to, len, g->layers[g->exits[exit]].name);
-    if (!pd_net_can_cut(net, exit, from) || !pd_net_can_cut(net, exit, to))
-        return pd_error_set(err, PD_EINPUT,
-                            "exit \"%s\": more than one tensor crosses position %zu of its "
-                            "sub-graph; a run can start and end only where one does",
-                            g->layers[g->exits[exit]].name,
-                            pd_net_can_cut(net, exit, from) ? to : from);
     const size_t base = pl->start[exit];
-    /* the tensor entering the run: the network input, or the output of position from - 1 */
-    pd_shape enter = from ? g->layers[path[from - 1]].out : g->input;
-    const pd_layer *first = &g->layers[path[from]];
-    size_t want = (size_t)pd_shape_elems(enter);
-    if (input_count != want)
-        return pd_error_set(err, PD_EINPUT,
-                            "layer \"%s\" takes %lldx%lldx%lld = %zu values, got %zu",
-                            first->name, (long long)enter.c, (long long)enter.h,
-                            (long long)enter.w, want, input_count);
-    const float *planned = from ? net->slot[pl->out_slot[base + from - 1]] : NULL;
-    const float *src = input;
-    if (input != planned && in_other_buffer(net, input, want, NULL)) {
-        memmove(net->stage, input, want * sizeof *input); /* this run may write over it */
-        src = net->stage;
-    }
+    const int32_t *path = pl->layer + base;
     for (size_t i = from; i < to; i++) {
         const size_t p = base + i;
         const pd_layer *l = &g->layers[path[i]];
         const size_t n_in = pl->in_start[p + 1] - pl->in_start[p];
         for (size_t j = 0; j < n_in; j++) {
             int32_t q = pl->in_pos[pl->in_start[p] + j];
-            net->ins[j] = q < (int32_t)from ? src : net->slot[pl->out_slot[base + (size_t)q]];
+            net->ins[j] = q >= (int32_t)from ? net->slot[pl->out_slot[base + (size_t)q]]
+                          : before          ? before[q + 1]
+                                            : src;
         }
         if (pl->silu[p] && i + 1 < to) { /* the multiply next computes it (net_plan.h) */
             if (layer_ms)
@@ -383,7 +359,87 @@ pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const flo
             layer_ms[i + j - from] = 0.0; /* their time is in the layer before */
         i += fuse;
     }
+}
+
+pd_status pd_net_run(pd_net *net, size_t exit, size_t from, size_t to, const float *input,
+                     size_t input_count, const float **output, size_t *output_count,
+                     double *layer_ms, pd_error *err)
+{
+    const pd_graph *g = net->g;
+    const pd_net_plan *pl = &net->plan;
+    if (exit >= g->n_exits)
+        return pd_error_set(err, PD_EINPUT, "no exit %zu (the model has %zu)", exit, g->n_exits);
+    size_t len;
+    const int32_t *path = pd_net_path(net, exit, &len);
+    if (from >= to || to > len)
+        return pd_error_set(err, PD_EINPUT, "layers %zu..%zu are not a run of the %zu layers of "
+                            "exit \"%s\"", from, to, len, g->layers[g->exits[exit]].name);
+    if (!pd_net_can_cut(net, exit, from) || !pd_net_can_cut(net, exit, to))
+        return pd_error_set(err, PD_EINPUT,
+                            "exit \"%s\": more than one tensor crosses position %zu of its "
+                            "sub-graph; a run can start and end only where one does",
+                            g->layers[g->exits[exit]].name,
+                            pd_net_can_cut(net, exit, from) ? to : from);
+    const size_t base = pl->start[exit];
+    /* the tensor entering the run: the network input, or the output of position from - 1 */
+    pd_shape enter = from ? g->layers[path[from - 1]].out : g->input;
+    const pd_layer *first = &g->layers[path[from]];
+    size_t want = (size_t)pd_shape_elems(enter);
+    if (input_count != want)
+        return pd_error_set(err, PD_EINPUT,
+                            "layer \"%s\" takes %lldx%lldx%lld = %zu values, got %zu",
+                            first->name, (long long)enter.c, (long long)enter.h,
+                            (long long)enter.w, want, input_count);
+    const float *planned = from ? net->slot[pl->out_slot[base + from - 1]] : NULL;
+    const float *src = input;
+    if (input != planned && in_other_buffer(net, input, want, NULL)) {
+        memmove(net->stage, input, want * sizeof *input); /* this run may write over it */
+        src = net->stage;
+    }
+    run_positions(net, exit, from, to, src, NULL, layer_ms);
     *output = net->slot[pl->out_slot[base + to - 1]];
     *output_count = (size_t)pd_shape_elems(g->layers[path[to - 1]].out);
     return PD_OK;
+}
+
+pd_status pd_net_run_span(pd_net *net, size_t exit, size_t from, size_t to,
+                          const float *const *before, double *layer_ms, pd_error *err)
+{
+    const pd_graph *g = net->g;
+    const pd_net_plan *pl = &net->plan;
+    if (exit >= g->n_exits)
+        return pd_error_set(err, PD_EINPUT, "no exit %zu (the model has %zu)", exit, g->n_exits);
+    size_t len;
+    const int32_t *path = pd_net_path(net, exit, &len);
+    if (from >= to || to > len)
+        return pd_error_set(err, PD_EINPUT, "layers %zu..%zu are not a run of the %zu layers of "
+                            "exit \"%s\"", from, to, len, g->layers[g->exits[exit]].name);
+    /* every tensor the run reads from before it: given, and not in the net's buffers (which
+     * the run writes) */
+    const size_t base = pl->start[exit];
+    for (size_t i = from; i < to; i++)
+        for (size_t j = pl->in_start[base + i]; j < pl->in_start[base + i + 1]; j++) {
+            int32_t q = pl->in_pos[j];
+            if (q >= (int32_t)from)
+                continue;
+            const char *what = q < 0 ? "the network input" : g->layers[path[q]].name;
+            if (!before[q + 1])
+                return pd_error_set(err, PD_EINPUT, "exit \"%s\": layer \"%s\" reads %s%s, "
+                                    "which the run was not given", g->layers[g->exits[exit]].name,
+                                    g->layers[path[i]].name, what, q < 0 ? "" : "'s output");
+            if (in_other_buffer(net, before[q + 1], (size_t)pd_shape_elems(pl->in_shape[j]), NULL))
+                return pd_error_set(err, PD_EINPUT, "exit \"%s\": %s%s lies in the net's own "
+                                    "buffers", g->layers[g->exits[exit]].name, what,
+                                    q < 0 ? "" : "'s output");
+        }
+    run_positions(net, exit, from, to, NULL, before, layer_ms);
+    return PD_OK;
+}
+
+const float *pd_net_output_at(const pd_net *net, size_t exit, size_t pos)
+{
+    size_t len;
+    if (exit >= net->plan.n_exits || !pd_net_path(net, exit, &len) || pos >= len)
+        return NULL;
+    return net->slot[net->plan.out_slot[net->plan.start[exit] + pos]];
 }

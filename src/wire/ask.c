@@ -24,21 +24,20 @@ static int wait_for(void *sock, short events, double deadline)
     }
 }
 
-void pd_wire_limit_socket(void *sock, size_t max_floats)
+void pd_wire_limit_socket(void *sock, size_t max_message)
 {
-    size_t payload = max_floats * sizeof(float);
     /* ZeroMQ checks the frame as it arrives: under CURVE that is the message boxed in a
      * MESSAGE command, 33 bytes longer (command name, flags, nonce, MAC); keep room */
     enum { CURVE_OVERHEAD = 64 };
-    int64_t max = (int64_t)(PD_WIRE_HEADER_BYTES + CURVE_OVERHEAD +
-                            (payload > PD_WIRE_MAX_TEXT ? payload : PD_WIRE_MAX_TEXT));
+    size_t least = PD_WIRE_HEADER_BYTES + PD_WIRE_MAX_TEXT;
+    int64_t max = (int64_t)(CURVE_OVERHEAD + (max_message > least ? max_message : least));
     int hwm = 8;
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
     zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
 }
 
-int pd_wire_ask(void *sock, uint8_t *buf, const pd_wire_msg *m, float *hold, size_t hold_count,
+int pd_wire_ask(void *sock, uint8_t *buf, const pd_wire_msg *m, uint8_t *hold, size_t hold_bytes,
                 double timeout_ms, const char *peer, pd_wire_msg *reply, pd_error *err)
 {
     size_t n = pd_wire_encode(m, buf);
@@ -59,7 +58,8 @@ int pd_wire_ask(void *sock, uint8_t *buf, const pd_wire_msg *m, float *hold, siz
         }
         pd_wire_msg r;
         pd_error e;
-        int ok = !pd_wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &r, &e) &&
+        size_t size = zmq_msg_size(&msg);
+        int ok = !pd_wire_decode(zmq_msg_data(&msg), size, &r, &e) &&
                  r.request_id == m->request_id;
         int status = 0;
         if (ok && r.kind == PD_WIRE_ERROR) {
@@ -67,13 +67,15 @@ int pd_wire_ask(void *sock, uint8_t *buf, const pd_wire_msg *m, float *hold, siz
             r.text = NULL;
             r.text_len = 0;
             status = -1;
-        } else if (ok && r.count > hold_count) {
-            pd_error_set(err, PD_EINPUT, "%s: an answer of %zu floats, over the %zu this side "
-                         "expects at most", peer, r.count, hold_count);
+        } else if (ok && size > hold_bytes) {
+            pd_error_set(err, PD_EINPUT, "%s: an answer of %zu bytes, over the %zu this side "
+                         "expects at most", peer, size, hold_bytes);
+            r.n_tensors = 0;
             status = 2;
         } else if (ok) {
-            memcpy(hold, r.data, r.count * sizeof(float));
-            r.data = hold;
+            /* the answer's bytes, kept past the ZeroMQ message: decoded again in place */
+            memcpy(hold, zmq_msg_data(&msg), size);
+            ok = !pd_wire_decode(hold, size, &r, &e);
         }
         zmq_msg_close(&msg);
         if (ok) {

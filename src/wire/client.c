@@ -1,5 +1,6 @@
-/* The mobile's side: runs its own layers, sends the tensor on when the plan says, and
- * finishes the path itself if the server does not answer in time. */
+/* The mobile's side: runs its own layers, sends the edge the tensors the plan says when
+ * the next layer is a server's, keeps what the request still needs meanwhile, and finishes
+ * the request itself if the server does not answer in time. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,10 @@ struct pd_client {
     double timeout_ms;
     double down_until;      /* after a timeout, requests stay on the mobile until then */
     uint8_t *buf;           /* encoding buffer */
-    float *hold;            /* a reply's tensor, copied out of its ZeroMQ message */
+    uint8_t *hold;          /* a reply, copied out of its ZeroMQ message */
+    size_t max_message;     /* buf's and hold's room: the deployment's largest message */
     float *logits;          /* the last result */
-    size_t max_floats;      /* the model's largest tensor: hold's and logits' room */
+    size_t max_floats;      /* the model's largest tensor: logits' room */
     char reason[PD_ERROR_MSG_MAX]; /* why the last request fell back */
 };
 
@@ -48,12 +50,12 @@ pd_status pd_client_new(const pd_deployment *d, const char *endpoint, double tim
     pd_client *c = calloc(1, sizeof *c);
     if (!c)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
-    size_t max = d->max_floats;
-    c->max_floats = max;
+    c->max_floats = d->max_floats;
+    c->max_message = d->max_message;
     c->timeout_ms = timeout_ms;
-    c->buf = malloc(PD_WIRE_HEADER_BYTES + max * sizeof(float));
-    c->hold = malloc(max * sizeof *c->hold);
-    c->logits = malloc(max * sizeof *c->logits);
+    c->buf = malloc(c->max_message);
+    c->hold = malloc(c->max_message);
+    c->logits = malloc(c->max_floats * sizeof *c->logits);
     if (!c->buf || !c->hold || !c->logits) {
         pd_client_free(c);
         return pd_error_set(err, PD_ENOMEM, "out of memory");
@@ -71,8 +73,8 @@ pd_status pd_client_new(const pd_deployment *d, const char *endpoint, double tim
          * dropped when the server's connection closes (a server that exits right after its
          * last answer lost it); a request sent while no server is connected waits in the
          * queue (8 at most) and the budget runs out as it would */
-        /* a server's answer larger than the model's largest tensor is dropped unread */
-        pd_wire_limit_socket(c->sock, max);
+        /* a server's answer larger than the plan's largest message is dropped unread */
+        pd_wire_limit_socket(c->sock, c->max_message);
         if (server_key && pd_curve_client(c->sock, server_key, client_key, err)) {
             pd_client_free(c);
             return PD_EINPUT;
@@ -89,8 +91,9 @@ pd_status pd_client_new(const pd_deployment *d, const char *endpoint, double tim
 }
 
 /* Asks the server to take m on, within what is left of the budget. 0: *m is the answer,
- * checked against the model; 1: the mobile goes on alone (c->reason says why); -1: a
- * failure the mobile cannot mend (the tiers run different models). */
+ * checked against the model (its tensors in c->hold); 1: the mobile goes on alone
+ * (c->reason says why); -1: a failure the mobile cannot mend (the tiers run different
+ * models). */
 static int ask_server(pd_client *c, pd_deployment *d, pd_wire_msg *m, double deadline,
                       pd_error *err)
 {
@@ -105,7 +108,7 @@ static int ask_server(pd_client *c, pd_deployment *d, pd_wire_msg *m, double dea
     pd_wire_msg reply;
     pd_error e;
     pd_error_clear(&e);
-    int r = pd_wire_ask(c->sock, c->buf, m, c->hold, c->max_floats, left, "server", &reply, &e);
+    int r = pd_wire_ask(c->sock, c->buf, m, c->hold, c->max_message, left, "server", &reply, &e);
     if (r == 1) {
         snprintf(c->reason, sizeof c->reason, "no answer within %.0f ms", left);
         return 1;
@@ -116,7 +119,7 @@ static int ask_server(pd_client *c, pd_deployment *d, pd_wire_msg *m, double dea
     }
     pd_wire_code code = PD_WIRE_OK;
     if (r == 0) {
-        code = pd_deployment_check(d, &reply, PD_TIER_MOBILE, &e);
+        code = pd_deployment_check(d, &reply, PD_TO_MOBILE, &e);
         if (code == PD_WIRE_EMODEL) {
             pd_error_set(err, PD_EINPUT, "the server's answer is for another model or weights");
             return -1;
@@ -136,54 +139,89 @@ static int ask_server(pd_client *c, pd_deployment *d, pd_wire_msg *m, double dea
     return 0;
 }
 
+/* The end of the mobile's run from `from`: the next position placed elsewhere, or the end
+ * when it finishes alone. */
+static size_t run_end(const pd_exit_plan *x, size_t from, int alone)
+{
+    size_t end = from;
+    while (end < x->len && (alone || x->at[end] == PD_TIER_MOBILE))
+        end++;
+    return end;
+}
+
 pd_status pd_infer(pd_client *c, pd_deployment *d, const float *input, size_t count,
                    uint32_t exit, uint64_t request_id, pd_infer_result *out, pd_error *err)
 {
     memset(out, 0, sizeof *out);
     c->reason[0] = '\0';
-    uint32_t dims[PD_WIRE_MAX_DIMS];
-    uint32_t ndim = pd_deployment_shape_at(d, exit, 0, dims);
-    if (!ndim || count != (size_t)pd_shape_elems(d->g->input))
-        return pd_error_set(err, PD_EINPUT, "no exit %u, or an input of %zu values for [%u, %u, "
-                            "%u]", (unsigned)exit, count, (unsigned)dims[0], (unsigned)dims[1],
-                            (unsigned)dims[2]);
+    if (exit >= d->g->n_exits || count != (size_t)pd_shape_elems(d->g->input))
+        return pd_error_set(err, PD_EINPUT, "no exit %u, or an input of %zu values for [%lld, "
+                            "%lld, %lld]", (unsigned)exit, count, (long long)d->g->input.c,
+                            (long long)d->g->input.h, (long long)d->g->input.w);
+    const pd_exit_plan *x = &d->exits[exit];
+    pd_store s;
+    pd_status st = pd_store_open(d, exit, input, &s, err);
+    if (st)
+        return st;
+    /* m: the request as it stands (the times, hops), then each message sent */
     pd_wire_msg m = {.kind = PD_WIRE_TENSOR, .request_id = request_id,
-                     .model_hash = d->model_hash, .plan_hash = d->plan_hash, .exit = exit,
-                     .ndim = ndim, .count = count, .data = input};
-    memcpy(m.dims, dims, sizeof dims);
+                     .model_hash = d->model_hash, .plan_hash = d->plan_hash, .exit = exit};
     double t0 = pd_now_ms(), deadline = t0 + c->timeout_ms;
-    int fell_back = 0;
-    while (m.kind != PD_WIRE_RESULT) {
-        pd_tier next = pd_deployment_tier_at(d, exit, m.next);
-        if (next == PD_TIER_MOBILE || fell_back || !c->sock || pd_now_ms() < c->down_until) {
-            if (next != PD_TIER_MOBILE && !fell_back && !c->reason[0])
+    int alone = 0;
+    size_t at = 0; /* the cut the request is at */
+    while (at < x->len) {
+        if (x->at[at] != PD_TIER_MOBILE && !alone && c->sock && pd_now_ms() >= c->down_until) {
+            if ((st = pd_deployment_fill(d, &s, at, PD_TO_EDGE, &m, err)))
+                break;
+            m.kind = PD_WIRE_TENSOR;
+            m.next = (uint32_t)at;
+            int r = ask_server(c, d, &m, deadline, err);
+            if (r < 0) {
+                st = PD_EINPUT;
+                break;
+            }
+            if (r == 0) {
+                pd_deployment_prune(d, &s, PD_TIER_MOBILE, at, true); /* sent */
+                if ((st = pd_deployment_take(d, &s, &m, err)))
+                    break;
+                at = m.next;
+                continue;
+            }
+            /* the server is gone, silent or refused: finish here, and do not ask it again
+             * for a while (then try again: a restarted server gets its clients back) */
+            c->down_until = pd_now_ms() + RETRY_MS;
+        }
+        if (x->at[at] != PD_TIER_MOBILE && !alone) {
+            if (!c->reason[0])
                 snprintf(c->reason, sizeof c->reason, "%s",
                          c->sock ? "the server failed a request less than 500 ms ago"
                                  : "no server");
-            fell_back |= next != PD_TIER_MOBILE;
-            pd_status st = pd_deployment_step_for(d, next, PD_TIER_MOBILE, &m, err);
-            if (st)
-                return st;
-            continue;
+            alone = 1;
+            /* tensors only the servers held are made again, from the input */
+            if (pd_deployment_missing(d, &s, at, x->len) >= 0) {
+                for (size_t e = 1; e <= x->len; e++)
+                    pd_store_drop(&s, e);
+                at = 0;
+            }
         }
-        int r = ask_server(c, d, &m, deadline, err);
-        if (r < 0)
-            return PD_EINPUT;
-        if (r > 0) {
-            /* the server is gone, silent or refused: finish here, and do not ask it again
-             * for a while (then try again: a restarted server gets its clients back) */
-            fell_back = 1;
-            c->down_until = pd_now_ms() + RETRY_MS;
-        }
+        size_t end = run_end(x, at, alone);
+        if ((st = pd_deployment_run(d, &s, at, end, PD_TIER_MOBILE, PD_TIER_MOBILE, m.compute_ms,
+                                    err)))
+            break;
+        at = end;
+        pd_deployment_prune(d, &s, PD_TIER_MOBILE, at, false);
     }
-    out->exit = exit;
-    out->total_ms = pd_now_ms() - t0;
-    memcpy(out->compute_ms, m.compute_ms, sizeof out->compute_ms);
-    out->transfer_ms = out->total_ms - m.compute_ms[0] - m.compute_ms[1] - m.compute_ms[2];
-    out->fell_back = fell_back;
-    out->fallback_reason = fell_back ? c->reason : NULL;
-    out->count = m.count;
-    memcpy(c->logits, m.data, m.count * sizeof(float));
-    out->logits = c->logits;
-    return PD_OK;
+    if (!st) {
+        out->exit = exit;
+        out->total_ms = pd_now_ms() - t0;
+        memcpy(out->compute_ms, m.compute_ms, sizeof out->compute_ms);
+        out->transfer_ms = out->total_ms - m.compute_ms[0] - m.compute_ms[1] - m.compute_ms[2];
+        out->fell_back = alone;
+        out->fallback_reason = alone ? c->reason : NULL;
+        out->count = (size_t)pd_shape_elems(d->g->layers[d->g->exits[exit]].out);
+        memcpy(c->logits, s.t[x->len], out->count * sizeof(float));
+        out->logits = c->logits;
+    }
+    pd_store_close(&s);
+    return st;
 }

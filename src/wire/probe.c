@@ -7,14 +7,16 @@
 #include "predoff/node.h"
 #include "predoff/probe.h"
 
-static pd_status echo(void *sock, uint8_t *buf, float *payload, float *hold, size_t floats,
+static pd_status echo(void *sock, uint8_t *buf, float *payload, uint8_t *hold, size_t floats,
                       uint64_t id, const pd_probe_options *o, double *ms, pd_error *err)
 {
-    pd_wire_msg m = {.kind = PD_WIRE_ECHO, .request_id = id, .ndim = 1,
-                     .dims = {(uint32_t)floats}, .count = floats, .data = payload};
+    pd_wire_msg m = {.kind = PD_WIRE_ECHO, .request_id = id, .n_tensors = 1};
+    m.tensor[0] = (pd_wire_tensor){.name = PD_WIRE_INPUT, .ndim = 1, .dims = {(uint32_t)floats},
+                                   .count = floats, .data = payload};
     pd_wire_msg reply;
     double t0 = pd_now_ms();
-    int r = pd_wire_ask(sock, buf, &m, hold, floats, o->timeout_ms, o->endpoint, &reply, err);
+    int r = pd_wire_ask(sock, buf, &m, hold, pd_wire_size(&m), o->timeout_ms, o->endpoint,
+                        &reply, err);
     *ms = pd_now_ms() - t0;
     if (r < 0 || r == 2)
         return PD_EINPUT; /* the server refused (its text is in err), or answered too much */
@@ -22,7 +24,7 @@ static pd_status echo(void *sock, uint8_t *buf, float *payload, float *hold, siz
         return pd_error_set(err, PD_EIO, "%s: no answer to an echo of %zu floats within %.0f ms "
                             "(a server drops unread any message larger than its model's "
                             "largest tensor)", o->endpoint, floats, o->timeout_ms);
-    if (reply.kind != PD_WIRE_ECHO || reply.count != floats)
+    if (reply.kind != PD_WIRE_ECHO || pd_wire_floats(&reply) != floats)
         return pd_error_set(err, PD_EINPUT, "%s: answered an echo with something else "
                             "(is it a predoff server of this version?)", o->endpoint);
     return PD_OK;
@@ -37,9 +39,10 @@ pd_status pd_probe_run(const pd_probe_options *o, double *rtt_ms, pd_error *err)
                                 o->floats[s], PD_WIRE_MAX_FLOATS);
         largest = o->floats[s] > largest ? o->floats[s] : largest;
     }
-    uint8_t *buf = malloc(PD_WIRE_HEADER_BYTES + largest * sizeof(float));
+    size_t bytes = PD_WIRE_HEADER_BYTES + PD_WIRE_TENSOR_BYTES + largest * sizeof(float);
+    uint8_t *buf = malloc(bytes);
     float *payload = calloc(largest ? largest : 1, sizeof *payload);
-    float *hold = malloc((largest ? largest : 1) * sizeof *hold);
+    uint8_t *hold = malloc(bytes);
     void *ctx = zmq_ctx_new();
     void *sock = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
     pd_status st = PD_OK;

@@ -267,7 +267,7 @@ static pd_status open_sockets(server *s, pd_deployment *d, pd_error *err)
     int mandatory = 1;
     zmq_setsockopt(s->front, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(s->front, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
-    pd_wire_limit_socket(s->front, d->max_floats);
+    pd_wire_limit_socket(s->front, d->max_message);
     if (o->key) {
         int on = 1;
         if (zmq_setsockopt(s->front, ZMQ_CURVE_SERVER, &on, sizeof on) ||
@@ -288,7 +288,7 @@ static pd_status open_sockets(server *s, pd_deployment *d, pd_error *err)
             return zmq_failed(s, "socket", err);
         zmq_setsockopt(s->cloud, ZMQ_LINGER, &linger, sizeof linger);
         zmq_setsockopt(s->cloud, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
-        pd_wire_limit_socket(s->cloud, d->max_floats);
+        pd_wire_limit_socket(s->cloud, d->max_message);
         if (o->cloud_key && pd_curve_client(s->cloud, o->cloud_key, o->key, err)) {
             pd_error_prefix(err, "--cloud-key");
             close_server(s);

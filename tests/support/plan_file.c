@@ -59,3 +59,18 @@ int plan_file_spec(const char *model, const char *tier, const char *overrides, c
     }
     return 0;
 }
+
+int plan_file_tiers(const pd_graph *g, const pd_tier *tiers, char *path, size_t size)
+{
+    if (snprintf(path, size, "/tmp/predoff-plan-XXXXXX") >= (int)size)
+        return -1;
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    if (pd_placement_write_tiers(g, tiers, path, NULL) != PD_OK) {
+        unlink(path);
+        return -1;
+    }
+    return 0;
+}
