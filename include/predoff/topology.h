@@ -130,7 +130,9 @@ void pd_topology_sub_list(const pd_topology *t, size_t k, int32_t *out);
 /* What pd_topology_sub_cuts writes for a position more than one tensor crosses. */
 enum { PD_CUT_SEVERAL = -2 };
 
-/* The cut points of A(k), the rule the split runtime uses (pd_net_can_cut): with `list`
+/* The cut points of A(k), where Edgent and Neurosurgeon cut a DAG once and where
+ * pd_net_run may start and end (pd_net_can_cut; the split runtime runs any placement by
+ * pd_net_run_span): with `list`
  * A(k) in topological order (pd_topology_sub_list, len = t->sub_len[k] layers), cut c
  * (0..len) puts list[0 .. c) before and list[c .. len) after it, and cross[c] receives
  * the one tensor that crosses it, produced before it (or the network input) and read
