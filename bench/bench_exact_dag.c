@@ -173,34 +173,6 @@ typedef struct child_report {
     long maxrss_kib;
 } child_report;
 
-/* A field of /proc/self/status in KiB, or -1. */
-static long proc_status_kib(const char *field)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f)
-        return -1;
-    char line[256];
-    long v = -1;
-    size_t n = strlen(field);
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, field, n) == 0 && line[n] == ':') {
-            v = strtol(line + n + 1, NULL, 10);
-            break;
-        }
-    fclose(f);
-    return v;
-}
-
-/* Resets this process's peak resident set to its current one (Linux clear_refs "5"). */
-static bool reset_peak_rss(void)
-{
-    FILE *f = fopen("/proc/self/clear_refs", "w");
-    if (!f)
-        return false;
-    bool ok = fputs("5", f) >= 0;
-    return fclose(f) == 0 && ok;
-}
-
 static void child_run(size_t n, int runs, uint64_t seed, child_report *r)
 {
     memset(r, 0, sizeof *r);
@@ -221,13 +193,13 @@ static void child_run(size_t n, int runs, uint64_t seed, child_report *r)
     pd_solve_options opt;
     pd_solve_options_init(&opt);
     bool ok = placement && ms;
-    long rss_before = proc_status_kib("VmRSS");
-    bool reset = rss_before >= 0 && reset_peak_rss();
+    long rss_before = bench_proc_status_kib("VmRSS");
+    bool reset = rss_before >= 0 && bench_reset_peak_rss();
     for (int i = 0; i < runs && ok; i++) {
         double t0 = bench_now_ms();
         ok = pd_solve_exact(pb, &opt, placement, &err) == PD_OK;
         ms[i] = bench_now_ms() - t0;
-        long hwm = i == 0 && reset ? proc_status_kib("VmHWM") : -1;
+        long hwm = i == 0 && reset ? bench_proc_status_kib("VmHWM") : -1;
         if (hwm >= 0)
             r->solve_extra_kib = hwm - rss_before;
     }

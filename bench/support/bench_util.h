@@ -18,4 +18,10 @@ double bench_quantile(double *v, size_t n, double q);
  * else ("1.5", "x", out of range). */
 bool bench_int_arg(const char *s, long lo, long hi, int *out);
 
+/* A field of /proc/self/status (VmRSS, VmHWM) in KiB, or -1 where there is none. */
+long bench_proc_status_kib(const char *field);
+/* Resets this process's peak resident set to its current one (Linux clear_refs "5");
+ * false where that cannot be done. */
+bool bench_reset_peak_rss(void);
+
 #endif

@@ -99,6 +99,13 @@ static inline int pd_problem_pin_of(const pd_problem *pb, size_t i)
 bool pd_problem_pins_kept(const pd_problem *pb, const pd_slot *placement, size_t *layer);
 /* The number of pinned layers. */
 size_t pd_problem_n_pinned(const pd_problem *pb);
+/* The slots some layer is pinned to, bit s for slot s: every set of slots in use that an
+ * exact solver enumerates holds them. */
+unsigned pd_problem_pinned_slots(const pd_problem *pb);
+/* With the loading term on, the slots whose loading can fall below 0 and be clamped (a
+ * negative intercept or slope), bit s for slot s: where the exact solvers try each subset
+ * as loaded or clamped. 0 with the term off. */
+unsigned pd_problem_clampable_slots(const pd_problem *pb);
 
 /* Transfer time of `bytes` from slot a to slot b, milliseconds. */
 static inline double pd_transfer_ms(const pd_problem *pb, int a, int b, double bytes)

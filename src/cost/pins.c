@@ -90,6 +90,15 @@ bool pd_problem_pins_kept(const pd_problem *pb, const pd_slot *placement, size_t
     return true;
 }
 
+unsigned pd_problem_pinned_slots(const pd_problem *pb)
+{
+    unsigned m = 0;
+    for (size_t i = 0; pb->pin && i < pb->n_layers; i++)
+        if (pb->pin[i] != PD_SLOT_FREE)
+            m |= 1u << pb->pin[i];
+    return m;
+}
+
 size_t pd_problem_n_pinned(const pd_problem *pb)
 {
     size_t n = 0;

@@ -83,6 +83,20 @@ pd_status pd_problem_set_parents(pd_problem *pb, const int32_t *parent, pd_error
     return st;
 }
 
+unsigned pd_problem_clampable_slots(const pd_problem *pb)
+{
+    unsigned m = 0;
+    const size_t nt = (size_t)pb->n_tiers;
+    for (int s = 0; pb->load_on && s < pb->n_tiers; s++) {
+        bool neg = pb->load_fixed_ms[s] < 0.0;
+        for (size_t i = 0; i < pb->n_layers && !neg; i++)
+            neg = pb->load_ms[i * nt + (size_t)s] < 0.0;
+        if (neg)
+            m |= 1u << s;
+    }
+    return m;
+}
+
 pd_status pd_problem_need_tree(const pd_problem *pb, const char *who, pd_error *err)
 {
     const pd_topology *t = pb->topo;

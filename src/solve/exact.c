@@ -86,21 +86,6 @@ static double dp_run(const pd_problem *pb, unsigned allowed, unsigned no_load, d
     return total;
 }
 
-/* Slots whose loading can fall below 0 and be clamped: a negative intercept or slope. */
-static unsigned clampable_slots(const pd_problem *pb)
-{
-    unsigned m = 0;
-    size_t nt = (size_t)pb->n_tiers;
-    for (int s = 0; s < pb->n_tiers; s++) {
-        bool neg = pb->load_fixed_ms[s] < 0.0;
-        for (size_t i = 0; i < pb->n_layers && !neg; i++)
-            neg = pb->load_ms[i * nt + (size_t)s] < 0.0;
-        if (neg)
-            m |= 1u << s;
-    }
-    return m;
-}
-
 pd_status pd_solve_exact(const pd_problem *pb, const pd_solve_options *opt, pd_slot *placement,
                          pd_error *err)
 {
@@ -119,10 +104,8 @@ pd_status pd_solve_exact(const pd_problem *pb, const pd_solve_options *opt, pd_s
     if (!pb->load_on) {
         dp_run(pb, all, 0u, &w, placement);
     } else {
-        unsigned clampable = clampable_slots(pb), pinned = 0;
-        for (size_t i = 0; i < pb->n_layers; i++)
-            if (pd_problem_pin_of(pb, i) != PD_SLOT_FREE)
-                pinned |= 1u << pd_problem_pin_of(pb, i);
+        const unsigned clampable = pd_problem_clampable_slots(pb),
+                       pinned = pd_problem_pinned_slots(pb);
         double best = INFINITY;
         for (unsigned mask = 1; mask <= all; mask++) {
             if ((mask & pinned) != pinned)

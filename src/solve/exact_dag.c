@@ -405,21 +405,6 @@ static pd_status link_costs(const pd_problem *pb, links *lk, pd_error *err)
     return PD_OK;
 }
 
-/* Slots whose loading can fall below 0 and be clamped: a negative intercept or slope. */
-static unsigned clampable_slots(const pd_problem *pb)
-{
-    unsigned m = 0;
-    size_t nt = (size_t)pb->n_tiers;
-    for (int s = 0; s < pb->n_tiers; s++) {
-        bool neg = pb->load_fixed_ms[s] < 0.0;
-        for (size_t i = 0; i < pb->n_layers && !neg; i++)
-            neg = pb->load_ms[i * nt + (size_t)s] < 0.0;
-        if (neg)
-            m |= 1u << s;
-    }
-    return m;
-}
-
 static void work_free(cut_work *w)
 {
     free(w->var);
@@ -486,15 +471,12 @@ pd_status pd_solve_exact_dag(const pd_problem *pb, const pd_solve_options *opt,
     igraph_warning_handler_t *old_warning =
         igraph_set_warning_handler(igraph_warning_handler_ignore);
 
-    unsigned all = (1u << pb->n_tiers) - 1u, pinned = 0;
-    for (size_t l = 0; l < n; l++)
-        if (pd_problem_pin_of(pb, l) != PD_SLOT_FREE)
-            pinned |= 1u << pd_problem_pin_of(pb, l);
+    const unsigned all = (1u << pb->n_tiers) - 1u, pinned = pd_problem_pinned_slots(pb);
     bool feasible = false, found = false;
     if (!pb->load_on) {
         st = cut_once(pb, &gr, &lk, all, 0u, &w, placement, &found, err);
     } else {
-        unsigned clampable = clampable_slots(pb);
+        const unsigned clampable = pd_problem_clampable_slots(pb);
         double best = INFINITY;
         for (unsigned mask = 1; mask <= all && !st; mask++) {
             if ((mask & pinned) != pinned)
