@@ -16,6 +16,7 @@
 #include <zmq.h>
 
 #include "plan_file.h"
+#include "raw_dealer.h"
 #include "server_thread.h"
 #include "predoff/node.h"
 #include "predoff/rng.h"
@@ -71,27 +72,6 @@ static pd_client *client_for(pd_deployment *d, const char *endpoint, double time
     if (pd_client_new(d, endpoint, timeout_ms, NULL, NULL, &c, &err))
         fail_msg("client: %s", err.msg);
     return c;
-}
-
-/* A raw DEALER for hand-made messages. */
-typedef struct raw {
-    void *ctx, *sock;
-} raw;
-
-static raw raw_open(const char *endpoint)
-{
-    raw r = {zmq_ctx_new(), NULL};
-    r.sock = zmq_socket(r.ctx, ZMQ_DEALER);
-    int linger = 0;
-    zmq_setsockopt(r.sock, ZMQ_LINGER, &linger, sizeof linger);
-    assert_int_equal(zmq_connect(r.sock, endpoint), 0);
-    return r;
-}
-
-static void raw_close(raw *r)
-{
-    zmq_close(r->sock);
-    zmq_ctx_term(r->ctx);
 }
 
 /* Sends m and expects an ERROR with that code whose text holds `want`. */

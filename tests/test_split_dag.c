@@ -18,6 +18,7 @@
 #include <zmq.h>
 
 #include "plan_file.h"
+#include "raw_dealer.h"
 #include "predoff/keys.h"
 #include "predoff/node.h"
 #include "predoff/npy.h"
@@ -686,26 +687,6 @@ static void test_cloud_fails_mid_request(void **state)
 }
 
 /* --- hostile messages to a real server */
-
-typedef struct raw {
-    void *ctx, *sock;
-} raw;
-
-static raw raw_open(const char *endpoint)
-{
-    raw r = {zmq_ctx_new(), NULL};
-    r.sock = zmq_socket(r.ctx, ZMQ_DEALER);
-    int linger = 0;
-    zmq_setsockopt(r.sock, ZMQ_LINGER, &linger, sizeof linger);
-    assert_int_equal(zmq_connect(r.sock, endpoint), 0);
-    return r;
-}
-
-static void raw_close(raw *r)
-{
-    zmq_close(r->sock);
-    zmq_ctx_term(r->ctx);
-}
 
 /* Sends the bytes and expects an ERROR with that code whose text holds `want`. */
 static void expect_bytes_refused(raw *r, const uint8_t *buf, size_t n, pd_wire_code code,
