@@ -13,6 +13,7 @@
 
 #include "predoff/graph.h"
 #include "expect_error.h"
+#include "profile_parse.h"
 #include "predoff/profile.h"
 
 #define NEAR(a, b) near_((double)(a), (double)(b), #a, __LINE__)
@@ -32,42 +33,6 @@ static pd_profile *open_ok(const char *name)
         fail_msg("pd_profile_open(%s): %s", name, err.msg);
     assert_non_null(p);
     return p;
-}
-
-static pd_profile *parse_ok(const char *json)
-{
-    pd_profile *p = NULL;
-    pd_error err;
-    pd_error_clear(&err);
-    if (pd_profile_from_json(json, strlen(json), "ok.json", &p, &err) != PD_OK)
-        fail_msg("%s\n  rejected: %s", json, err.msg);
-    assert_non_null(p);
-    return p;
-}
-
-static pd_graph *graph_ok(const char *json)
-{
-    pd_graph *g = NULL;
-    pd_error err;
-    pd_error_clear(&err);
-    if (pd_graph_from_json(json, strlen(json), "g.json", &g, &err) != PD_OK)
-        fail_msg("%s\n  rejected: %s", json, err.msg);
-    return g;
-}
-
-/* Parses json as "prof.json": PD_EINPUT, a message starting with the file and
- * holding each of the NULL-terminated strings. */
-static void bad_profile(const char *json, ...)
-{
-    pd_profile *p = (pd_profile *)0x1;
-    pd_error err;
-    pd_error_clear(&err);
-    pd_status st = pd_profile_from_json(json, strlen(json), "prof.json", &p, &err);
-    assert_null(p);
-    va_list ap;
-    va_start(ap, json);
-    expect_input_error(json, st, &err, "prof.json", ap);
-    va_end(ap);
 }
 
 /* A profile whose "layers" object is the argument. */
