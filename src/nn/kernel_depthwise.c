@@ -156,10 +156,10 @@ PD_INLINE void by_planes(const dw_call *x, int64_t c0, int64_t c1, float *scratc
             if (act.relu) {
                 for (int64_t ox = 0; ox < s.ow; ox++)
                     d[ox] = pd_act1(act, r[ox]);
+            } else if (act.silu) {
+                pd_k_silu(r, d, (size_t)s.ow);
             } else {
                 memcpy(d, r, (size_t)s.ow * sizeof *d);
-                if (act.silu)
-                    pd_k_silu(d, d, (size_t)s.ow);
             }
         }
     }
