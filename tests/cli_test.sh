@@ -151,6 +151,67 @@ expect 2 'gray2: exit "b1_fc" has no accuracy; give --exit-accuracy with 5 value
 # a model without shipped accuracies needs --accuracy-from
 expect 2 "no measured accuracies ship for model \"gray2\" \(models/accuracy/gray2.json\); give --accuracy-from" -- experiment fmnist --model "$tmp/gray2.json" --out "$tmp/fm"
 
+# --- experiment dag: every solver over 0.1..1000 Mbps on DAGs from ONNX, two and three tiers
+# (the ONNX fixture under two names: the six architectures are too large to make here)
+for a in inc inc2; do mkdir -p "$tmp/om/$a" && cp "$src/tests/fixtures/onnx/dag-inception.onnx" "$tmp/om/$a/model.onnx"; done
+# (exit accuracies that send half the tasks out early, where the single cuts serve them all
+# at one exit)
+expect 0 "" -- experiment dag --models "$tmp/om" --archs inc,inc2 --points 5 --runs 1 --exit-accuracy 0.6,0.7 --population 20 --generations 3 --elitism 2 --out "$tmp/dag"
+cp "$tmp/out" "$tmp/dag.txt"
+for f in inc.dat inc2.dat inc-placement.dat inc2-placement.dat plots.gp latency-inc.png latency-inc2.png placement-inc.png placement-inc2.png gain.png; do
+    if [ -s "$tmp/dag/$f" ]; then ok; else bad "experiment dag did not write $f"; fi
+done
+if head -c 8 "$tmp/dag/placement-inc.png" | od -An -c | grep -q 'P   N   G'; then ok; else bad "placement-inc.png is not a PNG"; fi
+# 5 rows in each of two blocks; the exact plan at or below every solver that applied at every
+# point; brute (2^24 placements) refused: NaN, never a failure; the gain columns are the
+# better single cut's and the best baseline's, recomputed here
+if awk '/^# Mbps/ { for (i = 3; i <= NF; i++) col[$i] = i - 1; next }
+        /^#/ { next }
+        /^$/ { if (rows) { blocks++; rows = 0 }; next }
+        { rows++; all++; e = $col["exact"]
+          if (!(e > 0)) bad++
+          for (c in col) { v = $col[c]; if (c ~ /^(ga_reached|single_gain_pct|baseline_gain_pct)$/ || tolower(v) == "nan") continue; if (v + 0 < e * (1 - 1e-9)) bad++ }
+          if (tolower($col["brute"]) != "nan") bad++
+          s = $col["edgent"]; n = $col["neurosurgeon"]; if (tolower(s) == "nan" || (tolower(n) != "nan" && n + 0 < s + 0)) s = n
+          if (tolower(s) == "nan" || $col["best_single"] != s) bad++
+          else if (sqrt((100 * (s - e) / s - $col["single_gain_pct"]) ^ 2) > 1e-6) bad++
+          if ($col["best_baseline"] + 0 > s + 0 || $col["baseline_gain_pct"] + 0 > $col["single_gain_pct"] + 1e-9) bad++ }
+        END { if (rows) blocks++; exit !(blocks == 2 && all == 10 && !bad && col["exact"] && col["baseline_gain_pct"]) }' "$tmp/dag/inc.dat"; then ok; else bad "experiment dag: inc.dat: $(cat "$tmp/dag/inc.dat")"; fi
+# the placements: two blocks of 6 rows (1, 10, 100 Mbps: exact, best cut) of 24 layers; no
+# cloud with two tiers, the cloud used somewhere with three at 100 Mbps or not, tiers 0..3
+if awk '/^#/ { blk++; r = 0; next } NF == 0 { next }
+        { r++; rows[blk]++; if (NF != 24) bad++
+          for (i = 1; i <= NF; i++) { if ($i < 0 || $i > 3) bad++; if (blk == 1 && $i == 2) bad++ } }
+        END { exit !(blk == 2 && rows[1] == 6 && rows[2] == 6 && !bad) }' "$tmp/dag/inc-placement.dat"; then ok; else bad "experiment dag: inc-placement.dat: $(cat "$tmp/dag/inc-placement.dat")"; fi
+# the placements are solved at their rates: 1, 10 and 100 Mbps are points of the sweep, and
+# the picture's labels give the same exact latencies as the data
+for r in 1 10 100; do
+    want=$(awk -v r=$r '/^# Mbps/ { for (i = 3; i <= NF; i++) if ($i == "exact") c = i - 1; next } !/^#/ && $1 == r { printf "%.4g\n", $c; exit }' "$tmp/dag/inc.dat")
+    if [ -n "$want" ] && grep -qE "'$r Mbps, exact: $want ms, [0-9]+ sent' [0-9]" "$tmp/dag/plots.gp"; then ok; else bad "experiment dag: the $r Mbps placement's label, want $want: $(grep -o "'$r Mbps[^']*'" "$tmp/dag/plots.gp" | head -2)"; fi
+done
+if grep -q "^tiers: mobile (x86-1core x10), edge (x86-1core), cloud (x86-2core, three tiers only)$" "$tmp/dag.txt" &&
+    grep -qE "^  inc +two +brute +brute: 2\^24 = " "$tmp/dag.txt" &&
+    grep -q "did not apply: .*brute" "$tmp/dag/plots.gp" &&
+    grep -qE "^the exact plan at or below every other solver: ([0-9]+) of \1 comparisons$" "$tmp/dag.txt" &&
+    grep -qE "^inc +two +24 +5 of 5 +0\.1-1e\+03 " "$tmp/dag.txt" &&
+    grep -qE "^inc2 +three +24 +[0-9]+ of 5 " "$tmp/dag.txt"; then ok; else bad "experiment dag's summary: $(cat "$tmp/dag.txt")"; fi
+# the mobile's slowdown is the experiment's and can be undone
+expect 0 "" -- experiment dag --models "$tmp/om" --archs inc --points 2 --runs 1 --mobile-slowdown 1 --mobile x86-2core --at 1 --population 20 --generations 3 --elitism 2 --out "$tmp/dag1"
+if grep -q "^tiers: mobile (x86-2core), edge (x86-1core)" "$tmp/out" && [ "$(grep -c '^[0-9]' "$tmp/dag1/inc-placement.dat")" = 4 ]; then ok; else bad "experiment dag --mobile-slowdown 1 --at 1: $(head -3 "$tmp/out")"; fi
+# bad input: one line, exit 2
+expect 2 "^predoff: --models: $tmp/none/resnet18/model.onnx: No such file or directory; make the architectures with /usr/bin/python3 tools/make_onnx_models.py $tmp/none " -- experiment dag --models "$tmp/none" --out "$tmp/dag-none"
+expect 2 "^predoff: --points: 0 is outside" -- experiment dag --models "$tmp/om" --archs inc --points 0 --out "$tmp/dag-bad"
+expect 2 "^predoff: --runs: 0 is outside" -- experiment dag --models "$tmp/om" --archs inc --runs 0 --out "$tmp/dag-bad"
+expect 2 "^predoff: experiment dag: --bandwidth: the experiment sweeps the mobile-edge rate from 0.1 to 1000 Mbps" -- experiment dag --models "$tmp/om" --bandwidth 10Mbps
+expect 2 "^predoff: experiment dag: --tiers: the experiment sweeps" -- experiment dag --models "$tmp/om" --tiers mobile,edge
+expect 2 "^predoff: --archs: \"a b\" is not a name" -- experiment dag --models "$tmp/om" --archs "a b"
+expect 2 "^predoff: --archs: \"inc\" given twice" -- experiment dag --models "$tmp/om" --archs inc,inc
+expect 2 "^predoff: --at: 5000 Mbps is outside the sweep, 0.1 to 1000" -- experiment dag --models "$tmp/om" --archs inc --at 1,5000
+expect 2 "^predoff: --mobile-slowdown: 0 is outside" -- experiment dag --models "$tmp/om" --archs inc --mobile-slowdown 0
+expect 2 "^predoff: experiment dag: --repeats is for experiment paper fmnist" -- experiment dag --models "$tmp/om" --repeats 3
+expect 2 "^predoff: experiment paper: --models is for experiment dag" -- experiment paper --models "$tmp/om"
+expect 2 "^predoff: experiment fmnist: --archs is for experiment dag" -- experiment fmnist --archs inc
+
 # --- the runtime: run, profile, fit, and a plan with the fitted profile
 fx="$src/tests/fixtures"
 expect 0 "" -- run b-lenet --weights "$fx/b-lenet/weights.safetensors" --input "$fx/b-lenet/input-0.npy" --exit fc5 -o "$tmp/logits.npy"

@@ -509,6 +509,79 @@ static void test_open(void **state)
     assert_non_null(strstr(err.msg, "layers.relu"));
 }
 
+/* pd_profile_scale(p, factor) must be PD_EINPUT with a message holding each of the
+ * NULL-terminated fragments. */
+static void scale_refused(pd_profile *p, double factor, ...)
+{
+    pd_error err;
+    pd_error_clear(&err);
+    pd_status st = pd_profile_scale(p, factor, &err);
+    if (st != PD_EINPUT)
+        fail_msg("scale by %g: status %d, want PD_EINPUT (%s)", factor, (int)st, err.msg);
+    va_list ap;
+    va_start(ap, factor);
+    for (const char *want; (want = va_arg(ap, const char *));)
+        if (!strstr(err.msg, want))
+            fail_msg("scale by %g: message lacks <%s>: %s", factor, want, err.msg);
+    va_end(ap);
+}
+
+/* pd_profile_scale: every layer's compute time times the factor (the models' and the
+ * measured ones), loading untouched, the name marked; a bad factor or a measured time
+ * pushed past a day refused with the profile unchanged. */
+static void test_scale(void **state)
+{
+    (void)state;
+    pd_profile *rpi = open_ok("paper-rpi3b"), *slow = open_ok("paper-rpi3b");
+    pd_graph *g = NULL;
+    pd_error err;
+    pd_error_clear(&err);
+    assert_int_equal(pd_graph_open("b-alexnet", &g, &err), PD_OK);
+    assert_int_equal(pd_profile_scale(slow, 10.0, &err), PD_OK);
+    assert_string_equal(slow->name, "paper-rpi3b x10");
+    size_t positive = 0;
+    for (size_t i = 0; i < g->n_layers; i++) {
+        double a = pd_profile_layer_ms(rpi, g, i), b = pd_profile_layer_ms(slow, g, i);
+        if (!(fabs(b - 10.0 * a) <= 1e-12 * (1.0 + b)))
+            fail_msg("layer %s: %.17g ms scaled by 10 is %.17g", g->layers[i].name, a, b);
+        positive += a > 0.0;
+    }
+    assert_true(positive > g->n_layers / 2); /* the comparison above saw real times */
+    assert_true(slow->load.intercept == rpi->load.intercept);
+    assert_true(slow->load.n == rpi->load.n);
+    for (int k = 0; k < rpi->load.n; k++)
+        assert_true(slow->load.coef[k] == rpi->load.coef[k]);
+
+    /* a kind's model too: a depthwise convolution's time by conv/depthwise, scaled */
+    pd_graph *dw = graph_ok("{\"name\": \"k\", \"input\": [8, 6, 6], \"layers\": [{\"name\": "
+                            "\"dw\", \"type\": \"conv\", \"filters\": 8, \"kernel\": 3, "
+                            "\"pad\": 1, \"groups\": 8, \"exit\": true}]}");
+    pd_profile *kinds = parse_ok(P("\"conv\": {\"features\": [\"macs\"], \"coef\": [1e-3], "
+                                   "\"intercept\": 1}, \"conv/depthwise\": {\"features\": "
+                                   "[\"macs\"], \"coef\": [1e-2], \"intercept\": 2}"));
+    assert_int_equal(pd_profile_scale(kinds, 3.0, &err), PD_OK);
+    NEAR(pd_profile_layer_ms(kinds, dw, 0), 3.0 * (2.0 + 1e-2 * 2592.0));
+    pd_profile_free(kinds);
+    pd_graph_free(dw);
+
+    pd_profile *m = parse_ok("{\"name\": \"m\", \"measured\": {\"net\": {\"a\": 2.5, "
+                             "\"b\": 8e7}}}");
+    scale_refused(m, 2.0, "profile \"m\"", "measured.net.b", "8e+07 ms times 2", NULL);
+    assert_string_equal(m->name, "m");
+    assert_true(m->measured[0].layer[0].ms == 2.5);
+    assert_int_equal(pd_profile_scale(m, 0.5, &err), PD_OK);
+    assert_true(m->measured[0].layer[0].ms == 1.25 && m->measured[0].layer[1].ms == 4e7);
+    assert_string_equal(m->name, "m x0.5");
+    scale_refused(m, 0.0, "profile \"m x0.5\": a factor of 0 is outside", NULL);
+    scale_refused(m, NAN, "a factor of nan is outside", NULL);
+    scale_refused(m, 2e3, "a factor of 2000 is outside", NULL);
+    assert_string_equal(m->name, "m x0.5");
+    pd_profile_free(m);
+    pd_graph_free(g);
+    pd_profile_free(rpi);
+    pd_profile_free(slow);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -523,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_parse_ok),
         cmocka_unit_test(test_open),
+        cmocka_unit_test(test_scale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,6 +102,16 @@ pd_status pd_profile_add_measured(pd_profile *p, const char *model, size_t n,
  * has an opaque layer p has no measured time for. */
 pd_status pd_profile_covers(const pd_profile *p, const pd_graph *g, pd_error *err);
 
+/* Makes p's tier `factor` times slower (factor > 1) or faster: every layer and kind
+ * model's coefficients and intercept and every measured time are multiplied by it, so
+ * each layer's compute time is; loading and parsing, which are not the tier's compute,
+ * stay. p->name becomes "NAME xFACTOR". A factor outside [PD_PROFILE_SCALE_MIN,
+ * PD_PROFILE_SCALE_MAX], or a measured time that would pass PD_MEASURED_MAX_MS, is
+ * PD_EINPUT naming the profile (and model and layer); p is unchanged on failure. */
+#define PD_PROFILE_SCALE_MIN 1e-3
+#define PD_PROFILE_SCALE_MAX 1e3
+pd_status pd_profile_scale(pd_profile *p, double factor, pd_error *err);
+
 typedef struct pd_preset_profile {
     const char *name;
     const char *json;

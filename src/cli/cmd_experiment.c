@@ -1,21 +1,34 @@
 /* predoff experiment paper: the paper's section-5 experiment, with the exact optimum beside
  * the genetic algorithm and the baselines, and two pictures drawn by gnuplot. The second
- * experiment, fmnist, is in experiment_fmnist.c; what they share in experiment.c. */
+ * experiment, fmnist, is in experiment_fmnist.c, the third, dag, in experiment_dag.c; what
+ * they share in experiment.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
 #include "experiment.h"
+#include "experiment_dag.h"
 #include "report.h"
 #include "setup.h"
 
 const cli_flag cli_cmd_experiment_flags[] = {
     {"--model", "MODEL", "fmnist: the model (default b-alexnet-gray); paper runs b-alexnet"},
     {"--out", "DIR", "where the data, the gnuplot script and the pictures go (default out/NAME)"},
-    {"--runs", "N", "genetic-algorithm runs, seeds 1..N (default 20, as the paper)"},
-    {"--points", "N", "bandwidths in the sweep from 0.1 to 100 Mbps (default 31)"},
-    {"--repeats", "N", "timings per solver, the median is reported (default 5)"},
+    {"--runs", "N",
+     "genetic-algorithm runs, seeds 1..N (default 20, as the paper; dag: " CLI_DAG_RUNS_TEXT
+     " at each bandwidth)"},
+    {"--points", "N",
+     "bandwidths in the sweep from 0.1 to 100 Mbps (default 31; dag: 0.1 to 1000 Mbps, "
+     "default " CLI_DAG_POINTS_TEXT ")"},
+    {"--repeats", "N", "paper, fmnist: timings per solver, the median is reported (default 5)"},
+    {"--models", "DIR",
+     "dag: DIR/ARCH/model.onnx for each architecture, as tools/make_onnx_models.py DIR makes "
+     "them (default " CLI_DAG_MODELS ")"},
+    {"--archs", "A,B,..", "dag: the architectures (default the six of tools/make_onnx_models.py)"},
+    {"--at", "MBPS,..", "dag: the bandwidths whose placements are drawn (default 1,10,100)"},
+    {"--mobile-slowdown", "F",
+     "dag: the mobile's layer times times F (default 10: x86-1core under a 10% CPU quota)"},
     CLI_SOLVER_FLAGS,
     {NULL, NULL, NULL},
 };
@@ -47,15 +60,9 @@ static int experiment_paper(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
-    for (size_t i = 0; i < p->n_opts; i++)
-        if (cli_is(&p->opts[i], "--model")) {
-            pd_error_set(&err, PD_EINPUT,
-                         "--model: experiment paper runs b-alexnet; --model is for "
-                         "experiment fmnist");
-            return cli_fail(&err);
-        }
-    cli_experiment_args a;
-    if (cli_experiment_read_args(p, "paper", "out/paper", &a, &err))
+    cli_experiment_args a = {.name = "paper", .out = "out/paper", .runs = 20, .points = 31,
+                             .repeats = 5};
+    if (cli_experiment_read_args(p, &a, &err))
         return cli_fail(&err);
     cli_setup s;
     if (cli_setup_model(p, "b-alexnet", &s, &err))
@@ -81,9 +88,11 @@ int cli_cmd_experiment(const cli_parsed *p)
         return experiment_paper(p);
     if (p->n_pos == 1 && strcmp(p->pos[0], "fmnist") == 0)
         return cli_experiment_fmnist(p);
+    if (p->n_pos == 1 && strcmp(p->pos[0], "dag") == 0)
+        return cli_experiment_dag(p);
     pd_error err;
     pd_error_clear(&err);
     pd_error_set(&err, PD_EINPUT,
-                 "experiment: expected the name of an experiment: paper or fmnist");
+                 "experiment: expected the name of an experiment: paper, fmnist or dag");
     return cli_fail(&err);
 }

@@ -9,10 +9,33 @@
 #include "plot.h"
 #include "report.h"
 
-pd_status cli_experiment_read_args(const cli_parsed *p, const char *name, const char *default_out,
-                               cli_experiment_args *a, pd_error *err)
+/* The flags of the experiment table that only some experiments take. */
+static const struct flag_owner {
+    const char *flag;
+    const char *experiments; /* the ones that take it, space-separated */
+} flag_owners[] = {
+    {"--model", "fmnist"},           {"--repeats", "paper fmnist"}, {"--models", "dag"},
+    {"--archs", "dag"},              {"--at", "dag"},               {"--mobile-slowdown", "dag"},
+};
+
+/* Whether the space-separated list holds the word. */
+static int list_has(const char *list, const char *word)
 {
-    *a = (cli_experiment_args){name, default_out, 20, 31, 5, {0}};
+    size_t n = strlen(word);
+    for (const char *c = list; (c = strstr(c, word)); c += n)
+        if ((c == list || c[-1] == ' ') && (c[n] == ' ' || c[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+pd_status cli_experiment_read_args(const cli_parsed *p, cli_experiment_args *a, pd_error *err)
+{
+    for (size_t i = 0; i < p->n_opts; i++)
+        for (size_t k = 0; k < sizeof flag_owners / sizeof flag_owners[0]; k++)
+            if (cli_is(&p->opts[i], flag_owners[k].flag) &&
+                !list_has(flag_owners[k].experiments, a->name))
+                return pd_error_set(err, PD_EINPUT, "experiment %s: %s is for experiment %s",
+                                    a->name, flag_owners[k].flag, flag_owners[k].experiments);
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
         if (cli_is(o, "--out"))

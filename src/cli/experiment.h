@@ -1,4 +1,4 @@
-/* What the experiments share (experiment paper, experiment fmnist): their flags, every solver
+/* What the experiments share (experiment paper, fmnist, dag): their flags, every solver
  * side by side, the GA runs, the bandwidth sweep and the pictures gnuplot draws. */
 #ifndef PD_CLI_EXPERIMENT_H
 #define PD_CLI_EXPERIMENT_H
@@ -8,16 +8,17 @@
 #include "predoff/study.h"
 
 typedef struct cli_experiment_args {
-    const char *name; /* "paper", "fmnist": for the plots' header */
+    const char *name; /* "paper", "fmnist", "dag": for the plots' header and the flag checks */
     const char *out;
     double runs, points, repeats;
     pd_solve_options opt;
 } cli_experiment_args;
 
-/* Reads --out (default default_out), --runs, --points, --repeats and the solver flags, and
- * creates the output folder. */
-pd_status cli_experiment_read_args(const cli_parsed *p, const char *name, const char *default_out,
-                               cli_experiment_args *a, pd_error *err);
+/* Reads --out, --runs, --points, --repeats and the solver flags into a, whose name, out,
+ * runs, points and repeats hold the experiment's defaults, and creates the output folder.
+ * A flag of the experiment table that is for other experiments (--model, --models, ...)
+ * fails, naming them. */
+pd_status cli_experiment_read_args(const cli_parsed *p, cli_experiment_args *a, pd_error *err);
 
 typedef struct cli_experiment_run {
     size_t n;            /* solvers, as pd_solvers lists them */
@@ -40,7 +41,9 @@ pd_status cli_experiment_sweep(cli_setup *s, const cli_experiment_args *a,
                                const cli_experiment_run *run, pd_error *err);
 void cli_experiment_run_free(cli_experiment_run *run);
 
-/* experiment fmnist (experiment_fmnist.c); returns the exit status. */
+/* experiment fmnist (experiment_fmnist.c) and experiment dag (experiment_dag.c); each
+ * returns the exit status. */
 int cli_experiment_fmnist(const cli_parsed *p);
+int cli_experiment_dag(const cli_parsed *p);
 
 #endif

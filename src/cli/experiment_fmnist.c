@@ -186,9 +186,10 @@ int cli_experiment_fmnist(const cli_parsed *p)
     pd_error err;
     pd_error_clear(&err);
     fmnist_flags f = read_flags(p);
-    cli_experiment_args a;
+    cli_experiment_args a = {.name = "fmnist", .out = "out/fmnist", .runs = 20, .points = 31,
+                             .repeats = 5};
     cli_setup s;
-    if (cli_experiment_read_args(p, "fmnist", "out/fmnist", &a, &err) ||
+    if (cli_experiment_read_args(p, &a, &err) ||
         setup(p, &f, &s, &err))
         return cli_fail(&err);
     pd_distribution centred = {0};

@@ -17,10 +17,11 @@ static const cli_command commands[] = {
      "plan with every solver and print their expected latencies side by side",
      cli_cmd_compare_flags, 1, cli_cmd_compare},
     {"experiment",
-     "paper|fmnist [--model MODEL] [--accuracy-from ACC.json] [scenario flags] [--out DIR] "
-     "[--runs N]",
+     "paper|fmnist|dag [--model MODEL] [--accuracy-from ACC.json] [--models DIR] "
+     "[scenario flags] [--out DIR] [--runs N] [--points N]",
      "paper: the paper's section-5 experiment (every solver, 20 GA runs, a bandwidth sweep, "
-     "pictures); fmnist: the same with measured exit accuracies and a demand centred among them",
+     "pictures); fmnist: the same with measured exit accuracies and a demand centred among "
+     "them; dag: six ONNX architectures, every solver, 0.1 to 1000 Mbps, two and three tiers",
      cli_cmd_experiment_flags, 1, cli_cmd_experiment},
     {"fit", "PROFILE.csv [--features paper|macs|auto] [--folds K] [--name NAME] -o TIER.json",
      "fit a tier profile (one linear model per layer type) to measured layer times",

@@ -90,17 +90,19 @@ static const struct sweep_style {
     {"brute", 1, "linespoints lw 1 dt 3 pt 6 ps 1.8 lc rgb '#7f7f7f'"},
     {"edgent", 2, "linespoints lw 1.5 dt 2 pt 4 ps 1.6 lc rgb '#1f77b4'"},
     {"neurosurgeon", 2, "linespoints lw 1.5 dt 4 pt 2 ps 1.1 lc rgb '#ff7f0e'"},
+    {"dads", 2, "linespoints lw 1.5 dt 1 pt 8 ps 1.2 lc rgb '#9467bd'"},
     {"ga", 3, "linespoints lw 2 dt 1 pt 9 ps 1.1 lc rgb '#d62728'"},
     {"exact", 4, "linespoints lw 2 dt 1 pt 7 ps 0.6 lc rgb '#000000'"},
     {NULL, 1, "linespoints lw 1.5 dt 5 pt 3 ps 1 lc rgb '#e377c2'"},
 };
 
-static const struct sweep_style *style_of(const char *solver)
+const char *cli_plot_solver_style(const char *solver, int *layer)
 {
     const struct sweep_style *st = sweep_styles;
     while (st->solver && strcmp(st->solver, solver) != 0)
         st++;
-    return st;
+    *layer = st->layer;
+    return st->style;
 }
 
 /* Columns: Mbps, one per solver (NaN where it does not apply), then the GA over its seeds. */
@@ -130,13 +132,14 @@ static pd_status write_sweep(const char *dir, const pd_sweep *sw, const pd_sweep
                 "     'bandwidth.dat' using 1:%zu with lines lw 1.5 dt 3 lc rgb '#d62728' "
                 "title 'ga, median of the seeds'",
             col, col + 2, ga->runs, col + 1);
-    for (int layer = 0; layer <= 4; layer++)
+    for (int layer = 0; layer < CLI_PLOT_LAYERS; layer++)
         for (size_t s = 0; s < sw->n_solvers; s++) {
-            const struct sweep_style *st = style_of(solvers[s].name);
-            if (st->layer != layer || isnan(sw->objective_ms[s]))
+            int at;
+            const char *style = cli_plot_solver_style(solvers[s].name, &at);
+            if (at != layer || isnan(sw->objective_ms[s]))
                 continue;
             fprintf(gp, ", \\\n     'bandwidth.dat' using 1:%zu with %s title '%s%s'", s + 2,
-                    st->style, solvers[s].name, strcmp(solvers[s].name, "ga") ? "" : ", seed 1");
+                    style, solvers[s].name, strcmp(solvers[s].name, "ga") ? "" : ", seed 1");
         }
     fprintf(gp, "\n");
     return cli_out_close(f, dir, "bandwidth.dat", err);

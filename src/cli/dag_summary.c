@@ -1,0 +1,206 @@
+/* experiment dag's summary: for each architecture and set of tiers, where over the sweep
+ * the exact DAG plan beats the best single cut and the best baseline, and by how much; the
+ * solvers that did not apply and why; the GA against the optimum. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiment_dag.h"
+#include "safe_name.h"
+
+static const char *const tier_words[2] = {"two", "three"};
+
+typedef struct gain_stats {
+    size_t points; /* with a comparison */
+    size_t beats;  /* of them where the exact plan is lower by more than CLI_DAG_BEATS */
+    double max_pct, max_mbps, median_pct;
+    const char *max_by;
+    char where[96];
+} gain_stats;
+
+/* Appends "lo-hi" (or "lo") for a run of points to g->where, "..." once it is full. */
+static void add_range(gain_stats *g, double lo, double hi)
+{
+    size_t used = strlen(g->where);
+    char item[48];
+    if (lo == hi)
+        snprintf(item, sizeof item, "%s%.3g", used ? ", " : "", lo);
+    else
+        snprintf(item, sizeof item, "%s%.3g-%.3g", used ? ", " : "", lo, hi);
+    if (used + strlen(item) + 4 < sizeof g->where)
+        memcpy(g->where + used, item, strlen(item) + 1);
+    else if (!strstr(g->where, "..."))
+        snprintf(g->where + used, sizeof g->where - used, ", ...");
+}
+
+/* The exact plan against the best single cut (baseline 0) or the best baseline (1). */
+static int gain_stats_of(const pd_sweep *sw, int baseline, gain_stats *g)
+{
+    memset(g, 0, sizeof *g);
+    g->max_pct = g->median_pct = NAN;
+    size_t ex = cli_dag_column("exact");
+    double *gains = malloc((sw->n_points ? sw->n_points : 1) * sizeof *gains);
+    if (!gains || ex >= sw->n_solvers) {
+        free(gains);
+        return -1;
+    }
+    double run_lo = NAN, run_hi = NAN;
+    for (size_t p = 0; p < sw->n_points; p++) {
+        const char *by;
+        double other = baseline ? cli_dag_best_baseline(sw, p, &by)
+                                : cli_dag_best_single(sw, p, &by);
+        double gain = cli_dag_gain_pct(sw->objective_ms[p * sw->n_solvers + ex], other);
+        double mbps = sw->rate_bps[p] / 1e6;
+        int beats = !isnan(gain) && gain > 100.0 * CLI_DAG_BEATS;
+        if (!isnan(gain)) {
+            gains[g->points++] = gain;
+            if (isnan(g->max_pct) || gain > g->max_pct) {
+                g->max_pct = gain;
+                g->max_mbps = mbps;
+                g->max_by = by;
+            }
+        }
+        g->beats += beats;
+        if (beats) {
+            if (isnan(run_lo))
+                run_lo = mbps;
+            run_hi = mbps;
+        }
+        if ((!beats || p + 1 == sw->n_points) && !isnan(run_lo)) {
+            add_range(g, run_lo, run_hi);
+            run_lo = NAN;
+        }
+    }
+    if (g->points)
+        g->median_pct = pd_median(gains, g->points);
+    free(gains);
+    return 0;
+}
+
+static void print_table(const cli_dag_arch *archs, size_t n, int baseline)
+{
+    printf("%-20s %5s %6s  %-9s  %-30s %8s %8s  %-12s %7s\n", "architecture", "tiers", "layers",
+           "beats at", "where (Mbps)", "max gain", "at Mbps", "it is", "median");
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 2; c++) {
+            gain_stats g;
+            char count[32], nb[CLI_NAME_BUF];
+            if (gain_stats_of(&archs[i].c[c].sw, baseline, &g)) {
+                printf("%-20s %5s  out of memory\n", archs[i].name, tier_words[c]);
+                continue;
+            }
+            snprintf(count, sizeof count, "%zu of %zu", g.beats, g.points);
+            printf("%-20s %5s %6zu  %-9s  %-30s %7.1f%% %8.3g  %-12s %6.1f%%\n",
+                   cli_safe_name(archs[i].name, nb, sizeof nb), tier_words[c], archs[i].n_layers,
+                   count, g.beats ? g.where : "nowhere", g.max_pct, g.max_mbps,
+                   g.max_by ? g.max_by : "-", g.median_pct);
+        }
+}
+
+/* The first clause of a refusal (up to its first ';'), for one line. */
+static void print_reason(const char *msg)
+{
+    const char *end = strchr(msg, ';');
+    int len = end ? (int)(end - msg) : (int)strlen(msg);
+    char nb[4 * PD_ERROR_MSG_MAX + 4], clause[PD_ERROR_MSG_MAX];
+    snprintf(clause, sizeof clause, "%.*s", len, msg);
+    printf("%s", cli_safe_name(clause, nb, sizeof nb));
+}
+
+static void print_refusals(const cli_dag_arch *archs, size_t n)
+{
+    printf("\nsolvers that did not apply (NaN in the data, absent from the pictures), as they "
+           "said at %g Mbps:\n", CLI_DAG_REF_BPS / 1e6);
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 2; c++) {
+            const cli_dag_case *k = &archs[i].c[c];
+            for (size_t s = 0; s < k->sw.n_solvers; s++) {
+                if (!k->ref[s].status)
+                    continue;
+                printf("  %-20s %-5s  %-13s ", archs[i].name, tier_words[c], k->ref[s].solver->name);
+                print_reason(k->ref[s].msg);
+                printf("\n");
+            }
+        }
+}
+
+/* Where a solver is below the exact plan: a bug, said loudly. */
+static void print_check(const cli_dag_arch *archs, size_t n)
+{
+    size_t ex = cli_dag_column("exact"), bad = 0, compared = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 2; c++) {
+            const pd_sweep *sw = &archs[i].c[c].sw;
+            for (size_t p = 0; ex < sw->n_solvers && p < sw->n_points; p++)
+                for (size_t s = 0; s < sw->n_solvers; s++) {
+                    double e = sw->objective_ms[p * sw->n_solvers + ex];
+                    double v = sw->objective_ms[p * sw->n_solvers + s];
+                    if (isnan(v) || s == ex)
+                        continue;
+                    compared++;
+                    if (v < e * (1.0 - 1e-9)) {
+                        bad++;
+                        printf("WRONG: %s, %s tiers, %.3g Mbps: %s %.9g ms is below the exact "
+                               "plan's %.9g ms\n",
+                               archs[i].name, tier_words[c], sw->rate_bps[p] / 1e6,
+                               pd_solvers(&(size_t){0})[s].name, v, e);
+                    }
+                }
+        }
+    printf("\nthe exact plan at or below every other solver: %zu of %zu comparisons%s\n",
+           compared - bad, compared, bad ? " (WRONG: see above)" : "");
+}
+
+static void print_ga(const cli_dag_arch *archs, size_t n, size_t runs)
+{
+    size_t ex = cli_dag_column("exact"), ga = cli_dag_column("ga");
+    int any = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 2; c++)
+            any |= archs[i].c[c].ga.runs > 0;
+    if (!any) {
+        printf("\nthe GA applied to none of the cases\n");
+        return;
+    }
+    printf("\nthe GA (seeds 1..%zu at every bandwidth) against the exact optimum:\n", runs);
+    printf("%-20s %5s  %-22s %-22s %s\n", "architecture", "tiers", "seed 1 at the optimum",
+           "every seed at it", "worst seed (x optimum, at Mbps)");
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 2; c++) {
+            const cli_dag_case *k = &archs[i].c[c];
+            if (!k->ga.runs)
+                continue;
+            size_t seed1 = 0, all = 0, worst_p = 0;
+            double worst = 0.0;
+            for (size_t p = 0; p < k->sw.n_points; p++) {
+                double e = k->sw.objective_ms[p * k->sw.n_solvers + ex];
+                seed1 += k->sw.objective_ms[p * k->sw.n_solvers + ga] <= e * (1.0 + 1e-9);
+                all += k->ga.reached[p] == k->ga.runs;
+                if (k->ga.worst[p] / e > worst) {
+                    worst = k->ga.worst[p] / e;
+                    worst_p = p;
+                }
+            }
+            char a1[32], a2[32];
+            snprintf(a1, sizeof a1, "%zu of %zu", seed1, k->sw.n_points);
+            snprintf(a2, sizeof a2, "%zu of %zu", all, k->sw.n_points);
+            printf("%-20s %5s  %-22s %-22s x%.3f at %.3g\n", archs[i].name, tier_words[c], a1, a2,
+                   worst, k->sw.rate_bps[worst_p] / 1e6);
+        }
+}
+
+void cli_dag_print_summary(const cli_dag_arch *archs, size_t n, size_t runs)
+{
+    printf("\nthe exact DAG plan against the best single cut (the better of edgent and "
+           "neurosurgeon at each bandwidth);\nbeats: lower by more than %g%%; gain: the share "
+           "of the other's expected latency it saves; median over the sweep:\n",
+           100.0 * CLI_DAG_BEATS);
+    print_table(archs, n, 0);
+    printf("\nthe same against the best baseline (every solver but exact, brute and ga: the "
+           "single cuts, all on one tier, ...):\n");
+    print_table(archs, n, 1);
+    print_ga(archs, n, runs);
+    print_refusals(archs, n);
+    print_check(archs, n);
+}
