@@ -1,6 +1,6 @@
-/* experiment dag's summary: for each architecture and set of tiers, where over the sweep
- * the exact DAG plan beats the best single cut and the best baseline, and by how much; the
- * solvers that did not apply and why; the GA against the optimum. */
+/* experiment dag's comparisons and summary: for each architecture and set of tiers, where
+ * over the sweep the exact DAG plan beats the best single cut and the best baseline, and by
+ * how much; the solvers that did not apply and why; the GA against the optimum. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,68 @@
 #include "safe_name.h"
 
 static const char *const tier_words[2] = {"two", "three"};
+
+/* The single cuts, and the solvers that are not baselines (the optimum and the GA). */
+static const char *const single_cuts[] = {"edgent", "neurosurgeon"};
+static const char *const not_baselines[] = {"exact", "brute", "ga"};
+
+size_t cli_dag_column(const char *solver)
+{
+    size_t n;
+    const pd_solver *s = pd_solvers(&n);
+    size_t i = 0;
+    while (i < n && strcmp(s[i].name, solver) != 0)
+        i++;
+    return i;
+}
+
+static int listed(const char *name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The lowest finite latency at point p among the solvers in (want = 1) or out of (0) list. */
+static double best_of(const pd_sweep *sw, size_t p, const char *const *list, size_t n, int want,
+                      const char **name)
+{
+    const pd_solver *s = pd_solvers(&(size_t){0});
+    double best = NAN;
+    if (name)
+        *name = NULL;
+    for (size_t i = 0; i < sw->n_solvers; i++) {
+        double v = sw->objective_ms[p * sw->n_solvers + i];
+        if (listed(s[i].name, list, n) != want || isnan(v) || !(isnan(best) || v < best))
+            continue;
+        best = v;
+        if (name)
+            *name = s[i].name;
+    }
+    return best;
+}
+
+double cli_dag_best_single(const pd_sweep *sw, size_t p, const char **name)
+{
+    return best_of(sw, p, single_cuts, sizeof single_cuts / sizeof *single_cuts, 1, name);
+}
+
+double cli_dag_best_baseline(const pd_sweep *sw, size_t p, const char **name)
+{
+    return best_of(sw, p, not_baselines, sizeof not_baselines / sizeof *not_baselines, 0, name);
+}
+
+double cli_dag_gain_pct(double exact_ms, double other_ms)
+{
+    return isnan(other_ms) || !(other_ms > 0.0) ? NAN : 100.0 * (other_ms - exact_ms) / other_ms;
+}
+
+int cli_dag_is_single_cut(const char *solver)
+{
+    return listed(solver, single_cuts, sizeof single_cuts / sizeof *single_cuts);
+}
+
 
 typedef struct gain_stats {
     size_t points; /* with a comparison */
@@ -118,7 +180,8 @@ static void print_refusals(const cli_dag_arch *archs, size_t n)
             for (size_t s = 0; s < k->sw.n_solvers; s++) {
                 if (!k->ref[s].status)
                     continue;
-                printf("  %-20s %-5s  %-13s ", archs[i].name, tier_words[c], k->ref[s].solver->name);
+                printf("  %-20s %-5s  %-13s ", archs[i].name, tier_words[c],
+                       k->ref[s].solver->name);
                 print_reason(k->ref[s].msg);
                 printf("\n");
             }

@@ -1,11 +1,11 @@
 /* predoff experiment dag: the multi-exit architectures of tools/make_onnx_models.py, from
  * their ONNX files, planned by every solver of the table over a sweep of the mobile-edge
  * rate from 0.1 to 1000 Mbps, with two tiers (mobile, edge) and three (and cloud); each
- * network's exact plan and best single cut at a few rates. The summary is dag_summary.c's,
- * the data and pictures plot_dag.c's; docs/DAG-EXPERIMENT.md reads them. */
+ * network's exact plan and best single cut at a few rates. Flags and scenarios are
+ * dag_flags.c's, the comparisons and summary dag_summary.c's, the data and pictures
+ * plot_dag.c's; docs/DAG-EXPERIMENT.md reads them. */
 #include "experiment_dag.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,237 +15,7 @@
 #include "commands.h"
 #include "experiment.h"
 #include "safe_name.h"
-#include "setup.h"
 #include "predoff/topology.h"
-
-static const char *const default_archs[] = {"resnet18",  "mobilenet_v2",       "squeezenet1_1",
-                                            "googlenet", "mobilenet_v3_small", "efficientnet_b0"};
-static const double default_at_mbps[] = {1, 10, 100};
-/* The tiers' profiles unless --mobile, --edge, --cloud say otherwise (docs/DAG-EXPERIMENT.md):
- * the mobile is x86-1core slowed down --mobile-slowdown times. */
-static const char *const default_profile[PD_TIER_COUNT] = {"x86-1core", "x86-1core", "x86-2core"};
-static const char *const profile_flag[PD_TIER_COUNT] = {"--mobile", "--edge", "--cloud"};
-#define DEFAULT_SLOWDOWN 10.0
-/* Exit accuracies for a network of three exits that has none (the exported weights are
- * random, so there are none to measure): bench_exact_dag's. */
-static const double assumed_accuracy[] = {0.55, 0.62, 0.70};
-/* The single cuts, and the solvers that are not baselines (the optimum and the GA). */
-static const char *const single_cuts[] = {"edgent", "neurosurgeon"};
-static const char *const not_baselines[] = {"exact", "brute", "ga"};
-/* The scenario flags that set what the experiment sweeps or sets itself. */
-static const char *const swept_flags[] = {"--tiers",    "--bandwidth", "--uplink",
-                                          "--downlink", "--channel-hz", "--snr-db"};
-
-typedef struct dag_flags {
-    const char *models;
-    size_t n_arch, n_at;
-    char arch[CLI_DAG_MAX_ARCHS][CLI_DAG_NAME_MAX + 1];
-    double at_bps[CLI_DAG_MAX_AT];
-    double slowdown;
-    int profile_given[PD_TIER_COUNT];
-} dag_flags;
-
-size_t cli_dag_column(const char *solver)
-{
-    size_t n;
-    const pd_solver *s = pd_solvers(&n);
-    size_t i = 0;
-    while (i < n && strcmp(s[i].name, solver) != 0)
-        i++;
-    return i;
-}
-
-static int listed(const char *name, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(name, list[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* The lowest finite latency at point p among the solvers in (want = 1) or out of (0) list. */
-static double best_of(const pd_sweep *sw, size_t p, const char *const *list, size_t n, int want,
-                      const char **name)
-{
-    const pd_solver *s = pd_solvers(&(size_t){0});
-    double best = NAN;
-    if (name)
-        *name = NULL;
-    for (size_t i = 0; i < sw->n_solvers; i++) {
-        double v = sw->objective_ms[p * sw->n_solvers + i];
-        if (listed(s[i].name, list, n) != want || isnan(v) || !(isnan(best) || v < best))
-            continue;
-        best = v;
-        if (name)
-            *name = s[i].name;
-    }
-    return best;
-}
-
-double cli_dag_best_single(const pd_sweep *sw, size_t p, const char **name)
-{
-    return best_of(sw, p, single_cuts, sizeof single_cuts / sizeof *single_cuts, 1, name);
-}
-
-double cli_dag_best_baseline(const pd_sweep *sw, size_t p, const char **name)
-{
-    return best_of(sw, p, not_baselines, sizeof not_baselines / sizeof *not_baselines, 0, name);
-}
-
-double cli_dag_gain_pct(double exact_ms, double other_ms)
-{
-    return isnan(other_ms) || !(other_ms > 0.0) ? NAN : 100.0 * (other_ms - exact_ms) / other_ms;
-}
-
-/* --archs: names that are safe as file names and in gnuplot's quotes, each once. */
-static pd_status read_archs(const char *list, dag_flags *f, pd_error *err)
-{
-    const char *item;
-    size_t len;
-    f->n_arch = 0;
-    for (const char *c = list; cli_list_next(&c, &item, &len);) {
-        if (f->n_arch == CLI_DAG_MAX_ARCHS)
-            return pd_error_set(err, PD_EINPUT, "--archs: more than %d architectures",
-                                CLI_DAG_MAX_ARCHS);
-        if (len == 0 || len > CLI_DAG_NAME_MAX || strspn(item, "abcdefghijklmnopqrstuvwxyz"
-                                                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                               "0123456789_-.") < len ||
-            item[0] == '.')
-            return pd_error_set(err, PD_EINPUT,
-                                "--archs: \"%.*s\" is not a name of 1 to %d letters, digits, "
-                                "'_', '-' and '.' (not first)",
-                                (int)(len > CLI_DAG_NAME_MAX ? CLI_DAG_NAME_MAX : len), item,
-                                CLI_DAG_NAME_MAX);
-        memcpy(f->arch[f->n_arch], item, len);
-        f->arch[f->n_arch][len] = '\0';
-        for (size_t k = 0; k < f->n_arch; k++)
-            if (strcmp(f->arch[k], f->arch[f->n_arch]) == 0)
-                return pd_error_set(err, PD_EINPUT, "--archs: \"%s\" given twice", f->arch[k]);
-        f->n_arch++;
-    }
-    return PD_OK;
-}
-
-static pd_status read_at(const char *list, dag_flags *f, pd_error *err)
-{
-    double mbps[CLI_DAG_MAX_AT];
-    int n = cli_reals(list, mbps, CLI_DAG_MAX_AT);
-    if (n < 1)
-        return pd_error_set(err, PD_EINPUT,
-                            "--at: \"%s\" is not a list of 1 to %d bandwidths in Mbps", list,
-                            CLI_DAG_MAX_AT);
-    for (int i = 0; i < n; i++) {
-        if (!(mbps[i] >= CLI_DAG_LO_BPS / 1e6 && mbps[i] <= CLI_DAG_HI_BPS / 1e6))
-            return pd_error_set(err, PD_EINPUT, "--at: %g Mbps is outside the sweep, %g to %g",
-                                mbps[i], CLI_DAG_LO_BPS / 1e6, CLI_DAG_HI_BPS / 1e6);
-        f->at_bps[i] = mbps[i] * 1e6;
-    }
-    f->n_at = (size_t)n;
-    return PD_OK;
-}
-
-static pd_status read_flags(const cli_parsed *p, dag_flags *f, pd_error *err)
-{
-    memset(f, 0, sizeof *f);
-    f->models = CLI_DAG_MODELS;
-    f->slowdown = DEFAULT_SLOWDOWN;
-    for (size_t i = 0; i < sizeof default_archs / sizeof *default_archs; i++)
-        snprintf(f->arch[f->n_arch++], sizeof f->arch[0], "%s", default_archs[i]);
-    for (size_t i = 0; i < sizeof default_at_mbps / sizeof *default_at_mbps; i++)
-        f->at_bps[f->n_at++] = default_at_mbps[i] * 1e6;
-    for (size_t i = 0; i < p->n_opts; i++) {
-        const cli_opt *o = &p->opts[i];
-        pd_status st = PD_OK;
-        for (size_t k = 0; k < sizeof swept_flags / sizeof *swept_flags; k++)
-            if (cli_is(o, swept_flags[k]))
-                return pd_error_set(err, PD_EINPUT,
-                                    "experiment dag: %s: the experiment sweeps the mobile-edge "
-                                    "rate from %g to %g Mbps, with two and with three tiers",
-                                    swept_flags[k], CLI_DAG_LO_BPS / 1e6, CLI_DAG_HI_BPS / 1e6);
-        for (int t = 0; t < PD_TIER_COUNT; t++)
-            f->profile_given[t] |= cli_is(o, profile_flag[t]);
-        if (cli_is(o, "--models"))
-            f->models = o->value;
-        else if (cli_is(o, "--archs"))
-            st = read_archs(o->value, f, err);
-        else if (cli_is(o, "--at"))
-            st = read_at(o->value, f, err);
-        else if (cli_is(o, "--mobile-slowdown"))
-            st = cli_real("--mobile-slowdown", o->value, PD_PROFILE_SCALE_MIN,
-                          PD_PROFILE_SCALE_MAX, &f->slowdown, err);
-        if (st)
-            return st;
-    }
-    return PD_OK;
-}
-
-static void model_path(const dag_flags *f, size_t i, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s/%s/model.onnx", f->models, f->arch[i]);
-}
-
-/* Every model file is there before anything runs. */
-static pd_status check_models(const dag_flags *f, pd_error *err)
-{
-    char path[4200], nb[4 * 4200];
-    if (strlen(f->models) > 4000)
-        return pd_error_set(err, PD_EINPUT, "--models: a folder name of %zu bytes is too long",
-                            strlen(f->models));
-    for (size_t i = 0; i < f->n_arch; i++) {
-        model_path(f, i, path, sizeof path);
-        FILE *m = fopen(path, "rb");
-        if (m) {
-            fclose(m);
-            continue;
-        }
-        int e = errno;
-        return pd_error_set(err, PD_EINPUT,
-                            "--models: %s: %s; make the architectures with /usr/bin/python3 "
-                            "tools/make_onnx_models.py %s (Debian's python3-torch, "
-                            "python3-torchvision, python3-onnx)",
-                            cli_safe_name(path, nb, sizeof nb), strerror(e),
-                            cli_safe_name(f->models, nb + sizeof nb / 2, sizeof nb / 2));
-    }
-    return PD_OK;
-}
-
-/* The experiment's profiles where no flag names one, the mobile slowed down, and the
- * assumed accuracies for a network of three exits without any. */
-static pd_status prepare_scenario(cli_setup *s, const dag_flags *f, pd_error *err)
-{
-    for (int t = 0; t < PD_TIER_COUNT; t++) {
-        if (f->profile_given[t])
-            continue;
-        pd_profile *pr;
-        pd_status st = pd_profile_open(default_profile[t], &pr, err);
-        if (st)
-            return st;
-        pd_profile_free(s->sc.profile[t]);
-        s->sc.profile[t] = pr;
-    }
-    if (f->slowdown != 1.0) {
-        pd_status st = pd_profile_scale(s->sc.profile[PD_TIER_MOBILE], f->slowdown, err);
-        if (st)
-            return pd_error_prefix(err, "--mobile-slowdown");
-    }
-    size_t missing = 0;
-    for (size_t k = 0; k < s->g->n_exits; k++)
-        missing += !s->g->layers[s->g->exits[k]].has_accuracy;
-    if (s->sc.n_exit_accuracy || !missing)
-        return PD_OK;
-    size_t n = sizeof assumed_accuracy / sizeof *assumed_accuracy;
-    if (s->g->n_exits != n)
-        return pd_error_set(err, PD_EINPUT,
-                            "%zu of the %zu exits have no accuracy; the experiment assumes "
-                            "accuracies for 3 exits only: give --exit-accuracy",
-                            missing, s->g->n_exits);
-    s->sc.exit_accuracy = malloc(sizeof assumed_accuracy);
-    if (!s->sc.exit_accuracy)
-        return pd_error_set(err, PD_ENOMEM, "out of memory");
-    memcpy(s->sc.exit_accuracy, assumed_accuracy, sizeof assumed_accuracy);
-    s->sc.n_exit_accuracy = n;
-    return PD_OK;
-}
 
 /* The tensors that cross between tiers when each layer runs on tier[layer]: one for each
  * tensor (the network input, on the mobile, or a layer's output) and each other tier one of
@@ -302,11 +72,15 @@ static pd_status plans_at(pd_problem *pb, const pd_scenario *sc, const pd_solve_
     at->exact_ms = sol.objective_ms;
     st = tiers_of(pb, &sol, &at->exact_tier, &at->exact_cross, err);
     pd_solution_free(&sol);
-    for (size_t i = 0; !st && i < sizeof single_cuts / sizeof *single_cuts; i++) {
-        const pd_solver *cut = pd_solver_find(single_cuts[i]);
+    size_t n;
+    const pd_solver *solvers = pd_solvers(&n);
+    for (size_t i = 0; !st && i < n; i++) {
+        const pd_solver *cut = &solvers[i];
+        if (!cli_dag_is_single_cut(cut->name))
+            continue;
         pd_error e;
         pd_error_clear(&e);
-        pd_status cst = cut ? pd_solve(cut, pb, opt, &sol, &e) : PD_EINPUT;
+        pd_status cst = pd_solve(cut, pb, opt, &sol, &e);
         if (cst == PD_ENOMEM)
             return pd_error_set(err, PD_ENOMEM, "%s", e.msg);
         if (cst)
@@ -331,7 +105,7 @@ static int column_complete(const pd_sweep *sw, size_t col)
     return 1;
 }
 
-static pd_status run_case(pd_problem *pb, const pd_scenario *sc, const dag_flags *f,
+static pd_status run_case(pd_problem *pb, const pd_scenario *sc, const cli_dag_flags *f,
                           const cli_experiment_args *a, cli_dag_case *c, pd_error *err)
 {
     pd_solve_options first = a->opt;
@@ -375,20 +149,19 @@ static void label_of(const char *name, char *out, size_t size)
     out[i] = '\0';
 }
 
-static pd_status run_arch(const cli_parsed *p, const dag_flags *f, size_t i,
+static void print_header(const cli_setup *s, const cli_dag_flags *f,
+                         const cli_experiment_args *a);
+
+static pd_status run_arch(const cli_parsed *p, const cli_dag_flags *f, size_t i,
                           const cli_experiment_args *a, cli_dag_arch *arch, pd_error *err)
 {
-    char path[4200];
-    model_path(f, i, path, sizeof path);
     snprintf(arch->name, sizeof arch->name, "%s", f->arch[i]);
     cli_setup s;
-    pd_status st = cli_setup_begin(p, path, &s, err);
+    pd_status st = cli_dag_setup(p, f, i, &s, err);
     if (st)
         return st;
-    if ((st = prepare_scenario(&s, f, err))) {
-        cli_setup_close(&s);
-        return pd_error_prefix(err, path);
-    }
+    if (i == 0)
+        print_header(&s, f, a);
     arch->n_layers = s.g->n_layers;
     arch->n_exits = s.g->n_exits;
     arch->exit_layer = malloc((s.g->n_exits ? s.g->n_exits : 1) * sizeof *arch->exit_layer);
@@ -445,33 +218,26 @@ void cli_dag_arch_free(cli_dag_arch *a)
     memset(a, 0, sizeof *a);
 }
 
-/* What the experiment plans with, from the first architecture's scenario as the flags make it. */
-static pd_status print_header(const cli_parsed *p, const dag_flags *f,
-                              const cli_experiment_args *a, pd_error *err)
+/* What the experiment plans with: the first architecture's scenario, as the flags make
+ * every one's. */
+static void print_header(const cli_setup *s, const cli_dag_flags *f, const cli_experiment_args *a)
 {
-    char path[4200], nb[4 * 4200], n1[CLI_NAME_BUF], n2[CLI_NAME_BUF], n3[CLI_NAME_BUF];
-    model_path(f, 0, path, sizeof path);
-    cli_setup s;
-    pd_status st = cli_setup_begin(p, path, &s, err);
-    if (!st && (st = prepare_scenario(&s, f, err)))
-        cli_setup_close(&s);
-    if (st)
-        return st;
+    char nb[4 * 4200], n1[CLI_NAME_BUF], n2[CLI_NAME_BUF], n3[CLI_NAME_BUF];
     printf("experiment dag: %zu multi-exit architectures from %s/ARCH/model.onnx, every solver, "
            "%g bandwidths from %g to %g Mbps (both ways), two tiers and three\n",
            f->n_arch, cli_safe_name(f->models, nb, sizeof nb), a->points, CLI_DAG_LO_BPS / 1e6,
            CLI_DAG_HI_BPS / 1e6);
     printf("tiers: mobile (%s), edge (%s), cloud (%s, three tiers only)\n",
-           cli_safe_name(s.sc.profile[PD_TIER_MOBILE]->name, n1, sizeof n1),
-           cli_safe_name(s.sc.profile[PD_TIER_EDGE]->name, n2, sizeof n2),
-           cli_safe_name(s.sc.profile[PD_TIER_CLOUD]->name, n3, sizeof n3));
+           cli_safe_name(s->sc.profile[PD_TIER_MOBILE]->name, n1, sizeof n1),
+           cli_safe_name(s->sc.profile[PD_TIER_EDGE]->name, n2, sizeof n2),
+           cli_safe_name(s->sc.profile[PD_TIER_CLOUD]->name, n3, sizeof n3));
     printf("wired (edge-cloud) %g Mbps; delays %g ms wireless, %g ms wired; demand %s",
-           s.sc.wired_bps / 1e6, s.sc.wireless_delay_ms, s.sc.wired_delay_ms, s.sc.demand.spec);
-    if (s.sc.n_exit_accuracy) {
+           s->sc.wired_bps / 1e6, s->sc.wireless_delay_ms, s->sc.wired_delay_ms, s->sc.demand.spec);
+    if (s->sc.n_exit_accuracy) {
         printf("; exit accuracies");
-        for (size_t k = 0; k < s.sc.n_exit_accuracy; k++)
-            printf("%s%g", k ? "," : " ", s.sc.exit_accuracy[k]);
-        printf("%s", s.sc.accuracy_source[0] ? " (measured)" : "");
+        for (size_t k = 0; k < s->sc.n_exit_accuracy; k++)
+            printf("%s%g", k ? "," : " ", s->sc.exit_accuracy[k]);
+        printf("%s", s->sc.accuracy_source[0] ? " (measured)" : "");
     }
     printf("\nsolvers:");
     size_t n;
@@ -480,24 +246,21 @@ static pd_status print_header(const cli_parsed *p, const dag_flags *f,
         printf(" %s", sv[i].name);
     printf("; the GA's seeds 1..%g at every bandwidth where it applies\n\n", a->runs);
     fflush(stdout);
-    cli_setup_close(&s);
-    return PD_OK;
 }
 
 int cli_experiment_dag(const cli_parsed *p)
 {
     pd_error err;
     pd_error_clear(&err);
-    dag_flags f;
+    cli_dag_flags f;
     cli_experiment_args a = {.name = "dag", .out = "out/dag", .runs = CLI_DAG_RUNS,
                              .points = CLI_DAG_POINTS, .repeats = 1};
-    if (read_flags(p, &f, &err) || cli_experiment_read_args(p, &a, &err) ||
-        check_models(&f, &err))
+    if (cli_dag_read_flags(p, &f, &err) || cli_experiment_read_args(p, &a, &err) ||
+        cli_dag_check_models(&f, &err))
         return cli_fail(&err);
     double t0 = pd_now_ms();
     cli_dag_arch *archs = calloc(f.n_arch, sizeof *archs);
-    pd_status st = archs ? print_header(p, &f, &a, &err)
-                         : pd_error_set(&err, PD_ENOMEM, "out of memory");
+    pd_status st = archs ? PD_OK : pd_error_set(&err, PD_ENOMEM, "out of memory");
     for (size_t i = 0; !st && i < f.n_arch; i++)
         st = run_arch(p, &f, i, &a, &archs[i], &err);
     int status = CLI_EXIT_OK;

@@ -1,7 +1,6 @@
 /* experiment dag's data and pictures: ARCH.dat (every solver against the rate, two tiers
- * then three), ARCH-placement.dat (each layer's tier under the exact plan and the best
- * single cut at a few rates), and plots.gp, which draws latency-ARCH.png, placement-ARCH.png
- * and gain.png. */
+ * then three) and plots.gp, which draws latency-ARCH.png, gain.png and (dag_placement.c's
+ * part) placement-ARCH.png from them and ARCH-placement.dat. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,13 +8,9 @@
 #include "experiment_dag.h"
 #include "plot.h"
 
-static const char *const case_title[2] = {"two tiers: mobile, edge",
+const char *const cli_dag_case_title[2] = {"two tiers: mobile, edge",
                                           "three tiers: mobile, edge, cloud"};
 static const char *const case_words[2] = {"two tiers", "three tiers"};
-/* The tiers' colours, as experiment paper draws the one-tier placements, and grey for a
- * layer a plan never runs. */
-static const char *const tier_colour[PD_TIER_COUNT + 1] = {"#2ca02c", "#8c564b", "#17becf",
-                                                           "#d9d9d9"};
 
 /* Whether solver column s has a value at some point. */
 static int applies(const pd_sweep *sw, size_t s)
@@ -29,7 +24,7 @@ static int applies(const pd_sweep *sw, size_t s)
 static void write_case(FILE *f, const cli_dag_case *c, int k)
 {
     const pd_sweep *sw = &c->sw;
-    fprintf(f, "# %s; did not apply (NaN):", case_title[k]);
+    fprintf(f, "# %s; did not apply (NaN):", cli_dag_case_title[k]);
     int none = 1;
     for (size_t s = 0; s < sw->n_solvers; s++)
         if (c->ref[s].status) {
@@ -78,31 +73,6 @@ static pd_status write_data(const char *dir, const cli_dag_arch *a, pd_error *er
         if (k)
             fprintf(f, "\n\n");
         write_case(f, &a->c[k], k);
-    }
-    return cli_out_close(f, dir, name, err);
-}
-
-/* One matrix per set of tiers: a row per plan (each rate: exact, then the single cut), a
- * column per layer. */
-static pd_status write_placements(const char *dir, const cli_dag_arch *a, pd_error *err)
-{
-    char name[CLI_DAG_NAME_MAX + 32];
-    snprintf(name, sizeof name, "%s-placement.dat", a->name);
-    FILE *f = cli_out_open(dir, name, err);
-    if (!f)
-        return PD_EINPUT;
-    for (int k = 0; k < 2; k++) {
-        fprintf(f, "%s# %s: each layer's tier in topological order (0 mobile, 1 edge, 2 cloud, "
-                   "3 not run), a row per plan: at each rate the exact plan, then the best "
-                   "single cut\n",
-                k ? "\n\n" : "", case_title[k]);
-        for (size_t i = 0; i < a->c[k].n_at; i++)
-            for (int row = 0; row < 2; row++) {
-                const unsigned char *t = row ? a->c[k].at[i].single_tier : a->c[k].at[i].exact_tier;
-                for (size_t l = 0; l < a->n_layers; l++)
-                    fprintf(f, l ? " %d" : "%d", t ? (int)t[l] : -1);
-                fprintf(f, "\n");
-            }
     }
     return cli_out_close(f, dir, name, err);
 }
@@ -165,7 +135,7 @@ static void plot_latency(FILE *gp, const cli_dag_arch *a)
     log_tics(gp, lo, hi);
     for (int k = 0; k < 2; k++) {
         const cli_dag_case *c = &a->c[k];
-        fprintf(gp, "set title '%s'\nunset label 1\n", case_title[k]);
+        fprintf(gp, "set title '%s'\nunset label 1\n", cli_dag_case_title[k]);
         int none = 1;
         for (size_t s = 0; s < n; s++)
             if (!applies(&c->sw, s)) {
@@ -196,49 +166,6 @@ static void plot_latency(FILE *gp, const cli_dag_arch *a)
         fprintf(gp, "\n");
     }
     fprintf(gp, "unset multiplot\nunset label 1\n");
-}
-
-static void plot_placement(FILE *gp, const cli_dag_arch *a)
-{
-    size_t rows = 2 * a->c[0].n_at;
-    fprintf(gp, "\nreset\nset terminal pngcairo size 1280,%zu font 'sans,10' noenhanced\n"
-                "set output 'placement-%s.png'\n"
-                "set multiplot layout 2,1 title '%s: where each layer runs, the exact plan "
-                "against the best single cut' font ',13'\n"
-                "unset key\nset lmargin 34\nset rmargin 12\n"
-                "set xrange [-0.5:%zu.5]\nset yrange [%zu.5:-0.5]\nset x2range [-0.5:%zu.5]\n"
-                "set xlabel 'layers in topological order'\nunset ylabel\nset xtics out nomirror\n"
-                "set cbrange [-0.5:3.5]\nset palette maxcolors 4\n"
-                "set palette defined (0 '%s', 1 '%s', 2 '%s', 3 '%s')\n"
-                "set cbtics ('mobile' 0, 'edge' 1, 'cloud' 2, 'not run' 3) scale 0\n"
-                "set x2tics (",
-            200 + 2 * (26 * rows + 60), a->name, a->name, a->n_layers - 1, rows - 1,
-            a->n_layers - 1, tier_colour[0], tier_colour[1], tier_colour[2], tier_colour[3]);
-    for (size_t e = 0; e < a->n_exits; e++)
-        fprintf(gp, "%s'%s' %d", e ? ", " : "", a->exit_name[e], a->exit_layer[e]);
-    fprintf(gp, ") out rotate by 30 left font ',9'\nset grid noxtics x2tics front lt 1 lw 1 "
-                "lc rgb '#000000' dt 2\n");
-    for (int k = 0; k < 2; k++) {
-        const cli_dag_case *c = &a->c[k];
-        fprintf(gp, "set title '%s'\nunset arrow\nset ytics (", case_title[k]);
-        for (size_t i = 0; i < c->n_at; i++) {
-            const cli_dag_at *at = &c->at[i];
-            fprintf(gp, "%s'%g Mbps, exact: %.4g ms, %zu sent' %zu, ", i ? ", " : "",
-                    at->bps / 1e6, at->exact_ms, at->exact_cross, 2 * i);
-            if (at->single)
-                fprintf(gp, "'%s: %.4g ms, %zu sent' %zu", at->single, at->single_ms,
-                        at->single_cross, 2 * i + 1);
-            else
-                fprintf(gp, "'no single cut' %zu", 2 * i + 1);
-        }
-        fprintf(gp, ") scale 0 font ',9'\n");
-        for (size_t i = 1; i < c->n_at; i++)
-            fprintf(gp, "set arrow from graph 0, first %zu.5 to graph 1, first %zu.5 nohead "
-                        "front lw 4 lc rgb '#ffffff'\n",
-                    2 * i - 1, 2 * i - 1);
-        fprintf(gp, "plot '%s-placement.dat' index %d matrix with image\n", a->name, k);
-    }
-    fprintf(gp, "unset multiplot\n");
 }
 
 /* The gain of the exact plan over the best single cut (top) and the best baseline (bottom),
@@ -276,7 +203,7 @@ pd_status cli_plot_dag(const char *dir, const cli_dag_arch *archs, size_t n, pd_
     for (size_t i = 0; i < n; i++) {
         pd_status st = write_data(dir, &archs[i], err);
         if (!st)
-            st = write_placements(dir, &archs[i], err);
+            st = cli_dag_write_placements(dir, &archs[i], err);
         if (st)
             return st;
     }
@@ -286,7 +213,7 @@ pd_status cli_plot_dag(const char *dir, const cli_dag_arch *archs, size_t n, pd_
     fprintf(gp, "# Made by predoff experiment dag; run gnuplot plots.gp in this folder.\n");
     for (size_t i = 0; i < n; i++) {
         plot_latency(gp, &archs[i]);
-        plot_placement(gp, &archs[i]);
+        cli_dag_plot_placement(gp, &archs[i]);
     }
     plot_gain(gp, archs, n);
     pd_status st = cli_out_close(gp, dir, "plots.gp", err);
