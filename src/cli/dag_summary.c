@@ -81,15 +81,23 @@ typedef struct gain_stats {
     char where[96];
 } gain_stats;
 
+/* A rate in Mbps as the tables give it: 3 significant digits, whole numbers from 100. */
+static void mbps_text(double mbps, char *buf, size_t size)
+{
+    snprintf(buf, size, mbps >= 100.0 ? "%.0f" : "%.3g", mbps);
+}
+
 /* Appends "lo-hi" (or "lo") for a run of points to g->where, "..." once it is full. */
 static void add_range(gain_stats *g, double lo, double hi)
 {
     size_t used = strlen(g->where);
-    char item[48];
+    char item[48], a[16], b[16];
+    mbps_text(lo, a, sizeof a);
+    mbps_text(hi, b, sizeof b);
     if (lo == hi)
-        snprintf(item, sizeof item, "%s%.3g", used ? ", " : "", lo);
+        snprintf(item, sizeof item, "%s%s", used ? ", " : "", a);
     else
-        snprintf(item, sizeof item, "%s%.3g-%.3g", used ? ", " : "", lo, hi);
+        snprintf(item, sizeof item, "%s%s-%s", used ? ", " : "", a, b);
     if (used + strlen(item) + 4 < sizeof g->where)
         memcpy(g->where + used, item, strlen(item) + 1);
     else if (!strstr(g->where, "..."))
@@ -142,50 +150,69 @@ static int gain_stats_of(const pd_sweep *sw, int baseline, gain_stats *g)
 
 static void print_table(const cli_dag_arch *archs, size_t n, int baseline)
 {
-    printf("%-20s %5s %6s  %-9s  %-30s %8s %8s  %-12s %7s\n", "architecture", "tiers", "layers",
-           "beats at", "where (Mbps)", "max gain", "at Mbps", "it is", "median");
+    printf("%-20s %5s %6s  %-9s  %-26s %8s %8s  %-12s %7s\n", "architecture", "tiers", "layers",
+           "beats at", "where (Mbps)", "max gain", "at Mbps", "against", "median");
     for (size_t i = 0; i < n; i++)
         for (int c = 0; c < 2; c++) {
             gain_stats g;
-            char count[32], nb[CLI_NAME_BUF];
+            char count[32], at[16];
             if (gain_stats_of(&archs[i].c[c].sw, baseline, &g)) {
                 printf("%-20s %5s  out of memory\n", archs[i].name, tier_words[c]);
                 continue;
             }
             snprintf(count, sizeof count, "%zu of %zu", g.beats, g.points);
-            printf("%-20s %5s %6zu  %-9s  %-30s %7.1f%% %8.3g  %-12s %6.1f%%\n",
-                   cli_safe_name(archs[i].name, nb, sizeof nb), tier_words[c], archs[i].n_layers,
-                   count, g.beats ? g.where : "nowhere", g.max_pct, g.max_mbps,
-                   g.max_by ? g.max_by : "-", g.median_pct);
+            mbps_text(g.max_mbps, at, sizeof at);
+            printf("%-20s %5s %6zu  %-9s  %-26s %7.1f%% %8s  %-12s %6.1f%%\n", archs[i].name,
+                   tier_words[c], archs[i].n_layers, count, g.beats ? g.where : "nowhere",
+                   g.max_pct, at, g.max_by ? g.max_by : "-", g.median_pct);
         }
 }
 
 /* The first clause of a refusal (up to its first ';'), for one line. */
-static void print_reason(const char *msg)
+static int clause_len(const char *msg)
 {
     const char *end = strchr(msg, ';');
-    int len = end ? (int)(end - msg) : (int)strlen(msg);
-    char nb[4 * PD_ERROR_MSG_MAX + 4], clause[PD_ERROR_MSG_MAX];
-    snprintf(clause, sizeof clause, "%.*s", len, msg);
-    printf("%s", cli_safe_name(clause, nb, sizeof nb));
+    return end ? (int)(end - msg) : (int)strlen(msg);
 }
 
+/* Each solver that refused some case, once: in how many, and why (the first case's words,
+ * "e.g." when the cases' words differ). */
 static void print_refusals(const cli_dag_arch *archs, size_t n)
 {
     printf("\nsolvers that did not apply (NaN in the data, absent from the pictures), as they "
            "said at %g Mbps:\n", CLI_DAG_REF_BPS / 1e6);
-    for (size_t i = 0; i < n; i++)
-        for (int c = 0; c < 2; c++) {
-            const cli_dag_case *k = &archs[i].c[c];
-            for (size_t s = 0; s < k->sw.n_solvers; s++) {
-                if (!k->ref[s].status)
+    size_t n_solvers;
+    const pd_solver *solvers = pd_solvers(&n_solvers);
+    for (size_t s = 0; s < n_solvers; s++) {
+        const char *first = NULL;
+        size_t count = 0, first_i = 0;
+        int first_c = 0, alike = 1;
+        for (size_t i = 0; i < n; i++)
+            for (int c = 0; c < 2; c++) {
+                const pd_solver_result *r = &archs[i].c[c].ref[s];
+                if (!r->status)
                     continue;
-                printf("  %-20s %-5s  %-13s ", archs[i].name, tier_words[c],
-                       k->ref[s].solver->name);
-                print_reason(k->ref[s].msg);
-                printf("\n");
+                count++;
+                if (!first) {
+                    first = r->msg;
+                    first_i = i;
+                    first_c = c;
+                } else {
+                    alike &= clause_len(r->msg) == clause_len(first) &&
+                             strncmp(r->msg, first, (size_t)clause_len(first)) == 0;
+                }
             }
-        }
+        if (!first)
+            continue;
+        char clause[PD_ERROR_MSG_MAX], nb[4 * PD_ERROR_MSG_MAX + 4], cases[160];
+        snprintf(clause, sizeof clause, "%.*s", clause_len(first), first);
+        if (alike)
+            snprintf(cases, sizeof cases, "%zu of %zu cases", count, 2 * n);
+        else
+            snprintf(cases, sizeof cases, "%zu of %zu cases, e.g. %s, %s tiers", count, 2 * n,
+                     archs[first_i].name, tier_words[first_c]);
+        printf("  %-13s %s: %s\n", solvers[s].name, cases, cli_safe_name(clause, nb, sizeof nb));
+    }
 }
 
 /* Where a solver is below the exact plan: a bug, said loudly. */

@@ -187,7 +187,7 @@ static pd_status run_arch(const cli_parsed *p, const cli_dag_flags *f, size_t i,
     }
     if (!st) {
         char nb[CLI_NAME_BUF];
-        printf("%-20s %4zu layers, %zu exits: two tiers %.1f s, three tiers %.1f s\n",
+        printf("%-20s %4zu layers, %zu exits: two tiers %.2f s, three tiers %.2f s\n",
                cli_safe_name(arch->name, nb, sizeof nb), arch->n_layers, arch->n_exits,
                took[0] / 1e3, took[1] / 1e3);
         fflush(stdout);

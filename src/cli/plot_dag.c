@@ -123,13 +123,14 @@ static void plot_latency(FILE *gp, const cli_dag_arch *a)
     const pd_solver *solvers = pd_solvers(&n);
     double lo, hi;
     y_range(a, &lo, &hi);
-    fprintf(gp, "\nreset\nset terminal pngcairo size 1280,640 font 'sans,10' noenhanced\n"
+    fprintf(gp, "\nreset\nset terminal pngcairo size 1280,680 font 'sans,10' noenhanced\n"
                 "set output 'latency-%s.png'\n"
                 "set multiplot layout 1,2 title '%s (%zu layers, %zu exits): expected latency "
                 "against the mobile-edge bandwidth' font ',13'\n"
                 "set xrange [%g:%g]\nset yrange [%.6g:%.6g]\nset logscale xy\nset grid\n"
                 "set xlabel 'bandwidth, both ways (Mbps)'\nset ylabel 'expected latency (ms)'\n"
-                "set key outside below center horizontal maxcols 4 spacing 1.1\n",
+                "set key outside below center horizontal maxrows 3 width -1 spacing 1.1\n"
+                "set bmargin 9\n",
             a->name, a->name, a->n_layers, a->n_exits, CLI_DAG_LO_BPS / 1e6, CLI_DAG_HI_BPS / 1e6,
             lo, hi);
     log_tics(gp, lo, hi);
@@ -147,8 +148,7 @@ static void plot_latency(FILE *gp, const cli_dag_arch *a)
         const char *sep = "plot ";
         if (c->ga.runs) {
             fprintf(gp, "plot '%s.dat' index %d using 1:%zu:%zu with filledcurves fs transparent "
-                        "solid 0.15 noborder lc rgb '#d62728' title 'ga, seeds 1..%zu: best to "
-                        "worst'",
+                        "solid 0.15 noborder lc rgb '#d62728' title 'ga, seeds 1..%zu'",
                     a->name, k, n + 2, n + 4, c->ga.runs);
             sep = ", \\\n     ";
         }
