@@ -1,16 +1,21 @@
 /* Convolution. With prepared weights (a net's) a layer that pd_winograd_tile accepts runs
- * by Winograd's minimal filtering (winograd.c), a 1 x 1 layer by a product of our own
- * (conv_pointwise.c); a stride-1 layer with few filters that
- * pd_direct_conv accepts, directly (conv_direct.c); every other one, and a Winograd layer
- * given the plain weights alone, by im2col into the scratch buffer, then one sgemm,
- * out[F, HW] = W[F, C k k] col[C k k, HW] + bias. A 1x1 convolution with stride 1 and no
- * padding reads its input as the column matrix directly. im2col first copies the input
- * rows it reads into a zero-padded block, so each piece of a column row is one plain copy.
+ * by Winograd's minimal filtering (winograd.c), a 1 x 1 layer by the packed product of our
+ * own (conv_pointwise.c, panels.c); a stride-1 layer with few filters that pd_direct_conv
+ * accepts, directly (conv_direct.c); every other one (strided layers, the 7 x 7 stems) by
+ * im2col into the scratch buffer, then the packed product, out[F, HW] = W[F, C k k]
+ * col[C k k, HW] + bias, its activation applied as each output leaves the registers.
+ * Without prepared weights, or on a CPU without AVX2 and FMA, im2col and one sgemm; a 1x1
+ * convolution with stride 1 and no padding reads its input as the column matrix directly.
+ * im2col first copies the input rows it reads into a zero-padded block, so each piece of a
+ * column row is one plain copy.
  *
- * Split over a net's threads, each thread takes a range of output pixels: it pads the
- * input rows those pixels read and writes their columns (its own blocks of the scratch),
- * then multiplies W by them, so the threads share nothing but W and the input, and no
- * thread waits for another.
+ * Split over a net's threads, the sgemm path gives each thread a range of output pixels:
+ * it pads the input rows those pixels read and writes their columns (its own blocks of
+ * the scratch), then multiplies W by them, so the threads share nothing but W and the
+ * input, and no thread waits for another. The packed path writes every column first (each
+ * thread a range of pixels), then each thread takes a range of the product's blocks: on a
+ * 7 x 7 map a split by pixels leaves each thread one badly filled block and all of the
+ * weights to read.
  *
  * A convolution that is not plain (pd_conv_is_plain: groups, dilation, rectangular
  * kernels or strides, uneven pads, no bias) runs by the general kernel, kernel_conv.c
@@ -22,6 +27,7 @@
 #include "conv_pointwise.h"
 #include "forward.h"
 #include "kernels.h"
+#include "panels.h"
 #include "winograd.h"
 #include "workers.h"
 
@@ -37,6 +43,20 @@ static pd_k_conv_geom geom_of(const pd_layer *l)
 static int is_pointwise(const pd_layer *l)
 {
     return l->p.kernel == 1 && l->p.stride == 1 && l->p.pad == 0;
+}
+
+/* A plain convolution with prepared weights that runs as im2col and the packed product
+ * (panels.h): every one that is not 1 x 1, Winograd's or direct, on a CPU with the
+ * product. */
+static bool packed_im2col(const pd_layer *l)
+{
+    return pd_conv_is_plain(l) && !is_pointwise(l) && !pd_winograd_tile(l) &&
+           !pd_direct_conv(l) && pd_panels_available();
+}
+
+static int64_t col_rows(const pd_layer *l)
+{
+    return l->in.c * l->p.kernel * l->p.kernel;
 }
 
 static size_t col_floats(const pd_layer *l)
@@ -162,6 +182,36 @@ static void conv_pixels(const pd_forward_args *a, float *col, float *pad, int n0
         pd_k_act_rows(a->out + n0, F, (int64_t)N, n, a->act);
 }
 
+/* Part p of `parts` of im2col for the packed product: the columns of a range of pixels
+ * into the K x N matrix at the scratch's start (row stride N). */
+static void columns_part(void *ctx, int part, int parts)
+{
+    const pd_forward_args *a = ctx;
+    const pd_layer *l = a->l;
+    size_t N = (size_t)(l->out.h * l->out.w);
+    size_t n0 = pd_part_start(N, part, parts), n1 = pd_part_start(N, part + 1, parts);
+    if (n1 > n0)
+        im2col(l, a->in, a->scratch + n0, a->scratch + col_floats(l) + (size_t)part * pad_floats(l),
+               (int64_t)N, (int64_t)n0, (int64_t)n1);
+}
+
+/* Part p of `parts` of the packed product over the columns columns_part wrote. */
+static void product_part(void *ctx, int part, int parts)
+{
+    const pd_forward_args *a = ctx;
+    const pd_layer *l = a->l;
+    const int64_t K = col_rows(l), N = l->out.h * l->out.w;
+    pd_panels_part(a->prep, l->p.filters, K, N, a->scratch, a->out, a->act,
+                   pd_panels_order_for(K, N), part, parts);
+}
+
+/* The packed path on the calling thread alone: every column, then the product. */
+static void packed_part(const pd_forward_args *a, int part, int parts)
+{
+    columns_part((void *)a, part, parts);
+    product_part((void *)a, part, parts);
+}
+
 static void forward(const pd_forward_args *a)
 {
     const pd_layer *l = a->l;
@@ -173,6 +223,8 @@ static void forward(const pd_forward_args *a)
     if (a->prep) {
         if (pd_pointwise_conv(l))
             pd_pointwise_part(a, 0, 1);
+        else if (packed_im2col(l))
+            packed_part(a, 0, 1);
         else
             pd_winograd_part(a, 0, 1);
         return;
@@ -230,7 +282,10 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
         pd_k_conv_split(&g, a->w, a->b, a->in, a->out, a->scratch, a->act, w);
     } else if (pd_layer_macs(a->l) < SPLIT_MIN_MACS)
         forward(a);
-    else
+    else if (a->prep && packed_im2col(a->l)) { /* every column is written before any product */
+        pd_workers_run(w, columns_part, (void *)a);
+        pd_workers_run(w, product_part, (void *)a);
+    } else
         pd_workers_run(w,
                        a->prep ? (pd_pointwise_conv(a->l) ? blocks_part : tiles_part)
                        : pd_direct_conv(a->l) ? rows_part
@@ -240,6 +295,8 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
 
 static size_t prepared_floats(const pd_layer *l)
 {
+    if (packed_im2col(l))
+        return pd_panels_floats(l->p.filters, col_rows(l));
     return pd_pointwise_conv(l) ? pd_pointwise_prepared_floats(l) : pd_winograd_prepared_floats(l);
 }
 
@@ -247,6 +304,8 @@ static void prepare(const pd_layer *l, const float *const *t, float *prep)
 {
     if (pd_pointwise_conv(l))
         pd_pointwise_prepare(l, t[0], t[1], prep);
+    else if (packed_im2col(l)) /* w is F x C k k */
+        pd_panels_pack(l->p.filters, col_rows(l), t[0], t[1], prep);
     else
         pd_winograd_prepare(l, t[0], t[1], prep);
 }
