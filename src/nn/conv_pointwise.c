@@ -1,7 +1,8 @@
 /* 1 x 1 convolution by the packed product (conv_pointwise.h, panels.h): the input is its
  * own K x N matrix (K = C channels, N = H W pixels), so nothing is copied. A part of a
- * split takes a range of the product's blocks, a panel of weights over every block of
- * pixels before the next panel. */
+ * split takes a range of the product's blocks, in the order pd_panels_order_for chooses
+ * (a block of pixels through every panel on large inputs: on EfficientNet-B0, 1.05x
+ * against a panel over every block, MobileNetV2 1.006x, alternated, noisy host). */
 #include "conv_pointwise.h"
 
 #include "panels.h"
@@ -28,5 +29,5 @@ void pd_pointwise_part(const pd_forward_args *a, int part, int parts)
 {
     const pd_layer *l = a->l;
     pd_panels_part(a->prep, l->p.filters, l->in.c, l->out.h * l->out.w, a->in, a->out, a->act,
-                   PD_PANELS_BY_FILTERS, part, parts);
+                   pd_panels_order_for(l->in.c, l->out.h * l->out.w), part, parts);
 }
