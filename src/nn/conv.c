@@ -84,7 +84,9 @@ static size_t split_scratch_floats(const pd_layer *l, int threads)
     size_t wino = pd_winograd_scratch_floats(l, threads);
     if (is_pointwise(l))
         return wino;
-    size_t cols = col_floats(l) + (size_t)threads * pad_floats(l);
+    size_t cols = col_floats(l) + (size_t)threads * pad_floats(l),
+           blocks = (size_t)threads * (size_t)col_rows(l) * PD_PANELS_MAX_NR; /* streamed_part's */
+    cols = cols > blocks ? cols : blocks;
     return cols > wino ? cols : wino;
 }
 
@@ -205,9 +207,66 @@ static void product_part(void *ctx, int part, int parts)
                    pd_panels_order_for(K, N), part, parts);
 }
 
-/* The packed path on the calling thread alone: every column, then the product. */
+/* The columns of pixels [n0, n1) straight from the input, zeros in the padding: row r =
+ * (c k + ky) k + kx at col[r * ld + n - n0], n1 - n0 <= ld. */
+static void block_columns(const pd_layer *l, const float *in, int64_t n0, int64_t n1, float *col,
+                          int64_t ld)
+{
+    const int64_t C = l->in.c, H = l->in.h, W = l->in.w, k = l->p.kernel, s = l->p.stride,
+                  p = l->p.pad, OW = l->out.w;
+    for (int64_t c = 0; c < C; c++)
+        for (int64_t ky = 0; ky < k; ky++)
+            for (int64_t kx = 0; kx < k; kx++) {
+                float *row = col + ((c * k + ky) * k + kx) * ld - n0;
+                for (int64_t n = n0; n < n1;) { /* one output row's pixels at a time */
+                    const int64_t oy = n / OW, ox0 = n % OW,
+                                  end = (oy + 1) * OW < n1 ? (oy + 1) * OW : n1,
+                                  iy = oy * s - p + ky;
+                    if (iy < 0 || iy >= H) {
+                        memset(row + n, 0, (size_t)(end - n) * sizeof *row);
+                        n = end;
+                        continue;
+                    }
+                    const float *src = in + (c * H + iy) * W;
+                    for (int64_t ox = ox0; n < end; ox++, n++) {
+                        const int64_t ix = ox * s - p + kx;
+                        row[n] = ix >= 0 && ix < W ? src[ix] : 0.0f;
+                    }
+                }
+            }
+}
+
+/* Part p of `parts` of the packed product on columns too large to keep (over 1 MB: the
+ * stems on 224 x 224 images): a range of blocks of pixels, each block's columns written
+ * into the part's K x NR scratch and run through every panel while they are in the L1
+ * cache, so no column matrix goes to memory and back. */
+static void streamed_part(void *ctx, int part, int parts)
+{
+    const pd_forward_args *a = ctx;
+    const pd_layer *l = a->l;
+    const int64_t K = col_rows(l), N = l->out.h * l->out.w, NR = pd_panels_nr(),
+                  nb = (N + NR - 1) / NR, b0 = nb * part / parts, b1 = nb * (part + 1) / parts;
+    float *col = a->scratch + (size_t)part * (size_t)(K * NR);
+    for (int64_t b = b0; b < b1; b++) {
+        const int64_t n0 = b * NR, n1 = n0 + NR < N ? n0 + NR : N;
+        block_columns(l, a->in, n0, n1, col, NR);
+        pd_panels_block(a->prep, l->p.filters, K, col, NR, a->out + n0, N, (int)(n1 - n0),
+                        a->act);
+    }
+}
+
+static bool streamed(const pd_layer *l)
+{
+    return pd_panels_order_for(col_rows(l), l->out.h * l->out.w) == PD_PANELS_BY_PIXELS;
+}
+
+/* The packed path on the calling thread alone. */
 static void packed_part(const pd_forward_args *a, int part, int parts)
 {
+    if (streamed(a->l)) {
+        streamed_part((void *)a, part, parts);
+        return;
+    }
     columns_part((void *)a, part, parts);
     product_part((void *)a, part, parts);
 }
@@ -282,6 +341,8 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
         pd_k_conv_split(&g, a->w, a->b, a->in, a->out, a->scratch, a->act, w);
     } else if (pd_layer_macs(a->l) < SPLIT_MIN_MACS)
         forward(a);
+    else if (a->prep && packed_im2col(a->l) && streamed(a->l))
+        pd_workers_run(w, streamed_part, (void *)a);
     else if (a->prep && packed_im2col(a->l)) { /* every column is written before any product */
         pd_workers_run(w, columns_part, (void *)a);
         pd_workers_run(w, product_part, (void *)a);

@@ -38,10 +38,11 @@ static bool have_avx2(void)
 #include "act_avx.h"
 
 /* One block: filters [0, mv) of the panel (mv <= MR), pixels [0, nv) (nv <= 32) from
- * in (row stride ld), into out (row stride ld). */
+ * in (row stride ld), into out (row stride ldo). */
 __attribute__((target("avx512f"))) static void block512(const float *panel, const float *bias,
                                                         const float *in, int64_t ld, int64_t C,
-                                                        float *out, int nv, int mv, pd_act act)
+                                                        float *out, int64_t ldo, int nv, int mv,
+                                                        pd_act act)
 {
     const __mmask16 k0 = nv >= 16 ? 0xffff : (__mmask16)((1u << nv) - 1u),
                     k1 = nv >= 32 ? 0xffff : nv > 16 ? (__mmask16)((1u << (nv - 16)) - 1u) : 0;
@@ -71,17 +72,18 @@ __attribute__((target("avx512f"))) static void block512(const float *panel, cons
             y0 = _mm512_mask_mov_ps(y0, _mm512_cmp_ps_mask(y0, cap, _CMP_GT_OQ), cap);
             y1 = _mm512_mask_mov_ps(y1, _mm512_cmp_ps_mask(y1, cap, _CMP_GT_OQ), cap);
         }
-        _mm512_mask_storeu_ps(out + m * ld, k0, y0);
-        _mm512_mask_storeu_ps(out + m * ld + 16, k1, y1);
+        _mm512_mask_storeu_ps(out + m * ldo, k0, y0);
+        _mm512_mask_storeu_ps(out + m * ldo + 16, k1, y1);
     }
     if (act.silu) /* on the rows just stored, in L1: the floats of the SiLU pass */
-        pd_k_act_rows(out, mv, ld, nv, act);
+        pd_k_act_rows(out, mv, ldo, nv, act);
 }
 
 /* The same with AVX2: pixels [0, nv), nv <= 8. */
 __attribute__((target("avx2,fma"))) static void block256(const float *panel, const float *bias,
                                                          const float *in, int64_t ld, int64_t C,
-                                                         float *out, int nv, int mv, pd_act act)
+                                                         float *out, int64_t ldo, int nv, int mv,
+                                                         pd_act act)
 {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(nv), lane);
@@ -101,7 +103,7 @@ __attribute__((target("avx2,fma"))) static void block256(const float *panel, con
     for (int m = 0; m < MR; m++) {
         if (m >= mv)
             break;
-        _mm256_maskstore_ps(out + m * ld, mask,
+        _mm256_maskstore_ps(out + m * ldo, mask,
                             pd_act_on(act) ? pd_act8(c[m], act.silu, zero, cap) : c[m]);
     }
 }
@@ -146,7 +148,7 @@ void pd_panels_part(const float *prep, int64_t F, int64_t K, int64_t N, const fl
 {
     const int64_t P = panels(F);
     const bool wide = have_avx512();
-    const int64_t NR = wide ? 32 : 8, nb = (N + NR - 1) / NR, units = nb * P;
+    const int64_t NR = pd_panels_nr(), nb = (N + NR - 1) / NR, units = nb * P;
     const int64_t u0 = units * part / parts, u1 = units * (part + 1) / parts;
     const float *bias = prep + P * MR * K;
     for (int64_t u = u0; u < u1; u++) {
@@ -158,11 +160,38 @@ void pd_panels_part(const float *prep, int64_t F, int64_t K, int64_t N, const fl
         float *o = out + f0 * N + n0;
 #if defined(__x86_64__) && defined(__GNUC__)
         if (wide)
-            block512(panel, bias + f0, in + n0, N, K, o, nv, mv, act);
+            block512(panel, bias + f0, in + n0, N, K, o, N, nv, mv, act);
         else
-            block256(panel, bias + f0, in + n0, N, K, o, nv, mv, act);
+            block256(panel, bias + f0, in + n0, N, K, o, N, nv, mv, act);
 #else
         (void)panel, (void)o, (void)nv, (void)mv, (void)bias, (void)in, (void)act;
+#endif
+    }
+}
+
+int64_t pd_panels_nr(void)
+{
+    return have_avx512() ? 32 : 8;
+}
+
+void pd_panels_block(const float *prep, int64_t F, int64_t K, const float *in, int64_t ld_in,
+                     float *out, int64_t ld_out, int nv, pd_act act)
+{
+    const int64_t P = panels(F);
+    const bool wide = have_avx512();
+    const float *bias = prep + P * MR * K;
+    for (int64_t pn = 0; pn < P; pn++) {
+        const int64_t f0 = pn * MR;
+        const int mv = (int)(F - f0 < MR ? F - f0 : MR);
+        const float *panel = prep + pn * MR * K;
+        float *o = out + f0 * ld_out;
+#if defined(__x86_64__) && defined(__GNUC__)
+        if (wide)
+            block512(panel, bias + f0, in, ld_in, K, o, ld_out, nv, mv, act);
+        else
+            block256(panel, bias + f0, in, ld_in, K, o, ld_out, nv, mv, act);
+#else
+        (void)panel, (void)o, (void)mv, (void)bias, (void)in, (void)act, (void)nv, (void)ld_in;
 #endif
     }
 }

@@ -41,4 +41,15 @@ pd_panels_order pd_panels_order_for(int64_t K, int64_t N);
 void pd_panels_part(const float *prep, int64_t F, int64_t K, int64_t N, const float *in,
                     float *out, pd_act act, pd_panels_order order, int part, int parts);
 
+/* The pixels of one block: 32 with AVX-512, 8 with AVX2; at most PD_PANELS_MAX_NR. */
+#define PD_PANELS_MAX_NR 32
+int64_t pd_panels_nr(void);
+
+/* Every panel over one block of nv <= pd_panels_nr() pixels: out[f][n] (row stride ld_out)
+ * = sum_k W[f][k] in[k][n] (row stride ld_in) + bias[f], `act` applied, for every filter
+ * f and n < nv: the product of a block of columns written just before, while it is in
+ * the L1 cache. */
+void pd_panels_block(const float *prep, int64_t F, int64_t K, const float *in, int64_t ld_in,
+                     float *out, int64_t ld_out, int nv, pd_act act);
+
 #endif
