@@ -25,6 +25,7 @@
 
 #include "conv_direct.h"
 #include "conv_pointwise.h"
+#include "cpu_clones.h"
 #include "forward.h"
 #include "kernels.h"
 #include "panels.h"
@@ -207,10 +208,26 @@ static void product_part(void *ctx, int part, int parts)
                    pd_panels_order_for(K, N), part, parts);
 }
 
+/* dst[i] = src[i s] for i < n; strides 1 and 2 (the stems') as constants, so that the
+ * compiler vectorises them. */
+PD_INLINE void strided_copy(float *dst, const float *src, int64_t n, int64_t s)
+{
+    if (s == 1)
+        for (int64_t i = 0; i < n; i++)
+            dst[i] = src[i];
+    else if (s == 2)
+        for (int64_t i = 0; i < n; i++)
+            dst[i] = src[2 * i];
+    else
+        for (int64_t i = 0; i < n; i++)
+            dst[i] = src[i * s];
+}
+
 /* The columns of pixels [n0, n1) straight from the input, zeros in the padding: row r =
- * (c k + ky) k + kx at col[r * ld + n - n0], n1 - n0 <= ld. */
-static void block_columns(const pd_layer *l, const float *in, int64_t n0, int64_t n1, float *col,
-                          int64_t ld)
+ * (c k + ky) k + kx at col[r * ld + n - n0], n1 - n0 <= ld. Each output row's pixels are
+ * the taps left of the input (zeros), a strided copy, and the taps right of it (zeros). */
+PD_INLINE void block_columns_body(const pd_layer *l, const float *in, int64_t n0, int64_t n1,
+                                  float *col, int64_t ld)
 {
     const int64_t C = l->in.c, H = l->in.h, W = l->in.w, k = l->p.kernel, s = l->p.stride,
                   p = l->p.pad, OW = l->out.w;
@@ -218,23 +235,35 @@ static void block_columns(const pd_layer *l, const float *in, int64_t n0, int64_
         for (int64_t ky = 0; ky < k; ky++)
             for (int64_t kx = 0; kx < k; kx++) {
                 float *row = col + ((c * k + ky) * k + kx) * ld - n0;
+                /* the output columns whose tap ox s - p + kx lies in [0, W) */
+                const int64_t lo = p - kx > 0 ? (p - kx + s - 1) / s : 0,
+                              hi = W + p - kx > 0 ? (W + p - kx + s - 1) / s : 0;
                 for (int64_t n = n0; n < n1;) { /* one output row's pixels at a time */
                     const int64_t oy = n / OW, ox0 = n % OW,
                                   end = (oy + 1) * OW < n1 ? (oy + 1) * OW : n1,
-                                  iy = oy * s - p + ky;
+                                  ox1 = ox0 + end - n, iy = oy * s - p + ky;
+                    float *d = row + n - ox0; /* d[ox] is output column ox's */
                     if (iy < 0 || iy >= H) {
-                        memset(row + n, 0, (size_t)(end - n) * sizeof *row);
+                        memset(d + ox0, 0, (size_t)(ox1 - ox0) * sizeof *d);
                         n = end;
                         continue;
                     }
-                    const float *src = in + (c * H + iy) * W;
-                    for (int64_t ox = ox0; n < end; ox++, n++) {
-                        const int64_t ix = ox * s - p + kx;
-                        row[n] = ix >= 0 && ix < W ? src[ix] : 0.0f;
-                    }
+                    const int64_t a = ox0 > lo ? ox0 : lo, b = ox1 < hi ? ox1 : hi;
+                    for (int64_t ox = ox0; ox < (a < ox1 ? a : ox1); ox++)
+                        d[ox] = 0.0f;
+                    if (a < b)
+                        strided_copy(d + a, in + (c * H + iy) * W + a * s - p + kx, b - a, s);
+                    for (int64_t ox = (b > ox0 ? b : ox0); ox < ox1; ox++)
+                        d[ox] = 0.0f;
+                    n = end;
                 }
             }
 }
+
+PD_CPU_CLONES(block_columns,
+              (const pd_layer *l, const float *in, int64_t n0, int64_t n1, float *col,
+               int64_t ld),
+              (l, in, n0, n1, col, ld))
 
 /* Part p of `parts` of the packed product on columns too large to keep (over 1 MB: the
  * stems on 224 x 224 images): a range of blocks of pixels, each block's columns written
