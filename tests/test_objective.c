@@ -440,8 +440,8 @@ static void test_dag_against_reference(void **state)
 }
 
 /* brute and exact take the DAG (the same optimum), and so does the GA (its genes in
- * topological order), and pd_problem_need_tree, for a solver that needs a tree, names the
- * join and what to use; Edgent and Neurosurgeon cut d's sub-graph once where one tensor crosses: before
+ * topological order); pd_problem_need_tree, for a solver that needs a tree, names the join
+ * and what to use. Edgent and Neurosurgeon cut d's sub-graph once where one tensor crosses: before
  * a (the input, 0.1 ms up; all on the edge, 2 + 4 + 6 + 8 = 20 ms; d back 0.02 ms), after
  * a (10 + 1 + 18 + 0.02 = 29.02) or after d (all mobile, 100); not after b or c, where two
  * cross. The exits' accuracies tie: d, the later, is the most accurate. */
@@ -464,7 +464,8 @@ static void test_dag_solvers(void **state)
     pd_solution sol;
     pd_error err;
     assert_int_equal(pd_problem_need_tree(pb, "solver x", &err), PD_ELIMIT);
-    assert_non_null(strstr(err.msg, "solver x needs a tree model; the model has layer 3 with 2 inputs"));
+    assert_non_null(
+        strstr(err.msg, "solver x needs a tree model; the model has layer 3 with 2 inputs"));
     assert_non_null(strstr(err.msg, "on a DAG use --solver exact (optimal), ga, dads"));
     assert_int_equal(pd_solve(pd_solver_find("brute"), pb, &opt, &sol, NULL), PD_OK);
     /* the least of the hand placements above, or better */
