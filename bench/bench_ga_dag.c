@@ -8,7 +8,8 @@
  * The scenario is bench_exact_dag's (bench/support/onnx_problem.c): mobile x86-1core, edge
  * and cloud x86-2core, exit accuracies 0.55, 0.62, 0.70, the paper's demand, wired 1 Gbps.
  *
- * Usage: bench_ga_dag [--models DIR] [--seeds N] [--quick] [--help]
+ * Usage: bench_ga_dag [--models DIR] [--seeds N] [--population N] [--generations N]
+ *                     [--only ARCH] [--quick] [--help]
  * DIR holds ARCH/model.onnx for the six (default /tmp/om). About a minute on a 2-core
  * machine with the 20 seeds of the default; --quick: 3 seeds, two bandwidths. */
 #include <math.h>
@@ -39,16 +40,14 @@ typedef struct totals {
 
 /* One network at one rate and tier count: seeds 1..seeds. */
 static void bench_case(const char *arch, const pd_graph *g, double rate, int tiers, int seeds,
-                       totals *net, totals *all)
+                       const pd_solve_options *opt, totals *net, totals *all)
 {
     pd_error err;
     pd_problem *pb;
     if (bench_onnx_problem(g, rate, tiers, &pb, &err))
         die(arch, &err);
-    pd_solve_options opt;
-    pd_solve_options_init(&opt);
     pd_ga_runs r;
-    if (pd_ga_repeat(pb, &opt, 1, (size_t)seeds, &r, &err))
+    if (pd_ga_repeat(pb, opt, 1, (size_t)seeds, &r, &err))
         die(arch, &err);
     double *gap = malloc((size_t)seeds * sizeof *gap);
     if (!gap)
@@ -70,21 +69,37 @@ static void bench_case(const char *arch, const pd_graph *g, double rate, int tie
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: bench_ga_dag [--models DIR] [--seeds N] [--quick]\n"
-               "  --models DIR   where ARCH/model.onnx are (default /tmp/om; "
+    fprintf(f, "usage: bench_ga_dag [--models DIR] [--seeds N] [--population N] "
+               "[--generations N] [--only ARCH] [--quick]\n"
+               "  --models DIR       where ARCH/model.onnx are (default /tmp/om; "
                "tools/make_onnx_models.py makes them)\n"
-               "  --seeds N      GA seeds 1..N per case (default 20)\n"
-               "  --quick        3 seeds, 10 Mbps and 1 Gbps only\n");
+               "  --seeds N          GA seeds 1..N per case (default 20)\n"
+               "  --population N     individuals per generation (default 200)\n"
+               "  --generations N    generations after the first (default 50)\n"
+               "  --only ARCH        one of the six networks\n"
+               "  --quick            3 seeds, 10 Mbps and 1 Gbps only\n");
 }
 
 int main(int argc, char **argv)
 {
-    const char *models = "/tmp/om";
-    int seeds = 20;
+    const char *models = "/tmp/om", *only = NULL;
+    int seeds = 20, v;
     bool quick = false;
+    pd_solve_options opt;
+    pd_solve_options_init(&opt);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--models") == 0 && i + 1 < argc) {
             models = argv[++i];
+        } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            only = argv[++i];
+        } else if (strcmp(argv[i], "--population") == 0 && i + 1 < argc &&
+                   bench_int_arg(argv[i + 1], 20, 100000, &v)) {
+            opt.ga.population = (size_t)v;
+            i++;
+        } else if (strcmp(argv[i], "--generations") == 0 && i + 1 < argc &&
+                   bench_int_arg(argv[i + 1], 1, 100000, &v)) {
+            opt.ga.generations = (size_t)v;
+            i++;
         } else if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc &&
                    bench_int_arg(argv[i + 1], 1, 10000, &seeds)) {
             i++;
@@ -106,8 +121,6 @@ int main(int argc, char **argv)
     char date[64], cpu[256];
     bench_date(date, sizeof date);
     bench_cpu_model(cpu, sizeof cpu);
-    pd_solve_options opt;
-    pd_solve_options_init(&opt);
     printf("# bench_ga_dag: the genetic algorithm (genes in topological order) against the exact "
            "optimum on DAGs\n# date:    %s\n# cpu:     %s (%ld online)\n# command:", date, cpu,
            sysconf(_SC_NPROCESSORS_ONLN));
@@ -123,6 +136,8 @@ int main(int argc, char **argv)
            "optimum_ms", "reached", "med_gap_%", "worst_gap_%", "ga_ms_med");
     totals all = {0, 0};
     for (size_t a = 0; a < sizeof archs / sizeof archs[0]; a++) {
+        if (only && strcmp(only, archs[a]) != 0)
+            continue;
         pd_error err;
         pd_graph *g;
         if (bench_onnx_open(models, archs[a], &g, &err))
@@ -130,7 +145,7 @@ int main(int argc, char **argv)
         totals net = {0, 0};
         for (int tiers = 2; tiers <= 3; tiers++)
             for (size_t r = 0; r < n_rates; r++)
-                bench_case(archs[a], g, rates[r], tiers, seeds, &net, &all);
+                bench_case(archs[a], g, rates[r], tiers, seeds, &opt, &net, &all);
         printf("%-19s reached the optimum in %zu of %zu runs\n", archs[a], net.reached, net.runs);
         pd_graph_free(g);
     }

@@ -116,6 +116,7 @@ static void test_dags(void **state)
     opt.ga.generations = 20;
     opt.ga.elitism = 2;
     int reached = 0, pinned = 0, bounded = 0, below_exact = 0;
+    double most_below = 0.0;
     const int trials = 160;
     for (int trial = 0; trial < trials; trial++) {
         pd_problem *pb;
@@ -141,6 +142,7 @@ static void test_dags(void **state)
                 pd_solution_free(&br);
             }
             below_exact += a.objective_ms < exact * (1 - 1e-9);
+            most_below = fmax(most_below, (exact - a.objective_ms) / exact);
         }
         bounded += bound > -INFINITY;
         if (!(a.objective_ms >= bound - 1e-9 * (1 + fabs(bound))))
@@ -163,8 +165,8 @@ static void test_dags(void **state)
     }
     print_message("ga (population 40, 20 generations) reached the exact optimum on %d of %d "
                   "random DAGs (%d with pins; %d checked against a proven optimum; below exact, "
-                  "where a clamped loading leaves it unproven, on %d)\n",
-                  reached, trials, pinned, bounded, below_exact);
+                  "where a clamped loading leaves it unproven, on %d, by up to %.2g%%)\n",
+                  reached, trials, pinned, bounded, below_exact, 100.0 * most_below);
     /* a search that works: the small DAGs' optimum is found most of the time */
     assert_true(reached > trials / 2);
     assert_true(pinned > trials / 4 && bounded > trials * 3 / 4);
