@@ -273,12 +273,8 @@ int main(int argc, char **argv)
                    bench_int_arg(argv[i + 1], 0, 1000000000, &v)) {
             cfg.seed = (uint64_t)v;
             i++;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
         } else {
-            usage(stderr);
-            return 2;
+            return bench_usage_exit(argv[i], usage);
         }
     }
     if (quick) {

@@ -105,12 +105,8 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(argv[i], "--quick") == 0) {
             quick = true;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
         } else {
-            usage(stderr);
-            return 2;
+            return bench_usage_exit(argv[i], usage);
         }
     }
     static const double all_rates[] = {1e6, 10e6, 100e6, 1e9}, quick_rates[] = {10e6, 1e9};

@@ -65,6 +65,17 @@ static void test_paper_scenario_reaches_optimum(void **state)
     pd_problem_free(pb);
 }
 
+/* The defaults with a small population, elitism 2, for many random problems. */
+static pd_solve_options small_ga(size_t population, size_t generations)
+{
+    pd_solve_options opt;
+    pd_solve_options_init(&opt);
+    opt.ga.population = population;
+    opt.ga.generations = generations;
+    opt.ga.elitism = 2;
+    return opt;
+}
+
 /* Never below the exact optimum; the reported objective is the placement's; the best
  * never gets worse from one generation to the next (elitism). */
 static void test_never_below_exact_on_random_trees(void **state)
@@ -72,11 +83,7 @@ static void test_never_below_exact_on_random_trees(void **state)
     (void)state;
     pd_rng rng;
     pd_rng_seed(&rng, 4242);
-    pd_solve_options opt;
-    pd_solve_options_init(&opt);
-    opt.ga.population = 30;
-    opt.ga.generations = 15;
-    opt.ga.elitism = 2;
+    pd_solve_options opt = small_ga(30, 15);
     for (int trial = 0; trial < 200; trial++) {
         rp_config c = {1 + pd_rng_below(&rng, 40), 1 + (int)pd_rng_below(&rng, 3), trial % 2,
                        0.2};
@@ -110,11 +117,7 @@ static void test_dags(void **state)
     (void)state;
     pd_rng rng;
     pd_rng_seed(&rng, 1515);
-    pd_solve_options opt;
-    pd_solve_options_init(&opt);
-    opt.ga.population = 40;
-    opt.ga.generations = 20;
-    opt.ga.elitism = 2;
+    pd_solve_options opt = small_ga(40, 20);
     int reached = 0, pinned = 0, bounded = 0, below_exact = 0;
     double most_below = 0.0;
     const int trials = 160;
