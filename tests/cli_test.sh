@@ -1027,8 +1027,12 @@ if grep -q '"conv1":[[:space:]]*"edge"' "$tmp/pin-ga.json" && grep -q '"fc8":[[:
 expect 2 '^predoff: solver mobile cannot honour --pin: it runs every layer on the mobile tier, and 1 pinned layer is elsewhere$' -- plan b-alexnet --solver mobile --pin conv1=edge
 expect 2 '^predoff: neurosurgeon cannot honour --pin: no single cut of the trunk.s exit between the mobile and the edge keeps the pinned layers on their tiers$' -- plan b-alexnet --solver neurosurgeon --pin conv1=edge,relu1=mobile
 expect 0 "" -- plan b-alexnet --solver edgent --pin conv1=mobile
+expect 2 '^predoff: dads cannot honour --pin: a layer pinned to the mobile depends on one pinned to the edge, and DADS offloads one way \(what the edge computes stays there\)$' -- plan b-alexnet --solver dads --pin conv1=edge,fc8=mobile
+expect 0 "" -- plan b-alexnet --solver dads --pin conv1=mobile,b1_fc=edge --json "$tmp/pin-dads.json"
+if grep -q '"conv1":[[:space:]]*"mobile"' "$tmp/pin-dads.json" && grep -q '"b1_fc":[[:space:]]*"edge"' "$tmp/pin-dads.json"; then ok; else bad "dads with pins"; fi
 expect 0 "" -- compare b-alexnet --tiers mobile,edge,cloud --pin conv1=mobile,fc8=cloud
 if grep -qE '^exact +[0-9.]+ +\+0\.00%' "$tmp/out" && grep -qE '^edge +n/a: solver edge cannot honour --pin' "$tmp/out" &&
+    grep -qE '^dads +n/a: dads cannot honour --pin: a layer of the most accurate exit.s sub-graph is pinned to the cloud' "$tmp/out" &&
     grep -qE '^neurosurgeon +n/a: neurosurgeon cannot honour --pin' "$tmp/out"; then ok; else bad "compare with pins: $(cat "$tmp/out")"; fi
 # eval: a placement that breaks a pin is refused, one that keeps it evaluated
 expect 2 'pin.json: the placement puts layer "fc8" on the cloud; --pin puts it on the edge$' -- eval b-alexnet --tiers mobile,edge,cloud --placement "$tmp/pin.json" --pin fc8=edge
