@@ -23,9 +23,10 @@
 # 74mbit mobile-edge link, 500 requests, 30 timed runs per layer on the edge and 300 on the
 # mobile (under the quota a layer's mean counts the 9 ms stalls that land in it: a 0.1 ms
 # layer catches about 3 in 30 runs, too few for a mean), out/loop. The probe: 200 round trips
-# of 1 to 4096 floats (b-alexnet's tensors are at most 16 KB); for an ONNX model 50 of 1 to
-# 65536 floats (256 KB: their cuts send 100 to 600 KB, and tc's token bucket lets the first
-# 4 KB through at line rate, so small echoes overstate the rate of large messages).
+# of 1 to 4096 floats (b-alexnet's tensors are at most 16 KB); for the six architectures 50
+# of 1 to 65536 floats (256 KB: their cuts send 100 to 600 KB, and tc's token bucket lets the
+# first 4 KB through at line rate, so small echoes overstate the rate of large messages). A
+# server drops an echo larger than its model's largest tensor: keep --probe-sizes below it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$here/../build/predoff model=b-alexnet quota=10 wireless=74mbit requests=500 repeat=30 mobile_repeat=300
@@ -77,9 +78,8 @@ esac
 weights=(--random-weights 1) acc_flags=() pin_flags=()
 [ -z "$accuracies" ] || acc_flags=(--exit-accuracy "$accuracies")
 [ -z "$pins" ] || pin_flags=(--pin "$pins")
-case "$model" in
-    *.onnx) weights=() probe_sizes=${probe_sizes:-1,8192,16384,32768,65536} probe_repeat=${probe_repeat:-50} ;;
-esac
+case "$model" in *.onnx) weights=() ;; esac
+[ -z "$arch" ] || probe_sizes=${probe_sizes:-1,8192,16384,32768,65536} probe_repeat=${probe_repeat:-50}
 probe_sizes=${probe_sizes:-1,1024,2048,3072,4096} probe_repeat=${probe_repeat:-200}
 # a testbed of its own (namespaces pdloop-*), apart from the one the tests put up, and a
 # cgroup named after it
