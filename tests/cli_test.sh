@@ -1073,6 +1073,16 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && command -v tc >/dev/null; t
     else
         bad "testbed: could not set up the namespaces"
     fi
+    # scripts/closed_loop.sh on a DAG from ONNX (issue 15): the cut pinned where the four
+    # branches of the inception block cross to the edge in one message; no timing asserted,
+    # only that the loop ran every step and the answers are the mobile's own, bit for bit
+    loop_pins=/net/inc_b1/Conv=mobile,/net/inc_b2b/Conv=mobile,/net/inc_b3c/Conv=mobile,/net/inc_b4b/Conv=mobile,/net/Concat=edge
+    if PD_TESTBED_PREFIX="pdl$$" "$src/scripts/closed_loop.sh" --predoff "$bin" --model "$src/tests/fixtures/onnx/dag-inception.onnx" \
+        --pin "$loop_pins" --requests 20 --repeat 3 --mobile-repeat 5 --probe-repeat 5 --verify --out "$tmp/loop" >"$tmp/loop.txt" 2>&1 &&
+        grep -q '^20 requests in .* 0 failed; 0 finished on the mobile after a server did not answer; 0 answers differ' "$tmp/loop/loadgen.txt" &&
+        grep -q '"/net/Concat":[[:space:]]*"edge"' "$tmp/loop/plan.json" && grep -q '"/net/inc_b3c/Conv":[[:space:]]*"mobile"' "$tmp/loop/plan.json" &&
+        [ "$(grep -c '^[0-9]*,' "$tmp/loop/records.csv")" = 20 ] && awk -F, 'NR > 1 { s += $6 } END { exit !(s > 0) }' "$tmp/loop/records.csv" &&
+        grep -qE '^closing the loop: measured mean [0-9.]+ ms, the plan expects [0-9.]+ ms' "$tmp/loop/summary.txt"; then ok; else bad "closed loop on an ONNX DAG: $(tail -5 "$tmp/loop.txt")"; fi
 else
     echo "SKIP: the testbed test needs root, ip and tc (it ran nothing)"
 fi
