@@ -371,12 +371,8 @@ int main(int argc, char **argv)
             else
                 cfg.max_layers = (size_t)v;
             i++;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
         } else {
-            usage(stderr);
-            return 2;
+            return bench_usage_exit(argv[i], usage);
         }
     }
     if (cfg.quick) {

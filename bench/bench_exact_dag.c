@@ -24,15 +24,12 @@
 #include <unistd.h>
 
 #include "bench_util.h"
+#include "onnx_problem.h"
 #include "predoff/graph.h"
 #include "predoff/objective.h"
-#include "predoff/onnx.h"
 #include "predoff/rng.h"
-#include "predoff/runtime.h"
-#include "predoff/scenario.h"
 #include "predoff/solve.h"
 #include "predoff/study.h"
-#include "predoff/weights.h"
 #include "random_problem.h"
 
 typedef struct config {
@@ -90,37 +87,14 @@ static void slot_counts(const pd_problem *pb, const pd_slot *p, char *buf, size_
 
 static void bench_network(const config *cfg, const char *arch)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s/model.onnx", cfg->models, arch);
     pd_error err;
     pd_graph *g;
-    pd_weights *w;
-    if (pd_model_open(path, &g, &w, &err))
-        die(path, &err);
-    pd_weights_free(w);
-    pd_graph_set_feature_hook(g, pd_runtime_feature);
+    if (bench_onnx_open(cfg->models, arch, &g, &err))
+        die(arch, &err);
     static const double rates[] = {10e6, 100e6, 1e9};
     for (size_t r = 0; r < sizeof rates / sizeof rates[0]; r++) {
-        pd_scenario sc;
-        if (pd_scenario_init(&sc, &err))
-            die("scenario", &err);
-        sc.uses[PD_TIER_CLOUD] = true;
-        const char *prof[PD_TIER_COUNT] = {"x86-1core", "x86-2core", "x86-2core"};
-        for (int t = 0; t < PD_TIER_COUNT; t++) {
-            pd_profile_free(sc.profile[t]);
-            sc.profile[t] = NULL;
-            if (pd_profile_open(prof[t], &sc.profile[t], &err))
-                die(prof[t], &err);
-        }
-        sc.uplink_bps = sc.downlink_bps = rates[r];
-        double acc[] = {0.55, 0.62, 0.70};
-        if (g->n_exits != 3)
-            die("expected a model of 3 exits", NULL);
-        sc.exit_accuracy = xmalloc(sizeof acc);
-        memcpy(sc.exit_accuracy, acc, sizeof acc);
-        sc.n_exit_accuracy = 3;
         pd_problem *pb;
-        if (pd_problem_build(g, &sc, &pb, &err))
+        if (bench_onnx_problem(g, rates[r], 3, &pb, &err))
             die("problem", &err);
         pd_solve_options opt;
         pd_solve_options_init(&opt);
@@ -145,7 +119,6 @@ static void bench_network(const config *cfg, const char *arch)
         free(us);
         free(placement);
         pd_problem_free(pb);
-        pd_scenario_free(&sc);
     }
     pd_graph_free(g);
 }
@@ -300,12 +273,8 @@ int main(int argc, char **argv)
                    bench_int_arg(argv[i + 1], 0, 1000000000, &v)) {
             cfg.seed = (uint64_t)v;
             i++;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
         } else {
-            usage(stderr);
-            return 2;
+            return bench_usage_exit(argv[i], usage);
         }
     }
     if (quick) {

@@ -54,16 +54,9 @@ static double solve(const char *name, const pd_problem *pb, pd_slot *placement)
 }
 
 /* Pins up to `most` random layers to random slots. */
-static size_t random_pins(pd_rng *rng, pd_problem *pb, size_t most)
+static void random_pins(pd_rng *rng, pd_problem *pb, size_t most)
 {
-    size_t k = (size_t)pd_rng_below(rng, most + 1);
-    for (size_t i = 0; i < k; i++) {
-        size_t l = (size_t)pd_rng_below(rng, pb->n_layers);
-        if (pd_problem_pin_of(pb, l) == PD_SLOT_FREE)
-            assert_int_equal(
-                pd_problem_pin(pb, l, (int)pd_rng_below(rng, (uint64_t)pb->n_tiers), NULL), PD_OK);
-    }
-    return pd_problem_n_pinned(pb);
+    assert_int_equal(dag_random_pins(rng, pb, most, NULL), PD_OK);
 }
 
 /* brute's search, n_tiers ^ free layers */

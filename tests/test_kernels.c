@@ -839,8 +839,8 @@ static void test_avg_pool(void **state)
 }
 
 
-/* The net runs a conv that is not plain through these kernels, and a plain 1 x 1 one through
- * its own product (conv_pointwise.c), with the ReLU or Clip(0, cap) after it in its pass: a
+/* The net runs a conv that is not plain through these kernels, a plain 1 x 1 one through
+ * its own product (conv_pointwise.c) and a strided one through im2col and that product, with the ReLU or Clip(0, cap) after it in its pass: a
  * model of such layers, random weights, each exit's output on 1 and 2 threads against
  * ref_conv. */
 static void test_net_runs_general_conv(void **state)
@@ -863,6 +863,15 @@ static void test_net_runs_general_conv(void **state)
         {"\"filters\": 29, \"kernel\": 1", {37, 9, 11, 29, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0}, true},
         {"\"filters\": 100, \"kernel\": 1", {64, 20, 21, 100, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
          true},
+        /* plain, strided: im2col and the packed product (conv.c, panels.c), a panel over
+         * every block of pixels (columns under 1 MB), then a block of pixels through every
+         * panel (a 7 x 7 stem's 2025 x 147 columns); a 1 x 1 of stride 2 */
+        {"\"filters\": 40, \"kernel\": 3, \"stride\": 2, \"pad\": 1",
+         {24, 17, 15, 40, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, true},
+        {"\"filters\": 13, \"kernel\": 7, \"stride\": 2, \"pad\": 3",
+         {3, 90, 90, 13, 1, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3}, true},
+        {"\"filters\": 30, \"kernel\": 1, \"stride\": 2",
+         {16, 13, 14, 30, 1, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0}, true},
         /* plain 3 x 3: Winograd's method (winograd.c) where the CPU has AVX2 */
         {"\"filters\": 40, \"kernel\": 3, \"pad\": 1",
          {32, 14, 14, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, true},

@@ -74,6 +74,13 @@ bool bench_int_arg(const char *s, long lo, long hi, int *out)
     return true;
 }
 
+int bench_usage_exit(const char *arg, void (*usage)(FILE *))
+{
+    bool help = strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+    usage(help ? stdout : stderr);
+    return help ? 0 : 2;
+}
+
 long bench_proc_status_kib(const char *field)
 {
     FILE *f = fopen("/proc/self/status", "r");

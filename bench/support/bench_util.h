@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 double bench_now_ms(void);
@@ -17,6 +18,10 @@ double bench_quantile(double *v, size_t n, double q);
 /* A whole decimal integer in [lo, hi] (a benchmark's flag), into *out; false for anything
  * else ("1.5", "x", out of range). */
 bool bench_int_arg(const char *s, long lo, long hi, int *out);
+
+/* A flag no benchmark option took: "--help" or "-h" prints usage to standard output and
+ * is 0, anything else prints it to standard error and is 2 (main's exit status). */
+int bench_usage_exit(const char *arg, void (*usage)(FILE *));
 
 /* A field of /proc/self/status (VmRSS, VmHWM) in KiB, or -1 where there is none. */
 long bench_proc_status_kib(const char *field);

@@ -65,10 +65,10 @@ pd_status pd_problem_set_inputs(pd_problem *pb, const size_t *in_start, const in
 /* The same for a tree: layer i reads parent[i] (< i, or PD_TENSOR_INPUT). */
 pd_status pd_problem_set_parents(pd_problem *pb, const int32_t *parent, pd_error *err);
 
-/* PD_OK when the problem's graph is a tree; else an error for a solver that needs one:
- * "WHO needs a tree model; model M has layer L with N inputs; on a DAG use --solver
- * exact (optimal), neurosurgeon or edgent (single cuts), brute (small models) or mobile,
- * edge, cloud". */
+/* PD_OK when the problem's graph is a tree; else an error for a solver that needs one (none
+ * of today's does): "WHO needs a tree model; model M has layer L with N inputs; on a DAG
+ * use --solver exact (optimal), ga, dads (one exit's cut), neurosurgeon or edgent (single
+ * cuts), brute (small models) or mobile, edge, cloud". */
 pd_status pd_problem_need_tree(const pd_problem *pb, const char *who, pd_error *err);
 
 /* Folds a model and a scenario into a problem: compute times, bytes, rates,

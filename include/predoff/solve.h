@@ -93,6 +93,10 @@ pd_status pd_solve_edgent(const pd_problem *pb, const pd_solve_options *opt, pd_
 pd_status pd_solve_neurosurgeon(const pd_problem *pb, const pd_solve_options *opt,
                                 pd_solution *sol, pd_error *err);
 pd_status pd_solve_all_on(const pd_problem *pb, pd_tier tier, pd_slot *placement, pd_error *err);
+/* DADS (dads.c): the most accurate exit serves every task, its sub-graph parted between the
+ * mobile and the edge (the cloud without one) by one minimum cut, data flowing one way. */
+pd_status pd_solve_dads(const pd_problem *pb, const pd_solve_options *opt, pd_solution *sol,
+                        pd_error *err);
 
 /* Validates GA parameters against the problem (population >= 2, rates in [0, 1], ...). */
 pd_status pd_ga_params_check(const pd_ga_params *p, pd_error *err);

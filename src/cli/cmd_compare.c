@@ -46,8 +46,7 @@ int cli_cmd_compare(const cli_parsed *p)
         cli_report_scenario_line(stdout, &s.sc);
         cli_report_measured_line(stdout, &s.sc, s.g);
         printf("\n");
-        /* brute reaches the same optimum where the tree DP cannot go */
-        cli_report_comparison(stdout, s.g, s.pb, r, n, s.g->topo->tree ? "exact" : "brute");
+        cli_report_comparison(stdout, s.g, s.pb, r, n, "exact");
     }
     free(r);
     cli_setup_close(&s);

@@ -7,7 +7,8 @@
 #include "predoff/solve.h"
 
 const cli_flag cli_cmd_plan_flags[] = {
-    {"--solver", "NAME", "exact (default), ga, brute, edgent, neurosurgeon, mobile, edge, cloud"},
+    {"--solver", "NAME",
+     "exact (default), ga, brute, edgent, neurosurgeon, dads, mobile, edge, cloud"},
     {"--json", "FILE", "also write the plan as JSON (\"-\": standard output, no report)"},
     CLI_SOLVER_FLAGS,
     {NULL, NULL, NULL},

@@ -77,8 +77,8 @@ pd_status cli_plot_run(const char *dir, const char *script, pd_error *err)
 
 /* How each solver is drawn: the exact optimum last, so on top of every curve that touches
  * it; the single-tier baselines as wide pale bands beneath (they coincide with the optimum
- * over whole ranges); Edgent and Neurosurgeon, which often coincide with each other, with
- * markers that stay visible one inside the other. Unknown solvers get the last style. */
+ * over whole ranges); Edgent, Neurosurgeon and DADS, which often coincide with each other,
+ * with markers that stay visible one inside the other. Unknown solvers get the last style. */
 static const struct sweep_style {
     const char *solver;
     int layer; /* drawing order: lower first */
@@ -90,7 +90,7 @@ static const struct sweep_style {
     {"brute", 1, "linespoints lw 1 dt 3 pt 6 ps 1.8 lc rgb '#7f7f7f'"},
     {"edgent", 2, "linespoints lw 1.5 dt 2 pt 4 ps 1.6 lc rgb '#1f77b4'"},
     {"neurosurgeon", 2, "linespoints lw 1.5 dt 4 pt 2 ps 1.1 lc rgb '#ff7f0e'"},
-    {"dads", 2, "linespoints lw 1.5 dt 1 pt 8 ps 1.2 lc rgb '#9467bd'"},
+    {"dads", 1, "linespoints lw 1 dt 3 pt 8 ps 2.2 lc rgb '#9467bd'"},
     {"ga", 3, "linespoints lw 2 dt 1 pt 9 ps 1.1 lc rgb '#d62728'"},
     {"exact", 4, "linespoints lw 2 dt 1 pt 7 ps 0.6 lc rgb '#000000'"},
     {NULL, 1, "linespoints lw 1.5 dt 5 pt 3 ps 1 lc rgb '#e377c2'"},

@@ -111,8 +111,8 @@ pd_status pd_problem_need_tree(const pd_problem *pb, const char *who, pd_error *
         snprintf(layer, sizeof layer, "%d", t->first_join);
     return pd_error_set(err, PD_ELIMIT,
                         "%s needs a tree model; %s has layer %s with %zu inputs; on a DAG use "
-                        "--solver exact (optimal), neurosurgeon or edgent (single cuts), brute "
-                        "(small models) or mobile, edge, cloud",
+                        "--solver exact (optimal), ga, dads (one exit's cut), neurosurgeon or "
+                        "edgent (single cuts), brute (small models) or mobile, edge, cloud",
                         who, model, layer, t->first_join_inputs);
 }
 

@@ -20,8 +20,9 @@
 
 #include "predoff/branches.h"
 #include "predoff/solve.h"
+#include "solve/internal.h"
 
-static int slot_of(const pd_problem *pb, pd_tier t)
+int pd_slot_of_tier(const pd_problem *pb, pd_tier t)
 {
     for (int s = 0; s < pb->n_tiers; s++)
         if (pb->tier[s] == t)
@@ -31,7 +32,7 @@ static int slot_of(const pd_problem *pb, pd_tier t)
 
 pd_status pd_solve_all_on(const pd_problem *pb, pd_tier tier, pd_slot *placement, pd_error *err)
 {
-    int s = slot_of(pb, tier);
+    int s = pd_slot_of_tier(pb, tier);
     if (s < 0)
         return pd_error_set(err, PD_EINPUT, "solver %s: the scenario has no %s tier (see --tiers)",
                             pd_tier_name(tier), pd_tier_name(tier));
@@ -48,8 +49,7 @@ pd_status pd_solve_all_on(const pd_problem *pb, pd_tier tier, pd_slot *placement
     return PD_OK;
 }
 
-/* The pinned layers off exit k's sub-graph on their pins (a placement of the sub-graph's). */
-static void pin_the_rest(const pd_problem *pb, size_t k, pd_slot *placement)
+void pd_pin_off_sub(const pd_problem *pb, size_t k, pd_slot *placement)
 {
     for (size_t i = 0; pb->pin && i < pb->n_layers; i++)
         if (pb->pin[i] != PD_SLOT_FREE && !pd_topology_in_sub(pb->topo, k, i))
@@ -157,7 +157,7 @@ static int cmp_desc(const void *a, const void *b, const pd_problem *pb)
 pd_status pd_solve_edgent(const pd_problem *pb, const pd_solve_options *opt, pd_solution *sol,
                           pd_error *err)
 {
-    int edge = slot_of(pb, PD_TIER_EDGE);
+    int edge = pd_slot_of_tier(pb, PD_TIER_EDGE);
     if (edge < 0)
         return pd_error_set(err, PD_EINPUT, "edgent: needs the edge tier (Edgent is mobile + edge)");
     size_t n_exits = pb->n_exits, n = pb->n_layers;
@@ -198,7 +198,7 @@ pd_status pd_solve_edgent(const pd_problem *pb, const pd_solve_options *opt, pd_
             pd_sub_walk w = pd_sub_walk_begin(pb->topo, k);
             for (int32_t v; (v = pd_sub_walk_next(&w)) >= 0;)
                 sol->placement[v] = trial[v];
-            pin_the_rest(pb, k, sol->placement);
+            pd_pin_off_sub(pb, k, sol->placement);
             sol->served_exit = (int32_t)k;
             sol->deadline_missed = !meets;
         }
@@ -242,9 +242,9 @@ pd_status pd_solve_neurosurgeon(const pd_problem *pb, const pd_solve_options *op
                                 pd_solution *sol, pd_error *err)
 {
     (void)opt;
-    int server = slot_of(pb, PD_TIER_EDGE);
+    int server = pd_slot_of_tier(pb, PD_TIER_EDGE);
     if (server < 0)
-        server = slot_of(pb, PD_TIER_CLOUD);
+        server = pd_slot_of_tier(pb, PD_TIER_CLOUD);
     sol->served_exit = -1;
     int32_t k;
     pd_status st = trunk_exit(pb, &k, err);
@@ -270,6 +270,6 @@ pd_status pd_solve_neurosurgeon(const pd_problem *pb, const pd_solve_options *op
                             "between the mobile and the %s keeps the pinned layers on their tiers",
                             pd_tier_name(pb->tier[server]));
     if (!st)
-        pin_the_rest(pb, (size_t)k, sol->placement);
+        pd_pin_off_sub(pb, (size_t)k, sol->placement);
     return st;
 }

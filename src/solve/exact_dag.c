@@ -19,6 +19,10 @@
  * a million-fold. The loading term is handled as the tree DP handles it (exact.c): one cut
  * per set of tiers in use, and the clampable tiers' variants, the best by the objective.
  *
+ * One way (pd_exact_dag_one_way, DADS's partition): data flows away from the mobile only,
+ * every reader of a tensor on the tier of its layer or beyond, y_j(u) <= y_j(v) for each
+ * input u of v: an infinite edge v -> u, as y_2 <= y_1 is one.
+ *
  * The max-flow is igraph's (push-relabel, capacities as doubles). igraph's error handler
  * is set to return, not abort, for the duration of a call; Debian's igraph is built without
  * thread safety, so this solver must not run in two threads at once. */
@@ -28,6 +32,7 @@
 #include <string.h>
 
 #include "predoff/solve.h"
+#include "solve/internal.h"
 
 enum { SRC = 0, SNK = 1 };
 #define INF_FACTOR 1e6 /* "infinite" capacity: this many times the sum of the finite ones */
@@ -232,11 +237,44 @@ typedef struct links {
     double rate[PD_MAX_TIERS][2], hop[PD_MAX_TIERS][2];
 } links;
 
+/* One way: y_j(u) <= y_j(v) for every input u of every layer v, on every link. A pair that a
+ * pin or the mask fixes needs no edge when it holds; broken, the set is infeasible (false).
+ * One end fixed against the other free would need an infinite edge at the source or the sink:
+ * the caller closes its pins along the graph first, so that none is. */
+static pd_status add_one_way(const pd_problem *pb, cut_work *w, bool *feasible, pd_error *err)
+{
+    size_t n = pb->n_layers, n_links = (size_t)pb->n_tiers - 1;
+    *feasible = false;
+    for (size_t v = 0; v < n; v++) {
+        size_t m;
+        const int32_t *in = pd_topology_inputs(pb->topo, v, &m);
+        for (size_t i = 0; i < m; i++) {
+            if (in[i] < 0)
+                continue; /* the network input is on the mobile, below every tier */
+            for (size_t j = 0; j < n_links; j++) {
+                int32_t a = w->var[j * n + v], b = w->var[j * n + (size_t)in[i]];
+                if (a == b || a == SNK || b == SRC)
+                    continue;
+                if (a == SRC && b == SNK)
+                    return PD_OK;
+                if (a < 2 || b < 2)
+                    return pd_error_set(err, PD_EINPUT,
+                                        "exact: a one-way cut needs its pins closed along the "
+                                        "graph (layer %zu and its input %d)", v, in[i]);
+                add_edge(w, a, b, -1.0);
+            }
+        }
+    }
+    *feasible = true;
+    return PD_OK;
+}
+
 /* One minimum cut with every layer on a slot of `mask` (and its pin), the loading slopes of
- * the slots in `no_load` left out. *feasible is false when a pin lies outside the mask. */
+ * the slots in `no_load` left out, one way if asked. *feasible is false when a pin lies
+ * outside the mask (or, one way, when the pins break the order). */
 static pd_status cut_once(const pd_problem *pb, const groups *gr, const links *lk, unsigned mask,
-                          unsigned no_load, cut_work *w, pd_slot *placement, bool *feasible,
-                          pd_error *err)
+                          unsigned no_load, bool one_way, cut_work *w, pd_slot *placement,
+                          bool *feasible, pd_error *err)
 {
     size_t n = pb->n_layers, nt = (size_t)pb->n_tiers, n_links = nt - 1;
     *feasible = false;
@@ -277,6 +315,12 @@ static pd_status cut_once(const pd_problem *pb, const groups *gr, const links *l
             w->lin[*y2] += f[2] - f[1];
         if (y2 && *y1 >= 2 && *y2 >= 2 && *y1 != *y2)
             add_edge(w, *y1, *y2, -1.0); /* y2 <= y1: never the cloud's side without the edge's */
+    }
+    if (one_way) {
+        bool ordered;
+        pd_status st = add_one_way(pb, w, &ordered, err);
+        if (st || !ordered)
+            return st;
     }
     for (size_t g = 0; g < gr->n; g++) {
         int32_t u = gr->tensor[g];
@@ -415,14 +459,17 @@ static void work_free(cut_work *w)
     free(w->free_nodes);
 }
 
-static pd_status work_new(const pd_problem *pb, const groups *gr, cut_work *w, pd_error *err)
+static pd_status work_new(const pd_problem *pb, const groups *gr, bool one_way, cut_work *w,
+                          pd_error *err)
 {
     size_t n = pb->n_layers, n_links = (size_t)pb->n_tiers - 1, max_d = 0;
     memset(w, 0, sizeof *w);
     w->n_vars = n_links * n;
-    /* per group and link: two crossings, each an auxiliary node and 1 + readers edges */
+    /* per group and link: two crossings, each an auxiliary node and 1 + readers edges; one
+     * way, an edge per link and layer input */
     w->max_nodes = 2 + w->n_vars + 2 * n_links * gr->n;
-    w->max_edges = w->n_vars + n + 2 * n_links * (gr->n + gr->n_readers) + w->max_nodes;
+    w->max_edges = w->n_vars + n + 2 * n_links * (gr->n + gr->n_readers) + w->max_nodes +
+                   (one_way ? n_links * pb->topo->in_start[n] : 0);
     for (size_t g = 0; g < gr->n; g++)
         max_d = gr->start[g + 1] - gr->start[g] > max_d ? gr->start[g + 1] - gr->start[g] : max_d;
     w->max_readers = max_d;
@@ -440,10 +487,10 @@ static pd_status work_new(const pd_problem *pb, const groups *gr, cut_work *w, p
     return PD_OK;
 }
 
-pd_status pd_solve_exact_dag(const pd_problem *pb, const pd_solve_options *opt,
-                             pd_slot *placement, pd_error *err)
+/* The cuts of pd_solve_exact_dag, one way or not. */
+static pd_status solve_by_cuts(const pd_problem *pb, bool one_way, pd_slot *placement,
+                               pd_error *err)
 {
-    (void)opt;
     size_t n = pb->n_layers;
     if (pb->n_tiers == 1) {
         memset(placement, 0, n * sizeof *placement);
@@ -457,7 +504,7 @@ pd_status pd_solve_exact_dag(const pd_problem *pb, const pd_solve_options *opt,
     if ((st = build_groups(pb, &gr, err)))
         return st;
     cut_work w;
-    if ((st = work_new(pb, &gr, &w, err))) {
+    if ((st = work_new(pb, &gr, one_way, &w, err))) {
         groups_free(&gr);
         return st;
     }
@@ -474,7 +521,7 @@ pd_status pd_solve_exact_dag(const pd_problem *pb, const pd_solve_options *opt,
     const unsigned all = (1u << pb->n_tiers) - 1u, pinned = pd_problem_pinned_slots(pb);
     bool feasible = false, found = false;
     if (!pb->load_on) {
-        st = cut_once(pb, &gr, &lk, all, 0u, &w, placement, &found, err);
+        st = cut_once(pb, &gr, &lk, all, 0u, one_way, &w, placement, &found, err);
     } else {
         const unsigned clampable = pd_problem_clampable_slots(pb);
         double best = INFINITY;
@@ -484,7 +531,7 @@ pd_status pd_solve_exact_dag(const pd_problem *pb, const pd_solve_options *opt,
             unsigned maybe = mask & clampable;
             /* every subset of the set's clampable slots, the empty one first */
             for (unsigned z = 0; !st; z = (z - maybe) & maybe) {
-                st = cut_once(pb, &gr, &lk, mask, z, &w, trial, &feasible, err);
+                st = cut_once(pb, &gr, &lk, mask, z, one_way, &w, trial, &feasible, err);
                 if (!st && feasible) {
                     double c = pd_objective(pb, trial);
                     if (c < best || !found) {
@@ -506,4 +553,16 @@ pd_status pd_solve_exact_dag(const pd_problem *pb, const pd_solve_options *opt,
     work_free(&w);
     groups_free(&gr);
     return st;
+}
+
+pd_status pd_solve_exact_dag(const pd_problem *pb, const pd_solve_options *opt,
+                             pd_slot *placement, pd_error *err)
+{
+    (void)opt;
+    return solve_by_cuts(pb, false, placement, err);
+}
+
+pd_status pd_exact_dag_one_way(const pd_problem *pb, pd_slot *placement, pd_error *err)
+{
+    return solve_by_cuts(pb, true, placement, err);
 }

@@ -1,7 +1,10 @@
 /* The paper's genetic algorithm (section 4.4), operator for operator.
  * - Chromosome: one group of tier bits per layer, one-hot, the groups concatenated along
- *   the branches (trunk, then side branches, depth first). A group is stored as the index
- *   of its set bit, which is the same information with no invalid states.
+ *   the branches (trunk, then side branches, depth first) on a tree, as the paper orders
+ *   them; on a DAG, which has no branches to follow, in topological order (the layers' index
+ *   order: parents first), so a crossover point still parts the network into an earlier and a
+ *   later part. A group is stored as the index of its set bit, which is the same information
+ *   with no invalid states.
  * - Fitness: the expected latency; lower is better, so the raw fitness of an individual is
  *   1 / its objective, then linearly scaled (Goldberg): the mean keeps its value and the
  *   best gets `scaling` times the mean; individuals whose scaled fitness would be negative
@@ -32,7 +35,7 @@ typedef struct ga_state {
     double *fit;       /* [pop]: scaled fitness, then its running sum */
     size_t *rank;      /* [pop]: indices by objective, for elitism */
     pd_slot *decoded;  /* [n]: a placement in layer order */
-    int32_t *order;    /* gene j is layer order[j] */
+    const int32_t *order; /* gene j is layer order[j] */
     size_t *free_gene; /* [n_free]: the genes of layers no pin fixes, ascending */
     size_t n_free;
 } ga_state;
@@ -166,15 +169,17 @@ pd_status pd_solve_ga(const pd_problem *pb, const pd_solve_options *opt, pd_solu
     size_t n = pb->n_layers, pop = p->population;
     if (pop > SIZE_MAX / 2 / n)
         return pd_error_set(err, PD_ELIMIT, "ga: population x layers is too large");
-    if (!pb->topo->tree)
-        return pd_problem_need_tree(pb, "solver ga: its chromosome order (branch by branch)",
-                                    err);
-    pd_branches br;
-    if (pd_branches_build(n, pd_topology_tree_parents(pb->topo), &br, err))
-        return err ? err->status : PD_ENOMEM;
+    /* the genes' order: the branches on a tree (the paper's), a topological order on a DAG */
+    pd_branches br = {0};
+    const int32_t *order = pb->topo->order;
+    if (pb->topo->tree) {
+        if (pd_branches_build(n, pd_topology_tree_parents(pb->topo), &br, err))
+            return err ? err->status : PD_ENOMEM;
+        order = br.order;
+    }
     ga_state s = {pb, n, pop, malloc(pop * n), malloc(pop * n), malloc(pop * sizeof(double)),
                   malloc(pop * sizeof(double)), malloc(pop * sizeof(size_t)), malloc(n),
-                  br.order, malloc(n * sizeof(size_t)), 0};
+                  order, malloc(n * sizeof(size_t)), 0};
     sol->n_history = p->generations + 1;
     sol->history_best = malloc(sol->n_history * sizeof *sol->history_best);
     sol->history_mean = malloc(sol->n_history * sizeof *sol->history_mean);
@@ -187,11 +192,11 @@ pd_status pd_solve_ga(const pd_problem *pb, const pd_solve_options *opt, pd_solu
     pd_rng rng;
     pd_rng_seed(&rng, opt->seed);
     for (size_t j = 0; j < n; j++)
-        if (pd_problem_pin_of(pb, (size_t)br.order[j]) == PD_SLOT_FREE)
+        if (pd_problem_pin_of(pb, (size_t)order[j]) == PD_SLOT_FREE)
             s.free_gene[s.n_free++] = j;
     for (size_t i = 0; i < pop * n; i++) {
         s.genes[i] = (pd_slot)pd_rng_below(&rng, (uint64_t)pb->n_tiers);
-        int pin = pd_problem_pin_of(pb, (size_t)br.order[i % n]);
+        int pin = pd_problem_pin_of(pb, (size_t)order[i % n]);
         if (pin != PD_SLOT_FREE) /* drawn all the same: the stream is as without pins */
             s.genes[i] = (pd_slot)pin;
     }
@@ -241,7 +246,7 @@ pd_status pd_solve_ga(const pd_problem *pb, const pd_solve_options *opt, pd_solu
         if (s.obj[i] < s.obj[best])
             best = i;
     for (size_t j = 0; j < n; j++)
-        sol->placement[br.order[j]] = s.genes[best * n + j];
+        sol->placement[order[j]] = s.genes[best * n + j];
     ga_free(&s);
     pd_branches_free(&br);
     return PD_OK;

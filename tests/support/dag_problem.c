@@ -146,3 +146,17 @@ pd_status dag_random(pd_rng *rng, int trial, pd_problem **out, pd_error *err)
     dag_config c = {tiers, tiers == 2 && trial % 7 == 0, load, 8};
     return dag_block_problem(rng, &c, out, err);
 }
+
+pd_status dag_random_pins(pd_rng *rng, pd_problem *pb, size_t most, pd_error *err)
+{
+    size_t k = (size_t)pd_rng_below(rng, most + 1);
+    for (size_t i = 0; i < k; i++) {
+        size_t l = (size_t)pd_rng_below(rng, pb->n_layers);
+        pd_status st = PD_OK;
+        if (pd_problem_pin_of(pb, l) == PD_SLOT_FREE)
+            st = pd_problem_pin(pb, l, (int)pd_rng_below(rng, (uint64_t)pb->n_tiers), err);
+        if (st)
+            return st;
+    }
+    return PD_OK;
+}

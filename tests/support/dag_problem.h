@@ -28,4 +28,7 @@ pd_status dag_block_problem(pd_rng *rng, const dag_config *c, pd_problem **out, 
  * loading (that may clamp) every other one. */
 pd_status dag_random(pd_rng *rng, int trial, pd_problem **out, pd_error *err);
 
+/* Pins up to `most` random layers (drawn with repeats) to random slots; only PD_ENOMEM fails. */
+pd_status dag_random_pins(pd_rng *rng, pd_problem *pb, size_t most, pd_error *err);
+
 #endif
