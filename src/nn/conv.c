@@ -62,7 +62,7 @@ static int64_t col_rows(const pd_layer *l)
 
 static size_t col_floats(const pd_layer *l)
 {
-    return (size_t)(l->in.c * l->p.kernel * l->p.kernel) * (size_t)(l->out.h * l->out.w);
+    return (size_t)col_rows(l) * (size_t)(l->out.h * l->out.w);
 }
 
 /* The padded input, (H + 2 pad) x (W + 2 pad) for each channel: a bound on what one
@@ -235,9 +235,8 @@ PD_INLINE void block_columns_body(const pd_layer *l, const float *in, int64_t n0
         for (int64_t ky = 0; ky < k; ky++)
             for (int64_t kx = 0; kx < k; kx++) {
                 float *row = col + ((c * k + ky) * k + kx) * ld - n0;
-                /* the output columns whose tap ox s - p + kx lies in [0, W) */
-                const int64_t lo = p - kx > 0 ? (p - kx + s - 1) / s : 0,
-                              hi = W + p - kx > 0 ? (W + p - kx + s - 1) / s : 0;
+                int64_t lo, hi; /* the output columns whose tap ox s - p + kx lies in [0, W) */
+                pd_k_tap_range(W, s, kx - p, OW, &lo, &hi);
                 for (int64_t n = n0; n < n1;) { /* one output row's pixels at a time */
                     const int64_t oy = n / OW, ox0 = n % OW,
                                   end = (oy + 1) * OW < n1 ? (oy + 1) * OW : n1,

@@ -92,8 +92,7 @@ size_t pd_k_conv_split_scratch_floats(const pd_k_conv_geom *g, int threads)
     return (size_t)(threads > 1 ? threads : 1) * pd_k_depthwise_scratch_floats(g);
 }
 
-/* [lo, hi) of the output positions o in [0, out) whose tap o s + off lies in [0, n). */
-static void tap_range(int64_t n, int64_t s, int64_t off, int64_t out, int64_t *lo, int64_t *hi)
+void pd_k_tap_range(int64_t n, int64_t s, int64_t off, int64_t out, int64_t *lo, int64_t *hi)
 {
     int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;
     int64_t b = n - off <= 0 ? 0 : (n - off + s - 1) / s;
@@ -129,7 +128,7 @@ static void im2col(const pd_k_conv_geom *g, const float *in, float *col, int64_t
                 float *row = col + ((c * g->kh + ky) * g->kw + kx) * ld;
                 const int64_t off = kx * g->dw - g->pl; /* input column of ox: ox sw + off */
                 int64_t xlo, xhi;
-                tap_range(W, g->sw, off, OW, &xlo, &xhi);
+                pd_k_tap_range(W, g->sw, off, OW, &xlo, &xhi);
                 for (int64_t oy = oy0; oy <= oy1; oy++) {
                     int64_t a = oy == oy0 ? n0 - oy * OW : 0;  /* first ox */
                     int64_t b = oy == oy1 ? n1 - oy * OW : OW; /* past the last */

@@ -31,6 +31,8 @@ typedef struct pd_k_conv_geom {
 /* Output length along one axis, as PyTorch: floor((n + lo + hi - d (k - 1) - 1) / s) + 1,
  * or 0 when the dilated kernel is longer than the padded input. */
 int64_t pd_k_conv_out(int64_t n, int64_t lo, int64_t hi, int64_t k, int64_t s, int64_t d);
+/* [lo, hi) of the output positions o in [0, out) whose tap o s + off lies in [0, n). */
+void pd_k_tap_range(int64_t n, int64_t s, int64_t off, int64_t out, int64_t *lo, int64_t *hi);
 int64_t pd_k_conv_out_h(const pd_k_conv_geom *g);
 int64_t pd_k_conv_out_w(const pd_k_conv_geom *g);
 
