@@ -863,7 +863,7 @@ static void test_net_runs_general_conv(void **state)
         {"\"filters\": 29, \"kernel\": 1", {37, 9, 11, 29, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0}, true},
         {"\"filters\": 100, \"kernel\": 1", {64, 20, 21, 100, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
          true},
-        /* plain, strided: im2col and the packed product (conv.c, panels.c), a panel over
+        /* plain, strided: im2col and the packed product (conv_packed.c, panels.c), a panel over
          * every block of pixels (columns under 1 MB), then a block of pixels through every
          * panel (a 7 x 7 stem's 2025 x 147 columns); a 1 x 1 of stride 2 */
         {"\"filters\": 40, \"kernel\": 3, \"stride\": 2, \"pad\": 1",
@@ -872,6 +872,14 @@ static void test_net_runs_general_conv(void **state)
          {3, 90, 90, 13, 1, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3}, true},
         {"\"filters\": 30, \"kernel\": 1, \"stride\": 2",
          {16, 13, 14, 30, 1, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0}, true},
+        /* the stride phases (conv_packed.c) with stride 3 on sides the stride does not
+         * divide, stride 2 unpadded, and stride 1 (3 channels: too few for Winograd) */
+        {"\"filters\": 14, \"kernel\": 5, \"stride\": 3, \"pad\": 2",
+         {8, 19, 23, 14, 1, 5, 5, 3, 3, 1, 1, 2, 2, 2, 2}, true},
+        {"\"filters\": 25, \"kernel\": 3, \"stride\": 2",
+         {16, 12, 15, 25, 1, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0}, true},
+        {"\"filters\": 40, \"kernel\": 3, \"pad\": 1",
+         {3, 21, 18, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, true},
         /* plain 3 x 3: Winograd's method (winograd.c) where the CPU has AVX2 */
         {"\"filters\": 40, \"kernel\": 3, \"pad\": 1",
          {32, 14, 14, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, true},

@@ -2,20 +2,14 @@
  * by Winograd's minimal filtering (winograd.c), a 1 x 1 layer by the packed product of our
  * own (conv_pointwise.c, panels.c); a stride-1 layer with few filters that pd_direct_conv
  * accepts, directly (conv_direct.c); every other one (strided layers, the 7 x 7 stems) by
- * im2col into the scratch buffer, then the packed product, out[F, HW] = W[F, C k k]
- * col[C k k, HW] + bias, its activation applied as each output leaves the registers.
+ * im2col and the packed product (conv_packed.c).
  * Without prepared weights, or on a CPU without AVX2 and FMA, im2col and one sgemm; a 1x1
  * convolution with stride 1 and no padding reads its input as the column matrix directly.
  * im2col first copies the input rows it reads into a zero-padded block, so each piece of a
- * column row is one plain copy.
- *
- * Split over a net's threads, the sgemm path gives each thread a range of output pixels:
- * it pads the input rows those pixels read and writes their columns (its own blocks of
- * the scratch), then multiplies W by them, so the threads share nothing but W and the
- * input, and no thread waits for another. The packed path writes every column first (each
- * thread a range of pixels), then each thread takes a range of the product's blocks: on a
- * 7 x 7 map a split by pixels leaves each thread one badly filled block and all of the
- * weights to read.
+ * column row is one plain copy. Split over a net's threads, the sgemm path gives each
+ * thread a range of output pixels: it pads the input rows those pixels read and writes
+ * their columns (its own blocks of the scratch), then multiplies W by them, so the threads
+ * share nothing but W and the input, and no thread waits for another.
  *
  * A convolution that is not plain (pd_conv_is_plain: groups, dilation, rectangular
  * kernels or strides, uneven pads, no bias) runs by the general kernel, kernel_conv.c
@@ -24,11 +18,10 @@
 #include <string.h>
 
 #include "conv_direct.h"
+#include "conv_packed.h"
 #include "conv_pointwise.h"
-#include "cpu_clones.h"
 #include "forward.h"
 #include "kernels.h"
-#include "panels.h"
 #include "winograd.h"
 #include "workers.h"
 
@@ -44,15 +37,6 @@ static pd_k_conv_geom geom_of(const pd_layer *l)
 static int is_pointwise(const pd_layer *l)
 {
     return l->p.kernel == 1 && l->p.stride == 1 && l->p.pad == 0;
-}
-
-/* A plain convolution with prepared weights that runs as im2col and the packed product
- * (panels.h): every one that is not 1 x 1, Winograd's or direct, on a CPU with the
- * product. */
-static bool packed_im2col(const pd_layer *l)
-{
-    return pd_conv_is_plain(l) && !is_pointwise(l) && !pd_winograd_tile(l) &&
-           !pd_direct_conv(l) && pd_panels_available();
 }
 
 static int64_t col_rows(const pd_layer *l)
@@ -86,8 +70,8 @@ static size_t split_scratch_floats(const pd_layer *l, int threads)
     if (is_pointwise(l))
         return wino;
     size_t cols = col_floats(l) + (size_t)threads * pad_floats(l),
-           blocks = (size_t)threads * (size_t)col_rows(l) * PD_PANELS_MAX_NR; /* streamed_part's */
-    cols = cols > blocks ? cols : blocks;
+           packed = pd_packed_scratch_floats(l, threads);
+    cols = cols > packed ? cols : packed;
     return cols > wino ? cols : wino;
 }
 
@@ -185,120 +169,6 @@ static void conv_pixels(const pd_forward_args *a, float *col, float *pad, int n0
         pd_k_act_rows(a->out + n0, F, (int64_t)N, n, a->act);
 }
 
-/* Part p of `parts` of im2col for the packed product: the columns of a range of pixels
- * into the K x N matrix at the scratch's start (row stride N). */
-static void columns_part(void *ctx, int part, int parts)
-{
-    const pd_forward_args *a = ctx;
-    const pd_layer *l = a->l;
-    size_t N = (size_t)(l->out.h * l->out.w);
-    size_t n0 = pd_part_start(N, part, parts), n1 = pd_part_start(N, part + 1, parts);
-    if (n1 > n0)
-        im2col(l, a->in, a->scratch + n0, a->scratch + col_floats(l) + (size_t)part * pad_floats(l),
-               (int64_t)N, (int64_t)n0, (int64_t)n1);
-}
-
-/* Part p of `parts` of the packed product over the columns columns_part wrote. */
-static void product_part(void *ctx, int part, int parts)
-{
-    const pd_forward_args *a = ctx;
-    const pd_layer *l = a->l;
-    const int64_t K = col_rows(l), N = l->out.h * l->out.w;
-    pd_panels_part(a->prep, l->p.filters, K, N, a->scratch, a->out, a->act,
-                   pd_panels_order_for(K, N), part, parts);
-}
-
-/* dst[i] = src[i s] for i < n; strides 1 and 2 (the stems') as constants, so that the
- * compiler vectorises them. */
-PD_INLINE void strided_copy(float *dst, const float *src, int64_t n, int64_t s)
-{
-    if (s == 1)
-        for (int64_t i = 0; i < n; i++)
-            dst[i] = src[i];
-    else if (s == 2)
-        for (int64_t i = 0; i < n; i++)
-            dst[i] = src[2 * i];
-    else
-        for (int64_t i = 0; i < n; i++)
-            dst[i] = src[i * s];
-}
-
-/* The columns of pixels [n0, n1) straight from the input, zeros in the padding: row r =
- * (c k + ky) k + kx at col[r * ld + n - n0], n1 - n0 <= ld. Each output row's pixels are
- * the taps left of the input (zeros), a strided copy, and the taps right of it (zeros). */
-PD_INLINE void block_columns_body(const pd_layer *l, const float *in, int64_t n0, int64_t n1,
-                                  float *col, int64_t ld)
-{
-    const int64_t C = l->in.c, H = l->in.h, W = l->in.w, k = l->p.kernel, s = l->p.stride,
-                  p = l->p.pad, OW = l->out.w;
-    for (int64_t c = 0; c < C; c++)
-        for (int64_t ky = 0; ky < k; ky++)
-            for (int64_t kx = 0; kx < k; kx++) {
-                float *row = col + ((c * k + ky) * k + kx) * ld - n0;
-                int64_t lo, hi; /* the output columns whose tap ox s - p + kx lies in [0, W) */
-                pd_k_tap_range(W, s, kx - p, OW, &lo, &hi);
-                for (int64_t n = n0; n < n1;) { /* one output row's pixels at a time */
-                    const int64_t oy = n / OW, ox0 = n % OW,
-                                  end = (oy + 1) * OW < n1 ? (oy + 1) * OW : n1,
-                                  ox1 = ox0 + end - n, iy = oy * s - p + ky;
-                    float *d = row + n - ox0; /* d[ox] is output column ox's */
-                    if (iy < 0 || iy >= H) {
-                        memset(d + ox0, 0, (size_t)(ox1 - ox0) * sizeof *d);
-                        n = end;
-                        continue;
-                    }
-                    const int64_t a = ox0 > lo ? ox0 : lo, b = ox1 < hi ? ox1 : hi;
-                    for (int64_t ox = ox0; ox < (a < ox1 ? a : ox1); ox++)
-                        d[ox] = 0.0f;
-                    if (a < b)
-                        strided_copy(d + a, in + (c * H + iy) * W + a * s - p + kx, b - a, s);
-                    for (int64_t ox = (b > ox0 ? b : ox0); ox < ox1; ox++)
-                        d[ox] = 0.0f;
-                    n = end;
-                }
-            }
-}
-
-PD_CPU_CLONES(block_columns,
-              (const pd_layer *l, const float *in, int64_t n0, int64_t n1, float *col,
-               int64_t ld),
-              (l, in, n0, n1, col, ld))
-
-/* Part p of `parts` of the packed product on columns too large to keep (over 1 MB: the
- * stems on 224 x 224 images): a range of blocks of pixels, each block's columns written
- * into the part's K x NR scratch and run through every panel while they are in the L1
- * cache, so no column matrix goes to memory and back. */
-static void streamed_part(void *ctx, int part, int parts)
-{
-    const pd_forward_args *a = ctx;
-    const pd_layer *l = a->l;
-    const int64_t K = col_rows(l), N = l->out.h * l->out.w, NR = pd_panels_nr(),
-                  nb = (N + NR - 1) / NR, b0 = nb * part / parts, b1 = nb * (part + 1) / parts;
-    float *col = a->scratch + (size_t)part * (size_t)(K * NR);
-    for (int64_t b = b0; b < b1; b++) {
-        const int64_t n0 = b * NR, n1 = n0 + NR < N ? n0 + NR : N;
-        block_columns(l, a->in, n0, n1, col, NR);
-        pd_panels_block(a->prep, l->p.filters, K, col, NR, a->out + n0, N, (int)(n1 - n0),
-                        a->act);
-    }
-}
-
-static bool streamed(const pd_layer *l)
-{
-    return pd_panels_order_for(col_rows(l), l->out.h * l->out.w) == PD_PANELS_BY_PIXELS;
-}
-
-/* The packed path on the calling thread alone. */
-static void packed_part(const pd_forward_args *a, int part, int parts)
-{
-    if (streamed(a->l)) {
-        streamed_part((void *)a, part, parts);
-        return;
-    }
-    columns_part((void *)a, part, parts);
-    product_part((void *)a, part, parts);
-}
-
 static void forward(const pd_forward_args *a)
 {
     const pd_layer *l = a->l;
@@ -310,8 +180,8 @@ static void forward(const pd_forward_args *a)
     if (a->prep) {
         if (pd_pointwise_conv(l))
             pd_pointwise_part(a, 0, 1);
-        else if (packed_im2col(l))
-            packed_part(a, 0, 1);
+        else if (pd_packed_conv(l))
+            pd_packed_forward(a, NULL);
         else
             pd_winograd_part(a, 0, 1);
         return;
@@ -369,12 +239,9 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
         pd_k_conv_split(&g, a->w, a->b, a->in, a->out, a->scratch, a->act, w);
     } else if (pd_layer_macs(a->l) < SPLIT_MIN_MACS)
         forward(a);
-    else if (a->prep && packed_im2col(a->l) && streamed(a->l))
-        pd_workers_run(w, streamed_part, (void *)a);
-    else if (a->prep && packed_im2col(a->l)) { /* every column is written before any product */
-        pd_workers_run(w, columns_part, (void *)a);
-        pd_workers_run(w, product_part, (void *)a);
-    } else
+    else if (a->prep && pd_packed_conv(a->l))
+        pd_packed_forward(a, w);
+    else
         pd_workers_run(w,
                        a->prep ? (pd_pointwise_conv(a->l) ? blocks_part : tiles_part)
                        : pd_direct_conv(a->l) ? rows_part
@@ -384,8 +251,8 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
 
 static size_t prepared_floats(const pd_layer *l)
 {
-    if (packed_im2col(l))
-        return pd_panels_floats(l->p.filters, col_rows(l));
+    if (pd_packed_conv(l))
+        return pd_packed_prepared_floats(l);
     return pd_pointwise_conv(l) ? pd_pointwise_prepared_floats(l) : pd_winograd_prepared_floats(l);
 }
 
@@ -393,8 +260,8 @@ static void prepare(const pd_layer *l, const float *const *t, float *prep)
 {
     if (pd_pointwise_conv(l))
         pd_pointwise_prepare(l, t[0], t[1], prep);
-    else if (packed_im2col(l)) /* w is F x C k k */
-        pd_panels_pack(l->p.filters, col_rows(l), t[0], t[1], prep);
+    else if (pd_packed_conv(l))
+        pd_packed_prepare(l, t[0], t[1], prep);
     else
         pd_winograd_prepare(l, t[0], t[1], prep);
 }
