@@ -9,6 +9,9 @@
 
 #include "predoff/runtime.h"
 
+#define WINOGRAD_STREAMED (16.0 * 1024 * 1024)
+#define WINOGRAD_MACS_PER_FLOAT 16
+
 int pd_layer_winograd_tile(const pd_layer *l)
 {
     if (!pd_conv_is_plain(l) || l->p.stride != 1 || (l->p.kernel != 3 && l->p.kernel != 5))
@@ -16,12 +19,24 @@ int pd_layer_winograd_tile(const pd_layer *l)
     /* eight channels to a vector; with few channels or filters the transforms dominate */
     if (l->in.c < 16 || l->in.c % 8 != 0 || l->p.filters < 16)
         return 0;
-    /* m = 4 or 2, whichever multiplies less: tiles x n^2 (a tie goes to 2, whose filters
-     * take less memory); m = 4 wastes most of its tiles on small outputs */
+    /* m = 4 or 2, whichever multiplies less: tiles x n^2 per channel and filter (a tie
+     * goes to 2, whose filters take less memory); m = 4 wastes most of its tiles on small
+     * outputs. Filters too large to stay in any cache (m = 4's over WINOGRAD_STREAMED
+     * bytes: ResNet-18's 512-channel layers, 37.7 MB each) come from memory on every
+     * inference, each of their n^2 values used once per tile, and memory delivers a float
+     * in the time of about WINOGRAD_MACS_PER_FLOAT multiplies (Zen 4: 110 G multiply-adds
+     * and 7 G floats per second and core): each m then costs n^2 x max(tiles,
+     * WINOGRAD_MACS_PER_FLOAT). On a 7 x 7 map m = 2 (16 tiles of 16 values) then beats
+     * m = 4 (4 tiles of 36): ResNet-18 1.11x, alternated (docs/PERFORMANCE.md); with 8 MB
+     * and 32, which turn its 14 x 14 layers to m = 2 as well, no clear gain (1.01x). */
     const int64_t r = l->p.kernel, oh = l->out.h, ow = l->out.w;
-    const int64_t two = ((oh + 1) / 2) * ((ow + 1) / 2) * (r + 1) * (r + 1),
-                  four = ((oh + 3) / 4) * ((ow + 3) / 4) * (r + 3) * (r + 3);
-    return four < two ? 4 : 2;
+    const int64_t t2 = ((oh + 1) / 2) * ((ow + 1) / 2), t4 = ((oh + 3) / 4) * ((ow + 3) / 4),
+                  n2 = (r + 1) * (r + 1), n4 = (r + 3) * (r + 3);
+    const bool streamed = (double)n4 * (double)l->in.c * (double)l->p.filters * sizeof(float) >
+                          WINOGRAD_STREAMED;
+    const int64_t f2 = streamed && t2 < WINOGRAD_MACS_PER_FLOAT ? WINOGRAD_MACS_PER_FLOAT : t2,
+                  f4 = streamed && t4 < WINOGRAD_MACS_PER_FLOAT ? WINOGRAD_MACS_PER_FLOAT : t4;
+    return f4 * n4 < f2 * n2 ? 4 : 2;
 }
 
 /* Tiles x n^2: the transform-domain values of one channel (or filter) of the layer. */

@@ -46,6 +46,11 @@
  * few blocks of 16 filters to go round; otherwise each part takes every tile, for its own
  * filters (and transforms the input as well). */
 #define SPLIT_TILES 8
+/* ... and a part takes its own filters, every tile, when the filters' U is larger than
+ * this: parts splitting the tiles would each read all of it from memory (ResNet-18's 3 x 3
+ * layers on 14 x 14 and 7 x 7 maps: 9.4 and 37.7 MB), parts splitting the filters read
+ * half each, and the input transform they both do is small beside the product. */
+#define SPLIT_U_BYTES (4.0 * 1024 * 1024)
 /* The prepared floats: A^T at 0 (m x n <= 64), B^T at BT_AT (n x n <= 64), the bias at
  * HEADER (F16, zeros past F), then U. */
 #define BT_AT 64
@@ -261,15 +266,34 @@ INLINE void output_tile(const int n, const int m, const wshape *s, const float *
     }
 }
 
-/* The products of tiles [j0, j0 + nt) of the group; nt a constant once inlined. */
-INLINE void products(const int nt, const wshape *s, const float *u, const float *v, float *mm,
-                     int j0)
+/* product() for nt tiles, nt a constant in each case. */
+INLINE void product_nt(int nt, const float *u, const float *v, int64_t C, float *mm, int64_t F16)
+{
+    switch (nt) {
+    case 1: product(1, u, v, C, mm, F16); break;
+    case 2: product(2, u, v, C, mm, F16); break;
+    case 3: product(3, u, v, C, mm, F16); break;
+    case 4: product(4, u, v, C, mm, F16); break;
+    case 5: product(5, u, v, C, mm, F16); break;
+    default: product(6, u, v, C, mm, F16); break;
+    }
+}
+
+/* The products of the group's g tiles, cut into kernel blocks as even as can be: for each
+ * xi and block of 16 filters, every block of tiles, so that a group reads each of its
+ * filters' U once (a part's U is read once a group: on a 7 x 7 map, once). */
+INLINE void products(const wshape *s, const float *u, const float *v, float *mm, int g)
 {
     const int64_t FB = s->F16 / 16;
+    const int blocks = (g + KERNEL_TILES - 1) / KERNEL_TILES;
     for (int64_t xi = 0; xi < s->P; xi++)
         for (int64_t fb = s->fb0; fb < s->fb1; fb++)
-            product(nt, u + (xi * FB + fb) * s->C * 16, v + xi * s->vs + j0 * s->C, s->C,
-                    mm + xi * s->ms + j0 * s->F16 + fb * 16, s->F16);
+            for (int b = 0, j0 = 0; b < blocks; b++) {
+                const int nt = g / blocks + (b < g % blocks);
+                product_nt(nt, u + (xi * FB + fb) * s->C * 16, v + xi * s->vs + j0 * s->C, s->C,
+                           mm + xi * s->ms + j0 * s->F16 + fb * 16, s->F16);
+                j0 += nt;
+            }
 }
 
 /* The same product with AVX-512: mm[j][0 .. 16 w) for nt tiles j and w = 1 or 2 blocks of
@@ -298,36 +322,41 @@ INLINE512 void product512(const int nt, const int w, const float *u, const float
     }
 }
 
-INLINE512 void products512_nt(const int nt, const wshape *s, const float *u, const float *v,
-                              float *mm, int j0)
+/* product512() for nt tiles and w blocks, both constants in each case. */
+INLINE512 void product512_nt(int nt, int w, const float *u, const float *v, int64_t C, float *mm,
+                             int64_t F16)
 {
-    const int64_t FB = s->F16 / 16;
-    for (int64_t xi = 0; xi < s->P; xi++)
-        for (int64_t fb = s->fb0; fb < s->fb1; fb += 2) {
-            const float *ub = u + (xi * FB + fb) * s->C * 16, *vb = v + xi * s->vs + j0 * s->C;
-            float *mb = mm + xi * s->ms + j0 * s->F16 + fb * 16;
-            if (fb + 1 < s->fb1)
-                product512(nt, 2, ub, vb, s->C, mb, s->F16);
-            else
-                product512(nt, 1, ub, vb, s->C, mb, s->F16);
-        }
+#define PRODUCT512_W(NT)                                                                       \
+    (w > 1 ? product512(NT, 2, u, v, C, mm, F16) : product512(NT, 1, u, v, C, mm, F16))
+    switch (nt) {
+    case 1: PRODUCT512_W(1); break;
+    case 2: PRODUCT512_W(2); break;
+    case 3: PRODUCT512_W(3); break;
+    case 4: PRODUCT512_W(4); break;
+    case 5: PRODUCT512_W(5); break;
+    default: PRODUCT512_W(6); break;
+    }
+#undef PRODUCT512_W
 }
 
-/* The products of tiles [j0, j0 + nt) with AVX-512, 32 filters at a time; called, not
- * inlined, from the AVX2 code around it. */
-__attribute__((target("avx512f"), noinline)) static void products512(int nt, const wshape *s,
+/* products() with AVX-512, 32 filters at a time; called, not inlined, from the AVX2 code
+ * around it. */
+__attribute__((target("avx512f"), noinline)) static void products512(const wshape *s,
                                                                     const float *u,
                                                                     const float *v, float *mm,
-                                                                    int j0)
+                                                                    int g)
 {
-    switch (nt) {
-    case 1: products512_nt(1, s, u, v, mm, j0); break;
-    case 2: products512_nt(2, s, u, v, mm, j0); break;
-    case 3: products512_nt(3, s, u, v, mm, j0); break;
-    case 4: products512_nt(4, s, u, v, mm, j0); break;
-    case 5: products512_nt(5, s, u, v, mm, j0); break;
-    default: products512_nt(6, s, u, v, mm, j0); break;
-    }
+    const int64_t FB = s->F16 / 16;
+    const int blocks = (g + KERNEL_TILES - 1) / KERNEL_TILES;
+    for (int64_t xi = 0; xi < s->P; xi++)
+        for (int64_t fb = s->fb0; fb < s->fb1; fb += 2)
+            for (int b = 0, j0 = 0; b < blocks; b++) {
+                const int nt = g / blocks + (b < g % blocks);
+                product512_nt(nt, fb + 1 < s->fb1 ? 2 : 1, u + (xi * FB + fb) * s->C * 16,
+                              v + xi * s->vs + j0 * s->C, s->C,
+                              mm + xi * s->ms + j0 * s->F16 + fb * 16, s->F16);
+                j0 += nt;
+            }
 }
 
 /* A group of g tiles from tile t0, steps 1 to 3; n and m constants once inlined. */
@@ -338,24 +367,10 @@ INLINE void tile_group(const int n, const int m, const wshape *s, const float *p
     const float *at = prep, *bt = prep + BT_AT, *bias = prep + HEADER, *u = bias + s->F16;
     for (int j = 0; j < g; j++)
         input_tile(n, s, bt, din, y_lo, t0 + j, j, v);
-    const int blocks = (g + KERNEL_TILES - 1) / KERNEL_TILES;
-    for (int b = 0, j0 = 0; b < blocks; b++) {
-        const int nt = g / blocks + (b < g % blocks);
-        if (wide) {
-            products512(nt, s, u, v, mm, j0);
-            j0 += nt;
-            continue;
-        }
-        switch (nt) {
-        case 1: products(1, s, u, v, mm, j0); break;
-        case 2: products(2, s, u, v, mm, j0); break;
-        case 3: products(3, s, u, v, mm, j0); break;
-        case 4: products(4, s, u, v, mm, j0); break;
-        case 5: products(5, s, u, v, mm, j0); break;
-        default: products(6, s, u, v, mm, j0); break;
-        }
-        j0 += nt;
-    }
+    if (wide)
+        products512(s, u, v, mm, g);
+    else
+        products(s, u, v, mm, g);
     for (int j = 0; j < g; j++)
         output_tile(n, m, s, at, bias, mm, t0 + j, j, act, out);
 }
@@ -383,7 +398,8 @@ void pd_winograd_part(const pd_forward_args *a, int part, int parts)
     wshape s = shape_of(a->l);
     int64_t t0 = 0, t1 = s.T;
     const int64_t FB = s.F16 / 16;
-    if (s.T >= SPLIT_TILES * parts || FB < parts)
+    const bool large_u = (double)s.P * (double)s.F16 * (double)s.C * sizeof(float) > SPLIT_U_BYTES;
+    if ((s.T >= SPLIT_TILES * parts && !large_u) || FB < parts)
         t0 = s.T * part / parts, t1 = s.T * (part + 1) / parts;
     else /* too few tiles: each part takes them all, for its own filters */
         s.fb0 = FB * part / parts, s.fb1 = FB * (part + 1) / parts;
