@@ -8,13 +8,17 @@
  *    ox + (kx dw) / sw: a fixed offset from (oy, ox) whatever the stride.
  * 2. So each tap adds weight x a contiguous run of a sub-plane to a contiguous accumulator
  *    acc[oy Wq + ox], one long loop the compiler vectorises over the whole output at once
- *    (the Wq - OW columns past each row are computed and dropped), three taps a pass.
+ *    (the Wq - OW columns past each row are computed and dropped), nine taps a pass with
+ *    the sum in a register (a 3 x 3 kernel's all, a 5 x 5 one's in three passes; three
+ *    taps a pass read and wrote the accumulator three times as often).
  * 3. The accumulator's OH x OW values, with the bias and an optional ReLU, are the output.
  *
  * An output narrower than a vector (7 x 7, 14 x 14) takes another way (by_lanes): sixteen
  * channels at a time, a channel to a lane, so each tap is one multiply-add of 16 weights
- * by 16 inputs, with a transposition in and out (per-channel planes spent more on the
- * set-up of their short loops than on the sums). The loops are compiled for AVX-512,
+ * by 16 inputs, four output pixels at a time (one alone waited on every multiply-add's
+ * latency: MobileNetV2's depthwise layers 1.5x with both changes, alternated), with a
+ * transposition in and out (per-channel planes spent more on the set-up of their short
+ * loops than on the sums). The loops are compiled for AVX-512,
  * AVX2 with FMA and the baseline, and the CPU picks at run time (cpu_clones.h); this file is built with -ffp-contract=fast so that the
  * multiply-adds fuse where the CPU has FMA. Every channel is summed in the same order, so
  * a split over threads (by channels) gives the same floats bit for bit. */
@@ -40,6 +44,8 @@ static dw_shape shape_of(const pd_k_conv_geom *g)
 
 /* Outputs narrower than a vector run sixteen channels to a vector instead (by_lanes). */
 #define LANES 16
+/* Output pixels by_lanes sums at once. */
+#define PIXELS 4
 
 static bool lanes(const pd_k_conv_geom *g)
 {
@@ -95,21 +101,42 @@ PD_INLINE void split_row(const pd_k_conv_geom *g, const dw_shape *s, const float
                 d0[b * plane + j] = row[j * g->sw + b];
 }
 
-/* acc[i] += w0 s0[i] (+ w1 s1[i] (+ w2 s2[i])) over [0, n). */
-PD_INLINE void taps(float *restrict acc, int64_t n, int k,
-                                                       const float *const *src, const float *w)
+/* d[i] = (first ? bias : d[i]) + w[0] s0[i] + ... + w[nt - 1] s(nt - 1)[i], in that
+ * order, for i < n: one output row, up to nine taps in one pass with the sum in a
+ * register (nt and first constants once inlined, so the compiler drops the unused taps). */
+PD_INLINE void row_taps(const int nt, const bool first, float *restrict d, int64_t n,
+                        float bias, const float *const *src, const float *w)
 {
-    const float *restrict s0 = src[0], *restrict s1 = src[k > 1], *restrict s2 = src[k > 2 ? 2 : 0];
-    const float w0 = w[0], w1 = k > 1 ? w[1] : 0.0f, w2 = k > 2 ? w[2] : 0.0f;
-    if (k == 3)
-        for (int64_t i = 0; i < n; i++)
-            acc[i] += w0 * s0[i] + w1 * s1[i] + w2 * s2[i];
-    else if (k == 2)
-        for (int64_t i = 0; i < n; i++)
-            acc[i] += w0 * s0[i] + w1 * s1[i];
-    else
-        for (int64_t i = 0; i < n; i++)
-            acc[i] += w0 * s0[i];
+#define TAP(j) const float *restrict s##j = src[nt > j ? j : 0], w##j = nt > j ? w[j] : 0.0f
+    TAP(0); TAP(1); TAP(2); TAP(3); TAP(4); TAP(5); TAP(6); TAP(7); TAP(8);
+#undef TAP
+    for (int64_t i = 0; i < n; i++) {
+        float acc = first ? bias : d[i];
+        acc += w0 * s0[i];
+#define ADD(j) if (nt > j) acc += w##j * s##j[i]
+        ADD(1); ADD(2); ADD(3); ADD(4); ADD(5); ADD(6); ADD(7); ADD(8);
+#undef ADD
+        d[i] = acc;
+    }
+}
+
+/* row_taps for nt = 1 .. 9 taps. */
+PD_INLINE void row_taps_n(int nt, bool first, float *restrict d, int64_t n, float bias,
+                          const float *const *src, const float *w)
+{
+#define CASE(k)                                                                                \
+    case k:                                                                                    \
+        if (first)                                                                             \
+            row_taps(k, true, d, n, bias, src, w);                                             \
+        else                                                                                   \
+            row_taps(k, false, d, n, bias, src, w);                                            \
+        break
+    switch (nt) {
+        CASE(1); CASE(2); CASE(3); CASE(4); CASE(5); CASE(6); CASE(7); CASE(8);
+    default:
+        CASE(9);
+    }
+#undef CASE
 }
 
 typedef struct dw_call {
@@ -133,21 +160,17 @@ PD_INLINE void by_planes(const dw_call *x, int64_t c0, int64_t c1, float *scratc
             for (int64_t i = 0; i < s.hq; i++)
                 split_row(g, &s, in, a, i, scratch, acc + plane);
         const float bias = x->b ? x->b[ch] : 0.0f;
-        for (int64_t i = 0; i < s.len; i++)
-            acc[i] = bias;
-        /* each tap's run, three at a time in kernel order (ky major) */
-        for (int64_t t = 0; t < ntaps; t += 3) {
-            const float *src[3] = {scratch, scratch, scratch};
-            float wv[3] = {0.0f, 0.0f, 0.0f};
-            const int k = ntaps - t < 3 ? (int)(ntaps - t) : 3;
+        /* the taps nine at a time in kernel order (ky major), each a run of a sub-plane */
+        for (int64_t t = 0; t < ntaps; t += 9) {
+            const float *src[9];
+            const int k = ntaps - t < 9 ? (int)(ntaps - t) : 9;
             for (int j = 0; j < k; j++) {
                 const int64_t ky = (t + j) / g->kw, kx = (t + j) % g->kw, ry = ky * g->dh,
                               rx = kx * g->dw;
                 src[j] = scratch + ((ry % g->sh) * g->sw + rx % g->sw) * plane +
                          (ry / g->sh) * s.wq + rx / g->sw;
-                wv[j] = wt[t + j];
             }
-            taps(acc, s.len, k, src, wv);
+            row_taps_n(k, t == 0, acc, s.len, bias, src, wt + t);
         }
         float *o = x->out + ch * s.oh * s.ow;
         for (int64_t oy = 0; oy < s.oh; oy++) {
@@ -177,6 +200,32 @@ PD_INLINE void fma16(lanes16 *out, const float *u, const float *v)
     *out += a * b;
 }
 
+/* np output pixels (oy, ox .. ox + np) of sixteen channels in lanes from the padded input p
+ * ([hp][wp][16]), the weights wl ([tap][16]) and the bias bl: one vector of 16 sums a pixel
+ * (GCC's vector type: one zmm, two ymm or four xmm, as the clone's CPU has; an array of 16
+ * floats was kept in 16 scalar registers), np of them at once so that np chains of
+ * multiply-adds are in flight (one alone waits on each multiply-add's latency); the
+ * ReLU applied; into d ([np][16]). np a constant once inlined. */
+PD_INLINE void lanes_pixels(const int np, const pd_k_conv_geom *g, const float *p, int64_t wp,
+                            const float *wl, const float *bl, int64_t oy, int64_t ox, pd_act act,
+                            float *d)
+{
+    lanes16 acc[PIXELS];
+    for (int q = 0; q < np; q++)
+        memcpy(&acc[q], bl, sizeof acc[q]);
+    for (int64_t ky = 0; ky < g->kh; ky++) {
+        const float *row = p + ((oy * g->sh + ky * g->dh) * wp + ox * g->sw) * LANES;
+        const float *wt = wl + ky * g->kw * LANES;
+        for (int64_t kx = 0; kx < g->kw; kx++)
+            for (int q = 0; q < np; q++)
+                fma16(&acc[q], wt + kx * LANES, row + (q * g->sw + kx * g->dw) * LANES);
+    }
+    memcpy(d, acc, (size_t)np * sizeof acc[0]);
+    if (act.relu)
+        for (int64_t j = 0; j < np * LANES; j++)
+            d[j] = pd_act1(act, d[j]);
+}
+
 /* Channels [c0, c1) sixteen at a time, lanes (small outputs): the padded input of 16
  * channels as [hp][wp][16], so that each tap of 16 outputs is one multiply-add of 16
  * weights by 16 inputs, the results back to C, H, W order. */
@@ -203,25 +252,17 @@ PD_INLINE void by_lanes(const dw_call *x, int64_t c0, int64_t c1, float *scratch
                 wl[t * LANES + j] = j < n ? x->w[(b0 + j) * ntaps + t] : 0.0f;
         for (int64_t j = 0; j < LANES; j++)
             bl[j] = j < n && x->b ? x->b[b0 + j] : 0.0f;
-        for (int64_t oy = 0; oy < oh; oy++)
-            for (int64_t ox = 0; ox < ow; ox++) {
-                /* one vector of 16 (GCC's vector type: one zmm, two ymm or four xmm, as
-                 * the clone's CPU has), which an array of 16 was not: the compiler kept it
-                 * in 16 scalar registers and rebuilt it through the stack */
-                lanes16 acc;
-                memcpy(&acc, bl, sizeof acc);
-                for (int64_t ky = 0; ky < g->kh; ky++) {
-                    const float *row = p + ((oy * g->sh + ky * g->dh) * wp + ox * g->sw) * LANES;
-                    const float *wt = wl + ky * g->kw * LANES;
-                    for (int64_t kx = 0; kx < g->kw; kx++)
-                        fma16(&acc, wt + kx * LANES, row + kx * g->dw * LANES);
-                }
-                float *d = o + (oy * ow + ox) * LANES;
-                memcpy(d, &acc, sizeof acc);
-                if (act.relu)
-                    for (int64_t j = 0; j < LANES; j++)
-                        d[j] = pd_act1(act, d[j]);
+        for (int64_t oy = 0; oy < oh; oy++) {
+            int64_t ox = 0;
+            for (; ox + PIXELS <= ow; ox += PIXELS)
+                lanes_pixels(PIXELS, g, p, wp, wl, bl, oy, ox, act, o + (oy * ow + ox) * LANES);
+            switch (ow - ox) { /* the last few, fewer than PIXELS */
+            case 0: break;
+            case 1: lanes_pixels(1, g, p, wp, wl, bl, oy, ox, act, o + (oy * ow + ox) * LANES); break;
+            case 2: lanes_pixels(2, g, p, wp, wl, bl, oy, ox, act, o + (oy * ow + ox) * LANES); break;
+            default: lanes_pixels(3, g, p, wp, wl, bl, oy, ox, act, o + (oy * ow + ox) * LANES); break;
             }
+        }
         for (int64_t j = 0; j < n; j++) {
             float *out = x->out + (b0 + j) * oh * ow;
             for (int64_t i = 0; i < oh * ow; i++)
