@@ -13,11 +13,13 @@
  * all of them are written first (each thread a range of pixels), then each thread takes a
  * range of the product's blocks: on a 7 x 7 map a split by pixels would leave each thread
  * one badly filled block and all of the weights to read. When they are larger than 1 MB
- * (the stems on 224 x 224 images), each thread takes a range of blocks of NR pixels,
- * writes one block's columns into its own K x NR scratch and runs every panel over them
- * while they are in the L1 cache, so no column matrix goes to memory and back.
+ * (the stems on 224 x 224 images), each thread takes a range of chunks of pixels
+ * (pd_panels_chunk: 128 KB of columns), writes a chunk's columns into its own scratch and
+ * runs every panel over them while they are in the L2 cache, so no column matrix goes to
+ * memory and back. (Blocks of 32 pixels, each through every panel, wrote to all of F output
+ * rows at once: 64 store streams for a stem; a panel over a chunk writes 12.)
  *
- * The scratch: the phases, then the columns (K x N) or each part's block (K x NR). */
+ * The scratch: the phases, then the columns (K x N) or each part's chunk. */
 #include "conv_packed.h"
 
 #include <string.h>
@@ -82,7 +84,7 @@ size_t pd_packed_scratch_floats(const pd_layer *l, int threads)
     if (!pd_packed_conv(l))
         return 0;
     size_t cols = streamed(l) ? (size_t)(threads > 0 ? threads : 1) * (size_t)col_rows(l) *
-                                    PD_PANELS_MAX_NR
+                                    PD_PANELS_MAX_CHUNK
                               : (size_t)col_rows(l) * (size_t)pixels(l);
     return phase_floats(l) + cols;
 }
@@ -189,20 +191,20 @@ static void product_part(void *ctx, int part, int parts)
                    pd_panels_order_for(K, N), part, parts);
 }
 
-/* Part p of `parts`: a range of blocks of NR pixels, each block's columns written into
- * the part's K x NR scratch and run through every panel while they are in the L1 cache. */
+/* Part p of `parts`: a range of chunks of pixels (pd_panels_chunk), each chunk's columns
+ * written into the part's K x chunk scratch and run through every panel while they are in
+ * the cache. */
 static void streamed_part(void *ctx, int part, int parts)
 {
     const pd_forward_args *a = ctx;
     const pd_layer *l = a->l;
-    const int64_t K = col_rows(l), N = pixels(l), NR = pd_panels_nr(),
-                  nb = (N + NR - 1) / NR, b0 = nb * part / parts, b1 = nb * (part + 1) / parts;
-    float *col = a->scratch + phase_floats(l) + (size_t)part * (size_t)(K * NR);
-    for (int64_t b = b0; b < b1; b++) {
-        const int64_t n0 = b * NR, n1 = n0 + NR < N ? n0 + NR : N;
-        columns_run(l, a->scratch, n0, n1, col, NR);
-        pd_panels_block(a->prep, l->p.filters, K, col, NR, a->out + n0, N, (int)(n1 - n0),
-                        a->act);
+    const int64_t K = col_rows(l), N = pixels(l), CH = pd_panels_chunk(K),
+                  nc = (N + CH - 1) / CH, c0 = nc * part / parts, c1 = nc * (part + 1) / parts;
+    float *col = a->scratch + phase_floats(l) + (size_t)part * (size_t)(K * CH);
+    for (int64_t c = c0; c < c1; c++) {
+        const int64_t n0 = c * CH, n1 = n0 + CH < N ? n0 + CH : N;
+        columns_run(l, a->scratch, n0, n1, col, CH);
+        pd_panels_span(a->prep, l->p.filters, K, col, CH, a->out + n0, N, n1 - n0, a->act);
     }
 }
 

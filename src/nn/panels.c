@@ -13,6 +13,8 @@
 #include "kernels.h" /* pd_k_act_rows */
 
 #define MR PD_PANEL_MR
+/* The bytes of a chunk's K rows (pd_panels_chunk): a part of the L2 cache. */
+#define PANELS_CHUNK_BYTES (128 * 1024)
 
 static bool have_avx512(void)
 {
@@ -174,24 +176,36 @@ int64_t pd_panels_nr(void)
     return have_avx512() ? 32 : 8;
 }
 
-void pd_panels_block(const float *prep, int64_t F, int64_t K, const float *in, int64_t ld_in,
-                     float *out, int64_t ld_out, int nv, pd_act act)
+int64_t pd_panels_chunk(int64_t K)
 {
-    const int64_t P = panels(F);
+    const int64_t NR = pd_panels_nr(), budget = PANELS_CHUNK_BYTES / (int64_t)sizeof(float);
+    int64_t n = K > 0 ? budget / K / NR * NR : NR;
+    if (n > PD_PANELS_MAX_CHUNK / PD_PANELS_MAX_NR * NR)
+        n = PD_PANELS_MAX_CHUNK / PD_PANELS_MAX_NR * NR;
+    return n < NR ? NR : n;
+}
+
+void pd_panels_span(const float *prep, int64_t F, int64_t K, const float *in, int64_t ld_in,
+                    float *out, int64_t ld_out, int64_t n, pd_act act)
+{
+    const int64_t P = panels(F), NR = pd_panels_nr();
     const bool wide = have_avx512();
     const float *bias = prep + P * MR * K;
-    for (int64_t pn = 0; pn < P; pn++) {
+    for (int64_t pn = 0; pn < P; pn++) { /* a panel's rows written along, few streams at once */
         const int64_t f0 = pn * MR;
         const int mv = (int)(F - f0 < MR ? F - f0 : MR);
         const float *panel = prep + pn * MR * K;
-        float *o = out + f0 * ld_out;
+        for (int64_t n0 = 0; n0 < n; n0 += NR) {
+            const int nv = (int)(n - n0 < NR ? n - n0 : NR);
+            float *o = out + f0 * ld_out + n0;
 #if defined(__x86_64__) && defined(__GNUC__)
-        if (wide)
-            block512(panel, bias + f0, in, ld_in, K, o, ld_out, nv, mv, act);
-        else
-            block256(panel, bias + f0, in, ld_in, K, o, ld_out, nv, mv, act);
+            if (wide)
+                block512(panel, bias + f0, in + n0, ld_in, K, o, ld_out, nv, mv, act);
+            else
+                block256(panel, bias + f0, in + n0, ld_in, K, o, ld_out, nv, mv, act);
 #else
-        (void)panel, (void)o, (void)mv, (void)bias, (void)in, (void)act, (void)nv, (void)ld_in;
+            (void)panel, (void)o, (void)mv, (void)bias, (void)in, (void)act, (void)nv, (void)ld_in;
 #endif
+        }
     }
 }

@@ -45,11 +45,18 @@ void pd_panels_part(const float *prep, int64_t F, int64_t K, int64_t N, const fl
 #define PD_PANELS_MAX_NR 32
 int64_t pd_panels_nr(void);
 
-/* Every panel over one block of nv <= pd_panels_nr() pixels: out[f][n] (row stride ld_out)
- * = sum_k W[f][k] in[k][n] (row stride ld_in) + bias[f], `act` applied, for every filter
- * f and n < nv: the product of a block of columns written just before, while it is in
- * the L1 cache. */
-void pd_panels_block(const float *prep, int64_t F, int64_t K, const float *in, int64_t ld_in,
-                     float *out, int64_t ld_out, int nv, pd_act act);
+/* The pixels of a chunk (a multiple of pd_panels_nr(), at most PD_PANELS_MAX_CHUNK): as
+ * many as keep its K rows of columns within 128 KB, so that they stay in the L2 cache while
+ * every panel passes over them. */
+#define PD_PANELS_MAX_CHUNK (8 * PD_PANELS_MAX_NR)
+int64_t pd_panels_chunk(int64_t K);
+
+/* Every panel over n pixels: out[f][j] (row stride ld_out) = sum_k W[f][k] in[k][j] (row
+ * stride ld_in) + bias[f], `act` applied, for every filter f and j < n; a panel over every
+ * block of the n, then the next panel, so that the output is written a panel's 12 rows at a
+ * time (a block through every panel wrote to F rows at once, too many streams for the
+ * stores). For columns written just before, while they are in the cache. */
+void pd_panels_span(const float *prep, int64_t F, int64_t K, const float *in, int64_t ld_in,
+                    float *out, int64_t ld_out, int64_t n, pd_act act);
 
 #endif
