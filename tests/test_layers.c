@@ -307,17 +307,22 @@ static void test_lrn(void **state)
 
 /* Max pooling lets a NaN through from anywhere in its window, as PyTorch's does (a plain
  * comparison keeps a NaN only when it comes first): the three loops (k 3 s 2, k 2 s 2 and
- * any other window), alone and split over 2 threads (8 x 40 x 40 inputs are split). */
+ * any other window), and the whole-plane 3 x 3 stride-1 pass of rows under 32 (14 x 14,
+ * 7 x 7, 2 x 2, 1 x 1), alone and split over 2 threads (inputs of 8192 or more elements
+ * are split: the channels are chosen so that every case is). */
 static void test_max_pool_nan(void **state)
 {
     (void)state;
-    static const int64_t cases[][3] = {{3, 2, 1}, {2, 2, 0}, {3, 1, 1}}; /* k, s, p */
+    static const int64_t cases[][4] = {{3, 2, 1, 40}, {2, 2, 0, 40}, {3, 1, 1, 40},
+                                       {3, 1, 1, 14}, {3, 1, 1, 7},  {3, 1, 1, 2},
+                                       {3, 1, 1, 1}}; /* k, s, p, H = W */
     pd_rng r;
     pd_rng_seed(&r, 9);
     pd_workers *pool = NULL;
     assert_int_equal(pd_workers_new(2, &pool, NULL), PD_OK);
     for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
-        const int64_t k = cases[t][0], s = cases[t][1], p = cases[t][2], C = 8, H = 40;
+        const int64_t k = cases[t][0], s = cases[t][1], p = cases[t][2], H = cases[t][3],
+                      C = 8192 / (H * H) + 8;
         char spec[160];
         snprintf(spec, sizeof spec,
                  "\"type\": \"pool\", \"mode\": \"max\", \"kernel\": %lld, \"stride\": %lld, "
@@ -328,7 +333,7 @@ static void test_max_pool_nan(void **state)
         float *in = random_floats(&r, (size_t)(C * H * H), -2, 2);
         const int64_t nan_at[][3] = {{0, 0, 0}, {1, 5, 6}, {3, 7, 7}, {7, 39, 39}, {5, 20, 1}};
         for (size_t q = 0; q < sizeof nan_at / sizeof nan_at[0]; q++)
-            in[(nan_at[q][0] * H + nan_at[q][1]) * H + nan_at[q][2]] = NAN;
+            in[(nan_at[q][0] * H + nan_at[q][1] % H) * H + nan_at[q][2] % H] = NAN;
         const int64_t OH = l->out.h, n_out = C * OH * OH;
         float *out = malloc((size_t)n_out * sizeof *out);
         float *scratch = malloc(op->split_scratch_floats(l, 2) * sizeof *scratch);

@@ -1,5 +1,6 @@
 /* Global average and maximum pooling ([C, H, W] -> [C, 1, 1]) and average pooling of any
  * window (rectangular, asymmetric padding) with or without PyTorch's count_include_pad. */
+#include "cpu_clones.h"
 #include "kernels.h"
 #include "pool_window.h"
 
@@ -92,4 +93,57 @@ void pd_k_avg_pool(const pd_k_pool_geom *g, bool count_include_pad, const float 
             }
         }
     }
+}
+
+/* max_nan as pd_k_max3_s1's loops take it (inlined into each clone). */
+PD_INLINE float max3_nan(float a, float b)
+{
+    float m = b > a ? b : a;
+    return b != b ? b : m;
+}
+
+PD_INLINE void max3_s1_body(int64_t c0, int64_t c1, int64_t h, int64_t w, const float *in,
+                            float *out, float *tmp)
+{
+    const int64_t hw = h * w;
+    for (int64_t ch = c0; ch < c1; ch++) {
+        const float *x = in + ch * hw;
+        float *y = out + ch * hw;
+        /* rows y - 1 .. y + 1 (those inside) into tmp, the interior rows in one loop */
+        if (h == 1)
+            for (int64_t i = 0; i < w; i++)
+                tmp[i] = x[i];
+        else {
+            for (int64_t i = 0; i < w; i++) {
+                tmp[i] = max3_nan(x[i], x[i + w]);
+                tmp[hw - w + i] = max3_nan(x[hw - 2 * w + i], x[hw - w + i]);
+            }
+            for (int64_t i = w; i < hw - w; i++)
+                tmp[i] = max3_nan(max3_nan(x[i - w], x[i]), x[i + w]);
+        }
+        /* columns x - 1 .. x + 1 of tmp: the plane as one row, then each row's two ends,
+         * whose windows the long loop ran across the row's boundary */
+        if (w == 1) {
+            for (int64_t i = 0; i < hw; i++)
+                y[i] = tmp[i];
+            continue;
+        }
+        for (int64_t i = 1; i < hw - 1; i++)
+            y[i] = max3_nan(max3_nan(tmp[i - 1], tmp[i]), tmp[i + 1]);
+        for (int64_t r = 0; r < h; r++) {
+            const float *t = tmp + r * w;
+            y[r * w] = max3_nan(t[0], t[1]);
+            y[r * w + w - 1] = max3_nan(t[w - 2], t[w - 1]);
+        }
+    }
+}
+
+PD_CPU_CLONES(max3_s1, (int64_t c0, int64_t c1, int64_t h, int64_t w, const float *in, float *out,
+                        float *tmp),
+              (c0, c1, h, w, in, out, tmp))
+
+void pd_k_max3_s1(int64_t c0, int64_t c1, int64_t h, int64_t w, const float *in, float *out,
+                  float *tmp)
+{
+    max3_s1(c0, c1, h, w, in, out, tmp);
 }

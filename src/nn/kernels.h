@@ -166,4 +166,12 @@ int64_t pd_k_pool_out(int64_t n, int64_t lo, int64_t hi, int64_t k, int64_t s, b
 
 void pd_k_avg_pool(const pd_k_pool_geom *g, bool count_include_pad, const float *in, float *out);
 
+/* 3 x 3 max pooling with stride 1 and padding 1 (a window past the border holds only the
+ * values inside it) of channels [c0, c1) of [c, h, w] into the same shape, NaN kept as
+ * pd_k_global_max_pool keeps it; tmp: h w floats. Each plane in two passes over it whole,
+ * the rows' maxima then the columns', each one long loop the compiler vectorises: on 7 x 7
+ * and 14 x 14 planes a row is shorter than a vector (GoogLeNet's inception pools). */
+void pd_k_max3_s1(int64_t c0, int64_t c1, int64_t h, int64_t w, const float *in, float *out,
+                  float *tmp);
+
 #endif
