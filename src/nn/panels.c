@@ -5,7 +5,9 @@
  * across the whole loop over K: per k, NR inputs loaded once, each of the 12 filters'
  * weights broadcast from the packed panel (12 consecutive floats) and multiplied into
  * them. The sums start at the bias and leave with the activation applied, one store each.
- * Pixels past the last full block are masked lanes (loads of them read nothing). */
+ * Pixels past the last full block are masked lanes (loads of them read nothing), and a
+ * block of at most 16 pixels takes one vector a filter (half512): the last block of a 13 x 13
+ * or 14 x 14 map cost a full block's multiply-adds before. */
 #include "panels.h"
 
 #include <string.h>
@@ -78,6 +80,41 @@ __attribute__((target("avx512f"))) static void block512(const float *panel, cons
         _mm512_mask_storeu_ps(out + m * ldo + 16, k1, y1);
     }
     if (act.silu) /* on the rows just stored, in L1: the floats of the SiLU pass */
+        pd_k_act_rows(out, mv, ldo, nv, act);
+}
+
+/* block512 for nv <= 16 pixels: one vector a filter, so a block of up to half the width
+ * (the last of a 14 x 14 or 13 x 13 map's) costs half the multiply-adds. */
+__attribute__((target("avx512f"))) static void half512(const float *panel, const float *bias,
+                                                       const float *in, int64_t ld, int64_t C,
+                                                       float *out, int64_t ldo, int nv, int mv,
+                                                       pd_act act)
+{
+    const __mmask16 k0 = nv >= 16 ? 0xffff : (__mmask16)((1u << nv) - 1u);
+    __m512 c0[MR];
+#pragma GCC unroll 12
+    for (int m = 0; m < MR; m++)
+        c0[m] = _mm512_set1_ps(bias[m]);
+    for (int64_t k = 0; k < C; k++) {
+        const float *w = panel + k * MR;
+        const __m512 a0 = _mm512_maskz_loadu_ps(k0, in + k * ld);
+#pragma GCC unroll 12
+        for (int m = 0; m < MR; m++)
+            c0[m] = _mm512_fmadd_ps(_mm512_set1_ps(w[m]), a0, c0[m]);
+    }
+    const __m512 zero = _mm512_setzero_ps(), cap = _mm512_set1_ps(act.cap);
+#pragma GCC unroll 12
+    for (int m = 0; m < MR; m++) {
+        if (m >= mv)
+            break;
+        __m512 y0 = c0[m];
+        if (act.relu) {
+            y0 = _mm512_mask_mov_ps(y0, _mm512_cmp_ps_mask(y0, zero, _CMP_LE_OQ), zero);
+            y0 = _mm512_mask_mov_ps(y0, _mm512_cmp_ps_mask(y0, cap, _CMP_GT_OQ), cap);
+        }
+        _mm512_mask_storeu_ps(out + m * ldo, k0, y0);
+    }
+    if (act.silu)
         pd_k_act_rows(out, mv, ldo, nv, act);
 }
 
@@ -162,7 +199,7 @@ void pd_panels_part(const float *prep, int64_t F, int64_t K, int64_t N, const fl
         float *o = out + f0 * N + n0;
 #if defined(__x86_64__) && defined(__GNUC__)
         if (wide)
-            block512(panel, bias + f0, in + n0, N, K, o, N, nv, mv, act);
+            (nv <= 16 ? half512 : block512)(panel, bias + f0, in + n0, N, K, o, N, nv, mv, act);
         else
             block256(panel, bias + f0, in + n0, N, K, o, N, nv, mv, act);
 #else
@@ -200,7 +237,8 @@ void pd_panels_span(const float *prep, int64_t F, int64_t K, const float *in, in
             float *o = out + f0 * ld_out + n0;
 #if defined(__x86_64__) && defined(__GNUC__)
             if (wide)
-                block512(panel, bias + f0, in + n0, ld_in, K, o, ld_out, nv, mv, act);
+                (nv <= 16 ? half512 : block512)(panel, bias + f0, in + n0, ld_in, K, o, ld_out, nv,
+                                                mv, act);
             else
                 block256(panel, bias + f0, in + n0, ld_in, K, o, ld_out, nv, mv, act);
 #else
