@@ -41,6 +41,14 @@ static bool have_avx2(void)
 
 #include "act_avx.h"
 
+/* pd_act1's ReLU and cap on sixteen: 0 where x <= 0, then min(x, cap); NaN kept. */
+static inline __attribute__((always_inline, target("avx512f"))) __m512
+relu_cap512(__m512 y, __m512 zero, __m512 cap)
+{
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, zero, _CMP_LE_OQ), zero);
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, cap, _CMP_GT_OQ), cap);
+}
+
 /* One block: filters [0, mv) of the panel (mv <= MR), pixels [0, nv) (nv <= 32) from
  * in (row stride ld), into out (row stride ldo). */
 __attribute__((target("avx512f"))) static void block512(const float *panel, const float *bias,
@@ -70,11 +78,9 @@ __attribute__((target("avx512f"))) static void block512(const float *panel, cons
         if (m >= mv)
             break;
         __m512 y0 = c0[m], y1 = c1[m];
-        if (act.relu) { /* pd_act1: 0 where x <= 0, then min(x, cap); NaN kept */
-            y0 = _mm512_mask_mov_ps(y0, _mm512_cmp_ps_mask(y0, zero, _CMP_LE_OQ), zero);
-            y1 = _mm512_mask_mov_ps(y1, _mm512_cmp_ps_mask(y1, zero, _CMP_LE_OQ), zero);
-            y0 = _mm512_mask_mov_ps(y0, _mm512_cmp_ps_mask(y0, cap, _CMP_GT_OQ), cap);
-            y1 = _mm512_mask_mov_ps(y1, _mm512_cmp_ps_mask(y1, cap, _CMP_GT_OQ), cap);
+        if (act.relu) {
+            y0 = relu_cap512(y0, zero, cap);
+            y1 = relu_cap512(y1, zero, cap);
         }
         _mm512_mask_storeu_ps(out + m * ldo, k0, y0);
         _mm512_mask_storeu_ps(out + m * ldo + 16, k1, y1);
@@ -108,10 +114,8 @@ __attribute__((target("avx512f"))) static void half512(const float *panel, const
         if (m >= mv)
             break;
         __m512 y0 = c0[m];
-        if (act.relu) {
-            y0 = _mm512_mask_mov_ps(y0, _mm512_cmp_ps_mask(y0, zero, _CMP_LE_OQ), zero);
-            y0 = _mm512_mask_mov_ps(y0, _mm512_cmp_ps_mask(y0, cap, _CMP_GT_OQ), cap);
-        }
+        if (act.relu)
+            y0 = relu_cap512(y0, zero, cap);
         _mm512_mask_storeu_ps(out + m * ldo, k0, y0);
     }
     if (act.silu)
