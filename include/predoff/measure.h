@@ -23,6 +23,7 @@ typedef struct pd_layer_timing {
     pd_layer_type type;
     pd_layer_kind kind; /* pd_layer_kind_of the layer; PD_KIND_NONE also when not given */
     double features[PD_FEATURE_COUNT];  /* indexed by pd_feature */
+    double shape[PD_SHAPE_COLUMN_COUNT]; /* indexed by pd_shape_column; NAN: not given */
     double median_ms, p10_ms, p90_ms;
     double mean_ms;    /* NAN when not given; under a CPU quota the mean, not the median,
                         * shows the throttling */
@@ -54,11 +55,13 @@ pd_status pd_timings_add(pd_timings *t, const pd_layer_timing *row, pd_error *er
 void pd_timings_free(pd_timings *t);
 
 /* The profile CSV: a header line naming the columns
- *   source,layer,type,<every feature name>,median_ms,p10_ms,p90_ms,mean_ms,repeats,kind
+ *   source,layer,type,<every feature name>,median_ms,p10_ms,p90_ms,mean_ms,repeats,kind,
+ *   <every shape column name>
  * then one line per layer (kind: "conv/depthwise", or the type's name for a layer with no
- * kind of its own). The reader finds columns by name (any order; extra columns ignored; a
- * file without kind reads every row as PD_KIND_NONE); every error names the file, line and
- * column. */
+ * kind of its own; the shape columns: pd_shape_column). The reader finds columns by name
+ * (any order; extra columns ignored; a file without kind reads every row as PD_KIND_NONE,
+ * one without a shape column reads it as not given, NAN); every error names the file, line
+ * and column. */
 pd_status pd_timings_write_csv(const pd_timings *t, FILE *f);
 pd_status pd_timings_parse_csv(const char *text, size_t len, const char *source,
                                pd_timings *out, pd_error *err);
