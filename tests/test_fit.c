@@ -1041,7 +1041,8 @@ static void test_fit_kinds(void **state)
                      &p->layer[PD_LAYER_CONV]);
     /* the held-out report puts the depthwise rows under their kind */
     pd_fit_quality e[PD_FIT_QUALITY_ROWS];
-    pd_profile_evaluate(p, &t, e);
+    pd_error err;
+    assert_int_equal(pd_profile_evaluate(p, &t, e, &err), PD_OK);
     assert_int_equal(e[dwq].samples, n_dw);
     assert_int_equal(e[PD_LAYER_CONV].samples, n_dense);
     assert_true(e[dwq].mape < 3.0);
@@ -1050,7 +1051,6 @@ static void test_fit_kinds(void **state)
     char *json = write_json(p, &len);
     assert_non_null(strstr(json, "\"conv/depthwise\": {"));
     pd_profile *back = NULL;
-    pd_error err;
     if (pd_profile_from_json(json, len, "kinds.json", &back, &err) != PD_OK)
         fail_msg("%s\n  reads back as: %s", json, err.msg);
     for (int k = 0; k < PD_LAYER_KIND_COUNT; k++)
@@ -1068,7 +1068,7 @@ static void test_fit_kinds(void **state)
     assert_int_equal(q[PD_LAYER_CONV].samples, n_dense + n_dw);
     assert_int_equal(q[dwq].samples, 0);
     assert_true(q[PD_LAYER_CONV].cv_mape > 20.0); /* what the split was for */
-    pd_profile_evaluate(one, &t, e);
+    assert_int_equal(pd_profile_evaluate(one, &t, e, &err), PD_OK);
     assert_int_equal(e[dwq].samples, n_dw); /* still reported apart, by conv's model */
     pd_profile_free(one);
     pd_profile_free(p);
