@@ -32,8 +32,14 @@ typedef struct pd_linear_model {
 
 /* The columns the trees read, in order; *n gets their count. */
 const int *pd_boosted_columns(const pd_boosted *b, int *n);
-/* Whether they predict log(ms) (the entry's "target": "log_ms") rather than ms. */
-bool pd_boosted_log_target(const pd_boosted *b);
+/* What trees predict: the time in ms, or with `log` its logarithm; with per >= 0 the time
+ * per unit of column cols[per] (the entry's "target": "log_ms" and "per": NAME, formats
+ * extensions), so that trees learn a rate, which shapes between the fitted ones share. */
+typedef struct pd_boosted_target {
+    bool log;
+    int per; /* an index into the columns, or -1 */
+} pd_boosted_target;
+pd_boosted_target pd_boosted_target_of(const pd_boosted *b);
 /* The time in ms, clamped at 0 (times the profile's scale), of n rows x[n][columns] (row
  * major, the columns of pd_boosted_columns), into out[n]: one XGBoost call for them all. */
 pd_status pd_boosted_predict(const pd_boosted *b, const double *x, size_t n, double *out,
@@ -43,7 +49,7 @@ void pd_boosted_free(pd_boosted *b);
  * form, then given to XGBoost); `name` is what the profile calls the file, kept for writing
  * it again. Messages start with the path. */
 pd_status pd_boosted_read(const char *path, const char *name, const int *cols, int n,
-                          bool log_target, pd_boosted **out, pd_error *err);
+                          pd_boosted_target target, pd_boosted **out, pd_error *err);
 
 /* One model's measured layer times (formats.md, "measured"): they replace the linear
  * models for those layers. */

@@ -22,7 +22,7 @@ static pd_status xgb_fail(pd_error *err, const char *what)
     return pd_error_set(err, PD_EINPUT, "%s: XGBoost: %.*s", what, (int)(n > 200 ? 200 : n), e);
 }
 
-static pd_status make(void *booster, const int *cols, int n, bool log_target, const char *file,
+static pd_status make(void *booster, const int *cols, int n, pd_boosted_target target, const char *file,
                       pd_boosted **out, pd_error *err)
 {
     *out = NULL;
@@ -35,24 +35,24 @@ static pd_status make(void *booster, const int *cols, int n, bool log_target, co
     b->booster = booster;
     b->n = n;
     memcpy(b->cols, cols, (size_t)n * sizeof *cols);
-    b->log_target = log_target;
+    b->target = target;
     b->scale = 1.0;
     *out = b;
     return PD_OK;
 }
 
-pd_status pd_boosted_wrap(void *booster, const int *cols, int n, bool log_target,
+pd_status pd_boosted_wrap(void *booster, const int *cols, int n, pd_boosted_target target,
                           pd_boosted **out, pd_error *err)
 {
-    if (n < 1 || n > PD_COLUMN_COUNT) {
+    if (n < 1 || n > PD_COLUMN_COUNT || target.per < -1 || target.per >= n) {
         XGBoosterFree(booster);
-        return pd_error_set(err, PD_EINPUT, "%d columns", n);
+        return pd_error_set(err, PD_EINPUT, "%d columns (per %d)", n, target.per);
     }
-    return make(booster, cols, n, log_target, NULL, out, err);
+    return make(booster, cols, n, target, NULL, out, err);
 }
 
 pd_status pd_boosted_from_text(const char *text, size_t len, const int *cols, int n,
-                               bool log_target, const char *file, pd_boosted **out,
+                               pd_boosted_target target, const char *file, pd_boosted **out,
                                pd_error *err)
 {
     *out = NULL;
@@ -75,7 +75,7 @@ pd_status pd_boosted_from_text(const char *text, size_t len, const int *cols, in
         return pd_error_set(err, PD_EINPUT, "the model reads %lu features, the profile names %d",
                             (unsigned long)nf, n);
     }
-    return make(h, cols, n, log_target, file, out, err);
+    return make(h, cols, n, target, file, out, err);
 }
 
 void pd_boosted_free(pd_boosted *b)
@@ -93,9 +93,9 @@ const int *pd_boosted_columns(const pd_boosted *b, int *n)
     return b->cols;
 }
 
-bool pd_boosted_log_target(const pd_boosted *b)
+pd_boosted_target pd_boosted_target_of(const pd_boosted *b)
 {
-    return b->log_target;
+    return b->target;
 }
 
 pd_status pd_boosted_predict(const pd_boosted *b, const double *x, size_t n, double *out,
@@ -118,6 +118,13 @@ pd_status pd_boosted_predict(const pd_boosted *b, const double *x, size_t n, dou
         return xgb_fail(err, "the layers' matrix");
     }
     free(m);
+    const char *names[PD_COLUMN_COUNT];
+    for (int k = 0; k < b->n; k++)
+        names[k] = pd_column_name(b->cols[k]);
+    if (XGDMatrixSetStrFeatureInfo(d, "feature_name", names, (bst_ulong)b->n) != 0) {
+        XGDMatrixFree(d);
+        return xgb_fail(err, "the layers' matrix");
+    }
     static const char config[] = "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
                                  "\"iteration_end\": 0, \"strict_shape\": false}";
     const bst_ulong *shape;
@@ -128,7 +135,9 @@ pd_status pd_boosted_predict(const pd_boosted *b, const double *x, size_t n, dou
     else if (dim != 1 || shape[0] != (bst_ulong)n)
         st = pd_error_set(err, PD_EINPUT, "the model predicts more than one value a layer");
     for (size_t i = 0; !st && i < n; i++) {
-        double v = b->log_target ? exp((double)y[i]) : (double)y[i];
+        double v = b->target.log ? exp((double)y[i]) : (double)y[i];
+        if (b->target.per >= 0)
+            v *= x[i * (size_t)b->n + (size_t)b->target.per];
         out[i] = b->scale * (v > 0.0 ? v : 0.0);
     }
     XGDMatrixFree(d);
@@ -154,7 +163,7 @@ pd_status pd_boosted_save_json(const pd_boosted *b, char **text, size_t *len, pd
 }
 
 pd_status pd_boosted_read(const char *path, const char *name, const int *cols, int n,
-                          bool log_target, pd_boosted **out, pd_error *err)
+                          pd_boosted_target target, pd_boosted **out, pd_error *err)
 {
     *out = NULL;
     char *text;
@@ -162,7 +171,7 @@ pd_status pd_boosted_read(const char *path, const char *name, const int *cols, i
     pd_status st = pd_read_file(path, PD_BOOSTED_MAX_BYTES, &text, &len, err);
     if (st)
         return st; /* the message names the path */
-    st = pd_boosted_from_text(text, len, cols, n, log_target, name, out, err);
+    st = pd_boosted_from_text(text, len, cols, n, target, name, out, err);
     free(text);
     return st ? pd_error_prefix(err, path) : PD_OK;
 }

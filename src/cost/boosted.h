@@ -18,13 +18,13 @@ enum {
 };
 /* XGBoost's threads when it trains and predicts: fixed, so a fit is the same on every
  * machine and run. */
-#define PD_BOOSTED_THREADS "2"
+#define PD_BOOSTED_THREADS "1"
 
 struct pd_boosted {
     void *booster;                /* XGBoost's BoosterHandle, owned */
     int n;                        /* columns, 1 .. PD_COLUMN_COUNT */
     int cols[PD_COLUMN_COUNT];    /* pd_column numbering, each once */
-    bool log_target;              /* the trees predict log(ms) ("target": "log_ms") */
+    pd_boosted_target target;     /* what the trees predict */
     double scale;                 /* every prediction times this (pd_profile_scale; 1) */
     char *file;                   /* the file, as the profile names it; may be NULL */
 };
@@ -39,10 +39,10 @@ pd_status pd_boosted_check(const char *text, size_t len, const int *cols, int n,
 /* A model from checked text: the check, then XGBoost's loader. *out is new, owned by the
  * caller (pd_boosted_free); file is copied (may be NULL). */
 pd_status pd_boosted_from_text(const char *text, size_t len, const int *cols, int n,
-                               bool log_target, const char *file, pd_boosted **out,
+                               pd_boosted_target target, const char *file, pd_boosted **out,
                                pd_error *err);
 /* A model around a trained booster (ownership passes to *out, also on failure). */
-pd_status pd_boosted_wrap(void *booster, const int *cols, int n, bool log_target,
+pd_status pd_boosted_wrap(void *booster, const int *cols, int n, pd_boosted_target target,
                           pd_boosted **out, pd_error *err);
 
 /* The JSON text of the model (XGBoost's writer) into a new buffer *text (caller frees). */

@@ -33,7 +33,7 @@ static const char *bad_file_name(const char *name)
 pd_status pd_profile_read_boosted(const cJSON *obj, const char *dir, pd_linear_model *m,
                                   pd_error *err)
 {
-    static const char *const keys[] = {"model", "file", "features", "target", NULL};
+    static const char *const keys[] = {"model", "file", "features", "target", "per", NULL};
     if (pd_json_known_keys(obj, keys, err))
         return PD_EINPUT;
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(obj, "model");
@@ -64,13 +64,19 @@ pd_status pd_profile_read_boosted(const cJSON *obj, const char *dir, pd_linear_m
                 return pd_error_set(err, PD_EINPUT, "feature \"%s\" given twice",
                                     pd_column_name(cols[k]));
     }
-    bool log_target = false;
+    pd_boosted_target goal = {false, -1};
     if (target) {
         if (!cJSON_IsString(target) || (strcmp(target->valuestring, "ms") != 0 &&
                                         strcmp(target->valuestring, "log_ms") != 0))
             return pd_error_set(err, PD_EINPUT, "field \"target\" must be \"ms\" or \"log_ms\"");
-        log_target = strcmp(target->valuestring, "log_ms") == 0;
+        goal.log = strcmp(target->valuestring, "log_ms") == 0;
     }
+    const cJSON *per = cJSON_GetObjectItemCaseSensitive(obj, "per");
+    for (int j = 0; per && j < n; j++)
+        if (cJSON_IsString(per) && strcmp(per->valuestring, pd_column_name(cols[j])) == 0)
+            goal.per = j;
+    if (per && goal.per < 0)
+        return pd_error_set(err, PD_EINPUT, "field \"per\" must name one of the features");
     if (!dir)
         return pd_error_set(err, PD_EINPUT, "a boosted model's file is read beside its profile, "
                             "and this profile is not a file");
@@ -80,7 +86,7 @@ pd_status pd_profile_read_boosted(const cJSON *obj, const char *dir, pd_linear_m
         return pd_error_set(err, PD_EINPUT, "the profile's directory is too long");
     snprintf(path, sizeof path, "%s%s%s", dir, dl && dir[dl - 1] != '/' ? "/" : "",
              file->valuestring);
-    pd_status st = pd_boosted_read(path, file->valuestring, cols, n, log_target, &m->boosted, err);
+    pd_status st = pd_boosted_read(path, file->valuestring, cols, n, goal, &m->boosted, err);
     if (st)
         return st; /* the message starts with the model file's path */
     m->present = true;

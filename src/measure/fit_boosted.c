@@ -1,5 +1,7 @@
 /* Boosted trees for the fitter (issue 16): XGBoost over a type's (or kind's) columns,
- * predicting log(ms), its settings chosen by cross-validation on the fitted rows alone. The
+ * predicting log(ms) per unit of work (per multiply-accumulate, or per input element for a
+ * type without them: trees learn a rate, which interpolates between the fitted shapes where
+ * a time itself would step from one fitted shape's to the next), its settings chosen by cross-validation on the fitted rows alone. The
  * grid: depth 4, 6, 8; learning rate 0.1, 0.3; 25, 50, 100, 200 or 400 rounds (each
  * fold's trees are grown once to 400 and scored at every count). The choice: the cheapest
  * setting (rounds x 2^depth, the work of a prediction) whose CV MAPE is within one standard
@@ -29,6 +31,7 @@ typedef struct entry {
     const pd_layer_timing *rows;
     size_t *idx, *perm, *train, n;
     int cols[PD_COLUMN_COUNT], n_cols;
+    int per; /* the index in cols of the work the trees' time is per, or -1 */
     float *x, *y; /* a matrix of rows x n_cols and its labels */
 } entry;
 
@@ -58,6 +61,22 @@ static void choose_columns(entry *e)
         if (given && varies)
             e->cols[e->n_cols++] = c;
     }
+    e->per = -1; /* macs, else in_elems, when among them and above 0 in every row */
+    static const int work[] = {PD_FEAT_MACS, PD_FEAT_IN_ELEMS};
+    for (int w = 0; w < 2 && e->per < 0; w++)
+        for (int k = 0; k < e->n_cols; k++) {
+            int positive = e->cols[k] == work[w];
+            for (size_t i = 0; positive && i < e->n; i++)
+                positive = pd_timing_column(&e->rows[e->idx[i]], work[w]) > 0.0;
+            if (positive)
+                e->per = k;
+        }
+}
+
+/* Row r's work (its time is trees' rate times this), 1 without. */
+static double work_of(const entry *e, const pd_layer_timing *r)
+{
+    return e->per < 0 ? 1.0 : pd_timing_column(r, e->cols[e->per]);
 }
 
 /* A matrix of rows idx[0..m) (their columns, and log times as labels). */
@@ -68,7 +87,7 @@ static pd_status matrix(entry *e, const size_t *idx, size_t m, int labels, DMatr
         const pd_layer_timing *r = &e->rows[idx[i]];
         for (int k = 0; k < e->n_cols; k++)
             e->x[i * (size_t)e->n_cols + (size_t)k] = (float)pd_timing_column(r, e->cols[k]);
-        e->y[i] = (float)log(r->median_ms);
+        e->y[i] = (float)log(r->median_ms / work_of(e, r));
     }
     const char *names[PD_COLUMN_COUNT];
     for (int k = 0; k < e->n_cols; k++)
@@ -103,7 +122,11 @@ static pd_status train(entry *e, const size_t *idx, size_t m, int depth, double 
                                {"base_score", v_base},            {"nthread", PD_BOOSTED_THREADS},
                                {"seed", "0"},                     {"verbosity", "0"}};
     BoosterHandle b = NULL;
-    int bad = XGBoosterCreate(&d, 1, &b) != 0;
+    const char *names[PD_COLUMN_COUNT]; /* saved in the model, checked when it is read */
+    for (int k = 0; k < e->n_cols; k++)
+        names[k] = pd_column_name(e->cols[k]);
+    int bad = XGBoosterCreate(&d, 1, &b) != 0 ||
+              XGBoosterSetStrFeatureInfo(b, "feature_name", names, (bst_ulong)e->n_cols) != 0;
     for (size_t k = 0; !bad && k < sizeof params / sizeof params[0]; k++)
         bad = XGBoosterSetParam(b, params[k][0], params[k][1]) != 0;
     for (int r = 0; !bad && r < rounds; r++)
@@ -135,8 +158,8 @@ static pd_status predict(entry *e, BoosterHandle b, const size_t *idx, size_t m,
     if (XGBoosterPredictFromDMatrix(b, d, config, &shape, &dim, &y) != 0 || dim != 1 ||
         shape[0] != (bst_ulong)m)
         st = xgb(err, "predicting");
-    for (size_t i = 0; !st && i < m; i++)
-        ms[i] = exp((double)y[i]);
+    for (size_t i = 0; !st && i < m; i++) /* as pd_boosted_predict computes it */
+        ms[i] = exp((double)y[i]) * work_of(e, &e->rows[idx[i]]);
     XGDMatrixFree(d);
     return st;
 }
@@ -226,7 +249,8 @@ static pd_status fit_entry(entry *e, const pd_fit_options *o, pd_layer_type type
     pd_boosted *trees = NULL;
     st = train(e, e->idx, e->n, depth, eta, rounds, &b, err);
     if (!st)
-        st = pd_boosted_wrap(b, e->cols, e->n_cols, true, &trees, err);
+        st = pd_boosted_wrap(b, e->cols, e->n_cols, (pd_boosted_target){true, e->per}, &trees,
+                             err);
     if (!st)
         st = predict(e, trees->booster, e->idx, e->n, 0, ms, err);
     double mean = 0.0, ss_tot = 0.0, ss_res = 0.0, ape = 0.0, within = 0.0;

@@ -69,7 +69,10 @@ static void put_boosted(FILE *f, const pd_boosted *b, const char *file)
     fputs(", \"features\": [", f);
     for (int i = 0; i < b->n; i++)
         fprintf(f, "%s\"%s\"", i ? ", " : "", pd_column_name(b->cols[i]));
-    fprintf(f, "]%s}", b->log_target ? ", \"target\": \"log_ms\"" : "");
+    fprintf(f, "]%s", b->target.log ? ", \"target\": \"log_ms\"" : "");
+    if (b->target.per >= 0)
+        fprintf(f, ", \"per\": \"%s\"", pd_column_name(b->cols[b->target.per]));
+    fputc('}', f);
 }
 
 static void put_model(FILE *f, const pd_linear_model *m)
