@@ -193,6 +193,10 @@ int main(int argc, char **argv)
     }
     pd_solve_options opt;
     pd_solve_options_init(&opt);
+    if (pd_profile_covers(bst, g, &err)) { /* a profile of some types: (a) alone */
+        printf("(b), (c): not run: %s\n", err.msg);
+        runs = -1;
+    }
     for (int r = 0; r <= runs; r++)
         for (int s = 0; s < 2; s++) {
             pd_problem *pb = NULL;
@@ -215,6 +219,8 @@ int main(int argc, char **argv)
             pd_solution_free(&sol);
             pd_problem_free(pb);
         }
+    if (runs < 0)
+        return 0;
     printf("(b) pd_problem_build (mobile and edge): boosted mobile %.1f ms, linear %.1f ms\n",
            median(pb_b, (size_t)runs), median(pb_l, (size_t)runs));
     printf("(c) exact solver once the times are known: boosted %.2f ms, linear %.2f ms\n",

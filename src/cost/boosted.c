@@ -64,7 +64,7 @@ pd_status pd_boosted_from_text(const char *text, size_t len, const int *cols, in
         return xgb_fail(err, "creating a booster");
     if (XGBoosterSetParam(h, "nthread", PD_BOOSTED_THREADS) != 0 ||
         XGBoosterLoadModelFromBuffer(h, text, (bst_ulong)len) != 0 ||
-        XGBoosterSetParam(h, "nthread", PD_BOOSTED_THREADS) != 0) {
+        XGBoosterSetParam(h, "nthread", PD_BOOSTED_PREDICT_THREADS) != 0) {
         st = xgb_fail(err, "loading the model");
         XGBoosterFree(h);
         return st;

@@ -16,9 +16,11 @@ enum {
     PD_BOOSTED_MAX_NODES = 1 << 17,
     PD_BOOSTED_MAX_ALL_NODES = 1 << 23
 };
-/* XGBoost's threads when it trains and predicts: fixed, so a fit is the same on every
- * machine and run. */
+/* XGBoost's threads: fixed, so a fit is the same on every machine and run. One: on two
+ * threads of this busy 2-core machine a fit took four times as long, 10^5 layers' prediction
+ * 1.25 times, and predicting layers one by one 18 times (bench_boosted, PERFORMANCE.md). */
 #define PD_BOOSTED_THREADS "1"
+#define PD_BOOSTED_PREDICT_THREADS PD_BOOSTED_THREADS
 
 struct pd_boosted {
     void *booster;                /* XGBoost's BoosterHandle, owned */
