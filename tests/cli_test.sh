@@ -322,7 +322,7 @@ if grep -q '"conv": {"model": "boosted", "file": "bst.conv.xgb.json", "features"
     tr -d ' \t\n' <"$tmp/bst-report.json" | grep -q '"conv":{"samples":9,"model":"boosted","features":\["in_elems",.*\],"mape":[0-9.e-]*,"within_10":[0-9.e-]*,"cv_mape":[0-9.e-]*,"test_samples":4,"test_mape":[0-9.e-]*,"test_within_10":[0-9.e-]*}'; then ok
 else bad "fit --model boosted: $(cat "$tmp/out") $(head -c 600 "$tmp/bst-report.json")"; fi
 expect 0 "" -- fit "$tmp/two.csv" --model auto -o "$tmp/auto.json" --report "$tmp/auto-report.json"
-if grep -q '"model": *"linear"' "$tmp/auto-report.json" || grep -q '"model": *"boosted"' "$tmp/auto-report.json"; then ok; else bad "fit --model auto --report: $(cat "$tmp/auto-report.json")"; fi
+if grep -qE '"model":[[:space:]]*"(linear|boosted)"' "$tmp/auto-report.json"; then ok; else bad "fit --model auto --report: $(cat "$tmp/auto-report.json")"; fi
 bst=(--mobile "$tmp/bst.json" --edge x86-2core --exit-accuracy 0.9,0.99)
 expect 0 "" -- plan b-lenet "${bst[@]}" --json "$tmp/bst-plan.json"
 expect 0 "" -- eval b-lenet --placement "$tmp/bst-plan.json" "${bst[@]}"
