@@ -239,6 +239,18 @@ pd_status pd_boosted_check(const char *text, size_t len, const int *cols, int n,
     if (n < 1 || n > PD_COLUMN_COUNT)
         return pd_error_set(err, PD_EINPUT, "%d features: 1 to %d are possible", n,
                             PD_COLUMN_COUNT);
+    /* XGBoost reads a buffer as JSON only when its first byte is '{' (anything else it takes
+     * for its binary formats), and JSON's whitespace is 4 bytes where cJSON skips all below
+     * 0x21: so the text starts with '{' and holds no other control byte, and both parsers
+     * see the same document. */
+    if (len == 0 || text[0] != '{')
+        return pd_error_set(err, PD_EINPUT, "does not start with '{': not an XGBoost JSON model");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+            return pd_error_set(err, PD_EINPUT, "byte %zu is a control character (0x%02x)", i,
+                                (unsigned)c);
+    }
     cJSON *root;
     if (pd_json_parse(text, len, &root, err))
         return PD_EINPUT;
