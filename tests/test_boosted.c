@@ -364,6 +364,15 @@ static void test_bad_model_files(void **state)
     open_fails(dir, "not an XGBoost JSON model");                /* foreign */
     spill(model, "", 0);
     open_fails(dir, "law.conv.xgb.json: ");                      /* empty */
+    char *shifted = malloc(len + 8); /* 8 bytes first: XGBoost would read its binary format */
+    memcpy(shifted, "\x01\0\0\0\0\0\0\0", 8);
+    memcpy(shifted + 8, good, len);
+    spill(model, shifted, len + 8);
+    open_fails(dir, "does not start with '{'");
+    shifted[8 + 20] = '\x01'; /* a control byte inside, which cJSON would skip */
+    spill(model, shifted + 8, len);
+    open_fails(dir, "byte 20 is a control character");
+    free(shifted);
     spill_edited(model, good, "\"left_children\":[1,", "\"left_children\":[0,");
     open_fails(dir, "children are not a tree's");                /* a loop */
     spill_edited(model, good, "\"split_indices\":[", "\"split_indices\":[99,");
