@@ -7,7 +7,8 @@
 #   scripts/closed_loop.sh [--predoff BIN] [--model M] [--onnx-dir DIR] [--exit-accuracy A1,..]
 #                          [--pin LAYER=TIER,..] [--quota PCT] [--wireless RATE] [--requests N]
 #                          [--repeat N] [--mobile-repeat N] [--probe-sizes F1,..]
-#                          [--probe-repeat N] [--verify] [--out DIR]
+#                          [--probe-repeat N] [--verify] [--fit-model linear|boosted|auto]
+#                          [--out DIR]
 #
 # M is a built-in model, a model file (JSON or .onnx; a DAG's cuts are carried as the plan
 # places them, every tensor the next tier needs in one message), or one of the six
@@ -18,6 +19,9 @@
 # accuracies: the plan gives them --exit-accuracy (default 0.55,0.62,0.70, as the README's
 # examples). --pin goes to the plan (e.g. a cut inside a residual block, so that two tensors
 # cross at once); --verify to loadgen (each answer compared with the mobile's own).
+#
+# --fit-model goes to both tiers' fits (predoff fit --model: boosted trees beside the
+# profiles, out/loop/mobile.TYPE.xgb.json ...; default linear).
 #
 # Defaults: build/predoff, b-alexnet, a 10% CPU quota on the mobile (1 ms of CPU per 10 ms),
 # 74mbit mobile-edge link, 500 requests, 30 timed runs per layer on the edge and 300 on the
@@ -31,6 +35,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$here/../build/predoff model=b-alexnet quota=10 wireless=74mbit requests=500 repeat=30 mobile_repeat=300
 out=out/loop onnx_dir=out/onnx-models accuracies= pins= verify=() probe_sizes= probe_repeat= arch=
+fit_model=linear
 while [ $# -gt 0 ]; do
     case "$1" in
         --predoff) bin=$2; shift 2 ;;
@@ -47,6 +52,7 @@ while [ $# -gt 0 ]; do
         --repeat) repeat=$2; shift 2 ;;
         --mobile-repeat) mobile_repeat=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
+        --fit-model) fit_model=$2; shift 2 ;;
         *) echo "closed_loop: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -125,8 +131,8 @@ echo "profiling the mobile (single thread, under the quota) ..."
 mobile "$bin" profile "$model" "${weights[@]}" --repeat "$mobile_repeat" --min-window-ms 200 --threads 1 -o "$out/mobile.csv" >/dev/null
 echo "profiling the edge (one thread, as its server runs) ..."
 edge "$bin" profile "$model" "${weights[@]}" --repeat "$repeat" --threads 1 -o "$out/edge.csv" >/dev/null
-"$bin" fit "$out/mobile.csv" --features auto --statistic mean --name mobile-measured -o "$out/mobile.json" >"$out/fit-mobile.txt"
-"$bin" fit "$out/edge.csv" --features auto --statistic mean --name edge-measured -o "$out/edge.json" >"$out/fit-edge.txt"
+"$bin" fit "$out/mobile.csv" --features auto --model "$fit_model" --statistic mean --name mobile-measured -o "$out/mobile.json" >"$out/fit-mobile.txt"
+"$bin" fit "$out/edge.csv" --features auto --model "$fit_model" --statistic mean --name edge-measured -o "$out/edge.json" >"$out/fit-edge.txt"
 
 # --- 2. the link, measured from the mobile (under its quota) through a running edge server
 "$bin" plan "$model" "${acc_flags[@]}" --mobile "$out/mobile.json" --edge "$out/edge.json" --solver edge --json "$out/probe-plan.json" >/dev/null

@@ -3,7 +3,7 @@
 # the one apt-get line to run and stops. Usage: scripts/deps.sh [extra packages...]
 set -euo pipefail
 packages=(gcc make cmake pkg-config libcjson-dev libcmocka-dev libopenblas-dev liblapacke-dev libzmq3-dev zlib1g-dev
-          libprotobuf-c-dev protobuf-c-compiler libonnx-dev libigraph-dev
+          libprotobuf-c-dev protobuf-c-compiler libonnx-dev libigraph-dev libxgboost-dev
           dataset-fashion-mnist "$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -308,6 +308,41 @@ expect 2 "--weights is one model's weights" -- profile b-lenet b-lenet --weights
 expect 2 "--rounds" -- profile b-lenet --rounds 0 -o "$tmp/x.csv"
 printf 'type,in_elems,median_ms\nconv,10,NaN\n' >"$tmp/bad.csv"
 expect 2 'bad.csv: line 2: column "median_ms"' -- fit "$tmp/bad.csv" -o "$tmp/x.json"
+# times of zero or below are one line naming file, line, column and value
+printf 'type,in_elems,median_ms\nconv,10,0\n' >"$tmp/bad.csv"
+expect 2 '^predoff: .*bad.csv: line 2: column "median_ms": 0 must be > 0$' -- fit "$tmp/bad.csv" -o "$tmp/x.json"
+printf 'type,in_elems,median_ms\nconv,10,5\nrelu,4,-2.5\n' >"$tmp/bad.csv"
+expect 2 '^predoff: .*bad.csv: line 3: column "median_ms": -2.5 must be > 0$' -- fit "$tmp/bad.csv" -o "$tmp/x.json"
+
+# --- boosted trees (issue 16): a fit beside its models, its report, and the planning
+# commands with it; model files missing, cut short, foreign or of other features
+expect 0 "" -- fit "$tmp/two.csv" --model boosted --hold-out b-lenet -o "$tmp/bst.json" --report "$tmp/bst-report.json"
+if grep -q '"conv": {"model": "boosted", "file": "bst.conv.xgb.json", "features": \[' "$tmp/bst.json" &&
+    [ -s "$tmp/bst.conv.xgb.json" ] && grep -q '^conv .* boosted: ' "$tmp/out" && grep -q 'conv (boosted)$' "$tmp/out" &&
+    tr -d ' \t\n' <"$tmp/bst-report.json" | grep -q '"conv":{"samples":9,"model":"boosted","features":\["in_elems",.*\],"mape":[0-9.e-]*,"within_10":[0-9.e-]*,"cv_mape":[0-9.e-]*,"test_samples":4,"test_mape":[0-9.e-]*,"test_within_10":[0-9.e-]*}'; then ok
+else bad "fit --model boosted: $(cat "$tmp/out") $(head -c 600 "$tmp/bst-report.json")"; fi
+expect 0 "" -- fit "$tmp/two.csv" --model auto -o "$tmp/auto.json" --report "$tmp/auto-report.json"
+if grep -qE '"model":[[:space:]]*"(linear|boosted)"' "$tmp/auto-report.json"; then ok; else bad "fit --model auto --report: $(cat "$tmp/auto-report.json")"; fi
+bst=(--mobile "$tmp/bst.json" --edge x86-2core --exit-accuracy 0.9,0.99)
+expect 0 "" -- plan b-lenet "${bst[@]}" --json "$tmp/bst-plan.json"
+expect 0 "" -- eval b-lenet --placement "$tmp/bst-plan.json" "${bst[@]}"
+expect 0 "" -- compare b-lenet "${bst[@]}"
+expect 2 '^predoff: --model: "trees" is not linear, boosted or auto$' -- fit "$tmp/two.csv" --model trees -o "$tmp/x.json"
+expect 2 '^predoff: -: a profile with boosted models is written to a file, its models beside it$' -- fit "$tmp/two.csv" --model boosted -o -
+mkdir "$tmp/bad-model"
+cp "$tmp/bst.json" "$tmp/bad-model/"
+expect 2 '^predoff: .*bad-model/bst.json: layers.conv: .*bad-model/bst.conv.xgb.json: No such file or directory$' -- plan b-lenet --mobile "$tmp/bad-model/bst.json" --exit-accuracy 0.9,0.99
+cp "$tmp"/bst.*.xgb.json "$tmp/bad-model/"
+head -c 3000 "$tmp/bst.conv.xgb.json" >"$tmp/bad-model/bst.conv.xgb.json"
+expect 2 '^predoff: .*bad-model/bst.json: layers.conv: .*bad-model/bst.conv.xgb.json: not valid JSON' -- plan b-lenet --mobile "$tmp/bad-model/bst.json" --exit-accuracy 0.9,0.99
+echo '{"a": [1, 2]}' >"$tmp/bad-model/bst.conv.xgb.json"
+expect 2 'bst.conv.xgb.json: no XGBoost "version" \[major, minor, patch\]: not an XGBoost JSON model$' -- plan b-lenet --mobile "$tmp/bad-model/bst.json" --exit-accuracy 0.9,0.99
+cp "$tmp/bst.conv.xgb.json" "$tmp/bad-model/"
+sed -i '0,/"in_elems", /s///' "$tmp/bad-model/bst.json"
+expect 2 'bst.conv.xgb.json: the model reads 18 features, the profile names 17$' -- plan b-lenet --mobile "$tmp/bad-model/bst.json" --exit-accuracy 0.9,0.99
+cp "$tmp/bst.json" "$tmp/bad-model/"
+sed -i 's/"file": "bst.conv.xgb.json"/"file": "..\/bst.conv.xgb.json"/' "$tmp/bad-model/bst.json"
+expect 2 "layers.conv: field \"file\" \(\"../bst.conv.xgb.json\"\) must not leave the profile's directory" -- plan b-lenet --mobile "$tmp/bad-model/bst.json" --exit-accuracy 0.9,0.99
 
 # --- training (issue 6): on the first images of Debian's Fashion-MNIST, so it takes seconds
 fm=/usr/share/datasets/fashion-mnist
@@ -919,8 +954,9 @@ if grep -q '^tiers: mobile (x86-1core), edge (x86-2core)' "$tmp/out"; then ok; e
 # kinds (conv/depthwise ...): the profile CSV names each layer's, a fit gives a kind a model of
 # its own when cross-validation says so, and a profile's kind names are checked
 expect 0 "" -- profile "$fx/dag-residual/model.json" --repeat 2 --warmup 1 -o "$tmp/kinds.csv"
-if head -1 "$tmp/kinds.csv" | grep -q ',repeats,kind$' && grep -q ',conv/depthwise$' "$tmp/kinds.csv" &&
-    grep -q ',conv,.*,conv$' "$tmp/kinds.csv" && grep -q ',relu,.*,relu$' "$tmp/kinds.csv"; then ok; else bad "profile: the kind column: $(head -4 "$tmp/kinds.csv")"; fi
+shape='channels,height,width,filters,kernel_h,kernel_w,stride,pad,groups,out_channels,out_height,out_width'
+if head -1 "$tmp/kinds.csv" | grep -q ",repeats,kind,$shape\$" && grep -q ',conv/depthwise,' "$tmp/kinds.csv" &&
+    grep -q ',conv,.*,conv,' "$tmp/kinds.csv" && grep -q ',relu,.*,relu,' "$tmp/kinds.csv"; then ok; else bad "profile: the kind column: $(head -4 "$tmp/kinds.csv")"; fi
 awk 'BEGIN { print "source,layer,type,macs,in_elems,median_ms,kind"
              for (i = 1; i <= 30; i++) { m = i * 1e5; e = 1 + (i % 3) * 0.01
                  printf "s,d%d,conv,%d,%d,%.9g,conv\n", i, m, m / 9, (0.01 + 1e-6 * m) * e

@@ -560,10 +560,10 @@ static void test_json_special(void **state)
     (void)state;
     /* names that need escaping, an empty layer set, load and parse models, odd numbers */
     pd_profile p = {.name = "tier \"x\"\\\n\t\x01", .note = NULL};
-    p.load = (pd_linear_model){true, 1, {PD_FEAT_WEIGHT_BYTES}, {4.49e-6}, 82.136};
-    p.parse = (pd_linear_model){true, 0, {0}, {0}, -0.0};
+    p.load = (pd_linear_model){true, 1, {PD_FEAT_WEIGHT_BYTES}, {4.49e-6}, 82.136, NULL};
+    p.parse = (pd_linear_model){true, 0, {0}, {0}, -0.0, NULL};
     p.layer[PD_LAYER_LRN] = (pd_linear_model){
-        true, 2, {PD_FEAT_MACS, PD_FEAT_IN_ELEMS}, {5e-324, -1e12}, 1e-300};
+        true, 2, {PD_FEAT_MACS, PD_FEAT_IN_ELEMS}, {5e-324, -1e12}, 1e-300, NULL};
     size_t len;
     char *json = write_json(&p, &len);
     pd_profile *back = NULL;
@@ -627,6 +627,10 @@ static void same_rows(const pd_timings *a, const pd_timings *b)
             if (!same(x->features[f], y->features[f]))
                 fail_msg("row %zu feature %s: %.17g vs %.17g", i, pd_feature_name(f),
                          x->features[f], y->features[f]);
+        for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++)
+            if (!same(x->shape[c], y->shape[c]))
+                fail_msg("row %zu column %s: %.17g vs %.17g", i, pd_shape_column_name(c),
+                         x->shape[c], y->shape[c]);
         assert_true(same(x->median_ms, y->median_ms));
         assert_true(same(x->p10_ms, y->p10_ms));
         assert_true(same(x->p90_ms, y->p90_ms));
@@ -744,15 +748,20 @@ static void test_csv_round_trip(void **state)
     snprintf(t.rows[4].source, sizeof t.rows[4].source, "%s", "");
     assert_int_equal(t.rows[5].type, PD_LAYER_CONV);
     t.rows[5].kind = PD_KIND_CONV_DEPTHWISE;
+    for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++) /* shape columns given, and one not */
+        t.rows[5].shape[c] = c == PD_SHAPE_PAD ? NAN : 3.0 * c + 1.0 / 7.0;
     size_t len;
     char *csv = write_csv(&t, &len);
-    assert_non_null(strstr(csv, ",30,conv/depthwise\n")); /* the kind's name */
-    assert_non_null(strstr(csv, ",30,conv\n"));           /* the type's, for no kind */
+    assert_non_null(strstr(csv, ",30,conv/depthwise,")); /* the kind's name */
+    assert_non_null(strstr(csv, ",30,conv,"));           /* the type's, for no kind */
+    assert_non_null(strstr(csv, ",18.142857142857142,,24.142857142857142,")); /* stride, pad, groups */
     static const char header[] = "source,layer,type,in_elems,out_elems,in_bytes,out_bytes,"
                                  "kernel_filters,kernel_filters_channels,macs,weight_bytes,"
                                  "model_bytes,runtime_macs,transform_elems,median_ms,p10_ms,"
                                  "p90_ms,mean_ms,"
-                                 "repeats,kind\n";
+                                 "repeats,kind,channels,height,width,filters,kernel_h,"
+                                 "kernel_w,stride,pad,groups,out_channels,out_height,"
+                                 "out_width\n";
     assert_int_equal(strncmp(csv, header, sizeof header - 1), 0);
     pd_timings back = {0};
     pd_error err;
@@ -1032,7 +1041,8 @@ static void test_fit_kinds(void **state)
                      &p->layer[PD_LAYER_CONV]);
     /* the held-out report puts the depthwise rows under their kind */
     pd_fit_quality e[PD_FIT_QUALITY_ROWS];
-    pd_profile_evaluate(p, &t, e);
+    pd_error err;
+    assert_int_equal(pd_profile_evaluate(p, &t, e, &err), PD_OK);
     assert_int_equal(e[dwq].samples, n_dw);
     assert_int_equal(e[PD_LAYER_CONV].samples, n_dense);
     assert_true(e[dwq].mape < 3.0);
@@ -1041,7 +1051,6 @@ static void test_fit_kinds(void **state)
     char *json = write_json(p, &len);
     assert_non_null(strstr(json, "\"conv/depthwise\": {"));
     pd_profile *back = NULL;
-    pd_error err;
     if (pd_profile_from_json(json, len, "kinds.json", &back, &err) != PD_OK)
         fail_msg("%s\n  reads back as: %s", json, err.msg);
     for (int k = 0; k < PD_LAYER_KIND_COUNT; k++)
@@ -1059,7 +1068,7 @@ static void test_fit_kinds(void **state)
     assert_int_equal(q[PD_LAYER_CONV].samples, n_dense + n_dw);
     assert_int_equal(q[dwq].samples, 0);
     assert_true(q[PD_LAYER_CONV].cv_mape > 20.0); /* what the split was for */
-    pd_profile_evaluate(one, &t, e);
+    assert_int_equal(pd_profile_evaluate(one, &t, e, &err), PD_OK);
     assert_int_equal(e[dwq].samples, n_dw); /* still reported apart, by conv's model */
     pd_profile_free(one);
     pd_profile_free(p);

@@ -64,6 +64,26 @@ typedef enum pd_feature {
     PD_FEATURE_COUNT
 } pd_feature;
 
+/* The raw shape columns of a layer (formats.md, "Timings CSV"): of its first input
+ * (channels, height, width), its parameters (0 where its type has none: filters, kernel,
+ * stride and pad of a conv or pool, a conv's groups; a global pool's window is its map,
+ * stride 1) and its output. A learned latency model reads them beside the features. */
+typedef enum pd_shape_column {
+    PD_SHAPE_CHANNELS,
+    PD_SHAPE_HEIGHT,
+    PD_SHAPE_WIDTH,
+    PD_SHAPE_FILTERS,
+    PD_SHAPE_KERNEL_H,
+    PD_SHAPE_KERNEL_W,
+    PD_SHAPE_STRIDE, /* the height's */
+    PD_SHAPE_PAD,    /* the top pad */
+    PD_SHAPE_GROUPS,
+    PD_SHAPE_OUT_CHANNELS,
+    PD_SHAPE_OUT_HEIGHT,
+    PD_SHAPE_OUT_WIDTH,
+    PD_SHAPE_COLUMN_COUNT
+} pd_shape_column;
+
 /* [channels, height, width]; element counts stay far below 2^62. */
 typedef struct pd_shape {
     int64_t c, h, w;
@@ -276,6 +296,22 @@ const char *pd_layer_model_name(pd_layer_type t, pd_layer_kind k);
 const char *pd_layer_kind_names(void);
 /* Short parameter summary such as "32 k5 s1 p2" into buf. */
 void pd_layer_describe(const pd_layer *l, char *buf, size_t n);
+
+/* "channels"; "?" out of range. */
+const char *pd_shape_column_name(pd_shape_column c);
+/* The column of that name, or PD_SHAPE_COLUMN_COUNT. */
+pd_shape_column pd_shape_column_parse(const char *name);
+/* Column c of layer l (pd_shape_column says what each holds). */
+double pd_layer_shape_column(const pd_layer *l, pd_shape_column c);
+/* The columns a learned latency model may read, one numbering for both: the features
+ * (0 .. PD_FEATURE_COUNT - 1, as pd_feature) then the shape columns (PD_FEATURE_COUNT + a
+ * pd_shape_column). Names as pd_feature_name and pd_shape_column_name give them. */
+enum { PD_COLUMN_COUNT = PD_FEATURE_COUNT + PD_SHAPE_COLUMN_COUNT };
+const char *pd_column_name(int c);
+/* The column of that name, or PD_COLUMN_COUNT. */
+int pd_column_parse(const char *name);
+/* Column c of layer i of g (a feature by pd_graph_feature, a shape column of the layer). */
+double pd_graph_column(const pd_graph *g, size_t i, int c);
 
 const char *pd_feature_name(pd_feature f);
 /* Returns the feature with that name, or PD_FEATURE_COUNT. */

@@ -23,6 +23,7 @@ typedef struct pd_layer_timing {
     pd_layer_type type;
     pd_layer_kind kind; /* pd_layer_kind_of the layer; PD_KIND_NONE also when not given */
     double features[PD_FEATURE_COUNT];  /* indexed by pd_feature */
+    double shape[PD_SHAPE_COLUMN_COUNT]; /* indexed by pd_shape_column; NAN: not given */
     double median_ms, p10_ms, p90_ms;
     double mean_ms;    /* NAN when not given; under a CPU quota the mean, not the median,
                         * shows the throttling */
@@ -54,11 +55,13 @@ pd_status pd_timings_add(pd_timings *t, const pd_layer_timing *row, pd_error *er
 void pd_timings_free(pd_timings *t);
 
 /* The profile CSV: a header line naming the columns
- *   source,layer,type,<every feature name>,median_ms,p10_ms,p90_ms,mean_ms,repeats,kind
+ *   source,layer,type,<every feature name>,median_ms,p10_ms,p90_ms,mean_ms,repeats,kind,
+ *   <every shape column name>
  * then one line per layer (kind: "conv/depthwise", or the type's name for a layer with no
- * kind of its own). The reader finds columns by name (any order; extra columns ignored; a
- * file without kind reads every row as PD_KIND_NONE); every error names the file, line and
- * column. */
+ * kind of its own; the shape columns: pd_shape_column). The reader finds columns by name
+ * (any order; extra columns ignored; a file without kind reads every row as PD_KIND_NONE,
+ * one without a shape column reads it as not given, NAN); every error names the file, line
+ * and column. */
 pd_status pd_timings_write_csv(const pd_timings *t, FILE *f);
 pd_status pd_timings_parse_csv(const char *text, size_t len, const char *source,
                                pd_timings *out, pd_error *err);
@@ -134,13 +137,25 @@ typedef struct pd_fit_quality {
     double r2;        /* on all samples */
     double mape;      /* mean absolute percentage error on all samples, in % */
     double cv_mape;   /* k-fold cross-validated, in %; NAN with fewer than k samples */
+    double within_10; /* the share of samples predicted within 10% of their time */
+    bool boosted;     /* the model is boosted trees (else linear) */
+    int depth, rounds; /* boosted: the trees' depth and number, as cross-validation chose */
+    double eta;        /* boosted: the learning rate chosen */
 } pd_fit_quality;
+
+/* Which kind of latency model each type (or kind) gets. */
+typedef enum pd_model_choice {
+    PD_MODEL_LINEAR,  /* least squares (the paper's) */
+    PD_MODEL_BOOSTED, /* gradient-boosted trees (XGBoost) where they can be fitted */
+    PD_MODEL_AUTO,    /* per type or kind, the one of lower cross-validated MAPE */
+} pd_model_choice;
 
 typedef struct pd_fit_options {
     pd_feature_choice features;
     size_t folds;      /* k of the cross-validation (5) */
     uint64_t seed;     /* the folds' shuffle */
     bool no_kinds;     /* one model per type, whatever kinds the rows have (false) */
+    pd_model_choice model; /* (PD_MODEL_LINEAR) */
 } pd_fit_options;
 
 void pd_fit_options_init(pd_fit_options *o);
@@ -155,12 +170,33 @@ void pd_fit_options_init(pd_fit_options *o);
 pd_status pd_fit_profile(const pd_timings *t, const pd_fit_options *o, const char *name,
                          pd_profile **out, pd_fit_quality *quality, pd_error *err);
 
+/* The boosted trees of `predoff fit --model boosted|auto` (pd_fit_profile calls it after the
+ * linear fit, which decided the entries: each type, and each kind split off). For each
+ * entry of p with `folds` rows or more and a column that varies: trees over the columns its
+ * rows all give (PD_BOOSTED_COLUMNS, those that vary) predicting log(ms), their depth,
+ * learning rate and rounds chosen by k-fold cross-validation on those rows (the linear
+ * fit's folds), with a fixed seed and thread count, so a fit is the same every run. With
+ * BOOSTED they replace the entry's linear model; with AUTO only when their CV MAPE is lower.
+ * The entry's quality row then describes the trees. */
+pd_status pd_fit_boosted(const pd_timings *t, const pd_fit_options *o, pd_profile *p,
+                         pd_fit_quality *quality, pd_error *err);
+
+/* Column c (graph.h's pd_column numbering) of a timing: a feature or a shape column. */
+double pd_timing_column(const pd_layer_timing *r, int c);
+/* Every row's predicted time (clamped at 0) by the entry of p that costs it
+ * (pd_profile_model_for) into pred[t->n]; NAN for a row p has no model for, or that lacks a
+ * feature its model needs. One XGBoost call per boosted entry. */
+pd_status pd_profile_predict_timings(const pd_profile *p, const pd_timings *t, double *pred,
+                                     pd_error *err);
+
 /* How well a profile predicts timings it was not fitted on (layers of real models
- * measured apart): per type and kind, samples, R^2 and MAPE of the clamped predictions
+ * measured apart): per type and kind, samples, R^2, MAPE and within_10 of the clamped
+ * predictions
  * against the medians (cv_mape is NAN), each row under its kind's quality row (its type's
  * for PD_KIND_NONE) whichever model costs it (pd_profile_model_for); rows the profile has no
  * model for are left out. Rows without samples get samples = 0. */
-void pd_profile_evaluate(const pd_profile *p, const pd_timings *t, pd_fit_quality *quality);
+pd_status pd_profile_evaluate(const pd_profile *p, const pd_timings *t, pd_fit_quality *quality,
+                              pd_error *err);
 
 /* Writes a profile as JSON that pd_profile_open reads back. */
 pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err);

@@ -13,14 +13,43 @@
 extern "C" {
 #endif
 
-/* t = intercept + sum_i coef[i] * feature[i] (milliseconds, not clamped). */
+/* Gradient-boosted trees (formats.md, "learned models"): an XGBoost model over named
+ * columns (graph.h's pd_column numbering), predicting a layer's time. Opaque; one model is
+ * not to be used by two threads at once. */
+typedef struct pd_boosted pd_boosted;
+
+/* One entry of a profile's "layers": t = intercept + sum_i coef[i] * feature[i]
+ * (milliseconds, not clamped), or, when `boosted` is set, those trees (owned by the
+ * profile; n, features, coef and intercept are then unused). `present`: the entry exists. */
 typedef struct pd_linear_model {
     bool present;
     int n;
     pd_feature features[PD_FEATURE_COUNT];
     double coef[PD_FEATURE_COUNT];
     double intercept;
+    pd_boosted *boosted;
 } pd_linear_model;
+
+/* The columns the trees read, in order; *n gets their count. */
+const int *pd_boosted_columns(const pd_boosted *b, int *n);
+/* What trees predict: the time in ms, or with `log` its logarithm; with per >= 0 the time
+ * per unit of column cols[per] (the entry's "target": "log_ms" and "per": NAME, formats
+ * extensions), so that trees learn a rate, which shapes between the fitted ones share. */
+typedef struct pd_boosted_target {
+    bool log;
+    int per; /* an index into the columns, or -1 */
+} pd_boosted_target;
+pd_boosted_target pd_boosted_target_of(const pd_boosted *b);
+/* The time in ms, clamped at 0 (times the profile's scale), of n rows x[n][columns] (row
+ * major, the columns of pd_boosted_columns), into out[n]: one XGBoost call for them all. */
+pd_status pd_boosted_predict(const pd_boosted *b, const double *x, size_t n, double *out,
+                             pd_error *err);
+void pd_boosted_free(pd_boosted *b);
+/* Reads the model file at path for an entry over columns cols[n] (checked for size and
+ * form, then given to XGBoost); `name` is what the profile calls the file, kept for writing
+ * it again. Messages start with the path. */
+pd_status pd_boosted_read(const char *path, const char *name, const int *cols, int n,
+                          pd_boosted_target target, pd_boosted **out, pd_error *err);
 
 /* One model's measured layer times (formats.md, "measured"): they replace the linear
  * models for those layers. */
@@ -58,9 +87,20 @@ typedef struct pd_profile {
     pd_measured_model *measured; /* each model name once */
 } pd_profile;
 
-/* Parses a JSON tier profile; `source` names it in error messages. */
+/* A profile's entries by one index e: the types' (layer[e]) then the kinds'
+ * (kind[e - PD_LAYER_TYPE_COUNT]); the name a profile's "layers" gives entry e ("conv",
+ * "conv/depthwise"). */
+enum { PD_PROFILE_ENTRIES = PD_LAYER_TYPE_COUNT + PD_LAYER_KIND_COUNT };
+const pd_linear_model *pd_profile_entry(const pd_profile *p, int e);
+const char *pd_profile_entry_name(int e);
+
+/* Parses a JSON tier profile; `source` names it in error messages. A boosted entry's file
+ * is read from directory `dir` (pd_profile_from_json_in; "" the current one); without a
+ * directory (pd_profile_from_json) a boosted entry is an error. */
 pd_status pd_profile_from_json(const char *text, size_t len, const char *source,
                                pd_profile **out, pd_error *err);
+pd_status pd_profile_from_json_in(const char *text, size_t len, const char *source,
+                                  const char *dir, pd_profile **out, pd_error *err);
 /* Opens a preset by name, or else reads the JSON file at that path. */
 pd_status pd_profile_open(const char *name_or_path, pd_profile **out, pd_error *err);
 void pd_profile_free(pd_profile *p);
@@ -76,6 +116,12 @@ const pd_linear_model *pd_profile_model_for(const pd_profile *p, pd_layer_type t
  * has one (pd_profile_measured_ms), else max(0, prediction) by the model
  * pd_profile_model_for gives for its type and kind. */
 double pd_profile_layer_ms(const pd_profile *p, const pd_graph *g, size_t i);
+
+/* Every layer's compute time on this tier into ms[g->n_layers], as pd_profile_layer_ms
+ * gives it, with the layers of one boosted entry predicted together (one matrix for them
+ * all). Fails only when XGBoost does, or memory runs out. */
+pd_status pd_profile_layers_ms(const pd_profile *p, const pd_graph *g, double *ms,
+                               pd_error *err);
 
 /* The table of the model named `model` (exactly), or NULL. */
 const pd_measured_model *pd_profile_measured_for(const pd_profile *p, const char *model);
@@ -103,8 +149,8 @@ pd_status pd_profile_add_measured(pd_profile *p, const char *model, size_t n,
 pd_status pd_profile_covers(const pd_profile *p, const pd_graph *g, pd_error *err);
 
 /* Makes p's tier `factor` times slower (factor > 1) or faster: every layer and kind
- * model's coefficients and intercept and every measured time are multiplied by it, so
- * each layer's compute time is; loading and parsing, which are not the tier's compute,
+ * model's coefficients and intercept, every boosted model's predictions and every measured
+ * time are multiplied by it, so each layer's compute time is; loading and parsing, which are not the tier's compute,
  * stay. p->name becomes "NAME xFACTOR". A factor outside [PD_PROFILE_SCALE_MIN,
  * PD_PROFILE_SCALE_MAX], or a measured time that would pass PD_MEASURED_MAX_MS, is
  * PD_EINPUT naming the profile (and model and layer); p is unchanged on failure. */

@@ -5,10 +5,16 @@
 #include <string.h>
 
 #include "commands.h"
+#include "fit_report.h"
+#include "fit_table.h"
 #include "predoff/measure.h"
 
 const cli_flag cli_cmd_fit_flags[] = {
     {"--features", "SET", "paper (table 4.1, default), macs, or auto (lowest CV error per type)"},
+    {"--model", "linear|boosted|auto", "linear least squares (default), boosted trees (XGBoost, "
+                                       "saved beside the profile as T.TYPE.xgb.json), or per type "
+                                       "the one of lower CV error"},
+    {"--report", "FILE.json", "also write the fit's figures per type (formats.md, \"Fit report\")"},
     {"--folds", "K", "folds of the cross-validation (default 5)"},
     {"--name", "NAME", "the profile's name (default: the output file's name)"},
     {"-o", "TIER.json", "where the profile goes (\"-\": standard output, no table; required)"},
@@ -25,7 +31,7 @@ const cli_flag cli_cmd_fit_flags[] = {
 };
 
 typedef struct fit_args {
-    const char *csv, *out, *name, *test, *hold_out;
+    const char *csv, *out, *name, *test, *hold_out, *report;
     int use_mean;
     double min_ms[PD_LAYER_TYPE_COUNT];
     const char *min_ms_text;
@@ -66,8 +72,9 @@ static pd_status read_min_ms(const char *text, double min_ms[PD_LAYER_TYPE_COUNT
 static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
 {
     static const char *const choices[] = {"paper", "macs", "auto"};
+    static const char *const models[] = {"linear", "boosted", "auto"};
     pd_fit_options_init(&a->opt);
-    a->out = a->name = a->test = a->hold_out = NULL;
+    a->out = a->name = a->test = a->hold_out = a->report = NULL;
     a->use_mean = 0;
     for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++)
         a->min_ms[k] = 0.0;
@@ -81,6 +88,16 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
             a->out = o->value;
         } else if (cli_is(o, "--test")) {
             a->test = o->value;
+        } else if (cli_is(o, "--report")) {
+            a->report = o->value;
+        } else if (cli_is(o, "--model")) {
+            size_t c = 0;
+            while (c < 3 && strcmp(o->value, models[c]) != 0)
+                c++;
+            if (c == 3)
+                return pd_error_set(err, PD_EINPUT,
+                                    "--model: \"%s\" is not linear, boosted or auto", o->value);
+            a->opt.model = (pd_model_choice)c;
         } else if (cli_is(o, "--min-ms")) {
             if (read_min_ms(o->value, a->min_ms, err))
                 return PD_EINPUT;
@@ -136,74 +153,6 @@ static void default_name(const fit_args *a, char *buf, size_t n)
         snprintf(buf, n, "fitted");
 }
 
-static void print_table(const pd_profile *prof, const pd_fit_quality *q, const fit_args *a,
-                        size_t n_timings, size_t n_dropped)
-{
-    static const char *const choices[] = {"paper", "macs", "auto"};
-    printf("%zu timings from %s; features %s; %zu-fold cross-validation\n", n_timings, a->csv,
-           choices[a->opt.features], a->opt.folds);
-    if (a->min_ms_text)
-        printf("%zu timings left out of the fit (--min-ms %s)\n", n_dropped, a->min_ms_text);
-    printf("\n");
-    printf("%-14s %8s  %-30s %9s %9s %10s\n", "type", "samples", "features", "R^2", "MAPE %",
-           "CV MAPE %");
-    char none[256] = "";
-    size_t nl = 0;
-    int dash = 0;
-    for (int t = 0; t < PD_FIT_QUALITY_ROWS; t++) {
-        const int is_kind = t >= PD_LAYER_TYPE_COUNT;
-        const pd_layer_kind kind = is_kind ? (pd_layer_kind)(t - PD_LAYER_TYPE_COUNT) : PD_KIND_NONE;
-        if (is_kind && kind == PD_KIND_NONE)
-            continue;
-        const char *tn = is_kind ? pd_layer_kind_name(kind) : pd_layer_type_name((pd_layer_type)t);
-        if (!q[t].samples) {
-            if (!is_kind && nl < sizeof none)
-                nl += (size_t)snprintf(none + nl, sizeof none - nl, "%s%s", nl ? ", " : "", tn);
-            continue;
-        }
-        const pd_linear_model *m = is_kind ? &prof->kind[kind] : &prof->layer[t];
-        char feats[96] = "";
-        size_t fl = 0;
-        for (int j = 0; j < m->n && fl < sizeof feats; j++)
-            fl += (size_t)snprintf(feats + fl, sizeof feats - fl, "%s%s", j ? "+" : "",
-                                   pd_feature_name(m->features[j]));
-        if (!m->n)
-            snprintf(feats, sizeof feats, "(constant)");
-        char r2[32] = "-", cv[32] = "-";
-        if (!isnan(q[t].r2))
-            snprintf(r2, sizeof r2, "%.4f", q[t].r2);
-        if (!isnan(q[t].cv_mape))
-            snprintf(cv, sizeof cv, "%.2f", q[t].cv_mape);
-        dash |= isnan(q[t].r2) || isnan(q[t].cv_mape);
-        printf("%-14s %8zu  %-30s %9s %9.2f %10s\n", tn, q[t].samples, feats, r2, q[t].mape, cv);
-    }
-    if (nl)
-        printf("\nno samples for %s: the profile has no model for them\n", none);
-    if (dash)
-        printf("(-: R^2 is undefined when all times are equal; cross-validation needs %zu "
-               "samples)\n",
-               a->opt.folds);
-}
-
-/* The profile's error on timings it was not fitted on, per type and kind (a kind's rows
- * apart from their type's, whichever model costs them). */
-static void print_held_out(const pd_profile *prof, const pd_timings *held, const char *what)
-{
-    pd_fit_quality q[PD_FIT_QUALITY_ROWS];
-    pd_profile_evaluate(prof, held, q);
-    printf("\nheld out: %zu timings from %s\n%-14s %8s %9s %9s  %s\n", held->n, what, "type",
-           "samples", "R^2", "MAPE %", "model");
-    for (int k = 0; k < PD_FIT_QUALITY_ROWS; k++) {
-        if (!q[k].samples)
-            continue;
-        const pd_linear_model *m = pd_profile_model_for(prof, q[k].type, q[k].kind);
-        const char *by = m == &prof->kind[q[k].kind] ? pd_layer_kind_name(q[k].kind)
-                                                     : pd_layer_type_name(q[k].type);
-        printf("%-14s %8zu %9.4f %9.2f  %s\n", pd_layer_model_name(q[k].type, q[k].kind),
-               q[k].samples, q[k].r2, q[k].mape, by);
-    }
-}
-
 int cli_cmd_fit(const cli_parsed *p)
 {
     pd_error err;
@@ -240,16 +189,34 @@ int cli_cmd_fit(const cli_parsed *p)
         goto done;
     }
     if (!to_stdout) {
-        print_table(prof, q, &a, t.n, dropped);
+        cli_fit_table(prof, q, a.csv, &a.opt, a.min_ms_text, t.n, dropped);
         printf("\nwrote %s (profile \"%s\")\n", a.out, prof->name);
     }
     if (!to_stdout && a.hold_out) {
         char what[320];
         snprintf(what, sizeof what, "%s (%s)", a.csv, a.hold_out);
-        print_held_out(prof, &held, what);
+        if (cli_fit_held_out(prof, &held, what, &err)) {
+            status = cli_fail(&err);
+            goto done;
+        }
     }
-    if (!to_stdout && a.test)
-        print_held_out(prof, &test, a.test);
+    if (!to_stdout && a.test && cli_fit_held_out(prof, &test, a.test, &err)) {
+        status = cli_fail(&err);
+        goto done;
+    }
+    /* the report's test rows: the held-out sources' and the --test file's together */
+    for (size_t i = 0; a.report && a.hold_out && a.test && i < held.n; i++)
+        if (pd_timings_add(&test, &held.rows[i], &err)) {
+            status = cli_fail(&err);
+            goto done;
+        }
+    if (a.report && cli_fit_report(a.report, prof, q, a.test ? &test : a.hold_out ? &held : NULL,
+                                   &err)) {
+        status = cli_fail(&err);
+        goto done;
+    }
+    if (!to_stdout && a.report)
+        printf("wrote %s (the fit report)\n", a.report);
 done:
     pd_profile_free(prof);
     pd_timings_free(&t);

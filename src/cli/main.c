@@ -23,8 +23,10 @@ static const cli_command commands[] = {
      "pictures); fmnist: the same with measured exit accuracies and a demand centred among "
      "them; dag: six ONNX architectures, every solver, 0.1 to 1000 Mbps, two and three tiers",
      cli_cmd_experiment_flags, 1, cli_cmd_experiment},
-    {"fit", "PROFILE.csv [--features paper|macs|auto] [--folds K] [--name NAME] -o TIER.json",
-     "fit a tier profile (one linear model per layer type) to measured layer times",
+    {"fit", "PROFILE.csv [--features paper|macs|auto] [--model linear|boosted|auto] [--folds K] "
+            "[--name NAME] [--report FIT.json] -o TIER.json",
+     "fit a tier profile (a linear model, or boosted trees, per layer type) to measured layer "
+     "times",
      cli_cmd_fit_flags, 0, cli_cmd_fit},
     {"run", "MODEL --weights W.safetensors --input X.npy (--exit NAME | --accuracy A [--accuracy-from ACC.json]) [-o OUT.npy]",
      "run inputs through the model to an exit: top class, probability, entropy, time",

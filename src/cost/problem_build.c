@@ -46,6 +46,30 @@ static pd_status set_graph(pd_problem *pb, const pd_graph *g, pd_error *err)
     return PD_OK;
 }
 
+/* Every layer's compute time on every tier, a tier's layers at once (pd_profile_layers_ms:
+ * a boosted entry's layers in one prediction). */
+static pd_status set_compute(pd_problem *pb, const pd_graph *g, const pd_scenario *sc,
+                             pd_error *err)
+{
+    size_t n = g->n_layers, nt = (size_t)pb->n_tiers;
+    double *ms = malloc((n ? n : 1) * sizeof *ms);
+    if (!ms)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    pd_status st = PD_OK;
+    for (size_t s = 0; s < nt && !st; s++) {
+        const pd_profile *p = sc->profile[pb->tier[s]];
+        st = pd_profile_layers_ms(p, g, ms, err);
+        if (st) {
+            pd_error_prefix(err, p->name);
+            break;
+        }
+        for (size_t i = 0; i < n; i++)
+            pb->compute_ms[i * nt + s] = ms[i];
+    }
+    free(ms);
+    return st;
+}
+
 /* Loading time per request, split into a per-layer slope and a per-tier intercept. */
 static pd_status set_loading(pd_problem *pb, const pd_graph *g, const pd_scenario *sc,
                              pd_error *err)
@@ -176,15 +200,13 @@ pd_status pd_problem_build(const pd_graph *g, const pd_scenario *sc, pd_problem 
         return st;
     memcpy(pb->tier, tiers, sizeof tiers);
     pb->input_bytes = 4.0 * (double)pd_shape_elems(g->input);
-    for (size_t i = 0; i < g->n_layers; i++) {
+    for (size_t i = 0; i < g->n_layers; i++)
         pb->out_bytes[i] = 4.0 * (double)pd_shape_elems(g->layers[i].out);
-        for (int s = 0; s < n_tiers; s++)
-            pb->compute_ms[i * (size_t)n_tiers + (size_t)s] =
-                pd_profile_layer_ms(sc->profile[tiers[s]], g, i);
-    }
+    st = set_compute(pb, g, sc, err);
     pd_problem_set_links(pb, sc->uplink_bps, sc->downlink_bps, sc->wired_bps,
                          sc->wireless_delay_ms, sc->wired_delay_ms);
-    st = set_accuracies(pb, g, sc, err);
+    if (!st)
+        st = set_accuracies(pb, g, sc, err);
     if (!st)
         st = set_graph(pb, g, err);
     if (!st)

@@ -8,15 +8,21 @@
 #include "core/str.h"
 #include "core/file.h"
 #include "core/json_util.h"
+#include "cost/boosted.h"
 #include "predoff/profile.h"
 
 #define MAX_ABS 1e12 /* coefficients beyond this are typing mistakes, not latency models */
 
-static pd_status read_model(const cJSON *obj, pd_linear_model *m, pd_error *err)
+/* A linear model {features, coef, intercept}, or with dir (not NULL when the profile is a
+ * file) and a "model" field, a boosted one. */
+static pd_status read_model(const cJSON *obj, const char *dir, int boosted_ok,
+                            pd_linear_model *m, pd_error *err)
 {
     static const char *const keys[] = {"features", "coef", "intercept", NULL};
     if (!cJSON_IsObject(obj))
         return pd_error_set(err, PD_EINPUT, "must be an object with features, coef, intercept");
+    if (boosted_ok && cJSON_GetObjectItemCaseSensitive(obj, "model"))
+        return pd_profile_read_boosted(obj, dir, m, err);
     if (pd_json_known_keys(obj, keys, err))
         return PD_EINPUT;
     const cJSON *feats = cJSON_GetObjectItemCaseSensitive(obj, "features");
@@ -194,7 +200,7 @@ static pd_status read_measured(const cJSON *obj, pd_profile *p, pd_error *err)
     return PD_OK;
 }
 
-static pd_status build(const cJSON *root, pd_profile *p, pd_error *err)
+static pd_status build(const cJSON *root, const char *dir, pd_profile *p, pd_error *err)
 {
     static const char *const keys[] = {"name", "note", "layers", "load", "parse", "measured",
                                        NULL};
@@ -238,7 +244,7 @@ static pd_status build(const cJSON *root, pd_profile *p, pd_error *err)
         pd_linear_model *m = k != PD_KIND_NONE ? &p->kind[k] : &p->layer[t];
         if (m->present)
             return pd_error_set(err, PD_EINPUT, "layers: \"%s\" given twice", it->string);
-        if (read_model(it, m, err)) {
+        if (read_model(it, dir, 1, m, err)) {
             char where[96];
             snprintf(where, sizeof where, "layers.%s", it->string);
             return pd_error_prefix(err, where);
@@ -248,7 +254,7 @@ static pd_status build(const cJSON *root, pd_profile *p, pd_error *err)
     pd_linear_model *slot[] = {&p->load, &p->parse};
     for (int k = 0; k < 2; k++) {
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, extra[k]);
-        if (m && read_model(m, slot[k], err))
+        if (m && read_model(m, NULL, 0, slot[k], err))
             return pd_error_prefix(err, extra[k]);
     }
     return measured ? read_measured(measured, p, err) : PD_OK;
@@ -257,12 +263,18 @@ static pd_status build(const cJSON *root, pd_profile *p, pd_error *err)
 pd_status pd_profile_from_json(const char *text, size_t len, const char *source,
                                pd_profile **out, pd_error *err)
 {
+    return pd_profile_from_json_in(text, len, source, NULL, out, err);
+}
+
+pd_status pd_profile_from_json_in(const char *text, size_t len, const char *source,
+                                  const char *dir, pd_profile **out, pd_error *err)
+{
     *out = NULL;
     cJSON *root = NULL;
     if (pd_json_parse(text, len, &root, err))
         return pd_error_prefix(err, source);
     pd_profile *p = calloc(1, sizeof *p);
-    pd_status st = p ? build(root, p, err) : pd_error_set(err, PD_ENOMEM, "out of memory");
+    pd_status st = p ? build(root, dir, p, err) : pd_error_set(err, PD_ENOMEM, "out of memory");
     if (!st && source && !(p->source = pd_strdup(source)))
         st = pd_error_set(err, PD_ENOMEM, "out of memory");
     cJSON_Delete(root);
@@ -292,7 +304,15 @@ pd_status pd_profile_open(const char *name_or_path, pd_profile **out, pd_error *
     pd_status st = pd_read_file(name_or_path, PD_MAX_TEXT_FILE, &text, &len, err);
     if (st)
         return st;
-    st = pd_profile_from_json(text, len, name_or_path, out, err);
+    const char *slash = strrchr(name_or_path, '/'); /* its boosted models lie beside it */
+    char *dir = pd_strdup(name_or_path);
+    if (!dir) {
+        free(text);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    dir[slash ? (size_t)(slash - name_or_path) + 1 : 0] = '\0';
+    st = pd_profile_from_json_in(text, len, name_or_path, dir, out, err);
+    free(dir);
     free(text);
     return st;
 }
@@ -304,6 +324,10 @@ void pd_profile_free(pd_profile *p)
     free(p->name);
     free(p->note);
     free(p->source);
+    for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++)
+        pd_boosted_free(p->layer[t].boosted);
+    for (int k = 0; k < PD_LAYER_KIND_COUNT; k++)
+        pd_boosted_free(p->kind[k].boosted);
     for (size_t m = 0; m < p->n_measured; m++)
         measured_free(&p->measured[m]);
     free(p->measured);
@@ -382,11 +406,21 @@ double pd_profile_layer_ms(const pd_profile *p, const pd_graph *g, size_t i)
     double ms;
     if (pd_profile_measured_ms(p, g, i, &ms))
         return ms; /* as measured: cost-model.md, "Compute time" */
+    const pd_layer *l = &g->layers[i];
+    const pd_linear_model *m = pd_profile_model_for(p, l->type, pd_layer_kind_of(l));
+    if (m->boosted) { /* one row; pd_profile_layers_ms predicts many at once */
+        int n;
+        const int *cols = pd_boosted_columns(m->boosted, &n);
+        double x[PD_COLUMN_COUNT], t;
+        for (int k = 0; k < n; k++)
+            x[k] = pd_graph_column(g, i, cols[k]);
+        pd_error ignored;
+        return pd_boosted_predict(m->boosted, x, 1, &t, &ignored) ? NAN : t;
+    }
     double f[PD_FEATURE_COUNT];
     for (int k = 0; k < PD_FEATURE_COUNT; k++)
         f[k] = pd_graph_feature(g, i, (pd_feature)k);
-    const pd_layer *l = &g->layers[i];
-    double t = pd_linear_predict(pd_profile_model_for(p, l->type, pd_layer_kind_of(l)), f);
+    double t = pd_linear_predict(m, f);
     return t > 0.0 ? t : 0.0;
 }
 
@@ -482,8 +516,11 @@ pd_status pd_profile_covers(const pd_profile *p, const pd_graph *g, pd_error *er
                 p->name, pd_layer_type_name(t), g->name, g->layers[i].name,
                 with[0] ? "built in: " : "none is built in", with[0] ? with + 2 : "");
         }
-        for (int k = 0; k < m->n && !g->engine_feature; k++)
-            if (pd_feature_of_engine(m->features[k]))
+        int n_cols = m->n;
+        const int *cols = m->boosted ? pd_boosted_columns(m->boosted, &n_cols) : NULL;
+        for (int k = 0; k < n_cols && !g->engine_feature; k++) {
+            int c = cols ? cols[k] : (int)m->features[k];
+            if (c < PD_FEATURE_COUNT && pd_feature_of_engine((pd_feature)c))
                 return pd_error_set(err, PD_EINPUT,
                                     "profile \"%s\": its \"%s\" model reads feature \"%s\", "
                                     "which only an inference engine gives, and model \"%s\" "
@@ -491,7 +528,8 @@ pd_status pd_profile_covers(const pd_profile *p, const pd_graph *g, pd_error *er
                                     p->name,
                                     m == &p->kind[kind] ? pd_layer_kind_name(kind)
                                                         : pd_layer_type_name(t),
-                                    pd_feature_name(m->features[k]), g->name);
+                                    pd_column_name(c), g->name);
+        }
     }
     return PD_OK;
 }

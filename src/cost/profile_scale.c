@@ -2,10 +2,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cost/boosted.h"
 #include "predoff/profile.h"
 
 static void scale_model(pd_linear_model *m, double factor)
 {
+    if (m->boosted) /* its predictions, times the factor */
+        m->boosted->scale *= factor;
     for (int i = 0; i < m->n; i++)
         m->coef[i] *= factor;
     m->intercept *= factor;

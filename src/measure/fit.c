@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "measure/fit_folds.h"
 #include "measure/lstsq.h"
 #include "measure/timing_rules.h"
 #include "predoff/rng.h"
@@ -20,7 +21,22 @@ _Static_assert((int)PD_FEATURE_SET_MAX <= (int)PD_LSQ_MAX_FEATURES, "a type's se
 
 void pd_fit_options_init(pd_fit_options *o)
 {
-    *o = (pd_fit_options){.features = PD_FEATURES_PAPER, .folds = 5, .seed = 1};
+    *o = (pd_fit_options){.features = PD_FEATURES_PAPER, .folds = 5, .seed = 1,
+                          .model = PD_MODEL_LINEAR};
+}
+
+void pd_fit_shuffle(const size_t *idx, size_t n, const pd_fit_options *o, pd_layer_type type,
+                    pd_layer_kind kind, size_t *perm)
+{
+    pd_rng rng;
+    pd_rng_seed(&rng, o->seed + (uint64_t)type +
+                          (kind == PD_KIND_NONE ? 0 : (uint64_t)(PD_LAYER_TYPE_COUNT + kind)));
+    memcpy(perm, idx, n * sizeof *perm);
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)pd_rng_below(&rng, i), tmp = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = tmp;
+    }
 }
 
 /* One layer type's rows and the scratch its fits share. */
@@ -175,15 +191,7 @@ static pd_status fit_rows(type_fit *c, pd_layer_type type, pd_layer_kind kind,
 {
     const char *tname = pd_layer_model_name(type, kind);
     const char *what = kind == PD_KIND_NONE ? "layer type" : "kind";
-    pd_rng rng; /* one shuffle per type (and kind), whatever other types the timings hold */
-    pd_rng_seed(&rng, o->seed + (uint64_t)type +
-                          (kind == PD_KIND_NONE ? 0 : (uint64_t)(PD_LAYER_TYPE_COUNT + kind)));
-    memcpy(c->perm, c->idx, c->n * sizeof *c->perm);
-    for (size_t i = c->n; i > 1; i--) {
-        size_t j = (size_t)pd_rng_below(&rng, i), tmp = c->perm[i - 1];
-        c->perm[i - 1] = c->perm[j];
-        c->perm[j] = tmp;
-    }
+    pd_fit_shuffle(c->idx, c->n, o, type, kind, c->perm);
     const pd_fit_sets *ts = pd_layer_type_fit_sets(type);
     if (!ts || !ts->paper.n || ts->n_candidates > MAX_CANDIDATES)
         return pd_error_set(err, PD_ELIMIT, "%s \"%s\": no feature sets to fit with, or "
@@ -245,7 +253,7 @@ static pd_status fit_rows(type_fit *c, pd_layer_type type, pd_layer_kind kind,
                             "holds (are the features counts, the times in ms?)",
                             what, tname, which, v);
     }
-    double mean = 0.0, ss_tot = 0.0, ss_res = 0.0;
+    double mean = 0.0, ss_tot = 0.0, ss_res = 0.0, within = 0.0;
     for (size_t i = 0; i < c->n; i++)
         mean += c->rows[c->idx[i]].median_ms;
     mean /= (double)c->n;
@@ -254,7 +262,10 @@ static pd_status fit_rows(type_fit *c, pd_layer_type type, pd_layer_kind kind,
         double e = pd_linear_predict(model, r->features) - r->median_ms, d = r->median_ms - mean;
         ss_res += e * e;
         ss_tot += d * d;
+        within += fabs(fmax(0.0, e + r->median_ms) - r->median_ms) <= 0.1 * r->median_ms;
     }
+    q->within_10 = within / (double)c->n;
+    q->boosted = false;
     q->samples = c->n;
     q->r2 = ss_tot > 0.0 ? 1.0 - ss_res / ss_tot : NAN; /* undefined when every time is equal */
     q->mape = 100.0 * abs_rel_error(c, model, c->idx, c->n) / (double)c->n;
@@ -273,7 +284,7 @@ typedef struct type_models {
 
 static pd_fit_quality no_quality(pd_layer_type type, pd_layer_kind kind)
 {
-    return (pd_fit_quality){type, kind, 0, NAN, NAN, NAN};
+    return (pd_fit_quality){type, kind, 0, NAN, NAN, NAN, NAN, false, 0, 0, 0.0};
 }
 
 /* Fits the rows all[0..n_all) of `type` as m->split says, into m. */
@@ -362,8 +373,13 @@ static char *make_note(const pd_timings *t, const pd_fit_options *o)
     char buf[512];
     snprintf(buf, sizeof buf,
              "fitted by predoff fit: least squares on the relative error, %s features, "
-             "%zu-fold cross-validation, %zu timings%s",
-             choice[o->features], o->folds, t->n, from);
+             "%zu-fold cross-validation, %zu timings%s%s",
+             choice[o->features], o->folds, t->n, from,
+             o->model == PD_MODEL_BOOSTED ? "; boosted trees (XGBoost) in place of the "
+                                            "linear models where they could be fitted"
+             : o->model == PD_MODEL_AUTO  ? "; boosted trees (XGBoost) where their CV MAPE "
+                                            "was lower"
+                                          : "");
     size_t n = strlen(buf) + 1;
     char *note = malloc(n);
     if (note)
@@ -382,6 +398,8 @@ pd_status pd_fit_profile(const pd_timings *t, const pd_fit_options *o, const cha
                                       (pd_layer_kind)(k - PD_LAYER_TYPE_COUNT));
     if ((unsigned)o->features > PD_FEATURES_AUTO)
         return pd_error_set(err, PD_EINPUT, "unknown feature choice %d", (int)o->features);
+    if ((unsigned)o->model > PD_MODEL_AUTO)
+        return pd_error_set(err, PD_EINPUT, "unknown model choice %d", (int)o->model);
     if (o->folds < 2 || o->folds > MAX_FOLDS)
         return pd_error_set(err, PD_EINPUT, "folds: %zu is outside [2, %d]", o->folds,
                             MAX_FOLDS);
@@ -440,6 +458,8 @@ pd_status pd_fit_profile(const pd_timings *t, const pd_fit_options *o, const cha
     free(c.idx);
     free(c.perm);
     free(c.train);
+    if (!st && o->model != PD_MODEL_LINEAR)
+        st = pd_fit_boosted(t, o, p, quality, err);
     if (st) {
         pd_profile_free(p);
         return st;

@@ -62,7 +62,12 @@ pd_status pd_timings_write_csv(const pd_timings *t, FILE *f)
         fputc(',', f);
         if (r->repeats)
             fprintf(f, "%zu", r->repeats);
-        fprintf(f, ",%s\n", pd_layer_model_name(r->type, r->kind));
+        fprintf(f, ",%s", pd_layer_model_name(r->type, r->kind));
+        for (int k = 0; k < PD_SHAPE_COLUMN_COUNT; k++) {
+            fputc(',', f);
+            put_number(f, r->shape[k]);
+        }
+        fputc('\n', f);
     }
     return ferror(f) ? PD_EIO : PD_OK;
 }
@@ -302,6 +307,15 @@ static pd_status read_row(csv_reader *r, pd_layer_timing *row)
         if ((why = pd_timing_feature_problem(row->features[f])))
             return fail(r, PD_EINPUT, pd_csv_column_name(c), "%s %s",
                         excerpt(field(r, c), buf, sizeof buf), why);
+    }
+    for (int k = 0; k < PD_SHAPE_COLUMN_COUNT; k++) {
+        int col = PD_CSV_SHAPE0 + k;
+        const char *why;
+        if ((st = read_number(r, col, 0, &row->shape[k])))
+            return st;
+        if ((why = pd_timing_feature_problem(row->shape[k])))
+            return fail(r, PD_EINPUT, pd_csv_column_name(col), "%s %s",
+                        excerpt(field(r, col), buf, sizeof buf), why);
     }
     double *ms[] = {&row->median_ms, &row->p10_ms, &row->p90_ms, &row->mean_ms};
     for (int k = 0; k < 4; k++) {

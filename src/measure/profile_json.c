@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cost/boosted.h"
+#include "measure/profile_write.h"
 #include "predoff/measure.h"
 
 #define MAX_ABS 1e12 /* the reader's bound on coefficients and intercepts */
@@ -35,6 +37,11 @@ static void put_string(FILE *f, const char *s)
 /* Fails, naming the model, when the reader would refuse it. */
 static pd_status check_model(const pd_linear_model *m, const char *what, pd_error *err)
 {
+    if (m->boosted)
+        return m->boosted->scale == 1.0
+                   ? PD_OK
+                   : pd_error_set(err, PD_EINPUT, "%s: boosted trees made slower or faster "
+                                  "(pd_profile_scale) cannot be written", what);
     if (m->n < 0 || m->n > PD_FEATURE_COUNT)
         return pd_error_set(err, PD_EINPUT, "%s: %d features", what, m->n);
     for (int i = 0; i < m->n; i++) {
@@ -54,6 +61,20 @@ static pd_status check_model(const pd_linear_model *m, const char *what, pd_erro
     return PD_OK;
 }
 
+/* A boosted entry names its file (`file`) and its columns. */
+static void put_boosted(FILE *f, const pd_boosted *b, const char *file)
+{
+    fputs("{\"model\": \"boosted\", \"file\": ", f);
+    put_string(f, file);
+    fputs(", \"features\": [", f);
+    for (int i = 0; i < b->n; i++)
+        fprintf(f, "%s\"%s\"", i ? ", " : "", pd_column_name(b->cols[i]));
+    fprintf(f, "]%s", b->target.log ? ", \"target\": \"log_ms\"" : "");
+    if (b->target.per >= 0)
+        fprintf(f, ", \"per\": \"%s\"", pd_column_name(b->cols[b->target.per]));
+    fputc('}', f);
+}
+
 static void put_model(FILE *f, const pd_linear_model *m)
 {
     fputs("{\"features\": [", f);
@@ -67,6 +88,19 @@ static void put_model(FILE *f, const pd_linear_model *m)
 
 pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err)
 {
+    return pd_profile_write_json_named(p, f, NULL, err);
+}
+
+pd_status pd_profile_write_json_named(const pd_profile *p, FILE *f,
+                                      const char *const files[PD_PROFILE_ENTRIES], pd_error *err)
+{
+    for (int e = 0; e < PD_PROFILE_ENTRIES; e++) {
+        const pd_linear_model *m = pd_profile_entry(p, e);
+        if (m->present && m->boosted && !(files ? files[e] : m->boosted->file))
+            return pd_error_set(err, PD_EINPUT, "%s: the boosted model of \"%s\" has no file "
+                                "name (write it with pd_profile_write_path)",
+                                p->name ? p->name : "profile", pd_profile_entry_name(e));
+    }
     if (!p->name || !p->name[0])
         return pd_error_set(err, PD_EINPUT, "a profile needs a name");
     const pd_linear_model *extra[] = {&p->load, &p->parse};
@@ -119,14 +153,21 @@ pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err)
         if (!p->layer[t].present)
             continue;
         fprintf(f, "%s\n    \"%s\": ", first ? "" : ",", pd_layer_type_name((pd_layer_type)t));
-        put_model(f, &p->layer[t]);
+        if (p->layer[t].boosted)
+            put_boosted(f, p->layer[t].boosted, files ? files[t] : p->layer[t].boosted->file);
+        else
+            put_model(f, &p->layer[t]);
         first = 0;
     }
     for (int k = PD_KIND_NONE + 1; k < PD_LAYER_KIND_COUNT; k++) { /* after the types */
         if (!p->kind[k].present)
             continue;
         fprintf(f, "%s\n    \"%s\": ", first ? "" : ",", pd_layer_kind_name((pd_layer_kind)k));
-        put_model(f, &p->kind[k]);
+        const pd_boosted *b = p->kind[k].boosted;
+        if (b)
+            put_boosted(f, b, files ? files[PD_LAYER_TYPE_COUNT + k] : b->file);
+        else
+            put_model(f, &p->kind[k]);
         first = 0;
     }
     if (any_layers || !p->n_measured)
@@ -156,20 +197,4 @@ pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err)
     if (ferror(f))
         return pd_error_set(err, PD_EIO, "%s: writing the profile failed", p->name);
     return PD_OK;
-}
-
-pd_status pd_profile_write_path(const pd_profile *p, const char *path, pd_error *err)
-{
-    int to_stdout = strcmp(path, "-") == 0;
-    FILE *f = to_stdout ? stdout : fopen(path, "w");
-    if (!f)
-        return pd_error_set(err, PD_EINPUT, "%s: cannot write: %s", path, strerror(errno));
-    struct stat info;
-    int regular = !to_stdout && fstat(fileno(f), &info) == 0 && S_ISREG(info.st_mode);
-    pd_status st = pd_profile_write_json(p, f, err);
-    if (!to_stdout && fclose(f) != 0 && !st)
-        st = pd_error_set(err, PD_EIO, "%s: writing failed", path);
-    if (st && regular)
-        remove(path); /* no half-written profile */
-    return st;
 }

@@ -48,6 +48,8 @@ static void make_row(const pd_graph *g, size_t i, double *ms, size_t runs, doubl
         row->features[f] = pd_feature_of_engine((pd_feature)f)
                                ? pd_runtime_feature(l, (pd_feature)f)
                                : pd_graph_feature(g, i, (pd_feature)f);
+    for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++)
+        row->shape[c] = pd_layer_shape_column(l, (pd_shape_column)c);
     row->median_ms = pd_quantile_sorted(ms, runs, 0.5);
     row->p10_ms = pd_quantile_sorted(ms, runs, 0.1);
     row->p90_ms = pd_quantile_sorted(ms, runs, 0.9);

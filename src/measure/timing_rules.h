@@ -32,7 +32,8 @@ enum {
     PD_CSV_MEAN,
     PD_CSV_REPEATS,
     PD_CSV_KIND, /* appended after the columns of the first format */
-    PD_CSV_COLUMNS
+    PD_CSV_SHAPE0, /* the raw shape columns (pd_shape_column), appended after kind */
+    PD_CSV_COLUMNS = PD_CSV_SHAPE0 + PD_SHAPE_COLUMN_COUNT
 };
 const char *pd_csv_column_name(int column);
 

@@ -57,6 +57,8 @@ const char *pd_csv_column_name(int column)
     }
     if (column >= PD_CSV_FEATURE0 && column < PD_CSV_MEDIAN)
         return pd_feature_name((pd_feature)(column - PD_CSV_FEATURE0));
+    if (column >= PD_CSV_SHAPE0 && column < PD_CSV_COLUMNS)
+        return pd_shape_column_name((pd_shape_column)(column - PD_CSV_SHAPE0));
     return "?";
 }
 
@@ -96,6 +98,11 @@ const char *pd_timing_row_problem(const pd_layer_timing *row, const char **colum
     for (int f = 0; f < PD_FEATURE_COUNT; f++)
         if ((why = pd_timing_feature_problem(row->features[f]))) {
             *column = pd_csv_column_name(PD_CSV_FEATURE0 + f);
+            return why;
+        }
+    for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++)
+        if ((why = pd_timing_feature_problem(row->shape[c]))) {
+            *column = pd_csv_column_name(PD_CSV_SHAPE0 + c);
             return why;
         }
     const double ms[] = {row->median_ms, row->p10_ms, row->p90_ms, row->mean_ms};

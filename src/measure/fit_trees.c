@@ -1,0 +1,153 @@
+/* The trees of one profile entry through XGBoost's C API: the columns its rows give, a
+ * matrix of them with log rates as labels, training with fixed settings, prediction. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <xgboost/c_api.h>
+
+#include "cost/boosted.h"
+#include "measure/fit_trees.h"
+
+/* The columns trees may read: the counts that measure work, and the raw shape. */
+static const int counts[] = {PD_FEAT_IN_ELEMS,       PD_FEAT_OUT_ELEMS,
+                             PD_FEAT_KERNEL_FILTERS, PD_FEAT_KERNEL_FILTERS_CHANNELS,
+                             PD_FEAT_MACS,           PD_FEAT_WEIGHT_BYTES,
+                             PD_FEAT_RUNTIME_MACS,   PD_FEAT_TRANSFORM_ELEMS};
+
+
+static pd_status xgb(pd_error *err, const char *what)
+{
+    const char *e = pd_boosted_last_error();
+    return pd_error_set(err, PD_EINPUT, "%s: XGBoost: %.*s", what, (int)strcspn(e, "\n"), e);
+}
+
+/* The candidate columns that every row gives and that vary over the rows. */
+void pd_trees_choose_columns(pd_trees_entry *e)
+{
+    e->n_cols = 0;
+    for (int c = 0; c < PD_COLUMN_COUNT; c++) {
+        int count = c >= PD_FEATURE_COUNT;
+        for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++)
+            count |= counts[k] == c;
+        if (!count)
+            continue;
+        double first = pd_timing_column(&e->rows[e->idx[0]], c);
+        int given = !isnan(first), varies = 0;
+        for (size_t i = 1; i < e->n && given; i++) {
+            double v = pd_timing_column(&e->rows[e->idx[i]], c);
+            given = !isnan(v);
+            varies |= v != first;
+        }
+        if (given && varies)
+            e->cols[e->n_cols++] = c;
+    }
+    e->per = -1; /* macs, else in_elems, when among them and above 0 in every row */
+    static const int work[] = {PD_FEAT_MACS, PD_FEAT_IN_ELEMS};
+    for (int w = 0; w < 2 && e->per < 0; w++)
+        for (int k = 0; k < e->n_cols; k++) {
+            int positive = e->cols[k] == work[w];
+            for (size_t i = 0; positive && i < e->n; i++)
+                positive = pd_timing_column(&e->rows[e->idx[i]], work[w]) > 0.0;
+            if (positive)
+                e->per = k;
+        }
+}
+
+/* Row r's work (its time is trees' rate times this), 1 without. */
+double pd_trees_work(const pd_trees_entry *e, const pd_layer_timing *r)
+{
+    return e->per < 0 ? 1.0 : pd_timing_column(r, e->cols[e->per]);
+}
+
+/* A matrix of rows idx[0..m) (their columns, and log times as labels). */
+static pd_status matrix(pd_trees_entry *e, const size_t *idx, size_t m, int labels,
+                        DMatrixHandle *d,
+                        pd_error *err)
+{
+    for (size_t i = 0; i < m; i++) {
+        const pd_layer_timing *r = &e->rows[idx[i]];
+        for (int k = 0; k < e->n_cols; k++)
+            e->x[i * (size_t)e->n_cols + (size_t)k] = (float)pd_timing_column(r, e->cols[k]);
+        e->y[i] = (float)log(r->median_ms / pd_trees_work(e, r));
+    }
+    const char *names[PD_COLUMN_COUNT];
+    for (int k = 0; k < e->n_cols; k++)
+        names[k] = pd_column_name(e->cols[k]);
+    if (XGDMatrixCreateFromMat(e->x, (bst_ulong)m, (bst_ulong)e->n_cols, NAN, d) != 0)
+        return xgb(err, "a matrix of timings");
+    if ((labels && XGDMatrixSetFloatInfo(*d, "label", e->y, (bst_ulong)m) != 0) ||
+        XGDMatrixSetStrFeatureInfo(*d, "feature_name", names, (bst_ulong)e->n_cols) != 0) {
+        XGDMatrixFree(*d);
+        return xgb(err, "a matrix of timings");
+    }
+    return PD_OK;
+}
+
+/* Trees of depth `depth` and learning rate eta grown `rounds` times on rows idx[0..m). */
+pd_status pd_trees_train(pd_trees_entry *e, const size_t *idx, size_t m, int depth, double eta,
+                         int rounds, void **out, pd_error *err)
+{
+    DMatrixHandle d;
+    pd_status st = matrix(e, idx, m, 1, &d, err);
+    if (st)
+        return st;
+    double base = 0.0;
+    for (size_t i = 0; i < m; i++)
+        base += e->y[i];
+    char v_depth[16], v_eta[32], v_base[40];
+    snprintf(v_depth, sizeof v_depth, "%d", depth);
+    snprintf(v_eta, sizeof v_eta, "%g", eta);
+    snprintf(v_base, sizeof v_base, "%.9g", base / (double)m);
+    const char *params[][2] = {{"objective", "reg:squarederror"}, {"tree_method", "hist"},
+                               {"max_depth", v_depth},            {"eta", v_eta},
+                               {"base_score", v_base},            {"nthread", PD_BOOSTED_THREADS},
+                               {"seed", "0"},                     {"verbosity", "0"}};
+    BoosterHandle b = NULL;
+    const char *names[PD_COLUMN_COUNT]; /* saved in the model, checked when it is read */
+    for (int k = 0; k < e->n_cols; k++)
+        names[k] = pd_column_name(e->cols[k]);
+    int bad = XGBoosterCreate(&d, 1, &b) != 0 ||
+              XGBoosterSetStrFeatureInfo(b, "feature_name", names, (bst_ulong)e->n_cols) != 0;
+    for (size_t k = 0; !bad && k < sizeof params / sizeof params[0]; k++)
+        bad = XGBoosterSetParam(b, params[k][0], params[k][1]) != 0;
+    for (int r = 0; !bad && r < rounds; r++)
+        bad = XGBoosterUpdateOneIter(b, r, d) != 0;
+    XGDMatrixFree(d);
+    if (bad) {
+        st = xgb(err, "training trees");
+        XGBoosterFree(b);
+        return st;
+    }
+    *out = b;
+    return PD_OK;
+}
+
+/* The predictions (in ms) of b's first `trees` trees for rows idx[0..m) into ms. */
+pd_status pd_trees_predict(pd_trees_entry *e, void *b, const size_t *idx, size_t m, int trees,
+                           double *ms, pd_error *err)
+{
+    DMatrixHandle d;
+    pd_status st = matrix(e, idx, m, 0, &d, err);
+    if (st)
+        return st;
+    char config[160];
+    snprintf(config, sizeof config, "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, "
+             "\"iteration_end\": %d, \"strict_shape\": false}", trees);
+    const bst_ulong *shape;
+    bst_ulong dim;
+    const float *y;
+    if (XGBoosterPredictFromDMatrix(b, d, config, &shape, &dim, &y) != 0 || dim != 1 ||
+        shape[0] != (bst_ulong)m)
+        st = xgb(err, "predicting");
+    for (size_t i = 0; !st && i < m; i++) /* as pd_boosted_predict computes it */
+        ms[i] = exp((double)y[i]) * pd_trees_work(e, &e->rows[idx[i]]);
+    XGDMatrixFree(d);
+    return st;
+}
+
+
+void pd_trees_free(void *b)
+{
+    if (b)
+        XGBoosterFree(b);
+}

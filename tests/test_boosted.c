@@ -1,0 +1,410 @@
+/* Boosted trees as latency models (issue 16): a fit on a known nonlinear law beats the
+ * linear one and predicts held-out rows; save, load and predict give the same numbers;
+ * --model auto keeps the lower CV error; a fit is the same every run; the batched layer
+ * times equal the one-by-one ones; model files that are missing, cut short, foreign or of
+ * other features are refused, naming the file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "predoff/graph.h"
+#include "predoff/measure.h"
+#include "predoff/profile.h"
+#include "predoff/rng.h"
+#include "predoff/runtime.h"
+
+/* The law: a 3 x 3 convolution does 1e-7 ms a multiply-accumulate (Winograd's), a 1 x 1 one
+ * 5e-7 (memory bound), plus 2 us; the time times (1 + 0.02 u), u uniform in [-1, 1]. */
+static double law_ms(int k, double macs)
+{
+    return (k == 3 ? 1e-7 : 5e-7) * macs + 0.002;
+}
+
+static pd_layer_timing conv_row(double c, double hw, double f, int k, pd_rng *rng)
+{
+    pd_layer_timing r = {.type = PD_LAYER_CONV, .p10_ms = NAN, .p90_ms = NAN, .mean_ms = NAN,
+                         .repeats = 10};
+    snprintf(r.source, sizeof r.source, "law");
+    snprintf(r.layer, sizeof r.layer, "c%g_hw%g_f%g_k%d", c, hw, f, k);
+    double in = c * hw * hw, out = f * hw * hw, macs = c * f * k * k * hw * hw;
+    double feat[PD_FEATURE_COUNT] = {in, out, 4 * in, 4 * out, k * k * f, k * k * f * c, macs,
+                                     4 * (c * f * k * k + f), 1e6, macs, 0};
+    memcpy(r.features, feat, sizeof feat);
+    double shape[PD_SHAPE_COLUMN_COUNT] = {c, hw, hw, f, k, k, 1, k / 2, 1, f, hw, hw};
+    memcpy(r.shape, shape, sizeof shape);
+    r.median_ms = law_ms(k, macs) * (1.0 + 0.02 * (2.0 * pd_rng_uniform(rng) - 1.0));
+    return r;
+}
+
+/* Training rows over a grid; held-out rows at other sizes inside it. */
+static void law_rows(pd_timings *t, pd_timings *held)
+{
+    static const double cs[] = {4, 8, 16, 32, 64, 128}, hws[] = {4, 8, 16, 32, 64};
+    pd_rng rng;
+    pd_rng_seed(&rng, 7);
+    pd_error err;
+    for (int a = 0; a < 6; a++)
+        for (int b = 0; b < 5; b++)
+            for (int f = 0; f < 6; f++)
+                for (int k = 1; k <= 3; k += 2) {
+                    pd_layer_timing r = conv_row(cs[a], hws[b], cs[f], k, &rng);
+                    assert_int_equal(pd_timings_add(t, &r, &err), PD_OK);
+                }
+    for (int i = 0; held && i < 60; i++) {
+        double c = 6 + pd_rng_below(&rng, 100), hw = 6 + pd_rng_below(&rng, 50),
+               f = 6 + pd_rng_below(&rng, 100);
+        pd_layer_timing r = conv_row(c, hw, f, i % 2 ? 3 : 1, &rng);
+        assert_int_equal(pd_timings_add(held, &r, &err), PD_OK);
+    }
+}
+
+static pd_profile *fit(const pd_timings *t, pd_model_choice model, pd_fit_quality *q)
+{
+    pd_fit_options o;
+    pd_fit_options_init(&o);
+    o.features = PD_FEATURES_MACS; /* the law is over macs: the linear fit's best chance */
+    o.no_kinds = true;             /* one model for 1 x 1 and 3 x 3 alike */
+    o.model = model;
+    pd_profile *p = NULL;
+    pd_error err;
+    pd_error_clear(&err);
+    if (pd_fit_profile(t, &o, "law", &p, q, &err) != PD_OK)
+        fail_msg("pd_fit_profile: %s", err.msg);
+    return p;
+}
+
+/* MAPE (in %) of p's predictions of t's rows. */
+static double mape_of(const pd_profile *p, const pd_timings *t)
+{
+    double *pred = malloc(t->n * sizeof *pred), sum = 0.0;
+    assert_non_null(pred);
+    pd_error err;
+    assert_int_equal(pd_profile_predict_timings(p, t, pred, &err), PD_OK);
+    for (size_t i = 0; i < t->n; i++)
+        sum += fabs(pred[i] - t->rows[i].median_ms) / t->rows[i].median_ms;
+    free(pred);
+    return 100.0 * sum / (double)t->n;
+}
+
+static void test_law_beats_linear(void **state)
+{
+    (void)state;
+    pd_timings t = {0}, held = {0};
+    law_rows(&t, &held);
+    pd_fit_quality ql[PD_FIT_QUALITY_ROWS], qb[PD_FIT_QUALITY_ROWS];
+    pd_profile *lin = fit(&t, PD_MODEL_LINEAR, ql), *bst = fit(&t, PD_MODEL_BOOSTED, qb);
+    assert_null(lin->layer[PD_LAYER_CONV].boosted);
+    assert_non_null(bst->layer[PD_LAYER_CONV].boosted);
+    assert_true(qb[PD_LAYER_CONV].boosted && !ql[PD_LAYER_CONV].boosted);
+    double lin_held = mape_of(lin, &held), bst_held = mape_of(bst, &held);
+    print_message("law: CV MAPE linear %.2f%%, boosted %.2f%%; held out linear %.2f%%, boosted "
+                  "%.2f%% (%d trees of depth %d)\n",
+                  ql[PD_LAYER_CONV].cv_mape, qb[PD_LAYER_CONV].cv_mape, lin_held, bst_held,
+                  qb[PD_LAYER_CONV].rounds, qb[PD_LAYER_CONV].depth);
+    assert_true(qb[PD_LAYER_CONV].cv_mape < ql[PD_LAYER_CONV].cv_mape / 3.0);
+    assert_true(bst_held < 10.0);          /* the stated error: held-out MAPE under 10% */
+    assert_true(bst_held < lin_held / 3.0); /* and a third of the linear fit's at most */
+    pd_profile_free(lin);
+    pd_profile_free(bst);
+    pd_timings_free(&t);
+    pd_timings_free(&held);
+}
+
+/* A directory of its own for written profiles. */
+static void temp_dir(char *dir, size_t n)
+{
+    snprintf(dir, n, "/tmp/predoff-test-boosted-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static pd_profile *write_and_open(const pd_profile *p, const char *dir, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    pd_error err;
+    if (pd_profile_write_path(p, path, &err) != PD_OK)
+        fail_msg("write: %s", err.msg);
+    pd_profile *back = NULL;
+    if (pd_profile_open(path, &back, &err) != PD_OK)
+        fail_msg("open: %s", err.msg);
+    return back;
+}
+
+static void test_save_load_exact(void **state)
+{
+    (void)state;
+    pd_timings t = {0}, held = {0};
+    law_rows(&t, &held);
+    pd_profile *p = fit(&t, PD_MODEL_BOOSTED, NULL);
+    char dir[64];
+    temp_dir(dir, sizeof dir);
+    pd_profile *back = write_and_open(p, dir, "law.json");
+    char model[128];
+    snprintf(model, sizeof model, "%s/law.conv.xgb.json", dir);
+    assert_int_equal(access(model, R_OK), 0); /* beside the profile, named after it */
+    assert_non_null(back->layer[PD_LAYER_CONV].boosted);
+    double *a = malloc(held.n * sizeof *a), *b = malloc(held.n * sizeof *b);
+    pd_error err;
+    assert_int_equal(pd_profile_predict_timings(p, &held, a, &err), PD_OK);
+    assert_int_equal(pd_profile_predict_timings(back, &held, b, &err), PD_OK);
+    for (size_t i = 0; i < held.n; i++)
+        if (!(a[i] == b[i] && a[i] > 0.0))
+            fail_msg("row %zu: %.17g in memory, %.17g read back", i, a[i], b[i]);
+    free(a);
+    free(b);
+    pd_profile_free(back);
+    pd_profile_free(p);
+    remove_dir(dir);
+    pd_timings_free(&t);
+    pd_timings_free(&held);
+}
+
+/* relu rows of an exact linear law: no tree beats least squares there. */
+static void add_relu_rows(pd_timings *t)
+{
+    pd_error err;
+    for (int c = 4; c <= 128; c *= 2)
+        for (int hw = 4; hw <= 64; hw *= 2) {
+            pd_layer_timing r = {.type = PD_LAYER_RELU, .p10_ms = NAN, .p90_ms = NAN,
+                                 .mean_ms = NAN, .repeats = 10};
+            snprintf(r.layer, sizeof r.layer, "relu_%d_%d", c, hw);
+            double n = (double)c * hw * hw;
+            r.features[PD_FEAT_IN_ELEMS] = r.features[PD_FEAT_OUT_ELEMS] = n;
+            r.features[PD_FEAT_IN_BYTES] = r.features[PD_FEAT_OUT_BYTES] = 4 * n;
+            double shape[PD_SHAPE_COLUMN_COUNT] = {c, hw, hw, 0, 0, 0, 0, 0, 0, c, hw, hw};
+            memcpy(r.shape, shape, sizeof shape);
+            r.median_ms = 1e-6 * n + 0.001;
+            assert_int_equal(pd_timings_add(t, &r, &err), PD_OK);
+        }
+}
+
+static void test_auto_picks_lower_cv(void **state)
+{
+    (void)state;
+    pd_timings t = {0};
+    law_rows(&t, NULL);
+    add_relu_rows(&t);
+    pd_fit_quality ql[PD_FIT_QUALITY_ROWS], qb[PD_FIT_QUALITY_ROWS], qa[PD_FIT_QUALITY_ROWS];
+    pd_profile *lin = fit(&t, PD_MODEL_LINEAR, ql), *bst = fit(&t, PD_MODEL_BOOSTED, qb),
+               *au = fit(&t, PD_MODEL_AUTO, qa);
+    const int types[] = {PD_LAYER_CONV, PD_LAYER_RELU};
+    for (int k = 0; k < 2; k++) {
+        int ty = types[k];
+        double low = fmin(ql[ty].cv_mape, qb[ty].cv_mape);
+        print_message("%s: CV MAPE linear %.3f%%, boosted %.3f%%, auto %.3f%% (%s)\n",
+                      pd_layer_type_name(ty), ql[ty].cv_mape, qb[ty].cv_mape, qa[ty].cv_mape,
+                      qa[ty].boosted ? "boosted" : "linear");
+        assert_true(ql[ty].cv_mape != qb[ty].cv_mape);
+        assert_true(qa[ty].cv_mape == low); /* the same folds: the same figures */
+        assert_true(qa[ty].boosted == (qb[ty].cv_mape < ql[ty].cv_mape));
+        assert_true((au->layer[ty].boosted != NULL) == qa[ty].boosted);
+    }
+    assert_true(qa[PD_LAYER_CONV].boosted);  /* the nonlinear law: trees */
+    assert_false(qa[PD_LAYER_RELU].boosted); /* the linear one: least squares */
+    pd_profile_free(lin);
+    pd_profile_free(bst);
+    pd_profile_free(au);
+    pd_timings_free(&t);
+}
+
+/* The bytes of a file. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static void spill(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    fclose(f);
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    pd_timings t = {0};
+    law_rows(&t, NULL);
+    char dir[64];
+    temp_dir(dir, sizeof dir);
+    for (int run = 0; run < 2; run++) {
+        pd_profile *p = fit(&t, PD_MODEL_BOOSTED, NULL), *back;
+        back = write_and_open(p, dir, run ? "b.json" : "a.json");
+        pd_profile_free(back);
+        pd_profile_free(p);
+    }
+    char a[128], b[128];
+    snprintf(a, sizeof a, "%s/a.conv.xgb.json", dir);
+    snprintf(b, sizeof b, "%s/b.conv.xgb.json", dir);
+    size_t la, lb;
+    char *ta = slurp(a, &la), *tb = slurp(b, &lb);
+    assert_true(la == lb && memcmp(ta, tb, la) == 0); /* byte for byte */
+    free(ta);
+    free(tb);
+    remove_dir(dir);
+    pd_timings_free(&t);
+}
+
+/* A chain of convolutions, 1 x 1 and 3 x 3, with the runtime's features. */
+static pd_graph *conv_chain(void)
+{
+    static const char json[] =
+        "{\"name\": \"chain\", \"input\": [8, 16, 16], \"layers\": ["
+        "{\"name\": \"a\", \"type\": \"conv\", \"filters\": 16, \"kernel\": 3, \"pad\": 1},"
+        "{\"name\": \"b\", \"type\": \"conv\", \"filters\": 32, \"kernel\": 1},"
+        "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 24, \"kernel\": 3, \"pad\": 1},"
+        "{\"name\": \"d\", \"type\": \"conv\", \"filters\": 10, \"kernel\": 1, "
+        "\"exit\": {\"accuracy\": 0.9}}]}";
+    pd_graph *g = NULL;
+    pd_error err;
+    if (pd_graph_from_json(json, strlen(json), "chain", &g, &err) != PD_OK)
+        fail_msg("%s", err.msg);
+    pd_graph_set_feature_hook(g, pd_runtime_feature);
+    return g;
+}
+
+static void test_layers_batched(void **state)
+{
+    (void)state;
+    pd_timings t = {0};
+    law_rows(&t, NULL);
+    pd_profile *p = fit(&t, PD_MODEL_BOOSTED, NULL);
+    pd_graph *g = conv_chain();
+    double ms[4];
+    pd_error err;
+    assert_int_equal(pd_profile_layers_ms(p, g, ms, &err), PD_OK);
+    for (size_t i = 0; i < g->n_layers; i++) {
+        double one = pd_profile_layer_ms(p, g, i);
+        int k = (int)g->layers[i].p.kernel;
+        double macs = pd_graph_feature(g, i, PD_FEAT_MACS), want = law_ms(k, macs);
+        print_message("layer %s: %.6f ms (the law %.6f)\n", g->layers[i].name, ms[i], want);
+        assert_true(ms[i] == one);                  /* batched = one by one */
+        assert_true(fabs(ms[i] - want) < 0.15 * want); /* and near the law */
+    }
+    assert_int_equal(pd_profile_covers(p, g, &err), PD_OK);
+    pd_graph_set_feature_hook(g, NULL); /* runtime_macs is the engine's: without it, refused */
+    assert_int_equal(pd_profile_covers(p, g, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "runtime_macs"));
+    pd_graph_free(g);
+    pd_profile_free(p);
+    pd_timings_free(&t);
+}
+
+/* Opening dir/law.json fails with PD_EINPUT and a message holding `want` and the model
+ * file's name. */
+static void open_fails(const char *dir, const char *want)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/law.json", dir);
+    pd_profile *p = NULL;
+    pd_error err;
+    pd_error_clear(&err);
+    assert_int_equal(pd_profile_open(path, &p, &err), PD_EINPUT);
+    assert_null(p);
+    print_message("refused: %s\n", err.msg);
+    if (!strstr(err.msg, want) || !strstr(err.msg, "law.conv.xgb.json"))
+        fail_msg("\"%s\" lacks \"%s\" or the file's name", err.msg, want);
+}
+
+/* text with the first `from` replaced by `to`, into path. */
+static void spill_edited(const char *path, const char *text, const char *from, const char *to)
+{
+    const char *at = strstr(text, from);
+    assert_non_null(at);
+    size_t head = (size_t)(at - text), n = strlen(text) + strlen(to) + 1;
+    char *out = malloc(n);
+    snprintf(out, n, "%.*s%s%s", (int)head, text, to, at + strlen(from));
+    spill(path, out, strlen(out));
+    free(out);
+}
+
+static void test_bad_model_files(void **state)
+{
+    (void)state;
+    pd_timings t = {0};
+    law_rows(&t, NULL);
+    pd_profile *p = fit(&t, PD_MODEL_BOOSTED, NULL);
+    char dir[64], model[128], prof[128];
+    temp_dir(dir, sizeof dir);
+    pd_profile_free(write_and_open(p, dir, "law.json"));
+    snprintf(model, sizeof model, "%s/law.conv.xgb.json", dir);
+    snprintf(prof, sizeof prof, "%s/law.json", dir);
+    size_t len, plen;
+    char *good = slurp(model, &len), *profile = slurp(prof, &plen);
+    remove(model);
+    open_fails(dir, "No such file");
+    spill(model, good, len / 2);
+    open_fails(dir, "law.conv.xgb.json: ");                      /* truncated */
+    spill(model, "{\"hello\": [1, 2, 3]}", 20);
+    open_fails(dir, "not an XGBoost JSON model");                /* foreign */
+    spill(model, "", 0);
+    open_fails(dir, "law.conv.xgb.json: ");                      /* empty */
+    char *shifted = malloc(len + 8); /* 8 bytes first: XGBoost would read its binary format */
+    memcpy(shifted, "\x01\0\0\0\0\0\0\0", 8);
+    memcpy(shifted + 8, good, len);
+    spill(model, shifted, len + 8);
+    open_fails(dir, "does not start with '{'");
+    shifted[8 + 20] = '\x01'; /* a control byte inside, which cJSON would skip */
+    spill(model, shifted + 8, len);
+    open_fails(dir, "byte 20 is a control character");
+    free(shifted);
+    spill_edited(model, good, "\"left_children\":[1,", "\"left_children\":[0,");
+    open_fails(dir, "children are not a tree's");                /* a loop */
+    spill_edited(model, good, "\"split_indices\":[", "\"split_indices\":[99,");
+    open_fails(dir, "split_indices");                            /* one index too many */
+    spill_edited(model, good, "\"num_trees\":\"", "\"num_trees\":\"9");
+    open_fails(dir, "tree_info");                                /* counts that disagree */
+    spill(model, good, len);
+    spill_edited(prof, profile, "\"in_elems\", ", "");
+    open_fails(dir, "features, the profile names");              /* one feature fewer */
+    spill_edited(prof, profile, "\"in_elems\", \"out_elems\"", "\"out_elems\", \"in_elems\"");
+    open_fails(dir, "is \"in_elems\" in the model, \"out_elems\" in the profile"); /* renamed */
+    spill(prof, profile, plen);
+    pd_profile *back = NULL;
+    pd_error err;
+    assert_int_equal(pd_profile_open(prof, &back, &err), PD_OK); /* restored: read again */
+    pd_profile_free(back);
+    /* a profile given as text has no directory for its models */
+    assert_int_equal(pd_profile_from_json(profile, plen, "text", &back, &err), PD_EINPUT);
+    assert_non_null(strstr(err.msg, "not a file"));
+    free(good);
+    free(profile);
+    pd_profile_free(p);
+    remove_dir(dir);
+    pd_timings_free(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_law_beats_linear),  cmocka_unit_test(test_save_load_exact),
+        cmocka_unit_test(test_auto_picks_lower_cv), cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_layers_batched),    cmocka_unit_test(test_bad_model_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
