@@ -26,8 +26,9 @@ void pd_k_global_avg_pool(int64_t c, int64_t hw, const float *in, float *out)
     }
 }
 
-/* The larger, or NaN if either is (pool.c's rule). */
-static inline float max_nan(float a, float b)
+/* The larger, or NaN if either is (pool.c's rule); always inlined, so pd_k_max3_s1's
+ * clones vectorise it. */
+PD_INLINE float max_nan(float a, float b)
 {
     float m = b > a ? b : a;
     return b != b ? b : m;
@@ -95,13 +96,6 @@ void pd_k_avg_pool(const pd_k_pool_geom *g, bool count_include_pad, const float 
     }
 }
 
-/* max_nan as pd_k_max3_s1's loops take it (inlined into each clone). */
-PD_INLINE float max3_nan(float a, float b)
-{
-    float m = b > a ? b : a;
-    return b != b ? b : m;
-}
-
 PD_INLINE void max3_s1_body(int64_t c0, int64_t c1, int64_t h, int64_t w, const float *in,
                             float *out, float *tmp)
 {
@@ -115,11 +109,11 @@ PD_INLINE void max3_s1_body(int64_t c0, int64_t c1, int64_t h, int64_t w, const 
                 tmp[i] = x[i];
         else {
             for (int64_t i = 0; i < w; i++) {
-                tmp[i] = max3_nan(x[i], x[i + w]);
-                tmp[hw - w + i] = max3_nan(x[hw - 2 * w + i], x[hw - w + i]);
+                tmp[i] = max_nan(x[i], x[i + w]);
+                tmp[hw - w + i] = max_nan(x[hw - 2 * w + i], x[hw - w + i]);
             }
             for (int64_t i = w; i < hw - w; i++)
-                tmp[i] = max3_nan(max3_nan(x[i - w], x[i]), x[i + w]);
+                tmp[i] = max_nan(max_nan(x[i - w], x[i]), x[i + w]);
         }
         /* columns x - 1 .. x + 1 of tmp: the plane as one row, then each row's two ends,
          * whose windows the long loop ran across the row's boundary */
@@ -129,11 +123,11 @@ PD_INLINE void max3_s1_body(int64_t c0, int64_t c1, int64_t h, int64_t w, const 
             continue;
         }
         for (int64_t i = 1; i < hw - 1; i++)
-            y[i] = max3_nan(max3_nan(tmp[i - 1], tmp[i]), tmp[i + 1]);
+            y[i] = max_nan(max_nan(tmp[i - 1], tmp[i]), tmp[i + 1]);
         for (int64_t r = 0; r < h; r++) {
             const float *t = tmp + r * w;
-            y[r * w] = max3_nan(t[0], t[1]);
-            y[r * w + w - 1] = max3_nan(t[w - 2], t[w - 1]);
+            y[r * w] = max_nan(t[0], t[1]);
+            y[r * w + w - 1] = max_nan(t[w - 2], t[w - 1]);
         }
     }
 }
