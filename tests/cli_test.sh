@@ -314,6 +314,27 @@ expect 2 '^predoff: .*bad.csv: line 2: column "median_ms": 0 must be > 0$' -- fi
 printf 'type,in_elems,median_ms\nconv,10,5\nrelu,4,-2.5\n' >"$tmp/bad.csv"
 expect 2 '^predoff: .*bad.csv: line 3: column "median_ms": -2.5 must be > 0$' -- fit "$tmp/bad.csv" -o "$tmp/x.json"
 
+# --- timings from elsewhere (issue 16): a shapes CSV completed, split, fitted
+printf 'source,layer,type,channels,height,filters,kernel_h,stride,pad,out_channels,median_ms\n' >"$tmp/shapes.csv"
+for c in 8 16 24 32 48 64 96 128; do
+    printf 'phone,c%d,conv,%d,28,%d,3,1,1,,%s\n' "$c" "$c" "$c" "$(awk "BEGIN{print 0.01 + $c * $c * 0.0001}")" >>"$tmp/shapes.csv"
+    printf 'phone,f%d,fc,%d,1,,,,,10,%s\n' "$c" "$c" "$(awk "BEGIN{print 0.002 + $c * 0.00001}")" >>"$tmp/shapes.csv"
+done
+expect 0 "" -- timings "$tmp/shapes.csv" -o "$tmp/phone.csv" --test-share 0.25 --test-out "$tmp/phone-test.csv" --seed 3
+if grep -q '^16 timings from 1 file -> .*phone.csv (12), 4 held out (seed 3) -> .*phone-test.csv$' "$tmp/out" &&
+    [ "$(grep -c '^phone,' "$tmp/phone.csv")" = 12 ] && head -1 "$tmp/phone.csv" | grep -q ',macs,' &&
+    cat "$tmp/phone.csv" "$tmp/phone-test.csv" | grep -q '^phone,c64,conv,.*,conv,64,28,28,64,3,3,1,1,1,64,28,28$'; then ok
+else bad "timings: $(cat "$tmp/out"; head -3 "$tmp/phone.csv")"; fi
+expect 0 "" -- fit "$tmp/phone.csv" --test "$tmp/phone-test.csv" -o "$tmp/phone.json"
+expect 2 'shapes.csv: line 1: no feature column .*predoff timings' -- fit "$tmp/shapes.csv" -o "$tmp/x.json"
+printf 'type,channels,height,filters,kernel_h,median_ms\nconv,8,4,8,7,1.0\n' >"$tmp/bad-shapes.csv"
+expect 2 '^predoff: .*bad-shapes.csv: row 1 \(layer ""\): .*kernel' -- timings "$tmp/bad-shapes.csv" -o "$tmp/x.csv"
+printf 'type,channels,height,filters,kernel_h,median_ms\nconv,8,4,8,3,0\n' >"$tmp/bad-shapes.csv"
+expect 2 'bad-shapes.csv: line 2: column "median_ms": 0 must be > 0$' -- timings "$tmp/bad-shapes.csv" -o "$tmp/x.csv"
+expect 2 "--test-share and --test-out go together" -- timings "$tmp/shapes.csv" -o "$tmp/x.csv" --test-share 0.1
+expect 2 "--test-share" -- timings "$tmp/shapes.csv" -o "$tmp/x.csv" --test-share 2 --test-out "$tmp/y.csv"
+expect 2 "-o TIMINGS.csv is required" -- timings "$tmp/shapes.csv"
+
 # --- boosted trees (issue 16): a fit beside its models, its report, and the planning
 # commands with it; model files missing, cut short, foreign or of other features
 expect 0 "" -- fit "$tmp/two.csv" --model boosted --hold-out b-lenet -o "$tmp/bst.json" --report "$tmp/bst-report.json"

@@ -67,6 +67,28 @@ pd_status pd_timings_parse_csv(const char *text, size_t len, const char *source,
                                pd_timings *out, pd_error *err);
 pd_status pd_timings_read_csv(const char *path, pd_timings *out, pd_error *err);
 
+/* Timings from elsewhere (another framework, a phone): a file in the form above whose rows
+ * give type, the shape columns and median_ms, the feature columns missing or empty. The
+ * readers take such a file; pd_timings_complete then builds each row's layer as predoff
+ * would (input [channels, height, width]; a conv's filters, kernel_h, kernel_w, stride,
+ * pad (on every side), groups; an fc's out_channels; a pool's kernel_h, stride, pad, or
+ * its kind pool/global; two inputs of the row's shape for add, mul and concat) and puts
+ * the layer's kind, features and shape columns in the row. A row whose columns make no
+ * layer, whose given out_* columns or kind differ from the layer's, or that lacks a column
+ * its type needs is PD_EINPUT naming the row (1-based) and the column. */
+pd_status pd_timings_parse_shapes_csv(const char *text, size_t len, const char *source,
+                                      pd_timings *out, pd_error *err);
+pd_status pd_timings_read_shapes_csv(const char *path, pd_timings *out, pd_error *err);
+pd_status pd_timings_complete(pd_timings *t, pd_error *err);
+/* Row's type, kind, features (the engine's from this runtime) and shape columns from layer
+ * i of g, as the profiler writes them. */
+void pd_timing_describe(const pd_graph *g, size_t i, pd_layer_timing *row);
+
+/* Moves round(share * n) of t's n rows (share in [0, 1]), drawn at random by `seed`, to
+ * test; both keep their order. The same seed and rows give the same split. */
+pd_status pd_timings_split(pd_timings *t, double share, uint64_t seed, pd_timings *test,
+                           pd_error *err);
+
 /* The profiler: each layer timed where it runs, inside whole runs of its model: the path of
  * each exit (pd_net_run on a fixed random input) is run `warmup` times untimed, then
  * `repeats` times, and more until those runs add up to min_window_ms, and each layer takes

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "timings_file.h"
 #include "weights_flags.h"
 #include "predoff/measure.h"
 #include "predoff/runtime.h"
@@ -263,19 +264,9 @@ int cli_cmd_profile(const cli_parsed *p)
         status = cli_fail(&err);
         goto done;
     }
-    if (out) {
-        FILE *f = fopen(out, "w");
-        if (!f) {
-            pd_error_set(&err, PD_EINPUT, "%s: cannot write", out);
-            status = cli_fail(&err);
-            goto done;
-        }
-        pd_status st = pd_timings_write_csv(&t, f);
-        if (fclose(f) != 0 || st) {
-            pd_error_set(&err, PD_EIO, "%s: write failed", out);
-            status = cli_fail(&err);
-            goto done;
-        }
+    if (out && cli_write_timings(out, &t, &err)) {
+        status = cli_fail(&err);
+        goto done;
     }
     if (measured_out && write_measured(measured_out, g, p->n_pos, &t, &o, n_rounds, &err)) {
         status = cli_fail(&err);

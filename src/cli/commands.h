@@ -36,13 +36,14 @@ int cli_cmd_show(const cli_parsed *p);
 int cli_cmd_profiles(const cli_parsed *p);
 int cli_cmd_solvers(const cli_parsed *p);
 int cli_cmd_fit(const cli_parsed *p);
+int cli_cmd_timings(const cli_parsed *p);
 int cli_cmd_probe(const cli_parsed *p);
 int cli_cmd_train(const cli_parsed *p);
 int cli_cmd_import(const cli_parsed *p);
 int cli_cmd_accuracy(const cli_parsed *p);
 int cli_cmd_dataset_sample(const cli_parsed *p);
 extern const cli_flag cli_cmd_plan_flags[], cli_cmd_eval_flags[], cli_cmd_compare_flags[],
-    cli_cmd_experiment_flags[], cli_cmd_fit_flags[], cli_cmd_run_flags[], cli_cmd_profile_flags[],
+    cli_cmd_experiment_flags[], cli_cmd_fit_flags[], cli_cmd_timings_flags[], cli_cmd_run_flags[], cli_cmd_profile_flags[],
     cli_cmd_serve_flags[], cli_cmd_infer_flags[], cli_cmd_loadgen_flags[], cli_cmd_probe_flags[],
     cli_cmd_keygen_flags[], cli_cmd_train_flags[], cli_cmd_accuracy_flags[],
     cli_cmd_dataset_sample_flags[], cli_cmd_import_flags[];

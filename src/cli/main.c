@@ -28,6 +28,10 @@ static const cli_command commands[] = {
      "fit a tier profile (a linear model, or boosted trees, per layer type) to measured layer "
      "times",
      cli_cmd_fit_flags, 0, cli_cmd_fit},
+    {"timings", "SHAPES.csv... -o TIMINGS.csv [--test-share P --test-out TEST.csv] [--seed N]",
+     "layer times measured elsewhere (type, shape columns, median_ms) as the timings CSV that "
+     "fit reads, predoff's features added",
+     cli_cmd_timings_flags, 0, cli_cmd_timings},
     {"run", "MODEL --weights W.safetensors --input X.npy (--exit NAME | --accuracy A [--accuracy-from ACC.json]) [-o OUT.npy]",
      "run inputs through the model to an exit: top class, probability, entropy, time",
      cli_cmd_run_flags, 0, cli_cmd_run},

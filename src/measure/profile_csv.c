@@ -84,6 +84,7 @@ typedef struct csv_reader {
     size_t n_columns;
     char **fields;       /* the current row's first n_columns fields */
     long pos[PD_CSV_COLUMNS]; /* field index of each known column, or -1 */
+    bool shapes_only;    /* a file of shapes: feature columns may all be missing */
     pd_error *err;
 } csv_reader;
 
@@ -220,10 +221,19 @@ static pd_status read_header(csv_reader *r, const char *s, size_t n)
     for (int f = 0; f < PD_FEATURE_COUNT; f++)
         if (r->pos[PD_CSV_FEATURE0 + f] >= 0)
             return PD_OK;
+    for (int k = 0; r->shapes_only && k < PD_SHAPE_COLUMN_COUNT; k++)
+        if (r->pos[PD_CSV_SHAPE0 + k] >= 0)
+            return PD_OK;
+    if (r->shapes_only)
+        return fail(r, PD_EINPUT, NULL,
+                    "no shape column in the header (expected channels, height, width and the "
+                    "type's parameters: filters, kernel_h, kernel_w, stride, pad, groups, "
+                    "out_channels)");
     return fail(r, PD_EINPUT, NULL,
                 "no feature column in the header (expected one or more of in_elems, "
                 "out_elems, in_bytes, out_bytes, kernel_filters, kernel_filters_channels, "
-                "macs, weight_bytes, model_bytes, runtime_macs, transform_elems)");
+                "macs, weight_bytes, model_bytes, runtime_macs, transform_elems; a file of "
+                "shapes and times only: `predoff timings FILE -o TIMINGS.csv` adds them)");
 }
 
 /* The field of known column c, or NULL when the header has no such column. */
@@ -400,10 +410,11 @@ static pd_status parse(csv_reader *r, const char *text, size_t len, pd_timings *
     return PD_OK;
 }
 
-pd_status pd_timings_parse_csv(const char *text, size_t len, const char *source,
-                               pd_timings *out, pd_error *err)
+static pd_status parse_text(const char *text, size_t len, const char *source, bool shapes_only,
+                            pd_timings *out, pd_error *err)
 {
-    csv_reader r = {.source = source ? source : "profile CSV", .err = err};
+    csv_reader r = {.source = source ? source : "profile CSV", .shapes_only = shapes_only,
+                    .err = err};
     size_t before = out->n;
     pd_status st = parse(&r, text, len, out);
     if (st)
@@ -415,14 +426,36 @@ pd_status pd_timings_parse_csv(const char *text, size_t len, const char *source,
     return st;
 }
 
-pd_status pd_timings_read_csv(const char *path, pd_timings *out, pd_error *err)
+pd_status pd_timings_parse_csv(const char *text, size_t len, const char *source,
+                               pd_timings *out, pd_error *err)
+{
+    return parse_text(text, len, source, false, out, err);
+}
+
+pd_status pd_timings_parse_shapes_csv(const char *text, size_t len, const char *source,
+                                      pd_timings *out, pd_error *err)
+{
+    return parse_text(text, len, source, true, out, err);
+}
+
+static pd_status read_path(const char *path, bool shapes_only, pd_timings *out, pd_error *err)
 {
     char *text;
     size_t len;
     pd_status st = pd_read_file(path, CSV_MAX_FILE, &text, &len, err);
     if (st)
         return st;
-    st = pd_timings_parse_csv(text, len, path, out, err);
+    st = parse_text(text, len, path, shapes_only, out, err);
     free(text);
     return st;
+}
+
+pd_status pd_timings_read_csv(const char *path, pd_timings *out, pd_error *err)
+{
+    return read_path(path, false, out, err);
+}
+
+pd_status pd_timings_read_shapes_csv(const char *path, pd_timings *out, pd_error *err)
+{
+    return read_path(path, true, out, err);
 }

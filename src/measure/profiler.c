@@ -41,15 +41,10 @@ static void make_row(const pd_graph *g, size_t i, double *ms, size_t runs, doubl
 {
     const pd_layer *l = &g->layers[i];
     pd_sort_doubles(ms, runs);
-    *row = (pd_layer_timing){.type = l->type, .kind = pd_layer_kind_of(l), .repeats = runs};
+    *row = (pd_layer_timing){.repeats = runs};
     snprintf(row->source, sizeof row->source, "%s", g->name);
     snprintf(row->layer, sizeof row->layer, "%s", l->name);
-    for (int f = 0; f < PD_FEATURE_COUNT; f++) /* the engine timed is this runtime */
-        row->features[f] = pd_feature_of_engine((pd_feature)f)
-                               ? pd_runtime_feature(l, (pd_feature)f)
-                               : pd_graph_feature(g, i, (pd_feature)f);
-    for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++)
-        row->shape[c] = pd_layer_shape_column(l, (pd_shape_column)c);
+    pd_timing_describe(g, i, row);
     row->median_ms = pd_quantile_sorted(ms, runs, 0.5);
     row->p10_ms = pd_quantile_sorted(ms, runs, 0.1);
     row->p90_ms = pd_quantile_sorted(ms, runs, 0.9);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "measure/timing_rules.h"
+#include "predoff/rng.h"
 
 pd_status pd_timings_add(pd_timings *t, const pd_layer_timing *row, pd_error *err)
 {
@@ -189,4 +190,42 @@ pd_status pd_timings_hold_out(pd_timings *t, const char *list, const char *name,
                                 (int)len, item);
     }
     return PD_OK;
+}
+
+pd_status pd_timings_split(pd_timings *t, double share, uint64_t seed, pd_timings *test,
+                           pd_error *err)
+{
+    if (!(share >= 0.0 && share <= 1.0))
+        return pd_error_set(err, PD_EINPUT, "a test share of %g is not in [0, 1]", share);
+    const size_t want = (size_t)llround(share * (double)t->n);
+    size_t *order = malloc((t->n ? t->n : 1) * sizeof *order);
+    unsigned char *chosen = calloc(t->n ? t->n : 1, 1);
+    pd_status st = order && chosen ? PD_OK : pd_error_set(err, PD_ENOMEM, "out of memory");
+    pd_rng rng;
+    pd_rng_seed(&rng, seed);
+    for (size_t i = 0; !st && i < t->n; i++)
+        order[i] = i;
+    for (size_t i = 0; !st && i < want; i++) { /* the first `want` of a shuffle */
+        size_t j = i + (size_t)pd_rng_below(&rng, (uint64_t)(t->n - i));
+        size_t k = order[i];
+        order[i] = order[j];
+        order[j] = k;
+        chosen[order[i]] = 1;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; !st && i < t->n; i++) {
+        if (!chosen[i]) {
+            t->rows[kept++] = t->rows[i];
+            continue;
+        }
+        if ((st = pd_timings_add(test, &t->rows[i], err))) { /* every row kept somewhere */
+            memmove(t->rows + kept, t->rows + i, (t->n - i) * sizeof *t->rows);
+            kept += t->n - i;
+        }
+    }
+    if (order && chosen)
+        t->n = kept;
+    free(order);
+    free(chosen);
+    return st;
 }

@@ -1,0 +1,15 @@
+/* Writing a timings CSV to a path. */
+#include <stdio.h>
+
+#include "timings_file.h"
+
+pd_status cli_write_timings(const char *path, const pd_timings *t, pd_error *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return pd_error_set(err, PD_EINPUT, "%s: cannot write", path);
+    pd_status st = pd_timings_write_csv(t, f);
+    if (fclose(f) != 0 || st)
+        return pd_error_set(err, PD_EIO, "%s: write failed", path);
+    return PD_OK;
+}
