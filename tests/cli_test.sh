@@ -342,6 +342,9 @@ if grep -q '"conv": {"model": "boosted", "file": "bst.conv.xgb.json", "features"
     [ -s "$tmp/bst.conv.xgb.json" ] && grep -q '^conv .* boosted: ' "$tmp/out" && grep -q 'conv (boosted)$' "$tmp/out" &&
     tr -d ' \t\n' <"$tmp/bst-report.json" | grep -q '"conv":{"samples":9,"model":"boosted","features":\["in_elems",.*\],"mape":[0-9.e-]*,"within_10":[0-9.e-]*,"cv_mape":[0-9.e-]*,"test_samples":4,"test_mape":[0-9.e-]*,"test_within_10":[0-9.e-]*}'; then ok
 else bad "fit --model boosted: $(cat "$tmp/out") $(head -c 600 "$tmp/bst-report.json")"; fi
+# the held-out figures of each type, its kinds' rows with its own (b-lenet: 4 convs, 3 fcs)
+if tr -d ' \t\n' <"$tmp/bst-report.json" | grep -q '"test_types":{"conv":{"test_samples":4,"test_mape":[0-9.e-]*,"test_within_10":[0-9.e-]*},.*"fc":{"test_samples":3,'; then ok
+else bad "fit --report test_types: $(tr -d ' \t\n' <"$tmp/bst-report.json" | grep -o '"test_types".*')"; fi
 expect 0 "" -- fit "$tmp/two.csv" --model auto -o "$tmp/auto.json" --report "$tmp/auto-report.json"
 if grep -qE '"model":[[:space:]]*"(linear|boosted)"' "$tmp/auto-report.json"; then ok; else bad "fit --model auto --report: $(cat "$tmp/auto-report.json")"; fi
 bst=(--mobile "$tmp/bst.json" --edge x86-2core --exit-accuracy 0.9,0.99)

@@ -399,12 +399,113 @@ static void test_bad_model_files(void **state)
     pd_timings_free(&t);
 }
 
+/* The profile at path refused with a message holding want. */
+static void profile_refused(const char *path, const char *want)
+{
+    pd_profile *p = NULL;
+    pd_error err;
+    pd_error_clear(&err);
+    assert_int_equal(pd_profile_open(path, &p, &err), PD_EINPUT);
+    assert_null(p);
+    if (!strstr(err.msg, want))
+        fail_msg("\"%s\" lacks \"%s\"", err.msg, want);
+}
+
+/* The trees correct the entry's linear model, which the profile holds as its "base": twice
+ * the base, twice every time; a base that does not fit its entry is refused. */
+static void test_linear_base(void **state)
+{
+    (void)state;
+    pd_timings t = {0}, held = {0};
+    law_rows(&t, &held);
+    pd_profile *p = fit(&t, PD_MODEL_BOOSTED, NULL);
+    const pd_linear_model *m = &p->layer[PD_LAYER_CONV];
+    pd_boosted_target goal = pd_boosted_target_of(m->boosted);
+    assert_true(goal.log && goal.per < 0);
+    assert_int_equal(goal.n_base, m->n); /* the linear fit's features and coefficients */
+    int n;
+    const int *cols = pd_boosted_columns(m->boosted, &n);
+    for (int j = 0; j < goal.n_base; j++) {
+        assert_int_equal(cols[goal.base_col[j]], (int)m->features[j]);
+        assert_true(goal.base_coef[j] == m->coef[j]);
+    }
+    assert_true(goal.base_intercept == m->intercept && goal.base_min_ms > 0.0);
+    /* the base by hand: 2x - 1, floored at 0.25; or the per column's value; or 1 */
+    pd_boosted_target by_hand = {.log = true, .per = -1, .n_base = 1, .base_col = {1},
+                                 .base_coef = {2.0}, .base_intercept = -1.0,
+                                 .base_min_ms = 0.25};
+    const double x1[] = {7.0, 1.0}, x2[] = {7.0, 0.5};
+    assert_true(pd_boosted_base(&by_hand, x1) == 1.0);
+    assert_true(pd_boosted_base(&by_hand, x2) == 0.25);
+    by_hand.n_base = 0;
+    assert_true(pd_boosted_base(&by_hand, x1) == 1.0 && pd_boosted_base(&by_hand, x2) == 1.0);
+    by_hand.per = 0;
+    assert_true(pd_boosted_base(&by_hand, x2) == 7.0);
+    char dir[64], prof[128];
+    temp_dir(dir, sizeof dir);
+    pd_profile *back = write_and_open(p, dir, "law.json");
+    snprintf(prof, sizeof prof, "%s/law.json", dir);
+    size_t plen;
+    char *text = slurp(prof, &plen);
+    /* the base doubled by hand: "coef": [a], "intercept": b -> [2a], 2b */
+    char from[160], to[160];
+    snprintf(from, sizeof from, "\"coef\": [%.17g], \"intercept\": %.17g}", m->coef[0],
+             m->intercept);
+    snprintf(to, sizeof to, "\"coef\": [%.17g], \"intercept\": %.17g}", 2 * m->coef[0],
+             2 * m->intercept);
+    assert_int_equal(m->n, 1); /* macs alone (fit() chooses the MACs set) */
+    spill_edited(prof, text, from, to);
+    pd_profile *twice = NULL;
+    pd_error err;
+    assert_int_equal(pd_profile_open(prof, &twice, &err), PD_OK);
+    double *a = malloc(held.n * sizeof *a), *b = malloc(held.n * sizeof *b);
+    assert_int_equal(pd_profile_predict_timings(back, &held, a, &err), PD_OK);
+    assert_int_equal(pd_profile_predict_timings(twice, &held, b, &err), PD_OK);
+    size_t above = 0;
+    for (size_t i = 0; i < held.n; i++) {
+        double base = m->intercept + m->coef[0] * held.rows[i].features[PD_FEAT_MACS];
+        if (base <= goal.base_min_ms)
+            continue; /* at the floor: doubling moves nothing */
+        above++;
+        if (fabs(b[i] - 2.0 * a[i]) > 1e-9 * a[i])
+            fail_msg("row %zu: %.17g with the base, %.17g with twice it", i, a[i], b[i]);
+    }
+    assert_true(above > held.n / 2);
+    pd_profile_free(twice);
+    spill_edited(prof, text, ", \"base_min_ms\": ", ", \"base_floor\": ");
+    profile_refused(prof, "base_floor");
+    spill_edited(prof, text, "\"base_min_ms\": ", "\"base_min_ms\": -"); /* a floor below 0 */
+    profile_refused(prof, "base_min_ms");
+    spill_edited(prof, text, "\"base\": {\"features\": [\"macs\"]", "\"base\": {\"features\": [\"model_bytes\"]");
+    profile_refused(prof, "base: feature \"model_bytes\" is not one of the entry's features");
+    spill_edited(prof, text, "\"target\": \"log_ms\", ", "\"target\": \"log_ms\", \"per\": \"macs\", ");
+    profile_refused(prof, "\"per\" or \"base\", not both");
+    char *cut = strstr(text, ", \"base_min_ms\": ");
+    assert_non_null(cut);
+    char *end = strchr(cut + 2, '}'); /* the entry's end, after the floor's number */
+    assert_non_null(end);
+    size_t head = (size_t)(cut - text);
+    char *without = malloc(plen + 1);
+    snprintf(without, plen + 1, "%.*s%s", (int)head, text, end);
+    spill(prof, without, strlen(without));
+    profile_refused(prof, "fields \"base\" and \"base_min_ms\" go together");
+    free(without);
+    free(a);
+    free(b);
+    free(text);
+    pd_profile_free(back);
+    pd_profile_free(p);
+    remove_dir(dir);
+    pd_timings_free(&t);
+    pd_timings_free(&held);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_law_beats_linear),  cmocka_unit_test(test_save_load_exact),
         cmocka_unit_test(test_auto_picks_lower_cv), cmocka_unit_test(test_deterministic),
-        cmocka_unit_test(test_layers_batched),    cmocka_unit_test(test_bad_model_files),
+        cmocka_unit_test(test_layers_batched),    cmocka_unit_test(test_bad_model_files), cmocka_unit_test(test_linear_base),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

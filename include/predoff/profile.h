@@ -34,12 +34,21 @@ typedef struct pd_linear_model {
 const int *pd_boosted_columns(const pd_boosted *b, int *n);
 /* What trees predict: the time in ms, or with `log` its logarithm; with per >= 0 the time
  * per unit of column cols[per] (the entry's "target": "log_ms" and "per": NAME, formats
- * extensions), so that trees learn a rate, which shapes between the fitted ones share. */
+ * extensions), so that trees learn a rate, which shapes between the fitted ones share; with
+ * n_base > 0 the time over a linear base, max(base_min_ms, base_intercept + sum of
+ * base_coef[j] * column base_col[j]) (the entry's "base"): the trees correct the linear
+ * model where it errs. */
 typedef struct pd_boosted_target {
     bool log;
     int per; /* an index into the columns, or -1 */
+    int n_base; /* 0: no base */
+    int base_col[PD_FEATURE_COUNT]; /* indices into the columns */
+    double base_coef[PD_FEATURE_COUNT], base_intercept, base_min_ms;
 } pd_boosted_target;
 pd_boosted_target pd_boosted_target_of(const pd_boosted *b);
+/* What a row's predicted time is relative to: the per column's value, the linear base, or
+ * 1; x holds the row's columns (those of pd_boosted_columns). */
+double pd_boosted_base(const pd_boosted_target *t, const double *x);
 /* The time in ms, clamped at 0 (times the profile's scale), of n rows x[n][columns] (row
  * major, the columns of pd_boosted_columns), into out[n]: one XGBoost call for them all. */
 pd_status pd_boosted_predict(const pd_boosted *b, const double *x, size_t n, double *out,

@@ -10,7 +10,8 @@
 #include "predoff/measure.h"
 
 const cli_flag cli_cmd_fit_flags[] = {
-    {"--features", "SET", "paper (table 4.1, default), macs, or auto (lowest CV error per type)"},
+    {"--features", "SET", "paper (table 4.1, default with linear models), macs, or auto (lowest "
+                          "CV error per type; default with boosted trees, whose base it is)"},
     {"--model", "linear|boosted|auto", "linear least squares (default), boosted trees (XGBoost, "
                                        "saved beside the profile as T.TYPE.xgb.json), or per type "
                                        "the one of lower CV error"},
@@ -82,6 +83,7 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
     if (p->n_pos != 1)
         return pd_error_set(err, PD_EINPUT, "fit takes one PROFILE.csv");
     a->csv = p->pos[0];
+    int features_given = 0;
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
         if (cli_is(o, "-o")) {
@@ -131,8 +133,12 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
                 return pd_error_set(err, PD_EINPUT,
                                     "--features: \"%s\" is not paper, macs or auto", o->value);
             a->opt.features = (pd_feature_choice)c;
+            features_given = 1;
         }
     }
+    /* trees correct the linear model: the better it is, the less they have to learn */
+    if (!features_given && a->opt.model != PD_MODEL_LINEAR)
+        a->opt.features = PD_FEATURES_AUTO;
     if (!a->out || !a->out[0])
         return pd_error_set(err, PD_EINPUT, "fit needs -o TIER.json");
     if (a->name && !a->name[0])

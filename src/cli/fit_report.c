@@ -34,8 +34,16 @@ typedef struct test_stats {
     double ape, within;
 } test_stats;
 
+static void count(test_stats *s, double a)
+{
+    s->n++;
+    s->ape += a;
+    s->within += a <= 0.1;
+}
+
+/* s[entry] per entry, by_type[type] per layer type over all its kinds. */
 static pd_status score_test(const pd_profile *prof, const pd_timings *test, test_stats *s,
-                            pd_error *err)
+                            test_stats *by_type, pd_error *err)
 {
     double *pred = malloc((test->n ? test->n : 1) * sizeof *pred);
     if (!pred)
@@ -46,13 +54,11 @@ static pd_status score_test(const pd_profile *prof, const pd_timings *test, test
         const pd_linear_model *m = pd_profile_model_for(prof, r->type, r->kind);
         if (!isfinite(pred[i]))
             continue;
+        double a = fabs(pred[i] - r->median_ms) / r->median_ms;
         for (int e = 0; e < PD_PROFILE_ENTRIES; e++)
-            if (pd_profile_entry(prof, e) == m) {
-                double a = fabs(pred[i] - r->median_ms) / r->median_ms;
-                s[e].n++;
-                s[e].ape += a;
-                s[e].within += a <= 0.1;
-            }
+            if (pd_profile_entry(prof, e) == m)
+                count(&s[e], a);
+        count(&by_type[r->type], a);
     }
     free(pred);
     return st;
@@ -61,8 +67,8 @@ static pd_status score_test(const pd_profile *prof, const pd_timings *test, test
 pd_status cli_fit_report(const char *path, const pd_profile *prof, const pd_fit_quality *q,
                          const pd_timings *test, pd_error *err)
 {
-    test_stats s[PD_PROFILE_ENTRIES] = {{0}};
-    if (test && score_test(prof, test, s, err))
+    test_stats s[PD_PROFILE_ENTRIES] = {{0}}, by_type[PD_LAYER_TYPE_COUNT] = {{0}};
+    if (test && score_test(prof, test, s, by_type, err))
         return PD_EINPUT;
     cJSON *root = cJSON_CreateObject(), *types = cJSON_AddObjectToObject(root, "types");
     int ok = types != NULL;
@@ -79,6 +85,17 @@ pd_status cli_fit_report(const char *path, const pd_profile *prof, const pd_fit_
             ok = cJSON_AddNumberToObject(o, "test_samples", (double)s[e].n) &&
                  add_number(o, "test_mape", s[e].n ? 100.0 * s[e].ape / (double)s[e].n : NAN) &&
                  add_number(o, "test_within_10", s[e].n ? s[e].within / (double)s[e].n : NAN);
+    }
+    /* the held-out rows of each type, its kinds' and its own together */
+    cJSON *all = ok && test ? cJSON_AddObjectToObject(root, "test_types") : NULL;
+    ok = ok && (!test || all);
+    for (int t = 0; ok && all && t < PD_LAYER_TYPE_COUNT; t++) {
+        if (!by_type[t].n)
+            continue;
+        cJSON *o = cJSON_AddObjectToObject(all, pd_layer_type_name((pd_layer_type)t));
+        ok = o && cJSON_AddNumberToObject(o, "test_samples", (double)by_type[t].n) &&
+             add_number(o, "test_mape", 100.0 * by_type[t].ape / (double)by_type[t].n) &&
+             add_number(o, "test_within_10", by_type[t].within / (double)by_type[t].n);
     }
     pd_status st = ok ? pd_json_write(root, path, err)
                       : pd_error_set(err, PD_ENOMEM, "out of memory");

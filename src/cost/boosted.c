@@ -41,12 +41,28 @@ static pd_status make(void *booster, const int *cols, int n, pd_boosted_target t
     return PD_OK;
 }
 
+/* Whether target fits n columns: per and the base's columns among them, not both, the
+ * base's numbers finite and its floor above 0. */
+static bool target_fits(const pd_boosted_target *t, int n)
+{
+    if (n < 1 || n > PD_COLUMN_COUNT || t->per < -1 || t->per >= n || t->n_base < 0 ||
+        t->n_base > PD_FEATURE_COUNT || (t->per >= 0 && t->n_base > 0))
+        return false;
+    if (t->n_base == 0)
+        return true;
+    bool ok = isfinite(t->base_intercept) && t->base_min_ms > 0.0 && isfinite(t->base_min_ms);
+    for (int j = 0; ok && j < t->n_base; j++)
+        ok = t->base_col[j] >= 0 && t->base_col[j] < n && isfinite(t->base_coef[j]);
+    return ok;
+}
+
 pd_status pd_boosted_wrap(void *booster, const int *cols, int n, pd_boosted_target target,
                           pd_boosted **out, pd_error *err)
 {
-    if (n < 1 || n > PD_COLUMN_COUNT || target.per < -1 || target.per >= n) {
+    if (!target_fits(&target, n)) {
         XGBoosterFree(booster);
-        return pd_error_set(err, PD_EINPUT, "%d columns (per %d)", n, target.per);
+        return pd_error_set(err, PD_EINPUT, "%d columns (per %d, base of %d)", n, target.per,
+                            target.n_base);
     }
     return make(booster, cols, n, target, NULL, out, err);
 }
@@ -56,6 +72,8 @@ pd_status pd_boosted_from_text(const char *text, size_t len, const int *cols, in
                                pd_error *err)
 {
     *out = NULL;
+    if (!target_fits(&target, n))
+        return pd_error_set(err, PD_EINPUT, "what the trees predict does not fit %d columns", n);
     pd_status st = pd_boosted_check(text, len, cols, n, err);
     if (st)
         return st;
@@ -91,6 +109,18 @@ const int *pd_boosted_columns(const pd_boosted *b, int *n)
 {
     *n = b->n;
     return b->cols;
+}
+
+double pd_boosted_base(const pd_boosted_target *t, const double *x)
+{
+    if (t->per >= 0)
+        return x[t->per];
+    if (t->n_base <= 0)
+        return 1.0;
+    double v = t->base_intercept;
+    for (int j = 0; j < t->n_base; j++)
+        v += t->base_coef[j] * x[t->base_col[j]];
+    return v > t->base_min_ms ? v : t->base_min_ms;
 }
 
 pd_boosted_target pd_boosted_target_of(const pd_boosted *b)
@@ -136,8 +166,7 @@ pd_status pd_boosted_predict(const pd_boosted *b, const double *x, size_t n, dou
         st = pd_error_set(err, PD_EINPUT, "the model predicts more than one value a layer");
     for (size_t i = 0; !st && i < n; i++) {
         double v = b->target.log ? exp((double)y[i]) : (double)y[i];
-        if (b->target.per >= 0)
-            v *= x[i * (size_t)b->n + (size_t)b->target.per];
+        v *= pd_boosted_base(&b->target, x + i * (size_t)b->n);
         out[i] = b->scale * (v > 0.0 ? v : 0.0);
     }
     XGDMatrixFree(d);

@@ -57,6 +57,10 @@ struct cJSON;
 pd_status pd_profile_read_boosted(const struct cJSON *obj, const char *dir, pd_linear_model *m,
                                   pd_error *err);
 
+/* A linear model {features, coef, intercept} (a profile's entry, checked as the profile
+ * reader checks them) into m. */
+pd_status pd_profile_read_linear(const struct cJSON *obj, pd_linear_model *m, pd_error *err);
+
 /* What XGBoost said of its last failure, for messages. */
 const char *pd_boosted_last_error(void);
 

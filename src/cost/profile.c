@@ -424,6 +424,11 @@ double pd_profile_layer_ms(const pd_profile *p, const pd_graph *g, size_t i)
     return t > 0.0 ? t : 0.0;
 }
 
+pd_status pd_profile_read_linear(const cJSON *obj, pd_linear_model *m, pd_error *err)
+{
+    return read_model(obj, NULL, 0, m, err);
+}
+
 /* ", x86-1core, x86-2core" into buf: the built-in profiles with a model for type t (any
  * kind of t's will do only together with the type's, so the type's is what counts). */
 static void presets_with(pd_layer_type t, char *buf, size_t n)

@@ -30,10 +30,44 @@ static const char *bad_file_name(const char *name)
     return NULL;
 }
 
+/* The entry's "base" (a linear model over some of its features) and "base_min_ms" (its
+ * floor, > 0) into goal; neither, or both, and not with "per". */
+static pd_status read_base(const cJSON *obj, const int *cols, int n, pd_boosted_target *goal,
+                           pd_error *err)
+{
+    const cJSON *base = cJSON_GetObjectItemCaseSensitive(obj, "base");
+    const cJSON *floor = cJSON_GetObjectItemCaseSensitive(obj, "base_min_ms");
+    if (!base && !floor)
+        return PD_OK;
+    if (!base || !floor)
+        return pd_error_set(err, PD_EINPUT, "fields \"base\" and \"base_min_ms\" go together");
+    if (goal->per >= 0)
+        return pd_error_set(err, PD_EINPUT, "an entry has \"per\" or \"base\", not both");
+    pd_linear_model lin = {0};
+    if (pd_profile_read_linear(base, &lin, err))
+        return pd_error_prefix(err, "base");
+    if (lin.n < 1)
+        return pd_error_set(err, PD_EINPUT, "base: at least one feature is needed");
+    for (int j = 0; j < lin.n; j++) {
+        goal->base_col[j] = -1;
+        for (int k = 0; k < n; k++)
+            if (cols[k] == (int)lin.features[j])
+                goal->base_col[j] = k;
+        if (goal->base_col[j] < 0)
+            return pd_error_set(err, PD_EINPUT, "base: feature \"%s\" is not one of the "
+                                "entry's features", pd_feature_name(lin.features[j]));
+        goal->base_coef[j] = lin.coef[j];
+    }
+    goal->n_base = lin.n;
+    goal->base_intercept = lin.intercept;
+    return pd_json_real(floor, "base_min_ms", 1e-9, 1e9, &goal->base_min_ms, err);
+}
+
 pd_status pd_profile_read_boosted(const cJSON *obj, const char *dir, pd_linear_model *m,
                                   pd_error *err)
 {
-    static const char *const keys[] = {"model", "file", "features", "target", "per", NULL};
+    static const char *const keys[] = {"model",        "file", "features", "target", "per",
+                                       "base",         "base_min_ms", NULL};
     if (pd_json_known_keys(obj, keys, err))
         return PD_EINPUT;
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(obj, "model");
@@ -64,7 +98,7 @@ pd_status pd_profile_read_boosted(const cJSON *obj, const char *dir, pd_linear_m
                 return pd_error_set(err, PD_EINPUT, "feature \"%s\" given twice",
                                     pd_column_name(cols[k]));
     }
-    pd_boosted_target goal = {false, -1};
+    pd_boosted_target goal = {.log = false, .per = -1};
     if (target) {
         if (!cJSON_IsString(target) || (strcmp(target->valuestring, "ms") != 0 &&
                                         strcmp(target->valuestring, "log_ms") != 0))
@@ -77,6 +111,9 @@ pd_status pd_profile_read_boosted(const cJSON *obj, const char *dir, pd_linear_m
             goal.per = j;
     if (per && goal.per < 0)
         return pd_error_set(err, PD_EINPUT, "field \"per\" must name one of the features");
+    pd_status st = read_base(obj, cols, n, &goal, err);
+    if (st)
+        return st;
     if (!dir)
         return pd_error_set(err, PD_EINPUT, "a boosted model's file is read beside its profile, "
                             "and this profile is not a file");
@@ -86,7 +123,7 @@ pd_status pd_profile_read_boosted(const cJSON *obj, const char *dir, pd_linear_m
         return pd_error_set(err, PD_EINPUT, "the profile's directory is too long");
     snprintf(path, sizeof path, "%s%s%s", dir, dl && dir[dl - 1] != '/' ? "/" : "",
              file->valuestring);
-    pd_status st = pd_boosted_read(path, file->valuestring, cols, n, goal, &m->boosted, err);
+    st = pd_boosted_read(path, file->valuestring, cols, n, goal, &m->boosted, err);
     if (st)
         return st; /* the message starts with the model file's path */
     m->present = true;

@@ -22,14 +22,25 @@ static pd_status xgb(pd_error *err, const char *what)
 }
 
 /* The candidate columns that every row gives and that vary over the rows. */
+/* Whether column c describes what a layer of type t computes: an fc reads its input
+ * flattened, so the input's channels, height and width (32 x 4 x 4 or 512 x 1 x 1 alike)
+ * are not its shape; its in_elems is. */
+static bool describes(pd_layer_type t, int c)
+{
+    return !(t == PD_LAYER_FC && (c == PD_FEATURE_COUNT + PD_SHAPE_CHANNELS ||
+                                  c == PD_FEATURE_COUNT + PD_SHAPE_HEIGHT ||
+                                  c == PD_FEATURE_COUNT + PD_SHAPE_WIDTH));
+}
+
 void pd_trees_choose_columns(pd_trees_entry *e)
 {
     e->n_cols = 0;
+    const pd_layer_type type = e->rows[e->idx[0]].type;
     for (int c = 0; c < PD_COLUMN_COUNT; c++) {
         int count = c >= PD_FEATURE_COUNT;
         for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++)
             count |= counts[k] == c;
-        if (!count)
+        if (!count || !describes(type, c))
             continue;
         double first = pd_timing_column(&e->rows[e->idx[0]], c);
         int given = !isnan(first), varies = 0;
@@ -41,22 +52,44 @@ void pd_trees_choose_columns(pd_trees_entry *e)
         if (given && varies)
             e->cols[e->n_cols++] = c;
     }
-    e->per = -1; /* macs, else in_elems, when among them and above 0 in every row */
-    static const int work[] = {PD_FEAT_MACS, PD_FEAT_IN_ELEMS};
-    for (int w = 0; w < 2 && e->per < 0; w++)
+    e->target = (pd_boosted_target){.log = true, .per = -1};
+    static const int work[] = {PD_FEAT_MACS, PD_FEAT_IN_ELEMS}; /* macs, else in_elems */
+    for (int w = 0; w < 2 && e->target.per < 0; w++)
         for (int k = 0; k < e->n_cols; k++) {
             int positive = e->cols[k] == work[w];
             for (size_t i = 0; positive && i < e->n; i++)
                 positive = pd_timing_column(&e->rows[e->idx[i]], work[w]) > 0.0;
             if (positive)
-                e->per = k;
+                e->target.per = k;
         }
 }
 
-/* Row r's work (its time is trees' rate times this), 1 without. */
+void pd_trees_use_base(pd_trees_entry *e, const pd_linear_model *m)
+{
+    pd_boosted_target *t = &e->target;
+    *t = (pd_boosted_target){.log = true, .per = -1, .n_base = m->n,
+                             .base_intercept = m->intercept};
+    for (int j = 0; j < m->n; j++) {
+        int k = 0;
+        while (k < e->n_cols && e->cols[k] != (int)m->features[j])
+            k++;
+        if (k == e->n_cols) /* a feature the trees do not split on: still a column */
+            e->cols[e->n_cols++] = (int)m->features[j];
+        t->base_col[j] = k;
+        t->base_coef[j] = m->coef[j];
+    }
+    double shortest = INFINITY;
+    for (size_t i = 0; i < e->n; i++)
+        shortest = fmin(shortest, e->rows[e->idx[i]].median_ms);
+    t->base_min_ms = 0.5 * shortest;
+}
+
 double pd_trees_work(const pd_trees_entry *e, const pd_layer_timing *r)
 {
-    return e->per < 0 ? 1.0 : pd_timing_column(r, e->cols[e->per]);
+    double x[PD_COLUMN_COUNT];
+    for (int k = 0; k < e->n_cols; k++)
+        x[k] = pd_timing_column(r, e->cols[k]);
+    return pd_boosted_base(&e->target, x);
 }
 
 /* A matrix of rows idx[0..m) (their columns, and log times as labels). */
@@ -101,7 +134,8 @@ pd_status pd_trees_train(pd_trees_entry *e, const size_t *idx, size_t m, int dep
     const char *params[][2] = {{"objective", "reg:squarederror"}, {"tree_method", "hist"},
                                {"max_depth", v_depth},            {"eta", v_eta},
                                {"base_score", v_base},            {"nthread", PD_BOOSTED_THREADS},
-                               {"seed", "0"},                     {"verbosity", "0"}};
+                               {"seed", "0"},                     {"verbosity", "0"},
+                               {"subsample", "0.8"},              {"colsample_bytree", "0.8"}};
     BoosterHandle b = NULL;
     const char *names[PD_COLUMN_COUNT]; /* saved in the model, checked when it is read */
     for (int k = 0; k < e->n_cols; k++)

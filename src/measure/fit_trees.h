@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "cost/boosted.h"
 #include "predoff/measure.h"
 
 /* One entry's rows, columns and scratch. */
@@ -12,15 +13,19 @@ typedef struct pd_trees_entry {
     const pd_layer_timing *rows;
     size_t *idx, *perm, *train, n;
     int cols[PD_COLUMN_COUNT], n_cols;
-    int per; /* the index in cols of the work the trees' time is per, or -1 */
+    pd_boosted_target target; /* what the trees' time is relative to (per, or a base) */
     float *x, *y; /* a matrix of rows x n_cols and its labels */
 } pd_trees_entry;
 
-/* e->cols: the candidate columns (the counts that measure work, and the raw shape) that
- * every row gives and that vary over the rows; e->per: macs, else in_elems, when among them
- * and above 0 in every row, else -1. */
+/* e->cols: the candidate columns (the counts that measure work, and the raw shape, but an
+ * fc's flattened input's channels, height and width) that every row gives and that vary
+ * over the rows; e->target: log times, per macs, else
+ * in_elems, when among them and above 0 in every row. */
 void pd_trees_choose_columns(pd_trees_entry *e);
-/* Row r's work: its time is the trees' rate times this (1 without e->per). */
+/* Makes the trees predict times relative to linear model m (which every row can be
+ * predicted by), floored at half the entry's shortest time: m's features join e->cols. */
+void pd_trees_use_base(pd_trees_entry *e, const pd_linear_model *m);
+/* Row r's time is the trees' prediction times this (pd_boosted_base of its columns). */
 double pd_trees_work(const pd_trees_entry *e, const pd_layer_timing *r);
 /* An XGBoost booster (*out, a BoosterHandle) of depth `depth` and learning rate eta grown
  * `rounds` times on rows idx[0..m), predicting log(ms / work): squared error, the mean

@@ -72,6 +72,17 @@ static void put_boosted(FILE *f, const pd_boosted *b, const char *file)
     fprintf(f, "]%s", b->target.log ? ", \"target\": \"log_ms\"" : "");
     if (b->target.per >= 0)
         fprintf(f, ", \"per\": \"%s\"", pd_column_name(b->cols[b->target.per]));
+    const pd_boosted_target *t = &b->target;
+    if (t->n_base > 0) {
+        fputs(", \"base\": {\"features\": [", f);
+        for (int j = 0; j < t->n_base; j++)
+            fprintf(f, "%s\"%s\"", j ? ", " : "", pd_column_name(b->cols[t->base_col[j]]));
+        fputs("], \"coef\": [", f);
+        for (int j = 0; j < t->n_base; j++)
+            fprintf(f, "%s%.17g", j ? ", " : "", t->base_coef[j]);
+        fprintf(f, "], \"intercept\": %.17g}, \"base_min_ms\": %.17g", t->base_intercept,
+                t->base_min_ms);
+    }
     fputc('}', f);
 }
 
