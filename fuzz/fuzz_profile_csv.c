@@ -58,16 +58,10 @@ static void json_round_trip(const pd_profile *p)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     pd_timings t = {0};
-    pd_error err;
-    pd_error_clear(&err);
-    pd_status st = pd_timings_parse_csv((const char *)data, size, "fuzz", &t, &err);
-    if (st != PD_OK) {
-        check_error(st, &err, "fuzz: line ");
-        if (t.n != 0)
-            abort();
-        pd_timings_free(&t);
+    if (!parse_input(pd_timings_parse_csv, data, size, &t))
         return 0;
-    }
+    pd_error err;
+    pd_status st;
     csv_round_trip(&t);
     for (int choice = PD_FEATURES_PAPER; choice <= PD_FEATURES_AUTO; choice++) {
         pd_fit_options o;

@@ -52,17 +52,10 @@ static void round_trip(const pd_timings *t)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     pd_timings t = {0};
-    pd_error err;
-    pd_error_clear(&err);
-    pd_status st = pd_timings_parse_shapes_csv((const char *)data, size, "fuzz", &t, &err);
-    if (st != PD_OK) {
-        check_error(st, &err, "fuzz: line ");
-        if (t.n != 0)
-            abort();
-        pd_timings_free(&t);
+    if (!parse_input(pd_timings_parse_shapes_csv, data, size, &t))
         return 0;
-    }
-    st = pd_timings_complete(&t, &err);
+    pd_error err;
+    pd_status st = pd_timings_complete(&t, &err);
     if (st == PD_OK) {
         check_completed(&t);
         round_trip(&t);

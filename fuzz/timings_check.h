@@ -5,6 +5,7 @@
 #define PD_FUZZ_TIMINGS_CHECK_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,26 @@ static inline void same_rows(const pd_timings *a, const pd_timings *b)
         if (!ok)
             abort();
     }
+}
+
+typedef pd_status (*timings_parser)(const char *, size_t, const char *, pd_timings *,
+                                    pd_error *);
+
+/* The input through parse (source "fuzz") into *t: 1 when it parses; else 0, the rejection
+ * checked (its status, one line "fuzz: line ...", no rows left). */
+static inline int parse_input(timings_parser parse, const uint8_t *data, size_t size,
+                              pd_timings *t)
+{
+    pd_error err;
+    pd_error_clear(&err);
+    pd_status st = parse((const char *)data, size, "fuzz", t, &err);
+    if (st == PD_OK)
+        return 1;
+    check_error(st, &err, "fuzz: line ");
+    if (t->n != 0)
+        abort();
+    pd_timings_free(t);
+    return 0;
 }
 
 /* Writes t as a timings CSV and reads it back with fit's reader into *back (the same
