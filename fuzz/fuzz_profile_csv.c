@@ -11,49 +11,16 @@
 
 #include "predoff/measure.h"
 #include "predoff/profile.h"
+#include "timings_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static int same(double a, double b)
-{
-    return a == b || (isnan(a) && isnan(b));
-}
-
-static void check_error(pd_status st, const pd_error *err, const char *prefix)
-{
-    if (err->status != st || err->msg[0] == '\0' || strchr(err->msg, '\n') ||
-        strncmp(err->msg, prefix, strlen(prefix)) != 0)
-        abort();
-}
 
 /* Writes t as CSV, reads it back: the same rows. */
 static void csv_round_trip(const pd_timings *t)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return;
-    pd_status st = pd_timings_write_csv(t, f);
-    if (fclose(f) != 0 || st != PD_OK)
-        abort();
     pd_timings back = {0};
-    pd_error err;
-    if (pd_timings_parse_csv(buf, len, "back", &back, &err) != PD_OK || back.n != t->n)
-        abort();
-    for (size_t i = 0; i < t->n; i++) {
-        const pd_layer_timing *x = &t->rows[i], *y = &back.rows[i];
-        int ok = strcmp(x->source, y->source) == 0 && strcmp(x->layer, y->layer) == 0 &&
-                 x->type == y->type && x->kind == y->kind && same(x->median_ms, y->median_ms) &&
-                 same(x->p10_ms, y->p10_ms) && same(x->p90_ms, y->p90_ms) &&
-                 x->repeats == y->repeats;
-        for (int k = 0; k < PD_FEATURE_COUNT; k++)
-            ok = ok && same(x->features[k], y->features[k]);
-        if (!ok)
-            abort();
-    }
-    pd_timings_free(&back);
-    free(buf);
+    if (write_read_back(t, &back))
+        pd_timings_free(&back);
 }
 
 /* Writes p as JSON, reads it back: the same models. */
@@ -91,16 +58,10 @@ static void json_round_trip(const pd_profile *p)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     pd_timings t = {0};
-    pd_error err;
-    pd_error_clear(&err);
-    pd_status st = pd_timings_parse_csv((const char *)data, size, "fuzz", &t, &err);
-    if (st != PD_OK) {
-        check_error(st, &err, "fuzz: line ");
-        if (t.n != 0)
-            abort();
-        pd_timings_free(&t);
+    if (!parse_input(pd_timings_parse_csv, data, size, &t))
         return 0;
-    }
+    pd_error err;
+    pd_status st;
     csv_round_trip(&t);
     for (int choice = PD_FEATURES_PAPER; choice <= PD_FEATURES_AUTO; choice++) {
         pd_fit_options o;

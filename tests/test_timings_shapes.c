@@ -152,6 +152,52 @@ static void bad_rows_are_named(void **state)
     pd_timings_free(&t);
 }
 
+/* Found in review, the first by the fuzzer's seed too (fuzz_timings_shapes: the write of a
+ * completed file failed): a layer the model reader takes whose features a timings CSV
+ * cannot hold, given columns the layer does not take, a stray comma. */
+static void hostile_rows_are_named(void **state)
+{
+    (void)state;
+    /* 1e6 channels, 1000 x 1000, 1000 filters of 3 x 3: 9e15 MACs, beyond the CSV's 1e15 */
+    expect_refused("x,a,conv,,1000000,1000,1000,1000,3,3,1,1,1,,1.0\n",
+                   "row 1 (layer \"a\"): the conv's \"macs\", 9e+15, is beyond 1e15: a "
+                   "timings CSV cannot hold it");
+    /* predoff's pools are square: a kernel_w other than kernel_h is not dropped */
+    expect_refused("x,p,pool,,4,10,10,,2,3,2,0,,,1.0\n",
+                   "row 1 (layer \"p\"): column \"kernel_w\" is 3, but a pool of the row's "
+                   "other columns gives 2");
+    expect_refused("x,r,relu,,4,10,10,64,,,,,,,1.0\n",
+                   "row 1 (layer \"r\"): column \"filters\" is 64, but a relu has none");
+    expect_refused("x,e,pool,pool/global,512,7,7,,,,7,,,,0.002\n",
+                   "column \"stride\" is 7, but a pool of the row's other columns gives 1");
+    /* the same columns given as the layer has them are fine: a completed row completes again */
+    pd_timings t = {0};
+    pd_error err;
+    assert_int_equal(complete("x,p,pool,,4,10,10,,2,2,2,0,,,1.0\n"
+                              "x,e,pool,pool/global,512,7,7,,7,7,1,0,,,0.002\n",
+                              &t, &err),
+                     PD_OK);
+    pd_timings_free(&t);
+    /* huge numbers, NaN text, 1e308 ms, a field missing, one too many: each named */
+    expect_refused("x,a,conv,,1e300,56,56,8,3,3,1,1,1,,1.0\n",
+                   "line 2: column \"channels\": 1e300 is beyond 1e15");
+    expect_refused("x,a,conv,,64,56,56,8,3,3,1,1,1,,1e308\n",
+                   "line 2: column \"median_ms\": 1e308 is outside [1e-9, 1e9] ms");
+    expect_refused("x,a,conv,,64,nan,56,8,3,3,1,1,1,,1.0\n",
+                   "line 2: column \"height\": \"nan\" is not a finite number");
+    expect_refused("x,a,conv,,64,56,56,8,3,3,1,1,1\n",
+                   "line 2: column \"out_channels\": missing (the line has 13 fields, the "
+                   "header 15)");
+    expect_refused("x,a,conv,,64,56,56,8,3,3,1,1,1,,1.0,7\n",
+                   "line 2: column \"16\": more fields than the header names (the line has 16 "
+                   "fields, the header 15)");
+    /* a side of 1e6 is taken, one more is not; the model reader's limits stop the rest */
+    expect_refused("x,a,relu,,1,1000001,1,,,,,,,,1.0\n",
+                   "column \"height\": 1e+06 is not a whole number from 1 to 1e+06");
+    expect_refused("x,a,relu,,1000000,1000000,1000000,,,,,,,,1.0\n",
+                   "row 1 (layer \"a\"): layer \"l\": output of 1e+18 elements is beyond");
+}
+
 static void readers_tell_shapes_from_timings(void **state)
 {
     (void)state;
@@ -223,6 +269,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rows_become_the_layers_they_describe),
         cmocka_unit_test(bad_rows_are_named),
+        cmocka_unit_test(hostile_rows_are_named),
         cmocka_unit_test(readers_tell_shapes_from_timings),
         cmocka_unit_test(the_split_is_exact_and_seeded),
     };

@@ -75,7 +75,12 @@ pd_status pd_timings_read_csv(const char *path, pd_timings *out, pd_error *err);
  * its kind pool/global; two inputs of the row's shape for add, mul and concat) and puts
  * the layer's kind, features and shape columns in the row. A row whose columns make no
  * layer, whose given out_* columns or kind differ from the layer's, or that lacks a column
- * its type needs is PD_EINPUT naming the row (1-based) and the column. */
+ * its type needs is PD_EINPUT naming the row (1-based) and the column; so is a given shape
+ * column the layer does not take as given (a pool's kernel_w other than its kernel_h, a
+ * relu's filters), and a layer whose features a timings CSV cannot hold (beyond 1e15). Given
+ * feature columns are replaced by predoff's. The shapes readers refuse a line with more
+ * fields than the header (fit's reader ignores them). On error, t's rows before the bad one
+ * are completed, the others as read. */
 pd_status pd_timings_parse_shapes_csv(const char *text, size_t len, const char *source,
                                       pd_timings *out, pd_error *err);
 pd_status pd_timings_read_shapes_csv(const char *path, pd_timings *out, pd_error *err);

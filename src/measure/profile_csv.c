@@ -394,6 +394,13 @@ static pd_status parse(csv_reader *r, const char *text, size_t len, pd_timings *
                         "missing (the line has %zu fields, the header %zu)", count,
                         r->n_columns);
         }
+        if (r->shapes_only && count > r->n_columns) { /* from elsewhere: a stray comma */
+            char label[24];
+            return fail(r, PD_EINPUT, column_label(r, r->n_columns, label, sizeof label),
+                        "more fields than the header names (the line has %zu fields, the "
+                        "header %zu)",
+                        count, r->n_columns);
+        }
         if (rows == CSV_MAX_ROWS)
             return fail(r, PD_ELIMIT, NULL, "more than the limit of %u rows", CSV_MAX_ROWS);
         pd_layer_timing row;

@@ -105,20 +105,27 @@ static pd_status model_json(const pd_layer_timing *row, size_t at, char *buf, si
     return PD_OK;
 }
 
-/* The row's given output columns (and kind) against the built layer's. */
+/* The row's given shape columns (and kind) against the built layer's: a column the layer
+ * does not take as given (a pool's kernel_w, a relu's filters) is refused, not dropped. */
 static pd_status check_built(const pd_layer_timing *given, const pd_layer_timing *built,
                              size_t at, pd_error *err)
 {
-    static const pd_shape_column outs[] = {PD_SHAPE_OUT_CHANNELS, PD_SHAPE_OUT_HEIGHT,
-                                           PD_SHAPE_OUT_WIDTH};
-    for (size_t k = 0; k < sizeof outs / sizeof outs[0]; k++) {
-        double a = given->shape[outs[k]], b = built->shape[outs[k]];
-        if (!isnan(a) && a != b)
+    const char *type = pd_layer_type_name(given->type);
+    for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++) {
+        double a = given->shape[c], b = built->shape[c];
+        if (isnan(a) || a == b)
+            continue;
+        if (b == 0 && c != PD_SHAPE_PAD)
             return pd_error_set(err, PD_EINPUT,
-                                "row %zu (layer \"%s\"): column \"%s\" is %g, but a %s of the "
-                                "row's other columns gives %g",
-                                at + 1, given->layer, pd_shape_column_name(outs[k]), a,
-                                pd_layer_type_name(given->type), b);
+                                "row %zu (layer \"%s\"): column \"%s\" is %g, but a %s has "
+                                "none (leave it empty)",
+                                at + 1, given->layer, pd_shape_column_name((pd_shape_column)c),
+                                a, type);
+        return pd_error_set(err, PD_EINPUT,
+                            "row %zu (layer \"%s\"): column \"%s\" is %g, but a %s of the "
+                            "row's other columns gives %g",
+                            at + 1, given->layer, pd_shape_column_name((pd_shape_column)c), a,
+                            type, b);
     }
     if (given->kind != PD_KIND_NONE && given->kind != built->kind)
         return pd_error_set(err, PD_EINPUT,
@@ -126,6 +133,17 @@ static pd_status check_built(const pd_layer_timing *given, const pd_layer_timing
                             "\"%s\"",
                             at + 1, given->layer, pd_layer_model_name(given->type, given->kind),
                             pd_layer_model_name(built->type, built->kind));
+    const char *column, *why = pd_timing_row_problem(built, &column);
+    if (why) { /* a layer the model reader takes, but too large for a timings CSV */
+        int k = pd_column_parse(column);
+        double v = k < PD_FEATURE_COUNT ? built->features[k]
+                   : k < PD_COLUMN_COUNT ? built->shape[k - PD_FEATURE_COUNT]
+                                         : NAN;
+        return pd_error_set(err, PD_EINPUT,
+                            "row %zu (layer \"%s\"): the %s's \"%s\", %g, %s: a timings CSV "
+                            "cannot hold it",
+                            at + 1, given->layer, type, column, v, why);
+    }
     return PD_OK;
 }
 
@@ -139,11 +157,10 @@ pd_status pd_timings_complete(pd_timings *t, pd_error *err)
         char json[512];
         pd_graph *g = NULL;
         pd_status st = model_json(row, i, json, sizeof json, err);
-        if (!st && (st = pd_graph_from_json(json, strlen(json), "row", &g, err))) {
-            char where[160];
-            snprintf(where, sizeof where, "row %zu (layer \"%s\")", i + 1, row->layer);
-            pd_error_prefix(err, where);
-        }
+        char where[160];
+        snprintf(where, sizeof where, "row %zu (layer \"%s\")", i + 1, row->layer);
+        if (!st) /* its messages start "<where>: layer \"l\": " */
+            st = pd_graph_from_json(json, strlen(json), where, &g, err);
         if (st)
             return st;
         pd_layer_timing built = *row;
