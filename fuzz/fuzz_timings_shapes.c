@@ -24,8 +24,10 @@ static void check_completed(const pd_timings *t)
             (unsigned)r->kind >= PD_LAYER_KIND_COUNT || !r->layer[0] ||
             !memchr(r->layer, '\0', sizeof r->layer))
             abort();
-        for (int k = 0; k < PD_FEATURE_COUNT; k++)
-            if (!(r->features[k] >= 0 && isfinite(r->features[k])))
+        for (int k = 0; k < PD_FEATURE_COUNT; k++) /* the engine's not given, the rest given */
+            if (pd_feature_of_engine((pd_feature)k) ? !isnan(r->features[k])
+                                                    : !(r->features[k] >= 0 &&
+                                                        isfinite(r->features[k])))
                 abort();
         for (int k = 0; k < PD_SHAPE_COLUMN_COUNT; k++)
             if (!(r->shape[k] >= 0 && isfinite(r->shape[k])))

@@ -78,7 +78,9 @@ pd_status pd_timings_read_csv(const char *path, pd_timings *out, pd_error *err);
  * its type needs is PD_EINPUT naming the row (1-based) and the column; so is a given shape
  * column the layer does not take as given (a pool's kernel_w other than its kernel_h, a
  * relu's filters), and a layer whose features a timings CSV cannot hold (beyond 1e15). Given
- * feature columns are replaced by predoff's. The shapes readers refuse a line with more
+ * feature columns are replaced by predoff's, but the engine's (pd_feature_of_engine:
+ * runtime_macs, transform_elems, what predoff's own kernels would do) are left not given
+ * (NaN): another engine timed the rows, so a fit of them must not rest on ours. The shapes readers refuse a line with more
  * fields than the header (fit's reader ignores them). On error, t's rows before the bad one
  * are completed, the others as read. */
 pd_status pd_timings_parse_shapes_csv(const char *text, size_t len, const char *source,

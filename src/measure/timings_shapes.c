@@ -169,6 +169,9 @@ pd_status pd_timings_complete(pd_timings *t, pd_error *err)
         if ((st = check_built(row, &built, i, err)))
             return st;
         *row = built;
+        for (int f = 0; f < PD_FEATURE_COUNT; f++) /* what predoff's kernels would do is not */
+            if (pd_feature_of_engine((pd_feature)f)) /* what the timed engine did */
+                row->features[f] = NAN;
         if (!row->layer[0])
             snprintf(row->layer, sizeof row->layer, "%s-%zu", pd_layer_type_name(row->type),
                      i + 1);
