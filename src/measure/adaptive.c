@@ -277,6 +277,8 @@ static size_t round_size(const loop *l, size_t added)
         batch = o->max_points - added;
     if (n + batch > MAX_POINTS)
         batch = MAX_POINTS - n;
+    if (!(now_s(l) - l->t0 < o->budget_s))
+        return 0;
     if (isfinite(o->budget_s)) {
         double left = o->budget_s - (now_s(l) - l->t0) - l->cv_s, each = l->timing_s / (double)n;
         double room = each > 0.0 ? floor(left / each) : (left > 0.0 ? (double)batch : 0.0);
