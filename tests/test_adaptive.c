@@ -284,7 +284,8 @@ static void test_neighbours(void **state)
     (void)state;
     pd_graph *pts[] = {conv(32, 14, 64, 3, 1, 1),  conv(64, 28, 128, 1, 1, 1),
                        conv(96, 14, 96, 3, 2, 96), conv(64, 14, 64, 3, 1, 4),
-                       conv(2048, 7, 256, 1, 1, 1)};
+                       conv(2048, 7, 256, 1, 1, 1), conv(256, 28, 128, 3, 1, 1),
+                       conv(64, 14, 32, 3, 1, 32)}; /* halved, the last would be depthwise */
     for (size_t p = 0; p < sizeof pts / sizeof pts[0]; p++) {
         const pd_layer *l = &pts[p]->layers[0];
         size_t valid = 0;
