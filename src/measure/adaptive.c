@@ -232,10 +232,78 @@ static int by_error(const void *a, const void *b)
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* Picks up to `batch` new points (appended to l->p) near the rows of largest CV error. */
+/* The quality row (pd_timings_score's) of a timing: its kind's, or its type's. */
+static size_t entry_of(const pd_layer_timing *r)
+{
+    return r->kind != PD_KIND_NONE ? PD_LAYER_TYPE_COUNT + (size_t)r->kind : (size_t)r->type;
+}
+
+/* Each entry's share of the batch, in proportion to its rows' absolute CV error in ms
+ * (what the entry adds to the error of a network's predicted time; by relative error
+ * alone, a type of fast layers a linear model cannot fit drew every point): whole parts
+ * first, the rest by the largest remainders (ties to the lower entry). */
+static void quotas(const loop *l, size_t batch, size_t quota[PD_FIT_QUALITY_ROWS])
+{
+    double w[PD_FIT_QUALITY_ROWS] = {0}, sum = 0.0;
+    size_t n = l->out->n - l->first, given = 0;
+    for (size_t i = 0; i < n; i++) {
+        const pd_layer_timing *r = &l->out->rows[l->first + i];
+        double e = fabs(l->cv_pred[i] - r->median_ms);
+        if (isfinite(e) && !(r->median_ms < l->o->seed_min_ms)) {
+            w[entry_of(r)] += e;
+            sum += e;
+        }
+    }
+    double frac[PD_FIT_QUALITY_ROWS];
+    for (int k = 0; k < PD_FIT_QUALITY_ROWS; k++) {
+        double x = sum > 0.0 ? (double)batch * w[k] / sum : 0.0;
+        quota[k] = (size_t)floor(x);
+        frac[k] = w[k] > 0.0 ? x - floor(x) : -1.0;
+        given += quota[k];
+    }
+    for (; given < batch && sum > 0.0; given++) {
+        int best = 0;
+        for (int k = 1; k < PD_FIT_QUALITY_ROWS; k++)
+            best = frac[k] > frac[best] ? k : best;
+        if (frac[best] < 0.0)
+            break;
+        quota[best]++;
+        frac[best] = -1.0;
+    }
+}
+
+/* Up to PER_ROW neighbours of point `row` not timed before, in an order drawn from the
+ * seed, appended to l->p (at most up to `target` points); *taken says how many. */
+static pd_status near(loop *l, size_t row, size_t target, size_t *taken, pd_error *err)
+{
+    int moves[PD_SWEEP_MOVES];
+    for (int m = 0; m < PD_SWEEP_MOVES; m++)
+        moves[m] = m;
+    for (int m = PD_SWEEP_MOVES; m > 1; m--) {
+        int j = (int)pd_rng_below(&l->rng, (uint64_t)m), x = moves[m - 1];
+        moves[m - 1] = moves[j];
+        moves[j] = x;
+    }
+    *taken = 0;
+    for (int m = 0; m < PD_SWEEP_MOVES && *taken < PER_ROW && l->p.n < target; m++) {
+        pd_graph *g = NULL;
+        int added;
+        pd_status st = pd_sweep_neighbour(l->p.g[row], moves[m], &g, err);
+        if (!st && g)
+            st = add_point(&l->p, g, &added, err);
+        if (st)
+            return st;
+        *taken += g && added;
+    }
+    return PD_OK;
+}
+
+/* Picks up to `batch` new points (appended to l->p): each entry's quota near its rows of
+ * largest relative CV error, largest first; then, if some quota could not be met, the
+ * rest near any row, largest error first. */
 static pd_status pick(loop *l, size_t batch, pd_error *err)
 {
-    size_t n = l->out->n - l->first, target = l->p.n + batch;
+    size_t n = l->out->n - l->first, target = l->p.n + batch, quota[PD_FIT_QUALITY_ROWS];
     ranked *rank = l->rank;
     for (size_t i = 0; i < n; i++) {
         const pd_layer_timing *r = &l->out->rows[l->first + i];
@@ -243,27 +311,18 @@ static pd_status pick(loop *l, size_t batch, pd_error *err)
         rank[i] = (ranked){isfinite(e) && !(y < l->o->seed_min_ms) ? e : -1.0, i};
     }
     qsort(rank, n, sizeof *rank, by_error);
-    for (size_t k = 0; k < n && l->p.n < target && rank[k].error >= 0.0; k++) {
-        int moves[PD_SWEEP_MOVES];
-        for (int m = 0; m < PD_SWEEP_MOVES; m++)
-            moves[m] = m;
-        for (int m = PD_SWEEP_MOVES; m > 1; m--) {
-            int j = (int)pd_rng_below(&l->rng, (uint64_t)m), x = moves[m - 1];
-            moves[m - 1] = moves[j];
-            moves[j] = x;
-        }
-        size_t taken = 0;
-        for (int m = 0; m < PD_SWEEP_MOVES && taken < PER_ROW && l->p.n < target; m++) {
-            pd_graph *g = NULL;
-            int added;
-            pd_status st = pd_sweep_neighbour(l->p.g[rank[k].row], moves[m], &g, err);
-            if (!st && g)
-                st = add_point(&l->p, g, &added, err);
+    quotas(l, batch, quota);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < n && l->p.n < target && rank[k].error >= 0.0; k++) {
+            size_t e = entry_of(&l->out->rows[l->first + rank[k].row]), taken;
+            if (pass == 0 && quota[e] == 0)
+                continue;
+            size_t room = pass == 0 && l->p.n + quota[e] < target ? l->p.n + quota[e] : target;
+            pd_status st = near(l, rank[k].row, room, &taken, err);
             if (st)
                 return st;
-            taken += g && added;
+            quota[e] -= pass == 0 ? taken : 0;
         }
-    }
     return PD_OK;
 }
 
