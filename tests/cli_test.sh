@@ -306,6 +306,25 @@ expect 2 '--min-ms: "conb" is not a layer type' -- fit "$tmp/two.csv" --min-ms c
 expect 2 "--min-ms" -- fit "$tmp/two.csv" --min-ms conv=-1 -o "$tmp/x.json"
 expect 2 "--weights is one model's weights" -- profile b-lenet b-lenet --weights "$fx/b-lenet/weights.safetensors" -o "$tmp/x.csv"
 expect 2 "--rounds" -- profile b-lenet --rounds 0 -o "$tmp/x.csv"
+# the adaptive sweep (issue 16 point 3): a quarter of the grid, then 8 shapes where the CV
+# error is largest; the ordinary timings CSV, which fit reads; its flags checked
+expect 0 "" -- profile --sweep --adaptive --max-points 8 --repeat 1 --warmup 0 -o "$tmp/adapt.csv"
+ncoarse=$(sed -n 's/^adaptive sweep: \([0-9]*\) coarse points + 8 added in 1 round, .*/\1/p' "$tmp/out")
+if [ -n "$ncoarse" ] && [ "$(grep -c '' "$tmp/adapt.csv")" = $((ncoarse + 9)) ] &&
+    [ "$(tail -n +2 "$tmp/adapt.csv" | grep -vc '^sweep,')" = 0 ] &&
+    grep -qE '^conv +[0-9]+ -> +[0-9]+ ' "$tmp/out"; then ok; else bad "profile --adaptive: $(head -3 "$tmp/out")"; fi
+expect 0 "" -- fit "$tmp/adapt.csv" -o "$tmp/adapt.json"
+expect 2 '^predoff: profile: --adaptive needs --budget MINUTES \(or --max-points N\)$' -- profile --sweep --adaptive -o "$tmp/x.csv"
+expect 2 '^predoff: --budget: 0 minutes: must be more than 0' -- profile --adaptive --budget 0 -o "$tmp/x.csv"
+expect 2 '^predoff: --budget: "2m" is not a number$' -- profile --adaptive --budget 2m -o "$tmp/x.csv"
+expect 2 '^predoff: --budget: -1 is outside' -- profile --adaptive --budget -1 -o "$tmp/x.csv"
+expect 2 '^predoff: profile: --budget is a flag of --adaptive$' -- profile --sweep --budget 2 -o "$tmp/x.csv"
+expect 2 '^predoff: profile: --model is a flag of --adaptive$' -- profile --sweep --model boosted -o "$tmp/x.csv"
+expect 2 '^predoff: profile: --adaptive chooses its shapes as it goes: it takes no --rounds$' -- profile --adaptive --budget 1 --rounds 2 -o "$tmp/x.csv"
+expect 2 '^predoff: --max-points: 2.5 is not a whole number$' -- profile --adaptive --max-points 2.5 -o "$tmp/x.csv"
+expect 2 '^predoff: --max-points: 0 is outside' -- profile --adaptive --max-points 0 -o "$tmp/x.csv"
+expect 2 '^predoff: --model: "trees" is not linear, boosted or auto$' -- profile --adaptive --budget 1 --model trees -o "$tmp/x.csv"
+expect 2 '^predoff: --features: "all" is not paper, macs or auto$' -- profile --adaptive --budget 1 --features all -o "$tmp/x.csv"
 printf 'type,in_elems,median_ms\nconv,10,NaN\n' >"$tmp/bad.csv"
 expect 2 'bad.csv: line 2: column "median_ms"' -- fit "$tmp/bad.csv" -o "$tmp/x.json"
 # times of zero or below are one line naming file, line, column and value

@@ -138,6 +138,12 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
 pd_status pd_profile_sweep(const pd_profiler_options *o, pd_timings *out, pd_error *err);
 /* How many layers the sweep times (for progress bars). */
 size_t pd_profile_sweep_size(void);
+/* Times one point as the sweep does: the last layer of g (a sweep point's single-layer
+ * model, named "sweep"), inside whole runs of g, its weights random from o->seed + index and
+ * flushed from the caches before each run; appends that layer's row alone, named
+ * "TYPE-index" (the rows of g's other layers, e.g. a "pre", are not kept). */
+pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g, size_t index,
+                                 pd_timings *out, pd_error *err);
 
 /* Rounds: the same timings taken n_rounds times over one run (rounds[r] from round r, the
  * same layers in the same order), merged into one row per layer appended to out: the
@@ -226,6 +232,18 @@ pd_status pd_profile_predict_timings(const pd_profile *p, const pd_timings *t, d
  * model for are left out. Rows without samples get samples = 0. */
 pd_status pd_profile_evaluate(const pd_profile *p, const pd_timings *t, pd_fit_quality *quality,
                               pd_error *err);
+/* The same figures for given predictions pred[t->n] (rows whose prediction is not finite
+ * left out; pred is not read when t has no rows): quality[PD_FIT_QUALITY_ROWS], boosted
+ * false. With cross-validated predictions (pd_fit_cv_predict), the CV error per type. */
+void pd_timings_score(const pd_timings *t, const double *pred, pd_fit_quality *quality);
+
+/* Every row's k-fold cross-validated prediction into cv_pred[t->n]: each type's rows (each
+ * kind's apart) dealt over o->folds folds by a shuffle seeded from o->seed, and each fold
+ * predicted by pd_fit_profile (linear or boosted as o->model says) fitted on the others.
+ * NAN for a row the other folds give no model for. A fold's fit that fails fails the whole,
+ * its message prefixed "fold F of K: ". */
+pd_status pd_fit_cv_predict(const pd_timings *t, const pd_fit_options *o, double *cv_pred,
+                            pd_error *err);
 
 /* Writes a profile as JSON that pd_profile_open reads back. */
 pd_status pd_profile_write_json(const pd_profile *p, FILE *f, pd_error *err);

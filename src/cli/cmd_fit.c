@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "fit_flags.h"
 #include "fit_report.h"
 #include "fit_table.h"
 #include "predoff/measure.h"
@@ -72,8 +73,6 @@ static pd_status read_min_ms(const char *text, double min_ms[PD_LAYER_TYPE_COUNT
 
 static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
 {
-    static const char *const choices[] = {"paper", "macs", "auto"};
-    static const char *const models[] = {"linear", "boosted", "auto"};
     pd_fit_options_init(&a->opt);
     a->out = a->name = a->test = a->hold_out = a->report = NULL;
     a->use_mean = 0;
@@ -93,13 +92,8 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
         } else if (cli_is(o, "--report")) {
             a->report = o->value;
         } else if (cli_is(o, "--model")) {
-            size_t c = 0;
-            while (c < 3 && strcmp(o->value, models[c]) != 0)
-                c++;
-            if (c == 3)
-                return pd_error_set(err, PD_EINPUT,
-                                    "--model: \"%s\" is not linear, boosted or auto", o->value);
-            a->opt.model = (pd_model_choice)c;
+            if (cli_model_choice(o->value, &a->opt.model, err))
+                return PD_EINPUT;
         } else if (cli_is(o, "--min-ms")) {
             if (read_min_ms(o->value, a->min_ms, err))
                 return PD_EINPUT;
@@ -126,13 +120,8 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
                                     o->value);
             a->opt.folds = (size_t)k;
         } else if (cli_is(o, "--features")) {
-            size_t c = 0;
-            while (c < 3 && strcmp(o->value, choices[c]) != 0)
-                c++;
-            if (c == 3)
-                return pd_error_set(err, PD_EINPUT,
-                                    "--features: \"%s\" is not paper, macs or auto", o->value);
-            a->opt.features = (pd_feature_choice)c;
+            if (cli_feature_choice(o->value, &a->opt.features, err))
+                return PD_EINPUT;
             features_given = 1;
         }
     }

@@ -2,15 +2,19 @@
  * and with --sweep a grid of shapes per layer type, in rounds if asked, and write the
  * profile CSV that predoff fit reads, or (--measured-out) each model's medians as a tier
  * profile's measured table. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "adaptive_report.h"
 #include "commands.h"
+#include "fit_flags.h"
 #include "timings_file.h"
 #include "weights_flags.h"
+#include "predoff/adaptive.h"
 #include "predoff/measure.h"
 #include "predoff/runtime.h"
 
@@ -29,6 +33,14 @@ const cli_flag cli_cmd_profile_flags[] = {
                       "(default 1; a host that drifts then touches every layer alike)"},
     CLI_THREADS_FLAG,
     {"--sweep", NULL, "also time each layer type over a grid of shapes"},
+    {"--adaptive", NULL, "the sweep adaptive (implies --sweep): a quarter of its grid, then more "
+                         "shapes near those the fit's cross-validated error is largest on, "
+                         "until --budget or --max-points"},
+    {"--budget", "MINUTES", "--adaptive: the time it may take in all (fractions too: 0.5)"},
+    {"--max-points", "N", "--adaptive: add at most N shapes to the coarse grid"},
+    {"--model", "linear|boosted|auto", "--adaptive: the fit whose error guides it (default linear)"},
+    {"--features", "SET", "--adaptive: that fit's features, paper (default), macs or auto"},
+    {"--seed", "S", "--adaptive: the order it tries shapes in and the folds (default 1)"},
     {"-o", "PROFILE.csv", "where to write the timings"},
     {"--measured-out", "TIER.json", "also (or instead of -o) write each MODEL's per-layer medians "
                                     "as a tier profile's measured table, for plan --mobile "
@@ -158,6 +170,93 @@ static pd_status profile_round(const cli_parsed *p, pd_graph *const *g, pd_weigh
     return pd_profile_sweep(o, t, err);
 }
 
+/* The adaptive sweep's flags. */
+typedef struct adaptive_args {
+    int on;
+    double budget_min, max_points; /* NAN: not given */
+    const char *given;              /* a flag of it given without --adaptive */
+    pd_adaptive_options o;
+} adaptive_args;
+
+/* Reads o if it is one of the adaptive sweep's flags (returns 1), else returns 0. */
+static int adaptive_flag(const cli_opt *o, adaptive_args *a, pd_status *st, pd_error *err)
+{
+    if (cli_is(o, "--adaptive"))
+        a->on = 1;
+    else if (cli_is(o, "--budget")) {
+        *st = cli_real("--budget", o->value, 0, 10080, &a->budget_min, err);
+        if (!*st && !(a->budget_min > 0))
+            *st = pd_error_set(err, PD_EINPUT, "--budget: %s minutes: must be more than 0 "
+                               "(0.5: 30 s)", o->value);
+    } else if (cli_is(o, "--max-points")) {
+        *st = cli_real("--max-points", o->value, 1, 100000, &a->max_points, err);
+        if (!*st && a->max_points != floor(a->max_points))
+            *st = pd_error_set(err, PD_EINPUT, "--max-points: %s is not a whole number",
+                               o->value);
+    } else if (cli_is(o, "--model"))
+        *st = cli_model_choice(o->value, &a->o.fit.model, err);
+    else if (cli_is(o, "--features"))
+        *st = cli_feature_choice(o->value, &a->o.fit.features, err);
+    else if (cli_is(o, "--seed")) {
+        unsigned long long v;
+        *st = cli_u64("--seed", o->value, &v, err);
+        a->o.seed = a->o.fit.seed = (uint64_t)v;
+    } else
+        return 0;
+    if (!cli_is(o, "--adaptive"))
+        a->given = o->flag->name;
+    return 1;
+}
+
+static pd_status adaptive_check(const adaptive_args *a, double rounds, pd_error *err)
+{
+    if (!a->on && a->given)
+        return pd_error_set(err, PD_EINPUT, "profile: %s is a flag of --adaptive", a->given);
+    if (a->on && isnan(a->budget_min) && isnan(a->max_points))
+        return pd_error_set(err, PD_EINPUT, "profile: --adaptive needs --budget MINUTES (or "
+                            "--max-points N)");
+    if (a->on && rounds > 1)
+        return pd_error_set(err, PD_EINPUT, "profile: --adaptive chooses its shapes as it "
+                            "goes: it takes no --rounds");
+    return PD_OK;
+}
+
+static pd_status time_sweep_point(void *ctx, const pd_graph *g, size_t index, pd_timings *out,
+                                  pd_error *err)
+{
+    return pd_profile_sweep_graph(ctx, g, index, out, err);
+}
+
+static double now_s(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The adaptive sweep appended to t, its figures on standard output. */
+static pd_status adaptive_sweep(adaptive_args *a, const pd_profiler_options *po, pd_timings *t,
+                                pd_error *err)
+{
+    pd_adaptive_options *o = &a->o;
+    cli_adaptive_bar bar = {stderr, 0};
+    o->budget_s = isnan(a->budget_min) ? INFINITY : 60.0 * a->budget_min;
+    o->max_points = isnan(a->max_points) ? 0 : (size_t)a->max_points;
+    o->seed_min_ms = 0.01; /* below, timer resolution and fixed costs more than the shape */
+    o->time_point = time_sweep_point;
+    o->time_ctx = (void *)po;
+    o->now_s = now_s;
+    o->progress = isatty(fileno(stderr)) ? cli_adaptive_progress : NULL;
+    o->progress_ctx = &bar;
+    pd_adaptive_result res;
+    double t0 = now_s(NULL);
+    pd_status st = pd_adaptive_sweep(o, t, &res, err);
+    if (!st)
+        cli_adaptive_summary(stdout, &res, now_s(NULL) - t0, o->budget_s);
+    return st;
+}
+
 int cli_cmd_profile(const cli_parsed *p)
 {
     pd_error err;
@@ -166,10 +265,14 @@ int cli_cmd_profile(const cli_parsed *p)
     cli_weights weights = {.seed = 1};
     double repeat = 30, warmup = 5, window = 0, rounds = 1;
     int sweep = 0, weights_given = 0, threads = 0, alone = 0;
+    adaptive_args adaptive = {.budget_min = NAN, .max_points = NAN};
+    pd_adaptive_options_init(&adaptive.o);
     for (size_t i = 0; i < p->n_opts; i++) {
         const cli_opt *o = &p->opts[i];
         pd_status st = PD_OK;
-        if (cli_weights_flag(o, &weights, &st, &err)) {
+        if (adaptive_flag(o, &adaptive, &st, &err)) {
+            /* read */
+        } else if (cli_weights_flag(o, &weights, &st, &err)) {
             weights_given |= cli_is(o, "--weights"); /* --weights or --random-weights */
         } else if (cli_is(o, "--repeat"))
             st = cli_real("--repeat", o->value, 1, 1e6, &repeat, &err);
@@ -192,6 +295,9 @@ int cli_cmd_profile(const cli_parsed *p)
         if (st)
             return cli_fail(&err);
     }
+    if (adaptive_check(&adaptive, rounds, &err))
+        return cli_fail(&err);
+    sweep |= adaptive.on;
     if (!out && !measured_out) {
         pd_error_set(&err, PD_EINPUT, "profile: -o PROFILE.csv is required (or --measured-out "
                      "TIER.json)");
@@ -256,7 +362,8 @@ int cli_cmd_profile(const cli_parsed *p)
         }
     }
     for (size_t r = 0; r < n_rounds; r++)
-        if (profile_round(p, g, w, sweep, r, n_rounds, &o, &round_t[r], &err)) {
+        if (profile_round(p, g, w, sweep && !adaptive.on, r, n_rounds, &o, &round_t[r], &err) ||
+            (adaptive.on && adaptive_sweep(&adaptive, &o, &round_t[r], &err))) {
             status = cli_fail(&err);
             goto done;
         }

@@ -35,7 +35,7 @@ static const cli_command commands[] = {
     {"run", "MODEL --weights W.safetensors --input X.npy (--exit NAME | --accuracy A [--accuracy-from ACC.json]) [-o OUT.npy]",
      "run inputs through the model to an exit: top class, probability, entropy, time",
      cli_cmd_run_flags, 0, cli_cmd_run},
-    {"profile", "MODEL... [--weights W | --random-weights SEED] [--repeat N] [--rounds R] [--sweep] -o PROFILE.csv",
+    {"profile", "MODEL... [--weights W | --random-weights SEED] [--repeat N] [--rounds R] [--sweep [--adaptive --budget MINUTES]] -o PROFILE.csv",
      "time every layer (and, with --sweep, a grid of shapes per layer type) into a CSV",
      cli_cmd_profile_flags, 0, cli_cmd_profile},
     {"serve", "MODEL --tier edge|cloud --listen ENDPOINT --plan PLAN.json [--cloud ENDPOINT]",

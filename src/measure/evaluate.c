@@ -71,8 +71,7 @@ static size_t row_of(const pd_layer_timing *r)
     return r->kind != PD_KIND_NONE ? PD_LAYER_TYPE_COUNT + (size_t)r->kind : (size_t)r->type;
 }
 
-pd_status pd_profile_evaluate(const pd_profile *p, const pd_timings *t, pd_fit_quality *quality,
-                              pd_error *err)
+void pd_timings_score(const pd_timings *t, const double *pred, pd_fit_quality *quality)
 {
     double sum[PD_FIT_QUALITY_ROWS] = {0}, sum_sq[PD_FIT_QUALITY_ROWS] = {0},
            err_sq[PD_FIT_QUALITY_ROWS] = {0}, ape[PD_FIT_QUALITY_ROWS] = {0},
@@ -83,25 +82,19 @@ pd_status pd_profile_evaluate(const pd_profile *p, const pd_timings *t, pd_fit_q
         pd_layer_type type = kind == PD_KIND_NONE ? (pd_layer_type)k : pd_layer_kind_type(kind);
         quality[k] = (pd_fit_quality){type, kind, 0, NAN, NAN, NAN, NAN, false, 0, 0, 0.0};
     }
-    double *pred = malloc((t->n ? t->n : 1) * sizeof *pred);
-    if (!pred)
-        return pd_error_set(err, PD_ENOMEM, "out of memory");
-    pd_status st = pd_profile_predict_timings(p, t, pred, err);
-    for (size_t i = 0; !st && i < t->n; i++) {
+    for (size_t i = 0; i < t->n; i++) {
         const pd_layer_timing *r = &t->rows[i];
         double y = r->median_ms;
         if (!isfinite(pred[i]))
             continue; /* no model, or a feature the model needs is missing from this row */
         size_t q = row_of(r);
         quality[q].samples++;
-        quality[q].boosted = pd_profile_model_for(p, r->type, r->kind)->boosted != NULL;
         sum[q] += y;
         sum_sq[q] += y * y;
         err_sq[q] += (pred[i] - y) * (pred[i] - y);
         ape[q] += fabs(pred[i] - y) / y;
         within[q] += fabs(pred[i] - y) <= 0.1 * y;
     }
-    free(pred);
     for (int k = 0; k < PD_FIT_QUALITY_ROWS; k++) {
         double n = (double)quality[k].samples;
         if (n == 0)
@@ -111,5 +104,23 @@ pd_status pd_profile_evaluate(const pd_profile *p, const pd_timings *t, pd_fit_q
         quality[k].mape = 100.0 * ape[k] / n;
         quality[k].within_10 = within[k] / n;
     }
+}
+
+pd_status pd_profile_evaluate(const pd_profile *p, const pd_timings *t, pd_fit_quality *quality,
+                              pd_error *err)
+{
+    const pd_timings none = {0};
+    pd_timings_score(&none, NULL, quality); /* every row without samples, until scored */
+    double *pred = malloc((t->n ? t->n : 1) * sizeof *pred);
+    if (!pred)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    pd_status st = pd_profile_predict_timings(p, t, pred, err);
+    if (!st)
+        pd_timings_score(t, pred, quality);
+    for (size_t i = 0; !st && i < t->n; i++)
+        if (isfinite(pred[i]))
+            quality[row_of(&t->rows[i])].boosted =
+                pd_profile_model_for(p, t->rows[i].type, t->rows[i].kind)->boosted != NULL;
+    free(pred);
     return st;
 }

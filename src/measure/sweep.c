@@ -29,6 +29,29 @@ typedef struct sweep_ctx {
     size_t done, total;
 } sweep_ctx;
 
+pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g, size_t index,
+                                 pd_timings *out, pd_error *err)
+{
+    pd_weights *w = NULL;
+    pd_profiler_options one = *o;
+    one.progress = NULL;
+    one.alone = false;
+    one.cold_weights = true; /* as a layer of a large model meets them, not cache-warm */
+    pd_status st = pd_weights_random(g, o->seed + index, &w, err);
+    size_t first = out->n;
+    if (!st)
+        st = pd_profile_model(g, w, &one, out, err);
+    if (!st) { /* the timed layer (the last) alone, named after its point */
+        pd_layer_timing *row = &out->rows[first];
+        *row = out->rows[out->n - 1];
+        out->n = first + 1;
+        snprintf(row->layer, sizeof row->layer, "%s-%zu",
+                 pd_layer_type_name(g->layers[g->n_layers - 1].type), index);
+    }
+    pd_weights_free(w);
+    return st;
+}
+
 static void time_point(void *vctx, const sweep_point *p)
 {
     sweep_ctx *ctx = vctx;
@@ -36,29 +59,13 @@ static void time_point(void *vctx, const sweep_point *p)
         return;
     char json[512];
     pd_graph *g = NULL;
-    pd_weights *w = NULL;
-    pd_profiler_options one = *ctx->o;
-    one.progress = NULL;
-    one.alone = false;
-    one.cold_weights = true; /* as a layer of a large model meets them, not cache-warm */
     if (!pd_sweep_point_json(p, "sweep", json, sizeof json))
         ctx->st = pd_error_set(ctx->err, PD_ELIMIT, "sweep point %zu: its model is longer than "
                                "%zu bytes", ctx->done + 1, sizeof json);
     if (!ctx->st)
         ctx->st = pd_graph_from_json(json, strlen(json), "sweep", &g, ctx->err);
     if (!ctx->st)
-        ctx->st = pd_weights_random(g, ctx->o->seed + ctx->done, &w, ctx->err);
-    size_t first = ctx->out->n;
-    if (!ctx->st)
-        ctx->st = pd_profile_model(g, w, &one, ctx->out, ctx->err);
-    if (!ctx->st) { /* the timed layer "l" alone (the last), named after its point */
-        pd_layer_timing *row = &ctx->out->rows[first];
-        *row = ctx->out->rows[ctx->out->n - 1];
-        ctx->out->n = first + 1;
-        snprintf(row->layer, sizeof row->layer, "%s-%zu",
-                 pd_layer_type_name(g->layers[g->n_layers - 1].type), ctx->done);
-    }
-    pd_weights_free(w);
+        ctx->st = pd_profile_sweep_graph(ctx->o, g, ctx->done, ctx->out, ctx->err);
     pd_graph_free(g);
     ctx->done++;
     if (!ctx->st && ctx->o->progress)

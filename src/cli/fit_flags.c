@@ -1,0 +1,35 @@
+/* The fit's choices as flags (fit_flags.h). */
+#include <string.h>
+
+#include "fit_flags.h"
+
+/* The index of value in names[0..n), or n. */
+static size_t which(const char *value, const char *const *names, size_t n)
+{
+    size_t c = 0;
+    while (c < n && strcmp(value, names[c]) != 0)
+        c++;
+    return c;
+}
+
+pd_status cli_model_choice(const char *value, pd_model_choice *out, pd_error *err)
+{
+    static const char *const models[] = {"linear", "boosted", "auto"};
+    size_t c = which(value, models, 3);
+    if (c == 3)
+        return pd_error_set(err, PD_EINPUT, "--model: \"%s\" is not linear, boosted or auto",
+                            value);
+    *out = (pd_model_choice)c;
+    return PD_OK;
+}
+
+pd_status cli_feature_choice(const char *value, pd_feature_choice *out, pd_error *err)
+{
+    static const char *const choices[] = {"paper", "macs", "auto"};
+    size_t c = which(value, choices, 3);
+    if (c == 3)
+        return pd_error_set(err, PD_EINPUT, "--features: \"%s\" is not paper, macs or auto",
+                            value);
+    *out = (pd_feature_choice)c;
+    return PD_OK;
+}

@@ -1,0 +1,13 @@
+/* The fit's choices as flags (`fit`, and `profile --adaptive`, whose sampling follows a
+ * fit's cross-validated error): one parser for both commands. */
+#ifndef PD_CLI_FIT_FLAGS_H
+#define PD_CLI_FIT_FLAGS_H
+
+#include "predoff/measure.h"
+
+/* --model linear|boosted|auto. */
+pd_status cli_model_choice(const char *value, pd_model_choice *out, pd_error *err);
+/* --features paper|macs|auto. */
+pd_status cli_feature_choice(const char *value, pd_feature_choice *out, pd_error *err);
+
+#endif
