@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# How well a profile fitted on the sweep predicts real networks (issue 16, point 5): the six
+# ONNX architectures, b-alexnet and b-lenet profiled with the sweep in rounds; linear and
+# boosted profiles fitted on the sweep's rows alone (every network held out); per type the
+# share of the networks' layers predicted within 10% and the MAPE (fit --report's
+# test_types), beside the share of layers whose two measurements (a second profile, later)
+# agree within 10%, which bounds any predictor; and per network the predicted sum over the
+# path to its last exit (plan --solver mobile on one tier) against its whole run
+# (bench_models, median of three medians taken alternately). Prints a table; keeps every file.
+#
+# usage: bench/bench_predict.sh BUILD_DIR ONNX_DIR OUT_DIR [ROUNDS]
+#   BUILD_DIR: a Release build (predoff, bench/bench_models); ONNX_DIR: what
+#   tools/make_onnx_models.py wrote; ROUNDS: the profiler's rounds (default 3).
+set -euo pipefail
+if [ $# -lt 3 ]; then
+    sed -n '11,13p' "$0" >&2
+    exit 2
+fi
+build=$(cd "$1" && pwd)
+om=$(cd "$2" && pwd)
+out=$3
+rounds=${4:-3}
+bin=$build/predoff
+bm=$build/bench/bench_models
+archs="resnet18 mobilenet_v2 squeezenet1_1 googlenet mobilenet_v3_small efficientnet_b0"
+nets="$archs b-alexnet b-lenet"
+mkdir -p "$out"
+cd "$out"
+models=""
+for a in $archs; do
+    [ -f "$om/$a/model.onnx" ] || { echo "bench_predict: no $om/$a/model.onnx" >&2; exit 2; }
+    ln -sf "$om/$a/model.onnx" "$a.onnx" # a model is named after its file
+    models="$models $a.onnx"
+done
+models="$models b-alexnet b-lenet"
+model_of() { if [ -e "$1.onnx" ]; then echo "$1.onnx"; else echo "$1"; fi; }
+held=$(echo $nets | tr ' ' ',')
+
+echo "$(date -u '+%F %T') UTC: profiling the sweep and the networks ($rounds rounds), twice"
+"$bin" profile $models --sweep --rounds "$rounds" -o a.csv
+"$bin" profile $models --rounds "$rounds" -o b.csv
+for m in linear boosted; do
+    "$bin" fit a.csv --features auto --model $m --hold-out "$held" -o fit-$m.json \
+        --report report-$m.json >fit-$m.txt
+done
+echo "$(date -u '+%F %T') UTC: whole runs"
+: >runs.txt
+for pass in 1 2 3; do
+    for n in $nets; do
+        "$bm" "$(model_of $n)" --runs 20 --peak-reps 0 | sed -n "s/^median_ms=\([0-9.]*\) .*/$n \1/p" >>runs.txt
+    done
+done
+for m in linear boosted; do
+    for n in $nets; do
+        acc=() # the ONNX models' three exits have no accuracies of their own; any will do
+        [ -e "$n.onnx" ] && acc=(--exit-accuracy 0.3,0.5,0.7)
+        "$bin" plan "$(model_of $n)" --tiers mobile --mobile fit-$m.json --solver mobile \
+            "${acc[@]}" --json plan-$m-$n.json >/dev/null
+    done
+done
+echo "$(date -u '+%F %T') UTC: done"
+
+/usr/bin/python3 - $nets <<'EOF'
+import csv, json, statistics, sys
+nets = sys.argv[1:]
+def rows(path):
+    with open(path, newline="") as f:
+        return [r for r in csv.DictReader(f) if r["source"] in nets and not r.get("fused_into")]
+a = {(r["source"], r["layer"]): r for r in rows("a.csv")}
+b = {(r["source"], r["layer"]): r for r in rows("b.csv")}
+agree, total = {}, {}
+for k, r in a.items():
+    if k not in b:
+        continue
+    t = r["type"]
+    x, y = float(r["median_ms"]), float(b[k]["median_ms"])
+    total[t] = total.get(t, 0) + 1
+    agree[t] = agree.get(t, 0) + (abs(x - y) <= 0.1 * min(x, y))
+reports = {m: json.load(open(f"report-{m}.json")) for m in ("linear", "boosted")}
+print("\nper type, the networks' layers held out: within 10% (MAPE); repeats agreeing within 10%")
+print(f"{'type':10} {'layers':>6} {'linear':>16} {'boosted':>16} {'repeats agree':>14}")
+for t in sorted(total, key=lambda t: -total[t]):
+    cells = []
+    for m in ("linear", "boosted"):
+        s = reports[m].get("test_types", {}).get(t)
+        cells.append(f"{100 * s['test_within_10']:5.1f}% ({s['test_mape']:6.2f})" if s else "-")
+    print(f"{t:10} {total[t]:6d} {cells[0]:>16} {cells[1]:>16} {100 * agree[t] / total[t]:13.1f}%")
+runs = {}
+for line in open("runs.txt"):
+    n, ms = line.split()
+    runs.setdefault(n, []).append(float(ms))
+print("\nper network: predicted sum to the last exit against the whole run (median of medians)")
+print(f"{'network':20} {'run ms':>8} {'linear':>16} {'boosted':>16}")
+for n in nets:
+    run = statistics.median(runs[n])
+    cells = []
+    for m in ("linear", "boosted"):
+        p = json.load(open(f"plan-{m}-{n}.json"))["exits"][-1]["latency_ms"]
+        cells.append(f"{p:8.3f} ({100 * (p / run - 1):+5.1f}%)")
+    print(f"{n:20} {run:8.3f} {cells[0]:>16} {cells[1]:>16}")
+EOF
