@@ -21,7 +21,10 @@
 # cross at once); --verify to loadgen (each answer compared with the mobile's own).
 #
 # --fit-model goes to both tiers' fits (predoff fit --model: boosted trees beside the
-# profiles, out/loop/mobile.TYPE.xgb.json ...; default linear).
+# profiles, out/loop/mobile.TYPE.xgb.json ...; default linear), whose plan is run; the same
+# timings are also fitted linear and boosted (mobile-linear.json, mobile-boosted.json ...),
+# and the summary ends with what each pair predicts for the plan's placement (predoff eval),
+# against the same measured runs.
 #
 # Defaults: build/predoff, b-alexnet, a 10% CPU quota on the mobile (1 ms of CPU per 10 ms),
 # 74mbit mobile-edge link, 500 requests, 30 timed runs per layer on the edge and 300 on the
@@ -133,6 +136,12 @@ echo "profiling the edge (one thread, as its server runs) ..."
 edge "$bin" profile "$model" "${weights[@]}" --repeat "$repeat" --threads 1 -o "$out/edge.csv" >/dev/null
 "$bin" fit "$out/mobile.csv" --features auto --model "$fit_model" --statistic mean --name mobile-measured -o "$out/mobile.json" >"$out/fit-mobile.txt"
 "$bin" fit "$out/edge.csv" --features auto --model "$fit_model" --statistic mean --name edge-measured -o "$out/edge.json" >"$out/fit-edge.txt"
+# the same timings fitted both ways, to judge both predictions against the same runs (step 5)
+for m in linear boosted; do
+    for t in mobile edge; do
+        "$bin" fit "$out/$t.csv" --features auto --model $m --statistic mean --name $t-$m -o "$out/$t-$m.json" >"$out/fit-$t-$m.txt"
+    done
+done
 
 # --- 2. the link, measured from the mobile (under its quota) through a running edge server
 "$bin" plan "$model" "${acc_flags[@]}" --mobile "$out/mobile.json" --edge "$out/edge.json" --solver edge --json "$out/probe-plan.json" >/dev/null
@@ -173,3 +182,15 @@ awk -v m="$measured" -v e="$expected" 'BEGIN {
     printf "closing the loop: measured mean %.3f ms, the plan expects %.3f ms: %+.1f%% (%s 15%%)\n",
            m, e, d, (d <= 15 && d >= -15) ? "within" : "NOT within"
 }' | tee "$out/summary.txt"
+
+# --- 5. the plan's placement as the linear and the boosted profiles predict it, against the
+# same measured runs (the plan itself was made with --fit-model's)
+for m in linear boosted; do
+    # shellcheck disable=SC2086
+    "$bin" eval "$model" --placement "$out/plan.json" "${acc_flags[@]}" --mobile "$out/mobile-$m.json" \
+        --edge "$out/edge-$m.json" $link_flags --json "$out/eval-$m.json" >/dev/null
+    predicted=$(sed -n 's/^[[:space:]]*"expected_latency_ms":[[:space:]]*\([0-9.e+-]*\),*$/\1/p' "$out/eval-$m.json" | head -n 1)
+    awk -v m="$measured" -v e="$predicted" -v name="$m" 'BEGIN {
+        printf "  %s profiles predict %.3f ms: measured %+.1f%%\n", name, e, (m - e) / e * 100
+    }' | tee -a "$out/summary.txt"
+done
