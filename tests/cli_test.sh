@@ -955,7 +955,7 @@ if grep -q '^tiers: mobile (x86-1core), edge (x86-2core)' "$tmp/out"; then ok; e
 # its own when cross-validation says so, and a profile's kind names are checked
 expect 0 "" -- profile "$fx/dag-residual/model.json" --repeat 2 --warmup 1 -o "$tmp/kinds.csv"
 shape='channels,height,width,filters,kernel_h,kernel_w,stride,pad,groups,out_channels,out_height,out_width'
-if head -1 "$tmp/kinds.csv" | grep -q ",repeats,kind,$shape\$" && grep -q ',conv/depthwise,' "$tmp/kinds.csv" &&
+if head -1 "$tmp/kinds.csv" | grep -q ",repeats,kind,$shape,fused_into\$" && grep -q ',conv/depthwise,' "$tmp/kinds.csv" &&
     grep -q ',conv,.*,conv,' "$tmp/kinds.csv" && grep -q ',relu,.*,relu,' "$tmp/kinds.csv"; then ok; else bad "profile: the kind column: $(head -4 "$tmp/kinds.csv")"; fi
 awk 'BEGIN { print "source,layer,type,macs,in_elems,median_ms,kind"
              for (i = 1; i <= 30; i++) { m = i * 1e5; e = 1 + (i % 3) * 0.01

@@ -90,8 +90,9 @@ pd_status pd_profile_evaluate(const pd_profile *p, const pd_timings *t, pd_fit_q
     for (size_t i = 0; !st && i < t->n; i++) {
         const pd_layer_timing *r = &t->rows[i];
         double y = r->median_ms;
-        if (!isfinite(pred[i]))
-            continue; /* no model, or a feature the model needs is missing from this row */
+        if (!isfinite(pred[i]) || r->fused_into[0])
+            continue; /* no model, or a feature the model needs is missing from this row; or
+                       * a fused layer, timed alone, whose time in a run is its producer's */
         size_t q = row_of(r);
         quality[q].samples++;
         quality[q].boosted = pd_profile_model_for(p, r->type, r->kind)->boosted != NULL;

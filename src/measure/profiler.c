@@ -35,19 +35,27 @@ static pd_status grow(double **v, size_t n, size_t *cap, pd_error *err)
     return PD_OK;
 }
 
-/* Layer i's row from its `runs` timed runs ms[0..runs) (sorted here), summing to sum. */
+/* Layer i's row from its `runs` timed runs ms[0..runs) (sorted here), summing to sum; timed
+ * `in_run` (with what the runtime fuses into its pass) or alone, while the model's other
+ * layers are timed in runs (`others_in_runs`: a fused layer's time in a run is then in its
+ * producer's row). */
 static void make_row(const pd_graph *g, size_t i, double *ms, size_t runs, double sum,
-                     pd_layer_timing *row)
+                     bool in_run, bool others_in_runs, pd_layer_timing *row)
 {
     const pd_layer *l = &g->layers[i];
     pd_sort_doubles(ms, runs);
     *row = (pd_layer_timing){.type = l->type, .kind = pd_layer_kind_of(l), .repeats = runs};
     snprintf(row->source, sizeof row->source, "%s", g->name);
     snprintf(row->layer, sizeof row->layer, "%s", l->name);
-    for (int f = 0; f < PD_FEATURE_COUNT; f++) /* the engine timed is this runtime */
-        row->features[f] = pd_feature_of_engine((pd_feature)f)
-                               ? pd_runtime_feature(l, (pd_feature)f)
-                               : pd_graph_feature(g, i, (pd_feature)f);
+    pd_graph engine = *g; /* a view of g with the engine timed, this runtime */
+    pd_graph_set_feature_hook(&engine, &pd_runtime_hook);
+    for (int f = 0; f < PD_FEATURE_COUNT; f++)
+        row->features[f] = pd_graph_feature(&engine, i, (pd_feature)f);
+    int32_t into = pd_runtime_fused_into(g, i);
+    if (!in_run) /* its pass alone: nothing in it but its own */
+        row->features[PD_FEAT_FUSED_ACT_ELEMS] = 0.0;
+    if (others_in_runs && into >= 0) /* timed alone, though a run runs it in that one's pass */
+        snprintf(row->fused_into, sizeof row->fused_into, "%s", g->layers[into].name);
     for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++)
         row->shape[c] = pd_layer_shape_column(l, (pd_shape_column)c);
     row->median_ms = pd_quantile_sorted(ms, runs, 0.5);
@@ -122,7 +130,7 @@ static pd_status time_alone(pd_net *net, const pd_graph *g, size_t i, alone_inpu
         }
     }
     if (!st)
-        make_row(g, i, *ms, runs, sum, row);
+        make_row(g, i, *ms, runs, sum, false, !o->alone, row);
     return st;
 }
 
@@ -201,7 +209,7 @@ static pd_status time_in_runs(pd_net *net, const pd_graph *g, const pd_profiler_
                 ms[r] = all[p * cap + r];
                 layer_sum += ms[r];
             }
-            make_row(g, (size_t)path[p], ms, runs, layer_sum, &row[path[p]]);
+            make_row(g, (size_t)path[p], ms, runs, layer_sum, true, true, &row[path[p]]);
             claimed[path[p]] = true;
         }
         if (!st && o->progress)

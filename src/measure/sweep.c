@@ -51,12 +51,13 @@ static void time_point(void *vctx, const sweep_point *p)
     size_t first = ctx->out->n;
     if (!ctx->st)
         ctx->st = pd_profile_model(g, w, &one, ctx->out, ctx->err);
-    if (!ctx->st) { /* the timed layer "l" alone (the last), named after its point */
+    if (!ctx->st) { /* the timed layer "l" alone (rows in layer order), named after its point */
+        const int32_t l = pd_graph_find(g, "l");
         pd_layer_timing *row = &ctx->out->rows[first];
-        *row = ctx->out->rows[ctx->out->n - 1];
+        *row = ctx->out->rows[first + (size_t)l];
         ctx->out->n = first + 1;
-        snprintf(row->layer, sizeof row->layer, "%s-%zu",
-                 pd_layer_type_name(g->layers[g->n_layers - 1].type), ctx->done);
+        snprintf(row->layer, sizeof row->layer, "%s-%zu", pd_layer_type_name(g->layers[l].type),
+                 ctx->done);
     }
     pd_weights_free(w);
     pd_graph_free(g);
