@@ -115,23 +115,33 @@ unsigned pd_problem_pinned_slots(const pd_problem *pb);
  * as loaded or clamped. 0 with the term off. */
 unsigned pd_problem_clampable_slots(const pd_problem *pb);
 
+/* The other layer of a SiLU pair fused into convolution p with layer i, or -1. */
+static inline int32_t pd_problem_fused_pair(const pd_problem *pb, size_t i, int32_t p)
+{
+    if ((int32_t)i == p + 1 && i + 1 < pb->n_layers && pb->fused_into[i + 1] == p)
+        return p + 2;
+    return (int32_t)i == p + 2 && pb->fused_into[i - 1] == p ? p + 1 : -1;
+}
+
 /* Compute time of layer i under a placement: compute_ms on its slot, but for a fused layer
- * placed apart from its producer its own pass (unfused_ms), and the producer's loss of the
- * fusion (its unfused_ms less its compute_ms there) with it: once a run, so for a SiLU
- * pair fused into a convolution, with the sigmoid when the sigmoid is apart, else with the
- * multiply (each exit's sub-graph holding a fused layer holds its producer and, but for a
- * ReLU of a branch of its own, the producer's other fused layers). */
+ * that the placement has apart from its producer (for a SiLU pair fused into a convolution:
+ * either of the pair), its own pass (unfused_ms), and the producer's loss of the fusion (its
+ * unfused_ms less its compute_ms there) with it, once a run: with the pair's sigmoid (each
+ * exit's sub-graph that holds a fused layer holds its producer and, but for a ReLU of a
+ * branch of its own, the producer's other fused layers). */
 static inline double pd_problem_compute_ms(const pd_problem *pb, const pd_slot *placement,
                                            size_t i)
 {
     const size_t nt = (size_t)pb->n_tiers, s = placement[i];
     const int32_t p = pb->fused_into ? pb->fused_into[i] : -1;
-    if (p < 0 || placement[p] == s)
+    if (p < 0)
         return pb->compute_ms[i * nt + s];
     const size_t ps = placement[p];
+    const int32_t other = pd_problem_fused_pair(pb, i, p);
+    if (ps == s && (other < 0 || placement[other] == ps))
+        return pb->compute_ms[i * nt + s];
     double own = pb->unfused_ms[i * nt + s];
-    const bool second = (int32_t)i == p + 2 && pb->fused_into[i - 1] == p; /* the multiply */
-    if (!second || placement[i - 1] == ps)
+    if (other < 0 || (int32_t)i == p + 1)
         own += pb->unfused_ms[(size_t)p * nt + ps] - pb->compute_ms[(size_t)p * nt + ps];
     return own;
 }

@@ -163,7 +163,8 @@ bool pd_problem_join_fused(const pd_problem *pb, long served_exit, pd_slot *plac
         was[i] = placement[i];
         const int32_t p = pb->fused_into[i];
         const int pin = pd_problem_pin_of(pb, i);
-        if (p >= 0 && placement[i] != placement[p] && (pin == PD_SLOT_FREE || pin == placement[p])) {
+        if (p >= 0 && placement[i] != placement[p] &&
+            (pin == (int)PD_SLOT_FREE || pin == placement[p])) {
             placement[i] = placement[p];
             moved = true;
         }
