@@ -39,9 +39,9 @@ static const char MODEL[] =
 
 enum { CONV1, RELU1, CONV2, CLIP2, CONV3, SIG3, MUL3, POOL, SIG4, MUL4, RELU4, FC, N_LAYERS };
 
-/* A tier profile over the features the profiler writes: the conv's fused_act_elems term is
- * the fused activations' cost inside its pass. `fuses` as given. */
-static pd_profile *profile(bool fuses, double scale)
+/* A tier profile over the features the profiler writes: the conv's fused_act_elems term
+ * (`fused_coef`) is the fused activations' cost inside its pass. `fuses` as given. */
+static pd_profile *profile_with(bool fuses, double scale, double fused_coef)
 {
     char json[1024];
     snprintf(json, sizeof json,
@@ -55,7 +55,7 @@ static pd_profile *profile(bool fuses, double scale)
              "\"intercept\": %g},"
              "\"pool\": {\"features\": [\"in_elems\"], \"coef\": [%g], \"intercept\": %g},"
              "\"fc\": {\"features\": [\"macs\"], \"coef\": [%g], \"intercept\": %g}}}",
-             scale, fuses ? "\"fuses\": true, " : "", 1e-6 * scale, 2e-5 * scale, 0.01 * scale,
+             scale, fuses ? "\"fuses\": true, " : "", 1e-6 * scale, fused_coef * scale, 0.01 * scale,
              1e-4 * scale, 0.02 * scale, 1.1e-4 * scale, 0.02 * scale, 3e-4 * scale,
              0.03 * scale, 1e-4 * scale, 2e-4 * scale, 0.02 * scale, 5e-5 * scale,
              0.01 * scale, 1e-6 * scale, 0.01 * scale);
@@ -64,6 +64,11 @@ static pd_profile *profile(bool fuses, double scale)
     if (pd_profile_from_json(json, strlen(json), "fz.json", &p, &err) != PD_OK)
         fail_msg("%s", err.msg);
     return p;
+}
+
+static pd_profile *profile(bool fuses, double scale)
+{
+    return profile_with(fuses, scale, 2e-5);
 }
 
 static pd_graph *open_model(void)
@@ -287,6 +292,36 @@ static void test_split_silu(void **state)
     pd_graph_free(g);
 }
 
+/* A fused kernel is costed at most as its passes apart, the fused layer's on its cheapest
+ * tier: a fit whose fused_act_elems term says more is capped (what keeps the joined
+ * placements optimal, DESIGN.md); below the cap it stands. */
+static void test_fused_kernel_capped(void **state)
+{
+    (void)state;
+    pd_graph *g = open_model();
+    const size_t nt = 2, n = 8 * 144;
+    pd_problem *pb = problem(g, profile_with(true, 1.0, 1e-3), profile(true, 0.25));
+    const double relu_edge = 1e-4 * 0.25 * n + 0.02 * 0.25;
+    /* mobile: conv1 apart plus relu1 on the edge, not its fit's 1e-3 per element */
+    assert_true(fabs(pb->compute_ms[CONV1 * nt] - (pb->unfused_ms[CONV1 * nt] + relu_edge)) <=
+                1e-12);
+    assert_true(pb->unfused_ms[CONV1 * nt] + 1e-3 * n > pb->compute_ms[CONV1 * nt] + 0.5);
+    /* edge: 2e-5 per element stands */
+    assert_true(fabs(pb->compute_ms[CONV1 * nt + 1] - pb->unfused_ms[CONV1 * nt + 1] -
+                     0.25 * 2e-5 * n) <= 1e-12);
+    pd_solve_options opt;
+    pd_solve_options_init(&opt);
+    pd_solution ex, br;
+    pd_error err;
+    assert_int_equal(pd_solve(pd_solver_find("exact"), pb, &opt, &ex, &err), PD_OK);
+    assert_int_equal(pd_solve(pd_solver_find("brute"), pb, &opt, &br, &err), PD_OK);
+    assert_true(fabs(ex.objective_ms - br.objective_ms) <= 1e-9 * br.objective_ms);
+    pd_solution_free(&ex);
+    pd_solution_free(&br);
+    pd_problem_free(pb);
+    pd_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_sum_is_the_producers),
         cmocka_unit_test(test_split_pair),
         cmocka_unit_test(test_split_silu),
+        cmocka_unit_test(test_fused_kernel_capped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

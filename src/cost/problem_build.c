@@ -125,6 +125,21 @@ static pd_status set_fusion(pd_problem *pb, const pd_graph *g, const pd_scenario
                 pb->compute_ms[i * nt + s] = own[i];
         }
     }
+    /* a fused kernel costs no more than its passes apart, wherever the fused layer would
+     * run: the fit's fused_act_elems term is capped there (the condition under which
+     * pd_solve's joining of split pairs keeps the exact solvers exact, DESIGN.md) */
+    for (size_t i = 0; !st && i < n; i++) {
+        const int32_t prod = pb->fused_into[i];
+        if (prod < 0)
+            continue;
+        double cheapest = INFINITY;
+        for (size_t s = 0; s < nt; s++)
+            cheapest = fmin(cheapest, pb->unfused_ms[i * nt + s]);
+        for (size_t s = 0; s < nt; s++) {
+            double *f = &pb->compute_ms[(size_t)prod * nt + s];
+            *f = fmin(*f, pb->unfused_ms[(size_t)prod * nt + s] + cheapest);
+        }
+    }
     free(own);
     free(with);
     return st;
