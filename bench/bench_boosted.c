@@ -57,7 +57,7 @@ static pd_graph *chain(size_t n, pd_error *err)
     pd_graph *g = NULL;
     if (pd_graph_builder_finish(b, &g, err))
         return NULL;
-    pd_graph_set_feature_hook(g, pd_runtime_feature);
+    pd_graph_set_feature_hook(g, &pd_runtime_hook);
     return g;
 }
 

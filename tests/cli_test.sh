@@ -342,7 +342,7 @@ done
 expect 0 "" -- timings "$tmp/shapes.csv" -o "$tmp/phone.csv" --test-share 0.25 --test-out "$tmp/phone-test.csv" --seed 3
 if grep -q '^16 timings from 1 file -> .*phone.csv (12), 4 held out (seed 3) -> .*phone-test.csv$' "$tmp/out" &&
     [ "$(grep -c '^phone,' "$tmp/phone.csv")" = 12 ] && head -1 "$tmp/phone.csv" | grep -q ',macs,' &&
-    cat "$tmp/phone.csv" "$tmp/phone-test.csv" | grep -q '^phone,c64,conv,.*,conv,64,28,28,64,3,3,1,1,1,64,28,28$'; then ok
+    cat "$tmp/phone.csv" "$tmp/phone-test.csv" | grep -q '^phone,c64,conv,.*,conv,64,28,28,64,3,3,1,1,1,64,28,28,$'; then ok
 else bad "timings: $(cat "$tmp/out"; head -3 "$tmp/phone.csv")"; fi
 expect 0 "" -- fit "$tmp/phone.csv" --test "$tmp/phone-test.csv" -o "$tmp/phone.json"
 expect 2 'shapes.csv: line 1: no feature column .*predoff timings' -- fit "$tmp/shapes.csv" -o "$tmp/x.json"
@@ -382,7 +382,7 @@ echo '{"a": [1, 2]}' >"$tmp/bad-model/bst.conv.xgb.json"
 expect 2 'bst.conv.xgb.json: no XGBoost "version" \[major, minor, patch\]: not an XGBoost JSON model$' -- plan b-lenet --mobile "$tmp/bad-model/bst.json" --exit-accuracy 0.9,0.99
 cp "$tmp/bst.conv.xgb.json" "$tmp/bad-model/"
 sed -i '0,/"in_elems", /s///' "$tmp/bad-model/bst.json"
-expect 2 'bst.conv.xgb.json: the model reads 18 features, the profile names 17$' -- plan b-lenet --mobile "$tmp/bad-model/bst.json" --exit-accuracy 0.9,0.99
+expect 2 'bst.conv.xgb.json: the model reads 19 features, the profile names 18$' -- plan b-lenet --mobile "$tmp/bad-model/bst.json" --exit-accuracy 0.9,0.99
 cp "$tmp/bst.json" "$tmp/bad-model/"
 sed -i 's/"file": "bst.conv.xgb.json"/"file": "..\/bst.conv.xgb.json"/' "$tmp/bad-model/bst.json"
 expect 2 "layers.conv: field \"file\" \(\"../bst.conv.xgb.json\"\) must not leave the profile's directory" -- plan b-lenet --mobile "$tmp/bad-model/bst.json" --exit-accuracy 0.9,0.99
@@ -998,7 +998,7 @@ if grep -q '^tiers: mobile (x86-1core), edge (x86-2core)' "$tmp/out"; then ok; e
 # its own when cross-validation says so, and a profile's kind names are checked
 expect 0 "" -- profile "$fx/dag-residual/model.json" --repeat 2 --warmup 1 -o "$tmp/kinds.csv"
 shape='channels,height,width,filters,kernel_h,kernel_w,stride,pad,groups,out_channels,out_height,out_width'
-if head -1 "$tmp/kinds.csv" | grep -q ",repeats,kind,$shape\$" && grep -q ',conv/depthwise,' "$tmp/kinds.csv" &&
+if head -1 "$tmp/kinds.csv" | grep -q ",repeats,kind,$shape,fused_into\$" && grep -q ',conv/depthwise,' "$tmp/kinds.csv" &&
     grep -q ',conv,.*,conv,' "$tmp/kinds.csv" && grep -q ',relu,.*,relu,' "$tmp/kinds.csv"; then ok; else bad "profile: the kind column: $(head -4 "$tmp/kinds.csv")"; fi
 awk 'BEGIN { print "source,layer,type,macs,in_elems,median_ms,kind"
              for (i = 1; i <= 30; i++) { m = i * 1e5; e = 1 + (i % 3) * 0.01

@@ -284,7 +284,7 @@ static pd_graph *conv_chain(void)
     pd_error err;
     if (pd_graph_from_json(json, strlen(json), "chain", &g, &err) != PD_OK)
         fail_msg("%s", err.msg);
-    pd_graph_set_feature_hook(g, pd_runtime_feature);
+    pd_graph_set_feature_hook(g, &pd_runtime_hook);
     return g;
 }
 

@@ -369,12 +369,14 @@ static void test_input_from_another_exits_buffer(void **state)
  * sigmoid's time is 0: its multiply did the work) with x sigmoid(x), and after a
  * convolution that only the pair reads, the multiply writing over it (x times sigmoid(x),
  * as PyTorch exports SiLU), in the convolution's own pass (the multiply's time 0 too),
- * giving the same floats; a multiply of another tensor by a sigmoid stays two passes. */
+ * giving the same floats, unless another exit reads the convolution (its pass then one
+ * cost in every exit: its own); a multiply of another tensor by a sigmoid stays two passes. */
 static void test_silu_runs_as_one_pass(void **state)
 {
     (void)state;
-    static const char *const muls[] = {"\"a\", \"s\"", "\"s\", \"a\"", "\"b\", \"s\""};
-    for (int v = 0; v < 3; v++) {
+    static const char *const muls[] = {"\"a\", \"s\"", "\"s\", \"a\"", "\"b\", \"s\"",
+                                       "\"a\", \"s\""};
+    for (int v = 0; v < 4; v++) {
         char json[1024];
         snprintf(json, sizeof json,
                  "{\"name\": \"t\", \"input\": [2, 5, 5], \"layers\": ["
@@ -387,8 +389,8 @@ static void test_silu_runs_as_one_pass(void **state)
                  "{\"name\": \"fb\", \"type\": \"fc\", \"outputs\": 10, \"exit\": true, "
                  "\"input\": \"b\"},"
                  "{\"name\": \"fa\", \"type\": \"fc\", \"outputs\": 10, \"exit\": true, "
-                 "\"input\": \"a\"}]}",
-                 muls[v]);
+                 "\"input\": \"%s\"}]}",
+                 muls[v], v == 3 ? "m" : "a");
         pd_graph *g = NULL;
         pd_weights *w = NULL;
         pd_net *net = net_of_json(json, &g, &w, 1);
@@ -398,31 +400,40 @@ static void test_silu_runs_as_one_pass(void **state)
         size_t len, n;
         const float *y;
         const int32_t *path = pd_net_path(net, 0, &len);
-        assert_int_equal(len, v < 2 ? 4 : 5); /* a, s, m, f; and b first when m reads it */
+        assert_int_equal(len, v != 2 ? 4 : 5); /* a, s, m, f; and b first when m reads it */
         const size_t at = len - 3;         /* s */
         assert_string_equal(g->layers[path[at]].name, "s");
         assert_int_equal(pd_net_run(net, 1, 0, 1, x, 50, &y, &n, NULL, NULL), PD_OK); /* b */
         memcpy(b, y, sizeof b);
-        assert_int_equal(pd_net_run(net, 2, 0, 1, x, 50, &y, &n, NULL, NULL), PD_OK); /* a */
+        if (v == 3) /* a, the first position of exit 0's path */
+            assert_int_equal(pd_net_run(net, 0, 0, 1, x, 50, &y, &n, NULL, NULL), PD_OK);
+        else
+            assert_int_equal(pd_net_run(net, 2, 0, 1, x, 50, &y, &n, NULL, NULL), PD_OK);
         memcpy(a, y, sizeof a);
         double ms[5] = {-1, -1, -1, -1, -1};
         assert_int_equal(pd_net_run(net, 0, 0, at + 2, x, 50, &y, &n, ms, NULL), PD_OK);
         assert_int_equal(n, 75);
         for (int i = 0; i < 75; i++) {
             double sig = 1.0 / (1.0 + exp(-(double)a[i]));
-            double want = (v < 2 ? (double)a[i] : (double)b[i]) * sig;
+            double want = (v != 2 ? (double)a[i] : (double)b[i]) * sig;
             assert_true(fabs(y[i] - want) <= 1e-6 * (1.0 + fabs(want)));
         }
-        if (v == 1) { /* m writes over s, not over a: a keeps its own pass */
+        if (v <= 1) { /* m writes over s, not over a (v 1); or exit fa reads a, which runs
+                       * there alone (v 0), so a's pass is one cost for every exit: its own */
             assert_true(ms[at] == 0.0 && ms[at + 1] > 0.0);
             assert_true(pd_net_fused(net, 0, at) && !pd_net_fused(net, 0, at + 1));
-        } else if (v == 0) {
+            assert_int_equal(pd_runtime_fused_into(g, (size_t)path[at]), path[at + 1]);
+            assert_int_equal(pd_runtime_fused_into(g, (size_t)path[at + 1]), -1);
+        } else if (v == 3) {
             assert_true(ms[at] == 0.0); /* the sigmoid did not run on its own */
             /* nor the multiply, which writes over a: the convolution's pass computed the
              * SiLU, the floats the SiLU pass gives when the run starts at the sigmoid */
             assert_true(ms[at + 1] == 0.0);
             assert_true(pd_net_fused(net, 0, at) && pd_net_fused(net, 0, at + 1));
             assert_false(pd_net_fused(net, 0, at - 1));
+            assert_int_equal(pd_runtime_fused_into(g, (size_t)path[at]), path[at - 1]);
+            assert_int_equal(pd_runtime_fused_into(g, (size_t)path[at + 1]), path[at - 1]);
+            assert_true(pd_runtime_fused_elems(g, (size_t)path[at - 1]) == 150.0);
             float fused[75];
             memcpy(fused, y, sizeof fused);
             assert_int_equal(pd_net_run(net, 0, at, at + 2, a, 75, &y, &n, ms, NULL), PD_OK);

@@ -636,6 +636,7 @@ static void same_rows(const pd_timings *a, const pd_timings *b)
         assert_true(same(x->p90_ms, y->p90_ms));
         assert_true(same(x->mean_ms, y->mean_ms));
         assert_int_equal(x->repeats, y->repeats);
+        assert_string_equal(x->fused_into, y->fused_into);
     }
 }
 
@@ -750,6 +751,8 @@ static void test_csv_round_trip(void **state)
     t.rows[5].kind = PD_KIND_CONV_DEPTHWISE;
     for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++) /* shape columns given, and one not */
         t.rows[5].shape[c] = c == PD_SHAPE_PAD ? NAN : 3.0 * c + 1.0 / 7.0;
+    t.rows[5].features[PD_FEAT_FUSED_ACT_ELEMS] = 4096; /* a conv with its ReLU in its pass */
+    snprintf(t.rows[6].fused_into, sizeof t.rows[6].fused_into, "%s", "conv_7");
     size_t len;
     char *csv = write_csv(&t, &len);
     assert_non_null(strstr(csv, ",30,conv/depthwise,")); /* the kind's name */
@@ -757,11 +760,11 @@ static void test_csv_round_trip(void **state)
     assert_non_null(strstr(csv, ",18.142857142857142,,24.142857142857142,")); /* stride, pad, groups */
     static const char header[] = "source,layer,type,in_elems,out_elems,in_bytes,out_bytes,"
                                  "kernel_filters,kernel_filters_channels,macs,weight_bytes,"
-                                 "model_bytes,runtime_macs,transform_elems,median_ms,p10_ms,"
-                                 "p90_ms,mean_ms,"
+                                 "model_bytes,runtime_macs,transform_elems,fused_act_elems,"
+                                 "median_ms,p10_ms,p90_ms,mean_ms,"
                                  "repeats,kind,channels,height,width,filters,kernel_h,"
                                  "kernel_w,stride,pad,groups,out_channels,out_height,"
-                                 "out_width\n";
+                                 "out_width,fused_into\n";
     assert_int_equal(strncmp(csv, header, sizeof header - 1), 0);
     pd_timings back = {0};
     pd_error err;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "predoff/graph.h"
+#include "predoff/runtime.h"
 
 static void test_fit_sets_whole(void **state)
 {
@@ -45,9 +46,18 @@ static void parse_point(void *vctx, const pd_sweep_point *p)
     pd_error err;
     if (pd_graph_from_json(json, strlen(json), "sweep", &g, &err) != PD_OK)
         fail_msg("%s: %s", json, err.msg);
-    assert_int_equal(g->n_layers, p->pre[0] ? 2 : 1);
-    assert_string_equal(g->layers[g->n_layers - 1].name, "l");
-    assert_int_equal(g->layers[g->n_layers - 1].type, c->type);
+    static const size_t after[] = {0, 1, 1, 2}; /* a ReLU, a Clip, a SiLU's two layers */
+    assert_true((unsigned)p->post < sizeof after / sizeof after[0]);
+    const size_t l = p->pre[0] ? 1 : 0;
+    assert_int_equal(g->n_layers, l + 1 + after[p->post]);
+    assert_string_equal(g->layers[l].name, "l");
+    assert_int_equal(g->layers[l].type, c->type);
+    assert_true(g->layers[g->n_layers - 1].is_exit && g->n_exits == 1);
+    /* what follows is what the runtime fuses into "l" */
+    pd_graph_set_feature_hook(g, &pd_runtime_hook);
+    for (size_t i = l + 1; i < g->n_layers; i++)
+        assert_int_equal(pd_graph_fused_into(g, i), (int32_t)l);
+    assert_true((pd_graph_feature(g, l, PD_FEAT_FUSED_ACT_ELEMS) > 0.0) == (p->post != 0));
     pd_graph_free(g);
     c->n++;
 }

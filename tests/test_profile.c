@@ -41,10 +41,11 @@ static pd_profile *open_ok(const char *name)
 
 /* An engine's features as a stand-in engine would give them (the planner's tests have no
  * runtime): what a profile fitted on predoff's runtime reads. */
-static double fake_engine(const pd_layer *l, pd_feature f)
+static double fake_feature(const pd_graph *g, size_t i, pd_feature f)
 {
-    return f == PD_FEAT_RUNTIME_MACS ? pd_layer_macs(l) : 0.0;
+    return f == PD_FEAT_RUNTIME_MACS ? pd_layer_macs(&g->layers[i]) : 0.0;
 }
+static const pd_engine_hook fake_engine = {fake_feature, NULL}; /* fuses nothing */
 
 static void test_presets_open(void **state)
 {
@@ -64,8 +65,8 @@ static void test_presets_open(void **state)
     pd_error err;
     assert_int_equal(pd_graph_open("b-alexnet", &alex, &err), PD_OK);
     assert_int_equal(pd_graph_open("b-lenet", &lenet, &err), PD_OK);
-    pd_graph_set_feature_hook(alex, fake_engine); /* for the presets fitted on the runtime */
-    pd_graph_set_feature_hook(lenet, fake_engine);
+    pd_graph_set_feature_hook(alex, &fake_engine); /* for the presets fitted on the runtime */
+    pd_graph_set_feature_hook(lenet, &fake_engine);
     for (size_t i = 0; i < n; i++) {
         pd_profile *p = open_ok(pre[i].name);
         /* the preset's name inside its JSON is the name it is listed under */
@@ -395,11 +396,12 @@ static void test_parse_errors(void **state)
                 "layers.conv", "2 features but 1 coefficients", NULL);
     bad_profile(P("\"relu\": {\"features\": [\"in_elems\"], \"coef\": [1, 2], \"intercept\": 0}"),
                 "layers.relu", "1 features but 2 coefficients", NULL);
-    /* twelve features cannot all be distinct: there are eleven */
+    /* thirteen features cannot all be distinct: there are twelve */
     bad_profile(P("\"relu\": {\"features\": [\"in_elems\", \"out_elems\", \"in_bytes\", "
                   "\"out_bytes\", \"kernel_filters\", \"kernel_filters_channels\", \"macs\", "
                   "\"weight_bytes\", \"model_bytes\", \"runtime_macs\", \"transform_elems\", "
-                  "\"in_elems\"], \"coef\": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], \"intercept\": 0}"),
+                  "\"fused_act_elems\", \"in_elems\"], \"coef\": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, "
+                  "1, 1], \"intercept\": 0}"),
                 "layers.relu", "features", NULL);
     /* unknown layer type, a type given twice */
     bad_profile(P(RELU ", \"conv3d\": {\"features\": [], \"coef\": [], \"intercept\": 0}"),

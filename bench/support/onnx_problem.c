@@ -19,7 +19,7 @@ pd_status bench_onnx_open(const char *dir, const char *arch, pd_graph **out, pd_
     if (st)
         return st;
     pd_weights_free(w);
-    pd_graph_set_feature_hook(*out, pd_runtime_feature);
+    pd_graph_set_feature_hook(*out, &pd_runtime_hook);
     return PD_OK;
 }
 

@@ -61,6 +61,8 @@ typedef enum pd_feature {
     PD_FEAT_MODEL_BYTES,
     PD_FEAT_RUNTIME_MACS, /* the multiplies predoff's runtime does: macs, but for Winograd's */
     PD_FEAT_TRANSFORM_ELEMS, /* what Winograd's transforms write for such a layer, else 0 */
+    PD_FEAT_FUSED_ACT_ELEMS, /* the output elements of the layers the engine runs inside
+                              * this layer's pass (pd_graph_fused_into), 0 if none */
     PD_FEATURE_COUNT
 } pd_feature;
 
@@ -122,7 +124,16 @@ typedef struct pd_layer {
     double accuracy;
 } pd_layer;
 
-typedef double (*pd_feature_hook)(const struct pd_layer *l, pd_feature f);
+/* What an inference engine knows of a graph and the planner does not (graph.h keeps the
+ * planner free of any engine): the features only the engine's algorithms define, and
+ * which layers it runs inside another layer's pass. */
+struct pd_graph;
+typedef struct pd_engine_hook {
+    /* Feature f (pd_feature_of_engine) of layer i of g */
+    double (*feature)(const struct pd_graph *g, size_t i, pd_feature f);
+    /* The layer of g whose pass runs layer i whenever a run holds both, or -1 (its own) */
+    int32_t (*fused_into)(const struct pd_graph *g, size_t i);
+} pd_engine_hook;
 
 /* Layers are stored parents first: every input of a layer comes before it. */
 typedef struct pd_graph {
@@ -134,7 +145,7 @@ typedef struct pd_graph {
     size_t n_exits;
     int32_t *exits; /* layer indices of the exits, in model order */
     double model_bytes; /* float32 weights of all layers */
-    pd_feature_hook engine_feature; /* NULL: the engine's features are NaN */
+    const pd_engine_hook *engine; /* NULL: the engine's features are NaN, nothing fused */
     pd_topology *topo;  /* the structure, computed at load time (topology.h) */
 } pd_graph;
 
@@ -209,12 +220,16 @@ double pd_graph_model_bytes(const pd_graph *g);
 double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f);
 
 /* Features that only an inference engine knows: what its convolution algorithm multiplies
- * and writes (PD_FEAT_RUNTIME_MACS, PD_FEAT_TRANSFORM_ELEMS). The engine that a profile
- * was measured on gives them through a hook set on the graph (predoff's runtime:
- * pd_runtime_feature in runtime.h), so that the planner stays free of it. */
+ * and writes (PD_FEAT_RUNTIME_MACS, PD_FEAT_TRANSFORM_ELEMS) and what it fuses into a
+ * layer's pass (PD_FEAT_FUSED_ACT_ELEMS). The engine that a profile was measured on gives
+ * them through a hook set on the graph (predoff's runtime: pd_runtime_hook in runtime.h),
+ * so that the planner stays free of it. */
 bool pd_feature_of_engine(pd_feature f);
-/* Sets (or with NULL clears) g's feature hook. */
-void pd_graph_set_feature_hook(pd_graph *g, pd_feature_hook hook);
+/* Sets (or with NULL clears) g's engine hook; the hook is not copied and must outlive g. */
+void pd_graph_set_feature_hook(pd_graph *g, const pd_engine_hook *hook);
+/* The layer whose pass the graph's engine runs layer i in (pd_engine_hook.fused_into), or
+ * -1: its own pass, or no hook. */
+int32_t pd_graph_fused_into(const pd_graph *g, size_t i);
 
 /* Whether layer i is in A(k), the sub-graph of exit number k (the exit or an ancestor). */
 bool pd_graph_in_exit(const pd_graph *g, size_t i, size_t k);
@@ -251,14 +266,26 @@ typedef struct pd_fit_sets {
 } pd_fit_sets;
 const pd_fit_sets *pd_layer_type_fit_sets(pd_layer_type t);
 
+/* What a sweep point's timed layer is followed by: nothing, or an activation an engine may
+ * fuse into its pass (a ReLU, a Clip(0, 6), a SiLU as PyTorch exports it: a sigmoid and the
+ * multiply of "l" by it), so that a fit sees the fused kernels a network runs. */
+typedef enum pd_sweep_post {
+    PD_SWEEP_POST_NONE,
+    PD_SWEEP_POST_RELU,
+    PD_SWEEP_POST_CLIP,
+    PD_SWEEP_POST_SILU
+} pd_sweep_post;
+
 /* One point of a type's sweep grid (`predoff profile --sweep`): a model with input
  * [c, hw, hw] and one timed layer "l", its JSON fields (`"type": ...` included) in `layer`;
  * `pre`, when not empty, the fields of a layer "pre" before it, which reads the input and
- * which "l" may read (to give a mul its [C, 1, 1] factor). */
+ * which "l" may read (to give a mul its [C, 1, 1] factor); `post`, the layers after it,
+ * the last the exit ("l" is, without). */
 typedef struct pd_sweep_point {
     int c, hw;
     char layer[160];
     char pre[96];
+    pd_sweep_post post;
 } pd_sweep_point;
 typedef void (*pd_sweep_emit)(void *ctx, const pd_sweep_point *p);
 /* The JSON model description of point p into buf (named `name`); false if it does not fit

@@ -28,6 +28,9 @@ typedef struct pd_layer_timing {
     double mean_ms;    /* NAN when not given; under a CPU quota the mean, not the median,
                         * shows the throttling */
     size_t repeats;
+    char fused_into[64]; /* the layer whose pass a run runs this one in (pd_graph_fused_into):
+                          * its time in a run is that layer's, and this row's time is its
+                          * own pass alone; "" for a layer of its own pass */
 } pd_layer_timing;
 
 typedef struct pd_timings {
@@ -54,14 +57,20 @@ pd_status pd_timings_hold_out(pd_timings *t, const char *sources, const char *na
 pd_status pd_timings_add(pd_timings *t, const pd_layer_timing *row, pd_error *err);
 void pd_timings_free(pd_timings *t);
 
+/* Removes the rows of fused layers (fused_into given: timed alone, their time in a run is
+ * their producer's), keeping the others in order; returns how many went. What `fit` fits
+ * and judges on. */
+size_t pd_timings_drop_fused(pd_timings *t);
+
 /* The profile CSV: a header line naming the columns
  *   source,layer,type,<every feature name>,median_ms,p10_ms,p90_ms,mean_ms,repeats,kind,
- *   <every shape column name>
+ *   <every shape column name>,fused_into
  * then one line per layer (kind: "conv/depthwise", or the type's name for a layer with no
  * kind of its own; the shape columns: pd_shape_column). The reader finds columns by name
  * (any order; extra columns ignored; a file without kind reads every row as PD_KIND_NONE,
- * one without a shape column reads it as not given, NAN); every error names the file, line
- * and column. */
+ * one without a shape column reads it as not given, NAN; one without fused_act_elems reads
+ * it as 0 and one without fused_into as "": nothing fused, as before); every error names
+ * the file, line and column. */
 pd_status pd_timings_write_csv(const pd_timings *t, FILE *f);
 pd_status pd_timings_parse_csv(const char *text, size_t len, const char *source,
                                pd_timings *out, pd_error *err);
@@ -105,8 +114,9 @@ pd_status pd_timings_split(pd_timings *t, double share, uint64_t seed, pd_timing
  * timed alone, back to back, it found its weights and inputs in the cache, and a network's
  * layers took 4 to 34% less in all (an fc with 4 MB of weights 4 to 7 times less;
  * docs/PERFORMANCE.md). A ReLU that
- * the runtime runs inside its convolution's pass has no time of its own in a run: it is
- * timed alone (what it costs unfused), and its convolution's time holds both.
+ * the runtime runs inside its convolution's pass (pd_runtime_fused_into) has no time of its
+ * own in a run: it is timed alone (what it costs unfused) and its row names the layer in
+ * fused_into; that layer's row holds both, and its feature fused_act_elems counts them.
  * With `alone`, every layer is timed alone instead, on random inputs of its shapes, and the
  * window is each layer's. The window is for a tier under a CPU quota (cgroup cpu.max): its
  * stalls (e.g. 9 ms in every 10) land in a few runs at random, and only a window of many

@@ -50,6 +50,14 @@ typedef struct pd_problem {
     pd_slot *pin;                      /* [layer]: the slot a pin (--pin) fixes, or PD_SLOT_FREE;
                                         * NULL when nothing is pinned. Every solver honours it
                                         * or refuses */
+    /* Fused layers (docs/DESIGN.md, "Fused layers"): layer i runs in layer fused_into[i]'s
+     * pass (-1: its own) when both are on one tier, and compute_ms holds that: 0 for it,
+     * the fused kernel for its producer, on a tier whose profile fuses (pd_profile.fuses).
+     * Placed apart, each runs a pass of its own: unfused_ms[layer * n_tiers + slot] (its
+     * own for a fused layer, the producer's without it for a producer; compute_ms where
+     * nothing is fused). Both NULL when nothing is fused (pd_problem_compute_ms). */
+    int32_t *fused_into;
+    double *unfused_ms;
 } pd_problem;
 
 /* Allocates a zeroed problem with these sizes (load_ms only if load_on); its layer graph
@@ -106,6 +114,45 @@ unsigned pd_problem_pinned_slots(const pd_problem *pb);
  * negative intercept or slope), bit s for slot s: where the exact solvers try each subset
  * as loaded or clamped. 0 with the term off. */
 unsigned pd_problem_clampable_slots(const pd_problem *pb);
+
+/* The other layer of a SiLU pair fused into convolution p with layer i, or -1. */
+static inline int32_t pd_problem_fused_pair(const pd_problem *pb, size_t i, int32_t p)
+{
+    if ((int32_t)i == p + 1 && i + 1 < pb->n_layers && pb->fused_into[i + 1] == p)
+        return p + 2;
+    return (int32_t)i == p + 2 && pb->fused_into[i - 1] == p ? p + 1 : -1;
+}
+
+/* Compute time of layer i under a placement: compute_ms on its slot, but for a fused layer
+ * that the placement has apart from its producer (for a SiLU pair fused into a convolution:
+ * either of the pair), its own pass (unfused_ms), and the producer's loss of the fusion (its
+ * unfused_ms less its compute_ms there) with it, once a run: with the pair's sigmoid (each
+ * exit's sub-graph that holds a fused layer holds its producer and, but for a ReLU of a
+ * branch of its own, the producer's other fused layers). */
+static inline double pd_problem_compute_ms(const pd_problem *pb, const pd_slot *placement,
+                                           size_t i)
+{
+    const size_t nt = (size_t)pb->n_tiers, s = placement[i];
+    const int32_t p = pb->fused_into ? pb->fused_into[i] : -1;
+    if (p < 0)
+        return pb->compute_ms[i * nt + s];
+    const size_t ps = placement[p];
+    const int32_t other = pd_problem_fused_pair(pb, i, p);
+    if (ps == s && (other < 0 || placement[other] == ps))
+        return pb->compute_ms[i * nt + s];
+    double own = pb->unfused_ms[i * nt + s];
+    if (other < 0 || (int32_t)i == p + 1)
+        own += pb->unfused_ms[(size_t)p * nt + ps] - pb->compute_ms[(size_t)p * nt + ps];
+    return own;
+}
+
+/* Puts each fused layer that a placement has apart from its producer on the producer's
+ * slot, unless a pin keeps it where it is, when that does not raise `objective` (pd_objective,
+ * or with served_exit >= 0 pd_objective_single_exit of that exit); what pd_solve does to
+ * every solver's placement. On a line of tiers the tensors then cross no more links (a
+ * fused layer's output is its producer's size), and nothing is costed apart that the
+ * runtime fuses; returns whether the placement changed. */
+bool pd_problem_join_fused(const pd_problem *pb, long served_exit, pd_slot *placement);
 
 /* Transfer time of `bytes` from slot a to slot b, milliseconds. */
 static inline double pd_transfer_ms(const pd_problem *pb, int a, int b, double bytes)

@@ -94,6 +94,12 @@ typedef struct pd_profile {
     pd_linear_model parse; /* result parsing on the mobile, over model bytes; optional */
     size_t n_measured;
     pd_measured_model *measured; /* each model name once */
+    /* "fuses": the tier's engine runs a layer that the graph's engine hook fuses
+     * (pd_graph_fused_into) inside its producer's pass, and the models cost that producer as
+     * the fused kernel (its fused_act_elems): the planner then costs the fused layer 0 where
+     * it runs with its producer (cost-model.md as amended in docs/FORMATS-EXTENSIONS.md).
+     * False: every layer its own pass, as before */
+    bool fuses;
 } pd_profile;
 
 /* A profile's entries by one index e: the types' (layer[e]) then the kinds'
@@ -131,6 +137,11 @@ double pd_profile_layer_ms(const pd_profile *p, const pd_graph *g, size_t i);
  * all). Fails only when XGBoost does, or memory runs out. */
 pd_status pd_profile_layers_ms(const pd_profile *p, const pd_graph *g, double *ms,
                                pd_error *err);
+/* The same with every layer as a pass of its own, nothing fused into it (its
+ * fused_act_elems 0): what a producer costs when a placement puts what it fuses on another
+ * tier. Measured times are as measured. */
+pd_status pd_profile_layers_own_ms(const pd_profile *p, const pd_graph *g, double *ms,
+                                   pd_error *err);
 
 /* The table of the model named `model` (exactly), or NULL. */
 const pd_measured_model *pd_profile_measured_for(const pd_profile *p, const char *model);

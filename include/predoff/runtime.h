@@ -138,9 +138,23 @@ double pd_layer_runtime_macs(const pd_layer *l);
 /* For a layer that runs by F(m, r), the values its input and output transforms write:
  * tiles x (m + r - 1)^2 x (channels + filters); 0 for any other. */
 double pd_layer_transform_elems(const pd_layer *l);
-/* The graph's feature hook for this runtime (pd_graph_set_feature_hook): the two above
- * as PD_FEAT_RUNTIME_MACS and PD_FEAT_TRANSFORM_ELEMS, NaN for any other feature. */
+/* The two above as PD_FEAT_RUNTIME_MACS and PD_FEAT_TRANSFORM_ELEMS, NaN for any other
+ * feature. */
 double pd_runtime_feature(const pd_layer *l, pd_feature f);
+/* The layer of g whose pass this runtime runs layer i in whenever a run holds both, or -1
+ * (src/nn/fusion.c; the net's plan follows it): a ReLU or Clip(0, cap) into the
+ * convolution before it, which only it reads; a SiLU's sigmoid (read only by the next
+ * layer, a multiply of the sigmoid's input by it) into that multiply; and both layers of
+ * such a pair into the convolution before them, which only they read and whose output is
+ * the multiply's first input. The convolution, sigmoid and pair are never exits. */
+int32_t pd_runtime_fused_into(const pd_graph *g, size_t i);
+/* PD_FEAT_FUSED_ACT_ELEMS of layer i: the elements that the layers fused into its pass write
+ * in one run (a ReLU's, the same as the convolution's however many branches have one; a
+ * SiLU pair's two), 0 if none. */
+double pd_runtime_fused_elems(const pd_graph *g, size_t i);
+/* The graph's engine hook for this runtime (pd_graph_set_feature_hook): pd_runtime_feature,
+ * pd_runtime_fused_elems and pd_runtime_fused_into. */
+extern const pd_engine_hook pd_runtime_hook;
 
 #ifdef __cplusplus
 }

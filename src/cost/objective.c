@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "predoff/objective.h"
 
@@ -42,14 +43,13 @@ double pd_objective(const pd_problem *pb, const pd_slot *placement)
     const int32_t *parent = pd_topology_tree_parents(pb->topo);
     if (!parent)
         return pd_objective_by_exits(pb, placement);
-    size_t nt = (size_t)pb->n_tiers;
     double e = 0.0;
     for (size_t i = 0; i < pb->n_layers; i++) {
         int s = placement[i];
         int32_t p = parent[i];
         int from = p < 0 ? MOBILE_SLOT : placement[p];
         double bytes = p < 0 ? pb->input_bytes : pb->out_bytes[p];
-        e += pb->weight[i] * (pb->compute_ms[i * nt + (size_t)s] + pd_transfer_ms(pb, from, s, bytes));
+        e += pb->weight[i] * (pd_problem_compute_ms(pb, placement, i) + pd_transfer_ms(pb, from, s, bytes));
     }
     double mass = 0.0;
     for (size_t k = 0; k < pb->n_exits; k++) {
@@ -98,7 +98,6 @@ static double dag_crossings(const pd_problem *pb, const pd_slot *placement, size
 static double exit_latency(const pd_problem *pb, const pd_slot *placement, size_t k)
 {
     const pd_topology *t = pb->topo;
-    size_t nt = (size_t)pb->n_tiers;
     int32_t exit = pb->exit_layer[k];
     double r = t->tree ? pd_transfer_ms(pb, placement[exit], MOBILE_SLOT, pb->out_bytes[exit])
                        : dag_crossings(pb, placement, k, exit);
@@ -112,7 +111,7 @@ static double exit_latency(const pd_problem *pb, const pd_slot *placement, size_
                                u < 0 ? pb->input_bytes : pb->out_bytes[u]);
         else
             x = dag_crossings(pb, placement, k, u < 0 ? PD_TENSOR_INPUT : u);
-        r += pb->compute_ms[(size_t)v * nt + placement[v]] + x;
+        r += pd_problem_compute_ms(pb, placement, (size_t)v) + x;
         v = u;
     }
     return r + pb->parse_ms;
@@ -140,6 +139,42 @@ double pd_objective_single_exit(const pd_problem *pb, const pd_slot *placement, 
         slope[placement[v]] += pb->load_ms[(size_t)v * nt + placement[v]];
     }
     return t + clamped_load(pb, used, slope);
+}
+
+/* The objective a solver's placement is judged by: E[L], or one exit's latency. */
+static double judged(const pd_problem *pb, long served_exit, const pd_slot *placement)
+{
+    return served_exit < 0 ? pd_objective(pb, placement)
+                           : pd_objective_single_exit(pb, placement, (size_t)served_exit);
+}
+
+bool pd_problem_join_fused(const pd_problem *pb, long served_exit, pd_slot *placement)
+{
+    if (!pb->fused_into)
+        return false;
+    const double before = judged(pb, served_exit, placement);
+    bool moved = false;
+    /* a producer before its layers (a ReLU, a SiLU pair after their convolution), or after
+     * (a SiLU's sigmoid, its multiply): the producers do not move, so one pass will do */
+    pd_slot *was = malloc(pb->n_layers * sizeof *was);
+    if (!was)
+        return false; /* out of memory: the placement stays as the solver gave it */
+    for (size_t i = 0; i < pb->n_layers; i++) {
+        was[i] = placement[i];
+        const int32_t p = pb->fused_into[i];
+        const int pin = pd_problem_pin_of(pb, i);
+        if (p >= 0 && placement[i] != placement[p] &&
+            (pin == (int)PD_SLOT_FREE || pin == placement[p])) {
+            placement[i] = placement[p];
+            moved = true;
+        }
+    }
+    if (moved && !(judged(pb, served_exit, placement) <= before)) {
+        memcpy(placement, was, pb->n_layers * sizeof *was);
+        moved = false;
+    }
+    free(was);
+    return moved;
 }
 
 size_t pd_problem_best_exit(const pd_problem *pb)

@@ -55,6 +55,8 @@ void pd_problem_free(pd_problem *pb)
     free(pb->exit_prob);
     free(pb->load_ms);
     free(pb->pin);
+    free(pb->fused_into);
+    free(pb->unfused_ms);
     free(pb);
 }
 

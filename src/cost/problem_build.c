@@ -70,6 +70,81 @@ static pd_status set_compute(pd_problem *pb, const pd_graph *g, const pd_scenari
     return st;
 }
 
+/* Fused layers (docs/DESIGN.md): on a tier whose profile fuses, a fused layer with its
+ * producer costs 0 there and the producer the fused kernel (compute_ms, as set_compute
+ * predicted it with its fused_act_elems); each alone costs its own pass (unfused_ms).
+ * Nothing when the graph's engine fuses nothing or no tier's profile fuses. */
+static pd_status set_fusion(pd_problem *pb, const pd_graph *g, const pd_scenario *sc,
+                            pd_error *err)
+{
+    size_t n = g->n_layers, nt = (size_t)pb->n_tiers, n_fused = 0;
+    bool fuses = false;
+    for (size_t s = 0; s < nt; s++)
+        fuses |= sc->profile[pb->tier[s]]->fuses;
+    for (size_t i = 0; fuses && i < n; i++)
+        n_fused += pd_graph_fused_into(g, i) >= 0;
+    if (!n_fused)
+        return PD_OK;
+    pb->fused_into = malloc(n * sizeof *pb->fused_into);
+    pb->unfused_ms = malloc(n * nt * sizeof *pb->unfused_ms);
+    double *own = malloc(n * sizeof *own);
+    bool *with = malloc(n * sizeof *with); /* [producer]: fused on the tier at hand */
+    pd_status st = PD_OK;
+    if (!pb->fused_into || !pb->unfused_ms || !own || !with)
+        st = pd_error_set(err, PD_ENOMEM, "out of memory");
+    for (size_t i = 0; !st && i < n; i++)
+        pb->fused_into[i] = pd_graph_fused_into(g, i);
+    for (size_t s = 0; s < nt && !st; s++) {
+        const pd_profile *p = sc->profile[pb->tier[s]];
+        if (p->fuses && (st = pd_profile_layers_own_ms(p, g, own, err))) {
+            pd_error_prefix(err, p->name);
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            with[i] = false;
+            if (!p->fuses)
+                own[i] = pb->compute_ms[i * nt + s];
+        }
+        for (size_t i = 0; p->fuses && i < n; i++)
+            if (pb->fused_into[i] >= 0)
+                with[pb->fused_into[i]] = true;
+        /* a measured time is as measured (a measured table says nothing of what was in
+         * whose pass): a group with one is not fused on the tier */
+        double ms;
+        for (size_t i = 0; p->fuses && i < n; i++) {
+            const int32_t prod = pb->fused_into[i];
+            if (pd_profile_measured_ms(p, g, i, &ms))
+                with[prod >= 0 ? (size_t)prod : i] = false;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const int32_t prod = pb->fused_into[i];
+            pb->unfused_ms[i * nt + s] = own[i];
+            if (prod >= 0) /* with its producer: in that pass, or its own where not fused */
+                pb->compute_ms[i * nt + s] = with[prod] ? 0.0 : own[i];
+            else if (p->fuses && !with[i]) /* fused kernel only where the group is fused */
+                pb->compute_ms[i * nt + s] = own[i];
+        }
+    }
+    /* a fused kernel costs no more than its passes apart, wherever the fused layer would
+     * run: the fit's fused_act_elems term is capped there (the condition under which
+     * pd_solve's joining of split pairs keeps the exact solvers exact, DESIGN.md) */
+    for (size_t i = 0; !st && i < n; i++) {
+        const int32_t prod = pb->fused_into[i];
+        if (prod < 0)
+            continue;
+        double cheapest = INFINITY;
+        for (size_t s = 0; s < nt; s++)
+            cheapest = fmin(cheapest, pb->unfused_ms[i * nt + s]);
+        for (size_t s = 0; s < nt; s++) {
+            double *f = &pb->compute_ms[(size_t)prod * nt + s];
+            *f = fmin(*f, pb->unfused_ms[(size_t)prod * nt + s] + cheapest);
+        }
+    }
+    free(own);
+    free(with);
+    return st;
+}
+
 /* Loading time per request, split into a per-layer slope and a per-tier intercept. */
 static pd_status set_loading(pd_problem *pb, const pd_graph *g, const pd_scenario *sc,
                              pd_error *err)
@@ -203,6 +278,8 @@ pd_status pd_problem_build(const pd_graph *g, const pd_scenario *sc, pd_problem 
     for (size_t i = 0; i < g->n_layers; i++)
         pb->out_bytes[i] = 4.0 * (double)pd_shape_elems(g->layers[i].out);
     st = set_compute(pb, g, sc, err);
+    if (!st)
+        st = set_fusion(pb, g, sc, err);
     pd_problem_set_links(pb, sc->uplink_bps, sc->downlink_bps, sc->wired_bps,
                          sc->wireless_delay_ms, sc->wired_delay_ms);
     if (!st)

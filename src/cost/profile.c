@@ -202,8 +202,8 @@ static pd_status read_measured(const cJSON *obj, pd_profile *p, pd_error *err)
 
 static pd_status build(const cJSON *root, const char *dir, pd_profile *p, pd_error *err)
 {
-    static const char *const keys[] = {"name", "note", "layers", "load", "parse", "measured",
-                                       NULL};
+    static const char *const keys[] = {"name", "note", "fuses", "layers", "load", "parse",
+                                       "measured", NULL};
     if (!cJSON_IsObject(root))
         return pd_error_set(err, PD_EINPUT, "a profile must be a JSON object");
     if (pd_json_known_keys(root, keys, err))
@@ -220,6 +220,10 @@ static pd_status build(const cJSON *root, const char *dir, pd_profile *p, pd_err
         if (!(p->note = pd_strdup(note->valuestring)))
             return pd_error_set(err, PD_ENOMEM, "out of memory");
     }
+    const cJSON *fuses = cJSON_GetObjectItemCaseSensitive(root, "fuses");
+    if (fuses && !cJSON_IsBool(fuses))
+        return pd_error_set(err, PD_EINPUT, "field \"fuses\" must be true or false");
+    p->fuses = cJSON_IsTrue(fuses);
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
     const cJSON *measured = cJSON_GetObjectItemCaseSensitive(root, "measured");
     if (!layers && !measured)
@@ -523,7 +527,7 @@ pd_status pd_profile_covers(const pd_profile *p, const pd_graph *g, pd_error *er
         }
         int n_cols = m->n;
         const int *cols = m->boosted ? pd_boosted_columns(m->boosted, &n_cols) : NULL;
-        for (int k = 0; k < n_cols && !g->engine_feature; k++) {
+        for (int k = 0; k < n_cols && !g->engine; k++) {
             int c = cols ? cols[k] : (int)m->features[k];
             if (c < PD_FEATURE_COUNT && pd_feature_of_engine((pd_feature)c))
                 return pd_error_set(err, PD_EINPUT,

@@ -5,11 +5,17 @@
 
 #include "cost/boosted.h"
 
+/* Column c of layer i; with `own`, as a pass of its own: nothing fused into it. */
+static double column(const pd_graph *g, size_t i, int c, bool own)
+{
+    return own && c == PD_FEAT_FUSED_ACT_ELEMS ? 0.0 : pd_graph_column(g, i, c);
+}
+
 /* The rows of the layers of g that entry m costs (and that have no measured time), their
  * columns gathered, predicted in one call; times into ms. */
 static pd_status predict_entry(const pd_profile *p, const pd_graph *g, const pd_linear_model *m,
-                               const bool *measured, double *ms, size_t *rows, double *x,
-                               pd_error *err)
+                               const bool *measured, bool own, double *ms, size_t *rows,
+                               double *x, pd_error *err)
 {
     int n_cols;
     const int *cols = pd_boosted_columns(m->boosted, &n_cols);
@@ -19,7 +25,7 @@ static pd_status predict_entry(const pd_profile *p, const pd_graph *g, const pd_
         if (measured[i] || pd_profile_model_for(p, l->type, pd_layer_kind_of(l)) != m)
             continue;
         for (int k = 0; k < n_cols; k++)
-            x[n * (size_t)n_cols + (size_t)k] = pd_graph_column(g, i, cols[k]);
+            x[n * (size_t)n_cols + (size_t)k] = column(g, i, cols[k], own);
         rows[n++] = i;
     }
     double *y = x + n * (size_t)n_cols; /* after the rows: room for n_layers more */
@@ -29,8 +35,8 @@ static pd_status predict_entry(const pd_profile *p, const pd_graph *g, const pd_
     return st;
 }
 
-pd_status pd_profile_layers_ms(const pd_profile *p, const pd_graph *g, double *ms,
-                               pd_error *err)
+static pd_status layers_ms(const pd_profile *p, const pd_graph *g, bool own, double *ms,
+                           pd_error *err)
 {
     size_t n = g->n_layers;
     bool *measured = calloc(n ? n : 1, sizeof *measured);
@@ -46,8 +52,14 @@ pd_status pd_profile_layers_ms(const pd_profile *p, const pd_graph *g, double *m
             pd_boosted_columns(m->boosted, &c);
             most = c > most ? c : most;
             boosted = 1;
-        } else if (!measured[i]) {
+        } else if (!measured[i] && !own) {
             ms[i] = pd_profile_layer_ms(p, g, i);
+        } else if (!measured[i]) {
+            double f[PD_FEATURE_COUNT];
+            for (int k = 0; k < PD_FEATURE_COUNT; k++)
+                f[k] = column(g, i, k, true);
+            double t = pd_linear_predict(m, f);
+            ms[i] = t > 0.0 ? t : 0.0;
         }
     }
     pd_status st = PD_OK;
@@ -63,12 +75,24 @@ pd_status pd_profile_layers_ms(const pd_profile *p, const pd_graph *g, double *m
     for (int e = 0; boosted && !st && e < PD_PROFILE_ENTRIES; e++) {
         const pd_linear_model *m = pd_profile_entry(p, e);
         if (m->present && m->boosted)
-            st = predict_entry(p, g, m, measured, ms, rows, x, err);
+            st = predict_entry(p, g, m, measured, own, ms, rows, x, err);
     }
     free(rows);
     free(x);
     free(measured);
     return st;
+}
+
+pd_status pd_profile_layers_ms(const pd_profile *p, const pd_graph *g, double *ms,
+                               pd_error *err)
+{
+    return layers_ms(p, g, false, ms, err);
+}
+
+pd_status pd_profile_layers_own_ms(const pd_profile *p, const pd_graph *g, double *ms,
+                                   pd_error *err)
+{
+    return layers_ms(p, g, true, ms, err);
 }
 
 const pd_linear_model *pd_profile_entry(const pd_profile *p, int e)

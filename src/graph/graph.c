@@ -18,6 +18,7 @@ static const char *const feature_names[] = {
     [PD_FEAT_MODEL_BYTES] = "model_bytes",
     [PD_FEAT_RUNTIME_MACS] = "runtime_macs",
     [PD_FEAT_TRANSFORM_ELEMS] = "transform_elems",
+    [PD_FEAT_FUSED_ACT_ELEMS] = "fused_act_elems",
 };
 _Static_assert(sizeof feature_names / sizeof feature_names[0] == PD_FEATURE_COUNT,
                "one name per feature");
@@ -80,6 +81,11 @@ double pd_graph_model_bytes(const pd_graph *g)
     return g->model_bytes;
 }
 
+int32_t pd_graph_fused_into(const pd_graph *g, size_t i)
+{
+    return g->engine && g->engine->fused_into ? g->engine->fused_into(g, i) : -1;
+}
+
 double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f)
 {
     const pd_layer *l = &g->layers[i];
@@ -103,7 +109,8 @@ double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f)
     case PD_FEAT_WEIGHT_BYTES: return 4.0 * pd_layer_weight_count(l);
     case PD_FEAT_MODEL_BYTES: return pd_graph_model_bytes(g);
     case PD_FEAT_RUNTIME_MACS:
-    case PD_FEAT_TRANSFORM_ELEMS: return g->engine_feature ? g->engine_feature(l, f) : NAN;
+    case PD_FEAT_TRANSFORM_ELEMS:
+    case PD_FEAT_FUSED_ACT_ELEMS: return g->engine ? g->engine->feature(g, i, f) : NAN;
     case PD_FEATURE_COUNT: break;
     }
     return 0.0;
@@ -111,13 +118,14 @@ double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f)
 
 bool pd_feature_of_engine(pd_feature f)
 {
-    return f == PD_FEAT_RUNTIME_MACS || f == PD_FEAT_TRANSFORM_ELEMS;
+    return f == PD_FEAT_RUNTIME_MACS || f == PD_FEAT_TRANSFORM_ELEMS ||
+           f == PD_FEAT_FUSED_ACT_ELEMS;
 }
 
-void pd_graph_set_feature_hook(pd_graph *g, pd_feature_hook hook)
+void pd_graph_set_feature_hook(pd_graph *g, const pd_engine_hook *hook)
 {
     if (g)
-        g->engine_feature = hook;
+        g->engine = hook;
 }
 
 bool pd_graph_in_exit(const pd_graph *g, size_t i, size_t k)

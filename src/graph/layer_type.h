@@ -88,6 +88,9 @@ size_t pd_sweep_feature_maps_after(const char *pre, const char *fields, pd_sweep
 /* Emits one point (when emit is set) and returns 1. */
 size_t pd_sweep_point_emit(pd_sweep_emit emit, void *ctx, int c, int hw, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* The same, the timed layer followed by `post`. */
+size_t pd_sweep_point_emit_post(pd_sweep_emit emit, void *ctx, pd_sweep_post post, int c, int hw,
+                                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Output side of a sliding window; checks the window fits the padded input. */
 pd_status pd_window_out(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int ceil_mode,
                         const char *dim, int64_t *out, pd_error *err);

@@ -111,28 +111,57 @@ size_t pd_layer_type_sweep(pd_layer_type t, pd_sweep_emit emit, void *ctx)
     return d && d->sweep ? d->sweep(emit, ctx) : 0;
 }
 
+static void emit_point(pd_sweep_emit emit, void *ctx, pd_sweep_post post, int c, int hw,
+                       const char *fmt, va_list ap)
+{
+    pd_sweep_point p = {.c = c, .hw = hw, .post = post};
+    vsnprintf(p.layer, sizeof p.layer, fmt, ap);
+    emit(ctx, &p);
+}
+
 size_t pd_sweep_point_emit(pd_sweep_emit emit, void *ctx, int c, int hw, const char *fmt, ...)
 {
     if (emit) {
-        pd_sweep_point p = {.c = c, .hw = hw};
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(p.layer, sizeof p.layer, fmt, ap);
+        emit_point(emit, ctx, PD_SWEEP_POST_NONE, c, hw, fmt, ap);
         va_end(ap);
-        emit(ctx, &p);
+    }
+    return 1;
+}
+
+size_t pd_sweep_point_emit_post(pd_sweep_emit emit, void *ctx, pd_sweep_post post, int c, int hw,
+                                const char *fmt, ...)
+{
+    if (emit) {
+        va_list ap;
+        va_start(ap, fmt);
+        emit_point(emit, ctx, post, c, hw, fmt, ap);
+        va_end(ap);
     }
     return 1;
 }
 
 bool pd_sweep_point_json(const pd_sweep_point *p, const char *name, char *buf, size_t n)
 {
+    static const char *const post[] = {
+        [PD_SWEEP_POST_NONE] = ", \"exit\": true}",
+        [PD_SWEEP_POST_RELU] = "}, {\"name\": \"post\", \"type\": \"relu\", \"exit\": true}",
+        [PD_SWEEP_POST_CLIP] = "}, {\"name\": \"post\", \"type\": \"clip\", \"min\": 0, "
+                               "\"max\": 6, \"exit\": true}",
+        [PD_SWEEP_POST_SILU] = "}, {\"name\": \"sig\", \"type\": \"sigmoid\"}, {\"name\": "
+                               "\"post\", \"type\": \"mul\", \"inputs\": [\"l\", \"sig\"], "
+                               "\"exit\": true}",
+    };
+    if ((unsigned)p->post > PD_SWEEP_POST_SILU)
+        return false;
     char pre[sizeof p->pre + 48] = "";
     if (p->pre[0])
         snprintf(pre, sizeof pre, "{\"name\": \"pre\", %s}, ", p->pre);
     int len = snprintf(buf, n,
                        "{\"name\": \"%s\", \"input\": [%d, %d, %d], \"layers\": "
-                       "[%s{\"name\": \"l\", %s, \"exit\": true}]}",
-                       name, p->c, p->hw, p->hw, pre, p->layer);
+                       "[%s{\"name\": \"l\", %s%s]}",
+                       name, p->c, p->hw, p->hw, pre, p->layer, post[p->post]);
     return len >= 0 && (size_t)len < n;
 }
 

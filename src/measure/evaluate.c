@@ -85,8 +85,9 @@ void pd_timings_score(const pd_timings *t, const double *pred, pd_fit_quality *q
     for (size_t i = 0; i < t->n; i++) {
         const pd_layer_timing *r = &t->rows[i];
         double y = r->median_ms;
-        if (!isfinite(pred[i]))
-            continue; /* no model, or a feature the model needs is missing from this row */
+        if (!isfinite(pred[i]) || r->fused_into[0])
+            continue; /* no model, or a feature the model needs is missing from this row; or
+                       * a fused layer, timed alone, whose time in a run is its producer's */
         size_t q = row_of(r);
         quality[q].samples++;
         sum[q] += y;

@@ -16,8 +16,13 @@
 #define MAX_CANDIDATES 32 /* feature sets AUTO judges for one type */
 #define TIE_ABS 1e-6    /* CV MAPEs (in %) closer than this are equal, whatever their spread */
 
-typedef pd_feature_set feature_set; /* the type descriptors' (pd_layer_type_fit_sets) */
-_Static_assert((int)PD_FEATURE_SET_MAX <= (int)PD_LSQ_MAX_FEATURES, "a type's set fits the solver");
+/* The type descriptors' sets (pd_layer_type_fit_sets), one feature longer at most. */
+typedef struct feature_set {
+    int n;
+    pd_feature f[PD_LSQ_MAX_FEATURES];
+} feature_set;
+_Static_assert((int)PD_FEATURE_SET_MAX + 1 <= (int)PD_LSQ_MAX_FEATURES,
+               "a type's set and fused_act_elems fit the solver");
 
 void pd_fit_options_init(pd_fit_options *o)
 {
@@ -196,10 +201,23 @@ static pd_status fit_rows(type_fit *c, pd_layer_type type, pd_layer_kind kind,
     if (!ts || !ts->paper.n || ts->n_candidates > MAX_CANDIDATES)
         return pd_error_set(err, PD_ELIMIT, "%s \"%s\": no feature sets to fit with, or "
                             "more than %d", what, tname, MAX_CANDIDATES);
-    const feature_set *cand = o->features == PD_FEATURES_AUTO    ? ts->candidates
-                              : o->features == PD_FEATURES_MACS ? &ts->macs
-                                                                 : &ts->paper;
+    const pd_feature_set *sets = o->features == PD_FEATURES_AUTO    ? ts->candidates
+                                 : o->features == PD_FEATURES_MACS ? &ts->macs
+                                                                    : &ts->paper;
     int n_cand = o->features == PD_FEATURES_AUTO ? (int)ts->n_candidates : 1;
+    /* rows of fused kernels (a convolution with its ReLU in its pass: fused_act_elems > 0)
+     * give each set the fused activations' elements besides; rows without none, as before */
+    bool fused = false;
+    for (size_t i = 0; i < c->n; i++)
+        fused |= c->rows[c->idx[i]].features[PD_FEAT_FUSED_ACT_ELEMS] > 0.0;
+    feature_set cand[MAX_CANDIDATES];
+    for (int k = 0; k < n_cand; k++) {
+        cand[k].n = sets[k].n;
+        for (int j = 0; j < sets[k].n; j++)
+            cand[k].f[j] = sets[k].f[j];
+        if (fused)
+            cand[k].f[cand[k].n++] = PD_FEAT_FUSED_ACT_ELEMS;
+    }
     judged cands[MAX_CANDIDATES];
     unsigned tried[MAX_CANDIDATES];
     size_t n_tried = 0;
@@ -387,8 +405,8 @@ static char *make_note(const pd_timings *t, const pd_fit_options *o)
     return note;
 }
 
-pd_status pd_fit_profile(const pd_timings *t, const pd_fit_options *o, const char *name,
-                         pd_profile **out, pd_fit_quality *quality, pd_error *err)
+static pd_status fit_profile(const pd_timings *t, const pd_fit_options *o, const char *name,
+                             pd_profile **out, pd_fit_quality *quality, pd_error *err)
 {
     *out = NULL;
     for (int k = 0; quality && k < PD_FIT_QUALITY_ROWS; k++)
@@ -466,4 +484,32 @@ pd_status pd_fit_profile(const pd_timings *t, const pd_fit_options *o, const cha
     }
     *out = p;
     return PD_OK;
+}
+
+pd_status pd_fit_profile(const pd_timings *t, const pd_fit_options *o, const char *name,
+                         pd_profile **out, pd_fit_quality *quality, pd_error *err)
+{
+    /* a fused layer's row is its pass alone, timed apart from the runs every other row
+     * comes from; in a run its time is its producer's, whose row holds it: no model fits it */
+    size_t n_fused = 0;
+    bool fuses = false;
+    for (size_t i = 0; i < t->n; i++) {
+        n_fused += t->rows[i].fused_into[0] != '\0';
+        fuses |= t->rows[i].features[PD_FEAT_FUSED_ACT_ELEMS] > 0.0;
+    }
+    pd_timings own = {0};
+    if (n_fused) {
+        own.rows = malloc(t->n * sizeof *own.rows);
+        if (!own.rows)
+            return nomem(err);
+        own.cap = t->n;
+        for (size_t i = 0; i < t->n; i++)
+            if (!t->rows[i].fused_into[0])
+                own.rows[own.n++] = t->rows[i];
+    }
+    pd_status st = fit_profile(n_fused ? &own : t, o, name, out, quality, err);
+    free(own.rows);
+    if (!st) /* its models cost a producer with what the runtime fuses into its pass */
+        (*out)->fuses = fuses || n_fused > 0;
+    return st;
 }

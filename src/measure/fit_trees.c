@@ -12,7 +12,8 @@
 static const int counts[] = {PD_FEAT_IN_ELEMS,       PD_FEAT_OUT_ELEMS,
                              PD_FEAT_KERNEL_FILTERS, PD_FEAT_KERNEL_FILTERS_CHANNELS,
                              PD_FEAT_MACS,           PD_FEAT_WEIGHT_BYTES,
-                             PD_FEAT_RUNTIME_MACS,   PD_FEAT_TRANSFORM_ELEMS};
+                             PD_FEAT_RUNTIME_MACS,   PD_FEAT_TRANSFORM_ELEMS,
+                             PD_FEAT_FUSED_ACT_ELEMS};
 
 
 static pd_status xgb(pd_error *err, const char *what)

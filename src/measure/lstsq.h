@@ -6,7 +6,8 @@
 
 #include "predoff/measure.h"
 
-enum { PD_LSQ_MAX_FEATURES = 3 }; /* the largest candidate set the fitter tries */
+enum { PD_LSQ_MAX_FEATURES = 4 }; /* the largest candidate set the fitter tries: a type's
+                                   * (PD_FEATURE_SET_MAX) and fused_act_elems */
 
 typedef enum pd_lsq_result {
     PD_LSQ_OK,

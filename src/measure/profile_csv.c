@@ -67,6 +67,8 @@ pd_status pd_timings_write_csv(const pd_timings *t, FILE *f)
             fputc(',', f);
             put_number(f, r->shape[k]);
         }
+        fputc(',', f);
+        put_text(f, r->fused_into, PD_TIMING_TEXT_MAX);
         fputc('\n', f);
     }
     return ferror(f) ? PD_EIO : PD_OK;
@@ -230,10 +232,9 @@ static pd_status read_header(csv_reader *r, const char *s, size_t n)
                     "type's parameters: filters, kernel_h, kernel_w, stride, pad, groups, "
                     "out_channels)");
     return fail(r, PD_EINPUT, NULL,
-                "no feature column in the header (expected one or more of in_elems, "
-                "out_elems, in_bytes, out_bytes, kernel_filters, kernel_filters_channels, "
-                "macs, weight_bytes, model_bytes, runtime_macs, transform_elems; a file of "
-                "shapes and times only: `predoff timings FILE -o TIMINGS.csv` adds them)");
+                "no feature column in the header (in_elems, macs ..., formats.md; for a "
+                "file of shapes and times only, `predoff timings FILE -o TIMINGS.csv` adds "
+                "them)");
 }
 
 /* The field of known column c, or NULL when the header has no such column. */
@@ -281,7 +282,8 @@ static pd_status read_row(csv_reader *r, pd_layer_timing *row)
     *row = (pd_layer_timing){.type = PD_LAYER_TYPE_COUNT};
     pd_status st;
     if ((st = read_text(r, PD_CSV_SOURCE, row->source, sizeof row->source)) ||
-        (st = read_text(r, PD_CSV_LAYER, row->layer, sizeof row->layer)))
+        (st = read_text(r, PD_CSV_LAYER, row->layer, sizeof row->layer)) ||
+        (st = read_text(r, PD_CSV_FUSED_INTO, row->fused_into, sizeof row->fused_into)))
         return st;
     const char *type = field(r, PD_CSV_TYPE);
     char buf[40];
@@ -318,6 +320,8 @@ static pd_status read_row(csv_reader *r, pd_layer_timing *row)
             return fail(r, PD_EINPUT, pd_csv_column_name(c), "%s %s",
                         excerpt(field(r, c), buf, sizeof buf), why);
     }
+    if (r->pos[PD_CSV_FEATURE0 + PD_FEAT_FUSED_ACT_ELEMS] < 0) /* a file from before: none */
+        row->features[PD_FEAT_FUSED_ACT_ELEMS] = 0.0;
     for (int k = 0; k < PD_SHAPE_COLUMN_COUNT; k++) {
         int col = PD_CSV_SHAPE0 + k;
         const char *why;

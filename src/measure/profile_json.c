@@ -157,6 +157,8 @@ pd_status pd_profile_write_json_named(const pd_profile *p, FILE *f,
         fputs(",\n  \"note\": ", f);
         put_string(f, p->note);
     }
+    if (p->fuses)
+        fputs(",\n  \"fuses\": true", f);
     int first = 1;
     if (any_layers || !p->n_measured) /* a profile of measured times alone needs none */
         fputs(",\n  \"layers\": {", f);

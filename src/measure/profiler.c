@@ -35,9 +35,12 @@ static pd_status grow(double **v, size_t n, size_t *cap, pd_error *err)
     return PD_OK;
 }
 
-/* Layer i's row from its `runs` timed runs ms[0..runs) (sorted here), summing to sum. */
+/* Layer i's row from its `runs` timed runs ms[0..runs) (sorted here), summing to sum; timed
+ * `in_run` (with what the runtime fuses into its pass) or alone, while the model's other
+ * layers are timed in runs (`others_in_runs`: a fused layer's time in a run is then in its
+ * producer's row). */
 static void make_row(const pd_graph *g, size_t i, double *ms, size_t runs, double sum,
-                     pd_layer_timing *row)
+                     bool in_run, bool others_in_runs, pd_layer_timing *row)
 {
     const pd_layer *l = &g->layers[i];
     pd_sort_doubles(ms, runs);
@@ -45,6 +48,11 @@ static void make_row(const pd_graph *g, size_t i, double *ms, size_t runs, doubl
     snprintf(row->source, sizeof row->source, "%s", g->name);
     snprintf(row->layer, sizeof row->layer, "%s", l->name);
     pd_timing_describe(g, i, row);
+    int32_t into = pd_runtime_fused_into(g, i);
+    if (!in_run) /* its pass alone: nothing in it but its own */
+        row->features[PD_FEAT_FUSED_ACT_ELEMS] = 0.0;
+    if (others_in_runs && into >= 0) /* timed alone, though a run runs it in that one's pass */
+        snprintf(row->fused_into, sizeof row->fused_into, "%s", g->layers[into].name);
     row->median_ms = pd_quantile_sorted(ms, runs, 0.5);
     row->p10_ms = pd_quantile_sorted(ms, runs, 0.1);
     row->p90_ms = pd_quantile_sorted(ms, runs, 0.9);
@@ -117,7 +125,7 @@ static pd_status time_alone(pd_net *net, const pd_graph *g, size_t i, alone_inpu
         }
     }
     if (!st)
-        make_row(g, i, *ms, runs, sum, row);
+        make_row(g, i, *ms, runs, sum, false, !o->alone, row);
     return st;
 }
 
@@ -196,7 +204,7 @@ static pd_status time_in_runs(pd_net *net, const pd_graph *g, const pd_profiler_
                 ms[r] = all[p * cap + r];
                 layer_sum += ms[r];
             }
-            make_row(g, (size_t)path[p], ms, runs, layer_sum, &row[path[p]]);
+            make_row(g, (size_t)path[p], ms, runs, layer_sum, true, true, &row[path[p]]);
             claimed[path[p]] = true;
         }
         if (!st && o->progress)

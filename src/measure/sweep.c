@@ -41,12 +41,16 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
     size_t first = out->n;
     if (!st)
         st = pd_profile_model(g, w, &one, out, err);
-    if (!st) { /* the timed layer (the last) alone, named after its point */
+    if (!st) { /* the timed layer "l" alone (rows in layer order; else the last), named
+                * after its point */
+        int32_t l = pd_graph_find(g, "l");
+        if (l < 0)
+            l = (int32_t)g->n_layers - 1;
         pd_layer_timing *row = &out->rows[first];
-        *row = out->rows[out->n - 1];
+        *row = out->rows[first + (size_t)l];
         out->n = first + 1;
-        snprintf(row->layer, sizeof row->layer, "%s-%zu",
-                 pd_layer_type_name(g->layers[g->n_layers - 1].type), index);
+        snprintf(row->layer, sizeof row->layer, "%s-%zu", pd_layer_type_name(g->layers[l].type),
+                 index);
     }
     pd_weights_free(w);
     return st;

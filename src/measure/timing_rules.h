@@ -33,7 +33,8 @@ enum {
     PD_CSV_REPEATS,
     PD_CSV_KIND, /* appended after the columns of the first format */
     PD_CSV_SHAPE0, /* the raw shape columns (pd_shape_column), appended after kind */
-    PD_CSV_COLUMNS = PD_CSV_SHAPE0 + PD_SHAPE_COLUMN_COUNT
+    PD_CSV_FUSED_INTO = PD_CSV_SHAPE0 + PD_SHAPE_COLUMN_COUNT, /* appended after them */
+    PD_CSV_COLUMNS
 };
 const char *pd_csv_column_name(int column);
 

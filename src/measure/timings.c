@@ -34,6 +34,17 @@ size_t pd_timings_drop_below(pd_timings *t, const double min_ms[PD_LAYER_TYPE_CO
     return dropped;
 }
 
+size_t pd_timings_drop_fused(pd_timings *t)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (!t->rows[i].fused_into[0])
+            t->rows[kept++] = t->rows[i];
+    size_t dropped = t->n - kept;
+    t->n = kept;
+    return dropped;
+}
+
 void pd_timings_free(pd_timings *t)
 {
     if (!t)
@@ -54,11 +65,12 @@ const char *pd_csv_column_name(int column)
     case PD_CSV_MEAN: return "mean_ms";
     case PD_CSV_REPEATS: return "repeats";
     case PD_CSV_KIND: return "kind";
+    case PD_CSV_FUSED_INTO: return "fused_into";
     default: break;
     }
     if (column >= PD_CSV_FEATURE0 && column < PD_CSV_MEDIAN)
         return pd_feature_name((pd_feature)(column - PD_CSV_FEATURE0));
-    if (column >= PD_CSV_SHAPE0 && column < PD_CSV_COLUMNS)
+    if (column >= PD_CSV_SHAPE0 && column < PD_CSV_FUSED_INTO)
         return pd_shape_column_name((pd_shape_column)(column - PD_CSV_SHAPE0));
     return "?";
 }

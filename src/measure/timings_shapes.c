@@ -17,10 +17,10 @@ void pd_timing_describe(const pd_graph *g, size_t i, pd_layer_timing *row)
     const pd_layer *l = &g->layers[i];
     row->type = l->type;
     row->kind = pd_layer_kind_of(l);
-    for (int f = 0; f < PD_FEATURE_COUNT; f++) /* the engine is this runtime */
-        row->features[f] = pd_feature_of_engine((pd_feature)f)
-                               ? pd_runtime_feature(l, (pd_feature)f)
-                               : pd_graph_feature(g, i, (pd_feature)f);
+    pd_graph engine = *g; /* a view of g with the engine timed, this runtime */
+    pd_graph_set_feature_hook(&engine, &pd_runtime_hook);
+    for (int f = 0; f < PD_FEATURE_COUNT; f++)
+        row->features[f] = pd_graph_feature(&engine, i, (pd_feature)f);
     for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++)
         row->shape[c] = pd_layer_shape_column(l, (pd_shape_column)c);
 }

@@ -110,13 +110,12 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     net->g = g;
     net->threads = n_threads;
-    bool in_place[PD_LAYER_TYPE_COUNT], fuses[PD_LAYER_TYPE_COUNT];
+    bool in_place[PD_LAYER_TYPE_COUNT];
     for (int t = 0; t < PD_LAYER_TYPE_COUNT; t++) {
         const pd_forward_op *op = pd_forward_op_of((pd_layer_type)t);
         in_place[t] = op && op->in_place; /* a type without a pass is in no model here */
-        fuses[t] = pd_forward_fuses_relu((pd_layer_type)t);
     }
-    pd_status st = pd_net_plan_make(g, in_place, fuses, &net->plan, err);
+    pd_status st = pd_net_plan_make(g, in_place, &net->plan, err);
     if (st) {
         free(net);
         return st;

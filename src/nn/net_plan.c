@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "net_plan.h"
+#include "predoff/runtime.h"
 
 void pd_net_plan_free(pd_net_plan *p)
 {
@@ -72,25 +73,8 @@ static int32_t take_slot(pd_net_plan *p, work *w, size_t need)
     return best;
 }
 
-/* Whether position q is a sigmoid of x that only the multiply at q + 1 reads, and that
- * multiply's inputs are x and the sigmoid, all of one shape: SiLU, x sigmoid(x). */
-static bool is_silu(const pd_graph *g, const pd_net_plan *p, const int32_t *A, size_t base,
-                    size_t len, size_t q, const int32_t *last_read)
-{
-    if (q + 1 >= len || g->layers[A[q]].type != PD_LAYER_SIGMOID ||
-        g->layers[A[q + 1]].type != PD_LAYER_MUL || last_read[q] != (int32_t)q + 1)
-        return false;
-    const size_t s = p->in_start[base + q], m = p->in_start[base + q + 1];
-    if (p->in_start[base + q + 2] - m != 2 || p->in_start[base + q + 1] - s != 1)
-        return false;
-    const int32_t x = p->in_pos[s], a = p->in_pos[m], b = p->in_pos[m + 1];
-    const int64_t n = pd_shape_elems(g->layers[A[q + 1]].out);
-    return ((a == x && b == (int32_t)q) || (b == x && a == (int32_t)q)) &&
-           pd_shape_elems(p->in_shape[m]) == n && pd_shape_elems(p->in_shape[m + 1]) == n;
-}
-
 static pd_status plan_exit(const pd_graph *g, size_t k, const bool *in_place,
-                           const bool *fuses_relu, pd_net_plan *p, work *w, size_t *refs)
+                           const int32_t *fused_into, pd_net_plan *p, work *w, size_t *refs)
 {
     const pd_topology *t = g->topo;
     const size_t base = p->start[k], len = p->start[k + 1] - base;
@@ -136,8 +120,13 @@ static pd_status plan_exit(const pd_graph *g, size_t k, const bool *in_place,
         crossing += w->count[c];
         cut[c] = c == 0 || c == len || crossing == 1;
     }
+    /* the fusions are the runtime's rule (pd_runtime_fused_into), which holds in every
+     * exit with the layers: the fused layers come right after (or, a SiLU's sigmoid, right
+     * before) the layer whose pass runs them, and write over its output */
     for (size_t q = 0; q < len; q++)
-        p->silu[base + q] = is_silu(g, p, A, base, len, q, w->last_read);
+        p->silu[base + q] = g->layers[A[q]].type == PD_LAYER_SIGMOID && q + 1 < len &&
+                            (fused_into[A[q]] == A[q + 1] ||
+                             (q > 0 && fused_into[A[q]] == A[q - 1]));
     for (size_t q = 0; q < len; q++) {
         const pd_layer *l = &g->layers[A[q]];
         const size_t first = p->in_start[base + q];
@@ -157,8 +146,8 @@ static pd_status plan_exit(const pd_graph *g, size_t k, const bool *in_place,
         w->slot_of[q] = s;
         p->out_slot[base + q] = s;
         p->fuse_relu[base + q] = false;
-        if (over && pd_net_plan_fusable_act(l) && fuses_relu[g->layers[A[src]].type] &&
-            src == (int32_t)q - 1)
+        if (over && pd_net_plan_fusable_act(l) && src == (int32_t)q - 1 &&
+            fused_into[A[q]] == A[src])
             p->fuse_relu[base + src] = true;
         for (size_t j = first; j < p->in_start[base + q + 1]; j++) {
             int32_t from = p->in_pos[j];
@@ -170,16 +159,15 @@ static pd_status plan_exit(const pd_graph *g, size_t k, const bool *in_place,
      * convolution's pass computes the SiLU into its own slot, which is the multiply's */
     for (size_t q = 0; q < len; q++) {
         p->fuse_silu[base + q] =
-            q + 2 < len && p->silu[base + q + 1] && fuses_relu[g->layers[A[q]].type] &&
-            p->in_pos[p->in_start[base + q + 1]] == (int32_t)q &&
-            w->last_read[q] == (int32_t)q + 2 &&
+            q + 2 < len && p->silu[base + q + 1] && fused_into[A[q + 1]] == A[q] &&
+            fused_into[A[q + 2]] == A[q] && w->last_read[q] == (int32_t)q + 2 &&
             p->out_slot[base + q + 2] == p->out_slot[base + q];
     }
     return PD_OK;
 }
 
-pd_status pd_net_plan_make(const pd_graph *g, const bool *in_place, const bool *fuses_relu,
-                           pd_net_plan *p, pd_error *err)
+pd_status pd_net_plan_make(const pd_graph *g, const bool *in_place, pd_net_plan *p,
+                           pd_error *err)
 {
     memset(p, 0, sizeof *p);
     const pd_topology *t = g->topo;
@@ -232,14 +220,18 @@ pd_status pd_net_plan_make(const pd_graph *g, const bool *in_place, const bool *
     w.busy = malloc(8 * sizeof *w.busy);
     p->slot_floats = malloc(8 * sizeof *p->slot_floats);
     w.busy_cap = 8;
-    pd_status st = PD_OK;
-    if (!p->out_slot || !p->fuse_relu || !p->silu || !p->fuse_silu || !p->in_start || !p->in_pos || !p->in_shape ||
+    int32_t *fused_into = malloc((g->n_layers ? g->n_layers : 1) * sizeof *fused_into);
+    for (size_t i = 0; fused_into && i < g->n_layers; i++)
+        fused_into[i] = pd_runtime_fused_into(g, i);
+    pd_status st = fused_into ? PD_OK : PD_ENOMEM;
+    if (st || !p->out_slot || !p->fuse_relu || !p->silu || !p->fuse_silu || !p->in_start || !p->in_pos || !p->in_shape ||
         !p->cut_ok || !w.pos_of || !w.last_read || !w.slot_of || !w.count || !w.busy ||
         !p->slot_floats)
         st = PD_ENOMEM;
     size_t refs = 0;
     for (size_t k = 0; k < g->n_exits && !st; k++)
-        st = plan_exit(g, k, in_place, fuses_relu, p, &w, &refs);
+        st = plan_exit(g, k, in_place, fused_into, p, &w, &refs);
+    free(fused_into);
     free(w.pos_of);
     free(w.last_read);
     free(w.slot_of);

@@ -42,10 +42,9 @@ typedef struct pd_net_plan {
 } pd_net_plan;
 
 /* Plans every exit of g; `in_place[type]` says whether a type's pass may write over its
- * first input, `fuses_relu[type]` whether it applies a following ReLU or Clip(0, cap)
- * itself. */
-pd_status pd_net_plan_make(const pd_graph *g, const bool *in_place, const bool *fuses_relu,
-                           pd_net_plan *out, pd_error *err);
+ * first input. The fusions are the runtime's (pd_runtime_fused_into in runtime.h). */
+pd_status pd_net_plan_make(const pd_graph *g, const bool *in_place, pd_net_plan *out,
+                           pd_error *err);
 void pd_net_plan_free(pd_net_plan *p);
 
 /* Whether l is an activation a convolution can take into its pass: a ReLU, or a Clip whose

@@ -98,6 +98,8 @@ pd_status pd_solve(const pd_solver *solver, const pd_problem *pb, const pd_solve
     out->served_exit = -1;
     double t0 = pd_now_ms();
     pd_status st = solver->solve(pb, opt, out, err);
+    if (!st) /* what the runtime fuses, costed apart only where a pin keeps it so */
+        pd_problem_join_fused(pb, out->served_exit, out->placement);
     out->solve_ms = pd_now_ms() - t0;
     if (st) {
         pd_solution_free(out);

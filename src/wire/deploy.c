@@ -108,7 +108,7 @@ pd_status pd_deployment_open(const char *model, const char *weights_path, uint64
     pd_weights *own = NULL; /* an ONNX model's initializers */
     pd_status st = pd_model_open(model, &d->g, &own, err);
     if (!st) {
-        pd_graph_set_feature_hook(d->g, pd_runtime_feature); /* the tiers' profiles may read them */
+        pd_graph_set_feature_hook(d->g, &pd_runtime_hook); /* the tiers' profiles may read them */
         st = hash_model(model, &h, err);
     }
     if (!st && weights_path && own && strcmp(weights_path, model) == 0) {

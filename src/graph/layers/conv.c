@@ -140,6 +140,47 @@ static size_t tensors(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS]
     return 2;
 }
 
+/* Convolutions with the activation a runtime may run in their pass after them (a fit then
+ * sees the fused kernels networks run, by their fused_act_elems): ResNet's dense 3 x 3 and
+ * 1 x 1 with a ReLU, MobileNetV2's depthwise and pointwise with a Clip(0, 6) (ReLU6),
+ * EfficientNet's with a SiLU; at the sizes they occur at, every third of the grid's. */
+static size_t fused_sweep(pd_sweep_emit emit, void *ctx)
+{
+    static const pd_sweep_post posts[] = {PD_SWEEP_POST_RELU, PD_SWEEP_POST_CLIP,
+                                          PD_SWEEP_POST_SILU};
+    static const int d_c[] = {16, 64, 128, 256, 512}, d_hw[] = {7, 14, 28, 56},
+                     dw_c[] = {32, 96, 144, 240, 384, 576, 960}, dw_hw[] = {7, 14, 28, 56, 112},
+                     pw_c[] = {16, 24, 40, 96, 160, 320, 640}, pw_hw[] = {7, 14, 28, 56, 112};
+    size_t n = 0, at = 0;
+    for (size_t a = 0; a < sizeof d_c / sizeof d_c[0]; a++)
+        for (size_t b = 0; b < sizeof d_hw / sizeof d_hw[0]; b++)
+            for (int k = 1; k <= 3; k += 2)
+                if (d_c[a] * d_hw[b] <= 7168 && at++ % 3 == 0)
+                    n += pd_sweep_point_emit_post(emit, ctx, posts[at % 3], d_c[a], d_hw[b],
+                                                  "\"type\": \"conv\", \"filters\": %d, "
+                                                  "\"kernel\": %d, \"pad\": %d",
+                                                  d_c[a] * (k == 1 ? 2 : 1), k, k / 2);
+    for (size_t a = 0; a < sizeof dw_c / sizeof dw_c[0]; a++)
+        for (size_t b = 0; b < sizeof dw_hw / sizeof dw_hw[0]; b++)
+            for (int s = 1; s <= 2; s++)
+                if (dw_c[a] * dw_hw[b] <= 16384 && at++ % 3 == 0)
+                    n += pd_sweep_point_emit_post(emit, ctx, posts[at % 3], dw_c[a], dw_hw[b],
+                                                  "\"type\": \"conv\", \"filters\": %d, "
+                                                  "\"kernel\": 3, \"stride\": %d, \"pad\": 1, "
+                                                  "\"groups\": %d, \"bias\": false",
+                                                  dw_c[a], s, dw_c[a]);
+    for (size_t a = 0; a < sizeof pw_c / sizeof pw_c[0]; a++)
+        for (size_t f = 0; f < sizeof pw_c / sizeof pw_c[0]; f++)
+            for (size_t b = 0; b < sizeof pw_hw / sizeof pw_hw[0]; b++)
+                if (pw_c[a] * pw_hw[b] <= 10752 && 6 * pw_c[f] * pw_hw[b] <= 6 * 10752 &&
+                    at++ % 3 == 0)
+                    n += pd_sweep_point_emit_post(emit, ctx, posts[at % 3], pw_c[a], pw_hw[b],
+                                                  "\"type\": \"conv\", \"filters\": %d, "
+                                                  "\"kernel\": 1, \"bias\": false",
+                                                  pw_c[f] * 6 > 960 ? pw_c[f] : pw_c[f] * 6);
+    return n;
+}
+
 /* Small and odd sizes too: real models have 5-filter layers and 17x17 maps. */
 static size_t sweep(pd_sweep_emit emit, void *ctx)
 {
@@ -233,7 +274,7 @@ static size_t sweep(pd_sweep_emit emit, void *ctx)
                                              "\"type\": \"conv\", \"filters\": %d, "
                                              "\"kernel\": 1, \"bias\": false",
                                              pw_c[f]);
-    return n;
+    return n + fused_sweep(emit, ctx);
 }
 
 #define IN PD_FEAT_IN_ELEMS
