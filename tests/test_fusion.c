@@ -123,7 +123,7 @@ static void test_the_runtime_rule(void **state)
 }
 
 /* The profiler's rows: the fused layers marked with their producer (timed alone), the
- * producers carrying what they fuse. A fit leaves the marked rows out. The network's
+ * producers carrying what they fuse. A fit keeps the marked rows for their types. The network's
  * predicted layers (all on one tier) sum to the profile's predictions of the rows of its
  * own passes: no fused layer counted twice. */
 static void test_sum_is_the_producers(void **state)
@@ -182,13 +182,19 @@ static void test_sum_is_the_producers(void **state)
     assert_true(fabs(unfused - all_rows) <= 1e-12 * all_rows);
     assert_null(pb->fused_into);
     pd_problem_free(pb);
-    /* fit leaves the marked rows out: their time in a run is their producer's */
-    pd_timings own = {0};
+    /* a fit keeps the marked rows: their own pass, what a fused layer costs placed apart from
+     * its producer (MobileNetV2's Clips are all fused, and a profile without a clip model
+     * could not plan it) */
+    pd_fit_options fo;
+    pd_fit_options_init(&fo);
+    pd_profile *fitted = NULL;
+    if (pd_fit_profile(&t, &fo, "fitted", &fitted, NULL, &err) != PD_OK)
+        fail_msg("%s", err.msg);
+    assert_true(fitted->fuses);
     for (size_t i = 0; i < t.n; i++)
-        assert_int_equal(pd_timings_add(&own, &t.rows[i], &err), PD_OK);
-    assert_int_equal(pd_timings_drop_fused(&own), 5);
-    assert_int_equal(own.n, N_LAYERS - 5);
-    pd_timings_free(&own);
+        if (t.rows[i].fused_into[0] && !fitted->layer[t.rows[i].type].present)
+            fail_msg("%s (fused) has no model of its type", t.rows[i].layer);
+    pd_profile_free(fitted);
     free(pred);
     pd_timings_free(&t);
     pd_weights_free(w);

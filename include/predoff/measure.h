@@ -57,10 +57,6 @@ pd_status pd_timings_hold_out(pd_timings *t, const char *sources, const char *na
 pd_status pd_timings_add(pd_timings *t, const pd_layer_timing *row, pd_error *err);
 void pd_timings_free(pd_timings *t);
 
-/* Removes the rows of fused layers (fused_into given: timed alone, their time in a run is
- * their producer's), keeping the others in order; returns how many went. What `fit` fits
- * and judges on. */
-size_t pd_timings_drop_fused(pd_timings *t);
 
 /* The profile CSV: a header line naming the columns
  *   source,layer,type,<every feature name>,median_ms,p10_ms,p90_ms,mean_ms,repeats,kind,

@@ -489,26 +489,16 @@ static pd_status fit_profile(const pd_timings *t, const pd_fit_options *o, const
 pd_status pd_fit_profile(const pd_timings *t, const pd_fit_options *o, const char *name,
                          pd_profile **out, pd_fit_quality *quality, pd_error *err)
 {
-    /* a fused layer's row is its pass alone, timed apart from the runs every other row
-     * comes from; in a run its time is its producer's, whose row holds it: no model fits it */
+    /* a fused layer's row is its own pass, timed alone: what it costs where it runs apart
+     * from its producer (a placement that splits them), so its type's model fits it; with
+     * its producer it costs nothing more, the producer's row holding both */
     size_t n_fused = 0;
     bool fuses = false;
     for (size_t i = 0; i < t->n; i++) {
         n_fused += t->rows[i].fused_into[0] != '\0';
         fuses |= t->rows[i].features[PD_FEAT_FUSED_ACT_ELEMS] > 0.0;
     }
-    pd_timings own = {0};
-    if (n_fused) {
-        own.rows = malloc(t->n * sizeof *own.rows);
-        if (!own.rows)
-            return nomem(err);
-        own.cap = t->n;
-        for (size_t i = 0; i < t->n; i++)
-            if (!t->rows[i].fused_into[0])
-                own.rows[own.n++] = t->rows[i];
-    }
-    pd_status st = fit_profile(n_fused ? &own : t, o, name, out, quality, err);
-    free(own.rows);
+    pd_status st = fit_profile(t, o, name, out, quality, err);
     if (!st) /* its models cost a producer with what the runtime fuses into its pass */
         (*out)->fuses = fuses || n_fused > 0;
     return st;

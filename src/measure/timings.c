@@ -34,17 +34,6 @@ size_t pd_timings_drop_below(pd_timings *t, const double min_ms[PD_LAYER_TYPE_CO
     return dropped;
 }
 
-size_t pd_timings_drop_fused(pd_timings *t)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < t->n; i++)
-        if (!t->rows[i].fused_into[0])
-            t->rows[kept++] = t->rows[i];
-    size_t dropped = t->n - kept;
-    t->n = kept;
-    return dropped;
-}
-
 void pd_timings_free(pd_timings *t)
 {
     if (!t)
