@@ -38,9 +38,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pd_error err;
     pd_error_clear(&err);
     bool checked = pd_boosted_check(text, size, cols, 4, &err) == PD_OK;
-    for (int log = 0; log < 2; log++) {
+    for (int log = 0; log < 3; log++) {
         pd_boosted *b = NULL;
-        pd_boosted_target target = {log == 1, log ? 2 : -1}; /* ms; log ms per mac */
+        /* ms; log ms per mac; log ms over a linear base of two columns, floored */
+        pd_boosted_target target = {.log = log >= 1, .per = log == 1 ? 2 : -1};
+        if (log == 2)
+            target = (pd_boosted_target){.log = true, .per = -1, .n_base = 2,
+                                         .base_col = {2, 0}, .base_coef = {1e-6, 2e-5},
+                                         .base_intercept = -0.01, .base_min_ms = 1e-3};
         pd_status st = pd_boosted_from_text(text, size, cols, 4, target, "f.xgb.json", &b, &err);
         if (st != PD_OK) {
             if (b || !err.msg[0] || err.status != st)

@@ -18,3 +18,14 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPREDOFF_SANITIZE=ON >/dev/nu
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+echo "== the fuzz harnesses build (clang, libFuzzer) and pass their seed corpora"
+scripts/deps.sh clang libclang-rt-14-dev
+CC=clang cmake -S . -B build-fuzz -DPREDOFF_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+cmake --build build-fuzz -j "$jobs"
+for src in fuzz/fuzz_*.c; do
+    h=$(basename "$src" .c)
+    "build-fuzz/fuzz/$h" -runs=0 "fuzz/corpus/${h#fuzz_}" >"build-fuzz/$h-seeds.log" 2>&1 ||
+        { cat "build-fuzz/$h-seeds.log"; echo "$h failed on its seed corpus" >&2; exit 1; }
+    echo "$h: $(grep -c '' <(ls "fuzz/corpus/${h#fuzz_}")) seeds passed"
+done
