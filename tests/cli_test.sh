@@ -361,6 +361,13 @@ if grep -q '"conv": {"model": "boosted", "file": "bst.conv.xgb.json", "features"
     [ -s "$tmp/bst.conv.xgb.json" ] && grep -q '^conv .* boosted: ' "$tmp/out" && grep -q 'conv (boosted)$' "$tmp/out" &&
     tr -d ' \t\n' <"$tmp/bst-report.json" | grep -q '"conv":{"samples":9,"model":"boosted","features":\["in_elems",.*\],"mape":[0-9.e-]*,"within_10":[0-9.e-]*,"cv_mape":[0-9.e-]*,"test_samples":4,"test_mape":[0-9.e-]*,"test_within_10":[0-9.e-]*}'; then ok
 else bad "fit --model boosted: $(cat "$tmp/out") $(head -c 600 "$tmp/bst-report.json")"; fi
+# a fused layer's row is not scored: b-alexnet's relus held out, those of their own pass only
+expect 0 "" -- fit "$tmp/two.csv" --hold-out b-alexnet -o "$tmp/ha.json" --report "$tmp/ha-report.json"
+own_relus=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $1 == "b-alexnet" && $3 == "relu" && $c["fused_into"] == "" { n++ } END { print n + 0 }' "$tmp/two.csv")
+if [ "$own_relus" -gt 0 ] && [ "$own_relus" -lt 17 ] &&
+    tr -d ' \t\n' <"$tmp/ha-report.json" | grep -q "\"test_types\":{.*\"relu\":{\"test_samples\":$own_relus,"; then ok
+else bad "test_types relu of $own_relus own passes: $(tr -d ' \t\n' <"$tmp/ha-report.json" | grep -o '"test_types".*')"; fi
 # the held-out figures of each type, its kinds' rows with its own (b-lenet: 4 convs, 3 fcs)
 if tr -d ' \t\n' <"$tmp/bst-report.json" | grep -q '"test_types":{"conv":{"test_samples":4,"test_mape":[0-9.e-]*,"test_within_10":[0-9.e-]*},.*"fc":{"test_samples":3,'; then ok
 else bad "fit --report test_types: $(tr -d ' \t\n' <"$tmp/bst-report.json" | grep -o '"test_types".*')"; fi

@@ -52,8 +52,8 @@ static pd_status score_test(const pd_profile *prof, const pd_timings *test, test
     for (size_t i = 0; !st && i < test->n; i++) {
         const pd_layer_timing *r = &test->rows[i];
         const pd_linear_model *m = pd_profile_model_for(prof, r->type, r->kind);
-        if (!isfinite(pred[i]))
-            continue;
+        if (!isfinite(pred[i]) || r->fused_into[0])
+            continue; /* no prediction; or a fused layer, whose time in a run is its producer's */
         double a = fabs(pred[i] - r->median_ms) / r->median_ms;
         for (int e = 0; e < PD_PROFILE_ENTRIES; e++)
             if (pd_profile_entry(prof, e) == m)
