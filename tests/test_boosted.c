@@ -379,6 +379,8 @@ static void test_bad_model_files(void **state)
     open_fails(dir, "split_indices");                            /* one index too many */
     spill_edited(model, good, "\"num_trees\":\"", "\"num_trees\":\"9");
     open_fails(dir, "tree_info");                                /* counts that disagree */
+    spill_edited(model, good, "\"size_leaf_vector\":\"0\"", "\"size_leaf_vector\":\"5\"");
+    open_fails(dir, "\"size_leaf_vector\" is 5"); /* loads, but XGBoost will not predict it */
     spill(model, good, len);
     spill_edited(prof, profile, "\"in_elems\", ", "");
     open_fails(dir, "features, the profile names");              /* one feature fewer */

@@ -68,6 +68,15 @@ static pd_status count_param(const cJSON *o, const char *key, const char *where,
     return PD_OK;
 }
 
+/* o's "size_leaf_vector", when given, is "0": XGBoost loads a model of leaf vectors but its
+ * predictor refuses it (a model that loaded would fail at every plan instead). */
+static pd_status scalar_leaves(const cJSON *o, const char *where, pd_error *err)
+{
+    long v;
+    return get(o, "size_leaf_vector") ? count_param(o, "size_leaf_vector", where, 0, 0, &v, err)
+                                      : PD_OK;
+}
+
 /* An array at o[key] of exactly n numbers, each whole and in [min, max] unless `real` (then
  * finite); v[] gets them (may be NULL). */
 static pd_status numbers(const cJSON *o, const char *key, const char *where, long n, int real,
@@ -106,7 +115,8 @@ static pd_status check_tree(const cJSON *t, long index, long n_features, double 
     if ((st = object(t, "tree_param", where, &param, err)) ||
         (st = count_param(param, "num_nodes", where, 1, PD_BOOSTED_MAX_NODES, &n, err)) ||
         (st = count_param(param, "num_deleted", where, 0, 0, &deleted, err)) ||
-        (st = count_param(param, "num_feature", where, n_features, n_features, &nf, err)))
+        (st = count_param(param, "num_feature", where, n_features, n_features, &nf, err)) ||
+        (st = scalar_leaves(param, where, err)))
         return st;
     if ((*all_nodes += n) > PD_BOOSTED_MAX_ALL_NODES)
         return pd_error_set(err, PD_EINPUT, "more than %d nodes in all", PD_BOOSTED_MAX_ALL_NODES);
@@ -214,6 +224,7 @@ static pd_status check_root(const cJSON *root, const int *cols, int n, pd_error 
                           &n_trees, err)) ||
         (st = count_param(param, "num_parallel_tree", "gbtree_model_param", 1, 1, &parallel,
                           err)) ||
+        (st = scalar_leaves(param, "gbtree_model_param", err)) ||
         (st = numbers(model, "tree_info", "model", n_trees, 0, 0, 0, NULL, err)))
         return st;
     const cJSON *trees = get(model, "trees");
