@@ -343,6 +343,22 @@ static void spill_edited(const char *path, const char *text, const char *from, c
     free(out);
 }
 
+/* text with the first number after `key` replaced by `to`, into path. */
+static void spill_first_number(const char *path, const char *text, const char *key,
+                               const char *to)
+{
+    const char *at = strstr(text, key);
+    assert_non_null(at);
+    at += strlen(key);
+    size_t head = (size_t)(at - text), skip = strcspn(at, ",]");
+    size_t n = strlen(text) + strlen(to) + 1;
+    char *out = malloc(n);
+    assert_non_null(out);
+    snprintf(out, n, "%.*s%s%s", (int)head, text, to, at + skip);
+    spill(path, out, strlen(out));
+    free(out);
+}
+
 static void test_bad_model_files(void **state)
 {
     (void)state;
@@ -381,6 +397,15 @@ static void test_bad_model_files(void **state)
     open_fails(dir, "tree_info");                                /* counts that disagree */
     spill_edited(model, good, "\"size_leaf_vector\":\"0\"", "\"size_leaf_vector\":\"5\"");
     open_fails(dir, "\"size_leaf_vector\" is 5"); /* loads, but XGBoost will not predict it */
+    spill_first_number(model, good, "\"base_weights\":[", "1.9512534E42");
+    open_fails(dir, "\"base_weights\"[0] is not a finite number"); /* beyond a float's range */
+    spill_first_number(model, good, "\"base_weights\":[", "3.0E38");
+    pd_profile *in_range = NULL; /* a float's largest magnitude still reads */
+    char path_in[128];
+    snprintf(path_in, sizeof path_in, "%s/law.json", dir);
+    pd_error err_in;
+    assert_int_equal(pd_profile_open(path_in, &in_range, &err_in), PD_OK);
+    pd_profile_free(in_range);
     spill(model, good, len);
     spill_edited(prof, profile, "\"in_elems\", ", "");
     open_fails(dir, "features, the profile names");              /* one feature fewer */

@@ -1,5 +1,6 @@
 /* The form of an XGBoost JSON model, checked with cJSON before XGBoost's parser reads it:
  * what that parser would take on trust (tree links, feature indices) is bounded here. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +79,8 @@ static pd_status scalar_leaves(const cJSON *o, const char *where, pd_error *err)
 }
 
 /* An array at o[key] of exactly n numbers, each whole and in [min, max] unless `real` (then
- * finite); v[] gets them (may be NULL). */
+ * finite as a float: XGBoost keeps them in float32, and one beyond FLT_MAX would become an
+ * infinity it writes as "Infinity", not JSON); v[] gets them (may be NULL). */
 static pd_status numbers(const cJSON *o, const char *key, const char *where, long n, int real,
                          double min, double max, double *v, pd_error *err)
 {
@@ -89,7 +91,7 @@ static pd_status numbers(const cJSON *o, const char *key, const char *where, lon
     long i = 0;
     for (const cJSON *x = a->child; x; x = x->next, i++) {
         double d = cJSON_IsNumber(x) ? x->valuedouble : NAN;
-        if (!isfinite(d) || (!real && (d != floor(d) || d < min || d > max)))
+        if (!(fabs(d) <= FLT_MAX) || (!real && (d != floor(d) || d < min || d > max)))
             return pd_error_set(err, PD_EINPUT, "%s: \"%s\"[%ld] is not a %s", where, key, i,
                                 real ? "finite number" : "whole number in range");
         if (v)
@@ -174,9 +176,9 @@ static pd_status check_learner(const cJSON *learner, const int *cols, int n, pd_
     const cJSON *base = get(mp, "base_score");
     char *end = NULL;
     double b = cJSON_IsString(base) ? strtod(base->valuestring, &end) : NAN;
-    if (!end || *end || !isfinite(b))
+    if (!end || *end || !(fabs(b) <= FLT_MAX))
         return pd_error_set(err, PD_EINPUT, "learner_model_param: \"base_score\" is not a number "
-                            "in quotes");
+                            "in quotes (a float's)");
     if (nf != n)
         return pd_error_set(err, PD_EINPUT, "the model reads %ld features, the profile names %d",
                             nf, n);
