@@ -22,7 +22,6 @@ static pd_status xgb(pd_error *err, const char *what)
     return pd_error_set(err, PD_EINPUT, "%s: XGBoost: %.*s", what, (int)strcspn(e, "\n"), e);
 }
 
-/* The candidate columns that every row gives and that vary over the rows. */
 /* Whether column c describes what a layer of type t computes: an fc reads its input
  * flattened, so the input's channels, height and width (32 x 4 x 4 or 512 x 1 x 1 alike)
  * are not its shape; its in_elems is. */

@@ -163,23 +163,41 @@ static int listed(const char *list, const char *source)
     return 0;
 }
 
-pd_status pd_timings_hold_out(pd_timings *t, const char *list, const char *name,
-                              pd_timings *held, pd_error *err)
+/* Moves the rows i of t for which pick(t, i, ctx) holds (i their index before the move) to
+ * `to`, both keeping their order; on failure every row is in t or `to` once, the one that
+ * failed left in t. */
+typedef bool (*row_pick)(const pd_timings *t, size_t i, const void *ctx);
+static pd_status move_rows(pd_timings *t, row_pick pick, const void *ctx, pd_timings *to,
+                           pd_error *err)
 {
     size_t kept = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (!listed(list, t->rows[i].source)) {
+    for (size_t i = 0; i < t->n; i++) { /* rows[i] is still itself: only rows below move */
+        if (!pick(t, i, ctx)) {
             t->rows[kept++] = t->rows[i];
             continue;
         }
-        pd_status st = pd_timings_add(held, &t->rows[i], err);
-        if (st) { /* every row in t or held once, the one that failed left in t */
+        pd_status st = pd_timings_add(to, &t->rows[i], err);
+        if (st) {
             memmove(t->rows + kept, t->rows + i, (t->n - i) * sizeof *t->rows);
             t->n = kept + (t->n - i);
             return st;
         }
     }
     t->n = kept;
+    return PD_OK;
+}
+
+static bool source_listed(const pd_timings *t, size_t i, const void *list)
+{
+    return listed(list, t->rows[i].source);
+}
+
+pd_status pd_timings_hold_out(pd_timings *t, const char *list, const char *name,
+                              pd_timings *held, pd_error *err)
+{
+    pd_status st = move_rows(t, source_listed, list, held, err);
+    if (st)
+        return st;
     const char *item;
     size_t len;
     for (const char *c = list; list_next(&c, &item, &len);) {
@@ -191,6 +209,12 @@ pd_status pd_timings_hold_out(pd_timings *t, const char *list, const char *name,
                                 (int)len, item);
     }
     return PD_OK;
+}
+
+static bool marked(const pd_timings *t, size_t i, const void *marks)
+{
+    (void)t;
+    return ((const unsigned char *)marks)[i] != 0;
 }
 
 pd_status pd_timings_split(pd_timings *t, double share, uint64_t seed, pd_timings *test,
@@ -213,19 +237,8 @@ pd_status pd_timings_split(pd_timings *t, double share, uint64_t seed, pd_timing
         order[j] = k;
         chosen[order[i]] = 1;
     }
-    size_t kept = 0;
-    for (size_t i = 0; !st && i < t->n; i++) {
-        if (!chosen[i]) {
-            t->rows[kept++] = t->rows[i];
-            continue;
-        }
-        if ((st = pd_timings_add(test, &t->rows[i], err))) { /* every row kept somewhere */
-            memmove(t->rows + kept, t->rows + i, (t->n - i) * sizeof *t->rows);
-            kept += t->n - i;
-        }
-    }
-    if (order && chosen)
-        t->n = kept;
+    if (!st)
+        st = move_rows(t, marked, chosen, test, err);
     free(order);
     free(chosen);
     return st;

@@ -135,10 +135,7 @@ static pd_status check_built(const pd_layer_timing *given, const pd_layer_timing
                             pd_layer_model_name(built->type, built->kind));
     const char *column, *why = pd_timing_row_problem(built, &column);
     if (why) { /* a layer the model reader takes, but too large for a timings CSV */
-        int k = pd_column_parse(column);
-        double v = k < PD_FEATURE_COUNT ? built->features[k]
-                   : k < PD_COLUMN_COUNT ? built->shape[k - PD_FEATURE_COUNT]
-                                         : NAN;
+        double v = pd_timing_column(built, pd_column_parse(column));
         return pd_error_set(err, PD_EINPUT,
                             "row %zu (layer \"%s\"): the %s's \"%s\", %g, %s: a timings CSV "
                             "cannot hold it",
