@@ -8,18 +8,20 @@
 # path to its last exit (plan --solver mobile on one tier) against its whole run
 # (bench_models, median of three medians taken alternately). Prints a table; keeps every file.
 #
-# usage: bench/bench_predict.sh BUILD_DIR ONNX_DIR OUT_DIR [ROUNDS]
+# usage: bench/bench_predict.sh BUILD_DIR ONNX_DIR OUT_DIR [ROUNDS] [THREADS]
 #   BUILD_DIR: a Release build (predoff, bench/bench_models); ONNX_DIR: what
-#   tools/make_onnx_models.py wrote; ROUNDS: the profiler's rounds (default 3).
+#   tools/make_onnx_models.py wrote; ROUNDS: the profiler's rounds (default 3); THREADS:
+#   each layer's threads, in the profiles and the whole runs alike (default 2).
 set -euo pipefail
 if [ $# -lt 3 ]; then
-    sed -n '11,13p' "$0" >&2
+    sed -n '11,14p' "$0" >&2
     exit 2
 fi
 build=$(cd "$1" && pwd)
 om=$(cd "$2" && pwd)
 out=$3
 rounds=${4:-3}
+threads=${5:-2}
 bin=$build/predoff
 bm=$build/bench/bench_models
 archs="resnet18 mobilenet_v2 squeezenet1_1 googlenet mobilenet_v3_small efficientnet_b0"
@@ -36,9 +38,9 @@ models="$models b-alexnet b-lenet"
 model_of() { if [ -e "$1.onnx" ]; then echo "$1.onnx"; else echo "$1"; fi; }
 held=$(echo $nets | tr ' ' ',')
 
-echo "$(date -u '+%F %T') UTC: profiling the sweep and the networks ($rounds rounds), twice"
-"$bin" profile $models --sweep --rounds "$rounds" -o a.csv
-"$bin" profile $models --rounds "$rounds" -o b.csv
+echo "$(date -u '+%F %T') UTC: profiling the sweep and the networks ($rounds rounds, $threads threads), twice"
+"$bin" profile $models --sweep --rounds "$rounds" --threads "$threads" -o a.csv
+"$bin" profile $models --rounds "$rounds" --threads "$threads" -o b.csv
 for m in linear boosted; do
     "$bin" fit a.csv --features auto --model $m --hold-out "$held" -o fit-$m.json \
         --report report-$m.json >fit-$m.txt
@@ -47,7 +49,7 @@ echo "$(date -u '+%F %T') UTC: whole runs"
 : >runs.txt
 for pass in 1 2 3; do
     for n in $nets; do
-        "$bm" "$(model_of $n)" --runs 20 --peak-reps 0 | sed -n "s/^median_ms=\([0-9.]*\) .*/$n \1/p" >>runs.txt
+        "$bm" "$(model_of $n)" --runs 20 --peak-reps 0 --threads "$threads" | sed -n "s/^median_ms=\([0-9.]*\) .*/$n \1/p" >>runs.txt
     done
 done
 for m in linear boosted; do

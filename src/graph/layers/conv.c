@@ -160,15 +160,26 @@ static size_t fused_sweep(pd_sweep_emit emit, void *ctx)
                                                   "\"type\": \"conv\", \"filters\": %d, "
                                                   "\"kernel\": %d, \"pad\": %d",
                                                   d_c[a] * (k == 1 ? 2 : 1), k, k / 2);
+    /* depthwise 3 x 3 and 5 x 5 at every size, each second with a SiLU (an exponential an
+     * element: as much as the convolution's own work at these sizes, EfficientNet's), the
+     * others with a ReLU or a Clip in turn */
+    size_t dw = 0;
     for (size_t a = 0; a < sizeof dw_c / sizeof dw_c[0]; a++)
         for (size_t b = 0; b < sizeof dw_hw / sizeof dw_hw[0]; b++)
             for (int s = 1; s <= 2; s++)
-                if (dw_c[a] * dw_hw[b] <= 16384 && at++ % 3 == 0)
-                    n += pd_sweep_point_emit_post(emit, ctx, posts[at % 3], dw_c[a], dw_hw[b],
-                                                  "\"type\": \"conv\", \"filters\": %d, "
-                                                  "\"kernel\": 3, \"stride\": %d, \"pad\": 1, "
-                                                  "\"groups\": %d, \"bias\": false",
-                                                  dw_c[a], s, dw_c[a]);
+                for (int k = 3; k <= 5; k += 2)
+                    if (dw_c[a] * dw_hw[b] <= 16384) {
+                        pd_sweep_post post = dw % 2 == 0   ? PD_SWEEP_POST_SILU
+                                             : dw % 4 == 1 ? PD_SWEEP_POST_RELU
+                                                           : PD_SWEEP_POST_CLIP;
+                        dw++;
+                        n += pd_sweep_point_emit_post(emit, ctx, post, dw_c[a], dw_hw[b],
+                                                      "\"type\": \"conv\", \"filters\": %d, "
+                                                      "\"kernel\": %d, \"stride\": %d, "
+                                                      "\"pad\": %d, \"groups\": %d, "
+                                                      "\"bias\": false",
+                                                      dw_c[a], k, s, k / 2, dw_c[a]);
+                    }
     for (size_t a = 0; a < sizeof pw_c / sizeof pw_c[0]; a++)
         for (size_t f = 0; f < sizeof pw_c / sizeof pw_c[0]; f++)
             for (size_t b = 0; b < sizeof pw_hw / sizeof pw_hw[0]; b++)
@@ -222,6 +233,14 @@ static size_t sweep(pd_sweep_emit emit, void *ctx)
                              "\"type\": \"conv\", \"filters\": 192, \"kernel\": 3, \"pad\": 1");
     n += pd_sweep_point_emit(emit, ctx, 512, 13, "\"type\": \"conv\", \"filters\": 1000, "
                                                  "\"kernel\": 1");
+    /* ResNet's downsampling 1 x 1 convolutions, stride 2, and their neighbours */
+    static const int ds_c[] = {64, 128, 256}, ds_hw[] = {56, 28, 14};
+    for (size_t a = 0; a < sizeof ds_c / sizeof ds_c[0]; a++)
+        for (int m = 1; m <= 4; m *= 2)
+            n += pd_sweep_point_emit(emit, ctx, ds_c[a], ds_hw[a],
+                                     "\"type\": \"conv\", \"filters\": %d, \"kernel\": 1, "
+                                     "\"stride\": 2, \"bias\": false",
+                                     ds_c[a] * m);
     for (int c = 16; c <= 32; c *= 2)
         n += pd_sweep_point_emit(emit, ctx, c, 112,
                                  "\"type\": \"conv\", \"filters\": 96, \"kernel\": 1, "
