@@ -20,11 +20,12 @@
 # examples). --pin goes to the plan (e.g. a cut inside a residual block, so that two tensors
 # cross at once); --verify to loadgen (each answer compared with the mobile's own).
 #
-# --fit-model goes to both tiers' fits (predoff fit --model: boosted trees beside the
-# profiles, out/loop/mobile.TYPE.xgb.json ...; default linear), whose plan is run; the same
-# timings are also fitted linear and boosted (mobile-linear.json, mobile-boosted.json ...),
-# and the summary ends with what each pair predicts for the plan's placement (predoff eval),
-# against the same measured runs.
+# Both tiers' timings are fitted linear and boosted (predoff fit --model: mobile-linear.json,
+# mobile-boosted.json with its trees beside it, mobile-boosted.TYPE.xgb.json ...), and auto
+# too with --fit-model auto; the plan that is run is made with --fit-model's (default
+# linear; mobile.json and edge.json link to them), and the summary ends with what the linear
+# and the boosted pair predict for the plan's placement (predoff eval), against the same
+# measured runs.
 #
 # Defaults: build/predoff, b-alexnet, a 10% CPU quota on the mobile (1 ms of CPU per 10 ms),
 # 74mbit mobile-edge link, 500 requests, 30 timed runs per layer on the edge and 300 on the
@@ -63,6 +64,7 @@ done
 [ -x "$bin" ] || { echo "closed_loop: $bin: no predoff binary (build first, or --predoff BIN)" >&2; exit 2; }
 case "$quota" in ''|*[!0-9]*) echo "closed_loop: --quota $quota: a whole percentage, 1 to 100" >&2; exit 2 ;; esac
 [ "$quota" -ge 1 ] && [ "$quota" -le 100 ] || { echo "closed_loop: --quota $quota: 1 to 100" >&2; exit 2; }
+case "$fit_model" in linear|boosted|auto) ;; *) echo "closed_loop: --fit-model $fit_model: linear, boosted or auto" >&2; exit 2 ;; esac
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -134,13 +136,17 @@ echo "profiling the mobile (single thread, under the quota) ..."
 mobile "$bin" profile "$model" "${weights[@]}" --repeat "$mobile_repeat" --min-window-ms 200 --threads 1 -o "$out/mobile.csv" >/dev/null
 echo "profiling the edge (one thread, as its server runs) ..."
 edge "$bin" profile "$model" "${weights[@]}" --repeat "$repeat" --threads 1 -o "$out/edge.csv" >/dev/null
-"$bin" fit "$out/mobile.csv" --features auto --model "$fit_model" --statistic mean --name mobile-measured -o "$out/mobile.json" >"$out/fit-mobile.txt"
-"$bin" fit "$out/edge.csv" --features auto --model "$fit_model" --statistic mean --name edge-measured -o "$out/edge.json" >"$out/fit-edge.txt"
-# the same timings fitted both ways, to judge both predictions against the same runs (step 5)
-for m in linear boosted; do
+# fitted linear and boosted, to judge both predictions against the same runs (step 5), and
+# auto too if --fit-model asks for it; the plan is made with --fit-model's (TIER.json, a link)
+fits="linear boosted"
+[ "$fit_model" = auto ] && fits="$fits auto"
+for m in $fits; do
     for t in mobile edge; do
         "$bin" fit "$out/$t.csv" --features auto --model $m --statistic mean --name $t-$m -o "$out/$t-$m.json" >"$out/fit-$t-$m.txt"
     done
+done
+for t in mobile edge; do
+    ln -sf "$t-$fit_model.json" "$out/$t.json"
 done
 
 # --- 2. the link, measured from the mobile (under its quota) through a running edge server

@@ -4,13 +4,8 @@
 set -u
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# shellcheck source=support/tally.sh
+. "$src/tests/support/tally.sh"
 
 # expect STATUS PATTERN -- ARGS...: runs predoff ARGS, checks the exit status, and that
 # standard error is one line matching PATTERN (for failures) or empty (for successes).
@@ -312,7 +307,9 @@ expect 0 "" -- profile --sweep --adaptive --max-points 8 --repeat 1 --warmup 0 -
 ncoarse=$(sed -n 's/^adaptive sweep: \([0-9]*\) coarse points + 8 added in 1 round, .*/\1/p' "$tmp/out")
 if [ -n "$ncoarse" ] && [ "$(grep -c '' "$tmp/adapt.csv")" = $((ncoarse + 9)) ] &&
     [ "$(tail -n +2 "$tmp/adapt.csv" | grep -vc '^sweep,')" = 0 ] &&
-    grep -qE '^conv +[0-9]+ -> +[0-9]+ ' "$tmp/out"; then ok; else bad "profile --adaptive: $(head -3 "$tmp/out")"; fi
+    grep -qE '^conv +[0-9]+ -> +[0-9]+ ' "$tmp/out" &&
+    grep -qx "guided by the linear fit's 5-fold cross-validated error, features paper" "$tmp/out"
+then ok; else bad "profile --adaptive: $(head -3 "$tmp/out")"; fi
 expect 0 "" -- fit "$tmp/adapt.csv" -o "$tmp/adapt.json"
 expect 2 '^predoff: profile: --adaptive needs --budget MINUTES \(or --max-points N\)$' -- profile --sweep --adaptive -o "$tmp/x.csv"
 expect 2 '^predoff: --budget: 0 minutes: must be more than 0' -- profile --adaptive --budget 0 -o "$tmp/x.csv"
@@ -1236,5 +1233,4 @@ else
     echo "SKIP: the testbed test needs root, ip and tc (it ran nothing)"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+tally_end ""

@@ -8,12 +8,8 @@
 set -u
 bin=$1
 tool=$2/tools/kernel_timings_to_shapes.py
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# shellcheck source=support/tally.sh
+. "$2/tests/support/tally.sh"
 
 d=$tmp/nsg
 mkdir "$d"
@@ -99,5 +95,4 @@ if run names 0 && "$bin" timings "$tmp/names.csv" -o "$tmp/t.csv" >/dev/null 2>"
     [ "$(grep '^a_b' "$tmp/names.csv" | cut -d, -f1 | tr -d '\n' | wc -c)" = 48 ]; then ok
 else bad "source names: $(cat "$tmp/err"; grep '^a' "$tmp/names.csv")"; fi
 
-echo "kernel_timings: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+tally_end "kernel_timings: "

@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "adaptive_report.h"
+#include "fit_flags.h"
 
 /* "m:ss" (or "-" for no budget). */
 static void clock_text(double s, char *buf, size_t n)
@@ -46,8 +47,8 @@ void cli_adaptive_progress(void *ctx, const pd_adaptive_state *s)
     fflush(b->tty);
 }
 
-void cli_adaptive_summary(FILE *f, const pd_adaptive_result *r, double seconds,
-                          double budget_s)
+void cli_adaptive_summary(FILE *f, const pd_adaptive_result *r, const pd_fit_options *fit,
+                          double seconds, double budget_s)
 {
     char used[48], budget[48];
     clock_text(seconds, used, sizeof used);
@@ -56,6 +57,8 @@ void cli_adaptive_summary(FILE *f, const pd_adaptive_result *r, double seconds,
             r->coarse, r->added, r->rounds, r->rounds == 1 ? "" : "s", used,
             isfinite(budget_s) ? " of a budget of " : "", isfinite(budget_s) ? budget : "",
             r->budget_spent ? "budget spent" : "--max-points reached, or no new shape near");
+    fprintf(f, "guided by the %s fit's %zu-fold cross-validated error, features %s\n",
+            cli_model_name(fit->model), fit->folds, cli_feature_name(fit->features));
     fprintf(f, "%-18s %13s %19s %15s\n", "type", "rows", "CV MAPE %", "<=10%");
     for (int k = 0; k < PD_FIT_QUALITY_ROWS; k++) {
         const pd_fit_quality *a = &r->before[k], *z = &r->after[k];

@@ -16,9 +16,9 @@ typedef struct cli_adaptive_bar {
 /* pd_adaptive_options' progress: ctx is a cli_adaptive_bar. */
 void cli_adaptive_progress(void *ctx, const pd_adaptive_state *s);
 
-/* The points, rounds and time, and per type and kind the CV figures on the coarse grid
- * and at the end. */
-void cli_adaptive_summary(FILE *f, const pd_adaptive_result *r, double seconds,
-                          double budget_s);
+/* The points, rounds and time, the fit that guided it, and per type and kind the CV
+ * figures on the coarse grid and at the end. */
+void cli_adaptive_summary(FILE *f, const pd_adaptive_result *r, const pd_fit_options *fit,
+                          double seconds, double budget_s);
 
 #endif

@@ -39,7 +39,8 @@ const cli_flag cli_cmd_profile_flags[] = {
     {"--budget", "MINUTES", "--adaptive: the time it may take in all (fractions too: 0.5)"},
     {"--max-points", "N", "--adaptive: add at most N shapes to the coarse grid"},
     {"--model", "linear|boosted|auto", "--adaptive: the fit whose error guides it (default linear)"},
-    {"--features", "SET", "--adaptive: that fit's features, paper (default), macs or auto"},
+    {"--features", "SET", "--adaptive: that fit's features, paper, macs or auto (default: "
+                             "paper with linear, auto with trees, as fit)"},
     {"--seed", "S", "--adaptive: the order it tries shapes in and the folds (default 1)"},
     {"-o", "PROFILE.csv", "where to write the timings"},
     {"--measured-out", "TIER.json", "also (or instead of -o) write each MODEL's per-layer medians "
@@ -175,6 +176,7 @@ typedef struct adaptive_args {
     int on;
     double budget_min, max_points; /* NAN: not given */
     const char *given;              /* a flag of it given without --adaptive */
+    int features_given;             /* else auto with trees, paper with linear, as fit */
     pd_adaptive_options o;
 } adaptive_args;
 
@@ -195,9 +197,10 @@ static int adaptive_flag(const cli_opt *o, adaptive_args *a, pd_status *st, pd_e
                                o->value);
     } else if (cli_is(o, "--model"))
         *st = cli_model_choice(o->value, &a->o.fit.model, err);
-    else if (cli_is(o, "--features"))
+    else if (cli_is(o, "--features")) {
         *st = cli_feature_choice(o->value, &a->o.fit.features, err);
-    else if (cli_is(o, "--seed")) {
+        a->features_given = 1;
+    } else if (cli_is(o, "--seed")) {
         unsigned long long v;
         *st = cli_u64("--seed", o->value, &v, err);
         a->o.seed = a->o.fit.seed = (uint64_t)v;
@@ -253,7 +256,7 @@ static pd_status adaptive_sweep(adaptive_args *a, const pd_profiler_options *po,
     double t0 = now_s(NULL);
     pd_status st = pd_adaptive_sweep(o, t, &res, err);
     if (!st)
-        cli_adaptive_summary(stdout, &res, now_s(NULL) - t0, o->budget_s);
+        cli_adaptive_summary(stdout, &res, &o->fit, now_s(NULL) - t0, o->budget_s);
     return st;
 }
 
@@ -297,6 +300,8 @@ int cli_cmd_profile(const cli_parsed *p)
     }
     if (adaptive_check(&adaptive, rounds, &err))
         return cli_fail(&err);
+    if (!adaptive.features_given && adaptive.o.fit.model != PD_MODEL_LINEAR)
+        adaptive.o.fit.features = PD_FEATURES_AUTO;
     sweep |= adaptive.on;
     if (!out && !measured_out) {
         pd_error_set(&err, PD_EINPUT, "profile: -o PROFILE.csv is required (or --measured-out "

@@ -3,6 +3,9 @@
 
 #include "fit_flags.h"
 
+static const char *const models[] = {"linear", "boosted", "auto"};
+static const char *const features[] = {"paper", "macs", "auto"};
+
 /* The index of value in names[0..n), or n. */
 static size_t which(const char *value, const char *const *names, size_t n)
 {
@@ -14,7 +17,6 @@ static size_t which(const char *value, const char *const *names, size_t n)
 
 pd_status cli_model_choice(const char *value, pd_model_choice *out, pd_error *err)
 {
-    static const char *const models[] = {"linear", "boosted", "auto"};
     size_t c = which(value, models, 3);
     if (c == 3)
         return pd_error_set(err, PD_EINPUT, "--model: \"%s\" is not linear, boosted or auto",
@@ -25,11 +27,20 @@ pd_status cli_model_choice(const char *value, pd_model_choice *out, pd_error *er
 
 pd_status cli_feature_choice(const char *value, pd_feature_choice *out, pd_error *err)
 {
-    static const char *const choices[] = {"paper", "macs", "auto"};
-    size_t c = which(value, choices, 3);
+    size_t c = which(value, features, 3);
     if (c == 3)
         return pd_error_set(err, PD_EINPUT, "--features: \"%s\" is not paper, macs or auto",
                             value);
     *out = (pd_feature_choice)c;
     return PD_OK;
+}
+
+const char *cli_model_name(pd_model_choice c)
+{
+    return (size_t)c < 3 ? models[c] : "?";
+}
+
+const char *cli_feature_name(pd_feature_choice c)
+{
+    return (size_t)c < 3 ? features[c] : "?";
 }

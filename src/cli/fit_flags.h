@@ -9,5 +9,8 @@
 pd_status cli_model_choice(const char *value, pd_model_choice *out, pd_error *err);
 /* --features paper|macs|auto. */
 pd_status cli_feature_choice(const char *value, pd_feature_choice *out, pd_error *err);
+/* The flag's words for a choice: "boosted", "auto" ... */
+const char *cli_model_name(pd_model_choice c);
+const char *cli_feature_name(pd_feature_choice c);
 
 #endif

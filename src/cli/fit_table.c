@@ -2,16 +2,16 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "fit_flags.h"
 #include "fit_table.h"
 
 void cli_fit_table(const pd_profile *prof, const pd_fit_quality *q, const char *csv,
                    const pd_fit_options *opt, const char *min_ms_text, size_t n_timings,
                    size_t n_dropped)
 {
-    static const char *const choices[] = {"paper", "macs", "auto"};
-    static const char *const models[] = {"linear", "boosted", "auto"};
     printf("%zu timings from %s; features %s; models %s; %zu-fold cross-validation\n",
-           n_timings, csv, choices[opt->features], models[opt->model], opt->folds);
+           n_timings, csv, cli_feature_name(opt->features), cli_model_name(opt->model),
+           opt->folds);
     if (min_ms_text)
         printf("%zu timings left out of the fit (--min-ms %s)\n", n_dropped, min_ms_text);
     printf("\n");

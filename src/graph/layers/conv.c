@@ -143,7 +143,8 @@ static size_t tensors(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS]
 /* Convolutions with the activation a runtime may run in their pass after them (a fit then
  * sees the fused kernels networks run, by their fused_act_elems): ResNet's dense 3 x 3 and
  * 1 x 1 with a ReLU, MobileNetV2's depthwise and pointwise with a Clip(0, 6) (ReLU6),
- * EfficientNet's with a SiLU; at the sizes they occur at, every third of the grid's. */
+ * EfficientNet's with a SiLU; at the sizes they occur at: every depthwise one, every third
+ * dense and pointwise one. */
 static size_t fused_sweep(pd_sweep_emit emit, void *ctx)
 {
     static const pd_sweep_post posts[] = {PD_SWEEP_POST_RELU, PD_SWEEP_POST_CLIP,
