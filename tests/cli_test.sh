@@ -353,11 +353,23 @@ expect 2 "-o TIMINGS.csv is required" -- timings "$tmp/shapes.csv"
 
 # --- boosted trees (issue 16): a fit beside its models, its report, and the planning
 # commands with it; model files missing, cut short, foreign or of other features
-expect 0 "" -- fit "$tmp/two.csv" --model boosted --hold-out b-lenet -o "$tmp/bst.json" --report "$tmp/bst-report.json"
+expect 0 "" -- fit "$tmp/two.csv" --model boosted --hold-out b-lenet -o "$tmp/bst.json" --report "$tmp/bst-report.json" --predictions "$tmp/bst-pred.csv"
 if grep -q '"conv": {"model": "boosted", "file": "bst.conv.xgb.json", "features": \[' "$tmp/bst.json" &&
     [ -s "$tmp/bst.conv.xgb.json" ] && grep -q '^conv .* boosted: ' "$tmp/out" && grep -q 'conv (boosted)$' "$tmp/out" &&
     tr -d ' \t\n' <"$tmp/bst-report.json" | grep -q '"conv":{"samples":9,"model":"boosted","features":\["in_elems",.*\],"mape":[0-9.e-]*,"within_10":[0-9.e-]*,"cv_mape":[0-9.e-]*,"test_samples":4,"test_mape":[0-9.e-]*,"test_within_10":[0-9.e-]*}'; then ok
 else bad "fit --model boosted: $(cat "$tmp/out") $(head -c 600 "$tmp/bst-report.json")"; fi
+# --predictions: the 17 held-out rows, each with its prediction, whose error over the 4
+# convolutions is the report's conv test MAPE
+pred_mape=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $c["type"] == "conv" && $c["fused_into"] == "" && $c["predicted_ms"] != "" {
+        e = $c["predicted_ms"] / $c["median_ms"] - 1; s += e < 0 ? -e : e; n++ }
+    END { if (n == 4) printf "%.6f", 100 * s / n }' "$tmp/bst-pred.csv")
+report_mape=$(tr -d ' \t\n' <"$tmp/bst-report.json" | sed -n 's/.*"test_types":{"conv":{"test_samples":4,"test_mape":\([0-9.e+-]*\),.*/\1/p')
+if [ "$(grep -c '^b-lenet,' "$tmp/bst-pred.csv")" = 17 ] && [ "$(grep -c '' "$tmp/bst-pred.csv")" = 18 ] &&
+    head -n 1 "$tmp/bst-pred.csv" | grep -q ',fused_into,predicted_ms$' && [ -n "$pred_mape" ] &&
+    awk -v a="$pred_mape" -v b="$report_mape" 'BEGIN { d = a - b; exit !(b != "" && d < 1e-4 && d > -1e-4) }'
+then ok; else bad "fit --predictions: mape $pred_mape against the report's $report_mape: $(head -3 "$tmp/bst-pred.csv")"; fi
+expect 2 '^predoff: --predictions: of held-out rows: give --hold-out' -- fit "$tmp/two.csv" --predictions "$tmp/x.csv" -o "$tmp/x.json"
 # a fused layer's row is not scored: b-alexnet's relus held out, those of their own pass only
 expect 0 "" -- fit "$tmp/two.csv" --hold-out b-alexnet -o "$tmp/ha.json" --report "$tmp/ha-report.json"
 own_relus=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }

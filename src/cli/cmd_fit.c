@@ -8,6 +8,7 @@
 #include "fit_flags.h"
 #include "fit_report.h"
 #include "fit_table.h"
+#include "timings_file.h"
 #include "predoff/measure.h"
 
 const cli_flag cli_cmd_fit_flags[] = {
@@ -21,6 +22,8 @@ const cli_flag cli_cmd_fit_flags[] = {
     {"--name", "NAME", "the profile's name (default: the output file's name)"},
     {"-o", "TIER.json", "where the profile goes (\"-\": standard output, no table; required)"},
     {"--test", "HELD_OUT.csv", "also report the fit's error on timings it was not fitted on"},
+    {"--predictions", "OUT.csv", "with --hold-out or --test: those rows as a timings CSV with "
+                                 "the fit's prediction of each (predicted_ms)"},
     {"--min-ms", "[TYPE=]T,..", "fit only the timings of at least T ms, of every type or of "
                                 "the type named (default 0: all); held-out timings are all "
                                 "scored"},
@@ -33,7 +36,7 @@ const cli_flag cli_cmd_fit_flags[] = {
 };
 
 typedef struct fit_args {
-    const char *csv, *out, *name, *test, *hold_out, *report;
+    const char *csv, *out, *name, *test, *hold_out, *report, *predictions;
     int use_mean;
     double min_ms[PD_LAYER_TYPE_COUNT];
     const char *min_ms_text;
@@ -74,7 +77,7 @@ static pd_status read_min_ms(const char *text, double min_ms[PD_LAYER_TYPE_COUNT
 static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
 {
     pd_fit_options_init(&a->opt);
-    a->out = a->name = a->test = a->hold_out = a->report = NULL;
+    a->out = a->name = a->test = a->hold_out = a->report = a->predictions = NULL;
     a->use_mean = 0;
     for (int k = 0; k < PD_LAYER_TYPE_COUNT; k++)
         a->min_ms[k] = 0.0;
@@ -91,6 +94,8 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
             a->test = o->value;
         } else if (cli_is(o, "--report")) {
             a->report = o->value;
+        } else if (cli_is(o, "--predictions")) {
+            a->predictions = o->value;
         } else if (cli_is(o, "--model")) {
             if (cli_model_choice(o->value, &a->opt.model, err))
                 return PD_EINPUT;
@@ -132,7 +137,24 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
         return pd_error_set(err, PD_EINPUT, "fit needs -o TIER.json");
     if (a->name && !a->name[0])
         return pd_error_set(err, PD_EINPUT, "--name: empty");
+    if (a->predictions && !a->test && !a->hold_out)
+        return pd_error_set(err, PD_EINPUT, "--predictions: of held-out rows: give --hold-out "
+                            "SOURCE,.. or --test HELD_OUT.csv");
     return PD_OK;
+}
+
+/* The held-out rows with the profile's prediction of each, to path. */
+static pd_status write_predictions(const char *path, const pd_profile *prof,
+                                   const pd_timings *rows, pd_error *err)
+{
+    double *pred = malloc((rows->n ? rows->n : 1) * sizeof *pred);
+    if (!pred)
+        return pd_error_set(err, PD_ENOMEM, "--predictions: out of memory");
+    pd_status st = pd_profile_predict_timings(prof, rows, pred, err);
+    if (!st)
+        st = cli_write_timings_predicted(path, rows, pred, err);
+    free(pred);
+    return st;
 }
 
 /* "laptop" from "profiles/laptop.json" (or from the CSV's name when writing to "-"). */
@@ -199,19 +221,27 @@ int cli_cmd_fit(const cli_parsed *p)
         status = cli_fail(&err);
         goto done;
     }
-    /* the report's test rows: the held-out sources' and the --test file's together */
-    for (size_t i = 0; a.report && a.hold_out && a.test && i < held.n; i++)
+    /* the report's and the predictions' test rows: the held-out sources' and the --test
+     * file's together */
+    for (size_t i = 0; (a.report || a.predictions) && a.hold_out && a.test && i < held.n; i++)
         if (pd_timings_add(&test, &held.rows[i], &err)) {
             status = cli_fail(&err);
             goto done;
         }
-    if (a.report && cli_fit_report(a.report, prof, q, a.test ? &test : a.hold_out ? &held : NULL,
-                                   &err)) {
+    const pd_timings *judged = a.test ? &test : a.hold_out ? &held : NULL;
+    if (a.report && cli_fit_report(a.report, prof, q, judged, &err)) {
         status = cli_fail(&err);
         goto done;
     }
     if (!to_stdout && a.report)
         printf("wrote %s (the fit report)\n", a.report);
+    if (a.predictions && write_predictions(a.predictions, prof, judged, &err)) {
+        status = cli_fail(&err);
+        goto done;
+    }
+    if (!to_stdout && a.predictions)
+        printf("wrote %s (%zu held-out rows, each with its prediction)\n", a.predictions,
+               judged->n);
 done:
     pd_profile_free(prof);
     pd_timings_free(&t);

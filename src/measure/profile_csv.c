@@ -31,7 +31,8 @@ static void put_number(FILE *f, double v)
         fprintf(f, "%.17g", v);
 }
 
-pd_status pd_timings_write_csv(const pd_timings *t, FILE *f)
+/* The CSV, with a last column predicted_ms (pred[i], empty where NAN) if pred is given. */
+static pd_status write_csv(const pd_timings *t, const double *pred, FILE *f)
 {
     for (size_t i = 0; i < t->n; i++) {
         const char *column;
@@ -40,7 +41,7 @@ pd_status pd_timings_write_csv(const pd_timings *t, FILE *f)
     }
     for (int c = 0; c < PD_CSV_COLUMNS; c++)
         fprintf(f, "%s%s", c ? "," : "", pd_csv_column_name(c));
-    fputc('\n', f);
+    fputs(pred ? ",predicted_ms\n" : "\n", f);
     for (size_t i = 0; i < t->n; i++) {
         const pd_layer_timing *r = &t->rows[i];
         put_text(f, r->source, PD_TIMING_TEXT_MAX);
@@ -69,9 +70,23 @@ pd_status pd_timings_write_csv(const pd_timings *t, FILE *f)
         }
         fputc(',', f);
         put_text(f, r->fused_into, PD_TIMING_TEXT_MAX);
+        if (pred) {
+            fputc(',', f);
+            put_number(f, pred[i]);
+        }
         fputc('\n', f);
     }
     return ferror(f) ? PD_EIO : PD_OK;
+}
+
+pd_status pd_timings_write_csv(const pd_timings *t, FILE *f)
+{
+    return write_csv(t, NULL, f);
+}
+
+pd_status pd_timings_write_csv_predicted(const pd_timings *t, const double *pred, FILE *f)
+{
+    return write_csv(t, pred, f);
 }
 
 /* ---- reading ---- */
