@@ -117,6 +117,73 @@ static void test_law_beats_linear(void **state)
     pd_timings_free(&held);
 }
 
+/* The median ratio of p's predictions to the rows' times, each row read as a layer of a model
+ * whose run touches run_bytes. */
+static double ratio_at(const pd_profile *p, pd_timings *t, double run_bytes)
+{
+    double *pred = malloc(t->n * sizeof *pred), *r = malloc(t->n * sizeof *r);
+    assert_true(pred && r);
+    for (size_t i = 0; i < t->n; i++)
+        t->rows[i].features[PD_FEAT_RUN_BYTES] = run_bytes;
+    pd_error err;
+    assert_int_equal(pd_profile_predict_timings(p, t, pred, &err), PD_OK);
+    for (size_t i = 0; i < t->n; i++)
+        r[i] = pred[i] / t->rows[i].median_ms;
+    for (size_t i = 1; i < t->n; i++) /* insertion sort: 60 rows */
+        for (size_t j = i; j > 0 && r[j - 1] > r[j]; j--) {
+            double x = r[j];
+            r[j] = r[j - 1];
+            r[j - 1] = x;
+        }
+    double m = r[t->n / 2];
+    free(pred);
+    free(r);
+    return m;
+}
+
+/* The sweep's rows timed warm too (warm_ms: here 0.4 x the cold time) train the trees twice:
+ * a layer of a small model (run_bytes under PD_SWEEP_WARM_MAX_BYTES) is predicted warm, one of
+ * a large model cold; without the warm times, both cold. */
+static void test_warm_twins(void **state)
+{
+    (void)state;
+    pd_timings t = {0}, held = {0}, cold_only = {0};
+    law_rows(&t, &held);
+    pd_error err;
+    for (size_t i = 0; i < t.n; i++) {
+        pd_layer_timing *r = &t.rows[i];
+        r->features[PD_FEAT_RUN_BYTES] = PD_SWEEP_COLD_RUN_BYTES;
+        assert_int_equal(pd_timings_add(&cold_only, r, &err), PD_OK);
+        double own = r->features[PD_FEAT_IN_BYTES] + r->features[PD_FEAT_WEIGHT_BYTES] +
+                     r->features[PD_FEAT_OUT_BYTES];
+        assert_true(own <= PD_SWEEP_WARM_MAX_BYTES);
+        r->warm_ms = 0.4 * r->median_ms;
+    }
+    pd_fit_quality q[PD_FIT_QUALITY_ROWS];
+    pd_profile *twins = fit(&t, PD_MODEL_BOOSTED, q), *cold = fit(&cold_only, PD_MODEL_BOOSTED, q);
+    int n;
+    const int *cols = pd_boosted_columns(twins->layer[PD_LAYER_CONV].boosted, &n), *c0 = NULL;
+    int reads = 0;
+    for (int k = 0; k < n; k++)
+        reads |= cols[k] == PD_FEAT_RUN_BYTES;
+    assert_true(reads);
+    c0 = pd_boosted_columns(cold->layer[PD_LAYER_CONV].boosted, &n);
+    for (int k = 0; k < n; k++)
+        assert_int_not_equal(c0[k], PD_FEAT_RUN_BYTES); /* one value: nothing to split on */
+    double small = ratio_at(twins, &held, 1024.0 * 1024), large = ratio_at(twins, &held, 64e6),
+           small_cold = ratio_at(cold, &held, 1024.0 * 1024);
+    print_message("warm twins: a small model's layers at %.2f of the cold time, a large one's at "
+                  "%.2f; without the twins %.2f\n", small, large, small_cold);
+    assert_true(small > 0.3 && small < 0.5);
+    assert_true(large > 0.9 && large < 1.1);
+    assert_true(small_cold > 0.9 && small_cold < 1.1);
+    pd_profile_free(twins);
+    pd_profile_free(cold);
+    pd_timings_free(&t);
+    pd_timings_free(&held);
+    pd_timings_free(&cold_only);
+}
+
 /* A directory of its own for written profiles. */
 static void temp_dir(char *dir, size_t n)
 {
@@ -530,7 +597,8 @@ static void test_linear_base(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_law_beats_linear),  cmocka_unit_test(test_save_load_exact),
+        cmocka_unit_test(test_law_beats_linear),  cmocka_unit_test(test_warm_twins),
+        cmocka_unit_test(test_save_load_exact),
         cmocka_unit_test(test_auto_picks_lower_cv), cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_layers_batched),    cmocka_unit_test(test_bad_model_files), cmocka_unit_test(test_linear_base),
     };

@@ -637,6 +637,7 @@ static void same_rows(const pd_timings *a, const pd_timings *b)
         assert_true(same(x->mean_ms, y->mean_ms));
         assert_int_equal(x->repeats, y->repeats);
         assert_string_equal(x->fused_into, y->fused_into);
+        assert_true(same(x->warm_ms, y->warm_ms));
     }
 }
 
@@ -753,6 +754,8 @@ static void test_csv_round_trip(void **state)
         t.rows[5].shape[c] = c == PD_SHAPE_PAD ? NAN : 3.0 * c + 1.0 / 7.0;
     t.rows[5].features[PD_FEAT_FUSED_ACT_ELEMS] = 4096; /* a conv with its ReLU in its pass */
     snprintf(t.rows[6].fused_into, sizeof t.rows[6].fused_into, "%s", "conv_7");
+    t.rows[7].warm_ms = 0.1 / 3.0; /* timed warm too; the other rows not (0) */
+    t.rows[7].features[PD_FEAT_RUN_BYTES] = PD_SWEEP_COLD_RUN_BYTES;
     size_t len;
     char *csv = write_csv(&t, &len);
     assert_non_null(strstr(csv, ",30,conv/depthwise,")); /* the kind's name */
@@ -761,10 +764,10 @@ static void test_csv_round_trip(void **state)
     static const char header[] = "source,layer,type,in_elems,out_elems,in_bytes,out_bytes,"
                                  "kernel_filters,kernel_filters_channels,macs,weight_bytes,"
                                  "model_bytes,runtime_macs,transform_elems,fused_act_elems,"
-                                 "median_ms,p10_ms,p90_ms,mean_ms,"
+                                 "run_bytes,median_ms,p10_ms,p90_ms,mean_ms,"
                                  "repeats,kind,channels,height,width,filters,kernel_h,"
                                  "kernel_w,stride,pad,groups,out_channels,out_height,"
-                                 "out_width,fused_into\n";
+                                 "out_width,fused_into,warm_ms\n";
     assert_int_equal(strncmp(csv, header, sizeof header - 1), 0);
     pd_timings back = {0};
     pd_error err;
@@ -788,6 +791,9 @@ static void test_csv_round_trip(void **state)
     t.rows[5].type = PD_LAYER_RELU; /* conv/depthwise is no kind of relu */
     assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
     t.rows[5].type = PD_LAYER_TYPE_COUNT;
+    assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
+    t.rows[5].type = PD_LAYER_CONV;
+    t.rows[7].warm_ms = -1; /* a warm time that is no time */
     assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
     fclose(f);
     pd_timings_free(&t);
@@ -898,6 +904,10 @@ static void test_csv_rejects(void **state)
     bad_csv(HEAD "s,l,conv,1,1,1,1,1,0\n", 2, "repeats", "whole number");
     bad_csv(HEAD "s,l,conv,1,1,1,1,1,-3\n", 2, "repeats", "whole number");
     bad_csv(HEAD "s,l,conv,1,1,1,1,1,99999999999999999999999\n", 2, "repeats", "whole number");
+    bad_csv("type,macs,median_ms,warm_ms\nconv,1,1,0\n", 2, "warm_ms", "0 must be > 0");
+    bad_csv("type,macs,median_ms,warm_ms\nconv,1,1,-0.5\n", 2, "warm_ms", "must be > 0");
+    bad_csv("type,macs,median_ms,warm_ms\nconv,1,1,inf\n", 2, "warm_ms", "not a finite number");
+    bad_csv("type,macs,median_ms,warm_ms\nconv,1,1,2e9\n", 2, "warm_ms", "outside");
     /* quotes, anywhere, and text the record cannot hold */
     bad_csv(HEAD "s,\"conv1\",conv,1,1,1,1,1,1\n", 2, "layer", "quote");
     bad_csv(HEAD "s,l,conv,1,1,1,1,1,1,\"x,y\"\n", 2, "10", "quote");

@@ -396,12 +396,12 @@ static void test_parse_errors(void **state)
                 "layers.conv", "2 features but 1 coefficients", NULL);
     bad_profile(P("\"relu\": {\"features\": [\"in_elems\"], \"coef\": [1, 2], \"intercept\": 0}"),
                 "layers.relu", "1 features but 2 coefficients", NULL);
-    /* thirteen features cannot all be distinct: there are twelve */
+    /* fourteen features cannot all be distinct: there are thirteen */
     bad_profile(P("\"relu\": {\"features\": [\"in_elems\", \"out_elems\", \"in_bytes\", "
                   "\"out_bytes\", \"kernel_filters\", \"kernel_filters_channels\", \"macs\", "
                   "\"weight_bytes\", \"model_bytes\", \"runtime_macs\", \"transform_elems\", "
-                  "\"fused_act_elems\", \"in_elems\"], \"coef\": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, "
-                  "1, 1], \"intercept\": 0}"),
+                  "\"fused_act_elems\", \"run_bytes\", \"in_elems\"], \"coef\": [1, 1, 1, 1, 1, "
+                  "1, 1, 1, 1, 1, 1, 1, 1, 1], \"intercept\": 0}"),
                 "layers.relu", "features", NULL);
     /* unknown layer type, a type given twice */
     bad_profile(P(RELU ", \"conv3d\": {\"features\": [], \"coef\": [], \"intercept\": 0}"),

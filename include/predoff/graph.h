@@ -63,6 +63,9 @@ typedef enum pd_feature {
     PD_FEAT_TRANSFORM_ELEMS, /* what Winograd's transforms write for such a layer, else 0 */
     PD_FEAT_FUSED_ACT_ELEMS, /* the output elements of the layers the engine runs inside
                               * this layer's pass (pd_graph_fused_into), 0 if none */
+    PD_FEAT_RUN_BYTES, /* what a whole run of the layer's model touches: its weights, its input
+                        * and every layer's output (pd_graph_run_bytes); whether the
+                        * layer finds its weights in the cache, for learned models */
     PD_FEATURE_COUNT
 } pd_feature;
 
@@ -145,6 +148,7 @@ typedef struct pd_graph {
     size_t n_exits;
     int32_t *exits; /* layer indices of the exits, in model order */
     double model_bytes; /* float32 weights of all layers */
+    double run_bytes;   /* those, the input and every layer's output, float32 */
     const pd_engine_hook *engine; /* NULL: the engine's features are NaN, nothing fused */
     pd_topology *topo;  /* the structure, computed at load time (topology.h) */
 } pd_graph;
@@ -215,6 +219,9 @@ double pd_layer_weight_count(const pd_layer *l);
 double pd_layer_macs(const pd_layer *l);
 /* Total weight bytes of the model (float32). */
 double pd_graph_model_bytes(const pd_graph *g);
+/* The bytes one run of the model touches (float32): its weights, its input and every
+ * layer's output, each once. */
+double pd_graph_run_bytes(const pd_graph *g);
 /* Value of one feature for layer i. The engine's features (pd_feature_of_engine) come from
  * the graph's feature hook, NaN without one. */
 double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f);

@@ -31,6 +31,11 @@ typedef struct pd_layer_timing {
     char fused_into[64]; /* the layer whose pass a run runs this one in (pd_graph_fused_into):
                           * its time in a run is that layer's, and this row's time is its
                           * own pass alone; "" for a layer of its own pass */
+    double warm_ms; /* 0: not given; else the median of the same layer timed again with its
+                     * weights left in the cache, run after run (the sweep gives it for
+                     * layers whose run touches at most PD_SWEEP_WARM_MAX_BYTES): what a
+                     * layer of a small model takes, its run_bytes its own weights, input
+                     * and output (learned models read it as a second row) */
 } pd_layer_timing;
 
 typedef struct pd_timings {
@@ -147,10 +152,19 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
 pd_status pd_profile_sweep(const pd_profiler_options *o, pd_timings *out, pd_error *err);
 /* How many layers the sweep times (for progress bars). */
 size_t pd_profile_sweep_size(void);
+/* A sweep point whose layer has weights and whose run touches at most this many bytes
+ * (pd_graph_run_bytes: its weights, input and output) is timed warm too (warm_ms): as a
+ * layer of a model that small meets its weights, in the cache. Its cold row's run_bytes
+ * reads PD_SWEEP_COLD_RUN_BYTES: as a layer of a model too large for the cache meets them.
+ * Learned models split on run_bytes between the two. */
+#define PD_SWEEP_WARM_MAX_BYTES (8.0 * 1024 * 1024)
+#define PD_SWEEP_COLD_RUN_BYTES (PD_SWEEP_WARM_MAX_BYTES + 1.0)
 /* Times one point as the sweep does: the last layer of g (a sweep point's single-layer
  * model, named "sweep"), inside whole runs of g, its weights random from o->seed + index and
- * flushed from the caches before each run; appends that layer's row alone, named
- * "TYPE-index" (the rows of g's other layers, e.g. a "pre", are not kept). */
+ * flushed from the caches before each run (its run_bytes then PD_SWEEP_COLD_RUN_BYTES), and
+ * again left in them if it is a small layer with weights (warm_ms, above); appends that
+ * layer's row alone, named "TYPE-index" (the rows of g's other layers, e.g. a "pre", are
+ * not kept). */
 pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g, size_t index,
                                  pd_timings *out, pd_error *err);
 

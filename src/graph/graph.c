@@ -19,6 +19,7 @@ static const char *const feature_names[] = {
     [PD_FEAT_RUNTIME_MACS] = "runtime_macs",
     [PD_FEAT_TRANSFORM_ELEMS] = "transform_elems",
     [PD_FEAT_FUSED_ACT_ELEMS] = "fused_act_elems",
+    [PD_FEAT_RUN_BYTES] = "run_bytes",
 };
 _Static_assert(sizeof feature_names / sizeof feature_names[0] == PD_FEATURE_COUNT,
                "one name per feature");
@@ -81,6 +82,11 @@ double pd_graph_model_bytes(const pd_graph *g)
     return g->model_bytes;
 }
 
+double pd_graph_run_bytes(const pd_graph *g)
+{
+    return g->run_bytes;
+}
+
 int32_t pd_graph_fused_into(const pd_graph *g, size_t i)
 {
     return g->engine && g->engine->fused_into ? g->engine->fused_into(g, i) : -1;
@@ -108,6 +114,7 @@ double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f)
     case PD_FEAT_MACS: return pd_layer_macs(l);
     case PD_FEAT_WEIGHT_BYTES: return 4.0 * pd_layer_weight_count(l);
     case PD_FEAT_MODEL_BYTES: return pd_graph_model_bytes(g);
+    case PD_FEAT_RUN_BYTES: return pd_graph_run_bytes(g);
     case PD_FEAT_RUNTIME_MACS:
     case PD_FEAT_TRANSFORM_ELEMS:
     case PD_FEAT_FUSED_ACT_ELEMS: return g->engine ? g->engine->feature(g, i, f) : NAN;

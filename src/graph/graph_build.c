@@ -41,6 +41,7 @@ pd_status pd_graph_builder_new(const char *name, const char *note, pd_shape inpu
     b->g = g;
     b->cap = max_layers;
     g->input = input;
+    g->run_bytes = 4.0 * (double)pd_shape_elems(input);
     if (!(g->name = pd_strdup(name)) || (note && !(g->note = pd_strdup(note))) ||
         !(g->layers = calloc(max_layers, sizeof *g->layers)) ||
         !(g->exits = calloc(max_layers, sizeof *g->exits)) ||
@@ -259,6 +260,7 @@ pd_status pd_graph_builder_add(pd_graph_builder *b, const pd_layer_spec *s, pd_e
     if (l->is_exit)
         g->exits[g->n_exits++] = (int32_t)(g->n_layers - 1);
     g->model_bytes += 4.0 * pd_layer_weight_count(l);
+    g->run_bytes += 4.0 * (pd_layer_weight_count(l) + (double)pd_shape_elems(l->out));
     return PD_OK;
 }
 

@@ -156,8 +156,8 @@ pd_status pd_fit_boosted(const pd_timings *t, const pd_fit_options *o, pd_profil
     e.idx = malloc(n * sizeof *e.idx);
     e.perm = malloc(n * sizeof *e.perm);
     e.train = malloc(n * sizeof *e.train);
-    e.x = malloc(n * PD_COLUMN_COUNT * sizeof *e.x);
-    e.y = malloc(n * sizeof *e.y);
+    e.x = malloc(2 * n * PD_COLUMN_COUNT * sizeof *e.x); /* a row and its warm twin */
+    e.y = malloc(2 * n * sizeof *e.y);
     pd_status st = e.idx && e.perm && e.train && e.x && e.y
                        ? PD_OK
                        : pd_error_set(err, PD_ENOMEM, "out of memory");

@@ -8,12 +8,26 @@
 #include "cost/boosted.h"
 #include "measure/fit_trees.h"
 
-/* The columns trees may read: the counts that measure work, and the raw shape. */
+/* The columns trees may read: the counts that measure work, what a run of the layer's model
+ * touches, and the raw shape. */
 static const int counts[] = {PD_FEAT_IN_ELEMS,       PD_FEAT_OUT_ELEMS,
                              PD_FEAT_KERNEL_FILTERS, PD_FEAT_KERNEL_FILTERS_CHANNELS,
                              PD_FEAT_MACS,           PD_FEAT_WEIGHT_BYTES,
                              PD_FEAT_RUNTIME_MACS,   PD_FEAT_TRANSFORM_ELEMS,
-                             PD_FEAT_FUSED_ACT_ELEMS};
+                             PD_FEAT_FUSED_ACT_ELEMS, PD_FEAT_RUN_BYTES};
+
+/* A row timed warm too stands for a second one, the layer of a model as small as itself:
+ * what one run of its single-layer model touches (its input, weights and output). */
+static double own_run_bytes(const pd_layer_timing *r)
+{
+    return r->features[PD_FEAT_IN_BYTES] + r->features[PD_FEAT_WEIGHT_BYTES] +
+           r->features[PD_FEAT_OUT_BYTES];
+}
+
+static bool has_warm_twin(const pd_layer_timing *r)
+{
+    return r->warm_ms > 0.0 && isfinite(own_run_bytes(r));
+}
 
 
 static pd_status xgb(pd_error *err, const char *what)
@@ -49,6 +63,8 @@ void pd_trees_choose_columns(pd_trees_entry *e)
             given = !isnan(v);
             varies |= v != first;
         }
+        for (size_t i = 0; c == PD_FEAT_RUN_BYTES && i < e->n && !varies; i++)
+            varies = has_warm_twin(&e->rows[e->idx[i]]); /* its twin's differs */
         if (given && varies)
             e->cols[e->n_cols++] = c;
     }
@@ -92,17 +108,32 @@ double pd_trees_work(const pd_trees_entry *e, const pd_layer_timing *r)
     return pd_boosted_base(&e->target, x);
 }
 
-/* A matrix of rows idx[0..m) (their columns, and log times as labels). */
+/* A matrix of rows idx[0..m) (their columns, and log times as labels); to train on
+ * (labels), each row timed warm too is followed by its twin: its warm time, and its own run's
+ * bytes as run_bytes (when the trees read that column). */
 static pd_status matrix(pd_trees_entry *e, const size_t *idx, size_t m, int labels,
-                        DMatrixHandle *d,
-                        pd_error *err)
+                        DMatrixHandle *d, size_t *n_rows, pd_error *err)
 {
+    int run_col = -1;
+    for (int k = 0; k < e->n_cols; k++)
+        if (e->cols[k] == PD_FEAT_RUN_BYTES)
+            run_col = k;
+    size_t n = 0; /* matrix rows: at most 2 m (e->x and e->y hold 2 e->n) */
     for (size_t i = 0; i < m; i++) {
         const pd_layer_timing *r = &e->rows[idx[i]];
+        float *x = &e->x[n * (size_t)e->n_cols];
         for (int k = 0; k < e->n_cols; k++)
-            e->x[i * (size_t)e->n_cols + (size_t)k] = (float)pd_timing_column(r, e->cols[k]);
-        e->y[i] = (float)log(r->median_ms / pd_trees_work(e, r));
+            x[k] = (float)pd_timing_column(r, e->cols[k]);
+        double work = pd_trees_work(e, r);
+        e->y[n++] = (float)log(r->median_ms / work);
+        if (labels && run_col >= 0 && has_warm_twin(r)) {
+            float *twin = &e->x[n * (size_t)e->n_cols];
+            memcpy(twin, x, (size_t)e->n_cols * sizeof *twin);
+            twin[run_col] = (float)own_run_bytes(r);
+            e->y[n++] = (float)log(r->warm_ms / work);
+        }
     }
+    *n_rows = m = n;
     const char *names[PD_COLUMN_COUNT];
     for (int k = 0; k < e->n_cols; k++)
         names[k] = pd_column_name(e->cols[k]);
@@ -121,16 +152,17 @@ pd_status pd_trees_train(pd_trees_entry *e, const size_t *idx, size_t m, int dep
                          int rounds, void **out, pd_error *err)
 {
     DMatrixHandle d;
-    pd_status st = matrix(e, idx, m, 1, &d, err);
+    size_t n;
+    pd_status st = matrix(e, idx, m, 1, &d, &n, err);
     if (st)
         return st;
     double base = 0.0;
-    for (size_t i = 0; i < m; i++)
+    for (size_t i = 0; i < n; i++)
         base += e->y[i];
     char v_depth[16], v_eta[32], v_base[40];
     snprintf(v_depth, sizeof v_depth, "%d", depth);
     snprintf(v_eta, sizeof v_eta, "%g", eta);
-    snprintf(v_base, sizeof v_base, "%.9g", base / (double)m);
+    snprintf(v_base, sizeof v_base, "%.9g", base / (double)n);
     const char *params[][2] = {{"objective", "reg:squarederror"}, {"tree_method", "hist"},
                                {"max_depth", v_depth},            {"eta", v_eta},
                                {"base_score", v_base},            {"nthread", PD_BOOSTED_THREADS},
@@ -161,7 +193,8 @@ pd_status pd_trees_predict(pd_trees_entry *e, void *b, const size_t *idx, size_t
                            double *ms, pd_error *err)
 {
     DMatrixHandle d;
-    pd_status st = matrix(e, idx, m, 0, &d, err);
+    size_t n;
+    pd_status st = matrix(e, idx, m, 0, &d, &n, err);
     if (st)
         return st;
     char config[160];

@@ -14,7 +14,8 @@ typedef struct pd_trees_entry {
     size_t *idx, *perm, *train, n;
     int cols[PD_COLUMN_COUNT], n_cols;
     pd_boosted_target target; /* what the trees' time is relative to (per, or a base) */
-    float *x, *y; /* a matrix of rows x n_cols and its labels */
+    float *x, *y; /* a matrix of 2 n rows x n_cols and its labels (rows timed warm too
+                   * train twice: pd_trees_train) */
 } pd_trees_entry;
 
 /* e->cols: the candidate columns (the counts that measure work, and the raw shape, but an
@@ -28,7 +29,8 @@ void pd_trees_use_base(pd_trees_entry *e, const pd_linear_model *m);
 /* Row r's time is the trees' prediction times this (pd_boosted_base of its columns). */
 double pd_trees_work(const pd_trees_entry *e, const pd_layer_timing *r);
 /* An XGBoost booster (*out, a BoosterHandle) of depth `depth` and learning rate eta grown
- * `rounds` times on rows idx[0..m), predicting log(ms / work): squared error, the mean
+ * `rounds` times on rows idx[0..m) (and the warm twin of each row timed warm, where the
+ * trees read run_bytes: its warm_ms, its own run's bytes), predicting log(ms / work): squared error, the mean
  * label as base score, hist, seed 0, PD_BOOSTED_THREADS, the columns' names saved. */
 pd_status pd_trees_train(pd_trees_entry *e, const size_t *idx, size_t m, int depth, double eta,
                          int rounds, void **out, pd_error *err);

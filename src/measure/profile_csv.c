@@ -70,6 +70,9 @@ static pd_status write_csv(const pd_timings *t, const double *pred, FILE *f)
         }
         fputc(',', f);
         put_text(f, r->fused_into, PD_TIMING_TEXT_MAX);
+        fputc(',', f);
+        if (r->warm_ms > 0.0)
+            put_number(f, r->warm_ms);
         if (pred) {
             fputc(',', f);
             put_number(f, pred[i]);
@@ -356,6 +359,14 @@ static pd_status read_row(csv_reader *r, pd_layer_timing *row)
             return fail(r, PD_EINPUT, pd_csv_column_name(c), "%s %s",
                         excerpt(field(r, c), buf, sizeof buf), why);
     }
+    double warm;
+    const char *why;
+    if ((st = read_number(r, PD_CSV_WARM, 0, &warm)))
+        return st;
+    if (!isnan(warm) && (why = pd_timing_ms_problem(warm, 1)))
+        return fail(r, PD_EINPUT, "warm_ms", "%s %s",
+                    excerpt(field(r, PD_CSV_WARM), buf, sizeof buf), why);
+    row->warm_ms = isnan(warm) ? 0.0 : warm; /* empty or absent: not given */
     const char *rep = field(r, PD_CSV_REPEATS);
     if (rep && rep[0]) {
         uint64_t v = 0;

@@ -58,6 +58,11 @@ pd_status pd_timings_merge_rounds(const pd_timings *rounds, size_t n_rounds, pd_
         for (size_t r = 0; r < n_rounds; r++)
             v[r] = rounds[r].rows[i].p90_ms;
         row.p90_ms = median_of(v, n_rounds);
+        size_t warm = 0; /* the rounds that timed it warm too */
+        for (size_t r = 0; r < n_rounds; r++)
+            if (rounds[r].rows[i].warm_ms > 0.0)
+                v[warm++] = rounds[r].rows[i].warm_ms;
+        row.warm_ms = warm ? median_of(v, warm) : 0.0;
         st = pd_timings_add(out, &row, err);
     }
     free(v);

@@ -39,18 +39,30 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
     one.cold_weights = true; /* as a layer of a large model meets them, not cache-warm */
     pd_status st = pd_weights_random(g, o->seed + index, &w, err);
     size_t first = out->n;
+    /* the timed layer "l" (rows in layer order; else the last) */
+    int32_t l = pd_graph_find(g, "l");
+    if (l < 0)
+        l = (int32_t)g->n_layers - 1;
+    const pd_layer *layer = &g->layers[l];
+    bool warm = pd_layer_weight_count(layer) > 0 &&
+                pd_graph_run_bytes(g) <= PD_SWEEP_WARM_MAX_BYTES;
     if (!st)
         st = pd_profile_model(g, w, &one, out, err);
-    if (!st) { /* the timed layer "l" alone (rows in layer order; else the last), named
-                * after its point */
-        int32_t l = pd_graph_find(g, "l");
-        if (l < 0)
-            l = (int32_t)g->n_layers - 1;
+    double warm_ms = 0.0;
+    if (!st && warm) { /* again, its weights left in the cache from run to run */
+        one.cold_weights = false;
+        st = pd_profile_model(g, w, &one, out, err);
+        if (!st)
+            warm_ms = out->rows[first + g->n_layers + (size_t)l].median_ms;
+    }
+    if (!st) { /* that layer's row alone, named after its point */
         pd_layer_timing *row = &out->rows[first];
         *row = out->rows[first + (size_t)l];
         out->n = first + 1;
-        snprintf(row->layer, sizeof row->layer, "%s-%zu", pd_layer_type_name(g->layers[l].type),
+        snprintf(row->layer, sizeof row->layer, "%s-%zu", pd_layer_type_name(layer->type),
                  index);
+        row->features[PD_FEAT_RUN_BYTES] = PD_SWEEP_COLD_RUN_BYTES;
+        row->warm_ms = warm_ms;
     }
     pd_weights_free(w);
     return st;

@@ -34,6 +34,7 @@ enum {
     PD_CSV_KIND, /* appended after the columns of the first format */
     PD_CSV_SHAPE0, /* the raw shape columns (pd_shape_column), appended after kind */
     PD_CSV_FUSED_INTO = PD_CSV_SHAPE0 + PD_SHAPE_COLUMN_COUNT, /* appended after them */
+    PD_CSV_WARM, /* warm_ms, appended after fused_into */
     PD_CSV_COLUMNS
 };
 const char *pd_csv_column_name(int column);

@@ -55,6 +55,7 @@ const char *pd_csv_column_name(int column)
     case PD_CSV_REPEATS: return "repeats";
     case PD_CSV_KIND: return "kind";
     case PD_CSV_FUSED_INTO: return "fused_into";
+    case PD_CSV_WARM: return "warm_ms";
     default: break;
     }
     if (column >= PD_CSV_FEATURE0 && column < PD_CSV_MEDIAN)
@@ -113,6 +114,10 @@ const char *pd_timing_row_problem(const pd_layer_timing *row, const char **colum
             *column = pd_csv_column_name(PD_CSV_MEDIAN + k);
             return why;
         }
+    if (row->warm_ms != 0.0 && (why = pd_timing_ms_problem(row->warm_ms, 1))) {
+        *column = pd_csv_column_name(PD_CSV_WARM);
+        return why;
+    }
     if (row->repeats > PD_TIMING_MAX_REPEATS) {
         *column = pd_csv_column_name(PD_CSV_REPEATS);
         return "is beyond 1000000000";

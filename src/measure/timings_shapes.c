@@ -169,6 +169,9 @@ pd_status pd_timings_complete(pd_timings *t, pd_error *err)
         for (int f = 0; f < PD_FEATURE_COUNT; f++) /* what predoff's kernels would do is not */
             if (pd_feature_of_engine((pd_feature)f)) /* what the timed engine did */
                 row->features[f] = NAN;
+        /* nor is the layer's one-layer model what it was timed in (unknown: a trees' column
+         * only if given) */
+        row->features[PD_FEAT_RUN_BYTES] = NAN;
         if (!row->layer[0])
             snprintf(row->layer, sizeof row->layer, "%s-%zu", pd_layer_type_name(row->type),
                      i + 1);

@@ -1,0 +1,90 @@
+/* The sweep's points as a fit reads them: a layer's run_bytes (what one run of its model
+ * touches); a small layer with weights timed warm too (warm_ms), its row's run_bytes the
+ * cold label; a large one, and one without weights, cold alone. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "predoff/graph.h"
+#include "predoff/measure.h"
+
+static pd_graph *model(const char *json)
+{
+    pd_graph *g = NULL;
+    pd_error err;
+    if (pd_graph_from_json(json, strlen(json), "sweep", &g, &err) != PD_OK)
+        fail_msg("%s", err.msg);
+    return g;
+}
+
+/* A 1 x 4 x 4 input, a 1 x 1 conv of 2 filters (2 weights, 2 biases: 32 outputs) and its
+ * ReLU (32): 4 x (16 + 4 + 32 + 32) bytes; every layer reads the model's figure. */
+static void test_run_bytes(void **state)
+{
+    (void)state;
+    pd_graph *g = model("{\"name\": \"m\", \"input\": [1, 4, 4], \"layers\": ["
+                        "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 2, \"kernel\": 1},"
+                        "{\"name\": \"r\", \"type\": \"relu\", \"exit\": true}]}");
+    assert_true(pd_graph_run_bytes(g) == 336.0);
+    assert_true(pd_graph_model_bytes(g) == 16.0);
+    assert_true(pd_graph_feature(g, 0, PD_FEAT_RUN_BYTES) == 336.0);
+    assert_true(pd_graph_feature(g, 1, PD_FEAT_RUN_BYTES) == 336.0);
+    assert_string_equal(pd_feature_name(PD_FEAT_RUN_BYTES), "run_bytes");
+    pd_graph_free(g);
+}
+
+static pd_layer_timing point(const char *json)
+{
+    pd_profiler_options o;
+    pd_profiler_options_init(&o);
+    o.repeats = 3;
+    o.warmup = 1;
+    pd_graph *g = model(json);
+    pd_timings t = {0};
+    pd_error err;
+    if (pd_profile_sweep_graph(&o, g, 7, &t, &err) != PD_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(t.n, 1); /* the point's row alone */
+    pd_layer_timing r = t.rows[0];
+    pd_timings_free(&t);
+    pd_graph_free(g);
+    return r;
+}
+
+static void test_warm_rows(void **state)
+{
+    (void)state;
+    /* 16 x 28 x 28 in and out (2 x 50 KiB), 2.3 k weights: timed warm too */
+    pd_layer_timing small = point("{\"name\": \"sweep\", \"input\": [16, 28, 28], \"layers\": ["
+                                  "{\"name\": \"l\", \"type\": \"conv\", \"filters\": 16, "
+                                  "\"kernel\": 3, \"pad\": 1, \"exit\": true}]}");
+    assert_string_equal(small.layer, "conv-7");
+    assert_true(small.features[PD_FEAT_RUN_BYTES] == PD_SWEEP_COLD_RUN_BYTES);
+    assert_true(small.warm_ms > 0.0 && isfinite(small.warm_ms));
+    assert_true(small.median_ms > 0.0);
+    /* no weights: nothing to find warm or cold */
+    pd_layer_timing relu = point("{\"name\": \"sweep\", \"input\": [16, 28, 28], \"layers\": ["
+                                 "{\"name\": \"l\", \"type\": \"relu\", \"exit\": true}]}");
+    assert_true(relu.warm_ms == 0.0);
+    assert_true(relu.features[PD_FEAT_RUN_BYTES] == PD_SWEEP_COLD_RUN_BYTES);
+    /* 4 MiB in and 4 MiB out: more than PD_SWEEP_WARM_MAX_BYTES, cold alone */
+    pd_layer_timing large = point("{\"name\": \"sweep\", \"input\": [64, 128, 128], "
+                                  "\"layers\": [{\"name\": \"l\", \"type\": \"conv\", "
+                                  "\"filters\": 64, \"kernel\": 1, \"exit\": true}]}");
+    assert_true(large.warm_ms == 0.0);
+    assert_true(large.features[PD_FEAT_RUN_BYTES] == PD_SWEEP_COLD_RUN_BYTES);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_bytes),
+        cmocka_unit_test(test_warm_rows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
