@@ -14,8 +14,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* What a completed row holds: a type predoff builds, a name, every feature and shape
- * column a finite number, not negative. */
+/* What a completed row holds: a type predoff builds, a name, every feature (but those an
+ * engine elsewhere did not tell) and shape column a finite number, not negative. */
 static void check_completed(const pd_timings *t)
 {
     for (size_t i = 0; i < t->n; i++) {
@@ -24,8 +24,10 @@ static void check_completed(const pd_timings *t)
             (unsigned)r->kind >= PD_LAYER_KIND_COUNT || !r->layer[0] ||
             !memchr(r->layer, '\0', sizeof r->layer))
             abort();
-        for (int k = 0; k < PD_FEATURE_COUNT; k++) /* the engine's not given, the rest given */
-            if (pd_feature_of_engine((pd_feature)k) ? !isnan(r->features[k])
+        for (int k = 0; k < PD_FEATURE_COUNT; k++) /* the engine's and what the timed run
+                                                    * touched not given, the rest given */
+            if (pd_feature_of_engine((pd_feature)k) || k == PD_FEAT_RUN_BYTES
+                    ? !isnan(r->features[k])
                                                     : !(r->features[k] >= 0 &&
                                                         isfinite(r->features[k])))
                 abort();

@@ -35,7 +35,8 @@ static inline void same_rows(const pd_timings *a, const pd_timings *b)
         int ok = strcmp(x->source, y->source) == 0 && strcmp(x->layer, y->layer) == 0 &&
                  x->type == y->type && x->kind == y->kind && same(x->median_ms, y->median_ms) &&
                  same(x->p10_ms, y->p10_ms) && same(x->p90_ms, y->p90_ms) &&
-                 same(x->mean_ms, y->mean_ms) && x->repeats == y->repeats;
+                 same(x->mean_ms, y->mean_ms) && same(x->warm_ms, y->warm_ms) &&
+                 x->repeats == y->repeats;
         for (int k = 0; k < PD_FEATURE_COUNT; k++)
             ok = ok && same(x->features[k], y->features[k]);
         for (int k = 0; k < PD_SHAPE_COLUMN_COUNT; k++)
