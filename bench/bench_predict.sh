@@ -6,7 +6,9 @@
 # test_types), beside the share of layers whose two measurements (a second profile, later)
 # agree within 10%, which bounds any predictor; and per network the predicted sum over the
 # path to its last exit (plan --solver mobile on one tier) against its whole run
-# (bench_models, median of three medians taken alternately). Prints a table; keeps every file.
+# (bench_models, median of three medians taken alternately), and beside it the sum of every
+# layer's prediction against the sum of the same layers as profiled (fit --predictions): the
+# model's error without the whole runs' drift. Prints a table; keeps every file.
 #
 # usage: bench/bench_predict.sh BUILD_DIR ONNX_DIR OUT_DIR [ROUNDS] [THREADS]
 #   BUILD_DIR: a Release build (predoff, bench/bench_models); ONNX_DIR: what
@@ -43,7 +45,7 @@ echo "$(date -u '+%F %T') UTC: profiling the sweep and the networks ($rounds rou
 "$bin" profile $models --rounds "$rounds" --threads "$threads" -o b.csv
 for m in linear boosted; do
     "$bin" fit a.csv --features auto --model $m --hold-out "$held" -o fit-$m.json \
-        --report report-$m.json >fit-$m.txt
+        --report report-$m.json --predictions pred-$m.csv >fit-$m.txt
 done
 echo "$(date -u '+%F %T') UTC: whole runs"
 : >runs.txt
@@ -91,13 +93,25 @@ runs = {}
 for line in open("runs.txt"):
     n, ms = line.split()
     runs.setdefault(n, []).append(float(ms))
-print("\nper network: predicted sum to the last exit against the whole run (median of medians)")
-print(f"{'network':20} {'run ms':>8} {'linear':>16} {'boosted':>16}")
+layers = {}  # per network and model: the sums of its layers' predictions and profiled times
+for m in ("linear", "boosted"):
+    with open(f"pred-{m}.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            if r["source"] in nets and not r["fused_into"] and r["predicted_ms"]:
+                s = layers.setdefault((r["source"], m), [0.0, 0.0])
+                s[0] += float(r["predicted_ms"])
+                s[1] += float(r["median_ms"])
+print("\nper network: predicted sum to the last exit against the whole run (median of medians);")
+print("every layer's prediction summed against the same layers as profiled")
+print(f"{'network':20} {'run ms':>8} {'linear':>16} {'boosted':>16} {'layers':>8} {'linear':>7} {'boosted':>7}")
 for n in nets:
     run = statistics.median(runs[n])
-    cells = []
+    cells, sums = [], []
     for m in ("linear", "boosted"):
         p = json.load(open(f"plan-{m}-{n}.json"))["exits"][-1]["latency_ms"]
         cells.append(f"{p:8.3f} ({100 * (p / run - 1):+5.1f}%)")
-    print(f"{n:20} {run:8.3f} {cells[0]:>16} {cells[1]:>16}")
+        pred, meas = layers.get((n, m), (float("nan"), float("nan")))
+        sums.append(f"{100 * (pred / meas - 1):+6.1f}%")
+    meas = layers.get((n, "boosted"), (0.0, float("nan")))[1]
+    print(f"{n:20} {run:8.3f} {cells[0]:>16} {cells[1]:>16} {meas:8.3f} {sums[0]:>7} {sums[1]:>7}")
 EOF
