@@ -143,8 +143,8 @@ static size_t tensors(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS]
 /* Convolutions with the activation a runtime may run in their pass after them (a fit then
  * sees the fused kernels networks run, by their fused_act_elems): ResNet's dense 3 x 3 and
  * 1 x 1 with a ReLU, MobileNetV2's depthwise and pointwise with a Clip(0, 6) (ReLU6),
- * EfficientNet's with a SiLU; at the sizes they occur at: every depthwise one, every third
- * dense and pointwise one. */
+ * EfficientNet's with a SiLU; at the sizes they occur at: every depthwise and pointwise
+ * one, every third dense one. */
 static size_t fused_sweep(pd_sweep_emit emit, void *ctx)
 {
     static const pd_sweep_post posts[] = {PD_SWEEP_POST_RELU, PD_SWEEP_POST_CLIP,
@@ -181,15 +181,22 @@ static size_t fused_sweep(pd_sweep_emit emit, void *ctx)
                                                       "\"bias\": false",
                                                       dw_c[a], k, s, k / 2, dw_c[a]);
                     }
+    /* pointwise at every size, as the depthwise: each second with a SiLU (EfficientNet's
+     * expansions, its 1 x 1 layers with most work), the others a ReLU or a Clip in turn */
+    size_t pw = 0;
     for (size_t a = 0; a < sizeof pw_c / sizeof pw_c[0]; a++)
         for (size_t f = 0; f < sizeof pw_c / sizeof pw_c[0]; f++)
             for (size_t b = 0; b < sizeof pw_hw / sizeof pw_hw[0]; b++)
-                if (pw_c[a] * pw_hw[b] <= 10752 && 6 * pw_c[f] * pw_hw[b] <= 6 * 10752 &&
-                    at++ % 3 == 0)
-                    n += pd_sweep_point_emit_post(emit, ctx, posts[at % 3], pw_c[a], pw_hw[b],
+                if (pw_c[a] * pw_hw[b] <= 10752 && 6 * pw_c[f] * pw_hw[b] <= 6 * 10752) {
+                    pd_sweep_post post = pw % 2 == 0   ? PD_SWEEP_POST_SILU
+                                         : pw % 4 == 1 ? PD_SWEEP_POST_RELU
+                                                       : PD_SWEEP_POST_CLIP;
+                    pw++;
+                    n += pd_sweep_point_emit_post(emit, ctx, post, pw_c[a], pw_hw[b],
                                                   "\"type\": \"conv\", \"filters\": %d, "
                                                   "\"kernel\": 1, \"bias\": false",
                                                   pw_c[f] * 6 > 960 ? pw_c[f] : pw_c[f] * 6);
+                }
     return n;
 }
 
