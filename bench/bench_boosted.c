@@ -79,9 +79,21 @@ static pd_status law_timings(pd_timings *t, pd_error *err)
                         double in = (double)c * hw * hw, out = relu ? in : (double)f * hw * hw;
                         double macs = relu ? 0 : in * f * k * k;
                         double feat[PD_FEATURE_COUNT] = {
-                            in, out, 4 * in, 4 * out, relu ? 0 : k * k * f,
-                            relu ? 0 : k * k * f * c, macs, relu ? 0 : 4.0 * (c * f * k * k + f),
-                            1e6, macs, 0};
+                            [PD_FEAT_IN_ELEMS] = in,
+                            [PD_FEAT_OUT_ELEMS] = out,
+                            [PD_FEAT_IN_BYTES] = 4 * in,
+                            [PD_FEAT_OUT_BYTES] = 4 * out,
+                            [PD_FEAT_KERNEL_FILTERS] = relu ? 0 : k * k * f,
+                            [PD_FEAT_KERNEL_FILTERS_CHANNELS] = relu ? 0 : k * k * f * c,
+                            [PD_FEAT_MACS] = macs,
+                            [PD_FEAT_WEIGHT_BYTES] = relu ? 0 : 4.0 * (c * f * k * k + f),
+                            [PD_FEAT_MODEL_BYTES] = 1e6,
+                            [PD_FEAT_RUNTIME_MACS] = macs,
+                            [PD_FEAT_TRANSFORM_ELEMS] = 0,
+                            [PD_FEAT_FUSED_ACT_ELEMS] = 0,
+                            [PD_FEAT_RUN_BYTES] = 1e6,
+                        };
+                        _Static_assert(PD_FEATURE_COUNT == 13, "a value for every feature");
                         double shape[PD_SHAPE_COLUMN_COUNT] = {
                             c, hw, hw, relu ? 0 : f, relu ? 0 : k, relu ? 0 : k, !relu,
                             relu ? 0 : k / 2, !relu, relu ? c : f, hw, hw};

@@ -34,8 +34,16 @@ static pd_layer_timing conv_row(double c, double hw, double f, int k, pd_rng *rn
     snprintf(r.source, sizeof r.source, "law");
     snprintf(r.layer, sizeof r.layer, "c%g_hw%g_f%g_k%d", c, hw, f, k);
     double in = c * hw * hw, out = f * hw * hw, macs = c * f * k * k * hw * hw;
-    double feat[PD_FEATURE_COUNT] = {in, out, 4 * in, 4 * out, k * k * f, k * k * f * c, macs,
-                                     4 * (c * f * k * k + f), 1e6, macs, 0};
+    double feat[PD_FEATURE_COUNT] = {
+        [PD_FEAT_IN_ELEMS] = in,           [PD_FEAT_OUT_ELEMS] = out,
+        [PD_FEAT_IN_BYTES] = 4 * in,       [PD_FEAT_OUT_BYTES] = 4 * out,
+        [PD_FEAT_KERNEL_FILTERS] = k * k * f, [PD_FEAT_KERNEL_FILTERS_CHANNELS] = k * k * f * c,
+        [PD_FEAT_MACS] = macs,             [PD_FEAT_WEIGHT_BYTES] = 4 * (c * f * k * k + f),
+        [PD_FEAT_MODEL_BYTES] = 1e6,       [PD_FEAT_RUNTIME_MACS] = macs,
+        [PD_FEAT_TRANSFORM_ELEMS] = 0,     [PD_FEAT_FUSED_ACT_ELEMS] = 0,
+        [PD_FEAT_RUN_BYTES] = 1e6,
+    };
+    _Static_assert(PD_FEATURE_COUNT == 13, "a value for every feature above");
     memcpy(r.features, feat, sizeof feat);
     double shape[PD_SHAPE_COLUMN_COUNT] = {c, hw, hw, f, k, k, 1, k / 2, 1, f, hw, hw};
     memcpy(r.shape, shape, sizeof shape);

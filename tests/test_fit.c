@@ -663,8 +663,10 @@ static void test_use_mean(void **state)
     for (size_t i = 0; i < t.n; i++)
         t.rows[i].mean_ms = 2.0 * t.rows[i].median_ms + (double)i;
     double first = t.rows[0].mean_ms;
+    t.rows[0].warm_ms = 0.5; /* a median: it does not stand beside means */
     assert_int_equal(pd_timings_use_mean(&t, &err), PD_OK);
     assert_true(t.rows[0].median_ms == first);
+    assert_true(t.rows[0].warm_ms == 0.0);
     assert_true(t.rows[t.n - 1].median_ms == t.rows[t.n - 1].mean_ms);
     pd_timings_free(&t);
 }

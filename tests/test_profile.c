@@ -385,7 +385,7 @@ static void test_parse_errors(void **state)
     /* unknown feature */
     bad_profile(P("\"conv\": {\"features\": [\"in_elems\", \"flops\"], \"coef\": [1, 2], "
                   "\"intercept\": 0}"),
-                "layers.conv", "unknown feature", "\"flops\"", NULL);
+                "layers.conv", "unknown feature", "\"flops\"", "fused_act_elems, run_bytes)", NULL);
     bad_profile(P("\"conv\": {\"features\": [3], \"coef\": [1], \"intercept\": 0}"),
                 "layers.conv", "\"features\"", NULL);
     bad_profile(P("\"conv\": {\"features\": \"in_elems\", \"coef\": [1], \"intercept\": 0}"),

@@ -44,7 +44,7 @@ typedef struct pd_timings {
 } pd_timings;
 
 /* Puts each row's mean in place of its median, so that a fit or an evaluation uses the
- * means; fails, naming the row, if one has no mean. */
+ * means (and drops warm_ms, a median); fails, naming the row, if one has no mean. */
 pd_status pd_timings_use_mean(pd_timings *t, pd_error *err);
 
 /* Removes the rows whose median_ms is below min_ms[type] (keeping the others in order);
@@ -152,8 +152,8 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
 pd_status pd_profile_sweep(const pd_profiler_options *o, pd_timings *out, pd_error *err);
 /* How many layers the sweep times (for progress bars). */
 size_t pd_profile_sweep_size(void);
-/* A sweep point whose layer has weights and whose run touches at most this many bytes
- * (pd_graph_run_bytes: its weights, input and output) is timed warm too (warm_ms): as a
+/* A sweep point whose layer has weights and whose input, weights and output come to at most
+ * this many bytes is timed warm too (warm_ms): as a
  * layer of a model that small meets its weights, in the cache. Its cold row's run_bytes
  * reads PD_SWEEP_COLD_RUN_BYTES: as a layer of a model too large for the cache meets them.
  * Learned models split on run_bytes between the two. */

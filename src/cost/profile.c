@@ -44,12 +44,15 @@ static pd_status read_model(const cJSON *obj, const char *dir, int boosted_ok,
         if (!cJSON_IsString(f))
             return pd_error_set(err, PD_EINPUT, "field \"features\" must hold names");
         m->features[i] = pd_feature_parse(f->valuestring);
-        if (m->features[i] == PD_FEATURE_COUNT)
-            return pd_error_set(err, PD_EINPUT,
-                                "unknown feature \"%.64s\" (known: in_elems, out_elems, in_bytes, "
-                                "out_bytes, kernel_filters, kernel_filters_channels, macs, "
-                                "weight_bytes, model_bytes, runtime_macs, transform_elems)",
-                                f->valuestring);
+        if (m->features[i] == PD_FEATURE_COUNT) {
+            char known[512];
+            size_t at = 0;
+            for (int k = 0; k < PD_FEATURE_COUNT && at < sizeof known; k++)
+                at += (size_t)snprintf(known + at, sizeof known - at, "%s%s", k ? ", " : "",
+                                       pd_feature_name((pd_feature)k));
+            return pd_error_set(err, PD_EINPUT, "unknown feature \"%.64s\" (known: %s)",
+                                f->valuestring, known);
+        }
         for (int j = 0; j < i; j++)
             if (m->features[j] == m->features[i])
                 return pd_error_set(err, PD_EINPUT, "feature \"%s\" given twice",

@@ -152,12 +152,16 @@ pd_status pd_fit_boosted(const pd_timings *t, const pd_fit_options *o, pd_profil
         if ((unsigned)t->rows[i].type < PD_LAYER_TYPE_COUNT &&
             ++count[t->rows[i].type] > n)
             n = count[t->rows[i].type];
+    size_t twins = 0; /* rows timed warm too train twice (fit_trees.c) */
+    for (size_t i = 0; i < t->n; i++)
+        twins += t->rows[i].warm_ms > 0.0;
+    size_t rows = n + (twins < n ? twins : n); /* an entry's matrix rows at most */
     pd_trees_entry e = {.rows = t->rows};
     e.idx = malloc(n * sizeof *e.idx);
     e.perm = malloc(n * sizeof *e.perm);
     e.train = malloc(n * sizeof *e.train);
-    e.x = malloc(2 * n * PD_COLUMN_COUNT * sizeof *e.x); /* a row and its warm twin */
-    e.y = malloc(2 * n * sizeof *e.y);
+    e.x = malloc(rows * PD_COLUMN_COUNT * sizeof *e.x);
+    e.y = malloc(rows * sizeof *e.y);
     pd_status st = e.idx && e.perm && e.train && e.x && e.y
                        ? PD_OK
                        : pd_error_set(err, PD_ENOMEM, "out of memory");

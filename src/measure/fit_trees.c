@@ -118,7 +118,7 @@ static pd_status matrix(pd_trees_entry *e, const size_t *idx, size_t m, int labe
     for (int k = 0; k < e->n_cols; k++)
         if (e->cols[k] == PD_FEAT_RUN_BYTES)
             run_col = k;
-    size_t n = 0; /* matrix rows: at most 2 m (e->x and e->y hold 2 e->n) */
+    size_t n = 0; /* matrix rows: m and the twins (e->x and e->y hold them) */
     for (size_t i = 0; i < m; i++) {
         const pd_layer_timing *r = &e->rows[idx[i]];
         float *x = &e->x[n * (size_t)e->n_cols];

@@ -14,8 +14,8 @@ typedef struct pd_trees_entry {
     size_t *idx, *perm, *train, n;
     int cols[PD_COLUMN_COUNT], n_cols;
     pd_boosted_target target; /* what the trees' time is relative to (per, or a base) */
-    float *x, *y; /* a matrix of 2 n rows x n_cols and its labels (rows timed warm too
-                   * train twice: pd_trees_train) */
+    float *x, *y; /* a matrix of n rows and their warm twins x n_cols and its labels (rows
+                   * timed warm too train twice: pd_trees_train) */
 } pd_trees_entry;
 
 /* e->cols: the candidate columns (the counts that measure work, and the raw shape, but an

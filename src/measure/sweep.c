@@ -44,8 +44,12 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
     if (l < 0)
         l = (int32_t)g->n_layers - 1;
     const pd_layer *layer = &g->layers[l];
-    bool warm = pd_layer_weight_count(layer) > 0 &&
-                pd_graph_run_bytes(g) <= PD_SWEEP_WARM_MAX_BYTES;
+    /* what the trees take its warm twin's run to touch (fit_trees.c): its input, weights
+     * and output */
+    double own = pd_graph_feature(g, (size_t)l, PD_FEAT_IN_BYTES) +
+                 pd_graph_feature(g, (size_t)l, PD_FEAT_WEIGHT_BYTES) +
+                 pd_graph_feature(g, (size_t)l, PD_FEAT_OUT_BYTES);
+    bool warm = pd_layer_weight_count(layer) > 0 && own <= PD_SWEEP_WARM_MAX_BYTES;
     if (!st)
         st = pd_profile_model(g, w, &one, out, err);
     double warm_ms = 0.0;
@@ -54,6 +58,8 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
         st = pd_profile_model(g, w, &one, out, err);
         if (!st)
             warm_ms = out->rows[first + g->n_layers + (size_t)l].median_ms;
+        else
+            out->n = first; /* none of this point's rows */
     }
     if (!st) { /* that layer's row alone, named after its point */
         pd_layer_timing *row = &out->rows[first];
@@ -61,6 +67,10 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
         out->n = first + 1;
         snprintf(row->layer, sizeof row->layer, "%s-%zu", pd_layer_type_name(layer->type),
                  index);
+        /* every sweep row, with weights or none, reads as a layer of a large model: a
+         * weightless type's rows then agree on it and its trees never split on it (its
+         * one-layer model's own bytes would stand for its size, and a network's far larger
+         * run would read as the grid's largest layer) */
         row->features[PD_FEAT_RUN_BYTES] = PD_SWEEP_COLD_RUN_BYTES;
         row->warm_ms = warm_ms;
     }

@@ -133,8 +133,10 @@ pd_status pd_timings_use_mean(pd_timings *t, pd_error *err)
                                 "timing %zu (layer \"%s\") has no mean_ms: profile it again with "
                                 "this version of predoff profile",
                                 i + 1, t->rows[i].layer);
-    for (size_t i = 0; i < t->n; i++)
+    for (size_t i = 0; i < t->n; i++) {
         t->rows[i].median_ms = t->rows[i].mean_ms;
+        t->rows[i].warm_ms = 0.0; /* a median: no twin of another statistic */
+    }
     return PD_OK;
 }
 
