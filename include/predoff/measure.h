@@ -74,7 +74,8 @@ void pd_timings_free(pd_timings *t);
  * the file, line and column. */
 pd_status pd_timings_write_csv(const pd_timings *t, FILE *f);
 /* The same with a last column, predicted_ms: pred[t->n] (a profile's predictions,
- * pd_profile_predict_timings; NAN written empty). It reads back as the timings. */
+ * pd_profile_predict_timings; NAN written empty), or none for a NULL pred. It reads back as
+ * the timings. */
 pd_status pd_timings_write_csv_predicted(const pd_timings *t, const double *pred, FILE *f);
 pd_status pd_timings_parse_csv(const char *text, size_t len, const char *source,
                                pd_timings *out, pd_error *err);

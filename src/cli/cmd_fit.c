@@ -130,9 +130,7 @@ static pd_status read_args(const cli_parsed *p, fit_args *a, pd_error *err)
             features_given = 1;
         }
     }
-    /* trees correct the linear model: the better it is, the less they have to learn */
-    if (!features_given && a->opt.model != PD_MODEL_LINEAR)
-        a->opt.features = PD_FEATURES_AUTO;
+    cli_default_features(&a->opt, features_given);
     if (!a->out || !a->out[0])
         return pd_error_set(err, PD_EINPUT, "fit needs -o TIER.json");
     if (a->name && !a->name[0])

@@ -300,8 +300,7 @@ int cli_cmd_profile(const cli_parsed *p)
     }
     if (adaptive_check(&adaptive, rounds, &err))
         return cli_fail(&err);
-    if (!adaptive.features_given && adaptive.o.fit.model != PD_MODEL_LINEAR)
-        adaptive.o.fit.features = PD_FEATURES_AUTO;
+    cli_default_features(&adaptive.o.fit, adaptive.features_given);
     sweep |= adaptive.on;
     if (!out && !measured_out) {
         pd_error_set(&err, PD_EINPUT, "profile: -o PROFILE.csv is required (or --measured-out "

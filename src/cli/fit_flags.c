@@ -35,6 +35,12 @@ pd_status cli_feature_choice(const char *value, pd_feature_choice *out, pd_error
     return PD_OK;
 }
 
+void cli_default_features(pd_fit_options *o, int features_given)
+{
+    if (!features_given && o->model != PD_MODEL_LINEAR)
+        o->features = PD_FEATURES_AUTO;
+}
+
 const char *cli_model_name(pd_model_choice c)
 {
     return (size_t)c < 3 ? models[c] : "?";

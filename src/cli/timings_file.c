@@ -14,7 +14,7 @@ pd_status cli_write_timings_predicted(const char *path, const pd_timings *t, con
     FILE *f = fopen(path, "w");
     if (!f)
         return pd_error_set(err, PD_EINPUT, "%s: cannot write", path);
-    pd_status st = pred ? pd_timings_write_csv_predicted(t, pred, f) : pd_timings_write_csv(t, f);
+    pd_status st = pd_timings_write_csv_predicted(t, pred, f);
     if (fclose(f) != 0 || st)
         return pd_error_set(err, PD_EIO, "%s: write failed", path);
     return PD_OK;

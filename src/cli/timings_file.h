@@ -6,7 +6,8 @@
 
 /* Writes t to path; "<path>: cannot write" or "<path>: write failed" on error. */
 pd_status cli_write_timings(const char *path, const pd_timings *t, pd_error *err);
-/* The same with the column predicted_ms (pred[t->n]; predoff fit --predictions). */
+/* The same with the column predicted_ms (pred[t->n], or none for NULL; predoff fit
+ * --predictions). */
 pd_status cli_write_timings_predicted(const char *path, const pd_timings *t, const double *pred,
                                       pd_error *err);
 

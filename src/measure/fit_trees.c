@@ -7,6 +7,7 @@
 
 #include "cost/boosted.h"
 #include "measure/fit_trees.h"
+#include "measure/timing_rules.h"
 
 /* The columns trees may read: the counts that measure work, what a run of the layer's model
  * touches, and the raw shape. */
@@ -17,16 +18,10 @@ static const int counts[] = {PD_FEAT_IN_ELEMS,       PD_FEAT_OUT_ELEMS,
                              PD_FEAT_FUSED_ACT_ELEMS, PD_FEAT_RUN_BYTES};
 
 /* A row timed warm too stands for a second one, the layer of a model as small as itself:
- * what one run of its single-layer model touches (its input, weights and output). */
-static double own_run_bytes(const pd_layer_timing *r)
-{
-    return r->features[PD_FEAT_IN_BYTES] + r->features[PD_FEAT_WEIGHT_BYTES] +
-           r->features[PD_FEAT_OUT_BYTES];
-}
-
+ * one whose run touches what its single-layer model's does (pd_timing_own_run_bytes). */
 static bool has_warm_twin(const pd_layer_timing *r)
 {
-    return r->warm_ms > 0.0 && isfinite(own_run_bytes(r));
+    return r->warm_ms > 0.0 && isfinite(pd_timing_own_run_bytes(r));
 }
 
 
@@ -129,17 +124,17 @@ static pd_status matrix(pd_trees_entry *e, const size_t *idx, size_t m, int labe
         if (labels && run_col >= 0 && has_warm_twin(r)) {
             float *twin = &e->x[n * (size_t)e->n_cols];
             memcpy(twin, x, (size_t)e->n_cols * sizeof *twin);
-            twin[run_col] = (float)own_run_bytes(r);
+            twin[run_col] = (float)pd_timing_own_run_bytes(r);
             e->y[n++] = (float)log(r->warm_ms / work);
         }
     }
-    *n_rows = m = n;
+    *n_rows = n;
     const char *names[PD_COLUMN_COUNT];
     for (int k = 0; k < e->n_cols; k++)
         names[k] = pd_column_name(e->cols[k]);
-    if (XGDMatrixCreateFromMat(e->x, (bst_ulong)m, (bst_ulong)e->n_cols, NAN, d) != 0)
+    if (XGDMatrixCreateFromMat(e->x, (bst_ulong)n, (bst_ulong)e->n_cols, NAN, d) != 0)
         return xgb(err, "a matrix of timings");
-    if ((labels && XGDMatrixSetFloatInfo(*d, "label", e->y, (bst_ulong)m) != 0) ||
+    if ((labels && XGDMatrixSetFloatInfo(*d, "label", e->y, (bst_ulong)n) != 0) ||
         XGDMatrixSetStrFeatureInfo(*d, "feature_name", names, (bst_ulong)e->n_cols) != 0) {
         XGDMatrixFree(*d);
         return xgb(err, "a matrix of timings");

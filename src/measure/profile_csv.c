@@ -31,8 +31,7 @@ static void put_number(FILE *f, double v)
         fprintf(f, "%.17g", v);
 }
 
-/* The CSV, with a last column predicted_ms (pred[i], empty where NAN) if pred is given. */
-static pd_status write_csv(const pd_timings *t, const double *pred, FILE *f)
+pd_status pd_timings_write_csv_predicted(const pd_timings *t, const double *pred, FILE *f)
 {
     for (size_t i = 0; i < t->n; i++) {
         const char *column;
@@ -84,12 +83,7 @@ static pd_status write_csv(const pd_timings *t, const double *pred, FILE *f)
 
 pd_status pd_timings_write_csv(const pd_timings *t, FILE *f)
 {
-    return write_csv(t, NULL, f);
-}
-
-pd_status pd_timings_write_csv_predicted(const pd_timings *t, const double *pred, FILE *f)
-{
-    return write_csv(t, pred, f);
+    return pd_timings_write_csv_predicted(t, NULL, f);
 }
 
 /* ---- reading ---- */

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "measure/timing_rules.h"
 #include "predoff/measure.h"
 
 typedef pd_sweep_point sweep_point;
@@ -44,16 +45,13 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
     if (l < 0)
         l = (int32_t)g->n_layers - 1;
     const pd_layer *layer = &g->layers[l];
-    /* what the trees take its warm twin's run to touch (fit_trees.c): its input, weights
-     * and output */
-    double own = pd_graph_feature(g, (size_t)l, PD_FEAT_IN_BYTES) +
-                 pd_graph_feature(g, (size_t)l, PD_FEAT_WEIGHT_BYTES) +
-                 pd_graph_feature(g, (size_t)l, PD_FEAT_OUT_BYTES);
-    bool warm = pd_layer_weight_count(layer) > 0 && own <= PD_SWEEP_WARM_MAX_BYTES;
     if (!st)
         st = pd_profile_model(g, w, &one, out, err);
     double warm_ms = 0.0;
-    if (!st && warm) { /* again, its weights left in the cache from run to run */
+    /* a small layer with weights again, its weights left in the cache from run to run (as
+     * small as the run its warm twin stands for: pd_timing_own_run_bytes) */
+    if (!st && pd_layer_weight_count(layer) > 0 &&
+        pd_timing_own_run_bytes(&out->rows[first + (size_t)l]) <= PD_SWEEP_WARM_MAX_BYTES) {
         one.cold_weights = false;
         st = pd_profile_model(g, w, &one, out, err);
         if (!st)

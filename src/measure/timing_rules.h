@@ -20,6 +20,10 @@ const char *pd_timing_ms_problem(double v, int required);
  * CSV column's name; NULL when the row is fine (text fields are not checked). */
 const char *pd_timing_row_problem(const pd_layer_timing *row, const char **column);
 
+/* What one run of row's layer alone touches: its input, weights and output bytes (a warm
+ * sweep point's run, as the sweep and the trees' warm twins take it). */
+double pd_timing_own_run_bytes(const pd_layer_timing *row);
+
 /* The CSV columns the reader knows, in the order the writer puts them. */
 enum {
     PD_CSV_SOURCE,

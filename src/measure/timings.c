@@ -125,6 +125,12 @@ const char *pd_timing_row_problem(const pd_layer_timing *row, const char **colum
     return NULL;
 }
 
+double pd_timing_own_run_bytes(const pd_layer_timing *row)
+{
+    return row->features[PD_FEAT_IN_BYTES] + row->features[PD_FEAT_WEIGHT_BYTES] +
+           row->features[PD_FEAT_OUT_BYTES];
+}
+
 pd_status pd_timings_use_mean(pd_timings *t, pd_error *err)
 {
     for (size_t i = 0; i < t->n; i++)

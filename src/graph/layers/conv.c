@@ -145,6 +145,13 @@ static size_t tensors(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS]
  * 1 x 1 with a ReLU, MobileNetV2's depthwise and pointwise with a Clip(0, 6) (ReLU6),
  * EfficientNet's with a SiLU; at the sizes they occur at: every depthwise and pointwise
  * one, every third dense one. */
+/* The activation after the i-th depthwise or pointwise fused point: each second a SiLU,
+ * the others a ReLU or a Clip in turn. */
+static pd_sweep_post every_second_silu(size_t i)
+{
+    return i % 2 == 0 ? PD_SWEEP_POST_SILU : i % 4 == 1 ? PD_SWEEP_POST_RELU : PD_SWEEP_POST_CLIP;
+}
+
 static size_t fused_sweep(pd_sweep_emit emit, void *ctx)
 {
     static const pd_sweep_post posts[] = {PD_SWEEP_POST_RELU, PD_SWEEP_POST_CLIP,
@@ -169,34 +176,26 @@ static size_t fused_sweep(pd_sweep_emit emit, void *ctx)
         for (size_t b = 0; b < sizeof dw_hw / sizeof dw_hw[0]; b++)
             for (int s = 1; s <= 2; s++)
                 for (int k = 3; k <= 5; k += 2)
-                    if (dw_c[a] * dw_hw[b] <= 16384) {
-                        pd_sweep_post post = dw % 2 == 0   ? PD_SWEEP_POST_SILU
-                                             : dw % 4 == 1 ? PD_SWEEP_POST_RELU
-                                                           : PD_SWEEP_POST_CLIP;
-                        dw++;
-                        n += pd_sweep_point_emit_post(emit, ctx, post, dw_c[a], dw_hw[b],
+                    if (dw_c[a] * dw_hw[b] <= 16384)
+                        n += pd_sweep_point_emit_post(emit, ctx, every_second_silu(dw++),
+                                                      dw_c[a], dw_hw[b],
                                                       "\"type\": \"conv\", \"filters\": %d, "
                                                       "\"kernel\": %d, \"stride\": %d, "
                                                       "\"pad\": %d, \"groups\": %d, "
                                                       "\"bias\": false",
                                                       dw_c[a], k, s, k / 2, dw_c[a]);
-                    }
-    /* pointwise at every size, as the depthwise: each second with a SiLU (EfficientNet's
-     * expansions, its 1 x 1 layers with most work), the others a ReLU or a Clip in turn */
+    /* pointwise at every size, as the depthwise (EfficientNet's SiLU expansions are its 1 x 1
+     * layers with most work) */
     size_t pw = 0;
     for (size_t a = 0; a < sizeof pw_c / sizeof pw_c[0]; a++)
         for (size_t f = 0; f < sizeof pw_c / sizeof pw_c[0]; f++)
             for (size_t b = 0; b < sizeof pw_hw / sizeof pw_hw[0]; b++)
-                if (pw_c[a] * pw_hw[b] <= 10752 && 6 * pw_c[f] * pw_hw[b] <= 6 * 10752) {
-                    pd_sweep_post post = pw % 2 == 0   ? PD_SWEEP_POST_SILU
-                                         : pw % 4 == 1 ? PD_SWEEP_POST_RELU
-                                                       : PD_SWEEP_POST_CLIP;
-                    pw++;
-                    n += pd_sweep_point_emit_post(emit, ctx, post, pw_c[a], pw_hw[b],
+                if (pw_c[a] * pw_hw[b] <= 10752 && 6 * pw_c[f] * pw_hw[b] <= 6 * 10752)
+                    n += pd_sweep_point_emit_post(emit, ctx, every_second_silu(pw++), pw_c[a],
+                                                  pw_hw[b],
                                                   "\"type\": \"conv\", \"filters\": %d, "
                                                   "\"kernel\": 1, \"bias\": false",
                                                   pw_c[f] * 6 > 960 ? pw_c[f] : pw_c[f] * 6);
-                }
     return n;
 }
 
