@@ -328,6 +328,40 @@ static void test_fused_kernel_capped(void **state)
     pd_graph_free(g);
 }
 
+/* Both of a SiLU pair bound the convolution's fused kernel: the cap is its own pass plus the
+ * sigmoid's and the multiply's cheapest passes, not the cheaper of the two alone (a fused
+ * SiLU costs an exp per element, and capping it at the multiply's pass priced EfficientNet's
+ * SiLU convolutions at half their time). Exact still equals brute. */
+static void test_silu_capped_at_both(void **state)
+{
+    (void)state;
+    pd_graph *g = open_model();
+    const size_t nt = 2, n_silu = 2 * 8 * 144;
+    pd_problem *pb = problem(g, profile_with(true, 1.0, 5e-5), profile(true, 0.25));
+    double sig = INFINITY, mul = INFINITY;
+    for (size_t s = 0; s < nt; s++) {
+        sig = fmin(sig, pb->unfused_ms[SIG3 * nt + s]);
+        mul = fmin(mul, pb->unfused_ms[MUL3 * nt + s]);
+    }
+    const double term = 5e-5 * n_silu; /* the fit's SiLU inside conv3 on the mobile */
+    assert_true(term > fmin(sig, mul) && term < sig + mul); /* below the cap, above either */
+    const double got = pb->compute_ms[CONV3 * nt] - pb->unfused_ms[CONV3 * nt];
+    if (fabs(got - term) > 1e-12)
+        fail_msg("conv3's fused SiLU costs %.17g, its fit says %.17g (sigmoid %.17g, mul %.17g)",
+                 got, term, sig, mul);
+    pd_solve_options opt;
+    pd_solve_options_init(&opt);
+    pd_solution ex, br;
+    pd_error err;
+    assert_int_equal(pd_solve(pd_solver_find("exact"), pb, &opt, &ex, &err), PD_OK);
+    assert_int_equal(pd_solve(pd_solver_find("brute"), pb, &opt, &br, &err), PD_OK);
+    assert_true(fabs(ex.objective_ms - br.objective_ms) <= 1e-9 * br.objective_ms);
+    pd_solution_free(&ex);
+    pd_solution_free(&br);
+    pd_problem_free(pb);
+    pd_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_split_pair),
         cmocka_unit_test(test_split_silu),
         cmocka_unit_test(test_fused_kernel_capped),
+        cmocka_unit_test(test_silu_capped_at_both),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,9 +125,16 @@ static pd_status set_fusion(pd_problem *pb, const pd_graph *g, const pd_scenario
                 pb->compute_ms[i * nt + s] = own[i];
         }
     }
-    /* a fused kernel costs no more than its passes apart, wherever the fused layer would
-     * run: the fit's fused_act_elems term is capped there (the condition under which
-     * pd_solve's joining of split pairs keeps the exact solvers exact, DESIGN.md) */
+    /* a fused kernel costs no more than its passes apart, wherever the fused layers would
+     * run: the fit's fused_act_elems term is capped at the producer's own pass plus each of
+     * its fused layers' on that layer's cheapest tier, both of a SiLU pair (the condition
+     * under which pd_solve's joining of split pairs keeps the exact solvers exact, DESIGN.md).
+     * `apart` reuses `own`: per producer, the sum of its fused layers' cheapest passes. */
+    double *apart = own;
+    for (size_t i = 0; !st && i < n; i++) {
+        apart[i] = 0.0;
+        with[i] = false; /* now: the producer of a fused layer */
+    }
     for (size_t i = 0; !st && i < n; i++) {
         const int32_t prod = pb->fused_into[i];
         if (prod < 0)
@@ -135,11 +142,14 @@ static pd_status set_fusion(pd_problem *pb, const pd_graph *g, const pd_scenario
         double cheapest = INFINITY;
         for (size_t s = 0; s < nt; s++)
             cheapest = fmin(cheapest, pb->unfused_ms[i * nt + s]);
-        for (size_t s = 0; s < nt; s++) {
-            double *f = &pb->compute_ms[(size_t)prod * nt + s];
-            *f = fmin(*f, pb->unfused_ms[(size_t)prod * nt + s] + cheapest);
-        }
+        apart[prod] += cheapest;
+        with[prod] = true;
     }
+    for (size_t i = 0; !st && i < n; i++)
+        for (size_t s = 0; with[i] && s < nt; s++) {
+            double *f = &pb->compute_ms[i * nt + s];
+            *f = fmin(*f, pb->unfused_ms[i * nt + s] + apart[i]);
+        }
     free(own);
     free(with);
     return st;
