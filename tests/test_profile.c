@@ -293,11 +293,23 @@ static void test_kinds(void **state)
     pd_graph *pools = graph_ok(
         "{\"name\": \"p\", \"input\": [8, 6, 6], \"layers\": ["
         "{\"name\": \"w\", \"type\": \"pool\", \"kernel\": 2},"
+        "{\"name\": \"a\", \"type\": \"pool\", \"mode\": \"avg\", \"kernel\": 1},"
+        "{\"name\": \"m\", \"type\": \"pool\", \"mode\": \"max\", \"global\": true, "
+        "\"exit\": true},"
         "{\"name\": \"g\", \"type\": \"pool\", \"mode\": \"avg\", \"global\": true, "
-        "\"exit\": true}]}");
-    assert_int_equal(pd_layer_kind_of(&pools->layers[0]), PD_KIND_NONE);
-    assert_int_equal(pd_layer_kind_of(&pools->layers[1]), PD_KIND_POOL_GLOBAL);
-    assert_int_equal(pd_layer_kind_type(PD_KIND_POOL_GLOBAL), PD_LAYER_POOL);
+        "\"inputs\": [\"a\"], \"exit\": true}]}");
+    /* the mode splits each: a windowed max has no kind, the other three have theirs */
+    static const pd_layer_kind want_pools[] = {PD_KIND_NONE, PD_KIND_POOL_AVG,
+                                               PD_KIND_POOL_GLOBAL_MAX, PD_KIND_POOL_GLOBAL};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(pd_layer_kind_of(&pools->layers[i]), want_pools[i]);
+    for (size_t i = 1; i < 4; i++) {
+        pd_layer_kind k = want_pools[i];
+        assert_int_equal(pd_layer_kind_type(k), PD_LAYER_POOL);
+        assert_int_equal(pd_layer_kind_parse(pd_layer_kind_name(k)), k);
+    }
+    assert_string_equal(pd_layer_kind_name(PD_KIND_POOL_AVG), "pool/avg");
+    assert_string_equal(pd_layer_kind_name(PD_KIND_POOL_GLOBAL_MAX), "pool/global-max");
     pd_graph_free(pools);
 #define CONV "\"conv\": {\"features\": [\"macs\"], \"coef\": [1e-3], \"intercept\": 1}"
 #define DW "\"conv/depthwise\": {\"features\": [\"macs\"], \"coef\": [1e-2], \"intercept\": 2}"
@@ -327,7 +339,8 @@ static void test_kinds(void **state)
     bad_profile(P(CONV ", \"conv/dephtwise\": {\"features\": [], \"coef\": [], "
                   "\"intercept\": 0}"),
                 "unknown layer type or kind \"conv/dephtwise\"",
-                "kinds: conv/depthwise, conv/grouped, conv/pointwise, pool/global", NULL);
+                "kinds: conv/depthwise, conv/grouped, conv/pointwise, pool/global, pool/avg, "
+                "pool/global-max;", NULL);
     bad_profile(P(DW ", " DW), "\"conv/depthwise\" given twice", NULL);
 #undef CONV
 #undef DW

@@ -62,10 +62,12 @@ static void rows_become_the_layers_they_describe(void **state)
                               "x,d,pool,,32,17,17,,3,,2,0,,,0.01\n"
                               "x,e,pool,pool/global,512,7,7,,,,,,,,0.002\n"
                               "x,f,bn,,16,112,112,,,,,,,,0.3\n"
-                              "x,g,add,,24,14,14,,,,,,,,0.01\n",
+                              "x,g,add,,24,14,14,,,,,,,,0.01\n"
+                              "x,h,pool,pool/avg,32,17,17,,3,,2,0,,,0.02\n"
+                              "x,i,pool,pool/global-max,512,7,7,,,,,,,,0.02\n",
                               &t, &err),
                      PD_OK);
-    assert_int_equal(t.n, 7);
+    assert_int_equal(t.n, 9);
     same_as_model(&t, 0, "{\"name\": \"m\", \"input\": [64, 56, 56], \"layers\": [{\"name\": "
                          "\"l\", \"type\": \"conv\", \"filters\": 128, \"kernel\": 3, "
                          "\"stride\": 2, \"pad\": 1, \"exit\": true}]}");
@@ -85,6 +87,15 @@ static void rows_become_the_layers_they_describe(void **state)
     same_as_model(&t, 6, "{\"name\": \"m\", \"input\": [24, 14, 14], \"layers\": [{\"name\": "
                          "\"l\", \"type\": \"add\", \"inputs\": [\"@input\", \"@input\"], "
                          "\"exit\": true}]}");
+    /* the kind says the pool's mode, which no feature or shape column does */
+    same_as_model(&t, 7, "{\"name\": \"m\", \"input\": [32, 17, 17], \"layers\": [{\"name\": "
+                         "\"l\", \"type\": \"pool\", \"mode\": \"avg\", \"kernel\": 3, "
+                         "\"stride\": 2, \"exit\": true}]}");
+    same_as_model(&t, 8, "{\"name\": \"m\", \"input\": [512, 7, 7], \"layers\": [{\"name\": "
+                         "\"l\", \"type\": \"pool\", \"mode\": \"max\", \"global\": true, "
+                         "\"exit\": true}]}");
+    assert_int_equal(t.rows[7].kind, PD_KIND_POOL_AVG);
+    assert_int_equal(t.rows[8].kind, PD_KIND_POOL_GLOBAL_MAX);
     /* a few values by hand, so that a describe gone wrong on both sides is caught too */
     assert_true(t.rows[0].features[PD_FEAT_MACS] == 28.0 * 28 * 128 * 64 * 9);
     assert_true(t.rows[0].shape[PD_SHAPE_OUT_HEIGHT] == 28.0);

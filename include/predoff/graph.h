@@ -44,7 +44,9 @@ typedef enum pd_layer_kind {
     PD_KIND_CONV_DEPTHWISE, /* "conv/depthwise": groups = channels = filters > 1 */
     PD_KIND_CONV_GROUPED,   /* "conv/grouped": any other groups > 1 */
     PD_KIND_CONV_POINTWISE, /* "conv/pointwise": a 1 x 1 kernel, one group */
-    PD_KIND_POOL_GLOBAL,    /* "pool/global": the window is the whole map */
+    PD_KIND_POOL_GLOBAL,    /* "pool/global": an average over the whole map */
+    PD_KIND_POOL_AVG,       /* "pool/avg": an average over a window */
+    PD_KIND_POOL_GLOBAL_MAX, /* "pool/global-max": the maximum of the whole map */
     PD_LAYER_KIND_COUNT
 } pd_layer_kind;
 

@@ -48,6 +48,8 @@ static const struct {
     [PD_KIND_CONV_GROUPED] = {"conv/grouped", PD_LAYER_CONV},
     [PD_KIND_CONV_POINTWISE] = {"conv/pointwise", PD_LAYER_CONV},
     [PD_KIND_POOL_GLOBAL] = {"pool/global", PD_LAYER_POOL},
+    [PD_KIND_POOL_AVG] = {"pool/avg", PD_LAYER_POOL},
+    [PD_KIND_POOL_GLOBAL_MAX] = {"pool/global-max", PD_LAYER_POOL},
 };
 _Static_assert(sizeof kinds / sizeof kinds[0] == PD_LAYER_KIND_COUNT, "one row per kind");
 
@@ -80,10 +82,11 @@ const char *pd_layer_model_name(pd_layer_type t, pd_layer_kind k)
     return k == PD_KIND_NONE ? pd_layer_type_name(t) : pd_layer_kind_name(k);
 }
 
-_Static_assert(PD_LAYER_KIND_COUNT == 5, "pd_layer_kind_names lists every kind");
+_Static_assert(PD_LAYER_KIND_COUNT == 7, "pd_layer_kind_names lists every kind");
 const char *pd_layer_kind_names(void)
 {
-    return "conv/depthwise, conv/grouped, conv/pointwise, pool/global";
+    return "conv/depthwise, conv/grouped, conv/pointwise, pool/global, pool/avg, "
+           "pool/global-max";
 }
 
 void pd_layer_describe(const pd_layer *l, char *buf, size_t n)

@@ -79,16 +79,20 @@ static pd_status model_json(const pd_layer_timing *row, size_t at, char *buf, si
         if ((st = whole(row, at, PD_SHAPE_OUT_CHANNELS, 1, -1, &o, err)))
             return st;
         snprintf(fields, sizeof fields, "\"type\": \"fc\", \"outputs\": %ld", o);
-    } else if (row->type == PD_LAYER_POOL && row->kind == PD_KIND_POOL_GLOBAL) {
-        snprintf(fields, sizeof fields, "\"type\": \"pool\", \"mode\": \"avg\", \"global\": true");
-    } else if (row->type == PD_LAYER_POOL) { /* max or avg: the features do not differ */
+    } else if (row->type == PD_LAYER_POOL &&
+               (row->kind == PD_KIND_POOL_GLOBAL || row->kind == PD_KIND_POOL_GLOBAL_MAX)) {
+        snprintf(fields, sizeof fields, "\"type\": \"pool\", \"mode\": \"%s\", \"global\": true",
+                 row->kind == PD_KIND_POOL_GLOBAL ? "avg" : "max");
+    } else if (row->type == PD_LAYER_POOL) { /* the kind says the mode: pool/avg, else max */
         long k = 0, s = 0, p = 0;
         if ((st = whole(row, at, PD_SHAPE_KERNEL_H, 1, -1, &k, err)) ||
             (st = whole(row, at, PD_SHAPE_STRIDE, 1, (double)k, &s, err)) ||
             (st = whole(row, at, PD_SHAPE_PAD, 0, 0, &p, err)))
             return st;
         snprintf(fields, sizeof fields,
-                 "\"type\": \"pool\", \"kernel\": %ld, \"stride\": %ld, \"pad\": %ld", k, s, p);
+                 "\"type\": \"pool\", \"mode\": \"%s\", \"kernel\": %ld, \"stride\": %ld, "
+                 "\"pad\": %ld",
+                 row->kind == PD_KIND_POOL_AVG ? "avg" : "max", k, s, p);
     } else if (row->type == PD_LAYER_ADD || row->type == PD_LAYER_MUL ||
                row->type == PD_LAYER_CONCAT) { /* two inputs of the row's shape */
         snprintf(fields, sizeof fields, "\"type\": \"%s\", \"inputs\": [\"@input\", \"@input\"]",

@@ -99,10 +99,16 @@ static size_t sweep(pd_sweep_emit emit, void *ctx)
 }
 
 /* A global pool reads each value once for one output a channel; a windowed one reads each
- * window: their costs follow different features. */
+ * window: their costs follow different features. The mode splits each again: the same shape
+ * costs twice as much averaged over a window as maximised (the sweep, PERFORMANCE.md), and
+ * ten times as much maximised over the whole map as averaged, and no feature tells them
+ * apart. The kinds: pool/global (average) and pool/global-max; pool/avg, and the windowed
+ * max pool of most networks with no kind of its own. */
 static pd_layer_kind kind(const pd_layer *l)
 {
-    return l->p.global ? PD_KIND_POOL_GLOBAL : PD_KIND_NONE;
+    if (l->p.global)
+        return l->p.mode == PD_POOL_MAX ? PD_KIND_POOL_GLOBAL_MAX : PD_KIND_POOL_GLOBAL;
+    return l->p.mode == PD_POOL_AVG ? PD_KIND_POOL_AVG : PD_KIND_NONE;
 }
 
 #define IN PD_FEAT_IN_ELEMS
