@@ -41,9 +41,9 @@ static pd_layer_timing conv_row(double c, double hw, double f, int k, pd_rng *rn
         [PD_FEAT_MACS] = macs,             [PD_FEAT_WEIGHT_BYTES] = 4 * (c * f * k * k + f),
         [PD_FEAT_MODEL_BYTES] = 1e6,       [PD_FEAT_RUNTIME_MACS] = macs,
         [PD_FEAT_TRANSFORM_ELEMS] = 0,     [PD_FEAT_FUSED_ACT_ELEMS] = 0,
-        [PD_FEAT_RUN_BYTES] = 1e6,
+        [PD_FEAT_RUN_BYTES] = 1e6,         [PD_FEAT_FUSED_EXP_ELEMS] = 0,
     };
-    _Static_assert(PD_FEATURE_COUNT == 13, "a value for every feature above");
+    _Static_assert(PD_FEATURE_COUNT == 14, "a value for every feature above");
     memcpy(r.features, feat, sizeof feat);
     double shape[PD_SHAPE_COLUMN_COUNT] = {c, hw, hw, f, k, k, 1, k / 2, 1, f, hw, hw};
     memcpy(r.shape, shape, sizeof shape);

@@ -754,7 +754,8 @@ static void test_csv_round_trip(void **state)
     t.rows[5].kind = PD_KIND_CONV_DEPTHWISE;
     for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++) /* shape columns given, and one not */
         t.rows[5].shape[c] = c == PD_SHAPE_PAD ? NAN : 3.0 * c + 1.0 / 7.0;
-    t.rows[5].features[PD_FEAT_FUSED_ACT_ELEMS] = 4096; /* a conv with its ReLU in its pass */
+    t.rows[5].features[PD_FEAT_FUSED_ACT_ELEMS] = 4096; /* a conv with its SiLU in its pass */
+    t.rows[5].features[PD_FEAT_FUSED_EXP_ELEMS] = 2048;
     snprintf(t.rows[6].fused_into, sizeof t.rows[6].fused_into, "%s", "conv_7");
     t.rows[7].warm_ms = 0.1 / 3.0; /* timed warm too; the other rows not (0) */
     t.rows[7].features[PD_FEAT_RUN_BYTES] = PD_SWEEP_COLD_RUN_BYTES;
@@ -766,7 +767,7 @@ static void test_csv_round_trip(void **state)
     static const char header[] = "source,layer,type,in_elems,out_elems,in_bytes,out_bytes,"
                                  "kernel_filters,kernel_filters_channels,macs,weight_bytes,"
                                  "model_bytes,runtime_macs,transform_elems,fused_act_elems,"
-                                 "run_bytes,median_ms,p10_ms,p90_ms,mean_ms,"
+                                 "run_bytes,fused_exp_elems,median_ms,p10_ms,p90_ms,mean_ms,"
                                  "repeats,kind,channels,height,width,filters,kernel_h,"
                                  "kernel_w,stride,pad,groups,out_channels,out_height,"
                                  "out_width,fused_into,warm_ms\n";

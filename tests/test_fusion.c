@@ -116,6 +116,12 @@ static void test_the_runtime_rule(void **state)
     assert_true(pd_graph_feature(g, CONV3, PD_FEAT_FUSED_ACT_ELEMS) == 2 * n1); /* the pair */
     assert_true(pd_graph_feature(g, MUL4, PD_FEAT_FUSED_ACT_ELEMS) == n4);
     assert_true(pd_graph_feature(g, POOL, PD_FEAT_FUSED_ACT_ELEMS) == 0.0);
+    /* of those, the elements through an exp: a SiLU's sigmoid, not a ReLU's or a Clip's */
+    static const double exps[N_LAYERS] = {[CONV3] = 8 * 12 * 12, [MUL4] = 8 * 6 * 6};
+    for (size_t i = 0; i < N_LAYERS; i++)
+        if (pd_graph_feature(g, i, PD_FEAT_FUSED_EXP_ELEMS) != exps[i])
+            fail_msg("layer %s: fused_exp_elems %g, not %g", g->layers[i].name,
+                     pd_graph_feature(g, i, PD_FEAT_FUSED_EXP_ELEMS), exps[i]);
     pd_graph_set_feature_hook(g, NULL); /* no engine: nothing fused, its feature not known */
     assert_int_equal(pd_graph_fused_into(g, RELU1), -1);
     assert_true(isnan(pd_graph_feature(g, CONV1, PD_FEAT_FUSED_ACT_ELEMS)));
@@ -149,6 +155,8 @@ static void test_sum_is_the_producers(void **state)
         assert_string_equal(r->fused_into, into >= 0 ? g->layers[into].name : "");
         assert_true(r->features[PD_FEAT_FUSED_ACT_ELEMS] ==
                     pd_graph_feature(g, i, PD_FEAT_FUSED_ACT_ELEMS));
+        assert_true(r->features[PD_FEAT_FUSED_EXP_ELEMS] ==
+                    pd_graph_feature(g, i, PD_FEAT_FUSED_EXP_ELEMS));
         marked += into >= 0;
     }
     assert_int_equal(marked, 5);

@@ -68,6 +68,9 @@ typedef enum pd_feature {
     PD_FEAT_RUN_BYTES, /* what a whole run of the layer's model touches: its weights, its input
                         * and every layer's output (pd_graph_run_bytes); whether the
                         * layer finds its weights in the cache, for learned models */
+    PD_FEAT_FUSED_EXP_ELEMS, /* of those, the elements that pass through an exponential (a
+                              * SiLU's sigmoid), 0 if none: what tells a fused SiLU, an exp
+                              * an element, from a ReLU or a Clip */
     PD_FEATURE_COUNT
 } pd_feature;
 

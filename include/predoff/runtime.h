@@ -152,6 +152,9 @@ int32_t pd_runtime_fused_into(const pd_graph *g, size_t i);
  * in one run (a ReLU's, the same as the convolution's however many branches have one; a
  * SiLU pair's two), 0 if none. */
 double pd_runtime_fused_elems(const pd_graph *g, size_t i);
+/* PD_FEAT_FUSED_EXP_ELEMS of layer i: of those, the sigmoid's (a SiLU's, in a convolution's
+ * pass or a multiply's), 0 if none. */
+double pd_runtime_fused_exp_elems(const pd_graph *g, size_t i);
 /* The graph's engine hook for this runtime (pd_graph_set_feature_hook): pd_runtime_feature,
  * pd_runtime_fused_elems and pd_runtime_fused_into. */
 extern const pd_engine_hook pd_runtime_hook;

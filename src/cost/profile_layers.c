@@ -8,7 +8,9 @@
 /* Column c of layer i; with `own`, as a pass of its own: nothing fused into it. */
 static double column(const pd_graph *g, size_t i, int c, bool own)
 {
-    return own && c == PD_FEAT_FUSED_ACT_ELEMS ? 0.0 : pd_graph_column(g, i, c);
+    return own && (c == PD_FEAT_FUSED_ACT_ELEMS || c == PD_FEAT_FUSED_EXP_ELEMS)
+               ? 0.0
+               : pd_graph_column(g, i, c);
 }
 
 /* The rows of the layers of g that entry m costs (and that have no measured time), their

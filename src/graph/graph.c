@@ -20,6 +20,7 @@ static const char *const feature_names[] = {
     [PD_FEAT_TRANSFORM_ELEMS] = "transform_elems",
     [PD_FEAT_FUSED_ACT_ELEMS] = "fused_act_elems",
     [PD_FEAT_RUN_BYTES] = "run_bytes",
+    [PD_FEAT_FUSED_EXP_ELEMS] = "fused_exp_elems",
 };
 _Static_assert(sizeof feature_names / sizeof feature_names[0] == PD_FEATURE_COUNT,
                "one name per feature");
@@ -117,7 +118,8 @@ double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f)
     case PD_FEAT_RUN_BYTES: return pd_graph_run_bytes(g);
     case PD_FEAT_RUNTIME_MACS:
     case PD_FEAT_TRANSFORM_ELEMS:
-    case PD_FEAT_FUSED_ACT_ELEMS: return g->engine ? g->engine->feature(g, i, f) : NAN;
+    case PD_FEAT_FUSED_ACT_ELEMS:
+    case PD_FEAT_FUSED_EXP_ELEMS: return g->engine ? g->engine->feature(g, i, f) : NAN;
     case PD_FEATURE_COUNT: break;
     }
     return 0.0;
@@ -126,7 +128,7 @@ double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f)
 bool pd_feature_of_engine(pd_feature f)
 {
     return f == PD_FEAT_RUNTIME_MACS || f == PD_FEAT_TRANSFORM_ELEMS ||
-           f == PD_FEAT_FUSED_ACT_ELEMS;
+           f == PD_FEAT_FUSED_ACT_ELEMS || f == PD_FEAT_FUSED_EXP_ELEMS;
 }
 
 void pd_graph_set_feature_hook(pd_graph *g, const pd_engine_hook *hook)

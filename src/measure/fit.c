@@ -21,8 +21,8 @@ typedef struct feature_set {
     int n;
     pd_feature f[PD_LSQ_MAX_FEATURES];
 } feature_set;
-_Static_assert((int)PD_FEATURE_SET_MAX + 1 <= (int)PD_LSQ_MAX_FEATURES,
-               "a type's set and fused_act_elems fit the solver");
+_Static_assert((int)PD_FEATURE_SET_MAX + 2 <= (int)PD_LSQ_MAX_FEATURES,
+               "a type's set, fused_act_elems and fused_exp_elems fit the solver");
 
 void pd_fit_options_init(pd_fit_options *o)
 {
@@ -206,10 +206,16 @@ static pd_status fit_rows(type_fit *c, pd_layer_type type, pd_layer_kind kind,
                                                                     : &ts->paper;
     int n_cand = o->features == PD_FEATURES_AUTO ? (int)ts->n_candidates : 1;
     /* rows of fused kernels (a convolution with its ReLU in its pass: fused_act_elems > 0)
-     * give each set the fused activations' elements besides; rows without none, as before */
-    bool fused = false;
-    for (size_t i = 0; i < c->n; i++)
-        fused |= c->rows[c->idx[i]].features[PD_FEAT_FUSED_ACT_ELEMS] > 0.0;
+     * give each set the fused activations' elements besides, and those of them through an
+     * exp (a fused SiLU) where rows fuse both kinds (a multiply fuses only sigmoids: the two
+     * columns would be one); rows without none, as before */
+    bool fused = false, exps = false, plain = false;
+    for (size_t i = 0; i < c->n; i++) {
+        const double *x = c->rows[c->idx[i]].features;
+        fused |= x[PD_FEAT_FUSED_ACT_ELEMS] > 0.0;
+        exps |= x[PD_FEAT_FUSED_EXP_ELEMS] > 0.0;
+        plain |= x[PD_FEAT_FUSED_ACT_ELEMS] > 0.0 && !(x[PD_FEAT_FUSED_EXP_ELEMS] > 0.0);
+    }
     feature_set cand[MAX_CANDIDATES];
     for (int k = 0; k < n_cand; k++) {
         cand[k].n = sets[k].n;
@@ -217,6 +223,8 @@ static pd_status fit_rows(type_fit *c, pd_layer_type type, pd_layer_kind kind,
             cand[k].f[j] = sets[k].f[j];
         if (fused)
             cand[k].f[cand[k].n++] = PD_FEAT_FUSED_ACT_ELEMS;
+        if (exps && plain)
+            cand[k].f[cand[k].n++] = PD_FEAT_FUSED_EXP_ELEMS;
     }
     judged cands[MAX_CANDIDATES];
     unsigned tried[MAX_CANDIDATES];

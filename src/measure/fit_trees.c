@@ -15,7 +15,8 @@ static const int counts[] = {PD_FEAT_IN_ELEMS,       PD_FEAT_OUT_ELEMS,
                              PD_FEAT_KERNEL_FILTERS, PD_FEAT_KERNEL_FILTERS_CHANNELS,
                              PD_FEAT_MACS,           PD_FEAT_WEIGHT_BYTES,
                              PD_FEAT_RUNTIME_MACS,   PD_FEAT_TRANSFORM_ELEMS,
-                             PD_FEAT_FUSED_ACT_ELEMS, PD_FEAT_RUN_BYTES};
+                             PD_FEAT_FUSED_ACT_ELEMS, PD_FEAT_RUN_BYTES,
+                             PD_FEAT_FUSED_EXP_ELEMS};
 
 /* A row timed warm too stands for a second one, the layer of a model as small as itself:
  * one whose run touches what its single-layer model's does (pd_timing_own_run_bytes). */

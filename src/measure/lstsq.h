@@ -6,8 +6,9 @@
 
 #include "predoff/measure.h"
 
-enum { PD_LSQ_MAX_FEATURES = 4 }; /* the largest candidate set the fitter tries: a type's
-                                   * (PD_FEATURE_SET_MAX) and fused_act_elems */
+enum { PD_LSQ_MAX_FEATURES = 5 }; /* the largest candidate set the fitter tries: a type's
+                                   * (PD_FEATURE_SET_MAX), fused_act_elems and
+                                   * fused_exp_elems */
 
 typedef enum pd_lsq_result {
     PD_LSQ_OK,

@@ -334,6 +334,8 @@ static pd_status read_row(csv_reader *r, pd_layer_timing *row)
     }
     if (r->pos[PD_CSV_FEATURE0 + PD_FEAT_FUSED_ACT_ELEMS] < 0) /* a file from before: none */
         row->features[PD_FEAT_FUSED_ACT_ELEMS] = 0.0;
+    if (r->pos[PD_CSV_FEATURE0 + PD_FEAT_FUSED_EXP_ELEMS] < 0) /* before the SiLU told apart */
+        row->features[PD_FEAT_FUSED_EXP_ELEMS] = 0.0;
     for (int k = 0; k < PD_SHAPE_COLUMN_COUNT; k++) {
         int col = PD_CSV_SHAPE0 + k;
         const char *why;

@@ -49,8 +49,10 @@ static void make_row(const pd_graph *g, size_t i, double *ms, size_t runs, doubl
     snprintf(row->layer, sizeof row->layer, "%s", l->name);
     pd_timing_describe(g, i, row);
     int32_t into = pd_runtime_fused_into(g, i);
-    if (!in_run) /* its pass alone: nothing in it but its own */
+    if (!in_run) { /* its pass alone: nothing in it but its own */
         row->features[PD_FEAT_FUSED_ACT_ELEMS] = 0.0;
+        row->features[PD_FEAT_FUSED_EXP_ELEMS] = 0.0;
+    }
     if (others_in_runs && into >= 0) /* timed alone, though a run runs it in that one's pass */
         snprintf(row->fused_into, sizeof row->fused_into, "%s", g->layers[into].name);
     row->median_ms = pd_quantile_sorted(ms, runs, 0.5);

@@ -142,10 +142,22 @@ double pd_runtime_fused_elems(const pd_graph *g, size_t i)
     return 0.0;
 }
 
+double pd_runtime_fused_exp_elems(const pd_graph *g, size_t i)
+{
+    if (i >= g->n_layers)
+        return 0.0;
+    if (i > 0 && pd_runtime_fused_into(g, i - 1) == (int32_t)i) /* a multiply's sigmoid */
+        return (double)pd_shape_elems(g->layers[i - 1].out);
+    if (conv_silu(g, i)) /* the pair's sigmoid */
+        return (double)pd_shape_elems(g->layers[i + 1].out);
+    return 0.0;
+}
+
 static double engine_feature(const pd_graph *g, size_t i, pd_feature f)
 {
-    return f == PD_FEAT_FUSED_ACT_ELEMS ? pd_runtime_fused_elems(g, i)
-                                        : pd_runtime_feature(&g->layers[i], f);
+    return f == PD_FEAT_FUSED_ACT_ELEMS   ? pd_runtime_fused_elems(g, i)
+           : f == PD_FEAT_FUSED_EXP_ELEMS ? pd_runtime_fused_exp_elems(g, i)
+                                          : pd_runtime_feature(&g->layers[i], f);
 }
 
 const pd_engine_hook pd_runtime_hook = {engine_feature, pd_runtime_fused_into};
