@@ -100,6 +100,20 @@ static pd_problem *problem(const pd_graph *g, pd_profile *m, pd_profile *e)
     return pb;
 }
 
+/* The exact solver's optimum is brute force's on pb (what the fused-kernel cap keeps). */
+static void exact_is_brute(const pd_problem *pb)
+{
+    pd_solve_options opt;
+    pd_solve_options_init(&opt);
+    pd_solution ex, br;
+    pd_error err;
+    assert_int_equal(pd_solve(pd_solver_find("exact"), pb, &opt, &ex, &err), PD_OK);
+    assert_int_equal(pd_solve(pd_solver_find("brute"), pb, &opt, &br, &err), PD_OK);
+    assert_true(fabs(ex.objective_ms - br.objective_ms) <= 1e-9 * br.objective_ms);
+    pd_solution_free(&ex);
+    pd_solution_free(&br);
+}
+
 /* The rule on the graph: each fused layer and the pass it runs in. */
 static void test_the_runtime_rule(void **state)
 {
@@ -323,15 +337,7 @@ static void test_fused_kernel_capped(void **state)
     /* edge: 2e-5 per element stands */
     assert_true(fabs(pb->compute_ms[CONV1 * nt + 1] - pb->unfused_ms[CONV1 * nt + 1] -
                      0.25 * 2e-5 * n) <= 1e-12);
-    pd_solve_options opt;
-    pd_solve_options_init(&opt);
-    pd_solution ex, br;
-    pd_error err;
-    assert_int_equal(pd_solve(pd_solver_find("exact"), pb, &opt, &ex, &err), PD_OK);
-    assert_int_equal(pd_solve(pd_solver_find("brute"), pb, &opt, &br, &err), PD_OK);
-    assert_true(fabs(ex.objective_ms - br.objective_ms) <= 1e-9 * br.objective_ms);
-    pd_solution_free(&ex);
-    pd_solution_free(&br);
+    exact_is_brute(pb);
     pd_problem_free(pb);
     pd_graph_free(g);
 }
@@ -357,15 +363,7 @@ static void test_silu_capped_at_both(void **state)
     if (fabs(got - term) > 1e-12)
         fail_msg("conv3's fused SiLU costs %.17g, its fit says %.17g (sigmoid %.17g, mul %.17g)",
                  got, term, sig, mul);
-    pd_solve_options opt;
-    pd_solve_options_init(&opt);
-    pd_solution ex, br;
-    pd_error err;
-    assert_int_equal(pd_solve(pd_solver_find("exact"), pb, &opt, &ex, &err), PD_OK);
-    assert_int_equal(pd_solve(pd_solver_find("brute"), pb, &opt, &br, &err), PD_OK);
-    assert_true(fabs(ex.objective_ms - br.objective_ms) <= 1e-9 * br.objective_ms);
-    pd_solution_free(&ex);
-    pd_solution_free(&br);
+    exact_is_brute(pb);
     pd_problem_free(pb);
     pd_graph_free(g);
 }
