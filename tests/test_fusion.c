@@ -368,6 +368,40 @@ static void test_silu_capped_at_both(void **state)
     pd_graph_free(g);
 }
 
+/* A convolution read by two ReLUs, each on its own exit's branch: both fused into it, but a
+ * run holds one of them (fused_act_elems counts one), so the cap is its own pass plus the
+ * cheaper ReLU's, not the two ReLUs' sum; exact still equals brute. */
+static void test_branch_relus_capped_at_one(void **state)
+{
+    (void)state;
+    static const char branched[] =
+        "{\"name\": \"br\", \"input\": [3, 8, 8], \"layers\": ["
+        "{\"name\": \"conv1\", \"type\": \"conv\", \"filters\": 4, \"kernel\": 3, \"pad\": 1},"
+        "{\"name\": \"relu_a\", \"type\": \"relu\"},"
+        "{\"name\": \"fc_a\", \"type\": \"fc\", \"outputs\": 5, \"exit\": {\"accuracy\": 0.5}},"
+        "{\"name\": \"relu_b\", \"type\": \"relu\", \"inputs\": [\"conv1\"]},"
+        "{\"name\": \"fc_b\", \"type\": \"fc\", \"outputs\": 5, \"exit\": {\"accuracy\": 0.9}}]}";
+    pd_graph *g = NULL;
+    pd_error err;
+    if (pd_graph_from_json(branched, strlen(branched), "br", &g, &err) != PD_OK)
+        fail_msg("%s", err.msg);
+    pd_graph_set_feature_hook(g, &pd_runtime_hook);
+    assert_int_equal(pd_graph_fused_into(g, 1), 0);
+    assert_int_equal(pd_graph_fused_into(g, 3), 0);
+    const double n = 4 * 64;
+    assert_true(pd_graph_feature(g, 0, PD_FEAT_FUSED_ACT_ELEMS) == n);
+    const size_t nt = 2;
+    pd_problem *pb = problem(g, profile_with(true, 1.0, 6e-5), profile(true, 0.25));
+    const double relu = fmin(pb->unfused_ms[1 * nt], pb->unfused_ms[1 * nt + 1]);
+    assert_true(6e-5 * n > relu && 6e-5 * n < 2 * relu); /* above one ReLU, below both */
+    const double got = pb->compute_ms[0] - pb->unfused_ms[0];
+    if (fabs(got - relu) > 1e-12)
+        fail_msg("conv1's fused ReLU costs %.17g, not one ReLU's %.17g", got, relu);
+    exact_is_brute(pb);
+    pd_problem_free(pb);
+    pd_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_split_silu),
         cmocka_unit_test(test_fused_kernel_capped),
         cmocka_unit_test(test_silu_capped_at_both),
+        cmocka_unit_test(test_branch_relus_capped_at_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,6 +70,49 @@ static pd_status set_compute(pd_problem *pb, const pd_graph *g, const pd_scenari
     return st;
 }
 
+/* A fused kernel costs no more than its passes apart, wherever the fused layers would run:
+ * the fit's fused_act_elems term is capped at the producer's own pass plus, for a SiLU pair,
+ * both of the pair's passes, and for ReLUs or Clips (one a branch: each run holds one of
+ * them, fused_act_elems counts one) the cheapest of them, each fused layer on its cheapest
+ * tier. That is F_t(p) <= U_t(p) + U_t'(a) (+ U_t''(b) for a pair) for every way a
+ * placement can put them apart: the condition under which pd_solve's joining of split pairs
+ * keeps the exact solvers exact (DESIGN.md). Until the fourteenth session a pair's cap took
+ * the cheaper of its two passes alone. */
+static pd_status cap_fused_kernels(pd_problem *pb, pd_error *err)
+{
+    const size_t n = pb->n_layers, nt = (size_t)pb->n_tiers;
+    double *pair_ms = malloc(n * sizeof *pair_ms), *single_ms = malloc(n * sizeof *single_ms);
+    if (!pair_ms || !single_ms) {
+        free(pair_ms);
+        free(single_ms);
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        pair_ms[i] = single_ms[i] = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        const int32_t prod = pb->fused_into[i];
+        if (prod < 0)
+            continue;
+        double cheapest = INFINITY;
+        for (size_t s = 0; s < nt; s++)
+            cheapest = fmin(cheapest, pb->unfused_ms[i * nt + s]);
+        if (pd_problem_fused_pair(pb, i, prod) < 0)
+            single_ms[prod] = fmin(single_ms[prod], cheapest);
+        else /* the pair's sum: INFINITY until its first layer */
+            pair_ms[prod] = isinf(pair_ms[prod]) ? cheapest : pair_ms[prod] + cheapest;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double apart = fmin(pair_ms[i], single_ms[i]);
+        for (size_t s = 0; isfinite(apart) && s < nt; s++) {
+            double *f = &pb->compute_ms[i * nt + s];
+            *f = fmin(*f, pb->unfused_ms[i * nt + s] + apart);
+        }
+    }
+    free(pair_ms);
+    free(single_ms);
+    return PD_OK;
+}
+
 /* Fused layers (docs/DESIGN.md): on a tier whose profile fuses, a fused layer with its
  * producer costs 0 there and the producer the fused kernel (compute_ms, as set_compute
  * predicted it with its fused_act_elems); each alone costs its own pass (unfused_ms).
@@ -125,31 +168,8 @@ static pd_status set_fusion(pd_problem *pb, const pd_graph *g, const pd_scenario
                 pb->compute_ms[i * nt + s] = own[i];
         }
     }
-    /* a fused kernel costs no more than its passes apart, wherever the fused layers would
-     * run: the fit's fused_act_elems term is capped at the producer's own pass plus each of
-     * its fused layers' on that layer's cheapest tier, both of a SiLU pair (the condition
-     * under which pd_solve's joining of split pairs keeps the exact solvers exact, DESIGN.md).
-     * `apart` reuses `own`: per producer, the sum of its fused layers' cheapest passes. */
-    double *apart = own;
-    for (size_t i = 0; !st && i < n; i++) {
-        apart[i] = 0.0;
-        with[i] = false; /* now: the producer of a fused layer */
-    }
-    for (size_t i = 0; !st && i < n; i++) {
-        const int32_t prod = pb->fused_into[i];
-        if (prod < 0)
-            continue;
-        double cheapest = INFINITY;
-        for (size_t s = 0; s < nt; s++)
-            cheapest = fmin(cheapest, pb->unfused_ms[i * nt + s]);
-        apart[prod] += cheapest;
-        with[prod] = true;
-    }
-    for (size_t i = 0; !st && i < n; i++)
-        for (size_t s = 0; with[i] && s < nt; s++) {
-            double *f = &pb->compute_ms[i * nt + s];
-            *f = fmin(*f, pb->unfused_ms[i * nt + s] + apart[i]);
-        }
+    if (!st)
+        st = cap_fused_kernels(pb, err);
     free(own);
     free(with);
     return st;
