@@ -18,10 +18,10 @@ adds predoff's features. Convolutions are padded to keep the map ("same", pad =
 kernel // 2): that is how Neurosurgeon built them (its FLOPs column matches it for 98.5% of
 the rows). Adaptive average pooling is a window pool only where HW is a multiple of the
 output side (kernel = stride = HW / output, kind pool/avg; output 1 is a global pool, kind
-pool/global); the other rows are skipped and counted. Bad input (a field missing or not a whole number from 1 to 1000000, a
-latency that is not a plain decimal number in [1e-9, 1e9] ms, more fields than the header,
-a file that cannot be read or is not UTF-8): one line naming the file, line and column,
-exit 2, and no OUT.csv. A source name keeps letters, digits, '.', '_' and '-' (others
+pool/global); the other rows are skipped and counted. Bad input (a field missing or not a
+whole number from 1 to 1000000, a latency that is not a plain decimal number in [1e-9, 1e9]
+ms, more fields than the header, a file that cannot be read or is not UTF-8): one line
+naming the file, line and column, exit 2, and no OUT.csv. A source name keeps letters, digits, '.', '_' and '-' (others
 become '_') and its first 48 characters, so that predoff reads it back.
 """
 import csv

@@ -126,14 +126,23 @@ int32_t pd_runtime_fused_into(const pd_graph *g, size_t i)
     return -1;
 }
 
+/* The SiLU's sigmoid that runs in layer i's pass (i < n_layers): i - 1 for a multiply's, i + 1
+ * for the pair after a convolution; -1 if none. One rule for both fused features below. */
+static int32_t fused_sigmoid(const pd_graph *g, size_t i)
+{
+    if (i > 0 && pd_runtime_fused_into(g, i - 1) == (int32_t)i) /* a multiply's sigmoid */
+        return (int32_t)i - 1;
+    return conv_silu(g, i) ? (int32_t)i + 1 : -1; /* the pair after a convolution */
+}
+
 double pd_runtime_fused_elems(const pd_graph *g, size_t i)
 {
     if (i >= g->n_layers)
         return 0.0;
-    if (i > 0 && pd_runtime_fused_into(g, i - 1) == (int32_t)i) /* a multiply's sigmoid */
-        return (double)pd_shape_elems(g->layers[i - 1].out);
-    if (conv_silu(g, i)) /* the pair after a convolution */
-        return (double)(pd_shape_elems(g->layers[i + 1].out) + pd_shape_elems(g->layers[i + 2].out));
+    const int32_t sig = fused_sigmoid(g, i);
+    if (sig >= 0) /* the sigmoid, and after a convolution the pair's multiply too */
+        return (double)pd_shape_elems(g->layers[sig].out) +
+               ((size_t)sig > i ? (double)pd_shape_elems(g->layers[i + 2].out) : 0.0);
     size_t nr;
     const int32_t *rd = pd_topology_readers(g->topo, (int32_t)i, &nr);
     for (size_t j = 0; j < nr; j++) /* a ReLU (one a run: each exit holds one) */
@@ -144,13 +153,8 @@ double pd_runtime_fused_elems(const pd_graph *g, size_t i)
 
 double pd_runtime_fused_exp_elems(const pd_graph *g, size_t i)
 {
-    if (i >= g->n_layers)
-        return 0.0;
-    if (i > 0 && pd_runtime_fused_into(g, i - 1) == (int32_t)i) /* a multiply's sigmoid */
-        return (double)pd_shape_elems(g->layers[i - 1].out);
-    if (conv_silu(g, i)) /* the pair's sigmoid */
-        return (double)pd_shape_elems(g->layers[i + 1].out);
-    return 0.0;
+    const int32_t sig = i < g->n_layers ? fused_sigmoid(g, i) : -1;
+    return sig >= 0 ? (double)pd_shape_elems(g->layers[sig].out) : 0.0;
 }
 
 static double engine_feature(const pd_graph *g, size_t i, pd_feature f)
