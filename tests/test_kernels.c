@@ -850,39 +850,53 @@ static void test_net_runs_general_conv(void **state)
         const char *layer;
         pd_k_conv_geom g;
         bool bias;
+        bool winograd, direct; /* the path the runtime's rule (conv_algorithm.c) names */
     } cases[] = {
         {"\"filters\": 16, \"kernel\": 3, \"stride\": 2, \"pad\": 1, \"groups\": 16",
-         {16, 17, 15, 16, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, true},
+         {16, 17, 15, 16, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, true, false, false},
         {"\"filters\": 6, \"kernel\": [1, 5], \"pad\": [0, 2], \"groups\": 3, \"bias\": false",
-         {9, 11, 13, 6, 3, 1, 5, 1, 1, 1, 1, 0, 2, 0, 2}, false},
+         {9, 11, 13, 6, 3, 1, 5, 1, 1, 1, 1, 0, 2, 0, 2}, false, false, false},
         {"\"filters\": 24, \"kernel\": 3, \"dilation\": 2, \"pad\": [1, 2, 3, 0], "
          "\"stride\": [1, 2]",
-         {5, 40, 40, 24, 1, 3, 3, 1, 2, 2, 2, 1, 2, 3, 0}, true},
+         {5, 40, 40, 24, 1, 3, 3, 1, 2, 2, 2, 1, 2, 3, 0}, true, false, false},
         /* plain 1 x 1 (conv_pointwise.c): filters past a panel of 12, pixels past a block,
          * alone and split */
-        {"\"filters\": 29, \"kernel\": 1", {37, 9, 11, 29, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0}, true},
+        {"\"filters\": 29, \"kernel\": 1", {37, 9, 11, 29, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+         true, false, false},
         {"\"filters\": 100, \"kernel\": 1", {64, 20, 21, 100, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
-         true},
+         true, false, false},
         /* plain, strided: im2col and the packed product (conv_packed.c, panels.c), a panel over
          * every block of pixels (columns under 1 MB), then a block of pixels through every
          * panel (a 7 x 7 stem's 2025 x 147 columns); a 1 x 1 of stride 2 */
         {"\"filters\": 40, \"kernel\": 3, \"stride\": 2, \"pad\": 1",
-         {24, 17, 15, 40, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, true},
+         {24, 17, 15, 40, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, true, false, false},
         {"\"filters\": 13, \"kernel\": 7, \"stride\": 2, \"pad\": 3",
-         {3, 90, 90, 13, 1, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3}, true},
+         {3, 90, 90, 13, 1, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3}, true, false, false},
         {"\"filters\": 30, \"kernel\": 1, \"stride\": 2",
-         {16, 13, 14, 30, 1, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0}, true},
+         {16, 13, 14, 30, 1, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0}, true, false, false},
         /* the stride phases (conv_packed.c) with stride 3 on sides the stride does not
          * divide, stride 2 unpadded, and stride 1 (3 channels: too few for Winograd) */
         {"\"filters\": 14, \"kernel\": 5, \"stride\": 3, \"pad\": 2",
-         {8, 19, 23, 14, 1, 5, 5, 3, 3, 1, 1, 2, 2, 2, 2}, true},
+         {8, 19, 23, 14, 1, 5, 5, 3, 3, 1, 1, 2, 2, 2, 2}, true, false, false},
         {"\"filters\": 25, \"kernel\": 3, \"stride\": 2",
-         {16, 12, 15, 25, 1, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0}, true},
+         {16, 12, 15, 25, 1, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0}, true, false, false},
         {"\"filters\": 40, \"kernel\": 3, \"pad\": 1",
-         {3, 21, 18, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, true},
+         {3, 21, 18, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, true, false, false},
         /* plain 3 x 3: Winograd's method (winograd.c) where the CPU has AVX2 */
         {"\"filters\": 40, \"kernel\": 3, \"pad\": 1",
-         {32, 14, 14, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, true},
+         {32, 14, 14, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, true, true, false},
+        /* plain without a bias: the same paths, the sums from zero (MobileNets' and
+         * EfficientNets' 1 x 1 layers before a BatchNormalization; they ran by the general
+         * kernel, their fused activation in a pass of its own): 1 x 1, strided, direct,
+         * Winograd */
+        {"\"filters\": 29, \"kernel\": 1, \"bias\": false",
+         {37, 9, 11, 29, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0}, false, false, false},
+        {"\"filters\": 40, \"kernel\": 3, \"stride\": 2, \"pad\": 1, \"bias\": false",
+         {24, 17, 15, 40, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, false, false, false},
+        {"\"filters\": 16, \"kernel\": 3, \"pad\": 1, \"bias\": false",
+         {3, 21, 18, 16, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, false, false, true},
+        {"\"filters\": 40, \"kernel\": 3, \"pad\": 1, \"bias\": false",
+         {32, 14, 14, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, false, true, false},
     };
     /* after each: a ReLU, a ReLU6-like Clip(0, 0.5), SiLU as PyTorch exports it (all run
      * in the convolution's pass), a Clip(-0.5, 0.5) (run apart) */
@@ -923,8 +937,11 @@ static void test_net_runs_general_conv(void **state)
             size_t n_in = in_elems(g), n_out = out_elems(g);
             const size_t len = graph->n_layers;
             assert_int_equal((int64_t)n_out, pd_shape_elems(graph->layers[len - 1].out));
-            if (i == sizeof cases / sizeof cases[0] - 1) /* the case that says Winograd */
-                assert_int_not_equal(pd_layer_winograd_tile(&graph->layers[0]), 0);
+            assert_int_equal(pd_conv_is_plain(&graph->layers[0]), g->groups == 1 &&
+                                 g->kh == g->kw && g->sh == g->sw && g->dh == 1 && g->dw == 1 &&
+                                 g->pt == g->pl && g->pt == g->pb && g->pt == g->pr);
+            assert_int_equal(pd_layer_winograd_tile(&graph->layers[0]) != 0, cases[i].winograd);
+            assert_int_equal(pd_layer_direct_conv(&graph->layers[0]), cases[i].direct);
             float *in = random_floats(&r, n_in, -1, 1);
             double *want = doubles(n_out);
             ref_conv(g, wt->data, bt ? bt->data : NULL, in, act_of(acts[ai].act_kind), want);

@@ -204,7 +204,8 @@ pd_status pd_graph_open(const char *name_or_path, pd_graph **out, pd_error *err)
 void pd_graph_free(pd_graph *g);
 
 /* Whether a conv layer is the plain kind the paper's models have: square kernel and
- * stride, one pad on every side, no dilation, one group, a bias. */
+ * stride, one pad on every side, no dilation, one group; with or without a bias (the
+ * runtime's fast paths read a missing one as zeros). */
 bool pd_conv_is_plain(const pd_layer *l);
 
 /* Index of the layer with that name, or -1. */

@@ -12,8 +12,8 @@
  * share nothing but W and the input, and no thread waits for another.
  *
  * A convolution that is not plain (pd_conv_is_plain: groups, dilation, rectangular
- * kernels or strides, uneven pads, no bias) runs by the general kernel, kernel_conv.c
- * (depthwise by its own loop). */
+ * kernels or strides, uneven pads) runs by the general kernel, kernel_conv.c (depthwise by
+ * its own loop). A plain one without a bias runs the plain paths, its sums from zero. */
 #include <cblas.h>
 #include <string.h>
 
@@ -157,7 +157,7 @@ static void conv_pixels(const pd_forward_args *a, float *col, float *pad, int n0
     for (int f = 0; f < F; f++) {
         float *o = a->out + (size_t)f * (size_t)N + n0;
         for (int i = 0; i < n; i++)
-            o[i] = a->b[f];
+            o[i] = a->b ? a->b[f] : 0.0f;
     }
     if (F >= 32)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, F, n, K, 1.0f, a->w, K, cols, ldc,

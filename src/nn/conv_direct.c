@@ -77,7 +77,7 @@ INLINE void block(const int nf, const int nv, const pd_forward_args *a, const fl
     __m256 acc[MAX_FILTERS][MAX_VECTORS];
     for (int f = 0; f < nf; f++)
         for (int v = 0; v < nv; v++)
-            acc[f][v] = _mm256_set1_ps(a->b[f0 + f]);
+            acc[f][v] = _mm256_set1_ps(a->b ? a->b[f0 + f] : 0.0f);
     for (int64_t c = 0; c < C; c++)
         for (int64_t ky = 0; ky < k; ky++) {
             const float *src = pad + (c * rows + oy - oy0 + ky) * PW + v0 * 8;

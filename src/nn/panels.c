@@ -176,7 +176,7 @@ void pd_panels_pack(int64_t F, int64_t K, const float *w, const float *b, float 
         float *panel = prep + (f / MR) * MR * K;
         for (int64_t k = 0; k < K; k++)
             panel[k * MR + f % MR] = w[f * K + k];
-        bias[f] = b[f];
+        bias[f] = b ? b[f] : 0.0f; /* a bias-free layer's sums start at zero */
     }
 }
 

@@ -110,7 +110,8 @@ void pd_winograd_prepare(const pd_layer *l, const float *w, const float *b, floa
         prep[i] = (float)at[i];
     for (int i = 0; i < n * n; i++)
         prep[BT_AT + i] = (float)bt[i];
-    memcpy(prep + HEADER, b, (size_t)s.F * sizeof *prep);
+    if (b) /* else zeros, as memset left them: a bias-free layer */
+        memcpy(prep + HEADER, b, (size_t)s.F * sizeof *prep);
     float *u = prep + HEADER + s.F16;
     for (int64_t f = 0; f < s.F; f++)
         for (int64_t c = 0; c < s.C; c++) {

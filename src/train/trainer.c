@@ -177,7 +177,7 @@ static pd_status plan(pd_trainer *t, pd_error *err)
 static const char *untrainable(const pd_layer *l)
 {
     const pd_layer_params *p = &l->p;
-    if (l->type == PD_LAYER_CONV && !pd_conv_is_plain(l))
+    if (l->type == PD_LAYER_CONV && (!pd_conv_is_plain(l) || !p->bias))
         return "conv that is grouped, dilated, rectangular, unevenly padded or bias-free";
     if (l->type == PD_LAYER_FC && !p->bias)
         return "bias-free fc";

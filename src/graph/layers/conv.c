@@ -61,7 +61,7 @@ bool pd_conv_is_plain(const pd_layer *l)
     const pd_layer_params *p = &l->p;
     return l->type == PD_LAYER_CONV && p->kernel == p->kernel_w && p->stride == p->stride_w &&
            p->pad == p->pad_w && p->pad == p->pad_b && p->pad == p->pad_r && p->dilation == 1 &&
-           p->dilation_w == 1 && p->groups == 1 && p->bias;
+           p->dilation_w == 1 && p->groups == 1;
 }
 
 /* Depthwise, other grouped, pointwise (1 x 1, one group), or none: the convolutions of
@@ -103,8 +103,9 @@ static void describe(const pd_layer *l, char *buf, size_t n)
 {
     const pd_layer_params *p = &l->p;
     if (pd_conv_is_plain(l)) {
-        snprintf(buf, n, "%lld k%lld s%lld p%lld", (long long)p->filters, (long long)p->kernel,
-                 (long long)p->stride, (long long)p->pad);
+        snprintf(buf, n, "%lld k%lld s%lld p%lld%s", (long long)p->filters,
+                 (long long)p->kernel, (long long)p->stride, (long long)p->pad,
+                 p->bias ? "" : " nobias");
         return;
     }
     char k[48], s[48], d[48] = "", pad[96], g[32] = "";
