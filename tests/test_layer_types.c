@@ -77,6 +77,48 @@ static void test_sweep_points_parse(void **state)
     assert_true(total > 0);
 }
 
+/* The conv sweep's fused points, by the kernel a network runs: each family meets a SiLU at
+ * some points and a ReLU or a Clip at others (a family the sweep times with one only is one
+ * the trees must guess the other for: MobileNetV2's 3 x 3 depthwise layers with a ReLU6). */
+enum { FAM_DENSE_S1, FAM_DENSE_S2, FAM_STEM, FAM_DW_K3, FAM_DW_K5, FAM_POINTWISE, FAM_COUNT };
+typedef struct fused_check {
+    unsigned seen[FAM_COUNT]; /* bit 0: a ReLU or a Clip, bit 1: a SiLU */
+} fused_check;
+
+static void note_fused(void *vctx, const pd_sweep_point *p)
+{
+    fused_check *c = vctx;
+    if (p->post == PD_SWEEP_POST_NONE)
+        return;
+    char json[512];
+    assert_true(pd_sweep_point_json(p, "s", json, sizeof json));
+    pd_graph *g = NULL;
+    assert_int_equal(pd_graph_from_json(json, strlen(json), "sweep", &g, NULL), PD_OK);
+    const pd_layer *l = &g->layers[p->pre[0] ? 1 : 0];
+    int fam;
+    if (l->p.groups > 1 && l->p.groups == l->in.c)
+        fam = l->p.kernel == 3 ? FAM_DW_K3 : FAM_DW_K5;
+    else if (l->in.c == 3 && l->in.h == 224)
+        fam = FAM_STEM;
+    else if (l->p.kernel == 1 && l->p.stride == 1)
+        fam = FAM_POINTWISE;
+    else
+        fam = l->p.stride == 1 ? FAM_DENSE_S1 : FAM_DENSE_S2;
+    c->seen[fam] |= p->post == PD_SWEEP_POST_SILU ? 2u : 1u;
+    pd_graph_free(g);
+}
+
+static void test_conv_sweep_fuses_each_activation(void **state)
+{
+    (void)state;
+    fused_check c = {{0}};
+    pd_layer_type_sweep(PD_LAYER_CONV, note_fused, &c);
+    for (int f = 0; f < FAM_COUNT; f++)
+        if (c.seen[f] != 3u)
+            fail_msg("conv sweep family %d: fused with %s only", f,
+                     c.seen[f] == 1u ? "a ReLU or a Clip" : c.seen[f] == 2u ? "a SiLU" : "none");
+}
+
 /* The tensors a layer lists hold exactly its weight count, for conv and fc of many sizes. */
 static void test_tensors_hold_the_weights(void **state)
 {
@@ -217,6 +259,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fit_sets_whole),
         cmocka_unit_test(test_sweep_points_parse),
+        cmocka_unit_test(test_conv_sweep_fuses_each_activation),
         cmocka_unit_test(test_tensors_hold_the_weights),
         cmocka_unit_test(test_conv_shapes),
         cmocka_unit_test(test_conv_errors),

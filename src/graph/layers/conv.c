@@ -144,8 +144,10 @@ static size_t tensors(const pd_layer *l, pd_layer_tensor t[PD_LAYER_MAX_TENSORS]
 /* Convolutions with the activation a runtime may run in their pass after them (a fit then
  * sees the fused kernels networks run, by their fused_act_elems): ResNet's dense 3 x 3 and
  * 1 x 1 with a ReLU, MobileNetV2's depthwise and pointwise with a Clip(0, 6) (ReLU6),
- * EfficientNet's with a SiLU; at the sizes they occur at: every depthwise and pointwise
- * one, every third dense one. */
+ * EfficientNet's with a SiLU, every network's stem; at the sizes they occur at: every
+ * depthwise, pointwise and stem one, every third dense one. Each kernel size and stride
+ * meets a SiLU at some points and a ReLU or a Clip at others: a fused ReLU costs a
+ * depthwise layer a few percent, a SiLU half again its time. */
 /* The activation after the i-th depthwise or pointwise fused point: each second a SiLU,
  * the others a ReLU or a Clip in turn. */
 static pd_sweep_post every_second_silu(size_t i)
@@ -161,30 +163,51 @@ static size_t fused_sweep(pd_sweep_emit emit, void *ctx)
                      dw_c[] = {32, 96, 144, 240, 384, 576, 960}, dw_hw[] = {7, 14, 28, 56, 112},
                      pw_c[] = {16, 24, 40, 96, 160, 320, 640}, pw_hw[] = {7, 14, 28, 56, 112};
     size_t n = 0, at = 0;
+    /* dense 1 x 1 and 3 x 3, stride 1 and 2 (the exits' branches are 3 x 3, stride 2):
+     * every third, the three activations in turn */
     for (size_t a = 0; a < sizeof d_c / sizeof d_c[0]; a++)
         for (size_t b = 0; b < sizeof d_hw / sizeof d_hw[0]; b++)
             for (int k = 1; k <= 3; k += 2)
-                if (d_c[a] * d_hw[b] <= 7168 && at++ % 3 == 0)
-                    n += pd_sweep_point_emit_post(emit, ctx, posts[at % 3], d_c[a], d_hw[b],
-                                                  "\"type\": \"conv\", \"filters\": %d, "
-                                                  "\"kernel\": %d, \"pad\": %d",
-                                                  d_c[a] * (k == 1 ? 2 : 1), k, k / 2);
+                for (int s = 1; s <= 2; s++) {
+                    if (d_c[a] * d_hw[b] > 7168)
+                        continue;
+                    if (at % 3 == 0)
+                        n += pd_sweep_point_emit_post(emit, ctx, posts[at / 3 % 3], d_c[a],
+                                                      d_hw[b],
+                                                      "\"type\": \"conv\", \"filters\": %d, "
+                                                      "\"kernel\": %d, \"stride\": %d, "
+                                                      "\"pad\": %d",
+                                                      d_c[a] * (k == 1 ? 2 : 1), k, s, k / 2);
+                    at++;
+                }
+    /* the stems, 3 channels on 224 x 224, stride 2, each with each activation */
+    for (int f = 16; f <= 64; f *= 2)
+        for (int k = 3; k <= 7; k += 4)
+            for (size_t q = 0; q < sizeof posts / sizeof posts[0]; q++)
+                n += pd_sweep_point_emit_post(emit, ctx, posts[q], 3, 224,
+                                              "\"type\": \"conv\", \"filters\": %d, "
+                                              "\"kernel\": %d, \"stride\": 2, \"pad\": %d",
+                                              f, k, k / 2);
     /* depthwise 3 x 3 and 5 x 5 at every size, each second with a SiLU (an exponential an
      * element: as much as the convolution's own work at these sizes, EfficientNet's), the
-     * others with a ReLU or a Clip in turn */
+     * others with a ReLU or a Clip in turn; the turn moves on by one at each (channels,
+     * size), whose four points (two kernels, two strides) would otherwise give the 3 x 3
+     * ones a SiLU always and the 5 x 5 ones never */
     size_t dw = 0;
     for (size_t a = 0; a < sizeof dw_c / sizeof dw_c[0]; a++)
         for (size_t b = 0; b < sizeof dw_hw / sizeof dw_hw[0]; b++)
             for (int s = 1; s <= 2; s++)
                 for (int k = 3; k <= 5; k += 2)
-                    if (dw_c[a] * dw_hw[b] <= 16384)
-                        n += pd_sweep_point_emit_post(emit, ctx, every_second_silu(dw++),
+                    if (dw_c[a] * dw_hw[b] <= 16384) {
+                        n += pd_sweep_point_emit_post(emit, ctx, every_second_silu(dw + dw / 4),
                                                       dw_c[a], dw_hw[b],
                                                       "\"type\": \"conv\", \"filters\": %d, "
                                                       "\"kernel\": %d, \"stride\": %d, "
                                                       "\"pad\": %d, \"groups\": %d, "
                                                       "\"bias\": false",
                                                       dw_c[a], k, s, k / 2, dw_c[a]);
+                        dw++;
+                    }
     /* pointwise at every size, as the depthwise (EfficientNet's SiLU expansions are its 1 x 1
      * layers with most work) */
     size_t pw = 0;
