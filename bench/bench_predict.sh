@@ -10,13 +10,14 @@
 # layer's prediction against the sum of the same layers as profiled (fit --predictions): the
 # model's error without the whole runs' drift. Prints a table; keeps every file.
 #
-# usage: bench/bench_predict.sh BUILD_DIR ONNX_DIR OUT_DIR [ROUNDS] [THREADS]
+# usage: bench/bench_predict.sh BUILD_DIR ONNX_DIR OUT_DIR [ROUNDS] [THREADS] [REPEAT]
 #   BUILD_DIR: a Release build (predoff, bench/bench_models); ONNX_DIR: what
 #   tools/make_onnx_models.py wrote; ROUNDS: the profiler's rounds (default 3); THREADS:
-#   each layer's threads, in the profiles and the whole runs alike (default 2).
+#   each layer's threads, in the profiles and the whole runs alike (default 2); REPEAT:
+#   the timed runs per layer in each round (default 30).
 set -euo pipefail
 if [ $# -lt 3 ]; then
-    sed -n '11,14p' "$0" >&2
+    sed -n '13,17p' "$0" >&2
     exit 2
 fi
 build=$(cd "$1" && pwd)
@@ -24,6 +25,7 @@ om=$(cd "$2" && pwd)
 out=$3
 rounds=${4:-3}
 threads=${5:-2}
+repeat=${6:-30}
 bin=$build/predoff
 bm=$build/bench/bench_models
 archs="resnet18 mobilenet_v2 squeezenet1_1 googlenet mobilenet_v3_small efficientnet_b0"
@@ -40,9 +42,9 @@ models="$models b-alexnet b-lenet"
 model_of() { if [ -e "$1.onnx" ]; then echo "$1.onnx"; else echo "$1"; fi; }
 held=$(echo $nets | tr ' ' ',')
 
-echo "$(date -u '+%F %T') UTC: profiling the sweep and the networks ($rounds rounds, $threads threads), twice"
-"$bin" profile $models --sweep --rounds "$rounds" --threads "$threads" -o a.csv
-"$bin" profile $models --rounds "$rounds" --threads "$threads" -o b.csv
+echo "$(date -u '+%F %T') UTC: profiling the sweep and the networks ($rounds rounds of $repeat runs, $threads threads), twice"
+"$bin" profile $models --sweep --rounds "$rounds" --repeat "$repeat" --threads "$threads" -o a.csv
+"$bin" profile $models --rounds "$rounds" --repeat "$repeat" --threads "$threads" -o b.csv
 for m in linear boosted; do
     "$bin" fit a.csv --features auto --model $m --hold-out "$held" -o fit-$m.json \
         --report report-$m.json --predictions pred-$m.csv >fit-$m.txt
