@@ -6,7 +6,8 @@
 # test_types), beside the share of layers whose two measurements (a second profile, later)
 # agree within 10%, which bounds any predictor; and per network the predicted sum over the
 # path to its last exit (plan --solver mobile on one tier) against its whole run
-# (bench_models, median of three medians taken alternately), and beside it the sum of every
+# (bench_models, median of nine medians taken alternately: 20 runs of a small model last
+# milliseconds, inside one of this shared host's fast or slow spells), and beside it the sum of every
 # layer's prediction against the sum of the same layers as profiled (fit --predictions): the
 # model's error without the whole runs' drift. Prints a table; keeps every file.
 #
@@ -17,7 +18,7 @@
 #   the timed runs per layer in each round (default 30).
 set -euo pipefail
 if [ $# -lt 3 ]; then
-    sed -n '13,17p' "$0" >&2
+    sed -n '14,18p' "$0" >&2
     exit 2
 fi
 build=$(cd "$1" && pwd)
@@ -51,7 +52,7 @@ for m in linear boosted; do
 done
 echo "$(date -u '+%F %T') UTC: whole runs"
 : >runs.txt
-for pass in 1 2 3; do
+for pass in 1 2 3 4 5 6 7 8 9; do
     for n in $nets; do
         "$bm" "$(model_of $n)" --runs 20 --peak-reps 0 --threads "$threads" | sed -n "s/^median_ms=\([0-9.]*\) .*/$n \1/p" >>runs.txt
     done
