@@ -9,7 +9,9 @@
 # (bench_models, median of nine medians taken alternately: 20 runs of a small model last
 # milliseconds, inside one of this shared host's fast or slow spells), and beside it the sum of every
 # layer's prediction against the sum of the same layers as profiled (fit --predictions): the
-# model's error without the whole runs' drift. Prints a table; keeps every file.
+# model's error without the whole runs' drift; and the path to the last exit taken apart: its
+# layers as profiled against the whole run, their predictions against them (the plan is their
+# sum). Prints the tables; keeps every file.
 #
 # usage: bench/bench_predict.sh BUILD_DIR ONNX_DIR OUT_DIR [ROUNDS] [THREADS] [REPEAT]
 #   BUILD_DIR: a Release build (predoff, bench/bench_models); ONNX_DIR: what
@@ -18,7 +20,7 @@
 #   the timed runs per layer in each round (default 30).
 set -euo pipefail
 if [ $# -lt 3 ]; then
-    sed -n '14,18p' "$0" >&2
+    sed -n '16,20p' "$0" >&2
     exit 2
 fi
 build=$(cd "$1" && pwd)
@@ -65,6 +67,7 @@ for m in linear boosted; do
             "${acc[@]}" --json plan-$m-$n.json >/dev/null
     done
 done
+for n in $nets; do "$bin" show "$(model_of $n)" >show-$n.txt; done # each layer's exits
 echo "$(date -u '+%F %T') UTC: done"
 
 /usr/bin/python3 - $nets <<'EOF'
@@ -117,4 +120,33 @@ for n in nets:
         sums.append(f"{100 * (pred / meas - 1):+6.1f}%")
     meas = layers.get((n, "boosted"), (0.0, float("nan")))[1]
     print(f"{n:20} {run:8.3f} {cells[0]:>16} {cells[1]:>16} {meas:8.3f} {sums[0]:>7} {sums[1]:>7}")
+def path_of(n):
+    """The layers on the path to the trunk's exit (the exit most layers lead to), from show."""
+    lines = open(f"show-{n}.txt").read().splitlines()
+    start = next(i for i, l in enumerate(lines) if l.startswith("layer "))
+    exits = {}
+    for l in lines[start + 1:]:
+        if not l.strip():
+            break
+        t = l.split()
+        exits[t[0]] = t[-2].split(",")
+    counts = {}
+    for e in exits.values():
+        for k in e:
+            counts[k] = counts.get(k, 0) + 1
+    trunk = max(counts, key=lambda k: counts[k])
+    # the CSV holds a layer's name to 63 bytes (pd_layer_timing), show the whole of it
+    return {name[:63] for name, e in exits.items() if trunk in e}
+print("\nthe path to the last exit (fused layers left out, as the plan leaves them): its layers as")
+print("profiled against the whole run, and their boosted predictions against them")
+print(f"{'network':20} {'run ms':>8} {'profiled':>18} {'predicted':>18}")
+with open("pred-boosted.csv", newline="") as f:
+    pred = [r for r in csv.DictReader(f) if r["source"] in nets and not r["fused_into"]]
+for n in nets:
+    run = statistics.median(runs[n])
+    path = path_of(n)
+    meas = sum(float(r["median_ms"]) for r in pred if r["source"] == n and r["layer"] in path)
+    got = sum(float(r["predicted_ms"] or 0) for r in pred if r["source"] == n and r["layer"] in path)
+    print(f"{n:20} {run:8.3f} {meas:8.3f} ({100 * (meas / run - 1):+5.1f}%) "
+          f"{got:8.3f} ({100 * (got / meas - 1):+5.1f}%)")
 EOF
