@@ -99,14 +99,17 @@ runs = {}
 for line in open("runs.txt"):
     n, ms = line.split()
     runs.setdefault(n, []).append(float(ms))
-layers = {}  # per network and model: the sums of its layers' predictions and profiled times
+preds = {}  # per model: the networks' rows of fit --predictions, fused layers left out
 for m in ("linear", "boosted"):
     with open(f"pred-{m}.csv", newline="") as f:
-        for r in csv.DictReader(f):
-            if r["source"] in nets and not r["fused_into"] and r["predicted_ms"]:
-                s = layers.setdefault((r["source"], m), [0.0, 0.0])
-                s[0] += float(r["predicted_ms"])
-                s[1] += float(r["median_ms"])
+        preds[m] = [r for r in csv.DictReader(f) if r["source"] in nets and not r["fused_into"]]
+layers = {}  # per network and model: the sums of its layers' predictions and profiled times
+for m in ("linear", "boosted"):
+    for r in preds[m]:
+        if r["predicted_ms"]:
+            s = layers.setdefault((r["source"], m), [0.0, 0.0])
+            s[0] += float(r["predicted_ms"])
+            s[1] += float(r["median_ms"])
 print("\nper network: predicted sum to the last exit against the whole run (median of medians);")
 print("every layer's prediction summed against the same layers as profiled")
 print(f"{'network':20} {'run ms':>8} {'linear':>16} {'boosted':>16} {'layers':>8} {'linear':>7} {'boosted':>7}")
@@ -140,8 +143,7 @@ def path_of(n):
 print("\nthe path to the last exit (fused layers left out, as the plan leaves them): its layers as")
 print("profiled against the whole run, and their boosted predictions against them")
 print(f"{'network':20} {'run ms':>8} {'profiled':>18} {'predicted':>18}")
-with open("pred-boosted.csv", newline="") as f:
-    pred = [r for r in csv.DictReader(f) if r["source"] in nets and not r["fused_into"]]
+pred = preds["boosted"]
 for n in nets:
     run = statistics.median(runs[n])
     path = path_of(n)

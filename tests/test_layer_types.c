@@ -37,18 +37,26 @@ typedef struct sweep_check {
     size_t n;
 } sweep_check;
 
-static void parse_point(void *vctx, const pd_sweep_point *p)
+/* Point p's one-layer model (its timed layer "l" at *l), or the test fails naming it. */
+static pd_graph *point_graph(const pd_sweep_point *p, size_t *l)
 {
-    sweep_check *c = vctx;
     char json[512];
     assert_true(pd_sweep_point_json(p, "s", json, sizeof json));
     pd_graph *g = NULL;
     pd_error err;
     if (pd_graph_from_json(json, strlen(json), "sweep", &g, &err) != PD_OK)
         fail_msg("%s: %s", json, err.msg);
+    *l = p->pre[0] ? 1 : 0;
+    return g;
+}
+
+static void parse_point(void *vctx, const pd_sweep_point *p)
+{
+    sweep_check *c = vctx;
+    size_t l;
+    pd_graph *g = point_graph(p, &l);
     static const size_t after[] = {0, 1, 1, 2}; /* a ReLU, a Clip, a SiLU's two layers */
     assert_true((unsigned)p->post < sizeof after / sizeof after[0]);
-    const size_t l = p->pre[0] ? 1 : 0;
     assert_int_equal(g->n_layers, l + 1 + after[p->post]);
     assert_string_equal(g->layers[l].name, "l");
     assert_int_equal(g->layers[l].type, c->type);
@@ -90,11 +98,9 @@ static void note_fused(void *vctx, const pd_sweep_point *p)
     fused_check *c = vctx;
     if (p->post == PD_SWEEP_POST_NONE)
         return;
-    char json[512];
-    assert_true(pd_sweep_point_json(p, "s", json, sizeof json));
-    pd_graph *g = NULL;
-    assert_int_equal(pd_graph_from_json(json, strlen(json), "sweep", &g, NULL), PD_OK);
-    const pd_layer *l = &g->layers[p->pre[0] ? 1 : 0];
+    size_t at;
+    pd_graph *g = point_graph(p, &at);
+    const pd_layer *l = &g->layers[at];
     int fam;
     if (l->p.groups > 1 && l->p.groups == l->in.c)
         fam = l->p.kernel == 3 ? FAM_DW_K3 : FAM_DW_K5;
