@@ -149,9 +149,11 @@ static double ratio_at(const pd_profile *p, pd_timings *t, double run_bytes)
     return m;
 }
 
-/* The sweep's rows timed warm too (warm_ms: here 0.4 x the cold time) train the trees twice:
- * a layer of a small model (run_bytes under PD_SWEEP_WARM_MAX_BYTES) is predicted warm, one of
- * a large model cold; without the warm times, both cold. */
+/* The sweep's rows timed warm too (warm_ms: here 0.4 x the cold time) and with a buffer
+ * read between runs (reuse_ms: 0.7 x at 24 to 40 MiB) train the trees three times: a layer of
+ * a small model (run_bytes under PD_SWEEP_WARM_MAX_BYTES) is predicted warm, one of a model of
+ * 32 MiB at the reuse time, one of a model past the cold rows' label cold; without the warm
+ * and reuse times, all cold. */
 static void test_warm_twins(void **state)
 {
     (void)state;
@@ -166,6 +168,8 @@ static void test_warm_twins(void **state)
                      r->features[PD_FEAT_OUT_BYTES];
         assert_true(own <= PD_SWEEP_WARM_MAX_BYTES);
         r->warm_ms = 0.4 * r->median_ms;
+        r->reuse_ms = 0.7 * r->median_ms;
+        r->reuse_bytes = (24.0 + (double)(i % 17)) * 1024 * 1024;
     }
     pd_fit_quality q[PD_FIT_QUALITY_ROWS];
     pd_profile *twins = fit(&t, PD_MODEL_BOOSTED, q), *cold = fit(&cold_only, PD_MODEL_BOOSTED, q);
@@ -178,11 +182,15 @@ static void test_warm_twins(void **state)
     c0 = pd_boosted_columns(cold->layer[PD_LAYER_CONV].boosted, &n);
     for (int k = 0; k < n; k++)
         assert_int_not_equal(c0[k], PD_FEAT_RUN_BYTES); /* one value: nothing to split on */
-    double small = ratio_at(twins, &held, 1024.0 * 1024), large = ratio_at(twins, &held, 64e6),
+    double small = ratio_at(twins, &held, 1024.0 * 1024),
+           mid = ratio_at(twins, &held, 32.0 * 1024 * 1024),
+           large = ratio_at(twins, &held, 2.0 * PD_SWEEP_COLD_RUN_BYTES),
            small_cold = ratio_at(cold, &held, 1024.0 * 1024);
-    print_message("warm twins: a small model's layers at %.2f of the cold time, a large one's at "
-                  "%.2f; without the twins %.2f\n", small, large, small_cold);
+    print_message("twins: a small model's layers at %.2f of the cold time, a 32 MiB one's at "
+                  "%.2f, a large one's at %.2f; without the twins %.2f\n", small, mid, large,
+                  small_cold);
     assert_true(small > 0.3 && small < 0.5);
+    assert_true(mid > 0.6 && mid < 0.8);
     assert_true(large > 0.9 && large < 1.1);
     assert_true(small_cold > 0.9 && small_cold < 1.1);
     pd_profile_free(twins);

@@ -638,6 +638,7 @@ static void same_rows(const pd_timings *a, const pd_timings *b)
         assert_int_equal(x->repeats, y->repeats);
         assert_string_equal(x->fused_into, y->fused_into);
         assert_true(same(x->warm_ms, y->warm_ms));
+        assert_true(same(x->reuse_ms, y->reuse_ms) && same(x->reuse_bytes, y->reuse_bytes));
     }
 }
 
@@ -663,10 +664,13 @@ static void test_use_mean(void **state)
     for (size_t i = 0; i < t.n; i++)
         t.rows[i].mean_ms = 2.0 * t.rows[i].median_ms + (double)i;
     double first = t.rows[0].mean_ms;
-    t.rows[0].warm_ms = 0.5; /* a median: it does not stand beside means */
+    t.rows[0].warm_ms = 0.5; /* medians: they do not stand beside means */
+    t.rows[0].reuse_ms = 0.7;
+    t.rows[0].reuse_bytes = 1e7;
     assert_int_equal(pd_timings_use_mean(&t, &err), PD_OK);
     assert_true(t.rows[0].median_ms == first);
     assert_true(t.rows[0].warm_ms == 0.0);
+    assert_true(t.rows[0].reuse_ms == 0.0 && t.rows[0].reuse_bytes == 0.0);
     assert_true(t.rows[t.n - 1].median_ms == t.rows[t.n - 1].mean_ms);
     pd_timings_free(&t);
 }
@@ -759,6 +763,8 @@ static void test_csv_round_trip(void **state)
     snprintf(t.rows[6].fused_into, sizeof t.rows[6].fused_into, "%s", "conv_7");
     t.rows[7].warm_ms = 0.1 / 3.0; /* timed warm too; the other rows not (0) */
     t.rows[7].features[PD_FEAT_RUN_BYTES] = PD_SWEEP_COLD_RUN_BYTES;
+    t.rows[7].reuse_ms = 0.2 / 3.0; /* and with a buffer read between runs */
+    t.rows[7].reuse_bytes = 12582912.0 + 1.0 / 3.0;
     size_t len;
     char *csv = write_csv(&t, &len);
     assert_non_null(strstr(csv, ",30,conv/depthwise,")); /* the kind's name */
@@ -770,7 +776,7 @@ static void test_csv_round_trip(void **state)
                                  "run_bytes,fused_exp_elems,median_ms,p10_ms,p90_ms,mean_ms,"
                                  "repeats,kind,channels,height,width,filters,kernel_h,"
                                  "kernel_w,stride,pad,groups,out_channels,out_height,"
-                                 "out_width,fused_into,warm_ms\n";
+                                 "out_width,fused_into,warm_ms,reuse_ms,reuse_bytes\n";
     assert_int_equal(strncmp(csv, header, sizeof header - 1), 0);
     pd_timings back = {0};
     pd_error err;
@@ -797,6 +803,12 @@ static void test_csv_round_trip(void **state)
     assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
     t.rows[5].type = PD_LAYER_CONV;
     t.rows[7].warm_ms = -1; /* a warm time that is no time */
+    assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
+    t.rows[7].warm_ms = 1;
+    t.rows[7].reuse_bytes = 0; /* a time with a buffer read between runs, but of no bytes */
+    assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
+    t.rows[7].reuse_bytes = 1e6;
+    t.rows[7].reuse_ms = 0; /* bytes without a time */
     assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
     fclose(f);
     pd_timings_free(&t);
@@ -911,6 +923,16 @@ static void test_csv_rejects(void **state)
     bad_csv("type,macs,median_ms,warm_ms\nconv,1,1,-0.5\n", 2, "warm_ms", "must be > 0");
     bad_csv("type,macs,median_ms,warm_ms\nconv,1,1,inf\n", 2, "warm_ms", "not a finite number");
     bad_csv("type,macs,median_ms,warm_ms\nconv,1,1,2e9\n", 2, "warm_ms", "outside");
+    bad_csv("type,macs,median_ms,reuse_ms,reuse_bytes\nconv,1,1,-1,100\n", 2, "reuse_ms",
+            "must be > 0");
+    bad_csv("type,macs,median_ms,reuse_ms\nconv,1,1,0.5\n", 2, "reuse_bytes",
+            "must be given with reuse_ms");
+    bad_csv("type,macs,median_ms,reuse_ms,reuse_bytes\nconv,1,1,,100\n", 2, "reuse_bytes",
+            "given without reuse_ms");
+    bad_csv("type,macs,median_ms,reuse_ms,reuse_bytes\nconv,1,1,0.5,-3\n", 2, "reuse_bytes",
+            "(0, 1e15]");
+    bad_csv("type,macs,median_ms,reuse_ms,reuse_bytes\nconv,1,1,0.5,2e15\n", 2, "reuse_bytes",
+            "(0, 1e15]");
     /* quotes, anywhere, and text the record cannot hold */
     bad_csv(HEAD "s,\"conv1\",conv,1,1,1,1,1,1\n", 2, "layer", "quote");
     bad_csv(HEAD "s,l,conv,1,1,1,1,1,1,\"x,y\"\n", 2, "10", "quote");

@@ -22,19 +22,41 @@ static pd_graph *model(const char *json)
     return g;
 }
 
-/* A 1 x 4 x 4 input, a 1 x 1 conv of 2 filters (2 weights, 2 biases: 32 outputs) and its
- * ReLU (32): 4 x (16 + 4 + 32 + 32) bytes; every layer reads the model's figure. */
+/* A 1 x 4 x 4 input (16 floats); a 1 x 1 conv "c" of 2 filters (4 weights; 32 outputs) and
+ * its ReLU "r"; then an fc "e1" to 2 (66 weights), an exit, and a 1 x 1 conv "d" of 4
+ * filters (12 weights; 64 outputs) with its ReLU "e2", an exit. A run to e1 touches 4 x
+ * (4 + 66) bytes of weights and at most the ReLU's 32 + 32 floats at once; one to e2
+ * 4 x (4 + 12) and e2's 64 + 64: more, with fewer weights. The trunk's layers take e2's. */
 static void test_run_bytes(void **state)
 {
     (void)state;
     pd_graph *g = model("{\"name\": \"m\", \"input\": [1, 4, 4], \"layers\": ["
                         "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 2, \"kernel\": 1},"
-                        "{\"name\": \"r\", \"type\": \"relu\", \"exit\": true}]}");
-    assert_true(pd_graph_run_bytes(g) == 336.0);
-    assert_true(pd_graph_model_bytes(g) == 16.0);
-    assert_true(pd_graph_feature(g, 0, PD_FEAT_RUN_BYTES) == 336.0);
-    assert_true(pd_graph_feature(g, 1, PD_FEAT_RUN_BYTES) == 336.0);
+                        "{\"name\": \"r\", \"type\": \"relu\"},"
+                        "{\"name\": \"e1\", \"type\": \"fc\", \"outputs\": 2, \"exit\": true},"
+                        "{\"name\": \"d\", \"type\": \"conv\", \"filters\": 4, \"kernel\": 1, "
+                        "\"input\": \"r\"},"
+                        "{\"name\": \"e2\", \"type\": \"relu\", \"exit\": true}]}");
+    assert_true(pd_graph_exit_run_bytes(g, 0) == 4.0 * (70 + 64));
+    assert_true(pd_graph_exit_run_bytes(g, 1) == 4.0 * (16 + 128));
+    assert_int_equal(g->exits_by_run[0], 1);
+    assert_int_equal(g->exits_by_run[1], 0);
+    static const double want[] = {576.0, 576.0, 536.0, 576.0, 576.0};
+    for (size_t i = 0; i < 5; i++) {
+        assert_true(pd_graph_run_bytes(g, i) == want[i]);
+        assert_true(pd_graph_feature(g, i, PD_FEAT_RUN_BYTES) == want[i]);
+    }
+    assert_true(pd_graph_model_bytes(g) == 4.0 * (4 + 66 + 12));
     assert_string_equal(pd_feature_name(PD_FEAT_RUN_BYTES), "run_bytes");
+    pd_graph_free(g);
+    /* a DAG: the input stays alive beside c's output until the add has read both, 3 x 16
+     * floats at once, where a chain would hold two tensors */
+    g = model("{\"name\": \"m\", \"input\": [1, 4, 4], \"layers\": ["
+              "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 1, \"kernel\": 1},"
+              "{\"name\": \"a\", \"type\": \"add\", \"inputs\": [\"c\", \"@input\"], "
+              "\"exit\": true}]}");
+    assert_true(pd_graph_exit_run_bytes(g, 0) == 4.0 * (2 + 48));
+    assert_true(pd_graph_run_bytes(g, 0) == 200.0 && pd_graph_run_bytes(g, 1) == 200.0);
     pd_graph_free(g);
 }
 

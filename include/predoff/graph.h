@@ -65,9 +65,9 @@ typedef enum pd_feature {
     PD_FEAT_TRANSFORM_ELEMS, /* what Winograd's transforms write for such a layer, else 0 */
     PD_FEAT_FUSED_ACT_ELEMS, /* the output elements of the layers the engine runs inside
                               * this layer's pass (pd_graph_fused_into), 0 if none */
-    PD_FEAT_RUN_BYTES, /* what a whole run of the layer's model touches: its weights, its input
-                        * and every layer's output (pd_graph_run_bytes); whether the
-                        * layer finds its weights in the cache, for learned models */
+    PD_FEAT_RUN_BYTES, /* what a whole run that holds the layer touches: its weights and its
+                        * most activations alive at once (pd_graph_run_bytes); whether
+                        * the layer finds its weights in the cache, for learned models */
     PD_FEAT_FUSED_EXP_ELEMS, /* of those, the elements that pass through an exponential (a
                               * SiLU's sigmoid), 0 if none: what tells a fused SiLU, an exp
                               * an element, from a ReLU or a Clip */
@@ -153,7 +153,10 @@ typedef struct pd_graph {
     size_t n_exits;
     int32_t *exits; /* layer indices of the exits, in model order */
     double model_bytes; /* float32 weights of all layers */
-    double run_bytes;   /* those, the input and every layer's output, float32 */
+    double *exit_run_bytes;  /* [n_exits]: what a run of A(k) touches (pd_graph_run_bytes) */
+    double *layer_run_bytes; /* [n_layers]: each layer's (pd_graph_run_bytes) */
+    size_t *exits_by_run;    /* [n_exits]: the exits, the one whose run touches most first
+                              * (ties in model order) */
     const pd_engine_hook *engine; /* NULL: the engine's features are NaN, nothing fused */
     pd_topology *topo;  /* the structure, computed at load time (topology.h) */
 } pd_graph;
@@ -225,9 +228,14 @@ double pd_layer_weight_count(const pd_layer *l);
 double pd_layer_macs(const pd_layer *l);
 /* Total weight bytes of the model (float32). */
 double pd_graph_model_bytes(const pd_graph *g);
-/* The bytes one run of the model touches (float32): its weights, its input and every
- * layer's output, each once. */
-double pd_graph_run_bytes(const pd_graph *g);
+/* What one run touches, float32: a run of exit k's sub-graph A(k), its weights and the
+ * most activation bytes alive at once (pd_topology_peak_bytes: what a runtime that reuses
+ * its buffers must hold). Whether a layer finds its weights in the cache when the run
+ * comes round again. */
+double pd_graph_exit_run_bytes(const pd_graph *g, size_t k);
+/* Layer i's: that of the exit touching most among those whose A(k) holds it, the run the
+ * profiler times it in (pd_profile_model; the trunk's for a layer of the trunk). */
+double pd_graph_run_bytes(const pd_graph *g, size_t i);
 /* Value of one feature for layer i. The engine's features (pd_feature_of_engine) come from
  * the graph's feature hook, NaN without one. */
 double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f);

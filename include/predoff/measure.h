@@ -36,6 +36,12 @@ typedef struct pd_layer_timing {
                      * layers whose run touches at most PD_SWEEP_WARM_MAX_BYTES): what a
                      * layer of a small model takes, its run_bytes its own weights, input
                      * and output (learned models read it as a second row) */
+    double reuse_ms;    /* 0: not given; else the median of the same layer timed again with
+                         * a buffer read through between runs: what a layer of a model that
+                         * touches reuse_bytes in one run takes, its weights evicted from L2
+                         * by the rest of the run and, if it fits, left in L3 (the sweep
+                         * gives it with warm_ms; learned models read it as a third row) */
+    double reuse_bytes; /* that run's bytes (its run_bytes); given with reuse_ms, else 0 */
 } pd_layer_timing;
 
 typedef struct pd_timings {
@@ -113,7 +119,8 @@ pd_status pd_timings_split(pd_timings *t, double share, uint64_t seed, pd_timing
 /* The profiler: each layer timed where it runs, inside whole runs of its model: the path of
  * each exit (pd_net_run on a fixed random input) is run `warmup` times untimed, then
  * `repeats` times, and more until those runs add up to min_window_ms, and each layer takes
- * the times of the runs of the first exit (in model order) whose sub-graph holds it; the
+ * the times of the runs of the first exit whose sub-graph holds it, the exits taken by what
+ * their runs touch, most first (pd_graph_exit_run_bytes: the trunk's before a branch's); the
  * median, 10th and 90th percentile and the mean of them. Timed so, a layer meets the caches
  * as a run leaves them (its weights evicted by the other layers', its input just written):
  * timed alone, back to back, it found its weights and inputs in the cache, and a network's
@@ -136,6 +143,12 @@ typedef struct pd_profiler_options {
     bool cold_weights;       /* flush the weights from the caches before each run (false;
                               * the sweep's: a single layer would find them in the cache,
                               * which a layer of a large model never does) */
+    const float *evict;      /* read through before each run, when not NULL: evict_floats of
+                              * them, and the run's input again after them; the caches as a
+                              * run of a model that touches that many bytes more than this
+                              * one leaves them (a layer's weights out of L2, in L3 if they
+                              * and the buffer fit there) */
+    size_t evict_floats;
     uint64_t seed;           /* inputs and, for the sweep, weights */
     int threads;             /* each net's (pd_net_new; 0: pd_threads_default()) */
     pd_progress_fn progress; /* called after each layer; may be NULL */
@@ -159,11 +172,25 @@ size_t pd_profile_sweep_size(void);
  * reads PD_SWEEP_COLD_RUN_BYTES: as a layer of a model too large for the cache meets them.
  * Learned models split on run_bytes between the two. */
 #define PD_SWEEP_WARM_MAX_BYTES (8.0 * 1024 * 1024)
-#define PD_SWEEP_COLD_RUN_BYTES (PD_SWEEP_WARM_MAX_BYTES + 1.0)
+/* Such a point is timed a third time when the options give a buffer (evict, at least
+ * PD_SWEEP_REUSE_MAX_BYTES): with pd_sweep_reuse_bytes(index) of it read through between
+ * runs (reuse_ms, at reuse_bytes: the point's own bytes and those), as a layer of a model
+ * whose run touches that much meets its weights: out of L2, in L3 while the run fits it.
+ * The bytes differ from point to point, so that learned models see where a run outgrows
+ * the caches. The cold rows' run_bytes read past them all: PD_SWEEP_COLD_RUN_BYTES. */
+#define PD_SWEEP_REUSE_MAX_BYTES (64.0 * 1024 * 1024)
+#define PD_SWEEP_COLD_RUN_BYTES (256.0 * 1024 * 1024)
+double pd_sweep_reuse_bytes(size_t index);
+/* A buffer for it: PD_SWEEP_REUSE_MAX_BYTES, written (a page never written reads from one
+ * shared page, and would evict nothing); *floats receives its length. NULL: no memory.
+ * The caller frees it. */
+float *pd_sweep_evict_new(size_t *floats);
 /* Times one point as the sweep does: the last layer of g (a sweep point's single-layer
  * model, named "sweep"), inside whole runs of g, its weights random from o->seed + index and
  * flushed from the caches before each run (its run_bytes then PD_SWEEP_COLD_RUN_BYTES), and
- * again left in them if it is a small layer with weights (warm_ms, above); appends that
+ * again left in them if it is a small layer with weights (warm_ms, above), and then with
+ * o->evict read between runs if given (reuse_ms, above; o->evict_floats at least
+ * PD_SWEEP_REUSE_MAX_BYTES / 4; the other timings read none of it); appends that
  * layer's row alone, named "TYPE-index" (the rows of g's other layers, e.g. a "pre", are
  * not kept). */
 pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g, size_t index,

@@ -151,6 +151,7 @@ static pd_status profile_round(const cli_parsed *p, pd_graph *const *g, pd_weigh
 {
     char label[96];
     pd_profiler_options one = *opts, *o = &one;
+    o->evict = NULL; /* the sweep's (pd_profile_sweep_graph), not the models' */
     o->progress = isatty(fileno(stderr)) ? progress : NULL;
     o->progress_ctx = label;
     for (size_t m = 0; m < p->n_pos; m++) {
@@ -168,6 +169,7 @@ static pd_status profile_round(const cli_parsed *p, pd_graph *const *g, pd_weigh
         snprintf(label, sizeof label, "sweep %zu/%zu", round + 1, rounds);
     else
         snprintf(label, sizeof label, "sweep");
+    o->evict = opts->evict;
     return pd_profile_sweep(o, t, err);
 }
 
@@ -335,7 +337,9 @@ int cli_cmd_profile(const cli_parsed *p)
     pd_timings *round_t = calloc(n_rounds, sizeof *round_t);
     pd_timings t = {0};
     int status = CLI_EXIT_OK;
-    if (!g || !w || !round_t) {
+    float *evict = sweep || adaptive.on ? pd_sweep_evict_new(&o.evict_floats) : NULL;
+    o.evict = evict;
+    if (!g || !w || !round_t || ((sweep || adaptive.on) && !evict)) {
         pd_error_set(&err, PD_ENOMEM, "out of memory");
         status = cli_fail(&err);
         goto done;
@@ -397,6 +401,7 @@ done:
         for (size_t r = 0; r < n_rounds; r++)
             pd_timings_free(&round_t[r]);
     free(round_t);
+    free(evict);
     for (size_t m = 0; g && w && m < p->n_pos; m++) {
         pd_weights_free(w[m]);
         pd_graph_free(g[m]);

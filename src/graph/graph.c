@@ -54,6 +54,9 @@ void pd_graph_free(pd_graph *g)
     pd_topology_free(g->topo);
     free(g->layers);
     free(g->exits);
+    free(g->exit_run_bytes);
+    free(g->layer_run_bytes);
+    free(g->exits_by_run);
     free(g->name);
     free(g->note);
     free(g);
@@ -83,9 +86,14 @@ double pd_graph_model_bytes(const pd_graph *g)
     return g->model_bytes;
 }
 
-double pd_graph_run_bytes(const pd_graph *g)
+double pd_graph_exit_run_bytes(const pd_graph *g, size_t k)
 {
-    return g->run_bytes;
+    return g->exit_run_bytes[k];
+}
+
+double pd_graph_run_bytes(const pd_graph *g, size_t i)
+{
+    return g->layer_run_bytes[i];
 }
 
 int32_t pd_graph_fused_into(const pd_graph *g, size_t i)
@@ -115,7 +123,7 @@ double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f)
     case PD_FEAT_MACS: return pd_layer_macs(l);
     case PD_FEAT_WEIGHT_BYTES: return 4.0 * pd_layer_weight_count(l);
     case PD_FEAT_MODEL_BYTES: return pd_graph_model_bytes(g);
-    case PD_FEAT_RUN_BYTES: return pd_graph_run_bytes(g);
+    case PD_FEAT_RUN_BYTES: return pd_graph_run_bytes(g, i);
     case PD_FEAT_RUNTIME_MACS:
     case PD_FEAT_TRANSFORM_ELEMS:
     case PD_FEAT_FUSED_ACT_ELEMS:

@@ -8,6 +8,7 @@
 #include "core/name_index.h"
 #include "core/str.h"
 #include "layer_type.h"
+#include "run_bytes.h"
 #include "predoff/graph.h"
 
 #define MAX_DIM 1048576           /* any one side of the input */
@@ -41,7 +42,6 @@ pd_status pd_graph_builder_new(const char *name, const char *note, pd_shape inpu
     b->g = g;
     b->cap = max_layers;
     g->input = input;
-    g->run_bytes = 4.0 * (double)pd_shape_elems(input);
     if (!(g->name = pd_strdup(name)) || (note && !(g->note = pd_strdup(note))) ||
         !(g->layers = calloc(max_layers, sizeof *g->layers)) ||
         !(g->exits = calloc(max_layers, sizeof *g->exits)) ||
@@ -260,7 +260,6 @@ pd_status pd_graph_builder_add(pd_graph_builder *b, const pd_layer_spec *s, pd_e
     if (l->is_exit)
         g->exits[g->n_exits++] = (int32_t)(g->n_layers - 1);
     g->model_bytes += 4.0 * pd_layer_weight_count(l);
-    g->run_bytes += 4.0 * (pd_layer_weight_count(l) + (double)pd_shape_elems(l->out));
     return PD_OK;
 }
 
@@ -319,6 +318,8 @@ pd_status pd_graph_builder_finish(pd_graph_builder *b, pd_graph **out, pd_error 
         st = pd_error_set(err, PD_EINPUT, "the model has no exit (mark a layer with \"exit\")");
     else if (!(st = check_reaches_exit(g, err)))
         st = build_topology(g, err);
+    if (!st)
+        st = pd_graph_measure_runs(g, err);
     if (!st) {
         *out = g;
         b->g = NULL;

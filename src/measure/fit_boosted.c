@@ -152,10 +152,11 @@ pd_status pd_fit_boosted(const pd_timings *t, const pd_fit_options *o, pd_profil
         if ((unsigned)t->rows[i].type < PD_LAYER_TYPE_COUNT &&
             ++count[t->rows[i].type] > n)
             n = count[t->rows[i].type];
-    size_t twins = 0; /* rows timed warm too train twice (fit_trees.c) */
+    size_t twins = 0; /* rows timed warm or with a buffer between runs train again
+                       * (fit_trees.c): at most twice more */
     for (size_t i = 0; i < t->n; i++)
-        twins += t->rows[i].warm_ms > 0.0;
-    size_t rows = n + (twins < n ? twins : n); /* an entry's matrix rows at most */
+        twins += (t->rows[i].warm_ms > 0.0) + (t->rows[i].reuse_ms > 0.0);
+    size_t rows = n + (twins < 2 * n ? twins : 2 * n); /* an entry's matrix rows at most */
     pd_trees_entry e = {.rows = t->rows};
     e.idx = malloc(n * sizeof *e.idx);
     e.perm = malloc(n * sizeof *e.perm);

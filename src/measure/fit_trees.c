@@ -25,6 +25,13 @@ static bool has_warm_twin(const pd_layer_timing *r)
     return r->warm_ms > 0.0 && isfinite(pd_timing_own_run_bytes(r));
 }
 
+/* And one timed with a buffer read between runs, a third: the layer of a model whose run
+ * touches reuse_bytes. */
+static bool has_reuse_twin(const pd_layer_timing *r)
+{
+    return r->reuse_ms > 0.0 && r->reuse_bytes > 0.0;
+}
+
 
 static pd_status xgb(pd_error *err, const char *what)
 {
@@ -60,7 +67,8 @@ void pd_trees_choose_columns(pd_trees_entry *e)
             varies |= v != first;
         }
         for (size_t i = 0; c == PD_FEAT_RUN_BYTES && i < e->n && !varies; i++)
-            varies = has_warm_twin(&e->rows[e->idx[i]]); /* its twin's differs */
+            varies = has_warm_twin(&e->rows[e->idx[i]]) || /* a twin's differs */
+                     has_reuse_twin(&e->rows[e->idx[i]]);
         if (given && varies)
             e->cols[e->n_cols++] = c;
     }
@@ -106,7 +114,8 @@ double pd_trees_work(const pd_trees_entry *e, const pd_layer_timing *r)
 
 /* A matrix of rows idx[0..m) (their columns, and log times as labels); to train on
  * (labels), each row timed warm too is followed by its twin: its warm time, and its own run's
- * bytes as run_bytes (when the trees read that column). */
+ * bytes as run_bytes (when the trees read that column); and each timed with a buffer between
+ * runs by another: that time, at reuse_bytes. */
 static pd_status matrix(pd_trees_entry *e, const size_t *idx, size_t m, int labels,
                         DMatrixHandle *d, size_t *n_rows, pd_error *err)
 {
@@ -127,6 +136,12 @@ static pd_status matrix(pd_trees_entry *e, const size_t *idx, size_t m, int labe
             memcpy(twin, x, (size_t)e->n_cols * sizeof *twin);
             twin[run_col] = (float)pd_timing_own_run_bytes(r);
             e->y[n++] = (float)log(r->warm_ms / work);
+        }
+        if (labels && run_col >= 0 && has_reuse_twin(r)) {
+            float *twin = &e->x[n * (size_t)e->n_cols];
+            memcpy(twin, x, (size_t)e->n_cols * sizeof *twin);
+            twin[run_col] = (float)r->reuse_bytes;
+            e->y[n++] = (float)log(r->reuse_ms / work);
         }
     }
     *n_rows = n;

@@ -72,6 +72,12 @@ pd_status pd_timings_write_csv_predicted(const pd_timings *t, const double *pred
         fputc(',', f);
         if (r->warm_ms > 0.0)
             put_number(f, r->warm_ms);
+        fputc(',', f);
+        if (r->reuse_ms > 0.0)
+            put_number(f, r->reuse_ms);
+        fputc(',', f);
+        if (r->reuse_ms > 0.0)
+            put_number(f, r->reuse_bytes);
         if (pred) {
             fputc(',', f);
             put_number(f, pred[i]);
@@ -106,6 +112,8 @@ typedef struct csv_reader {
 static const char *excerpt(const char *s, char *buf, size_t n)
 {
     size_t i = 0;
+    if (!s) /* a column the file does not have */
+        s = "(none)";
     for (; s[i] && i + 4 < n && i < 32; i++)
         buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
     if (s[i])
@@ -363,6 +371,19 @@ static pd_status read_row(csv_reader *r, pd_layer_timing *row)
         return fail(r, PD_EINPUT, "warm_ms", "%s %s",
                     excerpt(field(r, PD_CSV_WARM), buf, sizeof buf), why);
     row->warm_ms = isnan(warm) ? 0.0 : warm; /* empty or absent: not given */
+    double reuse, reuse_bytes;
+    if ((st = read_number(r, PD_CSV_REUSE, 0, &reuse)) ||
+        (st = read_number(r, PD_CSV_REUSE_BYTES, 0, &reuse_bytes)))
+        return st;
+    if (!isnan(reuse) && (why = pd_timing_ms_problem(reuse, 1)))
+        return fail(r, PD_EINPUT, "reuse_ms", "%s %s",
+                    excerpt(field(r, PD_CSV_REUSE), buf, sizeof buf), why);
+    row->reuse_ms = isnan(reuse) ? 0.0 : reuse;
+    row->reuse_bytes = isnan(reuse_bytes) ? 0.0 : reuse_bytes;
+    if ((!isnan(reuse) || !isnan(reuse_bytes)) &&
+        (why = pd_timing_reuse_problem(row->reuse_ms, row->reuse_bytes)))
+        return fail(r, PD_EINPUT, "reuse_bytes", "%s %s",
+                    excerpt(field(r, PD_CSV_REUSE_BYTES), buf, sizeof buf), why);
     const char *rep = field(r, PD_CSV_REPEATS);
     if (rep && rep[0]) {
         uint64_t v = 0;

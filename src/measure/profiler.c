@@ -35,6 +35,20 @@ static pd_status grow(double **v, size_t n, size_t *cap, pd_error *err)
     return PD_OK;
 }
 
+/* Reads n floats from p, so that they take their place in the caches. */
+static void read_through(const float *p, size_t n)
+{
+    float sum[16] = {0};
+    for (size_t i = 0; i + 16 <= n; i += 16) /* a cache line a step */
+        for (size_t j = 0; j < 16; j++)
+            sum[j] += p[i + j];
+    float all = 0.0f;
+    for (size_t j = 0; j < 16; j++)
+        all += sum[j];
+    volatile float keep = all;
+    (void)keep;
+}
+
 /* Layer i's row from its `runs` timed runs ms[0..runs) (sorted here), summing to sum; timed
  * `in_run` (with what the runtime fuses into its pass) or alone, while the model's other
  * layers are timed in runs (`others_in_runs`: a fused layer's time in a run is then in its
@@ -131,7 +145,8 @@ static pd_status time_alone(pd_net *net, const pd_graph *g, size_t i, alone_inpu
     return st;
 }
 
-/* Every layer inside whole runs of the first exit whose sub-graph holds it; into row[i]. A
+/* Every layer inside whole runs of the first exit (g->exits_by_run) whose sub-graph holds
+ * it; into row[i]. A
  * layer that runs in a neighbour's pass there (pd_net_fused: a ReLU in its convolution's, a
  * sigmoid in its multiply's SiLU pass) is left to be timed alone (timed[i] false). */
 static pd_status time_in_runs(pd_net *net, const pd_graph *g, const pd_profiler_options *o,
@@ -158,8 +173,11 @@ static pd_status time_in_runs(pd_net *net, const pd_graph *g, const pd_profiler_
     pd_rng_seed(&rng, o->seed);
     for (size_t i = 0; !st && i < n_in; i++)
         x[i] = (float)(2.0 * pd_rng_uniform(&rng) - 1.0);
-    bool *claimed = timed; /* a layer's exit is the first that holds it: claimed in order */
-    for (size_t k = 0; k < g->n_exits && !st; k++) {
+    /* a layer's exit is the first that holds it, the exits taken by what their runs touch,
+     * most first (the trunk's before a branch's; its run_bytes, pd_graph_run_bytes) */
+    bool *claimed = timed;
+    for (size_t at = 0; at < g->n_exits && !st; at++) {
+        const size_t k = g->exits_by_run[at];
         size_t len, n_owned = 0;
         const int32_t *path = pd_net_path(net, k, &len);
         for (size_t p = 0; p < len; p++) {
@@ -174,6 +192,10 @@ static pd_status time_in_runs(pd_net *net, const pd_graph *g, const pd_profiler_
         for (size_t r = 0; !st && (r < o->warmup + repeats || sum < o->min_window_ms); r++) {
             for (size_t p = 0; o->cold_weights && p < len; p++)
                 pd_net_evict(net, (size_t)path[p]);
+            if (o->evict) {
+                read_through(o->evict, o->evict_floats);
+                read_through(x, n_in);
+            }
             double t0 = pd_now_ms();
             st = pd_net_run(net, k, 0, len, x, n_in, &y, &ny, lm, err);
             double whole = pd_now_ms() - t0;
@@ -210,7 +232,7 @@ static pd_status time_in_runs(pd_net *net, const pd_graph *g, const pd_profiler_
             claimed[path[p]] = true;
         }
         if (!st && o->progress)
-            o->progress(o->progress_ctx, k + 1, g->n_exits);
+            o->progress(o->progress_ctx, at + 1, g->n_exits);
     }
     free(x);
     free(lm);

@@ -63,6 +63,12 @@ pd_status pd_timings_merge_rounds(const pd_timings *rounds, size_t n_rounds, pd_
             if (rounds[r].rows[i].warm_ms > 0.0)
                 v[warm++] = rounds[r].rows[i].warm_ms;
         row.warm_ms = warm ? median_of(v, warm) : 0.0;
+        size_t reuse = 0; /* and with the buffer between runs (at the same bytes in each) */
+        for (size_t r = 0; r < n_rounds; r++)
+            if (rounds[r].rows[i].reuse_ms > 0.0)
+                v[reuse++] = rounds[r].rows[i].reuse_ms;
+        row.reuse_ms = reuse ? median_of(v, reuse) : 0.0;
+        row.reuse_bytes = reuse ? row.reuse_bytes : 0.0;
         st = pd_timings_add(out, &row, err);
     }
     free(v);

@@ -1,5 +1,7 @@
 /* The sweep: each layer type timed over a grid of shapes, one single-layer model each. */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "measure/timing_rules.h"
@@ -30,6 +32,25 @@ typedef struct sweep_ctx {
     size_t done, total;
 } sweep_ctx;
 
+double pd_sweep_reuse_bytes(size_t index)
+{
+    static const double mib[] = {1, 2, 4, 6, 8, 12, 16, 20, 24, 32, 48, 64}; /* <= the max */
+    const size_t n = sizeof mib / sizeof mib[0];
+    /* scattered over the grid, whose neighbours differ in one dimension */
+    uint64_t h = (uint64_t)index * 0x9E3779B97F4A7C15u;
+    return mib[(h >> 32) % n] * 1024.0 * 1024.0;
+}
+
+float *pd_sweep_evict_new(size_t *floats)
+{
+    const size_t n = (size_t)(PD_SWEEP_REUSE_MAX_BYTES / 4.0);
+    float *b = malloc(n * sizeof *b);
+    for (size_t i = 0; b && i < n; i++)
+        b[i] = (float)(i % 251);
+    *floats = b ? n : 0;
+    return b;
+}
+
 pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g, size_t index,
                                  pd_timings *out, pd_error *err)
 {
@@ -38,6 +59,7 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
     one.progress = NULL;
     one.alone = false;
     one.cold_weights = true; /* as a layer of a large model meets them, not cache-warm */
+    one.evict = NULL;
     pd_status st = pd_weights_random(g, o->seed + index, &w, err);
     size_t first = out->n;
     /* the timed layer "l" (rows in layer order; else the last) */
@@ -47,7 +69,7 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
     const pd_layer *layer = &g->layers[l];
     if (!st)
         st = pd_profile_model(g, w, &one, out, err);
-    double warm_ms = 0.0;
+    double warm_ms = 0.0, reuse_ms = 0.0, reuse_bytes = 0.0;
     /* a small layer with weights again, its weights left in the cache from run to run (as
      * small as the run its warm twin stands for: pd_timing_own_run_bytes) */
     if (!st && pd_layer_weight_count(layer) > 0 &&
@@ -56,7 +78,17 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
         st = pd_profile_model(g, w, &one, out, err);
         if (!st)
             warm_ms = out->rows[first + g->n_layers + (size_t)l].median_ms;
-        else
+        const double bytes = pd_sweep_reuse_bytes(index);
+        if (!st && o->evict && 4.0 * (double)o->evict_floats >= bytes) {
+            one.evict = o->evict;
+            one.evict_floats = (size_t)(bytes / 4.0);
+            st = pd_profile_model(g, w, &one, out, err);
+            if (!st) {
+                reuse_ms = out->rows[first + 2 * g->n_layers + (size_t)l].median_ms;
+                reuse_bytes = pd_timing_own_run_bytes(&out->rows[first + (size_t)l]) + bytes;
+            }
+        }
+        if (st)
             out->n = first; /* none of this point's rows */
     }
     if (!st) { /* that layer's row alone, named after its point */
@@ -71,6 +103,8 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
          * run would read as the grid's largest layer) */
         row->features[PD_FEAT_RUN_BYTES] = PD_SWEEP_COLD_RUN_BYTES;
         row->warm_ms = warm_ms;
+        row->reuse_ms = reuse_ms;
+        row->reuse_bytes = reuse_bytes;
     }
     pd_weights_free(w);
     return st;

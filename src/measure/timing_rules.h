@@ -16,6 +16,9 @@
 const char *pd_timing_feature_problem(double v);
 /* NULL when v may stand as a time in ms (NaN, "not given", only if !required), else why not. */
 const char *pd_timing_ms_problem(double v, int required);
+/* NULL when reuse_bytes may stand beside reuse_ms (each 0 when not given: both are, or
+ * neither), else what is wrong with reuse_bytes. */
+const char *pd_timing_reuse_problem(double reuse_ms, double reuse_bytes);
 /* The first value of row that breaks a rule: returns the complaint and sets *column to the
  * CSV column's name; NULL when the row is fine (text fields are not checked). */
 const char *pd_timing_row_problem(const pd_layer_timing *row, const char **column);
@@ -39,6 +42,8 @@ enum {
     PD_CSV_SHAPE0, /* the raw shape columns (pd_shape_column), appended after kind */
     PD_CSV_FUSED_INTO = PD_CSV_SHAPE0 + PD_SHAPE_COLUMN_COUNT, /* appended after them */
     PD_CSV_WARM, /* warm_ms, appended after fused_into */
+    PD_CSV_REUSE, /* reuse_ms and reuse_bytes, appended after warm_ms */
+    PD_CSV_REUSE_BYTES,
     PD_CSV_COLUMNS
 };
 const char *pd_csv_column_name(int column);

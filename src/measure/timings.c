@@ -56,6 +56,8 @@ const char *pd_csv_column_name(int column)
     case PD_CSV_KIND: return "kind";
     case PD_CSV_FUSED_INTO: return "fused_into";
     case PD_CSV_WARM: return "warm_ms";
+    case PD_CSV_REUSE: return "reuse_ms";
+    case PD_CSV_REUSE_BYTES: return "reuse_bytes";
     default: break;
     }
     if (column >= PD_CSV_FEATURE0 && column < PD_CSV_MEDIAN)
@@ -84,6 +86,17 @@ const char *pd_timing_ms_problem(double v, int required)
         return "must be > 0";
     if (v < PD_TIMING_MIN_MS || v > PD_TIMING_MAX_MS)
         return "is outside [1e-9, 1e9] ms";
+    return NULL;
+}
+
+const char *pd_timing_reuse_problem(double reuse_ms, double reuse_bytes)
+{
+    if (reuse_ms == 0.0)
+        return reuse_bytes == 0.0 ? NULL : "is given without reuse_ms";
+    if (reuse_bytes == 0.0)
+        return "must be given with reuse_ms";
+    if (!(reuse_bytes > 0) || !(reuse_bytes <= PD_TIMING_MAX_FEATURE))
+        return "must be in (0, 1e15]";
     return NULL;
 }
 
@@ -118,6 +131,15 @@ const char *pd_timing_row_problem(const pd_layer_timing *row, const char **colum
         *column = pd_csv_column_name(PD_CSV_WARM);
         return why;
     }
+    if (row->reuse_ms != 0.0 && (why = pd_timing_ms_problem(row->reuse_ms, 1))) {
+        *column = pd_csv_column_name(PD_CSV_REUSE);
+        return why;
+    }
+    if ((row->reuse_ms != 0.0 || row->reuse_bytes != 0.0) &&
+        (why = pd_timing_reuse_problem(row->reuse_ms, row->reuse_bytes))) {
+        *column = pd_csv_column_name(PD_CSV_REUSE_BYTES);
+        return why;
+    }
     if (row->repeats > PD_TIMING_MAX_REPEATS) {
         *column = pd_csv_column_name(PD_CSV_REPEATS);
         return "is beyond 1000000000";
@@ -141,7 +163,8 @@ pd_status pd_timings_use_mean(pd_timings *t, pd_error *err)
                                 i + 1, t->rows[i].layer);
     for (size_t i = 0; i < t->n; i++) {
         t->rows[i].median_ms = t->rows[i].mean_ms;
-        t->rows[i].warm_ms = 0.0; /* a median: no twin of another statistic */
+        t->rows[i].warm_ms = 0.0; /* medians: no twins of another statistic */
+        t->rows[i].reuse_ms = t->rows[i].reuse_bytes = 0.0;
     }
     return PD_OK;
 }
