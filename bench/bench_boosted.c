@@ -57,7 +57,10 @@ static pd_graph *chain(size_t n, pd_error *err)
     pd_graph *g = NULL;
     if (pd_graph_builder_finish(b, &g, err))
         return NULL;
-    pd_graph_set_feature_hook(g, &pd_runtime_hook);
+    if (pd_graph_set_feature_hook(g, &pd_runtime_hook, err)) {
+        pd_graph_free(g);
+        return NULL;
+    }
     return g;
 }
 

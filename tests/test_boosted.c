@@ -367,7 +367,7 @@ static pd_graph *conv_chain(void)
     pd_error err;
     if (pd_graph_from_json(json, strlen(json), "chain", &g, &err) != PD_OK)
         fail_msg("%s", err.msg);
-    pd_graph_set_feature_hook(g, &pd_runtime_hook);
+    assert_int_equal(pd_graph_set_feature_hook(g, &pd_runtime_hook, NULL), PD_OK);
     return g;
 }
 
@@ -390,7 +390,8 @@ static void test_layers_batched(void **state)
         assert_true(fabs(ms[i] - want) < 0.15 * want); /* and near the law */
     }
     assert_int_equal(pd_profile_covers(p, g, &err), PD_OK);
-    pd_graph_set_feature_hook(g, NULL); /* runtime_macs is the engine's: without it, refused */
+    /* runtime_macs is the engine's: without it, refused */
+    assert_int_equal(pd_graph_set_feature_hook(g, NULL, NULL), PD_OK);
     assert_int_equal(pd_profile_covers(p, g, &err), PD_EINPUT);
     assert_non_null(strstr(err.msg, "runtime_macs"));
     pd_graph_free(g);

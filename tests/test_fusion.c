@@ -78,7 +78,7 @@ static pd_graph *open_model(void)
     if (pd_graph_from_json(MODEL, strlen(MODEL), "fz", &g, &err) != PD_OK)
         fail_msg("%s", err.msg);
     assert_int_equal(g->n_layers, N_LAYERS);
-    pd_graph_set_feature_hook(g, &pd_runtime_hook);
+    assert_int_equal(pd_graph_set_feature_hook(g, &pd_runtime_hook, NULL), PD_OK);
     return g;
 }
 
@@ -136,7 +136,8 @@ static void test_the_runtime_rule(void **state)
         if (pd_graph_feature(g, i, PD_FEAT_FUSED_EXP_ELEMS) != exps[i])
             fail_msg("layer %s: fused_exp_elems %g, not %g", g->layers[i].name,
                      pd_graph_feature(g, i, PD_FEAT_FUSED_EXP_ELEMS), exps[i]);
-    pd_graph_set_feature_hook(g, NULL); /* no engine: nothing fused, its feature not known */
+    /* no engine: nothing fused, its feature not known */
+    assert_int_equal(pd_graph_set_feature_hook(g, NULL, NULL), PD_OK);
     assert_int_equal(pd_graph_fused_into(g, RELU1), -1);
     assert_true(isnan(pd_graph_feature(g, CONV1, PD_FEAT_FUSED_ACT_ELEMS)));
     pd_graph_free(g);
@@ -391,7 +392,7 @@ static void test_branch_relus_bound_by_one(void **state)
     pd_error err;
     if (pd_graph_from_json(branched, strlen(branched), "br", &g, &err) != PD_OK)
         fail_msg("%s", err.msg);
-    pd_graph_set_feature_hook(g, &pd_runtime_hook);
+    assert_int_equal(pd_graph_set_feature_hook(g, &pd_runtime_hook, NULL), PD_OK);
     assert_int_equal(pd_graph_fused_into(g, 1), 0);
     assert_int_equal(pd_graph_fused_into(g, 3), 0);
     const double n = 4 * 64;

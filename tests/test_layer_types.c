@@ -62,7 +62,7 @@ static void parse_point(void *vctx, const pd_sweep_point *p)
     assert_int_equal(g->layers[l].type, c->type);
     assert_true(g->layers[g->n_layers - 1].is_exit && g->n_exits == 1);
     /* what follows is what the runtime fuses into "l" */
-    pd_graph_set_feature_hook(g, &pd_runtime_hook);
+    assert_int_equal(pd_graph_set_feature_hook(g, &pd_runtime_hook, NULL), PD_OK);
     for (size_t i = l + 1; i < g->n_layers; i++)
         assert_int_equal(pd_graph_fused_into(g, i), (int32_t)l);
     assert_true((pd_graph_feature(g, l, PD_FEAT_FUSED_ACT_ELEMS) > 0.0) == (p->post != 0));

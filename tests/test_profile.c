@@ -45,7 +45,8 @@ static double fake_feature(const pd_graph *g, size_t i, pd_feature f)
 {
     return f == PD_FEAT_RUNTIME_MACS ? pd_layer_macs(&g->layers[i]) : 0.0;
 }
-static const pd_engine_hook fake_engine = {fake_feature, NULL}; /* fuses nothing */
+/* fuses nothing; holds the float32 weights, no scratch */
+static const pd_engine_hook fake_engine = {fake_feature, NULL, NULL, NULL};
 
 static void test_presets_open(void **state)
 {
@@ -65,8 +66,9 @@ static void test_presets_open(void **state)
     pd_error err;
     assert_int_equal(pd_graph_open("b-alexnet", &alex, &err), PD_OK);
     assert_int_equal(pd_graph_open("b-lenet", &lenet, &err), PD_OK);
-    pd_graph_set_feature_hook(alex, &fake_engine); /* for the presets fitted on the runtime */
-    pd_graph_set_feature_hook(lenet, &fake_engine);
+    /* for the presets fitted on the runtime */
+    assert_int_equal(pd_graph_set_feature_hook(alex, &fake_engine, NULL), PD_OK);
+    assert_int_equal(pd_graph_set_feature_hook(lenet, &fake_engine, NULL), PD_OK);
     for (size_t i = 0; i < n; i++) {
         pd_profile *p = open_ok(pre[i].name);
         /* the preset's name inside its JSON is the name it is listed under */

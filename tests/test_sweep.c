@@ -12,6 +12,8 @@
 
 #include "predoff/graph.h"
 #include "predoff/measure.h"
+#include "predoff/runtime.h"
+#include "predoff/weights.h"
 
 static pd_graph *model(const char *json)
 {
@@ -60,6 +62,52 @@ static void test_run_bytes(void **state)
     pd_graph_free(g);
 }
 
+/* As this runtime holds the layers (its hook): a 3 x 3 convolution's filters in the form
+ * its pass prepared them, and its scratch; the profiler's rows read that, whatever hook the
+ * graph was given, and each layer was timed in the run of the exit touching most. */
+static void test_run_bytes_of_the_runtime(void **state)
+{
+    (void)state;
+    static const char json[] =
+        "{\"name\": \"m\", \"input\": [16, 28, 28], \"layers\": ["
+        "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 16, \"kernel\": 3, \"pad\": 1},"
+        "{\"name\": \"e1\", \"type\": \"fc\", \"outputs\": 2, \"exit\": true},"
+        "{\"name\": \"d\", \"type\": \"conv\", \"filters\": 64, \"kernel\": 1, "
+        "\"input\": \"c\"},"
+        "{\"name\": \"e2\", \"type\": \"relu\", \"exit\": true}]}";
+    pd_graph *g = model(json), *raw = model(json);
+    pd_error err;
+    assert_int_equal(pd_graph_set_feature_hook(g, &pd_runtime_hook, &err), PD_OK);
+    const double in = 4.0 * 16 * 28 * 28, c_out = in, d_out = 4.0 * 64 * 28 * 28;
+    const double held = pd_runtime_weight_bytes(g, 0) + pd_runtime_weight_bytes(g, 2),
+                 scratch = fmax(pd_runtime_scratch_bytes(g, 0), pd_runtime_scratch_bytes(g, 2));
+    assert_true(pd_runtime_weight_bytes(g, 0) >= 4.0 * pd_layer_weight_count(&g->layers[0]));
+    assert_true(pd_graph_exit_run_bytes(g, 1) == held + 2.0 * d_out + scratch);
+    assert_true(pd_graph_exit_run_bytes(raw, 1) ==
+                4.0 * (pd_layer_weight_count(&g->layers[0]) +
+                       pd_layer_weight_count(&g->layers[2])) + 2.0 * d_out);
+    assert_true(pd_graph_exit_run_bytes(g, 1) > pd_graph_exit_run_bytes(g, 0));
+    assert_true(c_out + in < 2.0 * d_out);
+    /* profiled from the graph without a hook: the runtime's bytes, e2's run for c */
+    pd_profiler_options o;
+    pd_profiler_options_init(&o);
+    o.repeats = 2;
+    o.warmup = 1;
+    pd_weights *w = NULL;
+    assert_int_equal(pd_weights_random(raw, 1, &w, &err), PD_OK);
+    pd_timings t = {0};
+    assert_int_equal(pd_profile_model(raw, w, &o, &t, &err), PD_OK);
+    assert_int_equal(t.n, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_true(t.rows[i].features[PD_FEAT_RUN_BYTES] == pd_graph_run_bytes(g, i));
+    assert_true(t.rows[0].features[PD_FEAT_RUN_BYTES] == pd_graph_exit_run_bytes(g, 1));
+    assert_true(t.rows[1].features[PD_FEAT_RUN_BYTES] == pd_graph_exit_run_bytes(g, 0));
+    pd_timings_free(&t);
+    pd_weights_free(w);
+    pd_graph_free(g);
+    pd_graph_free(raw);
+}
+
 static pd_layer_timing point(const char *json)
 {
     pd_profiler_options o;
@@ -106,6 +154,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_bytes),
+        cmocka_unit_test(test_run_bytes_of_the_runtime),
         cmocka_unit_test(test_warm_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

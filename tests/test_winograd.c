@@ -154,7 +154,7 @@ static void test_conv2_features(void **state)
     assert_true(pd_layer_transform_elems(&g->layers[0]) == 98304.0); /* 16 x 64 x 96 */
     /* the graph gives the engine's features only through the runtime's hook */
     assert_true(isnan(pd_graph_feature(g, 0, PD_FEAT_RUNTIME_MACS)));
-    pd_graph_set_feature_hook(g, &pd_runtime_hook);
+    assert_int_equal(pd_graph_set_feature_hook(g, &pd_runtime_hook, NULL), PD_OK);
     assert_true(pd_graph_feature(g, 0, PD_FEAT_RUNTIME_MACS) == 2097152.0);
     assert_true(pd_graph_feature(g, 0, PD_FEAT_TRANSFORM_ELEMS) == 98304.0);
     assert_true(pd_graph_feature(g, 0, PD_FEAT_MACS) == 13107200.0);

@@ -19,8 +19,7 @@ pd_status bench_onnx_open(const char *dir, const char *arch, pd_graph **out, pd_
     if (st)
         return st;
     pd_weights_free(w);
-    pd_graph_set_feature_hook(*out, &pd_runtime_hook);
-    return PD_OK;
+    return pd_graph_set_feature_hook(*out, &pd_runtime_hook, err);
 }
 
 pd_status bench_onnx_problem(const pd_graph *g, double rate_bps, int n_tiers, pd_problem **out,

@@ -141,6 +141,11 @@ typedef struct pd_engine_hook {
     double (*feature)(const struct pd_graph *g, size_t i, pd_feature f);
     /* The layer of g whose pass runs layer i whenever a run holds both, or -1 (its own) */
     int32_t (*fused_into)(const struct pd_graph *g, size_t i);
+    /* What a run reads for layer i's weights as the engine holds them (prepared for its
+     * pass, or not), and the scratch its pass works in (run_bytes, pd_graph_measure_runs);
+     * NULL: the float32 weights, and no scratch */
+    double (*weight_bytes)(const struct pd_graph *g, size_t i);
+    double (*scratch_bytes)(const struct pd_graph *g, size_t i);
 } pd_engine_hook;
 
 /* Layers are stored parents first: every input of a layer comes before it. */
@@ -234,8 +239,18 @@ double pd_graph_model_bytes(const pd_graph *g);
  * comes round again. */
 double pd_graph_exit_run_bytes(const pd_graph *g, size_t k);
 /* Layer i's: that of the exit touching most among those whose A(k) holds it, the run the
- * profiler times it in (pd_profile_model; the trunk's for a layer of the trunk). */
+ * profiler times it in (pd_profile_model; the trunk's for a layer of the trunk). Both as
+ * g's engine holds the layers (pd_graph_set_feature_hook), float32 weights without one. */
 double pd_graph_run_bytes(const pd_graph *g, size_t i);
+/* What each run touches as engine h holds the layers (NULL, or its functions NULL: float32
+ * weights, no scratch): for exit k, the weights of A(k) (h->weight_bytes), the most
+ * activation bytes alive at once (pd_topology_peak_bytes) and its largest scratch; into
+ * exit_bytes[n_exits], into layer_bytes[n_layers] each layer's (pd_graph_run_bytes), and
+ * into order[n_exits] the exits, the one touching most first, ties in model order (the
+ * order the profiler takes them in). O(layers) on a tree, O(sum of |A(k)|) on a DAG (which
+ * the topology bounds). Only PD_ENOMEM fails. */
+pd_status pd_graph_measure_runs(const pd_graph *g, const pd_engine_hook *h, double *exit_bytes,
+                                double *layer_bytes, size_t *order, pd_error *err);
 /* Value of one feature for layer i. The engine's features (pd_feature_of_engine) come from
  * the graph's feature hook, NaN without one. */
 double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f);
@@ -246,8 +261,10 @@ double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f);
  * them through a hook set on the graph (predoff's runtime: pd_runtime_hook in runtime.h),
  * so that the planner stays free of it. */
 bool pd_feature_of_engine(pd_feature f);
-/* Sets (or with NULL clears) g's engine hook; the hook is not copied and must outlive g. */
-void pd_graph_set_feature_hook(pd_graph *g, const pd_engine_hook *hook);
+/* Sets (or with NULL clears) g's engine hook, and what g's runs touch as it holds the layers
+ * (pd_graph_run_bytes); the hook is not copied and must outlive g. Only PD_ENOMEM fails (g
+ * then keeps its hook and bytes as they were). */
+pd_status pd_graph_set_feature_hook(pd_graph *g, const pd_engine_hook *hook, pd_error *err);
 /* The layer whose pass the graph's engine runs layer i in (pd_engine_hook.fused_into), or
  * -1: its own pass, or no hook. */
 int32_t pd_graph_fused_into(const pd_graph *g, size_t i);

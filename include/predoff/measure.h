@@ -107,8 +107,9 @@ pd_status pd_timings_parse_shapes_csv(const char *text, size_t len, const char *
                                       pd_timings *out, pd_error *err);
 pd_status pd_timings_read_shapes_csv(const char *path, pd_timings *out, pd_error *err);
 pd_status pd_timings_complete(pd_timings *t, pd_error *err);
-/* Row's type, kind, features (the engine's from this runtime) and shape columns from layer
- * i of g, as the profiler writes them. */
+/* Row's type, kind, features (the engine's from this runtime; run_bytes g's own,
+ * pd_graph_run_bytes, which the profiler replaces with this runtime's) and shape columns
+ * from layer i of g, as the profiler writes them. */
 void pd_timing_describe(const pd_graph *g, size_t i, pd_layer_timing *row);
 
 /* Moves round(share * n) of t's n rows (share in [0, 1]), drawn at random by `seed`, to
@@ -120,7 +121,8 @@ pd_status pd_timings_split(pd_timings *t, double share, uint64_t seed, pd_timing
  * each exit (pd_net_run on a fixed random input) is run `warmup` times untimed, then
  * `repeats` times, and more until those runs add up to min_window_ms, and each layer takes
  * the times of the runs of the first exit whose sub-graph holds it, the exits taken by what
- * their runs touch, most first (pd_graph_exit_run_bytes: the trunk's before a branch's); the
+ * their runs touch as this runtime holds the layers, most first (pd_graph_measure_runs with
+ * pd_runtime_hook: the trunk's before a branch's; each row's run_bytes so too); the
  * median, 10th and 90th percentile and the mean of them. Timed so, a layer meets the caches
  * as a run leaves them (its weights evicted by the other layers', its input just written):
  * timed alone, back to back, it found its weights and inputs in the cache, and a network's

@@ -155,8 +155,14 @@ double pd_runtime_fused_elems(const pd_graph *g, size_t i);
 /* PD_FEAT_FUSED_EXP_ELEMS of layer i: of those, the sigmoid's (a SiLU's, in a convolution's
  * pass or a multiply's), 0 if none. */
 double pd_runtime_fused_exp_elems(const pd_graph *g, size_t i);
+/* The bytes a run of this runtime reads for layer i's weights: the form its pass prepared
+ * them in where it prepares one (packed panels, Winograd-transformed filters; often larger
+ * than the float32 weights), else the weights themselves. */
+double pd_runtime_weight_bytes(const pd_graph *g, size_t i);
+/* The scratch bytes layer i's pass works in (one thread's). */
+double pd_runtime_scratch_bytes(const pd_graph *g, size_t i);
 /* The graph's engine hook for this runtime (pd_graph_set_feature_hook): pd_runtime_feature,
- * pd_runtime_fused_elems and pd_runtime_fused_into. */
+ * pd_runtime_fused_elems, pd_runtime_fused_into and the two above. */
 extern const pd_engine_hook pd_runtime_hook;
 
 #ifdef __cplusplus

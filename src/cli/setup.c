@@ -43,8 +43,9 @@ pd_status cli_setup_begin(const cli_parsed *p, const char *model, cli_setup *s, 
 {
     memset(s, 0, sizeof *s);
     pd_status st = pd_model_open(model, &s->g, NULL, err);
+    if (!st) /* the engine's features: profiles may read them */
+        st = pd_graph_set_feature_hook(s->g, &pd_runtime_hook, err);
     if (!st) {
-        pd_graph_set_feature_hook(s->g, &pd_runtime_hook); /* profiles may read them */
         st = cli_scenario_build(p, &s->sc, err);
         if (st)
             memset(&s->sc, 0, sizeof s->sc); /* freed by the builder */

@@ -139,10 +139,29 @@ bool pd_feature_of_engine(pd_feature f)
            f == PD_FEAT_FUSED_ACT_ELEMS || f == PD_FEAT_FUSED_EXP_ELEMS;
 }
 
-void pd_graph_set_feature_hook(pd_graph *g, const pd_engine_hook *hook)
+pd_status pd_graph_set_feature_hook(pd_graph *g, const pd_engine_hook *hook, pd_error *err)
 {
-    if (g)
+    double *exit_bytes = malloc(g->n_exits * sizeof *exit_bytes),
+           *layer_bytes = malloc(g->n_layers * sizeof *layer_bytes);
+    size_t *order = malloc(g->n_exits * sizeof *order);
+    pd_status st = exit_bytes && layer_bytes && order
+                       ? pd_graph_measure_runs(g, hook, exit_bytes, layer_bytes, order, err)
+                       : pd_error_set(err, PD_ENOMEM, "out of memory");
+    if (!st) { /* the new ones in place of the old */
+        double *old_exit = g->exit_run_bytes, *old_layer = g->layer_run_bytes;
+        size_t *old_order = g->exits_by_run;
         g->engine = hook;
+        g->exit_run_bytes = exit_bytes;
+        g->layer_run_bytes = layer_bytes;
+        g->exits_by_run = order;
+        exit_bytes = old_exit;
+        layer_bytes = old_layer;
+        order = old_order;
+    }
+    free(exit_bytes);
+    free(layer_bytes);
+    free(order);
+    return st;
 }
 
 bool pd_graph_in_exit(const pd_graph *g, size_t i, size_t k)

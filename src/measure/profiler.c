@@ -145,11 +145,12 @@ static pd_status time_alone(pd_net *net, const pd_graph *g, size_t i, alone_inpu
     return st;
 }
 
-/* Every layer inside whole runs of the first exit (g->exits_by_run) whose sub-graph holds
+/* Every layer inside whole runs of the first exit (in exits_by_run) whose sub-graph holds
  * it; into row[i]. A
  * layer that runs in a neighbour's pass there (pd_net_fused: a ReLU in its convolution's, a
  * sigmoid in its multiply's SiLU pass) is left to be timed alone (timed[i] false). */
-static pd_status time_in_runs(pd_net *net, const pd_graph *g, const pd_profiler_options *o,
+static pd_status time_in_runs(pd_net *net, const pd_graph *g, const size_t *exits_by_run,
+                              const pd_profiler_options *o,
                               pd_layer_timing *row, bool *timed, pd_error *err)
 {
     const size_t repeats = o->repeats ? o->repeats : 1;
@@ -177,7 +178,7 @@ static pd_status time_in_runs(pd_net *net, const pd_graph *g, const pd_profiler_
      * most first (the trunk's before a branch's; its run_bytes, pd_graph_run_bytes) */
     bool *claimed = timed;
     for (size_t at = 0; at < g->n_exits && !st; at++) {
-        const size_t k = g->exits_by_run[at];
+        const size_t k = exits_by_run[at];
         size_t len, n_owned = 0;
         const int32_t *path = pd_net_path(net, k, &len);
         for (size_t p = 0; p < len; p++) {
@@ -253,11 +254,18 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
     double *ms = malloc(cap * sizeof *ms);
     pd_layer_timing *row = calloc(g->n_layers ? g->n_layers : 1, sizeof *row);
     bool *timed = calloc(g->n_layers ? g->n_layers : 1, sizeof *timed);
+    /* what the runs touch as this runtime holds the layers, whatever g's own hook */
+    double *exit_bytes = malloc(g->n_exits * sizeof *exit_bytes),
+           *layer_bytes = malloc(g->n_layers * sizeof *layer_bytes);
+    size_t *exits_by_run = malloc(g->n_exits * sizeof *exits_by_run);
     alone_inputs a = {0};
-    if (!ms || !row || !timed)
+    if (!ms || !row || !timed || !exit_bytes || !layer_bytes || !exits_by_run)
         st = nomem(err);
+    if (!st)
+        st = pd_graph_measure_runs(g, &pd_runtime_hook, exit_bytes, layer_bytes, exits_by_run,
+                                   err);
     if (!st && !o->alone)
-        st = time_in_runs(net, g, o, row, timed, err);
+        st = time_in_runs(net, g, exits_by_run, o, row, timed, err);
     bool any_alone = false;
     for (size_t i = 0; i < g->n_layers; i++)
         any_alone |= !timed[i];
@@ -270,12 +278,17 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
                 o->progress(o->progress_ctx, i + 1, g->n_layers);
         }
     }
-    for (size_t i = 0; i < g->n_layers && !st; i++) /* in layer order, whichever way timed */
+    for (size_t i = 0; i < g->n_layers && !st; i++) { /* in layer order, whichever way timed */
+        row[i].features[PD_FEAT_RUN_BYTES] = layer_bytes[i];
         st = pd_timings_add(out, &row[i], err);
+    }
     alone_inputs_free(&a);
     free(ms);
     free(row);
     free(timed);
+    free(exit_bytes);
+    free(layer_bytes);
+    free(exits_by_run);
     pd_net_free(net);
     return st;
 }

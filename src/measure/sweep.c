@@ -85,7 +85,8 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
             st = pd_profile_model(g, w, &one, out, err);
             if (!st) {
                 reuse_ms = out->rows[first + 2 * g->n_layers + (size_t)l].median_ms;
-                reuse_bytes = pd_timing_own_run_bytes(&out->rows[first + (size_t)l]) + bytes;
+                /* what its own run touches as the runtime holds it (run_bytes), and those */
+                reuse_bytes = out->rows[first + (size_t)l].features[PD_FEAT_RUN_BYTES] + bytes;
             }
         }
         if (st)

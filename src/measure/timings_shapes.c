@@ -17,8 +17,9 @@ void pd_timing_describe(const pd_graph *g, size_t i, pd_layer_timing *row)
     const pd_layer *l = &g->layers[i];
     row->type = l->type;
     row->kind = pd_layer_kind_of(l);
-    pd_graph engine = *g; /* a view of g with the engine timed, this runtime */
-    pd_graph_set_feature_hook(&engine, &pd_runtime_hook);
+    pd_graph engine = *g; /* a view of g with the engine timed, this runtime (its run_bytes
+                           * g's: pd_timing_describe's callers set their own) */
+    engine.engine = &pd_runtime_hook;
     for (int f = 0; f < PD_FEATURE_COUNT; f++)
         row->features[f] = pd_graph_feature(&engine, i, (pd_feature)f);
     for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++)

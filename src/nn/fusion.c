@@ -164,4 +164,5 @@ static double engine_feature(const pd_graph *g, size_t i, pd_feature f)
                                           : pd_runtime_feature(&g->layers[i], f);
 }
 
-const pd_engine_hook pd_runtime_hook = {engine_feature, pd_runtime_fused_into};
+const pd_engine_hook pd_runtime_hook = {engine_feature, pd_runtime_fused_into,
+                                       pd_runtime_weight_bytes, pd_runtime_scratch_bytes};

@@ -107,10 +107,10 @@ pd_status pd_deployment_open(const char *model, const char *weights_path, uint64
     uint64_t h = PD_WIRE_HASH_SEED;
     pd_weights *own = NULL; /* an ONNX model's initializers */
     pd_status st = pd_model_open(model, &d->g, &own, err);
-    if (!st) {
-        pd_graph_set_feature_hook(d->g, &pd_runtime_hook); /* the tiers' profiles may read them */
+    if (!st) /* the engine's features: the tiers' profiles may read them */
+        st = pd_graph_set_feature_hook(d->g, &pd_runtime_hook, err);
+    if (!st)
         st = hash_model(model, &h, err);
-    }
     if (!st && weights_path && own && strcmp(weights_path, model) == 0) {
         d->w = own; /* the model's hash covers its weights */
         own = NULL;
