@@ -317,13 +317,8 @@ pd_status pd_graph_builder_finish(pd_graph_builder *b, pd_graph **out, pd_error 
         st = pd_error_set(err, PD_EINPUT, "the model has no exit (mark a layer with \"exit\")");
     else if (!(st = check_reaches_exit(g, err)))
         st = build_topology(g, err);
-    if (!st && (!(g->exit_run_bytes = malloc(g->n_exits * sizeof *g->exit_run_bytes)) ||
-                !(g->layer_run_bytes = malloc(g->n_layers * sizeof *g->layer_run_bytes)) ||
-                !(g->exits_by_run = malloc(g->n_exits * sizeof *g->exits_by_run))))
-        st = pd_error_set(err, PD_ENOMEM, "out of memory");
-    if (!st)
-        st = pd_graph_measure_runs(g, NULL, g->exit_run_bytes, g->layer_run_bytes,
-                                   g->exits_by_run, err);
+    if (!st) /* no engine yet: what its runs touch with float32 weights */
+        st = pd_graph_set_feature_hook(g, NULL, err);
     if (!st) {
         *out = g;
         b->g = NULL;

@@ -112,6 +112,17 @@ double pd_trees_work(const pd_trees_entry *e, const pd_layer_timing *r)
     return pd_boosted_base(&e->target, x);
 }
 
+/* Appends to e's matrix after row n - 1, whose columns are x, a twin of it: at run_bytes
+ * `bytes` (column run_col), timed ms. */
+static void add_twin(pd_trees_entry *e, const float *x, size_t *n, int run_col, double bytes,
+                     double ms, double work)
+{
+    float *twin = &e->x[*n * (size_t)e->n_cols];
+    memcpy(twin, x, (size_t)e->n_cols * sizeof *twin);
+    twin[run_col] = (float)bytes;
+    e->y[(*n)++] = (float)log(ms / work);
+}
+
 /* A matrix of rows idx[0..m) (their columns, and log times as labels); to train on
  * (labels), each row timed warm too is followed by its twin: its warm time, and its own run's
  * bytes as run_bytes (when the trees read that column); and each timed with a buffer between
@@ -131,18 +142,10 @@ static pd_status matrix(pd_trees_entry *e, const size_t *idx, size_t m, int labe
             x[k] = (float)pd_timing_column(r, e->cols[k]);
         double work = pd_trees_work(e, r);
         e->y[n++] = (float)log(r->median_ms / work);
-        if (labels && run_col >= 0 && has_warm_twin(r)) {
-            float *twin = &e->x[n * (size_t)e->n_cols];
-            memcpy(twin, x, (size_t)e->n_cols * sizeof *twin);
-            twin[run_col] = (float)pd_timing_own_run_bytes(r);
-            e->y[n++] = (float)log(r->warm_ms / work);
-        }
-        if (labels && run_col >= 0 && has_reuse_twin(r)) {
-            float *twin = &e->x[n * (size_t)e->n_cols];
-            memcpy(twin, x, (size_t)e->n_cols * sizeof *twin);
-            twin[run_col] = (float)r->reuse_bytes;
-            e->y[n++] = (float)log(r->reuse_ms / work);
-        }
+        if (labels && run_col >= 0 && has_warm_twin(r))
+            add_twin(e, x, &n, run_col, pd_timing_own_run_bytes(r), r->warm_ms, work);
+        if (labels && run_col >= 0 && has_reuse_twin(r))
+            add_twin(e, x, &n, run_col, r->reuse_bytes, r->reuse_ms, work);
     }
     *n_rows = n;
     const char *names[PD_COLUMN_COUNT];

@@ -380,8 +380,7 @@ static pd_status read_row(csv_reader *r, pd_layer_timing *row)
                     excerpt(field(r, PD_CSV_REUSE), buf, sizeof buf), why);
     row->reuse_ms = isnan(reuse) ? 0.0 : reuse;
     row->reuse_bytes = isnan(reuse_bytes) ? 0.0 : reuse_bytes;
-    if ((!isnan(reuse) || !isnan(reuse_bytes)) &&
-        (why = pd_timing_reuse_problem(row->reuse_ms, row->reuse_bytes)))
+    if ((why = pd_timing_reuse_problem(row->reuse_ms, row->reuse_bytes)))
         return fail(r, PD_EINPUT, "reuse_bytes", "%s %s",
                     excerpt(field(r, PD_CSV_REUSE_BYTES), buf, sizeof buf), why);
     const char *rep = field(r, PD_CSV_REPEATS);

@@ -135,8 +135,7 @@ const char *pd_timing_row_problem(const pd_layer_timing *row, const char **colum
         *column = pd_csv_column_name(PD_CSV_REUSE);
         return why;
     }
-    if ((row->reuse_ms != 0.0 || row->reuse_bytes != 0.0) &&
-        (why = pd_timing_reuse_problem(row->reuse_ms, row->reuse_bytes))) {
+    if ((why = pd_timing_reuse_problem(row->reuse_ms, row->reuse_bytes))) {
         *column = pd_csv_column_name(PD_CSV_REUSE_BYTES);
         return why;
     }
