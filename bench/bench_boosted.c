@@ -96,8 +96,9 @@ static pd_status law_timings(pd_timings *t, pd_error *err)
                             [PD_FEAT_FUSED_ACT_ELEMS] = 0,
                             [PD_FEAT_RUN_BYTES] = 1e6,
                             [PD_FEAT_FUSED_EXP_ELEMS] = 0,
+                            [PD_FEAT_RUN_MS] = NAN, /* no run's time: the trees leave it */
                         };
-                        _Static_assert(PD_FEATURE_COUNT == 14, "a value for every feature");
+                        _Static_assert(PD_FEATURE_COUNT == 15, "a value for every feature");
                         double shape[PD_SHAPE_COLUMN_COUNT] = {
                             c, hw, hw, relu ? 0 : f, relu ? 0 : k, relu ? 0 : k, !relu,
                             relu ? 0 : k / 2, !relu, relu ? c : f, hw, hw};

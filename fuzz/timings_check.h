@@ -36,7 +36,8 @@ static inline void same_rows(const pd_timings *a, const pd_timings *b)
                  x->type == y->type && x->kind == y->kind && same(x->median_ms, y->median_ms) &&
                  same(x->p10_ms, y->p10_ms) && same(x->p90_ms, y->p90_ms) &&
                  same(x->mean_ms, y->mean_ms) && same(x->warm_ms, y->warm_ms) &&
-                 x->repeats == y->repeats;
+                 same(x->reuse_ms, y->reuse_ms) && same(x->reuse_bytes, y->reuse_bytes) &&
+                 same(x->reuse_run_ms, y->reuse_run_ms) && x->repeats == y->repeats;
         for (int k = 0; k < PD_FEATURE_COUNT; k++)
             ok = ok && same(x->features[k], y->features[k]);
         for (int k = 0; k < PD_SHAPE_COLUMN_COUNT; k++)

@@ -339,7 +339,7 @@ done
 expect 0 "" -- timings "$tmp/shapes.csv" -o "$tmp/phone.csv" --test-share 0.25 --test-out "$tmp/phone-test.csv" --seed 3
 if grep -q '^16 timings from 1 file -> .*phone.csv (12), 4 held out (seed 3) -> .*phone-test.csv$' "$tmp/out" &&
     [ "$(grep -c '^phone,' "$tmp/phone.csv")" = 12 ] && head -1 "$tmp/phone.csv" | grep -q ',macs,' &&
-    cat "$tmp/phone.csv" "$tmp/phone-test.csv" | grep -q '^phone,c64,conv,.*,conv,64,28,28,64,3,3,1,1,1,64,28,28,,,,$'; then ok
+    cat "$tmp/phone.csv" "$tmp/phone-test.csv" | grep -q '^phone,c64,conv,.*,conv,64,28,28,64,3,3,1,1,1,64,28,28,,,,,$'; then ok
 else bad "timings: $(cat "$tmp/out"; head -3 "$tmp/phone.csv")"; fi
 expect 0 "" -- fit "$tmp/phone.csv" --test "$tmp/phone-test.csv" -o "$tmp/phone.json"
 expect 2 'shapes.csv: line 1: no feature column .*predoff timings' -- fit "$tmp/shapes.csv" -o "$tmp/x.json"
@@ -366,7 +366,7 @@ pred_mape=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     END { if (n == 4) printf "%.6f", 100 * s / n }' "$tmp/bst-pred.csv")
 report_mape=$(tr -d ' \t\n' <"$tmp/bst-report.json" | sed -n 's/.*"test_types":{"conv":{"test_samples":4,"test_mape":\([0-9.e+-]*\),.*/\1/p')
 if [ "$(grep -c '^b-lenet,' "$tmp/bst-pred.csv")" = 17 ] && [ "$(grep -c '' "$tmp/bst-pred.csv")" = 18 ] &&
-    head -n 1 "$tmp/bst-pred.csv" | grep -q ',fused_into,warm_ms,reuse_ms,reuse_bytes,predicted_ms$' && [ -n "$pred_mape" ] &&
+    head -n 1 "$tmp/bst-pred.csv" | grep -q ',fused_into,warm_ms,reuse_ms,reuse_bytes,reuse_run_ms,predicted_ms$' && [ -n "$pred_mape" ] &&
     awk -v a="$pred_mape" -v b="$report_mape" 'BEGIN { d = a - b; exit !(b != "" && d < 1e-4 && d > -1e-4) }'
 then ok; else bad "fit --predictions: mape $pred_mape against the report's $report_mape: $(head -3 "$tmp/bst-pred.csv")"; fi
 expect 2 '^predoff: --predictions: of held-out rows: give --hold-out' -- fit "$tmp/two.csv" --predictions "$tmp/x.csv" -o "$tmp/x.json"
@@ -1016,7 +1016,7 @@ if grep -q '^tiers: mobile (x86-1core), edge (x86-2core)' "$tmp/out"; then ok; e
 # its own when cross-validation says so, and a profile's kind names are checked
 expect 0 "" -- profile "$fx/dag-residual/model.json" --repeat 2 --warmup 1 -o "$tmp/kinds.csv"
 shape='channels,height,width,filters,kernel_h,kernel_w,stride,pad,groups,out_channels,out_height,out_width'
-if head -1 "$tmp/kinds.csv" | grep -q ",repeats,kind,$shape,fused_into,warm_ms,reuse_ms,reuse_bytes\$" && grep -q ',conv/depthwise,' "$tmp/kinds.csv" &&
+if head -1 "$tmp/kinds.csv" | grep -q ",repeats,kind,$shape,fused_into,warm_ms,reuse_ms,reuse_bytes,reuse_run_ms\$" && grep -q ',conv/depthwise,' "$tmp/kinds.csv" &&
     grep -q ',conv,.*,conv,' "$tmp/kinds.csv" && grep -q ',relu,.*,relu,' "$tmp/kinds.csv"; then ok; else bad "profile: the kind column: $(head -4 "$tmp/kinds.csv")"; fi
 awk 'BEGIN { print "source,layer,type,macs,in_elems,median_ms,kind"
              for (i = 1; i <= 30; i++) { m = i * 1e5; e = 1 + (i % 3) * 0.01

@@ -48,8 +48,8 @@ dev_maxpool_lat,dev_maxpool_lat-1,pool,pool,64,112,112,,3,,2,0,,,0.052'
     # predoff takes every row: the layers it builds are the ones described
     if "$bin" timings "$tmp/good.csv" -o "$tmp/t.csv" >"$tmp/out" 2>"$tmp/err" &&
         grep -q '^8 timings from 1 file' "$tmp/out" &&
-        grep -q '^dev_conv_lat,dev_conv_lat-1,conv,.*,conv,3,224,224,32,3,3,2,1,1,32,112,112,,,,$' "$tmp/t.csv" &&
-        grep -q '^dev_avgpool_lat,dev_avgpool_lat-1,pool,.*,pool/avg,3,224,224,0,4,4,4,0,0,3,56,56,,,,$' "$tmp/t.csv"; then ok
+        grep -q '^dev_conv_lat,dev_conv_lat-1,conv,.*,conv,3,224,224,32,3,3,2,1,1,32,112,112,,,,,$' "$tmp/t.csv" &&
+        grep -q '^dev_avgpool_lat,dev_avgpool_lat-1,pool,.*,pool/avg,3,224,224,0,4,4,4,0,0,3,56,56,,,,,$' "$tmp/t.csv"; then ok
     else bad "predoff timings on the converted rows: $(cat "$tmp/out" "$tmp/err")"; fi
 fi
 

@@ -42,8 +42,9 @@ static pd_layer_timing conv_row(double c, double hw, double f, int k, pd_rng *rn
         [PD_FEAT_MODEL_BYTES] = 1e6,       [PD_FEAT_RUNTIME_MACS] = macs,
         [PD_FEAT_TRANSFORM_ELEMS] = 0,     [PD_FEAT_FUSED_ACT_ELEMS] = 0,
         [PD_FEAT_RUN_BYTES] = 1e6,         [PD_FEAT_FUSED_EXP_ELEMS] = 0,
+        [PD_FEAT_RUN_MS] = NAN, /* the law's rows have no run's time (test_run_ms sets one) */
     };
-    _Static_assert(PD_FEATURE_COUNT == 14, "a value for every feature above");
+    _Static_assert(PD_FEATURE_COUNT == 15, "a value for every feature above");
     memcpy(r.features, feat, sizeof feat);
     double shape[PD_SHAPE_COLUMN_COUNT] = {c, hw, hw, f, k, k, 1, k / 2, 1, f, hw, hw};
     memcpy(r.shape, shape, sizeof shape);
@@ -126,13 +127,15 @@ static void test_law_beats_linear(void **state)
 }
 
 /* The median ratio of p's predictions to the rows' times, each row read as a layer of a model
- * whose run touches run_bytes. */
-static double ratio_at(const pd_profile *p, pd_timings *t, double run_bytes)
+ * whose run touches run_bytes in run_ms (NaN: not known). */
+static double ratio_at_run(const pd_profile *p, pd_timings *t, double run_bytes, double run_ms)
 {
     double *pred = malloc(t->n * sizeof *pred), *r = malloc(t->n * sizeof *r);
     assert_true(pred && r);
-    for (size_t i = 0; i < t->n; i++)
+    for (size_t i = 0; i < t->n; i++) {
         t->rows[i].features[PD_FEAT_RUN_BYTES] = run_bytes;
+        t->rows[i].features[PD_FEAT_RUN_MS] = run_ms;
+    }
     pd_error err;
     assert_int_equal(pd_profile_predict_timings(p, t, pred, &err), PD_OK);
     for (size_t i = 0; i < t->n; i++)
@@ -147,6 +150,11 @@ static double ratio_at(const pd_profile *p, pd_timings *t, double run_bytes)
     free(pred);
     free(r);
     return m;
+}
+
+static double ratio_at(const pd_profile *p, pd_timings *t, double run_bytes)
+{
+    return ratio_at_run(p, t, run_bytes, NAN);
 }
 
 /* The sweep's rows timed warm too (warm_ms: here 0.4 x the cold time) and with a buffer
@@ -369,6 +377,77 @@ static pd_graph *conv_chain(void)
         fail_msg("%s", err.msg);
     assert_int_equal(pd_graph_set_feature_hook(g, &pd_runtime_hook, NULL), PD_OK);
     return g;
+}
+
+/* A chain of n 1 x 1 convolutions, 64 to 64 filters on 16 x 16 (as the law's rows). */
+static pd_graph *pointwise_chain(int n)
+{
+    char json[8192];
+    int at = snprintf(json, sizeof json, "{\"name\": \"c%d\", \"input\": [64, 16, 16], "
+                                         "\"layers\": [", n);
+    for (int i = 0; i < n; i++)
+        at += snprintf(json + at, sizeof json - (size_t)at,
+                       "%s{\"name\": \"l%d\", \"type\": \"conv\", \"filters\": 64, "
+                       "\"kernel\": 1%s}", i ? ", " : "", i, i == n - 1 ? ", \"exit\": true" : "");
+    snprintf(json + at, sizeof json - (size_t)at, "]}");
+    pd_graph *g = NULL;
+    pd_error err;
+    if (pd_graph_from_json(json, strlen(json), "chain", &g, &err) != PD_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(pd_graph_set_feature_hook(g, &pd_runtime_hook, NULL), PD_OK);
+    return g;
+}
+
+/* Rows timed with a buffer read and a wait between runs (reuse_run_ms: 0.5 to 20 ms, their
+ * times half the cold one's under 5 ms and the cold one's past it) train trees on run_ms; a
+ * network's layers are predicted at the time their run adds up to, found by the prediction
+ * itself: three layers of 0.26 ms warm stay warm, thirty add up past 5 ms and go cold. */
+static void test_run_ms(void **state)
+{
+    (void)state;
+    pd_timings t = {0}, held = {0};
+    law_rows(&t, &held);
+    static const double waits[] = {0.5, 1, 2, 3, 4, 6, 8, 10, 20};
+    for (size_t i = 0; i < t.n; i++) {
+        pd_layer_timing *r = &t.rows[i];
+        r->features[PD_FEAT_RUN_BYTES] = PD_SWEEP_COLD_RUN_BYTES;
+        r->features[PD_FEAT_RUN_MS] = PD_SWEEP_COLD_RUN_MS;
+        r->reuse_bytes = 16.0 * 1024 * 1024;
+        r->reuse_run_ms = waits[i % 9];
+        r->reuse_ms = (r->reuse_run_ms < 5.0 ? 0.5 : 1.0) * r->median_ms;
+    }
+    pd_profile *p = fit(&t, PD_MODEL_BOOSTED, NULL);
+    int n;
+    const int *cols = pd_boosted_columns(p->layer[PD_LAYER_CONV].boosted, &n);
+    int reads = 0;
+    for (int k = 0; k < n; k++)
+        reads |= cols[k] == PD_FEAT_RUN_MS;
+    assert_true(reads);
+    const double mib16 = 16.0 * 1024 * 1024, soon = ratio_at_run(p, &held, mib16, 1.0),
+                 late = ratio_at_run(p, &held, mib16, 15.0);
+    print_message("run_ms: layers at %.2f of the cold time 1 ms apart, %.2f 15 ms apart\n",
+                  soon, late);
+    assert_true(soon > 0.4 && soon < 0.6);
+    assert_true(late > 0.9 && late < 1.1);
+    const double law = law_ms(1, 64.0 * 64 * 16 * 16);
+    for (int len = 3; len <= 30; len += 27) {
+        pd_graph *g = pointwise_chain(len);
+        double ms[30];
+        pd_error err;
+        assert_int_equal(pd_profile_layers_ms(p, g, ms, &err), PD_OK);
+        double sum = 0.0;
+        for (int i = 0; i < len; i++)
+            sum += ms[i];
+        print_message("%d layers: each %.3f of the law's cold time, %.2f ms in all\n", len,
+                      ms[0] / law, sum);
+        for (int i = 0; i < len; i++)
+            assert_true(len == 3 ? ms[i] < 0.6 * law && sum < 5.0
+                                 : ms[i] > 0.9 * law && sum > 5.0);
+        pd_graph_free(g);
+    }
+    pd_profile_free(p);
+    pd_timings_free(&t);
+    pd_timings_free(&held);
 }
 
 static void test_layers_batched(void **state)
@@ -615,6 +694,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_law_beats_linear),  cmocka_unit_test(test_warm_twins),
+        cmocka_unit_test(test_run_ms),
         cmocka_unit_test(test_save_load_exact),
         cmocka_unit_test(test_auto_picks_lower_cv), cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_layers_batched),    cmocka_unit_test(test_bad_model_files), cmocka_unit_test(test_linear_base),

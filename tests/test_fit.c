@@ -639,6 +639,7 @@ static void same_rows(const pd_timings *a, const pd_timings *b)
         assert_string_equal(x->fused_into, y->fused_into);
         assert_true(same(x->warm_ms, y->warm_ms));
         assert_true(same(x->reuse_ms, y->reuse_ms) && same(x->reuse_bytes, y->reuse_bytes));
+        assert_true(same(x->reuse_run_ms, y->reuse_run_ms));
     }
 }
 
@@ -667,10 +668,12 @@ static void test_use_mean(void **state)
     t.rows[0].warm_ms = 0.5; /* medians: they do not stand beside means */
     t.rows[0].reuse_ms = 0.7;
     t.rows[0].reuse_bytes = 1e7;
+    t.rows[0].reuse_run_ms = 3.0;
     assert_int_equal(pd_timings_use_mean(&t, &err), PD_OK);
     assert_true(t.rows[0].median_ms == first);
     assert_true(t.rows[0].warm_ms == 0.0);
     assert_true(t.rows[0].reuse_ms == 0.0 && t.rows[0].reuse_bytes == 0.0);
+    assert_true(t.rows[0].reuse_run_ms == 0.0);
     assert_true(t.rows[t.n - 1].median_ms == t.rows[t.n - 1].mean_ms);
     pd_timings_free(&t);
 }
@@ -686,7 +689,12 @@ static void test_merge_rounds(void **state)
     const size_t runs[3] = {10, 10, 20};
     for (int k = 0; k < 3; k++) {
         pd_layer_timing row = {.type = PD_LAYER_CONV, .median_ms = med[k], .p10_ms = med[k] - 1,
-                               .p90_ms = med[k] + k, .mean_ms = mean[k], .repeats = runs[k]};
+                               .p90_ms = med[k] + k, .mean_ms = mean[k], .repeats = runs[k],
+                               .reuse_ms = med[k], .reuse_bytes = 1e6,
+                               .reuse_run_ms = k == 1 ? 0.0 : 4.0 * med[k]};
+        for (int f = 0; f < PD_FEATURE_COUNT; f++)
+            row.features[f] = NAN;
+        row.features[PD_FEAT_RUN_MS] = 10.0 * med[k];
         snprintf(row.source, sizeof row.source, "m");
         snprintf(row.layer, sizeof row.layer, "conv1");
         assert_int_equal(pd_timings_add(&r[k], &row, &err), PD_OK);
@@ -699,6 +707,8 @@ static void test_merge_rounds(void **state)
     assert_true(out.rows[0].p90_ms == 5.0);     /* 2, 10, 5: the median */
     assert_true(fabs(out.rows[0].mean_ms - (20.0 + 100.0 + 60.0) / 40.0) < 1e-12);
     assert_int_equal(out.rows[0].repeats, 40);
+    assert_true(out.rows[0].features[PD_FEAT_RUN_MS] == 30.0); /* 20, 90, 30 */
+    assert_true(out.rows[0].reuse_run_ms == 10.0);            /* 8 and 12: round 2 gave none */
     assert_string_equal(out.rows[0].layer, "conv1");
     pd_timings_free(&out);
     snprintf(r[2].rows[0].layer, sizeof r[2].rows[0].layer, "conv2");
@@ -765,6 +775,9 @@ static void test_csv_round_trip(void **state)
     t.rows[7].features[PD_FEAT_RUN_BYTES] = PD_SWEEP_COLD_RUN_BYTES;
     t.rows[7].reuse_ms = 0.2 / 3.0; /* and with a buffer read between runs */
     t.rows[7].reuse_bytes = 12582912.0 + 1.0 / 3.0;
+    t.rows[7].reuse_run_ms = 4.0 + 1.0 / 3.0; /* that run's time, its wait within it */
+    t.rows[7].features[PD_FEAT_RUN_MS] = PD_SWEEP_COLD_RUN_MS;
+    t.rows[3].features[PD_FEAT_RUN_MS] = 2.0 / 3.0; /* a network's row: its run's time */
     size_t len;
     char *csv = write_csv(&t, &len);
     assert_non_null(strstr(csv, ",30,conv/depthwise,")); /* the kind's name */
@@ -773,10 +786,10 @@ static void test_csv_round_trip(void **state)
     static const char header[] = "source,layer,type,in_elems,out_elems,in_bytes,out_bytes,"
                                  "kernel_filters,kernel_filters_channels,macs,weight_bytes,"
                                  "model_bytes,runtime_macs,transform_elems,fused_act_elems,"
-                                 "run_bytes,fused_exp_elems,median_ms,p10_ms,p90_ms,mean_ms,"
+                                 "run_bytes,fused_exp_elems,run_ms,median_ms,p10_ms,p90_ms,mean_ms,"
                                  "repeats,kind,channels,height,width,filters,kernel_h,"
                                  "kernel_w,stride,pad,groups,out_channels,out_height,"
-                                 "out_width,fused_into,warm_ms,reuse_ms,reuse_bytes\n";
+                                 "out_width,fused_into,warm_ms,reuse_ms,reuse_bytes,reuse_run_ms\n";
     assert_int_equal(strncmp(csv, header, sizeof header - 1), 0);
     pd_timings back = {0};
     pd_error err;
@@ -809,6 +822,13 @@ static void test_csv_round_trip(void **state)
     assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
     t.rows[7].reuse_bytes = 1e6;
     t.rows[7].reuse_ms = 0; /* bytes without a time */
+    assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
+    t.rows[7].reuse_bytes = 0; /* a run's time without the time in it */
+    t.rows[7].reuse_run_ms = 3;
+    assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
+    t.rows[7].reuse_ms = 1;
+    t.rows[7].reuse_bytes = 1e6;
+    t.rows[7].reuse_run_ms = -3; /* no time */
     assert_int_equal(pd_timings_write_csv(&t, f), PD_EINPUT);
     fclose(f);
     pd_timings_free(&t);
@@ -933,6 +953,11 @@ static void test_csv_rejects(void **state)
             "(0, 1e15]");
     bad_csv("type,macs,median_ms,reuse_ms,reuse_bytes\nconv,1,1,0.5,2e15\n", 2, "reuse_bytes",
             "(0, 1e15]");
+    bad_csv("type,macs,median_ms,reuse_ms,reuse_bytes,reuse_run_ms\nconv,1,1,,,2\n", 2,
+            "reuse_run_ms", "given without reuse_ms");
+    bad_csv("type,macs,median_ms,reuse_ms,reuse_bytes,reuse_run_ms\nconv,1,1,0.5,100,0\n", 2,
+            "reuse_run_ms", "must be > 0");
+    bad_csv("type,macs,median_ms,run_ms\nconv,1,1,-2\n", 2, "run_ms", "");
     /* quotes, anywhere, and text the record cannot hold */
     bad_csv(HEAD "s,\"conv1\",conv,1,1,1,1,1,1\n", 2, "layer", "quote");
     bad_csv(HEAD "s,l,conv,1,1,1,1,1,1,\"x,y\"\n", 2, "10", "quote");

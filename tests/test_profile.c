@@ -400,7 +400,7 @@ static void test_parse_errors(void **state)
     /* unknown feature */
     bad_profile(P("\"conv\": {\"features\": [\"in_elems\", \"flops\"], \"coef\": [1, 2], "
                   "\"intercept\": 0}"),
-                "layers.conv", "unknown feature", "\"flops\"", "fused_act_elems, run_bytes, fused_exp_elems)",
+                "layers.conv", "unknown feature", "\"flops\"", "fused_act_elems, run_bytes, fused_exp_elems, run_ms)",
                 NULL);
     bad_profile(P("\"conv\": {\"features\": [3], \"coef\": [1], \"intercept\": 0}"),
                 "layers.conv", "\"features\"", NULL);
@@ -412,12 +412,13 @@ static void test_parse_errors(void **state)
                 "layers.conv", "2 features but 1 coefficients", NULL);
     bad_profile(P("\"relu\": {\"features\": [\"in_elems\"], \"coef\": [1, 2], \"intercept\": 0}"),
                 "layers.relu", "1 features but 2 coefficients", NULL);
-    /* fifteen features cannot all be distinct: there are fourteen */
+    /* sixteen features cannot all be distinct: there are fifteen */
     bad_profile(P("\"relu\": {\"features\": [\"in_elems\", \"out_elems\", \"in_bytes\", "
                   "\"out_bytes\", \"kernel_filters\", \"kernel_filters_channels\", \"macs\", "
                   "\"weight_bytes\", \"model_bytes\", \"runtime_macs\", \"transform_elems\", "
-                  "\"fused_act_elems\", \"run_bytes\", \"fused_exp_elems\", \"in_elems\"], "
-                  "\"coef\": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], \"intercept\": 0}"),
+                  "\"fused_act_elems\", \"run_bytes\", \"fused_exp_elems\", \"run_ms\", "
+                  "\"in_elems\"], "
+                  "\"coef\": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], \"intercept\": 0}"),
                 "layers.relu", "features", NULL);
     /* unknown layer type, a type given twice */
     bad_profile(P(RELU ", \"conv3d\": {\"features\": [], \"coef\": [], \"intercept\": 0}"),

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "predoff/graph.h"
@@ -108,6 +109,78 @@ static void test_run_bytes_of_the_runtime(void **state)
     pd_graph_free(raw);
 }
 
+/* Per-layer values summed over the run each layer is profiled in: the first model's trunk
+ * (c, r) and d, e2 in e2's run, e1 in e1's; a DAG's add in the run of its one exit. */
+static void test_run_sums(void **state)
+{
+    (void)state;
+    pd_graph *g = model("{\"name\": \"m\", \"input\": [1, 4, 4], \"layers\": ["
+                        "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 2, \"kernel\": 1},"
+                        "{\"name\": \"r\", \"type\": \"relu\"},"
+                        "{\"name\": \"e1\", \"type\": \"fc\", \"outputs\": 2, \"exit\": true},"
+                        "{\"name\": \"d\", \"type\": \"conv\", \"filters\": 4, \"kernel\": 1, "
+                        "\"input\": \"r\"},"
+                        "{\"name\": \"e2\", \"type\": \"relu\", \"exit\": true}]}");
+    const double ms[] = {1, 2, 4, 8, 16};
+    double run[5];
+    pd_error err;
+    assert_int_equal(pd_graph_run_sums(g, ms, run, &err), PD_OK);
+    static const double want[] = {27, 27, 7, 27, 27}; /* e2's run: c, r, d, e2; e1's: c, r, e1 */
+    for (size_t i = 0; i < 5; i++)
+        assert_true(run[i] == want[i]);
+    assert_true(isnan(pd_graph_feature(g, 0, PD_FEAT_RUN_MS))); /* no run's time in a graph */
+    assert_string_equal(pd_feature_name(PD_FEAT_RUN_MS), "run_ms");
+    pd_graph_free(g);
+    g = model("{\"name\": \"m\", \"input\": [1, 4, 4], \"layers\": ["
+              "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 1, \"kernel\": 1},"
+              "{\"name\": \"d\", \"type\": \"conv\", \"filters\": 1, \"kernel\": 1, "
+              "\"input\": \"@input\"},"
+              "{\"name\": \"a\", \"type\": \"add\", \"inputs\": [\"c\", \"d\"], \"exit\": true}]}");
+    assert_int_equal(pd_graph_run_sums(g, ms, run, &err), PD_OK);
+    for (size_t i = 0; i < 3; i++)
+        assert_true(run[i] == 7.0);
+    pd_graph_free(g);
+}
+
+/* A row timed in runs reads the time from one run's start to the next's: as long as its run
+ * at least, so no shorter than any layer of it, and one value for the layers of one run. */
+static void test_run_ms_of_rows(void **state)
+{
+    (void)state;
+    pd_graph *g = model("{\"name\": \"m\", \"input\": [16, 28, 28], \"layers\": ["
+                        "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 16, \"kernel\": 3, "
+                        "\"pad\": 1},"
+                        "{\"name\": \"e1\", \"type\": \"fc\", \"outputs\": 2, \"exit\": true},"
+                        "{\"name\": \"d\", \"type\": \"conv\", \"filters\": 64, \"kernel\": 1, "
+                        "\"input\": \"c\"},"
+                        "{\"name\": \"e2\", \"type\": \"sigmoid\", \"exit\": true}]}");
+    pd_profiler_options o;
+    pd_profiler_options_init(&o);
+    o.repeats = 3;
+    o.warmup = 1;
+    pd_weights *w = NULL;
+    pd_error err;
+    assert_int_equal(pd_weights_random(g, 1, &w, &err), PD_OK);
+    pd_timings t = {0};
+    assert_int_equal(pd_profile_model(g, w, &o, &t, &err), PD_OK);
+    assert_int_equal(t.n, 4);
+    const double trunk = t.rows[0].features[PD_FEAT_RUN_MS];
+    assert_true(trunk >= t.rows[0].median_ms + t.rows[2].median_ms + t.rows[3].median_ms);
+    assert_true(t.rows[2].features[PD_FEAT_RUN_MS] == trunk &&
+                t.rows[3].features[PD_FEAT_RUN_MS] == trunk); /* c, d, e2: e2's run */
+    assert_true(t.rows[1].features[PD_FEAT_RUN_MS] >= t.rows[1].median_ms); /* e1's own */
+    assert_true(t.rows[1].features[PD_FEAT_RUN_MS] < PD_SWEEP_COLD_RUN_MS);
+    /* an idle wait before each run lengthens it by as much */
+    o.idle_ms = 2.0;
+    pd_timings idle = {0};
+    assert_int_equal(pd_profile_model(g, w, &o, &idle, &err), PD_OK);
+    assert_true(idle.rows[0].features[PD_FEAT_RUN_MS] >= 2.0 + idle.rows[0].median_ms);
+    pd_timings_free(&idle);
+    pd_timings_free(&t);
+    pd_weights_free(w);
+    pd_graph_free(g);
+}
+
 static pd_layer_timing point(const char *json)
 {
     pd_profiler_options o;
@@ -137,6 +210,8 @@ static void test_warm_rows(void **state)
     assert_true(small.features[PD_FEAT_RUN_BYTES] == PD_SWEEP_COLD_RUN_BYTES);
     assert_true(small.warm_ms > 0.0 && isfinite(small.warm_ms));
     assert_true(small.median_ms > 0.0);
+    assert_true(small.features[PD_FEAT_RUN_MS] == PD_SWEEP_COLD_RUN_MS);
+    assert_true(small.reuse_ms == 0.0 && small.reuse_run_ms == 0.0); /* no buffer given */
     /* no weights: nothing to find warm or cold */
     pd_layer_timing relu = point("{\"name\": \"sweep\", \"input\": [16, 28, 28], \"layers\": ["
                                  "{\"name\": \"l\", \"type\": \"relu\", \"exit\": true}]}");
@@ -150,12 +225,49 @@ static void test_warm_rows(void **state)
     assert_true(large.features[PD_FEAT_RUN_BYTES] == PD_SWEEP_COLD_RUN_BYTES);
 }
 
+/* With a buffer: timed a third time, the buffer read and an idle wait before each run; its
+ * row's reuse_run_ms the time from a run's start to the next, the wait within it. */
+static void test_reuse_rows(void **state)
+{
+    (void)state;
+    size_t floats;
+    float *buf = pd_sweep_evict_new(&floats);
+    assert_non_null(buf);
+    pd_profiler_options o;
+    pd_profiler_options_init(&o);
+    o.repeats = 3;
+    o.warmup = 1;
+    o.evict = buf;
+    o.evict_floats = floats;
+    size_t index = 0; /* a point of the longest wait */
+    while (pd_sweep_reuse_idle_ms(index) < 8.0) /* longer than any read of the buffer */
+        index++;
+    pd_graph *g = model("{\"name\": \"sweep\", \"input\": [16, 28, 28], \"layers\": ["
+                        "{\"name\": \"l\", \"type\": \"conv\", \"filters\": 16, "
+                        "\"kernel\": 3, \"pad\": 1, \"exit\": true}]}");
+    pd_timings t = {0};
+    pd_error err;
+    if (pd_profile_sweep_graph(&o, g, index, &t, &err) != PD_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(t.n, 1);
+    const pd_layer_timing *r = &t.rows[0];
+    assert_true(r->reuse_ms > 0.0 && r->reuse_bytes > pd_sweep_reuse_bytes(index));
+    assert_true(r->reuse_run_ms >= pd_sweep_reuse_idle_ms(index) + r->reuse_ms);
+    assert_true(r->features[PD_FEAT_RUN_MS] == PD_SWEEP_COLD_RUN_MS);
+    pd_timings_free(&t);
+    pd_graph_free(g);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_bytes),
         cmocka_unit_test(test_run_bytes_of_the_runtime),
         cmocka_unit_test(test_warm_rows),
+        cmocka_unit_test(test_run_sums),
+        cmocka_unit_test(test_run_ms_of_rows),
+        cmocka_unit_test(test_reuse_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

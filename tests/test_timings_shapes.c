@@ -41,7 +41,7 @@ static void same_as_model(const pd_timings *t, size_t at, const char *json)
     assert_int_equal(got->kind, want.kind);
     for (int f = 0; f < PD_FEATURE_COUNT; f++) /* but what predoff's own kernels would do,
                                                 * and what the timed model's run touched */
-        if (pd_feature_of_engine((pd_feature)f) || f == PD_FEAT_RUN_BYTES
+        if (pd_feature_of_engine((pd_feature)f) || f == PD_FEAT_RUN_BYTES || f == PD_FEAT_RUN_MS
                 ? !isnan(got->features[f])
                 : !(got->features[f] == want.features[f]))
             fail_msg("row %zu: %s = %g, want %g", at + 1, pd_feature_name((pd_feature)f),

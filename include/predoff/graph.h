@@ -71,6 +71,11 @@ typedef enum pd_feature {
     PD_FEAT_FUSED_EXP_ELEMS, /* of those, the elements that pass through an exponential (a
                               * SiLU's sigmoid), 0 if none: what tells a fused SiLU, an exp
                               * an element, from a ReLU or a Clip */
+    PD_FEAT_RUN_MS, /* the time from the start of one run that holds the layer to the next's:
+                     * how long its data wait in the caches, where the host's other work
+                     * evicts them too. Not the graph's to know (NaN here): the profiler
+                     * measures it, a prediction sums its own times over the run
+                     * (pd_graph_run_sums) */
     PD_FEATURE_COUNT
 } pd_feature;
 
@@ -251,6 +256,13 @@ double pd_graph_run_bytes(const pd_graph *g, size_t i);
  * the topology bounds). Only PD_ENOMEM fails. */
 pd_status pd_graph_measure_runs(const pd_graph *g, const pd_engine_hook *h, double *exit_bytes,
                                 double *layer_bytes, size_t *order, pd_error *err);
+/* Into run[i] for each layer i, the sum of per_layer[j] over the layers j of the run the
+ * profiler times i in (A(k) of the exit touching most among those holding it:
+ * pd_graph_run_bytes), NaN for a layer no exit holds: from predicted layer times, the time
+ * of a run holding each layer (PD_FEAT_RUN_MS). O(layers) on a tree, O(sum of |A(k)|) on a
+ * DAG. Only PD_ENOMEM fails. */
+pd_status pd_graph_run_sums(const pd_graph *g, const double *per_layer, double *run,
+                            pd_error *err);
 /* Value of one feature for layer i. The engine's features (pd_feature_of_engine) come from
  * the graph's feature hook, NaN without one. */
 double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f);

@@ -42,6 +42,9 @@ typedef struct pd_layer_timing {
                          * by the rest of the run and, if it fits, left in L3 (the sweep
                          * gives it with warm_ms; learned models read it as a third row) */
     double reuse_bytes; /* that run's bytes (its run_bytes); given with reuse_ms, else 0 */
+    double reuse_run_ms; /* that run's time from one start to the next (its run_ms: the
+                          * buffer read, an idle wait and the run); 0: not given (it may be
+                          * missing beside reuse_ms, in files from before it was measured) */
 } pd_layer_timing;
 
 typedef struct pd_timings {
@@ -146,11 +149,19 @@ typedef struct pd_profiler_options {
                               * the sweep's: a single layer would find them in the cache,
                               * which a layer of a large model never does) */
     const float *evict;      /* read through before each run, when not NULL: evict_floats of
-                              * them, and the run's input again after them; the caches as a
-                              * run of a model that touches that many bytes more than this
-                              * one leaves them (a layer's weights out of L2, in L3 if they
-                              * and the buffer fit there) */
+                              * them, and then the net's activation buffers and scratch
+                              * (pd_net_touch_buffers) and the run's input again; the caches
+                              * as a run of a model that touches that many bytes more than
+                              * this one leaves them (a layer's weights out of L2, in L3 if
+                              * they and the buffer fit there; its activations just written
+                              * by the layers before) */
     size_t evict_floats;
+    double idle_ms;          /* before each run, after the read through evict: wait this long
+                              * busy but touching no memory (0), as a layer's weights wait
+                              * while the rest of a long run computes: the host's other work
+                              * evicts them meanwhile (its other tenants, on a shared
+                              * machine); the activations are read again after it, as with
+                              * evict */
     uint64_t seed;           /* inputs and, for the sweep, weights */
     int threads;             /* each net's (pd_net_new; 0: pd_threads_default()) */
     pd_progress_fn progress; /* called after each layer; may be NULL */
@@ -183,6 +194,13 @@ size_t pd_profile_sweep_size(void);
 #define PD_SWEEP_REUSE_MAX_BYTES (64.0 * 1024 * 1024)
 #define PD_SWEEP_COLD_RUN_BYTES (256.0 * 1024 * 1024)
 double pd_sweep_reuse_bytes(size_t index);
+/* That third timing also waits pd_sweep_reuse_idle_ms(index) before each run (0 to 8 ms,
+ * o->idle_ms), so that a run's bytes and its time vary apart; its row's reuse_run_ms is
+ * the measured time from one run's start to the next's. It takes a third of o->repeats
+ * (at least 5) after at most 2 warm-up runs. The cold rows' run_ms read as waits longer
+ * than any run's: PD_SWEEP_COLD_RUN_MS. */
+double pd_sweep_reuse_idle_ms(size_t index);
+#define PD_SWEEP_COLD_RUN_MS 1000.0
 /* A buffer for it: PD_SWEEP_REUSE_MAX_BYTES, written (a page never written reads from one
  * shared page, and would evict nothing); *floats receives its length. NULL: no memory.
  * The caller frees it. */

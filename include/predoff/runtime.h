@@ -82,6 +82,12 @@ const float *pd_net_output_at(const pd_net *net, size_t exit, size_t pos);
  * for the run that follows. For the profiler's sweep of single layers. */
 void pd_net_evict(pd_net *net, size_t layer);
 
+/* Reads the net's activation buffers and scratch through the caches, as the layers before
+ * one of a long run leave them (written a moment ago), while its weights wait: for the
+ * profiler's sweep, whose single layer would otherwise meet its output and scratch as
+ * cold as its weights after a wait between runs. */
+void pd_net_touch_buffers(const pd_net *net);
+
 /* Whether position pos of exit k's path runs in the pass of a neighbour whenever a run
  * holds both: a ReLU in the convolution's before it, a sigmoid in the SiLU pass of the
  * multiply after it. Its layer_ms is then 0, the neighbour's holds both. */

@@ -1,13 +1,25 @@
 /* Every layer's compute time on a tier at once: the layers a boosted entry costs are
  * predicted together, one XGBoost call per entry, not one per layer (a model of 10^5 layers
- * would otherwise spend seconds in the calls' overhead alone). */
+ * would otherwise spend seconds in the calls' overhead alone). Trees that read run_ms (how
+ * long a layer's data wait between two runs holding it) are given the time of that run as
+ * the prediction itself sums it: first from runs costed as if nothing waited, then again
+ * from the sums, until they settle (pd_graph_run_sums). */
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "cost/boosted.h"
 
-/* Column c of layer i; with `own`, as a pass of its own: nothing fused into it. */
-static double column(const pd_graph *g, size_t i, int c, bool own)
+/* Passes after the first at most, and the change of every run's time below which they stop. */
+#define RUN_PASSES 4
+#define RUN_SETTLED 0.01
+
+/* Column c of layer i; with `own`, as a pass of its own: nothing fused into it; run_ms from
+ * run[i] (NULL: not known). */
+static double column(const pd_graph *g, size_t i, int c, bool own, const double *run)
 {
+    if (c == PD_FEAT_RUN_MS)
+        return run ? run[i] : NAN;
     return own && (c == PD_FEAT_FUSED_ACT_ELEMS || c == PD_FEAT_FUSED_EXP_ELEMS)
                ? 0.0
                : pd_graph_column(g, i, c);
@@ -16,8 +28,8 @@ static double column(const pd_graph *g, size_t i, int c, bool own)
 /* The rows of the layers of g that entry m costs (and that have no measured time), their
  * columns gathered, predicted in one call; times into ms. */
 static pd_status predict_entry(const pd_profile *p, const pd_graph *g, const pd_linear_model *m,
-                               const bool *measured, bool own, double *ms, size_t *rows,
-                               double *x, pd_error *err)
+                               const bool *measured, bool own, const double *run, double *ms,
+                               size_t *rows, double *x, pd_error *err)
 {
     int n_cols;
     const int *cols = pd_boosted_columns(m->boosted, &n_cols);
@@ -27,7 +39,7 @@ static pd_status predict_entry(const pd_profile *p, const pd_graph *g, const pd_
         if (measured[i] || pd_profile_model_for(p, l->type, pd_layer_kind_of(l)) != m)
             continue;
         for (int k = 0; k < n_cols; k++)
-            x[n * (size_t)n_cols + (size_t)k] = column(g, i, cols[k], own);
+            x[n * (size_t)n_cols + (size_t)k] = column(g, i, cols[k], own, run);
         rows[n++] = i;
     }
     double *y = x + n * (size_t)n_cols; /* after the rows: room for n_layers more */
@@ -37,51 +49,134 @@ static pd_status predict_entry(const pd_profile *p, const pd_graph *g, const pd_
     return st;
 }
 
+/* Whether a boosted entry of p reads run_ms. */
+static bool reads_run_ms(const pd_profile *p)
+{
+    for (int e = 0; e < PD_PROFILE_ENTRIES; e++) {
+        const pd_linear_model *m = pd_profile_entry(p, e);
+        int n = 0;
+        const int *cols = m->present && m->boosted ? pd_boosted_columns(m->boosted, &n) : NULL;
+        for (int k = 0; k < n; k++)
+            if (cols[k] == PD_FEAT_RUN_MS)
+                return true;
+    }
+    return false;
+}
+
+/* What layers_ms needs for the boosted entries: rows and their columns (then their times). */
+typedef struct batch {
+    bool *measured;
+    size_t *rows;
+    double *x;
+} batch;
+
+/* The boosted entries' layers into ms, run_ms from run (NULL: not known). */
+static pd_status predict_boosted(const pd_profile *p, const pd_graph *g, const batch *b,
+                                 bool own, const double *run, double *ms, pd_error *err)
+{
+    pd_status st = PD_OK;
+    for (int e = 0; !st && e < PD_PROFILE_ENTRIES; e++) {
+        const pd_linear_model *m = pd_profile_entry(p, e);
+        if (m->present && m->boosted)
+            st = predict_entry(p, g, m, b->measured, own, run, ms, b->rows, b->x, err);
+    }
+    return st;
+}
+
+/* The time of the run holding each layer into run (pd_graph_run_sums), as the layers'
+ * times ms (a run's, fused layers in their producers') add up; work: n_layers doubles. */
+static pd_status run_times(const pd_graph *g, const double *ms, double *work, double *run,
+                           pd_error *err)
+{
+    for (size_t i = 0; i < g->n_layers; i++)
+        work[i] = pd_graph_fused_into(g, i) >= 0 ? 0.0 : ms[i];
+    return pd_graph_run_sums(g, work, run, err);
+}
+
+/* Whether no run's time moved by more than RUN_SETTLED of it from before to after. */
+static bool settled(const double *before, const double *after, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(fabs(after[i] - before[i]) <= RUN_SETTLED * fabs(before[i])) &&
+            !(isnan(after[i]) && isnan(before[i])))
+            return false;
+    return true;
+}
+
+/* The runs' times as the trees settle on them (a run's layers, fused as it runs them), into
+ * run; ms the layers' times found along the way (n_layers doubles each, run, ms and work). */
+static pd_status settle_runs(const pd_profile *p, const pd_graph *g, const batch *b, double *ms,
+                             double *run, double *work, pd_error *err)
+{
+    const size_t n = g->n_layers;
+    for (size_t i = 0; i < n; i++)
+        run[i] = 0.0; /* first as if nothing waited: the warmest case the sweep times */
+    pd_status st = predict_boosted(p, g, b, false, run, ms, err);
+    double *next = work + n;
+    if (!st)
+        st = run_times(g, ms, work, next, err);
+    for (int pass = 0; !st && pass < RUN_PASSES; pass++) {
+        bool done = pass > 0 && settled(run, next, n);
+        for (size_t i = 0; i < n; i++)
+            run[i] = next[i];
+        if (done)
+            break;
+        if (!(st = predict_boosted(p, g, b, false, run, ms, err)))
+            st = run_times(g, ms, work, next, err);
+    }
+    return st;
+}
+
 static pd_status layers_ms(const pd_profile *p, const pd_graph *g, bool own, double *ms,
                            pd_error *err)
 {
     size_t n = g->n_layers;
-    bool *measured = calloc(n ? n : 1, sizeof *measured);
-    if (!measured)
+    batch b = {calloc(n ? n : 1, sizeof *b.measured), NULL, NULL};
+    if (!b.measured)
         return pd_error_set(err, PD_ENOMEM, "out of memory (%zu layers)", n);
     int boosted = 0, most = 0;
     for (size_t i = 0; i < n; i++) {
         const pd_layer *l = &g->layers[i];
         const pd_linear_model *m = pd_profile_model_for(p, l->type, pd_layer_kind_of(l));
-        measured[i] = pd_profile_measured_ms(p, g, i, &ms[i]);
-        if (!measured[i] && m->boosted) {
+        b.measured[i] = pd_profile_measured_ms(p, g, i, &ms[i]);
+        if (!b.measured[i] && m->boosted) {
             int c;
             pd_boosted_columns(m->boosted, &c);
             most = c > most ? c : most;
             boosted = 1;
-        } else if (!measured[i] && !own) {
+        } else if (!b.measured[i] && !own) {
             ms[i] = pd_profile_layer_ms(p, g, i);
-        } else if (!measured[i]) {
+        } else if (!b.measured[i]) {
             double f[PD_FEATURE_COUNT];
             for (int k = 0; k < PD_FEATURE_COUNT; k++)
-                f[k] = column(g, i, k, true);
+                f[k] = column(g, i, k, true, NULL);
             double t = pd_linear_predict(m, f);
             ms[i] = t > 0.0 ? t : 0.0;
         }
     }
     pd_status st = PD_OK;
-    size_t *rows = NULL;
-    double *x = NULL;
+    double *run = NULL, *fused = NULL;
+    const bool runs = boosted && reads_run_ms(p);
     if (boosted) {
         size_t cells = n * (size_t)(most + 1); /* the rows' columns, then their times */
-        rows = malloc(n * sizeof *rows);
-        x = cells / (size_t)(most + 1) == n ? malloc(cells * sizeof *x) : NULL;
-        if (!rows || !x)
+        b.rows = malloc(n * sizeof *b.rows);
+        b.x = cells / (size_t)(most + 1) == n ? malloc(cells * sizeof *b.x) : NULL;
+        /* run, then the fused times found settling it and two more (its work) */
+        run = runs && n <= SIZE_MAX / sizeof *run / 4 ? malloc(4 * n * sizeof *run) : NULL;
+        fused = run ? run + n : NULL;
+        if (!b.rows || !b.x || (runs && !run))
             st = pd_error_set(err, PD_ENOMEM, "out of memory (%zu layers)", n);
     }
-    for (int e = 0; boosted && !st && e < PD_PROFILE_ENTRIES; e++) {
-        const pd_linear_model *m = pd_profile_entry(p, e);
-        if (m->present && m->boosted)
-            st = predict_entry(p, g, m, measured, own, ms, rows, x, err);
-    }
-    free(rows);
-    free(x);
-    free(measured);
+    for (size_t i = 0; !st && runs && own && i < n; i++)
+        fused[i] = ms[i]; /* the measured and linear times; the trees' are found below */
+    if (!st && runs) /* the runs' times from a run's layers (fused), then this call's */
+        st = settle_runs(p, g, &b, own ? fused : ms, run, fused + n, err);
+    if (!st && boosted)
+        st = predict_boosted(p, g, &b, own, runs ? run : NULL, ms, err);
+    free(b.rows);
+    free(b.x);
+    free(b.measured);
+    free(run);
     return st;
 }
 

@@ -21,6 +21,7 @@ static const char *const feature_names[] = {
     [PD_FEAT_FUSED_ACT_ELEMS] = "fused_act_elems",
     [PD_FEAT_RUN_BYTES] = "run_bytes",
     [PD_FEAT_FUSED_EXP_ELEMS] = "fused_exp_elems",
+    [PD_FEAT_RUN_MS] = "run_ms",
 };
 _Static_assert(sizeof feature_names / sizeof feature_names[0] == PD_FEATURE_COUNT,
                "one name per feature");
@@ -124,6 +125,7 @@ double pd_graph_feature(const pd_graph *g, size_t i, pd_feature f)
     case PD_FEAT_WEIGHT_BYTES: return 4.0 * pd_layer_weight_count(l);
     case PD_FEAT_MODEL_BYTES: return pd_graph_model_bytes(g);
     case PD_FEAT_RUN_BYTES: return pd_graph_run_bytes(g, i);
+    case PD_FEAT_RUN_MS: return NAN; /* a run's time, measured or predicted, not a shape's */
     case PD_FEAT_RUNTIME_MACS:
     case PD_FEAT_TRANSFORM_ELEMS:
     case PD_FEAT_FUSED_ACT_ELEMS:

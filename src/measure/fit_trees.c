@@ -16,7 +16,7 @@ static const int counts[] = {PD_FEAT_IN_ELEMS,       PD_FEAT_OUT_ELEMS,
                              PD_FEAT_MACS,           PD_FEAT_WEIGHT_BYTES,
                              PD_FEAT_RUNTIME_MACS,   PD_FEAT_TRANSFORM_ELEMS,
                              PD_FEAT_FUSED_ACT_ELEMS, PD_FEAT_RUN_BYTES,
-                             PD_FEAT_FUSED_EXP_ELEMS};
+                             PD_FEAT_FUSED_EXP_ELEMS, PD_FEAT_RUN_MS};
 
 /* A row timed warm too stands for a second one, the layer of a model as small as itself:
  * one whose run touches what its single-layer model's does (pd_timing_own_run_bytes). */
@@ -66,7 +66,8 @@ void pd_trees_choose_columns(pd_trees_entry *e)
             given = !isnan(v);
             varies |= v != first;
         }
-        for (size_t i = 0; c == PD_FEAT_RUN_BYTES && i < e->n && !varies; i++)
+        for (size_t i = 0; (c == PD_FEAT_RUN_BYTES || c == PD_FEAT_RUN_MS) && i < e->n && !varies;
+             i++)
             varies = has_warm_twin(&e->rows[e->idx[i]]) || /* a twin's differs */
                      has_reuse_twin(&e->rows[e->idx[i]]);
         if (given && varies)
@@ -112,28 +113,39 @@ double pd_trees_work(const pd_trees_entry *e, const pd_layer_timing *r)
     return pd_boosted_base(&e->target, x);
 }
 
+/* Where a twin's run differs from its row's: the columns run_bytes and run_ms (-1: not read). */
+typedef struct run_cols {
+    int bytes, ms;
+} run_cols;
+
 /* Appends to e's matrix after row n - 1, whose columns are x, a twin of it: at run_bytes
- * `bytes` (column run_col), timed ms. */
-static void add_twin(pd_trees_entry *e, const float *x, size_t *n, int run_col, double bytes,
-                     double ms, double work)
+ * `bytes` and run_ms `run_ms` (NaN: not given), timed ms. */
+static void add_twin(pd_trees_entry *e, const float *x, size_t *n, run_cols rc, double bytes,
+                     double run_ms, double ms, double work)
 {
     float *twin = &e->x[*n * (size_t)e->n_cols];
     memcpy(twin, x, (size_t)e->n_cols * sizeof *twin);
-    twin[run_col] = (float)bytes;
+    twin[rc.bytes] = (float)bytes;
+    if (rc.ms >= 0)
+        twin[rc.ms] = (float)run_ms;
     e->y[(*n)++] = (float)log(ms / work);
 }
 
 /* A matrix of rows idx[0..m) (their columns, and log times as labels); to train on
  * (labels), each row timed warm too is followed by its twin: its warm time, and its own run's
- * bytes as run_bytes (when the trees read that column); and each timed with a buffer between
- * runs by another: that time, at reuse_bytes. */
+ * bytes as run_bytes (when the trees read that column), that time as run_ms (its run is the
+ * layer); and each timed with a buffer between runs by another: that time, at reuse_bytes
+ * and reuse_run_ms. */
 static pd_status matrix(pd_trees_entry *e, const size_t *idx, size_t m, int labels,
                         DMatrixHandle *d, size_t *n_rows, pd_error *err)
 {
-    int run_col = -1;
-    for (int k = 0; k < e->n_cols; k++)
+    run_cols rc = {-1, -1};
+    for (int k = 0; k < e->n_cols; k++) {
         if (e->cols[k] == PD_FEAT_RUN_BYTES)
-            run_col = k;
+            rc.bytes = k;
+        if (e->cols[k] == PD_FEAT_RUN_MS)
+            rc.ms = k;
+    }
     size_t n = 0; /* matrix rows: m and the twins (e->x and e->y hold them) */
     for (size_t i = 0; i < m; i++) {
         const pd_layer_timing *r = &e->rows[idx[i]];
@@ -142,10 +154,11 @@ static pd_status matrix(pd_trees_entry *e, const size_t *idx, size_t m, int labe
             x[k] = (float)pd_timing_column(r, e->cols[k]);
         double work = pd_trees_work(e, r);
         e->y[n++] = (float)log(r->median_ms / work);
-        if (labels && run_col >= 0 && has_warm_twin(r))
-            add_twin(e, x, &n, run_col, pd_timing_own_run_bytes(r), r->warm_ms, work);
-        if (labels && run_col >= 0 && has_reuse_twin(r))
-            add_twin(e, x, &n, run_col, r->reuse_bytes, r->reuse_ms, work);
+        if (labels && rc.bytes >= 0 && has_warm_twin(r))
+            add_twin(e, x, &n, rc, pd_timing_own_run_bytes(r), r->warm_ms, r->warm_ms, work);
+        if (labels && rc.bytes >= 0 && has_reuse_twin(r))
+            add_twin(e, x, &n, rc, r->reuse_bytes, r->reuse_run_ms > 0.0 ? r->reuse_run_ms : NAN,
+                     r->reuse_ms, work);
     }
     *n_rows = n;
     const char *names[PD_COLUMN_COUNT];

@@ -78,6 +78,9 @@ pd_status pd_timings_write_csv_predicted(const pd_timings *t, const double *pred
         fputc(',', f);
         if (r->reuse_ms > 0.0)
             put_number(f, r->reuse_bytes);
+        fputc(',', f);
+        if (r->reuse_ms > 0.0 && r->reuse_run_ms > 0.0)
+            put_number(f, r->reuse_run_ms);
         if (pred) {
             fputc(',', f);
             put_number(f, pred[i]);
@@ -383,6 +386,14 @@ static pd_status read_row(csv_reader *r, pd_layer_timing *row)
     if ((why = pd_timing_reuse_problem(row->reuse_ms, row->reuse_bytes)))
         return fail(r, PD_EINPUT, "reuse_bytes", "%s %s",
                     excerpt(field(r, PD_CSV_REUSE_BYTES), buf, sizeof buf), why);
+    double reuse_run;
+    if ((st = read_number(r, PD_CSV_REUSE_RUN_MS, 0, &reuse_run)))
+        return st;
+    if (!isnan(reuse_run) && (why = row->reuse_ms == 0.0 ? "is given without reuse_ms"
+                                                          : pd_timing_ms_problem(reuse_run, 1)))
+        return fail(r, PD_EINPUT, "reuse_run_ms", "%s %s",
+                    excerpt(field(r, PD_CSV_REUSE_RUN_MS), buf, sizeof buf), why);
+    row->reuse_run_ms = isnan(reuse_run) ? 0.0 : reuse_run; /* empty or absent: not given */
     const char *rep = field(r, PD_CSV_REPEATS);
     if (rep && rep[0]) {
         uint64_t v = 0;

@@ -2,6 +2,7 @@
  * with warm-up; see measure.h for why inside runs. Inputs are random: the network's for a
  * run, one tensor of its own for each input of a layer timed alone (a concat or add reading
  * one buffer twice would find the second read in the cache). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +50,22 @@ static void read_through(const float *p, size_t n)
     (void)keep;
 }
 
+/* Busy for ms, touching no memory but the clock's. */
+static void idle(double ms)
+{
+    if (!(ms > 0.0))
+        return;
+    const double until = pd_now_ms() + ms;
+    while (pd_now_ms() < until)
+        ;
+}
+
 /* Layer i's row from its `runs` timed runs ms[0..runs) (sorted here), summing to sum; timed
  * `in_run` (with what the runtime fuses into its pass) or alone, while the model's other
  * layers are timed in runs (`others_in_runs`: a fused layer's time in a run is then in its
- * producer's row). */
+ * producer's row); run_ms the median time from the start of one of its runs to the next's. */
 static void make_row(const pd_graph *g, size_t i, double *ms, size_t runs, double sum,
-                     bool in_run, bool others_in_runs, pd_layer_timing *row)
+                     bool in_run, bool others_in_runs, double run_ms, pd_layer_timing *row)
 {
     const pd_layer *l = &g->layers[i];
     pd_sort_doubles(ms, runs);
@@ -73,6 +84,17 @@ static void make_row(const pd_graph *g, size_t i, double *ms, size_t runs, doubl
     row->p10_ms = pd_quantile_sorted(ms, runs, 0.1);
     row->p90_ms = pd_quantile_sorted(ms, runs, 0.9);
     row->mean_ms = sum / (double)runs;
+    row->features[PD_FEAT_RUN_MS] = run_ms;
+}
+
+/* The median of periods[0..n) (sorted here), the time from one run's start to the next's;
+ * `fallback` when there are none. */
+static double median_period(double *periods, size_t n, double fallback)
+{
+    if (!n)
+        return fallback;
+    pd_sort_doubles(periods, n);
+    return pd_quantile_sorted(periods, n, 0.5);
 }
 
 /* What timing layers alone needs: one random buffer that holds all the inputs of any one
@@ -140,8 +162,9 @@ static pd_status time_alone(pd_net *net, const pd_graph *g, size_t i, alone_inpu
             sum += t;
         }
     }
+    /* run after run of the layer alone: from one start to the next, about its own time */
     if (!st)
-        make_row(g, i, *ms, runs, sum, false, !o->alone, row);
+        make_row(g, i, *ms, runs, sum, false, !o->alone, sum / (double)(runs ? runs : 1), row);
     return st;
 }
 
@@ -165,10 +188,10 @@ static pd_status time_in_runs(pd_net *net, const pd_graph *g, const size_t *exit
     double *lm = malloc(longest * sizeof *lm);
     size_t cap = repeats;
     double *all = malloc(longest * cap * sizeof *all); /* [position][run] */
-    double *ms = malloc(cap * sizeof *ms);
+    double *ms = malloc(cap * sizeof *ms), *periods = malloc(cap * sizeof *periods);
     bool *owned = malloc(longest * sizeof *owned);
     pd_status st = PD_OK;
-    if (!x || !lm || !all || !ms || !owned)
+    if (!x || !lm || !all || !ms || !periods || !owned)
         st = nomem(err);
     pd_rng rng;
     pd_rng_seed(&rng, o->seed);
@@ -188,39 +211,51 @@ static pd_status time_in_runs(pd_net *net, const pd_graph *g, const size_t *exit
         if (!n_owned)
             continue;
         const float *y;
-        size_t ny, runs = 0;
-        double sum = 0.0;
+        size_t ny, runs = 0, n_periods = 0;
+        double sum = 0.0, last_start = NAN;
         for (size_t r = 0; !st && (r < o->warmup + repeats || sum < o->min_window_ms); r++) {
             for (size_t p = 0; o->cold_weights && p < len; p++)
                 pd_net_evict(net, (size_t)path[p]);
-            if (o->evict) {
+            if (o->evict)
                 read_through(o->evict, o->evict_floats);
+            idle(o->idle_ms);
+            if (o->evict || o->idle_ms > 0.0) { /* the activations as the layers before leave
+                                                 * them: only the weights waited */
+                pd_net_touch_buffers(net);
                 read_through(x, n_in);
             }
             double t0 = pd_now_ms();
             st = pd_net_run(net, k, 0, len, x, n_in, &y, &ny, lm, err);
-            double whole = pd_now_ms() - t0;
+            double whole = pd_now_ms() - t0, since = t0 - last_start;
+            last_start = t0;
             if (st || r < o->warmup)
                 continue;
             if (runs == cap) {
                 double *more = realloc(all, longest * 2 * cap * sizeof *all),
-                       *more_ms = more ? realloc(ms, 2 * cap * sizeof *ms) : NULL;
+                       *more_ms = more ? realloc(ms, 2 * cap * sizeof *ms) : NULL,
+                       *more_periods = more_ms ? realloc(periods, 2 * cap * sizeof *periods)
+                                               : NULL;
                 if (more)
                     all = more;
-                if (!more || !more_ms) {
+                if (more_ms)
+                    ms = more_ms;
+                if (!more || !more_ms || !more_periods) {
                     st = nomem(err);
                     break;
                 }
-                ms = more_ms;
+                periods = more_periods;
                 for (size_t p = len; p-- > 0;) /* [p][run] with twice the runs a row */
                     memmove(all + p * 2 * cap, all + p * cap, cap * sizeof *all);
                 cap *= 2;
             }
             for (size_t p = 0; p < len; p++)
                 all[p * cap + runs] = lm[p];
+            if (!isnan(since))
+                periods[n_periods++] = since;
             runs++;
             sum += whole;
         }
+        const double run_ms = median_period(periods, n_periods, sum / (double)(runs ? runs : 1));
         for (size_t p = 0; p < len && !st; p++) {
             if (!owned[p])
                 continue;
@@ -229,7 +264,7 @@ static pd_status time_in_runs(pd_net *net, const pd_graph *g, const size_t *exit
                 ms[r] = all[p * cap + r];
                 layer_sum += ms[r];
             }
-            make_row(g, (size_t)path[p], ms, runs, layer_sum, true, true, &row[path[p]]);
+            make_row(g, (size_t)path[p], ms, runs, layer_sum, true, true, run_ms, &row[path[p]]);
             claimed[path[p]] = true;
         }
         if (!st && o->progress)
@@ -239,6 +274,7 @@ static pd_status time_in_runs(pd_net *net, const pd_graph *g, const size_t *exit
     free(lm);
     free(all);
     free(ms);
+    free(periods);
     free(owned);
     return st;
 }

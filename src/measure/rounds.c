@@ -69,6 +69,16 @@ pd_status pd_timings_merge_rounds(const pd_timings *rounds, size_t n_rounds, pd_
                 v[reuse++] = rounds[r].rows[i].reuse_ms;
         row.reuse_ms = reuse ? median_of(v, reuse) : 0.0;
         row.reuse_bytes = reuse ? row.reuse_bytes : 0.0;
+        size_t runs_timed = 0; /* the run's time, from start to start, where a round has it */
+        for (size_t r = 0; r < n_rounds; r++)
+            if (!isnan(rounds[r].rows[i].features[PD_FEAT_RUN_MS]))
+                v[runs_timed++] = rounds[r].rows[i].features[PD_FEAT_RUN_MS];
+        row.features[PD_FEAT_RUN_MS] = runs_timed ? median_of(v, runs_timed) : NAN;
+        size_t periods = 0; /* and that of the run with the buffer read, where given */
+        for (size_t r = 0; r < n_rounds; r++)
+            if (rounds[r].rows[i].reuse_ms > 0.0 && rounds[r].rows[i].reuse_run_ms > 0.0)
+                v[periods++] = rounds[r].rows[i].reuse_run_ms;
+        row.reuse_run_ms = reuse && periods ? median_of(v, periods) : 0.0;
         st = pd_timings_add(out, &row, err);
     }
     free(v);

@@ -41,6 +41,14 @@ double pd_sweep_reuse_bytes(size_t index)
     return mib[(h >> 32) % n] * 1024.0 * 1024.0;
 }
 
+double pd_sweep_reuse_idle_ms(size_t index)
+{
+    static const double ms[] = {0, 0.5, 1, 2, 4, 8};
+    const size_t n = sizeof ms / sizeof ms[0];
+    uint64_t h = (uint64_t)index * 0xD1B54A32D192ED03u; /* another scatter than the bytes' */
+    return ms[(h >> 32) % n];
+}
+
 float *pd_sweep_evict_new(size_t *floats)
 {
     const size_t n = (size_t)(PD_SWEEP_REUSE_MAX_BYTES / 4.0);
@@ -69,7 +77,7 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
     const pd_layer *layer = &g->layers[l];
     if (!st)
         st = pd_profile_model(g, w, &one, out, err);
-    double warm_ms = 0.0, reuse_ms = 0.0, reuse_bytes = 0.0;
+    double warm_ms = 0.0, reuse_ms = 0.0, reuse_bytes = 0.0, reuse_run_ms = 0.0;
     /* a small layer with weights again, its weights left in the cache from run to run (as
      * small as the run its warm twin stands for: pd_timing_own_run_bytes) */
     if (!st && pd_layer_weight_count(layer) > 0 &&
@@ -82,11 +90,16 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
         if (!st && o->evict && 4.0 * (double)o->evict_floats >= bytes) {
             one.evict = o->evict;
             one.evict_floats = (size_t)(bytes / 4.0);
+            one.idle_ms = pd_sweep_reuse_idle_ms(index);
+            one.repeats = o->repeats / 3 > 5 ? (o->repeats + 2) / 3 : 5;
+            one.warmup = o->warmup < 2 ? o->warmup : 2;
             st = pd_profile_model(g, w, &one, out, err);
             if (!st) {
-                reuse_ms = out->rows[first + 2 * g->n_layers + (size_t)l].median_ms;
+                const pd_layer_timing *reuse = &out->rows[first + 2 * g->n_layers + (size_t)l];
+                reuse_ms = reuse->median_ms;
                 /* what its own run touches as the runtime holds it (run_bytes), and those */
                 reuse_bytes = out->rows[first + (size_t)l].features[PD_FEAT_RUN_BYTES] + bytes;
+                reuse_run_ms = reuse->features[PD_FEAT_RUN_MS];
             }
         }
         if (st)
@@ -103,9 +116,11 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
          * one-layer model's own bytes would stand for its size, and a network's far larger
          * run would read as the grid's largest layer) */
         row->features[PD_FEAT_RUN_BYTES] = PD_SWEEP_COLD_RUN_BYTES;
+        row->features[PD_FEAT_RUN_MS] = PD_SWEEP_COLD_RUN_MS; /* flushed: as from a long wait */
         row->warm_ms = warm_ms;
         row->reuse_ms = reuse_ms;
         row->reuse_bytes = reuse_bytes;
+        row->reuse_run_ms = reuse_run_ms;
     }
     pd_weights_free(w);
     return st;

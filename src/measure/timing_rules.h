@@ -44,6 +44,7 @@ enum {
     PD_CSV_WARM, /* warm_ms, appended after fused_into */
     PD_CSV_REUSE, /* reuse_ms and reuse_bytes, appended after warm_ms */
     PD_CSV_REUSE_BYTES,
+    PD_CSV_REUSE_RUN_MS, /* reuse_run_ms, appended after reuse_bytes */
     PD_CSV_COLUMNS
 };
 const char *pd_csv_column_name(int column);

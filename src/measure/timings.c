@@ -58,6 +58,7 @@ const char *pd_csv_column_name(int column)
     case PD_CSV_WARM: return "warm_ms";
     case PD_CSV_REUSE: return "reuse_ms";
     case PD_CSV_REUSE_BYTES: return "reuse_bytes";
+    case PD_CSV_REUSE_RUN_MS: return "reuse_run_ms";
     default: break;
     }
     if (column >= PD_CSV_FEATURE0 && column < PD_CSV_MEDIAN)
@@ -139,6 +140,12 @@ const char *pd_timing_row_problem(const pd_layer_timing *row, const char **colum
         *column = pd_csv_column_name(PD_CSV_REUSE_BYTES);
         return why;
     }
+    if (row->reuse_run_ms != 0.0 &&
+        (why = row->reuse_ms == 0.0 ? "is given without reuse_ms"
+                                    : pd_timing_ms_problem(row->reuse_run_ms, 1))) {
+        *column = pd_csv_column_name(PD_CSV_REUSE_RUN_MS);
+        return why;
+    }
     if (row->repeats > PD_TIMING_MAX_REPEATS) {
         *column = pd_csv_column_name(PD_CSV_REPEATS);
         return "is beyond 1000000000";
@@ -163,7 +170,7 @@ pd_status pd_timings_use_mean(pd_timings *t, pd_error *err)
     for (size_t i = 0; i < t->n; i++) {
         t->rows[i].median_ms = t->rows[i].mean_ms;
         t->rows[i].warm_ms = 0.0; /* medians: no twins of another statistic */
-        t->rows[i].reuse_ms = t->rows[i].reuse_bytes = 0.0;
+        t->rows[i].reuse_ms = t->rows[i].reuse_bytes = t->rows[i].reuse_run_ms = 0.0;
     }
     return PD_OK;
 }
