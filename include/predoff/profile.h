@@ -134,7 +134,11 @@ double pd_profile_layer_ms(const pd_profile *p, const pd_graph *g, size_t i);
 
 /* Every layer's compute time on this tier into ms[g->n_layers], as pd_profile_layer_ms
  * gives it, with the layers of one boosted entry predicted together (one matrix for them
- * all). Fails only when XGBoost does, or memory runs out. */
+ * all); but trees that read run_ms read each layer's run at the time this prediction adds
+ * it up to (pd_graph_run_sums over its own times: first as the trees' linear bases add the
+ * runs up, then from the sums until no run moves by more than 1%, at most five
+ * predictions), where pd_profile_layer_ms, one layer alone, gives them
+ * none (NaN). Fails only when XGBoost does, or memory runs out. */
 pd_status pd_profile_layers_ms(const pd_profile *p, const pd_graph *g, double *ms,
                                pd_error *err);
 /* The same with every layer as a pass of its own, nothing fused into it (its

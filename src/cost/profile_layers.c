@@ -2,8 +2,8 @@
  * predicted together, one XGBoost call per entry, not one per layer (a model of 10^5 layers
  * would otherwise spend seconds in the calls' overhead alone). Trees that read run_ms (how
  * long a layer's data wait between two runs holding it) are given the time of that run as
- * the prediction itself sums it: first from runs costed as if nothing waited, then again
- * from the sums, until they settle (pd_graph_run_sums). */
+ * the prediction itself sums it: first from the runs the trees' linear bases add up to,
+ * then again from the sums, until they settle (pd_graph_run_sums). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,10 +26,12 @@ static double column(const pd_graph *g, size_t i, int c, bool own, const double 
 }
 
 /* The rows of the layers of g that entry m costs (and that have no measured time), their
- * columns gathered, predicted in one call; times into ms. */
+ * columns gathered, predicted in one call; times into ms. With base_only, no call: the
+ * trees' linear base instead (a first guess; 0 where they have none). */
 static pd_status predict_entry(const pd_profile *p, const pd_graph *g, const pd_linear_model *m,
-                               const bool *measured, bool own, const double *run, double *ms,
-                               size_t *rows, double *x, pd_error *err)
+                               const bool *measured, bool own, bool base_only,
+                               const double *run, double *ms, size_t *rows, double *x,
+                               pd_error *err)
 {
     int n_cols;
     const int *cols = pd_boosted_columns(m->boosted, &n_cols);
@@ -43,7 +45,11 @@ static pd_status predict_entry(const pd_profile *p, const pd_graph *g, const pd_
         rows[n++] = i;
     }
     double *y = x + n * (size_t)n_cols; /* after the rows: room for n_layers more */
-    pd_status st = pd_boosted_predict(m->boosted, x, n, y, err);
+    const pd_boosted_target t = pd_boosted_target_of(m->boosted);
+    for (size_t r = 0; base_only && r < n; r++)
+        y[r] = t.n_base > 0 ? m->boosted->scale * pd_boosted_base(&t, x + r * (size_t)n_cols)
+                            : 0.0;
+    pd_status st = base_only ? PD_OK : pd_boosted_predict(m->boosted, x, n, y, err);
     for (size_t r = 0; !st && r < n; r++)
         ms[rows[r]] = y[r];
     return st;
@@ -70,15 +76,18 @@ typedef struct batch {
     double *x;
 } batch;
 
-/* The boosted entries' layers into ms, run_ms from run (NULL: not known). */
+/* The boosted entries' layers into ms, run_ms from run (NULL: not known); with base_only,
+ * their linear bases (predict_entry). */
 static pd_status predict_boosted(const pd_profile *p, const pd_graph *g, const batch *b,
-                                 bool own, const double *run, double *ms, pd_error *err)
+                                 bool own, bool base_only, const double *run, double *ms,
+                                 pd_error *err)
 {
     pd_status st = PD_OK;
     for (int e = 0; !st && e < PD_PROFILE_ENTRIES; e++) {
         const pd_linear_model *m = pd_profile_entry(p, e);
         if (m->present && m->boosted)
-            st = predict_entry(p, g, m, b->measured, own, run, ms, b->rows, b->x, err);
+            st = predict_entry(p, g, m, b->measured, own, base_only, run, ms, b->rows, b->x,
+                               err);
     }
     return st;
 }
@@ -93,7 +102,8 @@ static pd_status run_times(const pd_graph *g, const double *ms, double *work, do
     return pd_graph_run_sums(g, work, run, err);
 }
 
-/* Whether no run's time moved by more than RUN_SETTLED of it from before to after. */
+/* Whether no run's time moved by more than RUN_SETTLED of it from before to after (the
+ * times the layers were predicted at, and what they then add up to). */
 static bool settled(const double *before, const double *after, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -104,24 +114,28 @@ static bool settled(const double *before, const double *after, size_t n)
 }
 
 /* The runs' times as the trees settle on them (a run's layers, fused as it runs them), into
- * run; ms the layers' times found along the way (n_layers doubles each, run, ms and work). */
+ * run, and the layers' times predicted at them into ms (n_layers doubles each, run, ms and
+ * work: two of them). */
 static pd_status settle_runs(const pd_profile *p, const pd_graph *g, const batch *b, double *ms,
                              double *run, double *work, pd_error *err)
 {
     const size_t n = g->n_layers;
+    /* a first guess: the runs as the trees' linear bases add them up, which costs no
+     * prediction (a long run then settles in two) */
+    pd_status st = predict_boosted(p, g, b, false, true, NULL, ms, err);
+    if (!st)
+        st = run_times(g, ms, work, run, err);
     for (size_t i = 0; i < n; i++)
-        run[i] = 0.0; /* first as if nothing waited: the warmest case the sweep times */
-    pd_status st = predict_boosted(p, g, b, false, run, ms, err);
+        run[i] = isnan(run[i]) ? 0.0 : run[i];
+    if (!st)
+        st = predict_boosted(p, g, b, false, false, run, ms, err);
     double *next = work + n;
     if (!st)
         st = run_times(g, ms, work, next, err);
-    for (int pass = 0; !st && pass < RUN_PASSES; pass++) {
-        bool done = pass > 0 && settled(run, next, n);
+    for (int pass = 0; !st && pass < RUN_PASSES && !settled(run, next, n); pass++) {
         for (size_t i = 0; i < n; i++)
             run[i] = next[i];
-        if (done)
-            break;
-        if (!(st = predict_boosted(p, g, b, false, run, ms, err)))
+        if (!(st = predict_boosted(p, g, b, false, false, run, ms, err)))
             st = run_times(g, ms, work, next, err);
     }
     return st;
@@ -171,8 +185,8 @@ static pd_status layers_ms(const pd_profile *p, const pd_graph *g, bool own, dou
         fused[i] = ms[i]; /* the measured and linear times; the trees' are found below */
     if (!st && runs) /* the runs' times from a run's layers (fused), then this call's */
         st = settle_runs(p, g, &b, own ? fused : ms, run, fused + n, err);
-    if (!st && boosted)
-        st = predict_boosted(p, g, &b, own, runs ? run : NULL, ms, err);
+    if (!st && boosted && (own || !runs)) /* (a run's layers are settled in ms already) */
+        st = predict_boosted(p, g, &b, own, false, runs ? run : NULL, ms, err);
     free(b.rows);
     free(b.x);
     free(b.measured);
