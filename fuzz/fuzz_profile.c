@@ -125,8 +125,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         [PD_FEAT_MODEL_BYTES] = 1.5e6,     [PD_FEAT_RUNTIME_MACS] = 2097152.0,
         [PD_FEAT_TRANSFORM_ELEMS] = 98304.0, [PD_FEAT_FUSED_ACT_ELEMS] = 32768.0,
         [PD_FEAT_RUN_BYTES] = 2.0e6,       [PD_FEAT_FUSED_EXP_ELEMS] = 16384.0,
+        [PD_FEAT_RUN_MS] = 3.0,
     };
-    _Static_assert(PD_FEATURE_COUNT == 14, "a value for every feature above");
+    _Static_assert(PD_FEATURE_COUNT == 15, "a value for every feature above");
     pd_error err;
     pd_error_clear(&err);
     pd_profile *p = NULL;
