@@ -361,6 +361,17 @@ static void test_deterministic(void **state)
     pd_timings_free(&t);
 }
 
+/* The model json, with the runtime's features. */
+static pd_graph *hooked(const char *json)
+{
+    pd_graph *g = NULL;
+    pd_error err;
+    if (pd_graph_from_json(json, strlen(json), "chain", &g, &err) != PD_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(pd_graph_set_feature_hook(g, &pd_runtime_hook, NULL), PD_OK);
+    return g;
+}
+
 /* A chain of convolutions, 1 x 1 and 3 x 3, with the runtime's features. */
 static pd_graph *conv_chain(void)
 {
@@ -371,12 +382,7 @@ static pd_graph *conv_chain(void)
         "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 24, \"kernel\": 3, \"pad\": 1},"
         "{\"name\": \"d\", \"type\": \"conv\", \"filters\": 10, \"kernel\": 1, "
         "\"exit\": {\"accuracy\": 0.9}}]}";
-    pd_graph *g = NULL;
-    pd_error err;
-    if (pd_graph_from_json(json, strlen(json), "chain", &g, &err) != PD_OK)
-        fail_msg("%s", err.msg);
-    assert_int_equal(pd_graph_set_feature_hook(g, &pd_runtime_hook, NULL), PD_OK);
-    return g;
+    return hooked(json);
 }
 
 /* A chain of n 1 x 1 convolutions, 64 to 64 filters on 16 x 16 (as the law's rows). */
@@ -390,12 +396,7 @@ static pd_graph *pointwise_chain(int n)
                        "%s{\"name\": \"l%d\", \"type\": \"conv\", \"filters\": 64, "
                        "\"kernel\": 1%s}", i ? ", " : "", i, i == n - 1 ? ", \"exit\": true" : "");
     snprintf(json + at, sizeof json - (size_t)at, "]}");
-    pd_graph *g = NULL;
-    pd_error err;
-    if (pd_graph_from_json(json, strlen(json), "chain", &g, &err) != PD_OK)
-        fail_msg("%s", err.msg);
-    assert_int_equal(pd_graph_set_feature_hook(g, &pd_runtime_hook, NULL), PD_OK);
-    return g;
+    return hooked(json);
 }
 
 /* Rows timed with a buffer read and a wait between runs (reuse_run_ms: 0.5 to 20 ms, their
