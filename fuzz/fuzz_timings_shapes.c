@@ -15,7 +15,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* What a completed row holds: a type predoff builds, a name, every feature (but those an
- * engine elsewhere did not tell) and shape column a finite number, not negative. */
+ * engine elsewhere did not tell, and what its run touched and took) and shape column a finite number, not negative. */
 static void check_completed(const pd_timings *t)
 {
     for (size_t i = 0; i < t->n; i++) {
@@ -26,7 +26,8 @@ static void check_completed(const pd_timings *t)
             abort();
         for (int k = 0; k < PD_FEATURE_COUNT; k++) /* the engine's and what the timed run
                                                     * touched not given, the rest given */
-            if (pd_feature_of_engine((pd_feature)k) || k == PD_FEAT_RUN_BYTES
+            if (pd_feature_of_engine((pd_feature)k) || k == PD_FEAT_RUN_BYTES ||
+                        k == PD_FEAT_RUN_MS
                     ? !isnan(r->features[k])
                                                     : !(r->features[k] >= 0 &&
                                                         isfinite(r->features[k])))
