@@ -957,7 +957,7 @@ static void test_csv_rejects(void **state)
             "reuse_run_ms", "given without reuse_ms");
     bad_csv("type,macs,median_ms,reuse_ms,reuse_bytes,reuse_run_ms\nconv,1,1,0.5,100,0\n", 2,
             "reuse_run_ms", "must be > 0");
-    bad_csv("type,macs,median_ms,run_ms\nconv,1,1,-2\n", 2, "run_ms", "");
+    bad_csv("type,macs,median_ms,run_ms\nconv,1,1,-2\n", 2, "run_ms", "must be >= 0");
     /* quotes, anywhere, and text the record cannot hold */
     bad_csv(HEAD "s,\"conv1\",conv,1,1,1,1,1,1\n", 2, "layer", "quote");
     bad_csv(HEAD "s,l,conv,1,1,1,1,1,1,\"x,y\"\n", 2, "10", "quote");

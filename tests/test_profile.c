@@ -397,6 +397,9 @@ static void test_parse_errors(void **state)
                 "\"loads\"", NULL);
     bad_profile("{\"name\": \"p\", \"name\": \"q\", \"layers\": {" RELU "}}", "\"name\"", "twice",
                 NULL);
+    /* a feature no graph gives (a run's time: the trees' alone) */
+    bad_profile(P("\"conv\": {\"features\": [\"run_ms\"], \"coef\": [1], \"intercept\": 0}"),
+                "layers.conv", "boosted trees alone", NULL);
     /* unknown feature */
     bad_profile(P("\"conv\": {\"features\": [\"in_elems\", \"flops\"], \"coef\": [1, 2], "
                   "\"intercept\": 0}"),

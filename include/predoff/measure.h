@@ -37,10 +37,12 @@ typedef struct pd_layer_timing {
                      * layer of a small model takes, its run_bytes its own weights, input
                      * and output (learned models read it as a second row) */
     double reuse_ms;    /* 0: not given; else the median of the same layer timed again with
-                         * a buffer read through between runs: what a layer of a model that
-                         * touches reuse_bytes in one run takes, its weights evicted from L2
-                         * by the rest of the run and, if it fits, left in L3 (the sweep
-                         * gives it with warm_ms; learned models read it as a third row) */
+                         * a buffer read through and an idle wait between runs
+                         * (pd_sweep_reuse_idle_ms): what a layer of a model that touches
+                         * reuse_bytes in one run of reuse_run_ms takes, its weights evicted
+                         * from L2 by the rest of the run and, if it fits and the wait is
+                         * short, left in L3 (the sweep gives it with warm_ms; learned
+                         * models read it as a third row) */
     double reuse_bytes; /* that run's bytes (its run_bytes); given with reuse_ms, else 0 */
     double reuse_run_ms; /* that run's time from one start to the next (its run_ms: the
                           * buffer read, an idle wait and the run); 0: not given (it may be

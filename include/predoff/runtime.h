@@ -85,7 +85,8 @@ void pd_net_evict(pd_net *net, size_t layer);
 /* Reads the net's activation buffers and scratch through the caches, as the layers before
  * one of a long run leave them (written a moment ago), while its weights wait: for the
  * profiler's sweep, whose single layer would otherwise meet its output and scratch as
- * cold as its weights after a wait between runs. */
+ * cold as its weights after a wait between runs. Split over the net's threads, which are
+ * then awake for the run that follows (as pd_net_evict). */
 void pd_net_touch_buffers(const pd_net *net);
 
 /* Whether position pos of exit k's path runs in the pass of a neighbour whenever a run

@@ -57,6 +57,11 @@ static pd_status read_model(const cJSON *obj, const char *dir, int boosted_ok,
             if (m->features[j] == m->features[i])
                 return pd_error_set(err, PD_EINPUT, "feature \"%s\" given twice",
                                     f->valuestring);
+        if (m->features[i] == PD_FEAT_RUN_MS) /* no graph gives it: only the trees' settling */
+            return pd_error_set(err, PD_EINPUT,
+                                "features: \"run_ms\" is read by boosted trees alone (a run's "
+                                "time comes from the prediction's own sums; predoff fit "
+                                "--model boosted)");
         if (pd_json_real(cJSON_GetArrayItem(coef, i), "coef", -MAX_ABS, MAX_ABS, &m->coef[i],
                          err))
             return PD_EINPUT;

@@ -93,12 +93,13 @@ static pd_status predict_boosted(const pd_profile *p, const pd_graph *g, const b
 }
 
 /* The time of the run holding each layer into run (pd_graph_run_sums), as the layers'
- * times ms (a run's, fused layers in their producers') add up; work: n_layers doubles. */
-static pd_status run_times(const pd_graph *g, const double *ms, double *work, double *run,
-                           pd_error *err)
+ * times ms (a run's: on a tier that fuses, fused layers in their producers') add up; work:
+ * n_layers doubles. */
+static pd_status run_times(const pd_profile *p, const pd_graph *g, const double *ms,
+                           double *work, double *run, pd_error *err)
 {
     for (size_t i = 0; i < g->n_layers; i++)
-        work[i] = pd_graph_fused_into(g, i) >= 0 ? 0.0 : ms[i];
+        work[i] = p->fuses && pd_graph_fused_into(g, i) >= 0 ? 0.0 : ms[i];
     return pd_graph_run_sums(g, work, run, err);
 }
 
@@ -124,19 +125,19 @@ static pd_status settle_runs(const pd_profile *p, const pd_graph *g, const batch
      * prediction (a long run then settles in two) */
     pd_status st = predict_boosted(p, g, b, false, true, NULL, ms, err);
     if (!st)
-        st = run_times(g, ms, work, run, err);
+        st = run_times(p, g, ms, work, run, err);
     for (size_t i = 0; i < n; i++)
         run[i] = isnan(run[i]) ? 0.0 : run[i];
     if (!st)
         st = predict_boosted(p, g, b, false, false, run, ms, err);
     double *next = work + n;
     if (!st)
-        st = run_times(g, ms, work, next, err);
+        st = run_times(p, g, ms, work, next, err);
     for (int pass = 0; !st && pass < RUN_PASSES && !settled(run, next, n); pass++) {
         for (size_t i = 0; i < n; i++)
             run[i] = next[i];
         if (!(st = predict_boosted(p, g, b, false, false, run, ms, err)))
-            st = run_times(g, ms, work, next, err);
+            st = run_times(p, g, ms, work, next, err);
     }
     return st;
 }
@@ -181,8 +182,13 @@ static pd_status layers_ms(const pd_profile *p, const pd_graph *g, bool own, dou
         if (!b.rows || !b.x || (runs && !run))
             st = pd_error_set(err, PD_ENOMEM, "out of memory (%zu layers)", n);
     }
-    for (size_t i = 0; !st && runs && own && i < n; i++)
-        fused[i] = ms[i]; /* the measured and linear times; the trees' are found below */
+    for (size_t i = 0; !st && runs && own && i < n; i++) { /* measured, and a linear
+                                                            * entry's time as a run has it
+                                                            * (fused); the trees' below */
+        const pd_layer *l = &g->layers[i];
+        const bool trees = pd_profile_model_for(p, l->type, pd_layer_kind_of(l))->boosted;
+        fused[i] = b.measured[i] ? ms[i] : trees ? 0.0 : pd_profile_layer_ms(p, g, i);
+    }
     if (!st && runs) /* the runs' times from a run's layers (fused), then this call's */
         st = settle_runs(p, g, &b, own ? fused : ms, run, fused + n, err);
     if (!st && boosted && (own || !runs)) /* (a run's layers are settled in ms already) */

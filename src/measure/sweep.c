@@ -68,6 +68,7 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
     one.alone = false;
     one.cold_weights = true; /* as a layer of a large model meets them, not cache-warm */
     one.evict = NULL;
+    one.idle_ms = 0.0; /* the third timing's alone */
     pd_status st = pd_weights_random(g, o->seed + index, &w, err);
     size_t first = out->n;
     /* the timed layer "l" (rows in layer order; else the last) */
@@ -91,7 +92,7 @@ pd_status pd_profile_sweep_graph(const pd_profiler_options *o, const pd_graph *g
             one.evict = o->evict;
             one.evict_floats = (size_t)(bytes / 4.0);
             one.idle_ms = pd_sweep_reuse_idle_ms(index);
-            one.repeats = o->repeats / 3 > 5 ? (o->repeats + 2) / 3 : 5;
+            one.repeats = (o->repeats + 2) / 3 > 5 ? (o->repeats + 2) / 3 : 5;
             one.warmup = o->warmup < 2 ? o->warmup : 2;
             st = pd_profile_model(g, w, &one, out, err);
             if (!st) {

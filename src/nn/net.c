@@ -257,24 +257,35 @@ void pd_net_evict(pd_net *net, size_t layer)
     pd_workers_run(net->pool, flush_part, &job);
 }
 
-/* Reads a byte of each cache line of n floats at p (bytes: what no pass wrote yet is still
- * fine to read). */
-static unsigned read_lines(const float *p, size_t n)
+/* Reads a byte of each cache line of part `part` of `parts` of n floats at p (bytes: what
+ * no pass wrote yet is still fine to read). */
+static unsigned read_lines(const float *p, size_t n, int part, int parts)
 {
     const unsigned char *b = (const unsigned char *)p;
+    const size_t lines = (n * sizeof *p + 63) / 64;
     unsigned sum = 0;
-    for (size_t i = 0; i < n * sizeof *p; i += 64)
-        sum += b[i];
+    for (size_t k = lines * (size_t)part / (size_t)parts,
+                end = lines * (size_t)(part + 1) / (size_t)parts;
+         k < end; k++)
+        sum += b[64 * k];
     return sum;
+}
+
+static void touch_part(void *ctx, int part, int parts)
+{
+    const pd_net *net = ctx;
+    unsigned sum = read_lines(net->scratch, net->scratch_floats, part, parts);
+    for (size_t s = 0; s < net->plan.n_slots; s++)
+        sum += read_lines(net->slot[s], net->plan.slot_floats[s], part, parts);
+    volatile unsigned keep = sum;
+    (void)keep;
 }
 
 void pd_net_touch_buffers(const pd_net *net)
 {
-    unsigned sum = read_lines(net->scratch, net->scratch_floats);
-    for (size_t s = 0; s < net->plan.n_slots; s++)
-        sum += read_lines(net->slot[s], net->plan.slot_floats[s]);
-    volatile unsigned keep = sum;
-    (void)keep;
+    /* by the pool, as pd_net_evict: its threads are then awake for the run that follows,
+     * as a layer's in the middle of a run find them */
+    pd_workers_run(net->pool, touch_part, (void *)net);
 }
 
 bool pd_net_fused(const pd_net *net, size_t exit, size_t pos)
