@@ -140,6 +140,22 @@ static void test_run_sums(void **state)
     for (size_t i = 0; i < 3; i++)
         assert_true(run[i] == 7.0);
     pd_graph_free(g);
+    /* a DAG of two exits sharing c: f's run touches more (8 x 16 outputs), so c is profiled
+     * in it though e1 comes first in model order */
+    g = model("{\"name\": \"m\", \"input\": [1, 4, 4], \"layers\": ["
+              "{\"name\": \"c\", \"type\": \"conv\", \"filters\": 1, \"kernel\": 1},"
+              "{\"name\": \"d\", \"type\": \"conv\", \"filters\": 1, \"kernel\": 1, "
+              "\"input\": \"@input\"},"
+              "{\"name\": \"e1\", \"type\": \"add\", \"inputs\": [\"c\", \"d\"], \"exit\": true},"
+              "{\"name\": \"f\", \"type\": \"conv\", \"filters\": 8, \"kernel\": 1, "
+              "\"input\": \"c\", \"exit\": true}]}");
+    assert_false(g->topo->tree);
+    assert_int_equal(g->exits_by_run[0], 1);
+    assert_int_equal(pd_graph_run_sums(g, ms, run, &err), PD_OK);
+    static const double dag[] = {9, 7, 7, 9}; /* f's run: c, f; e1's: c, d, e1 */
+    for (size_t i = 0; i < 4; i++)
+        assert_true(run[i] == dag[i]);
+    pd_graph_free(g);
 }
 
 /* A row timed in runs reads the time from one run's start to the next's: each period holds
