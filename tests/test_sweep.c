@@ -25,6 +25,25 @@ static pd_graph *model(const char *json)
     return g;
 }
 
+/* g's rows as the profiler times them in runs (random weights of seed 1, one warm-up run),
+ * `repeats` runs each, `idle_ms` waited before each. */
+static pd_timings profiled(const pd_graph *g, size_t repeats, double idle_ms)
+{
+    pd_profiler_options o;
+    pd_profiler_options_init(&o);
+    o.repeats = repeats;
+    o.warmup = 1;
+    o.idle_ms = idle_ms;
+    pd_weights *w = NULL;
+    pd_error err;
+    assert_int_equal(pd_weights_random(g, 1, &w, &err), PD_OK);
+    pd_timings t = {0};
+    if (pd_profile_model(g, w, &o, &t, &err) != PD_OK)
+        fail_msg("%s", err.msg);
+    pd_weights_free(w);
+    return t;
+}
+
 /* A 1 x 4 x 4 input (16 floats); a 1 x 1 conv "c" of 2 filters (4 weights; 32 outputs) and
  * its ReLU "r"; then an fc "e1" to 2 (66 weights), an exit, and a 1 x 1 conv "d" of 4
  * filters (12 weights; 64 outputs) with its ReLU "e2", an exit. A run to e1 touches 4 x
@@ -90,21 +109,13 @@ static void test_run_bytes_of_the_runtime(void **state)
     assert_true(pd_graph_exit_run_bytes(g, 1) > pd_graph_exit_run_bytes(g, 0));
     assert_true(c_out + in < 2.0 * d_out);
     /* profiled from the graph without a hook: the runtime's bytes, e2's run for c */
-    pd_profiler_options o;
-    pd_profiler_options_init(&o);
-    o.repeats = 2;
-    o.warmup = 1;
-    pd_weights *w = NULL;
-    assert_int_equal(pd_weights_random(raw, 1, &w, &err), PD_OK);
-    pd_timings t = {0};
-    assert_int_equal(pd_profile_model(raw, w, &o, &t, &err), PD_OK);
+    pd_timings t = profiled(raw, 2, 0.0);
     assert_int_equal(t.n, 4);
     for (size_t i = 0; i < 4; i++)
         assert_true(t.rows[i].features[PD_FEAT_RUN_BYTES] == pd_graph_run_bytes(g, i));
     assert_true(t.rows[0].features[PD_FEAT_RUN_BYTES] == pd_graph_exit_run_bytes(g, 1));
     assert_true(t.rows[1].features[PD_FEAT_RUN_BYTES] == pd_graph_exit_run_bytes(g, 0));
     pd_timings_free(&t);
-    pd_weights_free(w);
     pd_graph_free(g);
     pd_graph_free(raw);
 }
@@ -171,15 +182,7 @@ static void test_run_ms_of_rows(void **state)
                         "{\"name\": \"d\", \"type\": \"conv\", \"filters\": 64, \"kernel\": 1, "
                         "\"input\": \"c\"},"
                         "{\"name\": \"e2\", \"type\": \"sigmoid\", \"exit\": true}]}");
-    pd_profiler_options o;
-    pd_profiler_options_init(&o);
-    o.repeats = 3;
-    o.warmup = 1;
-    pd_weights *w = NULL;
-    pd_error err;
-    assert_int_equal(pd_weights_random(g, 1, &w, &err), PD_OK);
-    pd_timings t = {0};
-    assert_int_equal(pd_profile_model(g, w, &o, &t, &err), PD_OK);
+    pd_timings t = profiled(g, 3, 0.0);
     assert_int_equal(t.n, 4);
     const double trunk = t.rows[0].features[PD_FEAT_RUN_MS];
     assert_true(trunk >= t.rows[0].median_ms && trunk >= t.rows[2].median_ms &&
@@ -189,13 +192,10 @@ static void test_run_ms_of_rows(void **state)
     assert_true(t.rows[1].features[PD_FEAT_RUN_MS] >= t.rows[1].median_ms); /* e1's own */
     assert_true(t.rows[1].features[PD_FEAT_RUN_MS] < PD_SWEEP_COLD_RUN_MS);
     /* an idle wait before each run lengthens it by as much */
-    o.idle_ms = 2.0;
-    pd_timings idle = {0};
-    assert_int_equal(pd_profile_model(g, w, &o, &idle, &err), PD_OK);
+    pd_timings idle = profiled(g, 3, 2.0);
     assert_true(idle.rows[0].features[PD_FEAT_RUN_MS] >= 2.0 + idle.rows[0].median_ms);
     pd_timings_free(&idle);
     pd_timings_free(&t);
-    pd_weights_free(w);
     pd_graph_free(g);
 }
 

@@ -164,7 +164,8 @@ typedef struct pd_graph {
     int32_t *exits; /* layer indices of the exits, in model order */
     double model_bytes; /* float32 weights of all layers */
     double *exit_run_bytes;  /* [n_exits]: what a run of A(k) touches (pd_graph_run_bytes) */
-    double *layer_run_bytes; /* [n_layers]: each layer's (pd_graph_run_bytes) */
+    size_t *layer_run_exit;  /* [n_layers]: the exit whose run each layer is profiled in
+                              * (pd_graph_run_bytes) */
     size_t *exits_by_run;    /* [n_exits]: the exits, the one whose run touches most first
                               * (ties in model order) */
     const pd_engine_hook *engine; /* NULL: the engine's features are NaN, nothing fused */
@@ -250,17 +251,17 @@ double pd_graph_run_bytes(const pd_graph *g, size_t i);
 /* What each run touches as engine h holds the layers (NULL, or its functions NULL: float32
  * weights, no scratch): for exit k, the weights of A(k) (h->weight_bytes), the most
  * activation bytes alive at once (pd_topology_peak_bytes) and its largest scratch; into
- * exit_bytes[n_exits], into layer_bytes[n_layers] each layer's (pd_graph_run_bytes), and
- * into order[n_exits] the exits, the one touching most first, ties in model order (the
- * order the profiler takes them in). O(layers) on a tree, O(sum of |A(k)|) on a DAG (which
- * the topology bounds). Only PD_ENOMEM fails. */
+ * exit_bytes[n_exits]; into order[n_exits] the exits, the one touching most first, ties in
+ * model order (the order the profiler takes them in); and into claim[n_layers] each layer's
+ * exit, the first of that order whose A(k) holds it (its run_bytes exit_bytes[claim[i]]:
+ * pd_graph_run_bytes). O(layers) on a tree, O(sum of |A(k)|) on a DAG (which the topology
+ * bounds). Only PD_ENOMEM fails. */
 pd_status pd_graph_measure_runs(const pd_graph *g, const pd_engine_hook *h, double *exit_bytes,
-                                double *layer_bytes, size_t *order, pd_error *err);
+                                size_t *claim, size_t *order, pd_error *err);
 /* Into run[i] for each layer i, the sum of per_layer[j] over the layers j of the run the
- * profiler times i in (A(k) of the exit touching most among those holding it:
- * pd_graph_run_bytes), NaN for a layer no exit holds: from predicted layer times, the time
- * of a run holding each layer (PD_FEAT_RUN_MS). O(layers) on a tree, O(sum of |A(k)|) on a
- * DAG. Only PD_ENOMEM fails. */
+ * profiler times i in (A(k) of g->layer_run_exit[i], as pd_graph_run_bytes takes it; every
+ * layer reaches an exit): from predicted layer times, the time of a run holding each layer
+ * (PD_FEAT_RUN_MS). O(layers) on a tree, O(sum of |A(k)|) on a DAG. Only PD_ENOMEM fails. */
 pd_status pd_graph_run_sums(const pd_graph *g, const double *per_layer, double *run,
                             pd_error *err);
 /* Value of one feature for layer i. The engine's features (pd_feature_of_engine) come from

@@ -108,8 +108,7 @@ static pd_status run_times(const pd_profile *p, const pd_graph *g, const double 
 static bool settled(const double *before, const double *after, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!(fabs(after[i] - before[i]) <= RUN_SETTLED * fabs(before[i])) &&
-            !(isnan(after[i]) && isnan(before[i])))
+        if (!(fabs(after[i] - before[i]) <= RUN_SETTLED * fabs(before[i])))
             return false;
     return true;
 }
@@ -126,8 +125,6 @@ static pd_status settle_runs(const pd_profile *p, const pd_graph *g, const batch
     pd_status st = predict_boosted(p, g, b, false, true, NULL, ms, err);
     if (!st)
         st = run_times(p, g, ms, work, run, err);
-    for (size_t i = 0; i < n; i++)
-        run[i] = isnan(run[i]) ? 0.0 : run[i];
     if (!st)
         st = predict_boosted(p, g, b, false, false, run, ms, err);
     double *next = work + n;

@@ -56,7 +56,7 @@ void pd_graph_free(pd_graph *g)
     free(g->layers);
     free(g->exits);
     free(g->exit_run_bytes);
-    free(g->layer_run_bytes);
+    free(g->layer_run_exit);
     free(g->exits_by_run);
     free(g->name);
     free(g->note);
@@ -94,7 +94,7 @@ double pd_graph_exit_run_bytes(const pd_graph *g, size_t k)
 
 double pd_graph_run_bytes(const pd_graph *g, size_t i)
 {
-    return g->layer_run_bytes[i];
+    return g->exit_run_bytes[g->layer_run_exit[i]];
 }
 
 int32_t pd_graph_fused_into(const pd_graph *g, size_t i)
@@ -143,25 +143,25 @@ bool pd_feature_of_engine(pd_feature f)
 
 pd_status pd_graph_set_feature_hook(pd_graph *g, const pd_engine_hook *hook, pd_error *err)
 {
-    double *exit_bytes = malloc(g->n_exits * sizeof *exit_bytes),
-           *layer_bytes = malloc(g->n_layers * sizeof *layer_bytes);
-    size_t *order = malloc(g->n_exits * sizeof *order);
-    pd_status st = exit_bytes && layer_bytes && order
-                       ? pd_graph_measure_runs(g, hook, exit_bytes, layer_bytes, order, err)
+    double *exit_bytes = malloc(g->n_exits * sizeof *exit_bytes);
+    size_t *claim = malloc(g->n_layers * sizeof *claim),
+           *order = malloc(g->n_exits * sizeof *order);
+    pd_status st = exit_bytes && claim && order
+                       ? pd_graph_measure_runs(g, hook, exit_bytes, claim, order, err)
                        : pd_error_set(err, PD_ENOMEM, "out of memory");
     if (!st) { /* the new ones in place of the old */
-        double *old_exit = g->exit_run_bytes, *old_layer = g->layer_run_bytes;
-        size_t *old_order = g->exits_by_run;
+        double *old_exit = g->exit_run_bytes;
+        size_t *old_claim = g->layer_run_exit, *old_order = g->exits_by_run;
         g->engine = hook;
         g->exit_run_bytes = exit_bytes;
-        g->layer_run_bytes = layer_bytes;
+        g->layer_run_exit = claim;
         g->exits_by_run = order;
         exit_bytes = old_exit;
-        layer_bytes = old_layer;
+        claim = old_claim;
         order = old_order;
     }
     free(exit_bytes);
-    free(layer_bytes);
+    free(claim);
     free(order);
     return st;
 }

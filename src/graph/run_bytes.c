@@ -1,7 +1,6 @@
 /* What one run touches: per exit, the weights of A(k) as an engine holds them, the most
- * activation bytes alive at once while A(k) runs and its largest scratch; per layer, that of
- * the exit touching most among those holding it (the run it is profiled in:
- * pd_profile_model). */
+ * activation bytes alive at once while A(k) runs and its largest scratch; per layer, the
+ * exit touching most among those holding it (the run it is profiled in: pd_profile_model). */
 #include <stdlib.h>
 
 #include "predoff/graph.h"
@@ -82,7 +81,7 @@ static pd_status dag_exits(const pd_graph *g, const pd_engine_hook *h, const dou
 }
 
 pd_status pd_graph_measure_runs(const pd_graph *g, const pd_engine_hook *h, double *exit_bytes,
-                                double *layer_bytes, size_t *order, pd_error *err)
+                                size_t *claim, size_t *order, pd_error *err)
 {
     const size_t n = g->n_layers, m = g->n_exits;
     const pd_topology *t = g->topo;
@@ -111,7 +110,7 @@ pd_status pd_graph_measure_runs(const pd_graph *g, const pd_engine_hook *h, doub
             if (set[v] && t->tree)
                 break;
             if (!set[v])
-                layer_bytes[v] = by[r].bytes;
+                claim[v] = by[r].k;
             set[v] = true;
         }
     }

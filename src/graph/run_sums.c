@@ -1,7 +1,6 @@
 /* What a run holding a layer adds up to: per-layer values (predicted times) summed over the
- * run the profiler times each layer in, A(k) of the first exit of g->exits_by_run holding
- * it (pd_graph_run_bytes). */
-#include <math.h>
+ * run the profiler times each layer in, A(k) of its exit g->layer_run_exit[i]
+ * (pd_graph_run_bytes). */
 #include <stdlib.h>
 
 #include "predoff/graph.h"
@@ -13,11 +12,9 @@ pd_status pd_graph_run_sums(const pd_graph *g, const double *per_layer, double *
     const pd_topology *t = g->topo;
     double *exit_sum = malloc((m ? m : 1) * sizeof *exit_sum),
            *prefix = t->tree ? malloc((n ? n : 1) * sizeof *prefix) : NULL;
-    bool *set = calloc(n ? n : 1, sizeof *set);
-    if (!exit_sum || !set || (t->tree && !prefix)) {
+    if (!exit_sum || (t->tree && !prefix)) {
         free(exit_sum);
         free(prefix);
-        free(set);
         return pd_error_set(err, PD_ENOMEM, "out of memory (%zu layers)", n);
     }
     if (t->tree) { /* A(k) is the exit's path from its root: prefix sums, parents first */
@@ -35,22 +32,8 @@ pd_status pd_graph_run_sums(const pd_graph *g, const double *per_layer, double *
         }
     }
     for (size_t i = 0; i < n; i++)
-        run[i] = NAN;
-    /* as pd_graph_measure_runs claims them: on a tree, the walk up from an exit stops at a
-     * layer claimed before, whose ancestors were claimed with it */
-    for (size_t r = 0; r < m; r++) {
-        const size_t k = g->exits_by_run[r];
-        pd_sub_walk w = pd_sub_walk_begin(t, k);
-        for (int32_t v; (v = pd_sub_walk_next(&w)) >= 0;) {
-            if (set[v] && t->tree)
-                break;
-            if (!set[v])
-                run[v] = exit_sum[k];
-            set[v] = true;
-        }
-    }
+        run[i] = exit_sum[g->layer_run_exit[i]];
     free(exit_sum);
     free(prefix);
-    free(set);
     return PD_OK;
 }

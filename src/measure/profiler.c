@@ -291,14 +291,14 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
     pd_layer_timing *row = calloc(g->n_layers ? g->n_layers : 1, sizeof *row);
     bool *timed = calloc(g->n_layers ? g->n_layers : 1, sizeof *timed);
     /* what the runs touch as this runtime holds the layers, whatever g's own hook */
-    double *exit_bytes = malloc(g->n_exits * sizeof *exit_bytes),
-           *layer_bytes = malloc(g->n_layers * sizeof *layer_bytes);
-    size_t *exits_by_run = malloc(g->n_exits * sizeof *exits_by_run);
+    double *exit_bytes = malloc(g->n_exits * sizeof *exit_bytes);
+    size_t *claim = malloc(g->n_layers * sizeof *claim),
+           *exits_by_run = malloc(g->n_exits * sizeof *exits_by_run);
     alone_inputs a = {0};
-    if (!ms || !row || !timed || !exit_bytes || !layer_bytes || !exits_by_run)
+    if (!ms || !row || !timed || !exit_bytes || !claim || !exits_by_run)
         st = nomem(err);
     if (!st)
-        st = pd_graph_measure_runs(g, &pd_runtime_hook, exit_bytes, layer_bytes, exits_by_run,
+        st = pd_graph_measure_runs(g, &pd_runtime_hook, exit_bytes, claim, exits_by_run,
                                    err);
     if (!st && !o->alone)
         st = time_in_runs(net, g, exits_by_run, o, row, timed, err);
@@ -315,7 +315,7 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
         }
     }
     for (size_t i = 0; i < g->n_layers && !st; i++) { /* in layer order, whichever way timed */
-        row[i].features[PD_FEAT_RUN_BYTES] = layer_bytes[i];
+        row[i].features[PD_FEAT_RUN_BYTES] = exit_bytes[claim[i]];
         st = pd_timings_add(out, &row[i], err);
     }
     alone_inputs_free(&a);
@@ -323,7 +323,7 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
     free(row);
     free(timed);
     free(exit_bytes);
-    free(layer_bytes);
+    free(claim);
     free(exits_by_run);
     pd_net_free(net);
     return st;

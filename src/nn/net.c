@@ -207,6 +207,14 @@ typedef struct flush_job {
     int count;
 } flush_job;
 
+/* Part `part` of `parts` of a buffer's `lines` cache lines: [*first, *end). */
+static void part_of_lines(uintptr_t lines, int part, int parts, uintptr_t *first,
+                          uintptr_t *end)
+{
+    *first = lines * (uintptr_t)part / (uintptr_t)parts;
+    *end = lines * (uintptr_t)(part + 1) / (uintptr_t)parts;
+}
+
 /* Flushes part `part` of `parts` of each buffer from every cache level (x86's clflush;
  * nothing elsewhere). */
 static void flush_part(void *ctx, int part, int parts)
@@ -215,10 +223,8 @@ static void flush_part(void *ctx, int part, int parts)
 #if defined(__x86_64__) || defined(__i386__)
     for (int b = 0; b < job->count; b++) {
         uintptr_t lo = (uintptr_t)job->p[b] & ~(uintptr_t)63,
-                  hi = (uintptr_t)(job->p[b] + job->n[b]), lines = (hi - lo + 63) / 64;
-        for (uintptr_t k = lines * (uintptr_t)part / (uintptr_t)parts,
-                       end = lines * (uintptr_t)(part + 1) / (uintptr_t)parts;
-             k < end; k++)
+                  hi = (uintptr_t)(job->p[b] + job->n[b]), k, end;
+        for (part_of_lines((hi - lo + 63) / 64, part, parts, &k, &end); k < end; k++)
             __builtin_ia32_clflush((const void *)(lo + 64 * k));
     }
     __builtin_ia32_mfence();
@@ -262,11 +268,9 @@ void pd_net_evict(pd_net *net, size_t layer)
 static unsigned read_lines(const float *p, size_t n, int part, int parts)
 {
     const unsigned char *b = (const unsigned char *)p;
-    const size_t lines = (n * sizeof *p + 63) / 64;
     unsigned sum = 0;
-    for (size_t k = lines * (size_t)part / (size_t)parts,
-                end = lines * (size_t)(part + 1) / (size_t)parts;
-         k < end; k++)
+    uintptr_t k, end;
+    for (part_of_lines((n * sizeof *p + 63) / 64, part, parts, &k, &end); k < end; k++)
         sum += b[64 * k];
     return sum;
 }
