@@ -277,6 +277,52 @@ static void test_reuse_rows(void **state)
     free(buf);
 }
 
+/* The sweep's networks: each a valid model of the size the header promises, the same every
+ * call (every round times the same ones), and together the layers real networks have: a
+ * depthwise, a pointwise and a k x k convolution, an fc, a residual add, a concat and a
+ * squeeze-and-excitation mul, models from under 1 MB of weights to over the 32 MB of an L3. */
+static void test_sweep_nets(void **state)
+{
+    (void)state;
+    char *a = malloc(PD_SWEEP_NET_JSON_MAX), *b = malloc(PD_SWEEP_NET_JSON_MAX);
+    assert_non_null(a);
+    assert_non_null(b);
+    size_t kinds[PD_LAYER_KIND_COUNT] = {0}, types[PD_LAYER_TYPE_COUNT] = {0}, exits = 0;
+    size_t plain = 0; /* convolutions of no kind: k x k, not grouped */
+    double smallest = 1e30, largest = 0;
+    for (size_t k = 0; k < PD_SWEEP_NETS; k++) {
+        assert_true(pd_sweep_net_json(k, a, PD_SWEEP_NET_JSON_MAX));
+        assert_true(pd_sweep_net_json(k, b, PD_SWEEP_NET_JSON_MAX));
+        assert_string_equal(a, b);
+        assert_false(pd_sweep_net_json(k, b, strlen(a))); /* no room for its last byte */
+        pd_graph *g = model(a);
+        char name[32];
+        snprintf(name, sizeof name, "sweepnet-%zu", k);
+        assert_string_equal(g->name, name);
+        double bytes = 0;
+        for (size_t i = 0; i < g->n_layers; i++) {
+            pd_layer_kind kind = pd_layer_kind_of(&g->layers[i]);
+            kinds[kind]++;
+            types[g->layers[i].type]++;
+            plain += g->layers[i].type == PD_LAYER_CONV && kind == PD_KIND_NONE;
+            bytes += 4.0 * pd_layer_weight_count(&g->layers[i]);
+        }
+        exits += g->n_exits;
+        smallest = bytes < smallest ? bytes : smallest;
+        largest = bytes > largest ? bytes : largest;
+        pd_graph_free(g);
+    }
+    assert_true(exits >= 2 * PD_SWEEP_NETS);
+    assert_true(kinds[pd_layer_kind_parse("conv/depthwise")] > 0);
+    assert_true(kinds[pd_layer_kind_parse("conv/pointwise")] > 0);
+    assert_true(plain > 0);
+    assert_true(types[PD_LAYER_FC] > 0 && types[PD_LAYER_ADD] > 0);
+    assert_true(types[PD_LAYER_CONCAT] > 0 && types[PD_LAYER_MUL] > 0);
+    assert_true(smallest < 1024.0 * 1024 && largest > 32.0 * 1024 * 1024);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_run_sums),
         cmocka_unit_test(test_run_ms_of_rows),
         cmocka_unit_test(test_reuse_rows),
+        cmocka_unit_test(test_sweep_nets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -179,8 +179,18 @@ pd_status pd_profile_model(const pd_graph *g, const pd_weights *w,
 /* Times each layer type over a grid of shapes, as Neurosurgeon and Edgent gathered their
  * regression data, so a fit does not rest on one model's few layers (source = "sweep"). */
 pd_status pd_profile_sweep(const pd_profiler_options *o, pd_timings *out, pd_error *err);
-/* How many layers the sweep times (for progress bars). */
+/* How many layers the sweep times (for progress bars): the grid's points and the networks
+ * below, each counted once. */
 size_t pd_profile_sweep_size(void);
+/* After its grid the sweep times PD_SWEEP_NETS small random multi-exit networks as a model
+ * is timed (pd_profile_model; their sources "sweepnet-K"), so that its rows hold layers in
+ * runs as a network's are: inputs just written, weights waiting while the rest of the run
+ * computes, what the runtime fuses fused. pd_sweep_net_json writes network `index`'s JSON
+ * model (deterministic in the index: every round times the same networks) into buf; false
+ * if it does not fit in n bytes (PD_SWEEP_NET_JSON_MAX always suffices). */
+#define PD_SWEEP_NETS 48
+#define PD_SWEEP_NET_JSON_MAX 32768
+bool pd_sweep_net_json(size_t index, char *buf, size_t n);
 /* A sweep point whose layer has weights and whose input, weights and output come to at most
  * this many bytes is timed warm too (warm_ms): as a
  * layer of a model that small meets its weights, in the cache. Its cold row's run_bytes

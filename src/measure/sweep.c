@@ -21,7 +21,7 @@ static size_t grid(pd_sweep_emit fn, void *ctx)
 
 size_t pd_profile_sweep_size(void)
 {
-    return grid(NULL, NULL);
+    return grid(NULL, NULL) + PD_SWEEP_NETS;
 }
 
 typedef struct sweep_ctx {
@@ -147,9 +147,44 @@ static void time_point(void *vctx, const sweep_point *p)
         ctx->o->progress(ctx->o->progress_ctx, ctx->done, ctx->total);
 }
 
+/* Network k of the sweep, timed as a model is (its weights random from its own seed). */
+static pd_status time_net(sweep_ctx *ctx, size_t k)
+{
+    char *json = malloc(PD_SWEEP_NET_JSON_MAX);
+    pd_graph *g = NULL;
+    pd_weights *w = NULL;
+    pd_status st = PD_OK;
+    if (!json)
+        st = pd_error_set(ctx->err, PD_ENOMEM, "out of memory");
+    else if (!pd_sweep_net_json(k, json, PD_SWEEP_NET_JSON_MAX))
+        st = pd_error_set(ctx->err, PD_ELIMIT, "sweep network %zu: its model is longer than "
+                          "%d bytes", k, PD_SWEEP_NET_JSON_MAX);
+    if (!st)
+        st = pd_graph_from_json(json, strlen(json), "sweep network", &g, ctx->err);
+    if (!st)
+        st = pd_weights_random(g, ctx->o->seed + 0x6E657473u + k, &w, ctx->err);
+    if (!st) {
+        pd_profiler_options one = *ctx->o;
+        one.progress = NULL;
+        one.evict = NULL; /* as a model is timed */
+        one.idle_ms = 0.0;
+        one.cold_weights = false;
+        st = pd_profile_model(g, w, &one, ctx->out, ctx->err);
+    }
+    pd_weights_free(w);
+    pd_graph_free(g);
+    free(json);
+    ctx->done++;
+    if (!st && ctx->o->progress)
+        ctx->o->progress(ctx->o->progress_ctx, ctx->done, ctx->total);
+    return st;
+}
+
 pd_status pd_profile_sweep(const pd_profiler_options *o, pd_timings *out, pd_error *err)
 {
     sweep_ctx ctx = {o, out, err, PD_OK, 0, pd_profile_sweep_size()};
     grid(time_point, &ctx);
+    for (size_t k = 0; k < PD_SWEEP_NETS && !ctx.st; k++)
+        ctx.st = time_net(&ctx, k);
     return ctx.st;
 }
