@@ -8,8 +8,9 @@
 # share of layers whose two measurements (a second profile, later) agree within 10%, which
 # bounds any predictor; and per network the predicted sum over the
 # path to its last exit (plan --solver mobile on one tier) against its whole run
-# (bench_models, median of nine medians taken alternately: 20 runs of a small model last
-# milliseconds, inside one of this shared host's fast or slow spells), and beside it the sum of every
+# (bench_models, median of nine medians taken alternately, three before the profiles, three
+# between and three after: 20 runs of a small model last milliseconds, inside one of this
+# shared host's fast or slow spells), and beside it the sum of every
 # layer's prediction (the plan's) against the sum of the same layers as profiled: the
 # model's error without the whole runs' drift; and the path to the last exit taken apart: its
 # layers as profiled against the whole run, their predictions against them (the plan is their
@@ -47,19 +48,26 @@ models="$models b-alexnet b-lenet"
 model_of() { if [ -e "$1.onnx" ]; then echo "$1.onnx"; else echo "$1"; fi; }
 held=$(echo $nets | tr ' ' ',')
 
-echo "$(date -u '+%F %T') UTC: profiling the sweep and the networks ($rounds rounds of $repeat runs, $threads threads), twice"
+# Three passes of whole runs of every network, alternated, into runs.txt. The host drifts
+# by a fifth over minutes, so the whole runs are taken before, between and after the two
+# profiles, spanning the time the profiles' rounds do.
+whole_runs() {
+    for pass in 1 2 3; do
+        for n in $nets; do
+            "$bm" "$(model_of $n)" --runs 20 --peak-reps 0 --threads "$threads" | sed -n "s/^median_ms=\([0-9.]*\) .*/$n \1/p" >>runs.txt
+        done
+    done
+}
+: >runs.txt
+echo "$(date -u '+%F %T') UTC: whole runs, then profiling the sweep and the networks ($rounds rounds of $repeat runs, $threads threads), whole runs, the networks again, whole runs"
+whole_runs
 "$bin" profile $models --sweep --rounds "$rounds" --repeat "$repeat" --threads "$threads" -o a.csv
+whole_runs
 "$bin" profile $models --rounds "$rounds" --repeat "$repeat" --threads "$threads" -o b.csv
+whole_runs
 for m in linear boosted; do
     "$bin" fit a.csv --features auto --model $m --hold-out "$held" -o fit-$m.json \
         --report report-$m.json --predictions pred-$m.csv >fit-$m.txt
-done
-echo "$(date -u '+%F %T') UTC: whole runs"
-: >runs.txt
-for pass in 1 2 3 4 5 6 7 8 9; do
-    for n in $nets; do
-        "$bm" "$(model_of $n)" --runs 20 --peak-reps 0 --threads "$threads" | sed -n "s/^median_ms=\([0-9.]*\) .*/$n \1/p" >>runs.txt
-    done
 done
 for m in linear boosted; do
     for n in $nets; do

@@ -47,10 +47,27 @@ static tensor open_layer(net_text *t, const char *type, const tensor *in, int c,
     return out;
 }
 
-static const char *const acts[] = {"relu", "clip", "hardswish"};
+static const char *const acts[] = {"relu", "clip", "hardswish"}; /* and SiLU, 3 */
 
+/* A layer of several inputs ("add", "concat", "mul"). */
+static tensor join(net_text *t, const char *type, const tensor *a, const tensor *b, int c)
+{
+    tensor out = {.c = c, .hw = a->hw};
+    snprintf(out.name, sizeof out.name, "n%d", t->next++);
+    put(t, ", {\"name\": \"%s\", \"type\": \"%s\", \"inputs\": [\"%s\", \"%s\"]}", out.name, type,
+        a->name, b->name);
+    return out;
+}
+
+/* Activation a after in: relu, relu6, hardswish, or SiLU (EfficientNet's, a sigmoid and a
+ * mul, which the runtime fuses into the layer before). */
 static tensor act(net_text *t, const tensor *in, int a)
 {
+    if (a == 3) {
+        tensor sig = open_layer(t, "sigmoid", in, in->c, in->hw);
+        put(t, "}");
+        return join(t, "mul", in, &sig, in->c);
+    }
     tensor out = open_layer(t, acts[a], in, in->c, in->hw);
     put(t, "}");
     return out;
@@ -81,16 +98,6 @@ static tensor global_pool(net_text *t, const tensor *in)
 {
     tensor out = open_layer(t, "pool", in, in->c, 1);
     put(t, ", \"mode\": \"avg\", \"global\": true}");
-    return out;
-}
-
-/* A layer of several inputs ("add", "concat", "mul"). */
-static tensor join(net_text *t, const char *type, const tensor *a, const tensor *b, int c)
-{
-    tensor out = {.c = c, .hw = a->hw};
-    snprintf(out.name, sizeof out.name, "n%d", t->next++);
-    put(t, ", {\"name\": \"%s\", \"type\": \"%s\", \"inputs\": [\"%s\", \"%s\"]}", out.name, type,
-        a->name, b->name);
     return out;
 }
 
@@ -139,14 +146,18 @@ static int pick(pd_rng *r, const int *v, int n) { return v[pd_rng_below(r, (uint
 
 static int round8(double c) { return c < 8 ? 8 : 8 * (int)((c + 4) / 8); }
 
-/* An early exit's head from x: pooled to 1 x 1 and flattened, as the torchvision models'
- * multi-exit heads; or BranchyNet's, a convolution and a pool, then one or two fc layers on
+/* An early exit's head from x: pooled to 1 x 1 and flattened, a convolution of stride 2
+ * before the pool or not, as predoff's multi-exit ONNX models have; or BranchyNet's, a convolution and a pool, then one or two fc layers on
  * the map. */
 static void head(net_text *t, pd_rng *r, const tensor *x, int a)
 {
     const int outputs = pick(r, (const int[]){10, 100, 1000}, 3);
-    if (pd_rng_below(r, 2) == 0) {
-        tensor g = global_pool(t, x);
+    const int style = (int)pd_rng_below(r, 3);
+    if (style < 2) { /* pooled, after a convolution of stride 2 in style 1 */
+        tensor g = *x;
+        if (style == 1)
+            g = conv(t, x, pick(r, (const int[]){16, 32, 64}, 3), 3, x->hw >= 4 ? 2 : 1, 1, 0);
+        g = global_pool(t, &g);
         if (pd_rng_below(r, 2) == 0)
             g = flatten(t, &g);
         fc(t, &g, outputs, true);
@@ -213,7 +224,9 @@ static tensor block(net_text *t, pd_rng *r, family f, const tensor *x, int c, in
         y = conv(t, &y, wide, pick(r, (const int[]){3, 3, 5}, 3), s, wide, a);
         if (pd_rng_below(r, 2) == 0) { /* squeeze and excite */
             tensor g = global_pool(t, &y);
-            tensor e = conv(t, &g, round8(wide / 4.0), 1, 1, 1, 0);
+            /* MobileNetV3 squeezes by 4, EfficientNet by 24 of its block's input */
+            const int squeeze = wide / pick(r, (const int[]){4, 8, 16, 24}, 4);
+            tensor e = conv(t, &g, squeeze > 4 ? squeeze : 4, 1, 1, 1, a == 3 ? 3 : 0);
             e = conv(t, &e, wide, 1, 1, 1, -1);
             tensor sig = open_layer(t, a == 2 ? "hardsigmoid" : "sigmoid", &e, wide, 1);
             put(t, "}");
@@ -260,7 +273,7 @@ bool pd_sweep_net_json(size_t index, char *buf, size_t n)
     const int hw_in = pick(&r, (const int[]){28, 32, 64, 96, 128, 160, 224, 224, 224}, 9);
     const int c_in = hw_in == 28 ? 1 : 3;
     family f = (family)pd_rng_below(&r, FAMILIES);
-    int a = (int)pd_rng_below(&r, 3), width = pick(&r, (const int[]){16, 24, 32, 48, 64}, 5);
+    int a = (int)pd_rng_below(&r, 4), width = pick(&r, (const int[]){16, 24, 32, 48, 64}, 5);
     if (f == PLAIN || f == BASIC || f == BOTTLENECK)
         a = 0; /* relu, as those networks have */
     put(&t, "{\"name\": \"sweepnet-%zu\", \"input\": [%d, %d, %d], \"layers\": [", index, c_in,
