@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "measure/fit_folds.h"
 #include "predoff/measure.h"
 #include "predoff/profile.h"
 #include "predoff/rng.h"
@@ -1165,6 +1166,53 @@ static void test_timings_hold_out(void **state)
     pd_timings_free(&t);
 }
 
+/* The folds: the sweep's grid points dealt one by one, a model's rows together (a network
+ * repeats its blocks: a fold holding one copy while training on another scores settings on
+ * layers they have seen). 40 grid points and three models of 12 rows in 5 folds: each model
+ * in at most two adjacent folds, the grid in all five; the same every call. */
+static void test_folds_keep_models_together(void **state)
+{
+    (void)state;
+    enum { GRID = 40, MODELS = 3, EACH = 12, N = GRID + MODELS * EACH, FOLDS = 5 };
+    pd_layer_timing *rows = calloc(N, sizeof *rows);
+    assert_non_null(rows);
+    size_t idx[N], perm[N], again[N];
+    for (size_t i = 0; i < N; i++) {
+        idx[i] = i;
+        if (i < GRID)
+            snprintf(rows[i].source, sizeof rows[i].source, "sweep");
+        else /* interleaved, as rounds and types would leave them */
+            snprintf(rows[i].source, sizeof rows[i].source, "net-%zu", (i - GRID) % MODELS);
+    }
+    pd_fit_options o;
+    pd_fit_options_init(&o);
+    pd_error err;
+    assert_int_equal(pd_fit_shuffle(rows, idx, N, &o, PD_LAYER_CONV, PD_KIND_NONE, perm, &err),
+                     PD_OK);
+    assert_int_equal(pd_fit_shuffle(rows, idx, N, &o, PD_LAYER_CONV, PD_KIND_NONE, again, &err),
+                     PD_OK);
+    assert_memory_equal(perm, again, sizeof perm);
+    size_t lo[MODELS], hi[MODELS];
+    bool grid_in[FOLDS] = {false};
+    for (size_t m = 0; m < MODELS; m++)
+        lo[m] = FOLDS, hi[m] = 0;
+    for (size_t p = 0; p < N; p++) {
+        size_t fold = p * FOLDS / N, i = perm[p];
+        if (i < GRID) {
+            grid_in[fold] = true;
+            continue;
+        }
+        size_t m = (i - GRID) % MODELS;
+        lo[m] = fold < lo[m] ? fold : lo[m];
+        hi[m] = fold > hi[m] ? fold : hi[m];
+    }
+    for (size_t m = 0; m < MODELS; m++)
+        assert_true(hi[m] - lo[m] <= 1);
+    for (size_t f = 0; f < FOLDS; f++)
+        assert_true(grid_in[f]);
+    free(rows);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1190,6 +1238,7 @@ int main(void)
         cmocka_unit_test(test_csv_file),
         cmocka_unit_test(test_csv_kinds),
         cmocka_unit_test(test_fit_kinds),
+        cmocka_unit_test(test_folds_keep_models_together),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,8 @@
  * on the relative error; k-fold cross-validation judges the model and, with AUTO, chooses
  * the feature set. */
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,18 +32,62 @@ void pd_fit_options_init(pd_fit_options *o)
                           .model = PD_MODEL_LINEAR};
 }
 
-void pd_fit_shuffle(const size_t *idx, size_t n, const pd_fit_options *o, pd_layer_type type,
-                    pd_layer_kind kind, size_t *perm)
+/* A row's place in the shuffle: its own draw for a grid point, its source's for a model's. */
+typedef struct shuffle_key {
+    uint64_t key;
+    size_t row;
+} shuffle_key;
+
+static int by_key(const void *a, const void *b)
+{
+    const shuffle_key *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+static uint64_t source_key(const char *source, uint64_t seed)
+{
+    uint64_t h = 1469598103934665603u ^ seed; /* FNV-1a, then splitmix64's finaliser */
+    for (const char *c = source; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211u;
+    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9u;
+    h = (h ^ (h >> 27)) * 0x94D049BB133111EBu;
+    return h ^ (h >> 31);
+}
+
+pd_status pd_fit_shuffle(const pd_layer_timing *rows, const size_t *idx, size_t n,
+                         const pd_fit_options *o, pd_layer_type type, pd_layer_kind kind,
+                         size_t *perm, pd_error *err)
 {
     pd_rng rng;
-    pd_rng_seed(&rng, o->seed + (uint64_t)type +
-                          (kind == PD_KIND_NONE ? 0 : (uint64_t)(PD_LAYER_TYPE_COUNT + kind)));
+    const uint64_t seed = o->seed + (uint64_t)type +
+                          (kind == PD_KIND_NONE ? 0 : (uint64_t)(PD_LAYER_TYPE_COUNT + kind));
+    pd_rng_seed(&rng, seed);
     memcpy(perm, idx, n * sizeof *perm);
     for (size_t i = n; i > 1; i--) {
         size_t j = (size_t)pd_rng_below(&rng, i), tmp = perm[i - 1];
         perm[i - 1] = perm[j];
         perm[j] = tmp;
     }
+    bool models = false;
+    for (size_t i = 0; i < n && !models; i++)
+        models = strcmp(rows[idx[i]].source, "sweep") != 0;
+    if (!models)
+        return PD_OK; /* the grid alone: the plain shuffle */
+    shuffle_key *k = malloc(n * sizeof *k);
+    if (!k)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const char *src = rows[perm[i]].source;
+        k[i].row = perm[i];
+        k[i].key = strcmp(src, "sweep") == 0 ? pd_rng_next(&rng) : source_key(src, seed);
+    }
+    qsort(k, n, sizeof *k, by_key);
+    for (size_t i = 0; i < n; i++)
+        perm[i] = k[i].row;
+    free(k);
+    return PD_OK;
 }
 
 /* One layer type's rows and the scratch its fits share. */
@@ -196,7 +242,8 @@ static pd_status fit_rows(type_fit *c, pd_layer_type type, pd_layer_kind kind,
 {
     const char *tname = pd_layer_model_name(type, kind);
     const char *what = kind == PD_KIND_NONE ? "layer type" : "kind";
-    pd_fit_shuffle(c->idx, c->n, o, type, kind, c->perm);
+    if (pd_fit_shuffle(c->rows, c->idx, c->n, o, type, kind, c->perm, err))
+        return PD_ENOMEM;
     const pd_fit_sets *ts = pd_layer_type_fit_sets(type);
     if (!ts || !ts->paper.n || ts->n_candidates > MAX_CANDIDATES)
         return pd_error_set(err, PD_ELIMIT, "%s \"%s\": no feature sets to fit with, or "

@@ -101,7 +101,8 @@ static pd_status fit_entry(pd_trees_entry *e, const pd_fit_options *o, pd_layer_
         return PD_OK; /* too few rows to choose settings, or nothing to split on: linear */
     if (m->n > 0 && linear_everywhere(e, m))
         pd_trees_use_base(e, m);
-    pd_fit_shuffle(e->idx, e->n, o, type, kind, e->perm);
+    if (pd_fit_shuffle(e->rows, e->idx, e->n, o, type, kind, e->perm, err))
+        return PD_ENOMEM;
     score scores[N_SETTINGS];
     double *ms = malloc(e->n * sizeof *ms), cv;
     if (!ms)

@@ -7,10 +7,15 @@
 
 #include "predoff/measure.h"
 
-/* idx[0..n) shuffled into perm (fold f of k is perm[f*n/k .. (f+1)*n/k)), by a generator
- * seeded from o->seed, the type and the kind (one shuffle per entry, whatever other types
- * the timings hold). */
-void pd_fit_shuffle(const size_t *idx, size_t n, const pd_fit_options *o, pd_layer_type type,
-                    pd_layer_kind kind, size_t *perm);
+/* Rows idx[0..n) of rows shuffled into perm (fold f of k is perm[f*n/k .. (f+1)*n/k)), by
+ * a generator seeded from o->seed, the type and the kind (one shuffle per entry, whatever
+ * other types the timings hold). The sweep's grid points (source "sweep") are shuffled one
+ * by one; a model's rows (any other source) move together, so that its layers fall in one
+ * fold (or two, at a fold's edge): a network repeats its blocks, and a fold holding one
+ * copy of a block while training on another would score settings on layers they have
+ * seen, where a held-out network's are not. */
+pd_status pd_fit_shuffle(const pd_layer_timing *rows, const size_t *idx, size_t n,
+                         const pd_fit_options *o, pd_layer_type type, pd_layer_kind kind,
+                         size_t *perm, pd_error *err);
 
 #endif
