@@ -188,7 +188,7 @@ size_t pd_profile_sweep_size(void);
  * computes, what the runtime fuses fused. pd_sweep_net_json writes network `index`'s JSON
  * model (deterministic in the index: every round times the same networks) into buf; false
  * if it does not fit in n bytes (PD_SWEEP_NET_JSON_MAX always suffices). */
-#define PD_SWEEP_NETS 48
+#define PD_SWEEP_NETS 96
 #define PD_SWEEP_NET_JSON_MAX 32768
 bool pd_sweep_net_json(size_t index, char *buf, size_t n);
 /* A sweep point whose layer has weights and whose input, weights and output come to at most

@@ -270,9 +270,12 @@ bool pd_sweep_net_json(size_t index, char *buf, size_t n)
     pd_rng r;
     pd_rng_seed(&r, 0x5EEDu + 7919u * (uint64_t)index);
     net_text t = {buf, n, 0, false, 0};
-    const int hw_in = pick(&r, (const int[]){28, 32, 64, 96, 128, 160, 224, 224, 224}, 9);
+    const int hw_in = pick(&r, (const int[]){28, 32, 64, 96, 128, 160, 224, 224, 224, 224}, 10);
     const int c_in = hw_in == 28 ? 1 : 3;
-    family f = (family)pd_rng_below(&r, FAMILIES);
+    /* inverted residuals twice as often: most of today's networks for phones are built of
+     * them (MobileNetV2 and V3, EfficientNet, MnasNet) */
+    family f = (family)pick(&r, (const int[]){PLAIN, BASIC, BOTTLENECK, INVERTED, INVERTED, FIRE,
+                                              INCEPTION}, 7);
     int a = (int)pd_rng_below(&r, 4), width = pick(&r, (const int[]){16, 24, 32, 48, 64}, 5);
     if (f == PLAIN || f == BASIC || f == BOTTLENECK)
         a = 0; /* relu, as those networks have */
