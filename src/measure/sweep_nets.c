@@ -240,7 +240,7 @@ static tensor block(net_text *t, pd_rng *r, family f, const tensor *x, int c, in
     case FIRE: {
         tensor in = *x;
         if (s > 1)
-            in = pool(t, x, "max", 3, 2, 1);
+            in = pool(t, x, "max", 3, 2, (int)pd_rng_below(r, 2)); /* 0: odd maps */
         tensor sq = conv(t, &in, round8(c / 8.0), 1, 1, 1, 0);
         tensor parts[2] = {conv(t, &sq, c / 2, 1, 1, 1, 0), conv(t, &sq, c / 2, 3, 1, 1, 0)};
         return concat(t, parts, 2);
@@ -248,7 +248,7 @@ static tensor block(net_text *t, pd_rng *r, family f, const tensor *x, int c, in
     default: { /* inception */
         tensor in = *x;
         if (s > 1)
-            in = pool(t, x, "max", 3, 2, 1);
+            in = pool(t, x, "max", 3, 2, (int)pd_rng_below(r, 2)); /* 0: odd maps */
         int q = round8(c / 4.0);
         tensor parts[4];
         parts[0] = conv(t, &in, q, 1, 1, 1, 0);
@@ -270,12 +270,15 @@ bool pd_sweep_net_json(size_t index, char *buf, size_t n)
     pd_rng r;
     pd_rng_seed(&r, 0x5EEDu + 7919u * (uint64_t)index);
     net_text t = {buf, n, 0, false, 0};
-    const int hw_in = pick(&r, (const int[]){28, 32, 64, 96, 128, 160, 224, 224, 224, 224}, 10);
-    const int c_in = hw_in == 28 ? 1 : 3;
     /* inverted residuals twice as often: most of today's networks for phones are built of
      * them (MobileNetV2 and V3, EfficientNet, MnasNet) */
     family f = (family)pick(&r, (const int[]){PLAIN, BASIC, BOTTLENECK, INVERTED, INVERTED, FIRE,
                                               INCEPTION}, 7);
+    /* plain networks mostly small (LeNet's, CIFAR's), the others as phones' cameras give */
+    const int hw_in = f == PLAIN ? pick(&r, (const int[]){28, 32, 32, 64, 96, 227}, 6)
+                                 : pick(&r, (const int[]){28, 32, 64, 96, 128, 160, 224, 224,
+                                                          224, 227}, 10);
+    const int c_in = hw_in == 28 ? 1 : 3;
     int a = (int)pd_rng_below(&r, 4), width = pick(&r, (const int[]){16, 24, 32, 48, 64}, 5);
     if (f == PLAIN || f == BASIC || f == BOTTLENECK)
         a = 0; /* relu, as those networks have */
@@ -285,7 +288,7 @@ bool pd_sweep_net_json(size_t index, char *buf, size_t n)
     int stem_k = hw_in >= 128 ? pick(&r, (const int[]){3, 5, 7}, 3) : 3;
     x = conv(&t, &x, width, stem_k, hw_in >= 96 ? 2 : 1, 1, a);
     if (hw_in >= 96 && pd_rng_below(&r, 2) == 0)
-        x = pool(&t, &x, "max", 3, 2, 1);
+        x = pool(&t, &x, "max", 3, 2, (int)pd_rng_below(&r, 2));
     const int stages = 2 + (int)pd_rng_below(&r, 4);
     const int exit_stage = (int)pd_rng_below(&r, (uint64_t)stages - 1); /* early exits */
     const bool two_exits = pd_rng_below(&r, 2) == 0;
