@@ -290,8 +290,8 @@ bool pd_sweep_net_json(size_t index, char *buf, size_t n)
     if (hw_in >= 96 && pd_rng_below(&r, 2) == 0)
         x = pool(&t, &x, "max", 3, 2, (int)pd_rng_below(&r, 2));
     const int stages = 2 + (int)pd_rng_below(&r, 4);
-    const int exit_stage = (int)pd_rng_below(&r, (uint64_t)stages - 1); /* early exits */
-    const bool two_exits = pd_rng_below(&r, 2) == 0;
+    /* early exits: after one stage before the last surely, after each other one by a coin */
+    const int exit_stage = (int)pd_rng_below(&r, (uint64_t)stages - 1);
     int c = f == BOTTLENECK ? 4 * width : width;
     for (int st = 0; st < stages && !t.full; st++) {
         const int blocks = 1 + (int)pd_rng_below(&r, 3);
@@ -301,7 +301,7 @@ bool pd_sweep_net_json(size_t index, char *buf, size_t n)
             c = f == BOTTLENECK ? 1024 : 512;
         for (int b = 0; b < blocks; b++)
             x = block(&t, &r, f, &x, c, b == 0 ? s : 1, a);
-        if (st == exit_stage || (st == exit_stage + 1 && st < stages - 1 && two_exits))
+        if (st < stages - 1 && (st == exit_stage || pd_rng_below(&r, 2) == 0))
             head(&t, &r, &x, a);
     }
     if (f == INVERTED) /* MobileNet's last 1 x 1 */
