@@ -302,11 +302,13 @@ expect 2 "--min-ms" -- fit "$tmp/two.csv" --min-ms conv=-1 -o "$tmp/x.json"
 expect 2 "--weights is one model's weights" -- profile b-lenet b-lenet --weights "$fx/b-lenet/weights.safetensors" -o "$tmp/x.csv"
 expect 2 "--rounds" -- profile b-lenet --rounds 0 -o "$tmp/x.csv"
 # the adaptive sweep (issue 16 point 3): a quarter of the grid, then 8 shapes where the CV
-# error is largest; the ordinary timings CSV, which fit reads; its flags checked
+# error is largest, then the sweep's 96 networks; the ordinary timings CSV, which fit
+# reads; its flags checked
 expect 0 "" -- profile --sweep --adaptive --max-points 8 --repeat 1 --warmup 0 -o "$tmp/adapt.csv"
 ncoarse=$(sed -n 's/^adaptive sweep: \([0-9]*\) coarse points + 8 added in 1 round, .*/\1/p' "$tmp/out")
-if [ -n "$ncoarse" ] && [ "$(grep -c '' "$tmp/adapt.csv")" = $((ncoarse + 9)) ] &&
-    [ "$(tail -n +2 "$tmp/adapt.csv" | grep -vc '^sweep,')" = 0 ] &&
+if [ -n "$ncoarse" ] && [ "$(tail -n +2 "$tmp/adapt.csv" | grep -c '^sweep,')" = $((ncoarse + 8)) ] &&
+    [ "$(tail -n +2 "$tmp/adapt.csv" | grep -v '^sweep,' | grep -vc '^sweepnet-[0-9]*,')" = 0 ] &&
+    [ "$(tail -n +2 "$tmp/adapt.csv" | cut -d, -f1 | grep '^sweepnet-' | sort -u | grep -c '')" = 96 ] &&
     grep -qE '^conv +[0-9]+ -> +[0-9]+ ' "$tmp/out" &&
     grep -qx "guided by the linear fit's 5-fold cross-validated error, features paper" "$tmp/out"
 then ok; else bad "profile --adaptive: $(head -3 "$tmp/out")"; fi

@@ -191,6 +191,9 @@ size_t pd_profile_sweep_size(void);
 #define PD_SWEEP_NETS 96
 #define PD_SWEEP_NET_JSON_MAX 32768
 bool pd_sweep_net_json(size_t index, char *buf, size_t n);
+/* Those networks alone, appended to out (the adaptive sweep's, after its points); progress,
+ * when given, after each of the PD_SWEEP_NETS. */
+pd_status pd_profile_sweep_nets(const pd_profiler_options *o, pd_timings *out, pd_error *err);
 /* A sweep point whose layer has weights and whose input, weights and output come to at most
  * this many bytes is timed warm too (warm_ms): as a
  * layer of a model that small meets its weights, in the cache. Its cold row's run_bytes

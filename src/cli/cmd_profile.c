@@ -259,6 +259,13 @@ static pd_status adaptive_sweep(adaptive_args *a, const pd_profiler_options *po,
     pd_status st = pd_adaptive_sweep(o, t, &res, err);
     if (!st)
         cli_adaptive_summary(stdout, &res, &o->fit, now_s(NULL) - t0, o->budget_s);
+    if (!st) { /* and the sweep's networks, as the plain sweep has them (outside the budget) */
+        pd_profiler_options nets = *po;
+        char label[] = "networks";
+        nets.progress = isatty(fileno(stderr)) ? progress : NULL;
+        nets.progress_ctx = label;
+        st = pd_profile_sweep_nets(&nets, t, err);
+    }
     return st;
 }
 
