@@ -179,6 +179,17 @@ static void head(net_text *t, pd_rng *r, const tensor *x, int a)
 
 typedef enum family { PLAIN, BASIC, BOTTLENECK, INVERTED, FIRE, INCEPTION, FAMILIES } family;
 
+/* A residual block's end: y plus x (through a 1 x 1 projection of stride s when the
+ * shapes differ, as ResNet's), then activation a. */
+static tensor residual(net_text *t, const tensor *x, const tensor *y, int s, int a)
+{
+    tensor skip = *x;
+    if (s > 1 || x->c != y->c)
+        skip = conv(t, x, y->c, 1, s, 1, -1);
+    tensor sum = join(t, "add", y, &skip, y->c);
+    return act(t, &sum, a);
+}
+
 /* One block of family f from x to `c` channels, the first of a stage striding by s. */
 static tensor block(net_text *t, pd_rng *r, family f, const tensor *x, int c, int s, int a)
 {
@@ -199,22 +210,14 @@ static tensor block(net_text *t, pd_rng *r, family f, const tensor *x, int c, in
     case BASIC: {
         tensor y = conv(t, x, c, 3, s, 1, a);
         y = conv(t, &y, c, 3, 1, 1, -1);
-        tensor skip = *x;
-        if (s > 1 || x->c != c)
-            skip = conv(t, x, c, 1, s, 1, -1);
-        y = join(t, "add", &y, &skip, c);
-        return act(t, &y, a);
+        return residual(t, x, &y, s, a);
     }
     case BOTTLENECK: {
         int mid = round8(c / 4.0);
         tensor y = conv(t, x, mid, 1, 1, 1, a);
         y = conv(t, &y, mid, 3, s, 1, a);
         y = conv(t, &y, c, 1, 1, 1, -1);
-        tensor skip = *x;
-        if (s > 1 || x->c != c)
-            skip = conv(t, x, c, 1, s, 1, -1);
-        y = join(t, "add", &y, &skip, c);
-        return act(t, &y, a);
+        return residual(t, x, &y, s, a);
     }
     case INVERTED: {
         int wide = round8(x->c * (double)pick(r, (const int[]){3, 4, 6, 6}, 4));
