@@ -4,13 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
+#include "hash.h"
+
+static uint64_t hash(const char *s) { return pd_fnv1a_str(PD_FNV1A_BASIS, s); }
 
 int pd_name_index_init(pd_name_index *ix, size_t n)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/hash.h"
 #include "measure/adaptive_moves.h"
 #include "predoff/adaptive.h"
 #include "predoff/rng.h"
@@ -31,14 +32,6 @@ static pd_status nomem(pd_error *err)
     return pd_error_set(err, PD_ENOMEM, "out of memory");
 }
 
-static uint64_t fnv(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static int seen(const points *p, const char *key, uint64_t h)
 {
     for (size_t i = 0; i < p->n; i++)
@@ -58,7 +51,7 @@ static pd_status add_point(points *p, pd_graph *g, int *added, pd_error *err)
         pd_graph_free(g);
         return st;
     }
-    uint64_t h = fnv(key);
+    uint64_t h = pd_fnv1a_str(PD_FNV1A_BASIS, key);
     if (seen(p, key, h)) {
         free(key);
         pd_graph_free(g);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "measure/fit_folds.h"
 #include "measure/lstsq.h"
 #include "measure/timing_rules.h"
@@ -48,9 +49,9 @@ static int by_key(const void *a, const void *b)
 
 static uint64_t source_key(const char *source, uint64_t seed)
 {
-    uint64_t h = 1469598103934665603u ^ seed; /* FNV-1a, then splitmix64's finaliser */
-    for (const char *c = source; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211u;
+    /* FNV-1a started from the seed (mixed with a fixed odd constant), then splitmix64's
+     * finaliser */
+    uint64_t h = pd_fnv1a_str(1469598103934665603u ^ seed, source);
     h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9u;
     h = (h ^ (h >> 27)) * 0x94D049BB133111EBu;
     return h ^ (h >> 31);

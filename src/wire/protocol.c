@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "predoff/wire.h"
 
 _Static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE single and double");
@@ -197,8 +198,5 @@ pd_status pd_wire_decode(const uint8_t *buf, size_t len, pd_wire_msg *out, pd_er
 
 uint64_t pd_wire_hash(uint64_t h, const void *bytes, size_t len)
 {
-    const uint8_t *b = bytes;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ b[i]) * 1099511628211ull;
-    return h;
+    return pd_fnv1a(h, bytes, len);
 }
