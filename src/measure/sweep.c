@@ -180,19 +180,23 @@ static pd_status time_net(sweep_ctx *ctx, size_t k)
     return st;
 }
 
+/* Every network of the sweep, after what ctx has timed; ctx->st. */
+static pd_status time_nets(sweep_ctx *ctx)
+{
+    for (size_t k = 0; k < PD_SWEEP_NETS && !ctx->st; k++)
+        ctx->st = time_net(ctx, k);
+    return ctx->st;
+}
+
 pd_status pd_profile_sweep(const pd_profiler_options *o, pd_timings *out, pd_error *err)
 {
     sweep_ctx ctx = {o, out, err, PD_OK, 0, pd_profile_sweep_size()};
     grid(time_point, &ctx);
-    for (size_t k = 0; k < PD_SWEEP_NETS && !ctx.st; k++)
-        ctx.st = time_net(&ctx, k);
-    return ctx.st;
+    return time_nets(&ctx);
 }
 
 pd_status pd_profile_sweep_nets(const pd_profiler_options *o, pd_timings *out, pd_error *err)
 {
     sweep_ctx ctx = {o, out, err, PD_OK, 0, PD_SWEEP_NETS};
-    for (size_t k = 0; k < PD_SWEEP_NETS && !ctx.st; k++)
-        ctx.st = time_net(&ctx, k);
-    return ctx.st;
+    return time_nets(&ctx);
 }

@@ -37,7 +37,7 @@ static void put(net_text *t, const char *fmt, ...)
         t->len += (size_t)n;
 }
 
-/* Opens a layer named after its number, reading `in`, and returns its tensor's name. */
+/* Opens a layer named after its number, reading `in`; returns its output, c x hw x hw. */
 static tensor open_layer(net_text *t, const char *type, const tensor *in, int c, int hw)
 {
     tensor out = {.c = c, .hw = hw};
@@ -59,18 +59,23 @@ static tensor join(net_text *t, const char *type, const tensor *a, const tensor 
     return out;
 }
 
+/* A layer of type `type` and no parameters, of its input's shape. */
+static tensor simple(net_text *t, const char *type, const tensor *in)
+{
+    tensor out = open_layer(t, type, in, in->c, in->hw);
+    put(t, "}");
+    return out;
+}
+
 /* Activation a after in: relu, relu6, hardswish, or SiLU (EfficientNet's, a sigmoid and a
  * mul, which the runtime fuses into the layer before). */
 static tensor act(net_text *t, const tensor *in, int a)
 {
     if (a == 3) {
-        tensor sig = open_layer(t, "sigmoid", in, in->c, in->hw);
-        put(t, "}");
+        tensor sig = simple(t, "sigmoid", in);
         return join(t, "mul", in, &sig, in->c);
     }
-    tensor out = open_layer(t, acts[a], in, in->c, in->hw);
-    put(t, "}");
-    return out;
+    return simple(t, acts[a], in);
 }
 
 /* A convolution of k x k, stride s, same padding, groups g, then its activation a (-1:
@@ -121,13 +126,6 @@ static tensor fc(net_text *t, const tensor *in, int outputs, bool exit)
     return out;
 }
 
-static tensor simple(net_text *t, const char *type, const tensor *in)
-{
-    tensor out = open_layer(t, type, in, in->c, in->hw);
-    put(t, "}");
-    return out;
-}
-
 static tensor lrn(net_text *t, const tensor *in)
 {
     tensor out = open_layer(t, "lrn", in, in->c, in->hw);
@@ -147,8 +145,8 @@ static int pick(pd_rng *r, const int *v, int n) { return v[pd_rng_below(r, (uint
 static int round8(double c) { return c < 8 ? 8 : 8 * (int)((c + 4) / 8); }
 
 /* An early exit's head from x: pooled to 1 x 1 and flattened, a convolution of stride 2
- * before the pool or not, as predoff's multi-exit ONNX models have; or BranchyNet's, a convolution and a pool, then one or two fc layers on
- * the map. */
+ * before the pool or not, as predoff's multi-exit ONNX models have; or BranchyNet's, a
+ * convolution and a pool, then one or two fc layers on the map. */
 static void head(net_text *t, pd_rng *r, const tensor *x, int a)
 {
     const int outputs = pick(r, (const int[]){10, 100, 1000}, 3);
@@ -198,13 +196,12 @@ static tensor block(net_text *t, pd_rng *r, family f, const tensor *x, int c, in
         tensor y = conv(t, x, c, pick(r, (const int[]){3, 3, 5}, 3), 1, 1, a);
         if (pd_rng_below(r, 3) == 0)
             y = conv(t, &y, c, 3, 1, 1, a);
-        if (s > 1)
-        {
+        if (s > 1) {
             const int k = y.hw >= 3 ? pick(r, (const int[]){2, 3}, 2) : 2;
             y = pool(t, &y, "max", k, 2, k == 3);
+            if (pd_rng_below(r, 3) == 0)
+                y = lrn(t, &y);
         }
-        if (s > 1 && pd_rng_below(r, 3) == 0)
-            y = lrn(t, &y);
         return y;
     }
     case BASIC: {
@@ -231,8 +228,7 @@ static tensor block(net_text *t, pd_rng *r, family f, const tensor *x, int c, in
             const int squeeze = wide / pick(r, (const int[]){4, 8, 16, 24}, 4);
             tensor e = conv(t, &g, squeeze > 4 ? squeeze : 4, 1, 1, 1, a == 3 ? 3 : 0);
             e = conv(t, &e, wide, 1, 1, 1, -1);
-            tensor sig = open_layer(t, a == 2 ? "hardsigmoid" : "sigmoid", &e, wide, 1);
-            put(t, "}");
+            tensor sig = simple(t, a == 2 ? "hardsigmoid" : "sigmoid", &e);
             y = join(t, "mul", &y, &sig, wide);
         }
         y = conv(t, &y, c, 1, 1, 1, -1);
