@@ -25,11 +25,11 @@ static double column(const pd_graph *g, size_t i, int c, bool own, const double 
                : pd_graph_column(g, i, c);
 }
 
-/* The rows of the layers of g that entry m costs (and that have no measured time), their
- * columns gathered, predicted in one call; times into ms. With base_only, no call: the
- * trees' linear base instead (a first guess; 0 where they have none). */
-static pd_status predict_entry(const pd_profile *p, const pd_graph *g, const pd_linear_model *m,
-                               const bool *measured, bool own, bool base_only,
+/* The rows of the layers of g that entry m costs (model[i], NULL for a layer with a measured
+ * time), their columns gathered, predicted in one call; times into ms. With base_only, no
+ * call: the trees' linear base instead (a first guess; 0 where they have none). */
+static pd_status predict_entry(const pd_graph *g, const pd_linear_model *m,
+                               const pd_linear_model *const *model, bool own, bool base_only,
                                const double *run, double *ms, size_t *rows, double *x,
                                pd_error *err)
 {
@@ -37,8 +37,7 @@ static pd_status predict_entry(const pd_profile *p, const pd_graph *g, const pd_
     const int *cols = pd_boosted_columns(m->boosted, &n_cols);
     size_t n = 0;
     for (size_t i = 0; i < g->n_layers; i++) {
-        const pd_layer *l = &g->layers[i];
-        if (measured[i] || pd_profile_model_for(p, l->type, pd_layer_kind_of(l)) != m)
+        if (model[i] != m)
             continue;
         for (int k = 0; k < n_cols; k++)
             x[n * (size_t)n_cols + (size_t)k] = column(g, i, cols[k], own, run);
@@ -69,9 +68,10 @@ static bool reads_run_ms(const pd_profile *p)
     return false;
 }
 
-/* What layers_ms needs for the boosted entries: rows and their columns (then their times). */
+/* What layers_ms needs for the boosted entries: each layer's entry (NULL: its time measured),
+ * found once, and rows and their columns (then their times). */
 typedef struct batch {
-    bool *measured;
+    const pd_linear_model **model;
     size_t *rows;
     double *x;
 } batch;
@@ -86,8 +86,7 @@ static pd_status predict_boosted(const pd_profile *p, const pd_graph *g, const b
     for (int e = 0; !st && e < PD_PROFILE_ENTRIES; e++) {
         const pd_linear_model *m = pd_profile_entry(p, e);
         if (m->present && m->boosted)
-            st = predict_entry(p, g, m, b->measured, own, base_only, run, ms, b->rows, b->x,
-                               err);
+            st = predict_entry(g, m, b->model, own, base_only, run, ms, b->rows, b->x, err);
     }
     return st;
 }
@@ -143,22 +142,23 @@ static pd_status layers_ms(const pd_profile *p, const pd_graph *g, bool own, dou
                            pd_error *err)
 {
     size_t n = g->n_layers;
-    batch b = {calloc(n ? n : 1, sizeof *b.measured), NULL, NULL};
-    if (!b.measured)
+    batch b = {calloc(n ? n : 1, sizeof *b.model), NULL, NULL};
+    if (!b.model)
         return pd_error_set(err, PD_ENOMEM, "out of memory (%zu layers)", n);
     int boosted = 0, most = 0;
     for (size_t i = 0; i < n; i++) {
         const pd_layer *l = &g->layers[i];
         const pd_linear_model *m = pd_profile_model_for(p, l->type, pd_layer_kind_of(l));
-        b.measured[i] = pd_profile_measured_ms(p, g, i, &ms[i]);
-        if (!b.measured[i] && m->boosted) {
+        const bool measured = pd_profile_measured_ms(p, g, i, &ms[i]);
+        b.model[i] = measured ? NULL : m;
+        if (!measured && m->boosted) {
             int c;
             pd_boosted_columns(m->boosted, &c);
             most = c > most ? c : most;
             boosted = 1;
-        } else if (!b.measured[i] && !own) {
+        } else if (!measured && !own) {
             ms[i] = pd_profile_layer_ms(p, g, i);
-        } else if (!b.measured[i]) {
+        } else if (!measured) {
             double f[PD_FEATURE_COUNT];
             for (int k = 0; k < PD_FEATURE_COUNT; k++)
                 f[k] = column(g, i, k, true, NULL);
@@ -179,20 +179,19 @@ static pd_status layers_ms(const pd_profile *p, const pd_graph *g, bool own, dou
         if (!b.rows || !b.x || (runs && !run))
             st = pd_error_set(err, PD_ENOMEM, "out of memory (%zu layers)", n);
     }
-    for (size_t i = 0; !st && runs && own && i < n; i++) { /* measured, and a linear
-                                                            * entry's time as a run has it
-                                                            * (fused); the trees' below */
-        const pd_layer *l = &g->layers[i];
-        const bool trees = pd_profile_model_for(p, l->type, pd_layer_kind_of(l))->boosted;
-        fused[i] = b.measured[i] ? ms[i] : trees ? 0.0 : pd_profile_layer_ms(p, g, i);
-    }
+    for (size_t i = 0; !st && runs && own && i < n; i++) /* measured, and a linear entry's
+                                                          * time as a run has it (fused);
+                                                          * the trees' below */
+        fused[i] = !b.model[i]          ? ms[i]
+                   : b.model[i]->boosted ? 0.0
+                                         : pd_profile_layer_ms(p, g, i);
     if (!st && runs) /* the runs' times from a run's layers (fused), then this call's */
         st = settle_runs(p, g, &b, own ? fused : ms, run, fused + n, err);
     if (!st && boosted && (own || !runs)) /* (a run's layers are settled in ms already) */
         st = predict_boosted(p, g, &b, own, false, runs ? run : NULL, ms, err);
     free(b.rows);
     free(b.x);
-    free(b.measured);
+    free(b.model);
     free(run);
     return st;
 }
