@@ -1166,6 +1166,45 @@ static void test_timings_hold_out(void **state)
     pd_timings_free(&t);
 }
 
+/* The adaptive sweep's per-row CV (pd_fit_cv_predict) keeps a model's rows in one fold: a
+ * network's ten copies of one block, timed three times slower than the grid's exact law at
+ * their shape, are each predicted by a fit that saw none of them, the law itself. (Dealt
+ * one by one, each fold's fit trained on the other copies and predicted above it.) */
+static void test_cv_rows_keep_models_together(void **state)
+{
+    (void)state;
+    pd_timings all = {0}, t = {0};
+    synth(&all, 1, 0.0, 3);
+    pd_error err;
+    for (size_t i = 0; i < all.n; i++)
+        if (all.rows[i].type == PD_LAYER_CONV) {
+            pd_layer_timing r = all.rows[i];
+            snprintf(r.source, sizeof r.source, "sweep");
+            assert_int_equal(pd_timings_add(&t, &r, &err), PD_OK);
+        }
+    const size_t grid = t.n, copies = 10;
+    for (size_t k = 0; k < copies; k++) {
+        pd_layer_timing r = t.rows[7];
+        snprintf(r.source, sizeof r.source, "net-0");
+        snprintf(r.layer, sizeof r.layer, "block%zu", k);
+        r.median_ms *= 3.0;
+        assert_int_equal(pd_timings_add(&t, &r, &err), PD_OK);
+    }
+    pd_fit_options o;
+    pd_fit_options_init(&o);
+    o.features = PD_FEATURES_MACS;
+    o.folds = 5;
+    double *cv = malloc(t.n * sizeof *cv);
+    assert_non_null(cv);
+    assert_int_equal(pd_fit_cv_predict(&t, &o, cv, &err), PD_OK);
+    const double law = true_ms(&conv_macs, &t.rows[7]);
+    for (size_t k = grid; k < t.n; k++)
+        NEAR_REL(cv[k], law, 1e-9);
+    free(cv);
+    pd_timings_free(&t);
+    pd_timings_free(&all);
+}
+
 /* The folds: the sweep's grid points dealt one by one, a model's rows together (a network
  * repeats its blocks: a fold holding one copy while training on another scores settings on
  * layers they have seen). 40 grid points and three models of 12 rows in 5 folds: each model
@@ -1239,6 +1278,7 @@ int main(void)
         cmocka_unit_test(test_csv_kinds),
         cmocka_unit_test(test_fit_kinds),
         cmocka_unit_test(test_folds_keep_models_together),
+        cmocka_unit_test(test_cv_rows_keep_models_together),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -324,7 +324,8 @@ pd_status pd_profile_evaluate(const pd_profile *p, const pd_timings *t, pd_fit_q
 void pd_timings_score(const pd_timings *t, const double *pred, pd_fit_quality *quality);
 
 /* Every row's k-fold cross-validated prediction into cv_pred[t->n]: each type's rows (each
- * kind's apart) dealt over o->folds folds by a shuffle seeded from o->seed, and each fold
+ * kind's apart) dealt over o->folds folds by a shuffle seeded from o->seed (the sweep's grid
+ * points one by one, all of one model's rows into one fold), and each fold
  * predicted by pd_fit_profile (linear or boosted as o->model says) fitted on the others.
  * NAN for a row the other folds give no model for. A fold's fit that fails fails the whole,
  * its message prefixed "fold F of K: ". */

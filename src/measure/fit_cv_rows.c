@@ -2,16 +2,22 @@
  * by row, through the public fit (linear or boosted alike), so that the adaptive sweep knows
  * which shapes the predictor gets wrong. */
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "measure/fit_folds.h"
 #include "predoff/measure.h"
-#include "predoff/rng.h"
 
-/* fold[i] for every row: each (type, kind) group's rows shuffled and dealt round robin, so
- * every group has rows in every fold it can. */
-static void deal(const pd_timings *t, size_t folds, uint64_t seed, size_t *idx, size_t *fold)
+/* fold[i] for every row: each (type, kind) group's rows shuffled as the fitter's own
+ * cross-validation shuffles them (pd_fit_shuffle: a model's rows next to one another, the
+ * grid's one by one) and cut into `folds` runs of about equal length, so that every group
+ * has rows in every fold it can; a model's rows all go to the fold its first lands in, so
+ * that a network's repeated blocks never score one another (each row's error here chooses
+ * where the adaptive sweep times next). */
+static pd_status deal(const pd_timings *t, const pd_fit_options *o, size_t *idx, size_t *perm,
+                      size_t *fold, pd_error *err)
 {
     for (int type = 0; type < PD_LAYER_TYPE_COUNT; type++)
         for (int kind = 0; kind < PD_LAYER_KIND_COUNT; kind++) {
@@ -20,16 +26,20 @@ static void deal(const pd_timings *t, size_t folds, uint64_t seed, size_t *idx, 
                 if (t->rows[i].type == (pd_layer_type)type &&
                     t->rows[i].kind == (pd_layer_kind)kind)
                     idx[n++] = i;
-            pd_rng rng;
-            pd_rng_seed(&rng, seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(type * 16 + kind + 1)));
-            for (size_t i = n; i > 1; i--) { /* Fisher-Yates */
-                size_t j = (size_t)pd_rng_below(&rng, i), x = idx[i - 1];
-                idx[i - 1] = idx[j];
-                idx[j] = x;
+            if (!n)
+                continue;
+            pd_status st = pd_fit_shuffle(t->rows, idx, n, o, (pd_layer_type)type,
+                                          (pd_layer_kind)kind, perm, err);
+            if (st)
+                return st;
+            for (size_t i = 0; i < n; i++) {
+                const char *src = t->rows[perm[i]].source;
+                bool same = i > 0 && strcmp(src, "sweep") != 0 &&
+                            strcmp(src, t->rows[perm[i - 1]].source) == 0;
+                fold[perm[i]] = same ? fold[perm[i - 1]] : i * o->folds / n;
             }
-            for (size_t i = 0; i < n; i++)
-                fold[idx[i]] = i % folds;
         }
+    return PD_OK;
 }
 
 pd_status pd_fit_cv_predict(const pd_timings *t, const pd_fit_options *o, double *cv_pred,
@@ -41,12 +51,14 @@ pd_status pd_fit_cv_predict(const pd_timings *t, const pd_fit_options *o, double
         cv_pred[i] = NAN;
     if (t->n == 0)
         return PD_OK;
-    size_t *idx = malloc(t->n * sizeof *idx), *fold = malloc(t->n * sizeof *fold);
+    size_t *idx = malloc(t->n * sizeof *idx), *fold = malloc(t->n * sizeof *fold),
+           *perm = malloc(t->n * sizeof *perm);
     double *pred = malloc(t->n * sizeof *pred);
     pd_timings train = {0}, test = {0};
-    pd_status st = idx && fold && pred ? PD_OK : pd_error_set(err, PD_ENOMEM, "out of memory");
+    pd_status st = idx && fold && perm && pred ? PD_OK
+                                               : pd_error_set(err, PD_ENOMEM, "out of memory");
     if (!st)
-        deal(t, o->folds, o->seed, idx, fold);
+        st = deal(t, o, idx, perm, fold, err);
     for (size_t f = 0; !st && f < o->folds; f++) {
         train.n = test.n = 0;
         size_t n_test = 0;
@@ -74,6 +86,7 @@ pd_status pd_fit_cv_predict(const pd_timings *t, const pd_fit_options *o, double
     pd_timings_free(&test);
     free(idx);
     free(fold);
+    free(perm);
     free(pred);
     return st;
 }
