@@ -14,7 +14,9 @@
 # layer's prediction (the plan's) against the sum of the same layers as profiled: the
 # model's error without the whole runs' drift; and the path to the last exit taken apart: its
 # layers as profiled against the whole run, their predictions against them (the plan is their
-# sum). Prints the tables; keeps every file.
+# sum); and the predicted sum against the whole run the profile timed the layers in (its
+# run_ms: same process, same minutes), beside the repeat profile's run against it. Prints the
+# tables; keeps every file.
 #
 # usage: bench/bench_predict.sh BUILD_DIR ONNX_DIR OUT_DIR [ROUNDS] [THREADS] [REPEAT]
 #   BUILD_DIR: a Release build (predoff, bench/bench_models); ONNX_DIR: what
@@ -23,7 +25,7 @@
 #   the timed runs per layer in each round (default 30).
 set -euo pipefail
 if [ $# -lt 3 ]; then
-    sed -n '18,22p' "$0" >&2
+    sed -n '21,25p' "$0" >&2
     exit 2
 fi
 build=$(cd "$1" && pwd)
