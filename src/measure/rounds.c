@@ -4,6 +4,7 @@
  * median over the rounds of each round's median, 10th and 90th percentile, and the mean of
  * all its timed runs. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,38 @@ static double median_of(double *v, size_t n)
 {
     pd_sort_doubles(v, n);
     return pd_quantile_sorted(v, n, 0.5);
+}
+
+/* One measure of a round's row, into *x; false when the round did not take it. */
+typedef bool (*measure_fn)(const pd_layer_timing *r, double *x);
+
+static bool median_ms(const pd_layer_timing *r, double *x) { return *x = r->median_ms, true; }
+static bool p10_ms(const pd_layer_timing *r, double *x) { return *x = r->p10_ms, true; }
+static bool p90_ms(const pd_layer_timing *r, double *x) { return *x = r->p90_ms, true; }
+/* timed warm too */
+static bool warm_ms(const pd_layer_timing *r, double *x) { return (*x = r->warm_ms) > 0.0; }
+/* and with the buffer between runs (at the same bytes in each round) */
+static bool reuse_ms(const pd_layer_timing *r, double *x) { return (*x = r->reuse_ms) > 0.0; }
+/* the run's time, from start to start, where the round has it */
+static bool run_ms(const pd_layer_timing *r, double *x)
+{
+    return !isnan(*x = r->features[PD_FEAT_RUN_MS]);
+}
+/* and that of the run with the buffer read, where given */
+static bool reuse_run_ms(const pd_layer_timing *r, double *x)
+{
+    return r->reuse_ms > 0.0 && (*x = r->reuse_run_ms) > 0.0;
+}
+
+/* The median over the rounds that took measure m of row i (v: scratch for n_rounds), or
+ * `none` when none did. */
+static double median_over(const pd_timings *rounds, size_t n_rounds, size_t i, measure_fn m,
+                          double *v, double none)
+{
+    size_t k = 0;
+    for (size_t r = 0; r < n_rounds; r++)
+        k += m(&rounds[r].rows[i], &v[k]);
+    return k ? median_of(v, k) : none;
 }
 
 pd_status pd_timings_merge_rounds(const pd_timings *rounds, size_t n_rounds, pd_timings *out,
@@ -49,36 +82,16 @@ pd_status pd_timings_merge_rounds(const pd_timings *rounds, size_t n_rounds, pd_
         }
         row.repeats = runs;
         row.mean_ms = runs ? sum / (double)runs : NAN;
-        for (size_t r = 0; r < n_rounds; r++)
-            v[r] = rounds[r].rows[i].median_ms;
-        row.median_ms = median_of(v, n_rounds);
-        for (size_t r = 0; r < n_rounds; r++)
-            v[r] = rounds[r].rows[i].p10_ms;
-        row.p10_ms = median_of(v, n_rounds);
-        for (size_t r = 0; r < n_rounds; r++)
-            v[r] = rounds[r].rows[i].p90_ms;
-        row.p90_ms = median_of(v, n_rounds);
-        size_t warm = 0; /* the rounds that timed it warm too */
-        for (size_t r = 0; r < n_rounds; r++)
-            if (rounds[r].rows[i].warm_ms > 0.0)
-                v[warm++] = rounds[r].rows[i].warm_ms;
-        row.warm_ms = warm ? median_of(v, warm) : 0.0;
-        size_t reuse = 0; /* and with the buffer between runs (at the same bytes in each) */
-        for (size_t r = 0; r < n_rounds; r++)
-            if (rounds[r].rows[i].reuse_ms > 0.0)
-                v[reuse++] = rounds[r].rows[i].reuse_ms;
-        row.reuse_ms = reuse ? median_of(v, reuse) : 0.0;
-        row.reuse_bytes = reuse ? row.reuse_bytes : 0.0;
-        size_t runs_timed = 0; /* the run's time, from start to start, where a round has it */
-        for (size_t r = 0; r < n_rounds; r++)
-            if (!isnan(rounds[r].rows[i].features[PD_FEAT_RUN_MS]))
-                v[runs_timed++] = rounds[r].rows[i].features[PD_FEAT_RUN_MS];
-        row.features[PD_FEAT_RUN_MS] = runs_timed ? median_of(v, runs_timed) : NAN;
-        size_t periods = 0; /* and that of the run with the buffer read, where given */
-        for (size_t r = 0; r < n_rounds; r++)
-            if (rounds[r].rows[i].reuse_ms > 0.0 && rounds[r].rows[i].reuse_run_ms > 0.0)
-                v[periods++] = rounds[r].rows[i].reuse_run_ms;
-        row.reuse_run_ms = reuse && periods ? median_of(v, periods) : 0.0;
+        row.median_ms = median_over(rounds, n_rounds, i, median_ms, v, NAN);
+        row.p10_ms = median_over(rounds, n_rounds, i, p10_ms, v, NAN);
+        row.p90_ms = median_over(rounds, n_rounds, i, p90_ms, v, NAN);
+        row.warm_ms = median_over(rounds, n_rounds, i, warm_ms, v, 0.0);
+        row.reuse_ms = median_over(rounds, n_rounds, i, reuse_ms, v, 0.0);
+        row.reuse_bytes = row.reuse_ms > 0.0 ? row.reuse_bytes : 0.0;
+        row.features[PD_FEAT_RUN_MS] = median_over(rounds, n_rounds, i, run_ms, v, NAN);
+        row.reuse_run_ms = row.reuse_ms > 0.0
+                               ? median_over(rounds, n_rounds, i, reuse_run_ms, v, 0.0)
+                               : 0.0;
         st = pd_timings_add(out, &row, err);
     }
     free(v);
