@@ -104,7 +104,7 @@ for m in ("linear", "boosted"):
     preds[m] = []
     for n in nets:
         cost = json.load(open(f"plan-{m}-{n}.json"))["compute_ms"]
-        cost = {name[:63]: c["mobile"] for name, c in cost.items()}  # the CSV's names: 63 bytes
+        cost = {name[:255]: c["mobile"] for name, c in cost.items()}  # the CSV's names: 255 bytes
         for (src, layer), r in a.items():
             if src == n and layer in cost:
                 preds[m].append(dict(r, predicted_ms=cost[layer]))
@@ -163,8 +163,8 @@ def path_of(n):
         for k in e:
             counts[k] = counts.get(k, 0) + 1
     trunk = max(counts, key=lambda k: counts[k])
-    # the CSV holds a layer's name to 63 bytes (pd_layer_timing), show the whole of it
-    return {name[:63] for name, e in exits.items() if trunk in e}
+    # the CSV holds a layer's name to 255 bytes (pd_layer_timing), show the whole of it
+    return {name[:255] for name, e in exits.items() if trunk in e}
 def profiled_run(path_csv, n):
     """The whole run to the last exit as the profile timed it: the run_ms of that path's
     layers (every one timed in that run has it), in the same process and minutes as them."""

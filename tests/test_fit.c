@@ -964,10 +964,20 @@ static void test_csv_rejects(void **state)
     bad_csv(HEAD "s,l,conv,1,1,1,1,1,1,\"x,y\"\n", 2, "10", "quote");
     bad_csv(HEAD "s,l,conv,1,1,1,1,1,1\nmodel \"a\",l,conv,1,1,1,1,1,1\n", 3, "source",
             "quoted fields are not supported");
-    bad_csv(HEAD "s,"
-                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,conv,1,1,1,"
-                 "1,1,1\n",
-            2, "layer", "longer than 63 bytes");
+    char long_name[PD_TIMING_LAYER_BYTES + 256];
+    snprintf(long_name, sizeof long_name, HEAD "s,%0*d,conv,1,1,1,1,1,1\n",
+             PD_TIMING_LAYER_BYTES, 0); /* a name of 256 digits */
+    bad_csv(long_name, 2, "layer", "longer than 255 bytes");
+    snprintf(long_name, sizeof long_name, HEAD "s,%0*d,conv,1,1,1,1,1,1\n",
+             PD_TIMING_LAYER_BYTES - 1, 0); /* 255 digits: kept whole */
+    pd_timings kept = {0};
+    pd_error kept_err;
+    assert_int_equal(pd_timings_parse_csv(long_name, strlen(long_name), "long.csv", &kept,
+                                          &kept_err),
+                     PD_OK);
+    assert_int_equal(kept.n, 1);
+    assert_int_equal(strlen(kept.rows[0].layer), PD_TIMING_LAYER_BYTES - 1);
+    pd_timings_free(&kept);
     bad_csv(HEAD "s\x01,l,conv,1,1,1,1,1,1\n", 2, "source", "control character 0x01");
     bad_csv(HEAD "s,l\rx,conv,1,1,1,1,1,1\n", 2, "layer", "control character 0x0d");
     /* the shape of a row: too few fields is an error, naming the first missing column */

@@ -16,10 +16,15 @@
 extern "C" {
 #endif
 
+/* The bytes a timing row keeps of its layer's name, its end included: ONNX exports name
+ * layers by their path in the module ("/features/features.6/.../block.2/fc1/Conv"), and
+ * longer names are cut (the CSV reader refuses them). */
+#define PD_TIMING_LAYER_BYTES 256
+
 /* One timed layer: a row of a profile CSV. */
 typedef struct pd_layer_timing {
     char source[64];   /* the model it came from, or "sweep" */
-    char layer[64];
+    char layer[PD_TIMING_LAYER_BYTES];
     pd_layer_type type;
     pd_layer_kind kind; /* pd_layer_kind_of the layer; PD_KIND_NONE also when not given */
     double features[PD_FEATURE_COUNT];  /* indexed by pd_feature */

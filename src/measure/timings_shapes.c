@@ -160,7 +160,7 @@ pd_status pd_timings_complete(pd_timings *t, pd_error *err)
         pd_graph *g = NULL;
         pd_status st = model_json(row, i, json, sizeof json, err);
         char where[160];
-        snprintf(where, sizeof where, "row %zu (layer \"%s\")", i + 1, row->layer);
+        snprintf(where, sizeof where, "row %zu (layer \"%.64s\")", i + 1, row->layer);
         if (!st) /* its messages start "<where>: layer \"l\": " */
             st = pd_graph_from_json(json, strlen(json), where, &g, err);
         if (st)
