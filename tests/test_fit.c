@@ -977,6 +977,18 @@ static void test_csv_rejects(void **state)
                      PD_OK);
     assert_int_equal(kept.n, 1);
     assert_int_equal(strlen(kept.rows[0].layer), PD_TIMING_LAYER_BYTES - 1);
+    char *text = NULL; /* and written whole, so that it reads back */
+    size_t text_len = 0;
+    FILE *mem = open_memstream(&text, &text_len);
+    assert_non_null(mem);
+    assert_int_equal(pd_timings_write_csv(&kept, mem), PD_OK);
+    assert_int_equal(fclose(mem), 0);
+    pd_timings back = {0};
+    assert_int_equal(pd_timings_parse_csv(text, text_len, "back.csv", &back, &kept_err), PD_OK);
+    assert_int_equal(back.n, 1);
+    assert_string_equal(back.rows[0].layer, kept.rows[0].layer);
+    free(text);
+    pd_timings_free(&back);
     pd_timings_free(&kept);
     bad_csv(HEAD "s\x01,l,conv,1,1,1,1,1,1\n", 2, "source", "control character 0x01");
     bad_csv(HEAD "s,l\rx,conv,1,1,1,1,1,1\n", 2, "layer", "control character 0x0d");

@@ -33,9 +33,10 @@ typedef struct pd_layer_timing {
     double mean_ms;    /* NAN when not given; under a CPU quota the mean, not the median,
                         * shows the throttling */
     size_t repeats;
-    char fused_into[64]; /* the layer whose pass a run runs this one in (pd_graph_fused_into):
-                          * its time in a run is that layer's, and this row's time is its
-                          * own pass alone; "" for a layer of its own pass */
+    /* the layer whose pass a run runs this one in (pd_graph_fused_into): its time in a run
+     * is that layer's, and this row's time is its own pass alone; "" for a layer of its own
+     * pass */
+    char fused_into[PD_TIMING_LAYER_BYTES];
     double warm_ms; /* 0: not given; else the median of the same layer timed again with its
                      * weights left in the cache, run after run (the sweep gives it for
                      * layers whose run touches at most PD_SWEEP_WARM_MAX_BYTES): what a

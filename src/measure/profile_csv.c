@@ -43,9 +43,9 @@ pd_status pd_timings_write_csv_predicted(const pd_timings *t, const double *pred
     fputs(pred ? ",predicted_ms\n" : "\n", f);
     for (size_t i = 0; i < t->n; i++) {
         const pd_layer_timing *r = &t->rows[i];
-        put_text(f, r->source, PD_TIMING_TEXT_MAX);
+        put_text(f, r->source, sizeof r->source - 1);
         fputc(',', f);
-        put_text(f, r->layer, PD_TIMING_TEXT_MAX);
+        put_text(f, r->layer, sizeof r->layer - 1);
         fprintf(f, ",%s", pd_layer_type_name(r->type));
         for (int k = 0; k < PD_FEATURE_COUNT; k++) {
             fputc(',', f);
@@ -68,7 +68,7 @@ pd_status pd_timings_write_csv_predicted(const pd_timings *t, const double *pred
             put_number(f, r->shape[k]);
         }
         fputc(',', f);
-        put_text(f, r->fused_into, PD_TIMING_TEXT_MAX);
+        put_text(f, r->fused_into, sizeof r->fused_into - 1);
         fputc(',', f);
         if (r->warm_ms > 0.0)
             put_number(f, r->warm_ms);

@@ -10,7 +10,6 @@
 #define PD_TIMING_MAX_MS 1e9
 #define PD_TIMING_MAX_FEATURE 1e15
 #define PD_TIMING_MAX_REPEATS 1000000000u
-#define PD_TIMING_TEXT_MAX 63 /* bytes of source and layer, as pd_layer_timing holds them */
 
 /* NULL when v may stand in a feature column (NaN: not given), else what is wrong with it. */
 const char *pd_timing_feature_problem(double v);
