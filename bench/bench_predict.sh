@@ -165,21 +165,21 @@ def path_of(n):
     trunk = max(counts, key=lambda k: counts[k])
     # the CSV holds a layer's name to 255 bytes (pd_layer_timing), show the whole of it
     return {name[:255] for name, e in exits.items() if trunk in e}
-def profiled_run(path_csv, n):
-    """The whole run to the last exit as the profile timed it: the run_ms of that path's
-    layers (every one timed in that run has it), in the same process and minutes as them."""
+def profiled_run(profile, n):
+    """The whole run to the last exit as a profile (a or b: its rows, fused ones left out)
+    timed it: the run_ms of that path's layers (every one timed in that run has it), in the
+    same process and minutes as them."""
     path, counts = path_of(n), {}
-    with open(path_csv, newline="") as f:
-        for r in csv.DictReader(f):
-            if r["source"] == n and r["layer"] in path and not r["fused_into"] and r["run_ms"]:
-                counts[r["run_ms"]] = counts.get(r["run_ms"], 0) + 1
+    for (src, layer), r in profile.items():
+        if src == n and layer in path and r["run_ms"]:
+            counts[r["run_ms"]] = counts.get(r["run_ms"], 0) + 1
     return float(max(counts, key=lambda k: counts[k])) if counts else float("nan")
 print("\nper network: predicted sum to the last exit against the whole run as the profile timed it")
 print("(the run its layers were timed in: same process, same minutes); the second profile's")
 print("whole run against the first's bounds what any prediction of it can reach")
 print(f"{'network':20} {'run ms':>8} {'linear':>16} {'boosted':>16} {'repeat':>16}")
 for n in nets:
-    run, again = profiled_run("a.csv", n), profiled_run("b.csv", n)
+    run, again = profiled_run(a, n), profiled_run(b, n)
     cells = []
     for m in ("linear", "boosted"):
         p = json.load(open(f"plan-{m}-{n}.json"))["exits"][-1]["latency_ms"]
