@@ -2,8 +2,8 @@
  * by row, through the public fit (linear or boosted alike), so that the adaptive sweep knows
  * which shapes the predictor gets wrong. */
 #include <math.h>
-#include <stdio.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -89,9 +89,7 @@ pd_status pd_timings_merge_rounds(const pd_timings *rounds, size_t n_rounds, pd_
         row.reuse_ms = median_over(rounds, n_rounds, i, reuse_ms, v, 0.0);
         row.reuse_bytes = row.reuse_ms > 0.0 ? row.reuse_bytes : 0.0;
         row.features[PD_FEAT_RUN_MS] = median_over(rounds, n_rounds, i, run_ms, v, NAN);
-        row.reuse_run_ms = row.reuse_ms > 0.0
-                               ? median_over(rounds, n_rounds, i, reuse_run_ms, v, 0.0)
-                               : 0.0;
+        row.reuse_run_ms = median_over(rounds, n_rounds, i, reuse_run_ms, v, 0.0);
         st = pd_timings_add(out, &row, err);
     }
     free(v);
