@@ -2,7 +2,8 @@
  * linear one and predicts held-out rows; save, load and predict give the same numbers;
  * --model auto keeps the lower CV error; a fit is the same every run; the batched layer
  * times equal the one-by-one ones; model files that are missing, cut short, foreign or of
- * other features are refused, naming the file. */
+ * other features are refused, naming the file; own mode predicts each layer at its run as
+ * the tier runs it, fused layers in their producers' passes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -403,11 +404,10 @@ static pd_graph *pointwise_chain(int n)
  * times half the cold one's under 5 ms and the cold one's past it) train trees on run_ms; a
  * network's layers are predicted at the time their run adds up to, found by the prediction
  * itself: three layers of 0.26 ms warm stay warm, thirty add up past 5 ms and go cold. */
-static void test_run_ms(void **state)
+static pd_profile *run_ms_profile(pd_timings *held)
 {
-    (void)state;
-    pd_timings t = {0}, held = {0};
-    law_rows(&t, &held);
+    pd_timings t = {0};
+    law_rows(&t, held);
     static const double waits[] = {0.5, 1, 2, 3, 4, 6, 8, 10, 20};
     for (size_t i = 0; i < t.n; i++) {
         pd_layer_timing *r = &t.rows[i];
@@ -418,6 +418,15 @@ static void test_run_ms(void **state)
         r->reuse_ms = (r->reuse_run_ms < 5.0 ? 0.5 : 1.0) * r->median_ms;
     }
     pd_profile *p = fit(&t, PD_MODEL_BOOSTED, NULL);
+    pd_timings_free(&t);
+    return p;
+}
+
+static void test_run_ms(void **state)
+{
+    (void)state;
+    pd_timings held = {0};
+    pd_profile *p = run_ms_profile(&held);
     int n;
     const int *cols = pd_boosted_columns(p->layer[PD_LAYER_CONV].boosted, &n);
     int reads = 0;
@@ -447,8 +456,59 @@ static void test_run_ms(void **state)
         pd_graph_free(g);
     }
     pd_profile_free(p);
-    pd_timings_free(&t);
     pd_timings_free(&held);
+}
+
+/* Three 1 x 1 convolutions as pointwise_chain's, each followed by a ReLU that the runtime
+ * runs in its pass. */
+static pd_graph *pointwise_relu_chain(void)
+{
+    char json[2048];
+    int at = snprintf(json, sizeof json, "{\"name\": \"cr\", \"input\": [64, 16, 16], "
+                                         "\"layers\": [");
+    for (int i = 0; i < 3; i++)
+        at += snprintf(json + at, sizeof json - (size_t)at,
+                       "%s{\"name\": \"c%d\", \"type\": \"conv\", \"filters\": 64, "
+                       "\"kernel\": 1}, {\"name\": \"r%d\", \"type\": \"relu\"%s}",
+                       i ? ", " : "", i, i, i == 2 ? ", \"exit\": true" : "");
+    snprintf(json + at, sizeof json - (size_t)at, "]}");
+    return hooked(json);
+}
+
+/* Own mode (pd_profile_layers_own_ms: each layer a pass of its own, what the planner costs
+ * a fused group at where it is not fused) with trees that read run_ms: each layer is still
+ * predicted at the time of the run as the tier runs it, a fused ReLU inside its
+ * convolution's pass. Here each ReLU costs 2 ms (a linear model's): fused, three
+ * convolutions' run adds up to under a millisecond and they are predicted warm, in own mode
+ * as in the plain one; were the ReLUs counted as passes of their own, the run would take
+ * over 6 ms and its convolutions cold, as they are on a tier that does not fuse. */
+static void test_own_ms_runs_fused(void **state)
+{
+    (void)state;
+    pd_profile *p = run_ms_profile(NULL);
+    pd_linear_model *relu = &p->layer[PD_LAYER_RELU];
+    assert_false(relu->present || relu->boosted);
+    *relu = (pd_linear_model){.present = true, .n = 0, .intercept = 2.0};
+    pd_graph *g = pointwise_relu_chain();
+    for (size_t i = 1; i < g->n_layers; i += 2)
+        assert_int_equal(pd_graph_fused_into(g, i), (int32_t)(i - 1));
+    const double law = law_ms(1, 64.0 * 64 * 16 * 16);
+    for (int fuses = 1; fuses >= 0; fuses--) {
+        p->fuses = fuses;
+        double plain[6], own[6];
+        pd_error err;
+        assert_int_equal(pd_profile_layers_ms(p, g, plain, &err), PD_OK);
+        assert_int_equal(pd_profile_layers_own_ms(p, g, own, &err), PD_OK);
+        for (size_t i = 0; i < g->n_layers; i += 2) {
+            print_message("fuses %d, %s: %.3f of the law's cold time (own mode %.3f)\n",
+                          fuses, g->layers[i].name, plain[i] / law, own[i] / law);
+            assert_true(fuses ? own[i] < 0.6 * law : own[i] > 0.9 * law);
+            assert_true(fuses ? plain[i] < 0.6 * law : plain[i] > 0.9 * law);
+            assert_true(own[i + 1] == 2.0 && plain[i + 1] == 2.0); /* a ReLU's own pass */
+        }
+    }
+    pd_graph_free(g);
+    pd_profile_free(p);
 }
 
 static void test_layers_batched(void **state)
@@ -696,6 +756,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_law_beats_linear),  cmocka_unit_test(test_warm_twins),
         cmocka_unit_test(test_run_ms),
+        cmocka_unit_test(test_own_ms_runs_fused),
         cmocka_unit_test(test_save_load_exact),
         cmocka_unit_test(test_auto_picks_lower_cv), cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_layers_batched),    cmocka_unit_test(test_bad_model_files), cmocka_unit_test(test_linear_base),
