@@ -386,16 +386,22 @@ static pd_graph *conv_chain(void)
     return hooked(json);
 }
 
-/* A chain of n 1 x 1 convolutions, 64 to 64 filters on 16 x 16 (as the law's rows). */
-static pd_graph *pointwise_chain(int n)
+/* A chain of n 1 x 1 convolutions, 64 to 64 filters on 16 x 16 (as the law's rows); with
+ * relus, each followed by a ReLU that the runtime runs in its pass. */
+static pd_graph *pointwise_chain(int n, bool relus)
 {
     char json[8192];
     int at = snprintf(json, sizeof json, "{\"name\": \"c%d\", \"input\": [64, 16, 16], "
                                          "\"layers\": [", n);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        const char *exit = i == n - 1 ? ", \"exit\": true" : "";
         at += snprintf(json + at, sizeof json - (size_t)at,
                        "%s{\"name\": \"l%d\", \"type\": \"conv\", \"filters\": 64, "
-                       "\"kernel\": 1%s}", i ? ", " : "", i, i == n - 1 ? ", \"exit\": true" : "");
+                       "\"kernel\": 1%s}", i ? ", " : "", i, relus ? "" : exit);
+        if (relus)
+            at += snprintf(json + at, sizeof json - (size_t)at,
+                           ", {\"name\": \"r%d\", \"type\": \"relu\"%s}", i, exit);
+    }
     snprintf(json + at, sizeof json - (size_t)at, "]}");
     return hooked(json);
 }
@@ -441,7 +447,7 @@ static void test_run_ms(void **state)
     assert_true(late > 0.9 && late < 1.1);
     const double law = law_ms(1, 64.0 * 64 * 16 * 16);
     for (int len = 3; len <= 30; len += 27) {
-        pd_graph *g = pointwise_chain(len);
+        pd_graph *g = pointwise_chain(len, false);
         double ms[30];
         pd_error err;
         assert_int_equal(pd_profile_layers_ms(p, g, ms, &err), PD_OK);
@@ -459,22 +465,6 @@ static void test_run_ms(void **state)
     pd_timings_free(&held);
 }
 
-/* Three 1 x 1 convolutions as pointwise_chain's, each followed by a ReLU that the runtime
- * runs in its pass. */
-static pd_graph *pointwise_relu_chain(void)
-{
-    char json[2048];
-    int at = snprintf(json, sizeof json, "{\"name\": \"cr\", \"input\": [64, 16, 16], "
-                                         "\"layers\": [");
-    for (int i = 0; i < 3; i++)
-        at += snprintf(json + at, sizeof json - (size_t)at,
-                       "%s{\"name\": \"c%d\", \"type\": \"conv\", \"filters\": 64, "
-                       "\"kernel\": 1}, {\"name\": \"r%d\", \"type\": \"relu\"%s}",
-                       i ? ", " : "", i, i, i == 2 ? ", \"exit\": true" : "");
-    snprintf(json + at, sizeof json - (size_t)at, "]}");
-    return hooked(json);
-}
-
 /* Own mode (pd_profile_layers_own_ms: each layer a pass of its own, what the planner costs
  * a fused group at where it is not fused) with trees that read run_ms: each layer is still
  * predicted at the time of the run as the tier runs it, a fused ReLU inside its
@@ -489,7 +479,7 @@ static void test_own_ms_runs_fused(void **state)
     pd_linear_model *relu = &p->layer[PD_LAYER_RELU];
     assert_false(relu->present || relu->boosted);
     *relu = (pd_linear_model){.present = true, .n = 0, .intercept = 2.0};
-    pd_graph *g = pointwise_relu_chain();
+    pd_graph *g = pointwise_chain(3, true);
     for (size_t i = 1; i < g->n_layers; i += 2)
         assert_int_equal(pd_graph_fused_into(g, i), (int32_t)(i - 1));
     const double law = law_ms(1, 64.0 * 64 * 16 * 16);
