@@ -8,6 +8,10 @@
  *       whichever profile made them, so it should take the same time.
  * The boosted profile is --mobile FILE (a fitted profile covering conv and relu), else one
  * fitted here to synthetic timings of those types (a known law, as tests/test_boosted.c);
+ * with --run-ms, the law's rows carry a second time, with a buffer read and a wait between
+ * runs (tests/test_boosted.c's run_ms_profile), so that its trees read run_ms, and the
+ * profile fuses: the path every boosted fit of this runtime's sweep takes (the runs
+ * settled, the fused groups costed apart too);
  * the linear one is x86-1core, the edge x86-2core. Each figure is the median of --runs runs
  * (default 5) after one warm-up. */
 #include <math.h>
@@ -25,7 +29,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: bench_boosted [--runs N] [--layers N] [--mobile BOOSTED.json]\n");
+    fprintf(f, "usage: bench_boosted [--runs N] [--layers N] [--mobile BOOSTED.json | --run-ms]\n");
 }
 
 /* The chain: conv (3 x 3 or 1 x 1, filters cycling), relu, ..., the last relu the exit. */
@@ -65,8 +69,9 @@ static pd_graph *chain(size_t n, pd_error *err)
 }
 
 /* Timings of conv and relu layers of a known law, with every column (tests/test_boosted.c). */
-static pd_status law_timings(pd_timings *t, pd_error *err)
+static pd_status law_timings(pd_timings *t, bool run_ms, pd_error *err)
 {
+    static const double waits[] = {0.5, 1, 2, 3, 4, 6, 8, 10, 20};
     pd_rng rng;
     pd_rng_seed(&rng, 7);
     for (int c = 4; c <= 128; c *= 2)
@@ -106,6 +111,13 @@ static pd_status law_timings(pd_timings *t, pd_error *err)
                         memcpy(r.shape, shape, sizeof shape);
                         double ms = relu ? 1e-6 * in + 0.001 : (k == 3 ? 1e-7 : 5e-7) * macs + 0.002;
                         r.median_ms = ms * (1.0 + 0.02 * (2.0 * pd_rng_uniform(&rng) - 1.0));
+                        if (run_ms) { /* warm at half the time in runs under 5 ms */
+                            r.features[PD_FEAT_RUN_BYTES] = PD_SWEEP_COLD_RUN_BYTES;
+                            r.features[PD_FEAT_RUN_MS] = PD_SWEEP_COLD_RUN_MS;
+                            r.reuse_bytes = 16.0 * 1024 * 1024;
+                            r.reuse_run_ms = waits[t->n % 9];
+                            r.reuse_ms = (r.reuse_run_ms < 5.0 ? 0.5 : 1.0) * r.median_ms;
+                        }
                         pd_status st = pd_timings_add(t, &r, err);
                         if (st)
                             return st;
@@ -122,14 +134,17 @@ int main(int argc, char **argv)
 {
     int runs = 5, layers = 100000;
     const char *mobile = NULL;
+    bool run_ms = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc && bench_int_arg(argv[i + 1], 1, 63, &runs))
             i++;
         else if (strcmp(argv[i], "--layers") == 0 && i + 1 < argc &&
                  bench_int_arg(argv[i + 1], 2, 10000000, &layers))
             i++;
-        else if (strcmp(argv[i], "--mobile") == 0 && i + 1 < argc)
+        else if (strcmp(argv[i], "--mobile") == 0 && i + 1 < argc && !run_ms)
             mobile = argv[++i];
+        else if (strcmp(argv[i], "--run-ms") == 0 && !mobile)
+            run_ms = true;
         else
             return bench_usage_exit(argv[i], usage);
     }
@@ -144,14 +159,17 @@ int main(int argc, char **argv)
     pd_fit_options_init(&o);
     o.model = PD_MODEL_BOOSTED;
     if (!g || (mobile ? pd_profile_open(mobile, &bst, &err)
-                      : law_timings(&t, &err) || pd_fit_profile(&t, &o, "law", &bst, NULL, &err)) ||
+                      : law_timings(&t, run_ms, &err) ||
+                            pd_fit_profile(&t, &o, "law", &bst, NULL, &err)) ||
         pd_profile_open("x86-1core", &lin, &err)) {
         fprintf(stderr, "bench_boosted: %s\n", err.msg);
         return 1;
     }
     printf("bench_boosted: %s, %s, a chain of %d layers, median of %d runs after a warm-up\n",
            date, cpu, layers, runs);
-    printf("boosted profile: %s\n", mobile ? mobile : "fitted here to a known law (conv, relu)");
+    bst->fuses |= run_ms;
+    printf("boosted profile: %s%s\n", mobile ? mobile : "fitted here to a known law (conv, relu)",
+           run_ms ? ", its trees reading run_ms, fusing" : "");
     for (int e = 0; e < PD_PROFILE_ENTRIES; e++) {
         const pd_linear_model *m = pd_profile_entry(bst, e);
         int n;

@@ -489,6 +489,10 @@ static void test_own_ms_runs_fused(void **state)
         pd_error err;
         assert_int_equal(pd_profile_layers_ms(p, g, plain, &err), PD_OK);
         assert_int_equal(pd_profile_layers_own_ms(p, g, own, &err), PD_OK);
+        double both[6], both_own[6]; /* one settle of the runs for the two: the same */
+        assert_int_equal(pd_profile_layers_both_ms(p, g, both, both_own, &err), PD_OK);
+        assert_memory_equal(both, plain, sizeof plain);
+        assert_memory_equal(both_own, own, sizeof own);
         for (size_t i = 0; i < g->n_layers; i += 2) {
             print_message("fuses %d, %s: %.3f of the law's cold time (own mode %.3f)\n",
                           fuses, g->layers[i].name, plain[i] / law, own[i] / law);
@@ -511,6 +515,11 @@ static void test_layers_batched(void **state)
     double ms[4];
     pd_error err;
     assert_int_equal(pd_profile_layers_ms(p, g, ms, &err), PD_OK);
+    double own[4], both[4], both_own[4]; /* trees without run_ms: both calls as the two */
+    assert_int_equal(pd_profile_layers_own_ms(p, g, own, &err), PD_OK);
+    assert_int_equal(pd_profile_layers_both_ms(p, g, both, both_own, &err), PD_OK);
+    assert_memory_equal(both, ms, sizeof ms);
+    assert_memory_equal(both_own, own, sizeof own);
     for (size_t i = 0; i < g->n_layers; i++) {
         double one = pd_profile_layer_ms(p, g, i);
         int k = (int)g->layers[i].p.kernel;

@@ -46,25 +46,45 @@ static pd_status set_graph(pd_problem *pb, const pd_graph *g, pd_error *err)
     return PD_OK;
 }
 
+/* Whether fused layers matter to the problem: some tier's profile fuses, and the graph's
+ * engine fused some layer into its producer. */
+static bool fusion_needed(const pd_problem *pb, const pd_graph *g, const pd_scenario *sc)
+{
+    bool fuses = false;
+    for (int s = 0; s < pb->n_tiers; s++)
+        fuses |= sc->profile[pb->tier[s]]->fuses;
+    for (size_t i = 0; fuses && i < g->n_layers; i++)
+        if (pd_graph_fused_into(g, i) >= 0)
+            return true;
+    return false;
+}
+
 /* Every layer's compute time on every tier, a tier's layers at once (pd_profile_layers_ms:
- * a boosted entry's layers in one prediction). */
+ * a boosted entry's layers in one prediction); with own (n_layers x n_tiers, NULL: not
+ * asked), on the tiers that fuse, each layer as a pass of its own too, from the same
+ * settled runs (pd_profile_layers_both_ms). */
 static pd_status set_compute(pd_problem *pb, const pd_graph *g, const pd_scenario *sc,
-                             pd_error *err)
+                             double *own, pd_error *err)
 {
     size_t n = g->n_layers, nt = (size_t)pb->n_tiers;
-    double *ms = malloc((n ? n : 1) * sizeof *ms);
+    double *ms = malloc((n ? n : 1) * 2 * sizeof *ms), *one = ms + (n ? n : 1);
     if (!ms)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     pd_status st = PD_OK;
     for (size_t s = 0; s < nt && !st; s++) {
         const pd_profile *p = sc->profile[pb->tier[s]];
-        st = pd_profile_layers_ms(p, g, ms, err);
+        const bool both = own && p->fuses;
+        st = both ? pd_profile_layers_both_ms(p, g, ms, one, err)
+                  : pd_profile_layers_ms(p, g, ms, err);
         if (st) {
             pd_error_prefix(err, p->name);
             break;
         }
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             pb->compute_ms[i * nt + s] = ms[i];
+            if (own) /* a tier that does not fuse runs every layer as its own pass */
+                own[i * nt + s] = both ? one[i] : ms[i];
+        }
     }
     free(ms);
     return st;
@@ -119,39 +139,24 @@ static pd_status bound_fused_kernels(pd_problem *pb, pd_error *err)
 
 /* Fused layers (docs/DESIGN.md): on a tier whose profile fuses, a fused layer with its
  * producer costs 0 there and the producer the fused kernel (compute_ms, as set_compute
- * predicted it with its fused_act_elems); each alone costs its own pass (unfused_ms).
- * Nothing when the graph's engine fuses nothing or no tier's profile fuses. */
+ * predicted it with its fused_act_elems); each alone costs its own pass (own, n_layers x
+ * n_tiers, as set_compute gave it: unfused_ms). Called when fusion_needed. */
 static pd_status set_fusion(pd_problem *pb, const pd_graph *g, const pd_scenario *sc,
-                            pd_error *err)
+                            const double *own, pd_error *err)
 {
-    size_t n = g->n_layers, nt = (size_t)pb->n_tiers, n_fused = 0;
-    bool fuses = false;
-    for (size_t s = 0; s < nt; s++)
-        fuses |= sc->profile[pb->tier[s]]->fuses;
-    for (size_t i = 0; fuses && i < n; i++)
-        n_fused += pd_graph_fused_into(g, i) >= 0;
-    if (!n_fused)
-        return PD_OK;
+    size_t n = g->n_layers, nt = (size_t)pb->n_tiers;
     pb->fused_into = malloc(n * sizeof *pb->fused_into);
     pb->unfused_ms = malloc(n * nt * sizeof *pb->unfused_ms);
-    double *own = malloc(n * sizeof *own);
     bool *with = malloc(n * sizeof *with); /* [producer]: fused on the tier at hand */
     pd_status st = PD_OK;
-    if (!pb->fused_into || !pb->unfused_ms || !own || !with)
+    if (!pb->fused_into || !pb->unfused_ms || !with)
         st = pd_error_set(err, PD_ENOMEM, "out of memory");
     for (size_t i = 0; !st && i < n; i++)
         pb->fused_into[i] = pd_graph_fused_into(g, i);
     for (size_t s = 0; s < nt && !st; s++) {
         const pd_profile *p = sc->profile[pb->tier[s]];
-        if (p->fuses && (st = pd_profile_layers_own_ms(p, g, own, err))) {
-            pd_error_prefix(err, p->name);
-            break;
-        }
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n; i++)
             with[i] = false;
-            if (!p->fuses)
-                own[i] = pb->compute_ms[i * nt + s];
-        }
         for (size_t i = 0; p->fuses && i < n; i++)
             if (pb->fused_into[i] >= 0)
                 with[pb->fused_into[i]] = true;
@@ -165,16 +170,16 @@ static pd_status set_fusion(pd_problem *pb, const pd_graph *g, const pd_scenario
         }
         for (size_t i = 0; i < n; i++) {
             const int32_t prod = pb->fused_into[i];
-            pb->unfused_ms[i * nt + s] = own[i];
+            const double alone = own[i * nt + s];
+            pb->unfused_ms[i * nt + s] = alone;
             if (prod >= 0) /* with its producer: in that pass, or its own where not fused */
-                pb->compute_ms[i * nt + s] = with[prod] ? 0.0 : own[i];
+                pb->compute_ms[i * nt + s] = with[prod] ? 0.0 : alone;
             else if (p->fuses && !with[i]) /* fused kernel only where the group is fused */
-                pb->compute_ms[i * nt + s] = own[i];
+                pb->compute_ms[i * nt + s] = alone;
         }
     }
     if (!st)
         st = bound_fused_kernels(pb, err);
-    free(own);
     free(with);
     return st;
 }
@@ -311,9 +316,14 @@ pd_status pd_problem_build(const pd_graph *g, const pd_scenario *sc, pd_problem 
     pb->input_bytes = 4.0 * (double)pd_shape_elems(g->input);
     for (size_t i = 0; i < g->n_layers; i++)
         pb->out_bytes[i] = 4.0 * (double)pd_shape_elems(g->layers[i].out);
-    st = set_compute(pb, g, sc, err);
-    if (!st)
-        st = set_fusion(pb, g, sc, err);
+    const bool fusion = fusion_needed(pb, g, sc);
+    const size_t cells = g->n_layers * (size_t)n_tiers;
+    double *own = fusion ? malloc((cells ? cells : 1) * sizeof *own) : NULL;
+    st = fusion && !own ? pd_error_set(err, PD_ENOMEM, "out of memory")
+                        : set_compute(pb, g, sc, own, err);
+    if (!st && fusion)
+        st = set_fusion(pb, g, sc, own, err);
+    free(own);
     pd_problem_set_links(pb, sc->uplink_bps, sc->downlink_bps, sc->wired_bps,
                          sc->wireless_delay_ms, sc->wired_delay_ms);
     if (!st)

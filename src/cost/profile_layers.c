@@ -138,7 +138,10 @@ static pd_status settle_runs(const pd_profile *p, const pd_graph *g, const batch
     return st;
 }
 
-static pd_status layers_ms(const pd_profile *p, const pd_graph *g, bool own, double *ms,
+/* Every layer's time into ms, and as a pass of its own (nothing fused into it) into own;
+ * either may be NULL. Trees that read run_ms are settled once, on the runs as the tier runs
+ * them (ms's times), and both predictions read those runs. */
+static pd_status layers_ms(const pd_profile *p, const pd_graph *g, double *ms, double *own,
                            pd_error *err)
 {
     size_t n = g->n_layers;
@@ -149,46 +152,53 @@ static pd_status layers_ms(const pd_profile *p, const pd_graph *g, bool own, dou
     for (size_t i = 0; i < n; i++) {
         const pd_layer *l = &g->layers[i];
         const pd_linear_model *m = pd_profile_model_for(p, l->type, pd_layer_kind_of(l));
-        const bool measured = pd_profile_measured_ms(p, g, i, &ms[i]);
+        double t;
+        const bool measured = pd_profile_measured_ms(p, g, i, &t);
         b.model[i] = measured ? NULL : m;
         if (!measured && m->boosted) {
             int c;
             pd_boosted_columns(m->boosted, &c);
             most = c > most ? c : most;
             boosted = 1;
-        } else if (!measured && !own) {
-            ms[i] = pd_profile_layer_ms(p, g, i);
-        } else if (!measured) {
+            continue;
+        }
+        if (ms)
+            ms[i] = measured ? t : pd_profile_layer_ms(p, g, i);
+        if (own && measured) {
+            own[i] = t;
+        } else if (own) {
             double f[PD_FEATURE_COUNT];
             for (int k = 0; k < PD_FEATURE_COUNT; k++)
                 f[k] = column(g, i, k, true, NULL);
-            double t = pd_linear_predict(m, f);
-            ms[i] = t > 0.0 ? t : 0.0;
+            double v = pd_linear_predict(m, f);
+            own[i] = v > 0.0 ? v : 0.0;
         }
     }
     pd_status st = PD_OK;
-    double *run = NULL, *fused = NULL;
+    double *run = NULL, *plain = NULL;
     const bool runs = boosted && reads_run_ms(p);
     if (boosted) {
         size_t cells = n * (size_t)(most + 1); /* the rows' columns, then their times */
         b.rows = malloc(n * sizeof *b.rows);
         b.x = cells / (size_t)(most + 1) == n ? malloc(cells * sizeof *b.x) : NULL;
-        /* run, then the fused times found settling it and two more (its work) */
+        /* run, the plain times settling it when ms is not asked for, and two more (work) */
         run = runs && n <= SIZE_MAX / sizeof *run / 4 ? malloc(4 * n * sizeof *run) : NULL;
-        fused = run ? run + n : NULL;
+        plain = !run ? NULL : ms ? ms : run + n;
         if (!b.rows || !b.x || (runs && !run))
             st = pd_error_set(err, PD_ENOMEM, "out of memory (%zu layers)", n);
     }
-    for (size_t i = 0; !st && runs && own && i < n; i++) /* measured, and a linear entry's
+    for (size_t i = 0; !st && runs && !ms && i < n; i++) /* measured, and a linear entry's
                                                           * time as a run has it (fused);
-                                                          * the trees' below */
-        fused[i] = !b.model[i]          ? ms[i]
+                                                          * the trees' settle_runs gives */
+        plain[i] = !b.model[i]          ? own[i]
                    : b.model[i]->boosted ? 0.0
                                          : pd_profile_layer_ms(p, g, i);
-    if (!st && runs) /* the runs' times from a run's layers (fused), then this call's */
-        st = settle_runs(p, g, &b, own ? fused : ms, run, fused + n, err);
-    if (!st && boosted && (own || !runs)) /* (a run's layers are settled in ms already) */
-        st = predict_boosted(p, g, &b, own, false, runs ? run : NULL, ms, err);
+    if (!st && runs) /* the runs' times from a run's layers (fused): plain settled */
+        st = settle_runs(p, g, &b, plain, run, run + 2 * n, err);
+    if (!st && boosted && ms && !runs)
+        st = predict_boosted(p, g, &b, false, false, NULL, ms, err);
+    if (!st && boosted && own)
+        st = predict_boosted(p, g, &b, true, false, runs ? run : NULL, own, err);
     free(b.rows);
     free(b.x);
     free(b.model);
@@ -199,13 +209,19 @@ static pd_status layers_ms(const pd_profile *p, const pd_graph *g, bool own, dou
 pd_status pd_profile_layers_ms(const pd_profile *p, const pd_graph *g, double *ms,
                                pd_error *err)
 {
-    return layers_ms(p, g, false, ms, err);
+    return layers_ms(p, g, ms, NULL, err);
 }
 
 pd_status pd_profile_layers_own_ms(const pd_profile *p, const pd_graph *g, double *ms,
                                    pd_error *err)
 {
-    return layers_ms(p, g, true, ms, err);
+    return layers_ms(p, g, NULL, ms, err);
+}
+
+pd_status pd_profile_layers_both_ms(const pd_profile *p, const pd_graph *g, double *ms,
+                                    double *own, pd_error *err)
+{
+    return layers_ms(p, g, ms, own, err);
 }
 
 const pd_linear_model *pd_profile_entry(const pd_profile *p, int e)
