@@ -54,16 +54,28 @@ static pd_status predict_entry(const pd_graph *g, const pd_linear_model *m,
     return st;
 }
 
-/* Whether a boosted entry of p reads run_ms. */
-static bool reads_run_ms(const pd_profile *p)
+/* Whether an entry's trees read run_ms. */
+static bool entry_reads_run_ms(const pd_linear_model *m)
 {
-    for (int e = 0; e < PD_PROFILE_ENTRIES; e++) {
-        const pd_linear_model *m = pd_profile_entry(p, e);
-        int n = 0;
-        const int *cols = m->present && m->boosted ? pd_boosted_columns(m->boosted, &n) : NULL;
-        for (int k = 0; k < n; k++)
-            if (cols[k] == PD_FEAT_RUN_MS)
-                return true;
+    int n = 0;
+    const int *cols = m && m->boosted ? pd_boosted_columns(m->boosted, &n) : NULL;
+    for (int k = 0; k < n; k++)
+        if (cols[k] == PD_FEAT_RUN_MS)
+            return true;
+    return false;
+}
+
+/* Whether the trees that cost some layer (model[i], NULL: measured) read run_ms: only then
+ * need the runs be settled (a profile's other entries' trees may read it). */
+static bool reads_run_ms(const pd_linear_model *const *model, size_t n)
+{
+    const pd_linear_model *seen = NULL; /* runs of one entry: each asked once in a row */
+    for (size_t i = 0; i < n; i++) {
+        if (model[i] == seen || !model[i])
+            continue;
+        if (entry_reads_run_ms(model[i]))
+            return true;
+        seen = model[i];
     }
     return false;
 }
@@ -176,7 +188,7 @@ static pd_status layers_ms(const pd_profile *p, const pd_graph *g, double *ms, d
     }
     pd_status st = PD_OK;
     double *run = NULL, *plain = NULL;
-    const bool runs = boosted && reads_run_ms(p);
+    const bool runs = boosted && reads_run_ms(b.model, n);
     if (boosted) {
         size_t cells = n * (size_t)(most + 1); /* the rows' columns, then their times */
         b.rows = malloc(n * sizeof *b.rows);
