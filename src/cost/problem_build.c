@@ -67,7 +67,8 @@ static pd_status set_compute(pd_problem *pb, const pd_graph *g, const pd_scenari
                              double *own, pd_error *err)
 {
     size_t n = g->n_layers, nt = (size_t)pb->n_tiers;
-    double *ms = malloc((n ? n : 1) * 2 * sizeof *ms), *one = ms + (n ? n : 1);
+    const size_t m = n ? n : 1;
+    double *ms = malloc((own ? 2 : 1) * m * sizeof *ms), *one = ms && own ? ms + m : NULL;
     if (!ms)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     pd_status st = PD_OK;
