@@ -1,10 +1,8 @@
-/* Convolution. A 1 x 1 layer on a 1 x 1 map (squeeze-and-excitation's) is a matrix-vector
- * product and runs as one, by sgemv (is_vector). Otherwise, with prepared weights (a
- * net's), a layer that pd_winograd_tile accepts runs by Winograd's minimal filtering
- * (winograd.c), a 1 x 1 layer by the packed product of our own (conv_pointwise.c,
- * panels.c); a stride-1 layer with few filters that pd_direct_conv accepts, directly
- * (conv_direct.c); every other one (strided layers, the 7 x 7 stems) by im2col and the
- * packed product (conv_packed.c).
+/* Convolution. With prepared weights (a net's) a layer that pd_winograd_tile accepts runs
+ * by Winograd's minimal filtering (winograd.c), a 1 x 1 layer by the packed product of our
+ * own (conv_pointwise.c, panels.c); a stride-1 layer with few filters that pd_direct_conv
+ * accepts, directly (conv_direct.c); every other one (strided layers, the 7 x 7 stems) by
+ * im2col and the packed product (conv_packed.c).
  * Without prepared weights, or on a CPU without AVX2 and FMA, im2col and one sgemm; a 1x1
  * convolution with stride 1 and no padding reads its input as the column matrix directly.
  * im2col first copies the input rows it reads into a zero-padded block, so each piece of a
@@ -39,40 +37,6 @@ static pd_k_conv_geom geom_of(const pd_layer *l)
 static int is_pointwise(const pd_layer *l)
 {
     return l->p.kernel == 1 && l->p.stride == 1 && l->p.pad == 0;
-}
-
-/* A 1 x 1 convolution of a single pixel (a squeeze-and-excitation block's, or any after a
- * global pool): a matrix-vector product, which runs as one (vector_rows), not as a packed
- * product whose blocks are 32 pixels wide (one lane of each vector in use: 3 GMAC/s on
- * EfficientNet-B0's 1152 -> 48, where sgemv streams the weights at the cache's rate). */
-static bool is_vector(const pd_layer *l)
-{
-    return pd_conv_is_plain(l) && is_pointwise(l) && l->out.h * l->out.w == 1;
-}
-
-/* Filters [f0, f1) of a vector layer: bias (or 0), plus their rows of W times the input,
- * then the activation. */
-static void vector_rows(const pd_forward_args *a, size_t f0, size_t f1)
-{
-    const int C = (int)a->l->in.c;
-    if (f1 <= f0)
-        return;
-    if (a->b)
-        memcpy(a->out + f0, a->b + f0, (f1 - f0) * sizeof *a->out);
-    else
-        memset(a->out + f0, 0, (f1 - f0) * sizeof *a->out);
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)(f1 - f0), C, 1.0f, a->w + f0 * (size_t)C, C,
-                a->in, 1, 1.0f, a->out + f0, 1);
-    if (pd_act_on(a->act))
-        pd_k_act_rows(a->out + f0, 1, (int64_t)(f1 - f0), (int64_t)(f1 - f0), a->act);
-}
-
-/* Part p of `parts`: a range of a vector layer's filters. */
-static void vector_part(void *ctx, int part, int parts)
-{
-    const pd_forward_args *a = ctx;
-    size_t F = (size_t)a->l->p.filters;
-    vector_rows(a, pd_part_start(F, part, parts), pd_part_start(F, part + 1, parts));
 }
 
 static int64_t col_rows(const pd_layer *l)
@@ -213,10 +177,6 @@ static void forward(const pd_forward_args *a)
         pd_k_conv(&g, a->w, a->b, a->in, a->out, a->scratch, a->act);
         return;
     }
-    if (is_vector(l)) {
-        vector_rows(a, 0, (size_t)l->p.filters);
-        return;
-    }
     if (a->prep) {
         if (pd_pointwise_conv(l))
             pd_pointwise_part(a, 0, 1);
@@ -279,8 +239,6 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
         pd_k_conv_split(&g, a->w, a->b, a->in, a->out, a->scratch, a->act, w);
     } else if (pd_layer_macs(a->l) < SPLIT_MIN_MACS)
         forward(a);
-    else if (is_vector(a->l))
-        pd_workers_run(w, vector_part, (void *)a);
     else if (a->prep && pd_packed_conv(a->l))
         pd_packed_forward(a, w);
     else
@@ -293,8 +251,6 @@ static void forward_split(const pd_forward_args *a, pd_workers *w)
 
 static size_t prepared_floats(const pd_layer *l)
 {
-    if (is_vector(l)) /* sgemv reads the weights as they are */
-        return 0;
     if (pd_packed_conv(l))
         return pd_packed_prepared_floats(l);
     return pd_pointwise_conv(l) ? pd_pointwise_prepared_floats(l) : pd_winograd_prepared_floats(l);
