@@ -501,6 +501,23 @@ static void test_own_ms_runs_fused(void **state)
             assert_true(own[i + 1] == 2.0 && plain[i + 1] == 2.0); /* a ReLU's own pass */
         }
     }
+    /* measured times (the middle convolution and its ReLU) are as measured in both modes,
+     * and add to the runs as measured: a 6 ms convolution makes the run long, and the
+     * other two go cold, in own mode as in the plain one */
+    p->fuses = true;
+    const char *names[] = {"l1", "r1"};
+    const double measured[] = {6.0, 0.01};
+    pd_error err;
+    assert_int_equal(pd_profile_add_measured(p, g->name, 2, names, measured, &err), PD_OK);
+    double plain[6], own[6], both[6], both_own[6];
+    assert_int_equal(pd_profile_layers_ms(p, g, plain, &err), PD_OK);
+    assert_int_equal(pd_profile_layers_own_ms(p, g, own, &err), PD_OK);
+    assert_int_equal(pd_profile_layers_both_ms(p, g, both, both_own, &err), PD_OK);
+    assert_memory_equal(both, plain, sizeof plain);
+    assert_memory_equal(both_own, own, sizeof own);
+    assert_true(plain[2] == 6.0 && own[2] == 6.0 && plain[3] == 0.01 && own[3] == 0.01);
+    for (size_t i = 0; i < g->n_layers; i += 4)
+        assert_true(own[i] > 0.9 * law && plain[i] > 0.9 * law);
     pd_graph_free(g);
     pd_profile_free(p);
 }

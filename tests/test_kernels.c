@@ -896,7 +896,8 @@ static void test_net_runs_general_conv(void **state)
         {"\"filters\": 16, \"kernel\": 3, \"pad\": 1, \"bias\": false",
          {3, 21, 18, 16, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, false, false, true},
         {"\"filters\": 40, \"kernel\": 3, \"pad\": 1, \"bias\": false",
-         {32, 14, 14, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, false, true, false},        /* plain 1 x 1 on a 1 x 1 map (squeeze-and-excitation's): the packed product with
+         {32, 14, 14, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, false, true, false},
+        /* plain 1 x 1 on a 1 x 1 map (squeeze-and-excitation's): the packed product with
          * one pixel a block, alone, split (600 x 1000 multiply-adds: past the split's
          * minimum), without a bias */
         {"\"filters\": 48, \"kernel\": 1", {1152, 1, 1, 48, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},

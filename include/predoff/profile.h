@@ -146,8 +146,9 @@ pd_status pd_profile_layers_ms(const pd_profile *p, const pd_graph *g, double *m
  * tier. Measured times are as measured. */
 pd_status pd_profile_layers_own_ms(const pd_profile *p, const pd_graph *g, double *ms,
                                    pd_error *err);
-/* Both at once, into ms and own (n_layers doubles each): what the two calls give, bit for
- * bit, with the runs that trees reading run_ms need settled once for both. */
+/* Both at once, into ms and own (two distinct arrays of n_layers doubles, neither NULL):
+ * what the two calls give, bit for bit, with the runs that trees reading run_ms need
+ * settled once for both. */
 pd_status pd_profile_layers_both_ms(const pd_profile *p, const pd_graph *g, double *ms,
                                     double *own, pd_error *err);
 
