@@ -22,6 +22,12 @@
 #include "predoff/runtime.h"
 
 #define TOL 1e-5
+/* Winograd's minimal filtering in floats errs about ten times more than a direct sum (its
+ * transforms add and subtract multiples of the inputs): the net's F(4, 3) layers of
+ * test_net_runs_general_conv, over 16 seeds of weights and inputs, came to at most 2.2e-5
+ * of the largest output (median 6.6e-6), the other paths to at most 1.8e-6; at TOL the
+ * test passed or failed by the seed it drew. */
+#define WINOGRAD_TOL 1e-4
 
 static float *floats(size_t n)
 {
@@ -967,7 +973,8 @@ static void test_net_runs_general_conv(void **state)
                 assert_int_equal(pd_net_run(net, 0, 0, len, in, n_in, &out, &count, NULL, &err),
                                  PD_OK);
                 assert_int_equal(count, n_out);
-                expect_close("net conv", out, want, n_out, TOL, norm_floor(want, n_out));
+                expect_close("net conv", out, want, n_out,
+                             cases[i].winograd ? WINOGRAD_TOL : TOL, norm_floor(want, n_out));
                 pd_net_free(net);
             }
             free(in);
