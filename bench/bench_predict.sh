@@ -15,8 +15,9 @@
 # model's error without the whole runs' drift; and the path to the last exit taken apart: its
 # layers as profiled against the whole run, their predictions against them (the plan is their
 # sum); and the predicted sum against the whole run the profile timed the layers in (its
-# run_ms: same process, same minutes), beside the repeat profile's run against it. Prints the
-# tables; keeps every file.
+# run_ms: same process, same minutes), beside the repeat profile's run against it; and conv
+# and fc by group (conv by kind, those on 1 x 1 maps apart; fc by network): where the misses
+# gather, and whether they lean one way. Prints the tables; keeps every file.
 #
 # usage: bench/bench_predict.sh BUILD_DIR ONNX_DIR OUT_DIR [ROUNDS] [THREADS] [REPEAT]
 #   BUILD_DIR: a Release build (predoff, bench/bench_models); ONNX_DIR: what
@@ -25,7 +26,7 @@
 #   the timed runs per layer in each round (default 30).
 set -euo pipefail
 if [ $# -lt 3 ]; then
-    sed -n '21,25p' "$0" >&2
+    sed -n '22,26p' "$0" >&2
     exit 2
 fi
 build=$(cd "$1" && pwd)
@@ -197,4 +198,26 @@ for n in nets:
     got = sum(float(r["predicted_ms"] or 0) for r in pred if r["source"] == n and r["layer"] in path)
     print(f"{n:20} {run:8.3f} {meas:8.3f} ({100 * (meas / run - 1):+5.1f}%) "
           f"{got:8.3f} ({100 * (got / meas - 1):+5.1f}%)")
+def group(r):
+    """Where a conv or fc layer's misses gather: conv by kind (those on 1 x 1 maps apart),
+    fc by network."""
+    if r["type"] == "fc":
+        return "fc, " + r["source"]
+    return r["kind"] + (" on 1 x 1 maps" if r["height"] == "1" and r["width"] == "1" else "")
+print("\nconv and fc by group, boosted, as the plan costs them: within 10%, the median of")
+print("predicted / measured, and the repeats agreeing within 10%")
+print(f"{'group':32} {'layers':>6} {'within 10%':>11} {'median ratio':>13} {'repeats agree':>14}")
+groups = {}
+for r in pred:
+    if r["type"] in ("conv", "fc") and r["predicted_ms"]:
+        groups.setdefault(group(r), []).append(r)
+for g in sorted(groups):
+    rs = groups[g]
+    ratios = [float(r["predicted_ms"]) / float(r["median_ms"]) for r in rs]
+    ok = sum(abs(x - 1) <= 0.1 for x in ratios)
+    pairs = [(float(r["median_ms"]), float(b[(r["source"], r["layer"])]["median_ms"]))
+             for r in rs if (r["source"], r["layer"]) in b]
+    same = sum(abs(x - y) <= 0.1 * min(x, y) for x, y in pairs)
+    print(f"{g:32} {len(rs):6d} {ok:5d} ({100 * ok / len(rs):3.0f}%) {statistics.median(ratios):13.2f} "
+          f"{100 * same / len(pairs) if pairs else float('nan'):13.1f}%")
 EOF
