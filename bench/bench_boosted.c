@@ -9,8 +9,8 @@
  * The boosted profile is --mobile FILE (a fitted profile covering conv and relu), else one
  * fitted here to synthetic timings of those types (a known law, as tests/test_boosted.c);
  * with --run-ms, the law's rows carry a second time, with a buffer read and a wait between
- * runs (tests/test_boosted.c's run_ms_profile), so that its trees read run_ms, and the
- * profile fuses: the path every boosted fit of this runtime's sweep takes (the runs
+ * runs (reuse_law, as tests/test_boosted.c's run_ms_profile), so that its trees read run_ms,
+ * and the profile fuses: the path every boosted fit of this runtime's sweep takes (the runs
  * settled, the fused groups costed apart too);
  * the linear one is x86-1core, the edge x86-2core. Each figure is the median of --runs runs
  * (default 5) after one warm-up. */
@@ -26,6 +26,7 @@
 #include "predoff/runtime.h"
 #include "predoff/scenario.h"
 #include "predoff/solve.h"
+#include "reuse_law.h"
 
 static void usage(FILE *f)
 {
@@ -71,7 +72,6 @@ static pd_graph *chain(size_t n, pd_error *err)
 /* Timings of conv and relu layers of a known law, with every column (tests/test_boosted.c). */
 static pd_status law_timings(pd_timings *t, bool run_ms, pd_error *err)
 {
-    static const double waits[] = {0.5, 1, 2, 3, 4, 6, 8, 10, 20};
     pd_rng rng;
     pd_rng_seed(&rng, 7);
     for (int c = 4; c <= 128; c *= 2)
@@ -111,13 +111,8 @@ static pd_status law_timings(pd_timings *t, bool run_ms, pd_error *err)
                         memcpy(r.shape, shape, sizeof shape);
                         double ms = relu ? 1e-6 * in + 0.001 : (k == 3 ? 1e-7 : 5e-7) * macs + 0.002;
                         r.median_ms = ms * (1.0 + 0.02 * (2.0 * pd_rng_uniform(&rng) - 1.0));
-                        if (run_ms) { /* warm at half the time in runs under 5 ms */
-                            r.features[PD_FEAT_RUN_BYTES] = PD_SWEEP_COLD_RUN_BYTES;
-                            r.features[PD_FEAT_RUN_MS] = PD_SWEEP_COLD_RUN_MS;
-                            r.reuse_bytes = 16.0 * 1024 * 1024;
-                            r.reuse_run_ms = waits[t->n % 9];
-                            r.reuse_ms = (r.reuse_run_ms < 5.0 ? 0.5 : 1.0) * r.median_ms;
-                        }
+                        if (run_ms) /* warm at half the time in runs under 5 ms */
+                            reuse_law(&r, t->n);
                         pd_status st = pd_timings_add(t, &r, err);
                         if (st)
                             return st;

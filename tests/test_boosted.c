@@ -20,6 +20,7 @@
 #include "predoff/profile.h"
 #include "predoff/rng.h"
 #include "predoff/runtime.h"
+#include "reuse_law.h"
 
 /* The law: a 3 x 3 convolution does 1e-7 ms a multiply-accumulate (Winograd's), a 1 x 1 one
  * 5e-7 (memory bound), plus 2 us; the time times (1 + 0.02 u), u uniform in [-1, 1]. */
@@ -414,15 +415,8 @@ static pd_profile *run_ms_profile(pd_timings *held)
 {
     pd_timings t = {0};
     law_rows(&t, held);
-    static const double waits[] = {0.5, 1, 2, 3, 4, 6, 8, 10, 20};
-    for (size_t i = 0; i < t.n; i++) {
-        pd_layer_timing *r = &t.rows[i];
-        r->features[PD_FEAT_RUN_BYTES] = PD_SWEEP_COLD_RUN_BYTES;
-        r->features[PD_FEAT_RUN_MS] = PD_SWEEP_COLD_RUN_MS;
-        r->reuse_bytes = 16.0 * 1024 * 1024;
-        r->reuse_run_ms = waits[i % 9];
-        r->reuse_ms = (r->reuse_run_ms < 5.0 ? 0.5 : 1.0) * r->median_ms;
-    }
+    for (size_t i = 0; i < t.n; i++)
+        reuse_law(&t.rows[i], i);
     pd_profile *p = fit(&t, PD_MODEL_BOOSTED, NULL);
     pd_timings_free(&t);
     return p;
