@@ -150,8 +150,8 @@ static pd_status settle_runs(const pd_profile *p, const pd_graph *g, const batch
     return st;
 }
 
-/* Every layer's time into ms, and as a pass of its own (nothing fused into it) into own;
- * either may be NULL. Trees that read run_ms are settled once, on the runs as the tier runs
+/* Every layer's time into ms, and with own (may be NULL) as a pass of its own, nothing
+ * fused into it. Trees that read run_ms are settled once, on the runs as the tier runs
  * them (ms's times), and both predictions read those runs. */
 static pd_status layers_ms(const pd_profile *p, const pd_graph *g, double *ms, double *own,
                            pd_error *err)
@@ -174,8 +174,7 @@ static pd_status layers_ms(const pd_profile *p, const pd_graph *g, double *ms, d
             boosted = 1;
             continue;
         }
-        if (ms)
-            ms[i] = measured ? t : pd_profile_layer_ms(p, g, i);
+        ms[i] = measured ? t : pd_profile_layer_ms(p, g, i);
         if (own && measured) {
             own[i] = t;
         } else if (own) {
@@ -187,27 +186,20 @@ static pd_status layers_ms(const pd_profile *p, const pd_graph *g, double *ms, d
         }
     }
     pd_status st = PD_OK;
-    double *run = NULL, *plain = NULL;
+    double *run = NULL;
     const bool runs = boosted && reads_run_ms(b.model, n);
     if (boosted) {
         size_t cells = n * (size_t)(most + 1); /* the rows' columns, then their times */
         b.rows = malloc(n * sizeof *b.rows);
         b.x = cells / (size_t)(most + 1) == n ? malloc(cells * sizeof *b.x) : NULL;
-        /* run, the plain times settling it when ms is not asked for, and two more (work) */
-        run = runs && n <= SIZE_MAX / sizeof *run / 4 ? malloc(4 * n * sizeof *run) : NULL;
-        plain = !run ? NULL : ms ? ms : run + n;
+        /* run, then two more (settle_runs' work) */
+        run = runs && n <= SIZE_MAX / sizeof *run / 3 ? malloc(3 * n * sizeof *run) : NULL;
         if (!b.rows || !b.x || (runs && !run))
             st = pd_error_set(err, PD_ENOMEM, "out of memory (%zu layers)", n);
     }
-    for (size_t i = 0; !st && runs && !ms && i < n; i++) /* measured, and a linear entry's
-                                                          * time as a run has it (fused);
-                                                          * the trees' settle_runs gives */
-        plain[i] = !b.model[i]          ? own[i]
-                   : b.model[i]->boosted ? 0.0
-                                         : pd_profile_layer_ms(p, g, i);
-    if (!st && runs) /* the runs' times from a run's layers (fused): plain settled */
-        st = settle_runs(p, g, &b, plain, run, run + 2 * n, err);
-    if (!st && boosted && ms && !runs)
+    if (!st && runs) /* the runs' times from a run's layers (fused), ms settled with them */
+        st = settle_runs(p, g, &b, ms, run, run + n, err);
+    else if (!st && boosted)
         st = predict_boosted(p, g, &b, false, false, NULL, ms, err);
     if (!st && boosted && own)
         st = predict_boosted(p, g, &b, true, false, runs ? run : NULL, own, err);
@@ -227,7 +219,13 @@ pd_status pd_profile_layers_ms(const pd_profile *p, const pd_graph *g, double *m
 pd_status pd_profile_layers_own_ms(const pd_profile *p, const pd_graph *g, double *ms,
                                    pd_error *err)
 {
-    return layers_ms(p, g, NULL, ms, err);
+    /* the plain times too: the runs are settled on them */
+    double *plain = malloc((g->n_layers ? g->n_layers : 1) * sizeof *plain);
+    if (!plain)
+        return pd_error_set(err, PD_ENOMEM, "out of memory (%zu layers)", g->n_layers);
+    pd_status st = layers_ms(p, g, plain, ms, err);
+    free(plain);
+    return st;
 }
 
 pd_status pd_profile_layers_both_ms(const pd_profile *p, const pd_graph *g, double *ms,
