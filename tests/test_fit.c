@@ -1270,6 +1270,50 @@ static void test_folds_keep_models_together(void **state)
     free(rows);
 }
 
+/* Timings brought from elsewhere (no run_ms): one file's rows, sorted by shape as such files
+ * are, each shape timed twice. They fall by their shape, not as one model: every fold holds
+ * shapes from all over the file (the source's order would give each fold a fifth of the
+ * range, and the CV would score extrapolation), and a shape's two timings share a fold (or
+ * two adjacent, at a fold's edge). */
+static void test_folds_deal_imported_shapes(void **state)
+{
+    (void)state;
+    enum { SHAPES = 50, N = 2 * SHAPES, FOLDS = 5 };
+    pd_layer_timing *rows = calloc(N, sizeof *rows);
+    assert_non_null(rows);
+    size_t idx[N], perm[N];
+    for (size_t i = 0; i < N; i++) {
+        idx[i] = i;
+        snprintf(rows[i].source, sizeof rows[i].source, "cloud_conv_lat");
+        for (int f = 0; f < PD_FEATURE_COUNT; f++)
+            rows[i].features[f] = NAN;
+        for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++)
+            rows[i].shape[c] = 1.0;
+        rows[i].shape[PD_SHAPE_HEIGHT] = rows[i].shape[PD_SHAPE_WIDTH] = (double)(i / 2 + 1);
+    }
+    pd_fit_options o;
+    pd_fit_options_init(&o);
+    pd_error err;
+    assert_int_equal(pd_fit_shuffle(rows, idx, N, &o, PD_LAYER_CONV, PD_KIND_NONE, perm, &err),
+                     PD_OK);
+    size_t first[FOLDS], last[FOLDS], fold_of[N];
+    for (size_t f = 0; f < FOLDS; f++)
+        first[f] = N, last[f] = 0;
+    for (size_t p = 0; p < N; p++) {
+        size_t f = p * FOLDS / N, i = perm[p];
+        fold_of[i] = f;
+        first[f] = i < first[f] ? i : first[f];
+        last[f] = i > last[f] ? i : last[f];
+    }
+    for (size_t f = 0; f < FOLDS; f++)
+        assert_true(last[f] - first[f] >= N / 2);
+    for (size_t s = 0; s < SHAPES; s++) {
+        size_t a = fold_of[2 * s], b = fold_of[2 * s + 1];
+        assert_true((a > b ? a - b : b - a) <= 1);
+    }
+    free(rows);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1296,6 +1340,7 @@ int main(void)
         cmocka_unit_test(test_csv_kinds),
         cmocka_unit_test(test_fit_kinds),
         cmocka_unit_test(test_folds_keep_models_together),
+        cmocka_unit_test(test_folds_deal_imported_shapes),
         cmocka_unit_test(test_cv_rows_keep_models_together),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,7 +33,8 @@ void pd_fit_options_init(pd_fit_options *o)
                           .model = PD_MODEL_LINEAR};
 }
 
-/* A row's place in the shuffle: its own draw for a grid point, its source's for a model's. */
+/* A row's place in the shuffle: its own draw for a grid point, its source's for a model's
+ * layer timed in its runs, its shape's for a layer timed elsewhere. */
 typedef struct shuffle_key {
     uint64_t key;
     size_t row;
@@ -47,14 +48,29 @@ static int by_key(const void *a, const void *b)
     return (x->row > y->row) - (x->row < y->row);
 }
 
-static uint64_t source_key(const char *source, uint64_t seed)
+/* splitmix64's finaliser: a hash's bits mixed into a key. */
+static uint64_t finish_key(uint64_t h)
 {
-    /* FNV-1a started from the seed (mixed with a fixed odd constant), then splitmix64's
-     * finaliser */
-    uint64_t h = pd_fnv1a_str(1469598103934665603u ^ seed, source);
     h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9u;
     h = (h ^ (h >> 27)) * 0x94D049BB133111EBu;
     return h ^ (h >> 31);
+}
+
+/* A row with no run_ms was not timed by the profiler in runs of its model: timings brought
+ * from elsewhere (`predoff timings`), each a layer timed alone, whatever file it came from.
+ * Such rows fall by their shape (the same layer timed twice in one fold), not by source: a
+ * file of one layer type sorted by shape would otherwise give folds of contiguous shapes,
+ * and the cross-validation would score extrapolation. */
+static uint64_t shape_key(const pd_layer_timing *r, uint64_t seed)
+{
+    uint64_t h = pd_fnv1a(1469598103934665603u ^ seed ^ 0x5348415045u, r->shape, sizeof r->shape);
+    return finish_key(pd_fnv1a(h, r->features, sizeof r->features));
+}
+
+static uint64_t source_key(const char *source, uint64_t seed)
+{
+    /* FNV-1a started from the seed (mixed with a fixed odd constant), then finished */
+    return finish_key(pd_fnv1a_str(1469598103934665603u ^ seed, source));
 }
 
 pd_status pd_fit_shuffle(const pd_layer_timing *rows, const size_t *idx, size_t n,
@@ -80,9 +96,11 @@ pd_status pd_fit_shuffle(const pd_layer_timing *rows, const size_t *idx, size_t 
     if (!k)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        const char *src = rows[perm[i]].source;
+        const pd_layer_timing *r = &rows[perm[i]];
         k[i].row = perm[i];
-        k[i].key = strcmp(src, "sweep") == 0 ? pd_rng_next(&rng) : source_key(src, seed);
+        k[i].key = strcmp(r->source, "sweep") == 0 ? pd_rng_next(&rng)
+                   : isnan(r->features[PD_FEAT_RUN_MS]) ? shape_key(r, seed)
+                                                        : source_key(r->source, seed);
     }
     qsort(k, n, sizeof *k, by_key);
     for (size_t i = 0; i < n; i++)
