@@ -1,4 +1,5 @@
 /* predoff models, show, profiles and solvers: what is built in, and what a model holds. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "safe_name.h"
 #include "predoff/onnx.h"
 #include "predoff/graph.h"
+#include "predoff/measure.h"
 #include "predoff/profile.h"
 #include "predoff/scenario.h"
 #include "predoff/solve.h"
@@ -20,10 +22,42 @@ static int no_arguments(const cli_parsed *p, const char *cmd)
     return 1;
 }
 
+const cli_flag cli_cmd_models_flags[] = {
+    {"--sweep-net", "K", "print the sweep's network K (0 to 95, source sweepnet-K in a timings "
+                         "CSV) as a JSON model, for profile, show or plan"},
+    {NULL, NULL, NULL},
+};
+
+/* The JSON model of the sweep's network `text` (pd_sweep_net_json) on standard output. */
+static int print_sweep_net(const char *text)
+{
+    pd_error err;
+    int k;
+    if (cli_int("--sweep-net", text, 0, PD_SWEEP_NETS - 1, &k, &err))
+        return cli_fail(&err);
+    char *buf = malloc(PD_SWEEP_NET_JSON_MAX);
+    if (!buf) {
+        pd_error_set(&err, PD_ENOMEM, "out of memory");
+        return cli_fail(&err);
+    }
+    bool ok = pd_sweep_net_json((size_t)k, buf, PD_SWEEP_NET_JSON_MAX);
+    if (ok)
+        printf("%s\n", buf);
+    free(buf);
+    if (!ok) {
+        pd_error_set(&err, PD_ELIMIT, "--sweep-net %d: its JSON does not fit", k);
+        return cli_fail(&err);
+    }
+    return CLI_EXIT_OK;
+}
+
 int cli_cmd_models(const cli_parsed *p)
 {
     if (no_arguments(p, "models"))
         return CLI_EXIT_BAD_INPUT;
+    for (size_t i = 0; i < p->n_opts; i++)
+        if (cli_is(&p->opts[i], "--sweep-net"))
+            return print_sweep_net(p->opts[i].value);
     size_t n;
     const pd_builtin_model *m = pd_builtin_models(&n);
     for (size_t i = 0; i < n; i++)

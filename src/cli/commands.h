@@ -46,6 +46,6 @@ extern const cli_flag cli_cmd_plan_flags[], cli_cmd_eval_flags[], cli_cmd_compar
     cli_cmd_experiment_flags[], cli_cmd_fit_flags[], cli_cmd_timings_flags[], cli_cmd_run_flags[], cli_cmd_profile_flags[],
     cli_cmd_serve_flags[], cli_cmd_infer_flags[], cli_cmd_loadgen_flags[], cli_cmd_probe_flags[],
     cli_cmd_keygen_flags[], cli_cmd_train_flags[], cli_cmd_accuracy_flags[],
-    cli_cmd_dataset_sample_flags[], cli_cmd_import_flags[];
+    cli_cmd_dataset_sample_flags[], cli_cmd_import_flags[], cli_cmd_models_flags[];
 
 #endif
