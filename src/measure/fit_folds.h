@@ -13,7 +13,9 @@
  * by one; a model's rows (any other source) move together, so that its layers fall in one
  * fold (or two, at a fold's edge): a network repeats its blocks, and a fold holding one
  * copy of a block while training on another would score settings on layers they have
- * seen, where a held-out network's are not. */
+ * seen, where a held-out network's are not. Rows with no run_ms (timings brought from
+ * elsewhere, each a layer timed alone) move by their shape and features instead, whatever
+ * their source: the same layer timed twice shares a fold. */
 pd_status pd_fit_shuffle(const pd_layer_timing *rows, const size_t *idx, size_t n,
                          const pd_fit_options *o, pd_layer_type type, pd_layer_kind kind,
                          size_t *perm, pd_error *err);
