@@ -8,15 +8,16 @@
 # times agree when they differ by at most 10% of the smaller. Writes OUT_DIR/later.csv.
 #
 # usage: bench/bench_predict_later.sh BUILD_DIR OUT_DIR [ROUNDS] [THREADS] [REPEAT]
-#   BUILD_DIR: a Release build (predoff); OUT_DIR: what bench_predict.sh wrote (its ONNX
-#   copies, a.csv, b.csv, plan-boosted-*.json); ROUNDS, THREADS and REPEAT as that run was
-#   given them (default 3, 2 and 30, as bench_predict.sh's).
+#   BUILD_DIR: a Release build (predoff); OUT_DIR: what bench_predict.sh wrote (links to
+#   the ONNX models, a.csv, b.csv, plan-boosted-*.json); ROUNDS, THREADS, REPEAT: as that
+#   run was given them (default 3, 2 and 30, as bench_predict.sh's).
 set -euo pipefail
-if [ $# -lt 2 ]; then
+if [ $# -lt 2 ] || [ $# -gt 5 ]; then
     sed -n '10,13p' "$0" >&2
     exit 2
 fi
-bin=$(cd "$1" && pwd)/predoff
+bin=$(cd "$1" 2>/dev/null && pwd)/predoff
+[ -x "$bin" ] || { echo "$1: no predoff in it (a Release build)" >&2; exit 2; }
 cd "$2" 2>/dev/null || { echo "$2: no such directory (what bench_predict.sh wrote)" >&2; exit 2; }
 rounds=${3:-3}
 threads=${4:-2}
@@ -24,10 +25,14 @@ repeat=${5:-30}
 nets="resnet18 mobilenet_v2 squeezenet1_1 googlenet mobilenet_v3_small efficientnet_b0 b-alexnet b-lenet"
 models=""
 for n in $nets; do
-    if [ -e "$n.onnx" ]; then models="$models $n.onnx"; else models="$models $n"; fi
+    case $n in
+    b-*) models="$models $n" ;; # built in
+    *) models="$models $n.onnx" ;;
+    esac
 done
-for f in a.csv b.csv; do
-    [ -e "$f" ] || { echo "$2: no $f (run bench/bench_predict.sh first)" >&2; exit 2; }
+for f in a.csv b.csv $(for n in $nets; do echo plan-boosted-$n.json; done) \
+         $(for n in $nets; do case $n in b-*) ;; *) echo $n.onnx ;; esac; done); do
+    [ -e "$f" ] || { echo "$2: no $f, or a link to a file that has gone (run bench/bench_predict.sh first)" >&2; exit 2; }
 done
 echo "$(date -u '+%F %T') UTC: the networks profiled again ($rounds rounds of $repeat runs, $threads threads)"
 "$bin" profile $models --rounds "$rounds" --repeat "$repeat" --threads "$threads" -o later.csv

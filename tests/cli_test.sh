@@ -44,6 +44,7 @@ cp "$tmp/out" "$tmp/sweepnet.json"
 expect 0 "" -- show "$tmp/sweepnet.json"
 if grep -q '^model: sweepnet-78 ' "$tmp/out"; then ok; else bad "show of models --sweep-net 78 does not name sweepnet-78: $(head -2 "$tmp/out")"; fi
 expect 2 '^predoff: --sweep-net: 96 is outside \[0, 95\]$' -- models --sweep-net 96
+expect 2 '^predoff: --sweep-net: 999 is outside \[0, 95\]$' -- models --sweep-net 5 --sweep-net 999
 expect 0 "" -- solvers
 expect 0 "" -- --help
 expect 0 "" -- plan --help

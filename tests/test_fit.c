@@ -1223,6 +1223,41 @@ static void test_cv_rows_keep_models_together(void **state)
     pd_timings_free(&all);
 }
 
+/* Timings brought from elsewhere (one source, no run_ms) cross-validated row by row: each
+ * layer is a point of its own, so every row is predicted by a fit on the others (one group,
+ * they would all fall in one fold, with nothing to train on), and on an exact law exactly. */
+static void test_cv_rows_deal_imported(void **state)
+{
+    (void)state;
+    pd_timings all = {0}, t = {0};
+    synth(&all, 1, 0.0, 3);
+    double *want = malloc(all.n * sizeof *want);
+    assert_non_null(want);
+    pd_error err;
+    for (size_t i = 0; i < all.n; i++)
+        if (all.rows[i].type == PD_LAYER_CONV) {
+            pd_layer_timing r = all.rows[i];
+            want[t.n] = true_ms(&conv_macs, &r); /* before run_ms is NaN, which it reads */
+            snprintf(r.source, sizeof r.source, "cloud_conv_lat");
+            r.features[PD_FEAT_RUN_MS] = NAN;
+            assert_int_equal(pd_timings_add(&t, &r, &err), PD_OK);
+        }
+    assert_true(t.n >= 20);
+    pd_fit_options o;
+    pd_fit_options_init(&o);
+    o.features = PD_FEATURES_MACS;
+    o.folds = 5;
+    double *cv = malloc(t.n * sizeof *cv);
+    assert_non_null(cv);
+    assert_int_equal(pd_fit_cv_predict(&t, &o, cv, &err), PD_OK);
+    for (size_t k = 0; k < t.n; k++)
+        NEAR_REL(cv[k], want[k], 1e-9);
+    free(cv);
+    free(want);
+    pd_timings_free(&t);
+    pd_timings_free(&all);
+}
+
 /* The folds: the sweep's grid points dealt one by one, a model's rows together (a network
  * repeats its blocks: a fold holding one copy while training on another scores settings on
  * layers they have seen). 40 grid points and three models of 12 rows in 5 folds: each model
@@ -1342,6 +1377,7 @@ int main(void)
         cmocka_unit_test(test_folds_keep_models_together),
         cmocka_unit_test(test_folds_deal_imported_shapes),
         cmocka_unit_test(test_cv_rows_keep_models_together),
+        cmocka_unit_test(test_cv_rows_deal_imported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

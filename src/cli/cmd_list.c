@@ -28,13 +28,10 @@ const cli_flag cli_cmd_models_flags[] = {
     {NULL, NULL, NULL},
 };
 
-/* The JSON model of the sweep's network `text` (pd_sweep_net_json) on standard output. */
-static int print_sweep_net(const char *text)
+/* The JSON model of the sweep's network k (pd_sweep_net_json) on standard output. */
+static int print_sweep_net(int k)
 {
     pd_error err;
-    int k;
-    if (cli_int("--sweep-net", text, 0, PD_SWEEP_NETS - 1, &k, &err))
-        return cli_fail(&err);
     char *buf = malloc(PD_SWEEP_NET_JSON_MAX);
     if (!buf) {
         pd_error_set(&err, PD_ENOMEM, "out of memory");
@@ -55,9 +52,15 @@ int cli_cmd_models(const cli_parsed *p)
 {
     if (no_arguments(p, "models"))
         return CLI_EXIT_BAD_INPUT;
-    for (size_t i = 0; i < p->n_opts; i++)
-        if (cli_is(&p->opts[i], "--sweep-net"))
-            return print_sweep_net(p->opts[i].value);
+    int k = -1; /* every --sweep-net checked, the last one taken */
+    for (size_t i = 0; i < p->n_opts; i++) {
+        pd_error err;
+        if (cli_is(&p->opts[i], "--sweep-net") &&
+            cli_int("--sweep-net", p->opts[i].value, 0, PD_SWEEP_NETS - 1, &k, &err))
+            return cli_fail(&err);
+    }
+    if (k >= 0)
+        return print_sweep_net(k);
     size_t n;
     const pd_builtin_model *m = pd_builtin_models(&n);
     for (size_t i = 0; i < n; i++)

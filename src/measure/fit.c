@@ -56,15 +56,56 @@ static uint64_t finish_key(uint64_t h)
     return h ^ (h >> 31);
 }
 
-/* A row with no run_ms was not timed by the profiler in runs of its model: timings brought
- * from elsewhere (`predoff timings`), each a layer timed alone, whatever file it came from.
- * Such rows fall by their shape (the same layer timed twice in one fold), not by source: a
- * file of one layer type sorted by shape would otherwise give folds of contiguous shapes,
- * and the cross-validation would score extrapolation. */
+/* Whether row r is a layer of a model timed in its runs (a source's rows then move together
+ * in the folds). A row with no run_ms is a layer timed alone somewhere else (`predoff
+ * timings`; also the profiler's rows in files from before run_ms was written), whatever file
+ * it came from; the sweep's grid points are dealt one by one. */
+static bool in_model_run(const pd_layer_timing *r)
+{
+    return strcmp(r->source, "sweep") != 0 && !isnan(r->features[PD_FEAT_RUN_MS]);
+}
+
+/* v as the keys compare it: every NaN one NaN, -0 as 0. */
+static double canonical(double v)
+{
+    return isnan(v) ? (double)NAN : v + 0.0;
+}
+
+/* Rows timed alone fall by their shape and features (the same layer timed twice in one fold),
+ * not by source: a file of one layer type sorted by shape would otherwise give folds of
+ * contiguous shapes, and the cross-validation would score extrapolation. */
 static uint64_t shape_key(const pd_layer_timing *r, uint64_t seed)
 {
-    uint64_t h = pd_fnv1a(1469598103934665603u ^ seed ^ 0x5348415045u, r->shape, sizeof r->shape);
-    return finish_key(pd_fnv1a(h, r->features, sizeof r->features));
+    uint64_t h = 1469598103934665603u ^ seed ^ 0x5348415045u;
+    for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++) {
+        double v = canonical(r->shape[c]);
+        h = pd_fnv1a(h, &v, sizeof v);
+    }
+    for (int f = 0; f < PD_FEATURE_COUNT; f++) {
+        double v = canonical(r->features[f]);
+        h = pd_fnv1a(h, &v, sizeof v);
+    }
+    return finish_key(h);
+}
+
+static bool same_value(double a, double b)
+{
+    return a == b || (isnan(a) && isnan(b));
+}
+
+bool pd_fit_same_group(const pd_layer_timing *a, const pd_layer_timing *b)
+{
+    if (strcmp(a->source, "sweep") == 0 || strcmp(b->source, "sweep") == 0)
+        return false;
+    if (in_model_run(a) || in_model_run(b))
+        return in_model_run(a) && in_model_run(b) && strcmp(a->source, b->source) == 0;
+    for (int c = 0; c < PD_SHAPE_COLUMN_COUNT; c++)
+        if (!same_value(a->shape[c], b->shape[c]))
+            return false;
+    for (int f = 0; f < PD_FEATURE_COUNT; f++)
+        if (!same_value(a->features[f], b->features[f]))
+            return false;
+    return true;
 }
 
 static uint64_t source_key(const char *source, uint64_t seed)
@@ -99,8 +140,8 @@ pd_status pd_fit_shuffle(const pd_layer_timing *rows, const size_t *idx, size_t 
         const pd_layer_timing *r = &rows[perm[i]];
         k[i].row = perm[i];
         k[i].key = strcmp(r->source, "sweep") == 0 ? pd_rng_next(&rng)
-                   : isnan(r->features[PD_FEAT_RUN_MS]) ? shape_key(r, seed)
-                                                        : source_key(r->source, seed);
+                   : in_model_run(r)                  ? source_key(r->source, seed)
+                                                      : shape_key(r, seed);
     }
     qsort(k, n, sizeof *k, by_key);
     for (size_t i = 0; i < n; i++)

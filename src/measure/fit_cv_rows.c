@@ -12,8 +12,9 @@
 
 /* fold[i] for every row: each (type, kind) group's rows shuffled as the fitter's own
  * cross-validation shuffles them (pd_fit_shuffle: a model's rows next to one another, the
- * grid's one by one) and cut into `folds` runs of about equal length, so that every group
- * has rows in every fold it can; a model's rows all go to the fold its first lands in, so
+ * grid's one by one, a layer timed alone elsewhere beside its own repeats) and cut into
+ * `folds` runs of about equal length, so that every group has rows in every fold it can;
+ * the rows that move together (pd_fit_same_group) all go to the fold the first lands in, so
  * that a network's repeated blocks never score one another (each row's error here chooses
  * where the adaptive sweep times next). */
 static pd_status deal(const pd_timings *t, const pd_fit_options *o, size_t *idx, size_t *perm,
@@ -33,9 +34,7 @@ static pd_status deal(const pd_timings *t, const pd_fit_options *o, size_t *idx,
             if (st)
                 return st;
             for (size_t i = 0; i < n; i++) {
-                const char *src = t->rows[perm[i]].source;
-                bool same = i > 0 && strcmp(src, "sweep") != 0 &&
-                            strcmp(src, t->rows[perm[i - 1]].source) == 0;
+                bool same = i > 0 && pd_fit_same_group(&t->rows[perm[i]], &t->rows[perm[i - 1]]);
                 fold[perm[i]] = same ? fold[perm[i - 1]] : i * o->folds / n;
             }
         }
