@@ -1184,6 +1184,21 @@ static void test_timings_hold_out(void **state)
     pd_timings_free(&t);
 }
 
+/* Every row of t cross-validated (pd_fit_cv_predict) by a fit on macs in 5 folds; the caller
+ * frees the predictions. */
+static double *cv_by_macs(const pd_timings *t)
+{
+    pd_fit_options o;
+    pd_fit_options_init(&o);
+    o.features = PD_FEATURES_MACS;
+    o.folds = 5;
+    double *cv = malloc(t->n * sizeof *cv);
+    assert_non_null(cv);
+    pd_error err;
+    assert_int_equal(pd_fit_cv_predict(t, &o, cv, &err), PD_OK);
+    return cv;
+}
+
 /* The adaptive sweep's per-row CV (pd_fit_cv_predict) keeps a model's rows in one fold: a
  * network's ten copies of one block, timed three times slower than the grid's exact law at
  * their shape, are each predicted by a fit that saw none of them, the law itself. (Dealt
@@ -1208,13 +1223,7 @@ static void test_cv_rows_keep_models_together(void **state)
         r.median_ms *= 3.0;
         assert_int_equal(pd_timings_add(&t, &r, &err), PD_OK);
     }
-    pd_fit_options o;
-    pd_fit_options_init(&o);
-    o.features = PD_FEATURES_MACS;
-    o.folds = 5;
-    double *cv = malloc(t.n * sizeof *cv);
-    assert_non_null(cv);
-    assert_int_equal(pd_fit_cv_predict(&t, &o, cv, &err), PD_OK);
+    double *cv = cv_by_macs(&t);
     const double law = true_ms(&conv_macs, &t.rows[7]);
     for (size_t k = grid; k < t.n; k++)
         NEAR_REL(cv[k], law, 1e-9);
@@ -1243,13 +1252,7 @@ static void test_cv_rows_deal_imported(void **state)
             assert_int_equal(pd_timings_add(&t, &r, &err), PD_OK);
         }
     assert_true(t.n >= 20);
-    pd_fit_options o;
-    pd_fit_options_init(&o);
-    o.features = PD_FEATURES_MACS;
-    o.folds = 5;
-    double *cv = malloc(t.n * sizeof *cv);
-    assert_non_null(cv);
-    assert_int_equal(pd_fit_cv_predict(&t, &o, cv, &err), PD_OK);
+    double *cv = cv_by_macs(&t);
     for (size_t k = 0; k < t.n; k++)
         NEAR_REL(cv[k], want[k], 1e-9);
     free(cv);
