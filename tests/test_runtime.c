@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/pages.h"
 #include "predoff/graph.h"
 #include "predoff/npy.h"
 #include "predoff/runtime.h"
@@ -452,6 +453,26 @@ static void test_exit_summary(void **state)
     assert_true(isnan(s.probability));
 }
 
+/* The block a net's buffers share (core/pages.c): 2 MiB-aligned, zeroed, writable to its
+ * last byte; no block for 0 bytes or for sizes that cannot be rounded to whole pages. */
+static void test_pages_block(void **state)
+{
+    (void)state;
+    size_t bytes = (3u << 20) + 5;
+    unsigned char *p = pd_pages_alloc(bytes);
+    assert_non_null(p);
+    assert_int_equal((uintptr_t)p % (2u << 20), 0);
+    assert_int_equal(p[0], 0);
+    assert_int_equal(p[bytes - 1], 0);
+    memset(p, 0xA5, bytes);
+    assert_int_equal(p[bytes - 1], 0xA5);
+    pd_pages_free(p, bytes);
+    pd_pages_free(NULL, 0);
+    assert_null(pd_pages_alloc(0));
+    assert_null(pd_pages_alloc(SIZE_MAX));
+    assert_null(pd_pages_alloc(SIZE_MAX - (1u << 20)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_run_rejects_bad_requests), cmocka_unit_test(test_exit_summary),
         cmocka_unit_test(test_threads_agree), cmocka_unit_test(test_relu_fused_into_conv), cmocka_unit_test(test_blas_one_thread_a_call),
         cmocka_unit_test(test_nets_keep_their_threads), cmocka_unit_test(test_touch_leaves_results), cmocka_unit_test(test_net_rejects_bad_threads),
+        cmocka_unit_test(test_pages_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -530,6 +530,42 @@ static void test_check_against_model(void **state)
     pd_graph_free(g);
 }
 
+/* pd_weights_pack (src/io/weights_pack.c): random weights come packed, every tensor in the
+ * block on cache lines of its own; a copy packs to the same values, a second pack changes
+ * nothing, and a tensor replaced after packing is freed as its own (ASan would see a bad
+ * free or a leak). */
+static void test_weights_packed(void **state)
+{
+    (void)state;
+    pd_graph *g = lenet();
+    pd_weights *a = random_ok(g, 7), *c = NULL;
+    assert_non_null(a->block);
+    for (size_t i = 0; i < a->n; i++) {
+        uintptr_t at = (uintptr_t)a->tensors[i].data, lo = (uintptr_t)a->block;
+        assert_true(at >= lo && at - lo + a->tensors[i].count * sizeof(float) <= a->block_bytes);
+        assert_int_equal(at % 64, 0);
+        if (i > 0) /* laid out in order, apart */
+            assert_true(at >= (uintptr_t)a->tensors[i - 1].data +
+                                   a->tensors[i - 1].count * sizeof(float));
+    }
+    pd_error err = {0};
+    assert_int_equal(pd_weights_copy(a, &c, &err), PD_OK);
+    assert_null(c->block);
+    assert_int_equal(pd_weights_pack(c, &err), PD_OK);
+    void *block = c->block;
+    assert_int_equal(pd_weights_pack(c, &err), PD_OK);
+    assert_ptr_equal(c->block, block);
+    assert_same_weights(a, c);
+    float *own = malloc(c->tensors[0].count * sizeof *own);
+    assert_non_null(own);
+    memcpy(own, c->tensors[0].data, c->tensors[0].count * sizeof *own);
+    c->tensors[0].data = own;
+    assert_same_weights(a, c);
+    pd_weights_free(c);
+    pd_weights_free(a);
+    pd_graph_free(g);
+}
+
 static void test_random_weights(void **state)
 {
     (void)state;
@@ -773,7 +809,10 @@ static void test_lookup_many_layers(void **state)
     assert_non_null(r->tensors);
     for (size_t i = 0; i < 2 * L; i++)
         r->tensors[r->n++] = w->tensors[2 * L - 1 - i];
-    w->n = 0; /* r owns them now */
+    w->n = 0; /* r owns them now, and the block their data lie in (pd_weights_pack) */
+    r->block = w->block;
+    r->block_bytes = w->block_bytes;
+    w->block = NULL;
     pd_named_tensor decoy = r->tensors[0];
     decoy.data = NULL;
     decoy.count = 0;
@@ -836,6 +875,7 @@ int main(void)
         cmocka_unit_test(test_metadata_round_trip),
         cmocka_unit_test(test_check_against_model),
         cmocka_unit_test(test_random_weights),
+        cmocka_unit_test(test_weights_packed),
         cmocka_unit_test(test_pytorch_fixtures),
         cmocka_unit_test(test_many_names),
         cmocka_unit_test(test_lookup_many_layers),

@@ -36,6 +36,9 @@ typedef struct pd_weights {
     pd_named_tensor *tensors;  /* owned */
     size_t n_meta;
     pd_weights_meta *meta;     /* owned: the "__metadata__" strings, in file order, keys unique */
+    void *block;               /* owned, or NULL: after pd_weights_pack, the tensors' data
+                                * lie in it (a tensor's data outside it is its own) */
+    size_t block_bytes;
 } pd_weights;
 
 /* Reads a safetensors file (F32 tensors only; any other dtype is an error naming the
@@ -77,6 +80,12 @@ pd_status pd_weights_meta_set(pd_weights *w, const char *key, const char *value,
 pd_status pd_weights_copy(const pd_weights *w, pd_weights **out, pd_error *err);
 
 void pd_weights_free(pd_weights *w);
+/* Moves every tensor's data into one block of whole pages, on transparent huge pages where
+ * the kernel offers them, so that a layer's weights cost the same TLB misses in any model
+ * (src/core/pages.h). pd_weights_random and the ONNX reader return packed weights, the
+ * safetensors reader does not (a checkpoint's tensors move out of what it read); on failure
+ * w is as it was. */
+pd_status pd_weights_pack(pd_weights *w, pd_error *err);
 
 #ifdef __cplusplus
 }

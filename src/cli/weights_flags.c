@@ -46,6 +46,12 @@ pd_status cli_weights_load(const cli_weights *w, const pd_graph *g, pd_weights *
         *own = NULL;
         return PD_OK;
     }
-    return w->path ? pd_weights_read_safetensors(w->path, out, err)
-                   : pd_weights_random(g, w->seed, out, err);
+    if (!w->path)
+        return pd_weights_random(g, w->seed, out, err);
+    pd_status st = pd_weights_read_safetensors(w->path, out, err);
+    if (!st && (st = pd_weights_pack(*out, err))) { /* to run: on huge pages (pages.h) */
+        pd_weights_free(*out);
+        *out = NULL;
+    }
+    return st;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/pages.h"
 #include "forward.h"
 #include "net_plan.h"
 #include "predoff/runtime.h"
@@ -21,16 +22,24 @@ struct pd_net {
     float **slot;           /* [plan.n_slots]: the activations */
     float *stage;           /* a run's input when it lies in a buffer the run may write */
     float *scratch;         /* the largest scratch any layer needs */
+    void *block;            /* owned: prep, slot, stage and scratch all lie in it (pages.h) */
+    size_t block_bytes;
     size_t scratch_floats;
     const float **ins;      /* [plan.max_inputs]: a layer's inputs, for its pass */
     int threads;            /* each layer's work is split over this many threads */
     pd_workers *pool;       /* threads - 1 of them (NULL for one thread) */
 };
 
-static void *alloc_floats(size_t n)
+/* A buffer of n floats in the net's block (core/pages.h): its offset. */
+static size_t carve(size_t *at, size_t n)
 {
-    size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-    return aligned_alloc(64, bytes ? bytes : 64);
+    return pd_pages_carve(at, n > SIZE_MAX / sizeof(float) ? SIZE_MAX : n * sizeof(float));
+}
+
+/* The buffer of n floats carved at offset in block b. */
+static float *buffer(char *b, size_t offset, size_t n)
+{
+    return pd_pages_place(b, offset, n * sizeof(float));
 }
 
 void pd_net_free(pd_net *net)
@@ -38,15 +47,10 @@ void pd_net_free(pd_net *net)
     if (!net)
         return;
     pd_workers_free(net->pool);
-    for (size_t i = 0; net->prep && i < net->g->n_layers; i++)
-        free(net->prep[i]);
+    pd_pages_free(net->block, net->block_bytes);
     free(net->prep);
     free((void *)net->t);
-    for (size_t s = 0; net->slot && s < net->plan.n_slots; s++)
-        free(net->slot[s]);
     free(net->slot);
-    free(net->stage);
-    free(net->scratch);
     free((void *)net->ins);
     pd_net_plan_free(&net->plan);
     free(net);
@@ -57,10 +61,9 @@ static const float **tensors_of(const pd_net *net, size_t layer)
     return net->t + layer * PD_LAYER_MAX_TENSORS;
 }
 
-/* Binds each layer's tensors (pd_weights_check has found them all) and lets its type
- * prepare them; returns the largest scratch any layer needs. */
-static pd_status bind(pd_net *net, const pd_weights_index *ix, size_t *max_scratch,
-                      pd_error *err)
+/* Binds each layer's tensors (pd_weights_check has found them all); the largest scratch any
+ * layer needs into *max_scratch, and each layer's prepared floats into np[]. */
+static void bind(pd_net *net, const pd_weights_index *ix, size_t *max_scratch, size_t *np)
 {
     const pd_graph *g = net->g;
     *max_scratch = 0;
@@ -76,14 +79,44 @@ static pd_status bind(pd_net *net, const pd_weights_index *ix, size_t *max_scrat
         const float **t = tensors_of(net, i);
         for (size_t k = 0; k < nt; k++)
             t[k] = pd_weights_index_find_joined(ix, l->name, lt[k].suffix)->data;
-        size_t np = op->prepared_floats ? op->prepared_floats(l) : 0;
-        if (np > 0) {
-            if (!(net->prep[i] = alloc_floats(np)))
-                return pd_error_set(err, PD_ENOMEM, "out of memory for layer \"%s\"'s weights",
-                                    l->name);
-            op->prepare(l, t, net->prep[i]);
-        }
+        np[i] = op->prepared_floats ? op->prepared_floats(l) : 0;
     }
+}
+
+/* One block for the net's buffers: the prepared weights (np[i] floats for layer i, made
+ * here), the slots, the stage and the scratch. */
+static pd_status place(pd_net *net, const size_t *np, size_t max_elems, size_t max_scratch,
+                       pd_error *err)
+{
+    const pd_graph *g = net->g;
+    size_t at = 0, *offset = malloc((g->n_layers + net->plan.n_slots + 2) * sizeof *offset);
+    if (!offset)
+        return pd_error_set(err, PD_ENOMEM, "out of memory");
+    size_t *slot_at = offset + g->n_layers;
+    for (size_t i = 0; i < g->n_layers; i++)
+        offset[i] = np[i] ? carve(&at, np[i]) : 0;
+    for (size_t s = 0; s < net->plan.n_slots; s++)
+        slot_at[s] = carve(&at, net->plan.slot_floats[s]);
+    size_t stage_at = carve(&at, max_elems), scratch_at = carve(&at, max_scratch);
+    char *b = pd_pages_alloc(at);
+    if (!b) {
+        free(offset);
+        return pd_error_set(err, PD_ENOMEM, "out of memory for the model's buffers (%zu bytes)",
+                            at);
+    }
+    net->block = b;
+    net->block_bytes = at;
+    for (size_t i = 0; i < g->n_layers; i++)
+        if (np[i]) {
+            net->prep[i] = buffer(b, offset[i], np[i]);
+            pd_forward_op_of(g->layers[i].type)->prepare(&g->layers[i], tensors_of(net, i),
+                                                         net->prep[i]);
+        }
+    for (size_t s = 0; s < net->plan.n_slots; s++)
+        net->slot[s] = buffer(b, slot_at[s], net->plan.slot_floats[s]);
+    net->stage = buffer(b, stage_at, max_elems);
+    net->scratch = buffer(b, scratch_at, max_scratch);
+    free(offset);
     return PD_OK;
 }
 
@@ -130,25 +163,24 @@ pd_status pd_net_new(const pd_graph *g, const pd_weights *w, const char *source,
     net->prep = calloc(g->n_layers + 1, sizeof *net->prep);
     net->slot = calloc(net->plan.n_slots + 1, sizeof *net->slot);
     net->ins = calloc(net->plan.max_inputs + 1, sizeof *net->ins);
+    size_t *np = calloc(g->n_layers + 1, sizeof *np);
     pd_weights_index *ix = NULL;
-    if (!net->t || !net->prep || !net->slot || !net->ins) {
+    if (!net->t || !net->prep || !net->slot || !net->ins || !np) {
+        free(np);
         pd_net_free(net);
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     }
-    if ((st = pd_weights_index_new(w, &ix, err)) || (st = bind(net, ix, &max_scratch, err))) {
-        pd_weights_index_free(ix);
+    if (!(st = pd_weights_index_new(w, &ix, err))) {
+        bind(net, ix, &max_scratch, np);
+        st = place(net, np, max_elems, max_scratch, err);
+    }
+    pd_weights_index_free(ix);
+    free(np);
+    if (st) {
         pd_net_free(net);
         return st;
     }
-    pd_weights_index_free(ix);
     net->scratch_floats = max_scratch;
-    bool ok = (net->stage = alloc_floats(max_elems)) && (net->scratch = alloc_floats(max_scratch));
-    for (size_t s = 0; ok && s < net->plan.n_slots; s++)
-        ok = (net->slot[s] = alloc_floats(net->plan.slot_floats[s])) != NULL;
-    if (!ok) {
-        pd_net_free(net);
-        return pd_error_set(err, PD_ENOMEM, "out of memory for the model's buffers");
-    }
     if ((st = pd_workers_new(net->threads, &net->pool, err))) {
         pd_net_free(net);
         return st;

@@ -78,6 +78,8 @@ pd_status pd_weights_random(const pd_graph *g, uint64_t seed, pd_weights **out, 
         for (size_t k = 0; k < nt && !st; k++)
             st = random_tensor(&w->tensors[w->n++], l->name, &lt[k], &rng, err);
     }
+    if (!st)
+        st = pd_weights_pack(w, err);
     if (st) {
         pd_weights_free(w);
         return st;

@@ -1249,6 +1249,11 @@ static pd_status build_weights(reader *r, const int32_t *order, pd_weights **out
             l->t[k].data = NULL;
         }
     }
+    pd_status st = pd_weights_pack(w, r->err);
+    if (st) {
+        pd_weights_free(w);
+        return st;
+    }
     *out = w;
     return PD_OK;
 }

@@ -116,6 +116,8 @@ pd_status pd_deployment_open(const char *model, const char *weights_path, uint64
         own = NULL;
     } else if (!st && weights_path) {
         st = pd_weights_read_safetensors(weights_path, &d->w, err);
+        if (!st) /* to run: on huge pages (src/core/pages.h) */
+            st = pd_weights_pack(d->w, err);
         if (!st)
             st = pd_read_file(weights_path, (size_t)1 << 34, &text, &len, err);
         if (!st)
