@@ -64,9 +64,9 @@ static size_t lines(size_t bytes)
     return bytes > SIZE_MAX - 2 * LINE ? 0 : ((bytes ? bytes : 1) + LINE - 1) / LINE * LINE;
 }
 
-size_t pd_pages_carve(size_t *at, size_t bytes)
+size_t pd_pages_carve(size_t *at, size_t count, size_t size)
 {
-    size_t offset = *at, span = lines(bytes);
+    size_t offset = *at, span = size && count > SIZE_MAX / size ? 0 : lines(count * size);
     *at = span == 0 || *at > SIZE_MAX - span - LINE ? SIZE_MAX : *at + span + LINE;
     return offset;
 }

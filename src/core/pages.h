@@ -14,12 +14,12 @@ void *pd_pages_alloc(size_t bytes);
 /* Frees a block from pd_pages_alloc of that size (NULL: nothing). */
 void pd_pages_free(void *p, size_t bytes);
 
-/* Laying buffers out in a block: pd_pages_carve gives the offset of a buffer of `bytes` at
- * *at and moves *at past it, each buffer on cache lines of its own with a guard line after
+/* Laying buffers out in a block: pd_pages_carve gives the offset of a buffer of `count`
+ * elements of `size` bytes at *at and moves *at past it, each buffer on cache lines of its own with a guard line after
  * it (a size that would pass SIZE_MAX leaves *at at SIZE_MAX, which no block has). Once
  * the block of *at bytes is made, pd_pages_place gives the buffer at that offset and, under
  * AddressSanitizer, poisons its guard so that an overflow into the next buffer is caught. */
-size_t pd_pages_carve(size_t *at, size_t bytes);
+size_t pd_pages_carve(size_t *at, size_t count, size_t size);
 void *pd_pages_place(void *block, size_t offset, size_t bytes);
 
 #endif

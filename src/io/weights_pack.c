@@ -1,5 +1,4 @@
 /* A model's weights moved into one block of whole pages (pd_weights_pack, core/pages.h). */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,11 +12,8 @@ pd_status pd_weights_pack(pd_weights *w, pd_error *err)
     size_t *offset = malloc(w->n * sizeof *offset), at = 0;
     if (!offset)
         return pd_error_set(err, PD_ENOMEM, "out of memory");
-    for (size_t i = 0; i < w->n; i++) {
-        size_t count = w->tensors[i].count;
-        offset[i] = pd_pages_carve(&at, count > SIZE_MAX / sizeof(float) ? SIZE_MAX
-                                                                        : count * sizeof(float));
-    }
+    for (size_t i = 0; i < w->n; i++)
+        offset[i] = pd_pages_carve(&at, w->tensors[i].count, sizeof(float));
     void *block = pd_pages_alloc(at);
     if (!block) {
         free(offset);

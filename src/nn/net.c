@@ -30,13 +30,7 @@ struct pd_net {
     pd_workers *pool;       /* threads - 1 of them (NULL for one thread) */
 };
 
-/* A buffer of n floats in the net's block (core/pages.h): its offset. */
-static size_t carve(size_t *at, size_t n)
-{
-    return pd_pages_carve(at, n > SIZE_MAX / sizeof(float) ? SIZE_MAX : n * sizeof(float));
-}
-
-/* The buffer of n floats carved at offset in block b. */
+/* The buffer of n floats carved at offset in block b (core/pages.h). */
 static float *buffer(char *b, size_t offset, size_t n)
 {
     return pd_pages_place(b, offset, n * sizeof(float));
@@ -94,10 +88,11 @@ static pd_status place(pd_net *net, const size_t *np, size_t max_elems, size_t m
         return pd_error_set(err, PD_ENOMEM, "out of memory");
     size_t *slot_at = offset + g->n_layers;
     for (size_t i = 0; i < g->n_layers; i++)
-        offset[i] = np[i] ? carve(&at, np[i]) : 0;
+        offset[i] = np[i] ? pd_pages_carve(&at, np[i], sizeof(float)) : 0;
     for (size_t s = 0; s < net->plan.n_slots; s++)
-        slot_at[s] = carve(&at, net->plan.slot_floats[s]);
-    size_t stage_at = carve(&at, max_elems), scratch_at = carve(&at, max_scratch);
+        slot_at[s] = pd_pages_carve(&at, net->plan.slot_floats[s], sizeof(float));
+    size_t stage_at = pd_pages_carve(&at, max_elems, sizeof(float));
+    size_t scratch_at = pd_pages_carve(&at, max_scratch, sizeof(float));
     char *b = pd_pages_alloc(at);
     if (!b) {
         free(offset);
